@@ -1,0 +1,121 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+
+from accounts import services
+from accounts.models import DealerProfile, User
+from core.admin import reason_action
+from core.exceptions import ValidationFailed
+
+
+class UserCreationAdminForm(forms.ModelForm):
+    """Staff create inspectors (and other staff) here; the password rules of sign-up apply."""
+
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="At least 10 characters; not common, not all digits.")
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "phone", "role", "region"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].initial = User.Role.INSPECTOR
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                services.user_check_new(**{k: data.get(k, "") for k in
+                                           ["email", "password", "full_name", "role", "phone", "region"]})
+            except ValidationFailed as exc:
+                for field, msgs in exc.fields.items():
+                    for msg in msgs:
+                        self.add_error(field if field in self.fields else None, msg)
+        return data
+
+    def _post_clean(self):
+        # Model validation (the case-insensitive email constraint) is done by user_check_new above.
+        pass
+
+    def save(self, commit=True):
+        return self.instance
+
+    def save_m2m(self):
+        pass
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "role", "is_active", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff", "dealer_profile__status"]
+    search_fields = ["email", "full_name", "phone", "dealer_profile__company_name"]
+    readonly_fields = ["date_joined", "last_login"]
+    add_form = UserCreationAdminForm
+    change_password_form = AdminPasswordChangeForm
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "phone", "role", "region"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["email", "full_name", "phone", "role", "region", "password"]})]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = services.user_create(
+            email=data["email"], password=data["password"], full_name=data["full_name"], role=data["role"],
+            phone=data.get("phone", ""), region=data.get("region", ""), actor=request.user,
+        )
+        # The admin goes on with `obj` (log entry, redirect): make it the saved user.
+        obj.__dict__.update(created.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+
+
+def _verify(*, obj, actor, reason):
+    return services.dealer_verify(profile=obj, actor=actor, reason=reason)
+
+
+def _suspend(*, obj, actor, reason):
+    return services.dealer_suspend(profile=obj, actor=actor, reason=reason)
+
+
+@admin.register(DealerProfile)
+class DealerProfileAdmin(admin.ModelAdmin):
+    list_display = ["company_name", "user", "trade_licence_number", "status", "buying_limit_minor", "verified_at",
+                    "created_at"]
+    list_filter = ["status"]
+    search_fields = ["company_name", "trade_licence_number", "user__email", "user__full_name", "phone"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "status", "status_reason", "status_changed_at", "status_changed_by", "verified_at",
+                       "verified_by", "created_at"]
+    fields = ["user", "company_name", "trade_licence_number", "address", "phone", "buying_limit_minor", "status",
+              "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at"]
+    actions = [
+        reason_action(name="verify_dealers", description="Verify selected dealers", service=_verify),
+        reason_action(name="suspend_dealers", description="Suspend selected dealers", service=_suspend,
+                      require_reason=True),
+    ]
+
+    def has_add_permission(self, request):
+        # Dealers register themselves so their licence and contact data come from them.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The buying limit is money-adjacent: it changes only through the audited service.
+        new_limit = obj.buying_limit_minor
+        other = [f for f in form.changed_data if f != "buying_limit_minor"]
+        if other:
+            obj.save(update_fields=other)
+        if "buying_limit_minor" in form.changed_data:
+            services.dealer_set_buying_limit(profile=obj, limit_minor=new_limit, actor=request.user,
+                                             reason="Changed in admin")

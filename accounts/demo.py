@@ -1,0 +1,50 @@
+"""Demo people for `make run`: one of each role, with known passwords. Idempotent."""
+
+from accounts import services
+from accounts.models import DealerProfile, User
+
+DEMO_PASSWORD = "gavel-demo-2026"
+
+DEMO_USERS = [
+    {"email": "admin@gavel.test", "full_name": "Ada Admin", "role": User.Role.STAFF},
+    {"email": "seller@gavel.test", "full_name": "Sam Seller", "role": User.Role.SELLER, "phone": "+49 30 1234567"},
+    {"email": "seller2@gavel.test", "full_name": "Sofia Second", "role": User.Role.SELLER},
+    {"email": "inspector@gavel.test", "full_name": "Ingo Inspector", "role": User.Role.INSPECTOR, "region": "Berlin"},
+    {"email": "dealer@gavel.test", "full_name": "Dana Dealer", "role": User.Role.DEALER,
+     "company": ("Autohaus Dana GmbH", "HRB-100001", "Karl-Marx-Allee 1, 10178 Berlin", "+49 30 5550001"),
+     "verified": True},
+    {"email": "dealer2@gavel.test", "full_name": "Dieter Zwei", "role": User.Role.DEALER,
+     "company": ("Zwei Cars KG", "HRB-100002", "Hauptstraße 2, 10827 Berlin", "+49 30 5550002"), "verified": True},
+    {"email": "dealer3@gavel.test", "full_name": "Doris Drei", "role": User.Role.DEALER,
+     "company": ("Drei Motors", "HRB-100003", "Sonnenallee 3, 12045 Berlin", "+49 30 5550003"), "verified": True},
+    {"email": "pending@gavel.test", "full_name": "Paul Pending", "role": User.Role.DEALER,
+     "company": ("Pending Autos", "HRB-100004", "Ringstraße 4, 12105 Berlin", "+49 30 5550004"), "verified": False},
+]
+
+
+def demo_users_ensure() -> list[tuple[User, str]]:
+    created = []
+    admin = None
+    for spec in DEMO_USERS:
+        user = User.objects.filter(email__iexact=spec["email"]).first()
+        if user is None:
+            if spec["role"] == User.Role.DEALER:
+                company, licence, address, phone = spec["company"]
+                user = services.dealer_register(email=spec["email"], password=DEMO_PASSWORD,
+                                                full_name=spec["full_name"], company_name=company,
+                                                trade_licence_number=licence, address=address, phone=phone)
+            else:
+                user = services.user_create(email=spec["email"], password=DEMO_PASSWORD,
+                                            full_name=spec["full_name"], role=spec["role"],
+                                            phone=spec.get("phone", ""), region=spec.get("region", ""))
+                if spec["role"] == User.Role.STAFF and not user.is_superuser:
+                    user.is_superuser = True
+                    user.save(update_fields=["is_superuser"])
+        if spec["role"] == User.Role.STAFF:
+            admin = user
+        if spec.get("verified"):
+            profile = DealerProfile.objects.get(user=user)
+            if profile.status == DealerProfile.Status.PENDING:
+                services.dealer_verify(profile=profile, actor=admin, reason="Demo data: licence checked")
+        created.append((user, DEMO_PASSWORD))
+    return created

@@ -1,0 +1,44 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Email address", max_length=254)
+    phone = forms.CharField(label="Phone", max_length=32, required=False)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="At least 10 characters; not a common or all-numeric password.")
+    password_confirm = forms.CharField(label="Password again",
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", "The two passwords differ.")
+        return data
+
+
+class DealerSignupForm(SignupForm):
+    company_name = forms.CharField(label="Company name", max_length=200)
+    trade_licence_number = forms.CharField(label="Trade licence number", max_length=64)
+    address = forms.CharField(label="Company address", widget=forms.Textarea(attrs={"rows": 3}))
+    phone = forms.CharField(label="Company phone", max_length=32)
+
+    field_order = ["company_name", "trade_licence_number", "address", "phone", "full_name", "email",
+                   "password", "password_confirm"]
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True,
+                                                                                        "autocomplete": "email"}))
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    phone = forms.CharField(label="Phone", max_length=32, required=False)
+
+
+class ReasonForm(forms.Form):
+    """The admin's intermediate page for an action that needs a reason."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = "Load Gavel's demo data (idempotent): a user of each role and their data."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = demo_users_ensure()
+        self.stdout.write(self.style.SUCCESS("Demo logins (all share one password):"))
+        for user, password in users:
+            self.stdout.write(f"  {user.get_role_display():<10} {user.email:<24} {password}")

@@ -1,0 +1,155 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import DealerProfile, User
+from core.audit import audit_record
+from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.models import AuditLog
+from core.transitions import TransitionResult, transition
+
+
+class NotVerified(ApplicationError):
+    code = "not_verified"
+    status_code = 403
+
+    def default_message(self):
+        return "Only verified dealers may bid. Your account is waiting for verification or is suspended."
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed(fields={"email": ["Enter a valid email address."]})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed(fields={"email": ["An account with this email address already exists."]})
+    return email
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields={"password": list(exc.messages)})
+
+
+def _required(**values) -> None:
+    missing = {name: ["This field is required."] for name, value in values.items() if not (value or "").strip()}
+    if missing:
+        raise ValidationFailed(fields=missing)
+
+
+def user_check_new(*, email: str, password: str, full_name: str, role: str, phone: str = "",
+                   region: str = "") -> User:
+    """Validate a new account's data; return the unsaved user. Raises ValidationFailed per field."""
+    _required(full_name=full_name)
+    if role not in User.Role.values:
+        raise ValidationFailed(fields={"role": [f"Unknown role {role!r}."]})
+    email = _clean_email(email)
+    user = User(email=email, full_name=full_name.strip(), role=role, phone=phone.strip(), region=region.strip(),
+                is_staff=role == User.Role.STAFF)
+    _check_password(password, user)
+    return user
+
+
+def user_create(*, email: str, password: str, full_name: str, role: str, phone: str = "", region: str = "",
+                actor: User | None = None) -> User:
+    user = user_check_new(email=email, password=password, full_name=full_name, role=role, phone=phone,
+                          region=region)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            audit_record(obj=user, action=AuditLog.Action.CREATE, actor=actor, data={"role": role})
+    except IntegrityError:
+        # Two sign-ups with the same address raced past the check above.
+        raise ValidationFailed(fields={"email": ["An account with this email address already exists."]})
+    return user
+
+
+def seller_register(*, email: str, password: str, full_name: str, phone: str = "") -> User:
+    return user_create(email=email, password=password, full_name=full_name, phone=phone, role=User.Role.SELLER)
+
+
+def dealer_register(*, email: str, password: str, full_name: str, company_name: str, trade_licence_number: str,
+                    address: str, phone: str) -> User:
+    _required(company_name=company_name, trade_licence_number=trade_licence_number, address=address, phone=phone)
+    licence = trade_licence_number.strip().upper()
+    if DealerProfile.objects.filter(trade_licence_number__iexact=licence).exists():
+        raise ValidationFailed(fields={"trade_licence_number": ["This trade licence is already registered."]})
+    try:
+        with transaction.atomic():
+            user = user_create(email=email, password=password, full_name=full_name, phone=phone,
+                               role=User.Role.DEALER)
+            DealerProfile.objects.create(user=user, company_name=company_name.strip(),
+                                         trade_licence_number=licence, address=address.strip(), phone=phone.strip())
+    except IntegrityError:
+        raise ValidationFailed(fields={"trade_licence_number": ["This trade licence is already registered."]})
+    return user
+
+
+def user_update_profile(*, user: User, full_name: str, phone: str = "") -> User:
+    _required(full_name=full_name)
+    user.full_name = full_name.strip()
+    user.phone = phone.strip()
+    user.save(update_fields=["full_name", "phone"])
+    return user
+
+
+def dealer_verify(*, profile: DealerProfile, actor: User, reason: str = "") -> TransitionResult:
+    now = timezone.now()
+    return transition(
+        profile,
+        DealerProfile.Status.VERIFIED,
+        actor=actor,
+        reason=reason,
+        updates={"verified_at": now, "verified_by": actor, "status_changed_at": now, "status_changed_by": actor,
+                 "status_reason": reason},
+    )
+
+
+def dealer_suspend(*, profile: DealerProfile, actor: User, reason: str) -> TransitionResult:
+    if not (reason or "").strip():
+        raise ValidationFailed(fields={"reason": ["Say why the dealer is suspended; they will see it."]})
+    now = timezone.now()
+    return transition(
+        profile,
+        DealerProfile.Status.SUSPENDED,
+        actor=actor,
+        reason=reason.strip(),
+        updates={"status_changed_at": now, "status_changed_by": actor, "status_reason": reason.strip()},
+    )
+
+
+def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: User, reason: str = "") -> None:
+    if isinstance(limit_minor, bool) or not isinstance(limit_minor, int) or limit_minor < 0:
+        raise ValidationFailed(fields={"buying_limit_minor": ["Enter a whole, non-negative amount in minor units."]})
+    with transaction.atomic():
+        before = DealerProfile.objects.select_for_update().values_list("buying_limit_minor", flat=True).get(
+            pk=profile.pk)
+        if before == limit_minor:
+            return
+        DealerProfile.objects.filter(pk=profile.pk).update(buying_limit_minor=limit_minor)
+        profile.buying_limit_minor = limit_minor
+        audit_record(obj=profile, action=AuditLog.Action.UPDATE, actor=actor, reason=reason,
+                     field="buying_limit_minor", from_state=str(before), to_state=str(limit_minor))
+
+
+def dealer_ensure_can_bid(*, user: User) -> DealerProfile:
+    """Raise unless `user` is a verified, active dealer. Every bid path calls this first."""
+    if not user.is_authenticated or user.role != User.Role.DEALER:
+        raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+    profile = DealerProfile.objects.filter(user=user).first()
+    if profile is None or not profile.can_bid:
+        raise NotVerified()
+    return profile
+
+
+def token_for(*, user: User) -> str:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key

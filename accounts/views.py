@@ -1,0 +1,94 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.views.generic import FormView, TemplateView
+
+from accounts import services
+from accounts.forms import DealerSignupForm, ProfileForm, SignupForm
+from accounts.models import User
+from accounts.selectors import dealer_profile_get, staff_overview
+from core.api import form_errors_from
+from core.exceptions import ValidationFailed
+
+
+class _SignupView(FormView):
+    success_url = reverse_lazy("accounts:dashboard")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("accounts:dashboard")
+        return super().dispatch(request, *args, **kwargs)
+
+    def register(self, data):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            user = self.register(form.cleaned_data)
+        except ValidationFailed as exc:
+            form_errors_from(exc, form)
+            return self.form_invalid(form)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, self.welcome)
+        return super().form_valid(form)
+
+
+class SellerSignupView(_SignupView):
+    template_name = "accounts/signup_seller.html"
+    form_class = SignupForm
+    welcome = "Welcome to Gavel. Your seller account is ready."
+
+    def register(self, data):
+        return services.seller_register(email=data["email"], password=data["password"],
+                                        full_name=data["full_name"], phone=data.get("phone", ""))
+
+
+class DealerSignupView(_SignupView):
+    template_name = "accounts/signup_dealer.html"
+    form_class = DealerSignupForm
+    welcome = "Your dealer account is registered. Our team verifies your trade licence before you can bid."
+
+    def register(self, data):
+        return services.dealer_register(
+            email=data["email"], password=data["password"], full_name=data["full_name"],
+            company_name=data["company_name"], trade_licence_number=data["trade_licence_number"],
+            address=data["address"], phone=data["phone"],
+        )
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    def get_template_names(self):
+        return [f"accounts/dashboard_{self.request.user.role}.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["dealer_profile"] = dealer_profile_get(user=self.request.user)
+        if self.request.user.role == User.Role.STAFF:
+            context.update(staff_overview())
+        return context
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    template_name = "accounts/profile.html"
+    form_class = ProfileForm
+    success_url = reverse_lazy("accounts:profile")
+
+    def get_initial(self):
+        return {"full_name": self.request.user.full_name, "phone": self.request.user.phone}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["dealer_profile"] = dealer_profile_get(user=self.request.user)
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.user_update_profile(user=self.request.user, full_name=form.cleaned_data["full_name"],
+                                         phone=form.cleaned_data["phone"])
+        except ValidationFailed as exc:
+            form_errors_from(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, "Your profile is saved.")
+        return super().form_valid(form)

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from core import views as core_views
+
+admin.site.site_header = "Gavel administration"
+admin.site.site_title = "Gavel admin"
+admin.site.index_title = "Moderation"
+
+api_v1 = [
+    path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/signup/seller/", accounts_api.SellerSignupApi.as_view(), name="auth-signup-seller"),
+    path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+]
+
+urlpatterns = [
+    path("", core_views.SellerLandingView.as_view(), name="home"),
+    path("dealers/", core_views.DealerLandingView.as_view(), name="dealers"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    # Development only; production serves media from the storage backend / a proxy.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,47 @@
+"""DRF glue: every error leaves the API as JSON with a stable `code`, never a 500 for bad input."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import ApplicationError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        body = {"code": exc.code, "detail": exc.message}
+        if exc.fields:
+            body["fields"] = exc.fields
+        return Response(body, status=exc.status_code)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        response.data = {"code": "invalid", "detail": "Some fields need attention.", "fields": fields}
+    elif isinstance(exc, (Http404, exceptions.NotFound)):
+        response.data = {"code": "not_found", "detail": "Not found."}
+    elif isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
+        response.data = {"code": "permission_denied", "detail": str(response.data.get("detail", exc))}
+    elif isinstance(exc, exceptions.APIException):
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code,
+                         "detail": str(detail)}
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
+        response.data["retry_after_seconds"] = int(exc.wait)
+    return response
+
+
+def form_errors_from(exc: ApplicationError, form) -> None:
+    """Put a service's refusal onto a Django form, field by field where it can."""
+    placed = False
+    for name, messages in exc.fields.items():
+        for message in messages:
+            if name in form.fields:
+                form.add_error(name, message)
+                placed = True
+    if not placed:
+        form.add_error(None, exc.message)

@@ -1,0 +1,47 @@
+"""Errors raised by services. Views, the API and admin translate them; nothing else does."""
+
+
+class ApplicationError(Exception):
+    """A business rule refused the request. `code` is machine-readable and stable."""
+
+    code = "invalid"
+    status_code = 400
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict | None = None):
+        self.message = message or self.default_message()
+        if code:
+            self.code = code
+        # field name -> list of messages, for forms and API responses
+        self.fields = {name: list(msgs) if isinstance(msgs, (list, tuple)) else [msgs]
+                       for name, msgs in (fields or {}).items()}
+        super().__init__(self.message)
+
+    def default_message(self) -> str:
+        return "The request was refused."
+
+
+class ValidationFailed(ApplicationError):
+    code = "invalid"
+
+    def default_message(self) -> str:
+        return "Some fields need attention."
+
+
+class PermissionRefused(ApplicationError):
+    code = "permission_denied"
+    status_code = 403
+
+    def default_message(self) -> str:
+        return "You may not do that."
+
+
+class InvalidTransition(ApplicationError):
+    code = "invalid_transition"
+    status_code = 409
+
+
+class TransitionConflict(ApplicationError):
+    """Someone else changed the status between our read and our write."""
+
+    code = "transition_conflict"
+    status_code = 409

@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def for_object(self, obj):
+        return self.filter(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+
+    def update(self, **kwargs):
+        raise TypeError("Audit rows are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit rows are append-only.")
+
+
+class AuditLog(models.Model):
+    """Who changed what, when and why. Written by services; never updated or deleted."""
+
+    class Action(models.TextChoices):
+        STATUS_CHANGE = "status_change", "Status change"
+        UPDATE = "update", "Update"
+        CREATE = "create", "Create"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    field = models.CharField(max_length=64, blank=True)
+    from_state = models.CharField(max_length=64, blank=True)
+    to_state = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_repr = models.CharField(max_length=200, blank=True, help_text="Kept if the actor is removed.")
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self):
+        if self.action == self.Action.STATUS_CHANGE:
+            return f"{self.object_repr}: {self.from_state} → {self.to_state}"
+        return f"{self.object_repr}: {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit rows are append-only.")

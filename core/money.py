@@ -1,0 +1,127 @@
+"""Money as integer minor units plus an ISO 4217 currency. Never a float."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+
+# Digits after the decimal point, per ISO 4217, for the currencies we format.
+MINOR_DIGITS = {"EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "SEK": 2, "CZK": 2, "JPY": 0, "CNY": 2}
+SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "CNY": "¥"}
+
+
+def default_currency() -> str:
+    return settings.GAVEL_CURRENCY
+
+
+def minor_digits(currency: str) -> int:
+    try:
+        return MINOR_DIGITS[currency]
+    except KeyError:
+        raise ValueError(f"Unsupported currency {currency!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount_minor: int
+    currency: str
+
+    def __post_init__(self):
+        if isinstance(self.amount_minor, bool) or not isinstance(self.amount_minor, int):
+            raise TypeError(f"Money needs an int of minor units, got {type(self.amount_minor).__name__}")
+        if len(self.currency) != 3 or not self.currency.isupper():
+            raise ValueError(f"Currency must be an ISO 4217 code, got {self.currency!r}")
+        minor_digits(self.currency)
+
+    # constructors
+    @classmethod
+    def of(cls, amount_minor: int, currency: str | None = None) -> Money:
+        return cls(amount_minor, currency or default_currency())
+
+    @classmethod
+    def zero(cls, currency: str | None = None) -> Money:
+        return cls.of(0, currency)
+
+    @classmethod
+    def from_major(cls, amount: str | int | Decimal, currency: str | None = None) -> Money:
+        """Parse whole/decimal currency units ("12500", "12500.50") exactly."""
+        currency = currency or default_currency()
+        if isinstance(amount, float):
+            raise TypeError("Money.from_major refuses floats; pass a string or Decimal")
+        try:
+            value = Decimal(str(amount).strip().replace(",", "").replace("_", ""))
+        except InvalidOperation:
+            raise ValueError(f"Not an amount: {amount!r}")
+        if not value.is_finite():
+            raise ValueError(f"Not an amount: {amount!r}")
+        digits = minor_digits(currency)
+        scaled = value.scaleb(digits)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{amount!r} has more than {digits} decimal places")
+        return cls(int(scaled), currency)
+
+    # arithmetic
+    def _check(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"Cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"Currency mismatch: {self.currency} and {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount_minor + self._check(other).amount_minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount_minor - self._check(other).amount_minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount_minor, self.currency)
+
+    def __mul__(self, factor: int) -> Money:
+        if isinstance(factor, bool) or not isinstance(factor, int):
+            raise TypeError("Money can only be multiplied by an int; use percent_of for rates")
+        return Money(self.amount_minor * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def percent_of(self, basis_points: int) -> Money:
+        """basis_points/10000 of this amount, rounded half up to the minor unit."""
+        value = (Decimal(self.amount_minor) * basis_points / Decimal(10000)).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+        return Money(int(value), self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount_minor < self._check(other).amount_minor
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount_minor <= self._check(other).amount_minor
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount_minor > self._check(other).amount_minor
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount_minor >= self._check(other).amount_minor
+
+    def __bool__(self) -> bool:
+        return self.amount_minor != 0
+
+    # formatting
+    @property
+    def major(self) -> Decimal:
+        return Decimal(self.amount_minor).scaleb(-minor_digits(self.currency))
+
+    def format(self, *, show_minor: bool = True) -> str:
+        digits = minor_digits(self.currency)
+        sign = "-" if self.amount_minor < 0 else ""
+        whole, part = divmod(abs(self.amount_minor), 10**digits) if digits else (abs(self.amount_minor), 0)
+        text = f"{whole:,}"
+        if digits and (show_minor or part):
+            text += f".{part:0{digits}d}"
+        symbol = SYMBOLS.get(self.currency)
+        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {self.currency}"
+
+    def __str__(self) -> str:
+        return self.format()

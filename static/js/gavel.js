@@ -1,0 +1,30 @@
+// Gavel: small progressive enhancements. Pages work without JavaScript.
+(function () {
+  "use strict";
+
+  function onReady(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  onReady(function () {
+    // Mobile navigation toggle.
+    var toggle = document.querySelector("[data-nav-toggle]");
+    var nav = document.getElementById("site-nav");
+    if (toggle && nav) {
+      toggle.addEventListener("click", function () {
+        var open = nav.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+
+    // Buttons that ask before doing something irreversible: <button data-confirm="...">
+    document.addEventListener("click", function (event) {
+      var el = event.target.closest("[data-confirm]");
+      if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    }, true);
+  });
+})();
