@@ -1,0 +1,74 @@
+import factory
+from django.utils import timezone
+
+from accounts.models import DealerProfile, User
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name")
+    role = User.Role.SELLER
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class SellerFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"seller{n}@example.test")
+    role = User.Role.SELLER
+
+
+class InspectorFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"inspector{n}@example.test")
+    role = User.Role.INSPECTOR
+    region = "Berlin"
+
+
+class StaffFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"staff{n}@example.test")
+    role = User.Role.STAFF
+    is_staff = True
+    is_superuser = True
+
+
+class DealerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealerProfile
+
+    company_name = factory.Sequence(lambda n: f"Autohaus {n} GmbH")
+    trade_licence_number = factory.Sequence(lambda n: f"LIC-{n:06d}")
+    address = "Hauptstraße 1, 10115 Berlin"
+    phone = "+49 30 123456"
+
+
+class DealerFactory(UserFactory):
+    """A dealer user with a profile. DealerFactory(verified=True) / (suspended=True)."""
+
+    email = factory.Sequence(lambda n: f"dealer{n}@example.test")
+    role = User.Role.DEALER
+
+    @factory.post_generation
+    def profile(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        status = DealerProfile.Status.PENDING
+        if kwargs.pop("verified", False) or extracted == "verified":
+            status = DealerProfile.Status.VERIFIED
+        if kwargs.pop("suspended", False) or extracted == "suspended":
+            status = DealerProfile.Status.SUSPENDED
+        DealerProfileFactory(user=obj, status=status,
+                             verified_at=timezone.now() if status == DealerProfile.Status.VERIFIED else None,
+                             **kwargs)
+
+    class Params:
+        verified = factory.Trait(profile="verified")
+        suspended = factory.Trait(profile="suspended")

@@ -1,0 +1,157 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.dbselect import REDIS_AVAILABLE
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = connection.vendor == "postgresql"
+    have_browser = CHROMIUM.exists()
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (row locks, concurrent transactions); "
+                                                    "running on SQLite"))
+        if "redis" in item.fixturenames and not REDIS_AVAILABLE:
+            item.add_marker(pytest.mark.skip(reason=f"Redis not reachable at {os.environ['REDIS_URL']}"))
+        if "browser" in item.keywords and not have_browser:
+            item.add_marker(pytest.mark.skip(reason="no /usr/bin/chromium on this machine "
+                                                    "(apt-get install chromium); .ci/run installs it"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def redis():
+    """A real client on the suite's Redis database, emptied before the test."""
+    import redis as redis_lib
+    from django.conf import settings
+
+    client = redis_lib.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def _client_for(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a logged-in client (session auth, like a browser)."""
+    return _client_for
+
+
+@pytest.fixture
+def seller(db):
+    from tests.accounts.factories import SellerFactory
+
+    return SellerFactory()
+
+
+@pytest.fixture
+def dealer(db):
+    from tests.accounts.factories import DealerFactory
+
+    return DealerFactory(verified=True)
+
+
+@pytest.fixture
+def unverified_dealer(db):
+    from tests.accounts.factories import DealerFactory
+
+    return DealerFactory()
+
+
+@pytest.fixture
+def inspector(db):
+    from tests.accounts.factories import InspectorFactory
+
+    return InspectorFactory()
+
+
+@pytest.fixture
+def staff(db):
+    from tests.accounts.factories import StaffFactory
+
+    return StaffFactory()
+
+
+@pytest.fixture
+def celery_worker_process(redis, transactional_db):
+    """A real Celery worker in its own process, on the suite's Redis and test database."""
+    db = connection.settings_dict
+    env = os.environ.copy()
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
+         "--loglevel", "WARNING", "--hostname", f"test-worker-{os.getpid()}@%h", "--without-mingle",
+         "--without-gossip"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    from core.health import celery_up
+
+    deadline = time.monotonic() + 30
+    while not celery_up(timeout=0.5):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the Celery worker did not start")
+        time.sleep(0.3)
+    yield proc
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def e2e_dir():
+    path = ROOT / "var" / "e2e"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(ROOT / "var" / "test-media", ignore_errors=True)
