@@ -44,31 +44,25 @@ class DealerProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DealerProfile
 
+    user = factory.SubFactory("tests.accounts.factories.DealerFactory", profile=None)
     company_name = factory.Sequence(lambda n: f"Autohaus {n} GmbH")
     trade_licence_number = factory.Sequence(lambda n: f"LIC-{n:06d}")
     address = "Hauptstraße 1, 10115 Berlin"
     phone = "+49 30 123456"
+    status = DealerProfile.Status.PENDING
+    verified_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == DealerProfile.Status.VERIFIED else None)
 
 
 class DealerFactory(UserFactory):
-    """A dealer user with a profile. DealerFactory(verified=True) / (suspended=True)."""
+    """A dealer user with a profile: DealerFactory(), DealerFactory(verified=True), DealerFactory(suspended=True);
+    profile fields through profile__<field>."""
 
     email = factory.Sequence(lambda n: f"dealer{n}@example.test")
     role = User.Role.DEALER
-
-    @factory.post_generation
-    def profile(obj, create, extracted, **kwargs):
-        if not create:
-            return
-        status = DealerProfile.Status.PENDING
-        if kwargs.pop("verified", False) or extracted == "verified":
-            status = DealerProfile.Status.VERIFIED
-        if kwargs.pop("suspended", False) or extracted == "suspended":
-            status = DealerProfile.Status.SUSPENDED
-        DealerProfileFactory(user=obj, status=status,
-                             verified_at=timezone.now() if status == DealerProfile.Status.VERIFIED else None,
-                             **kwargs)
+    profile = factory.RelatedFactory(DealerProfileFactory, factory_related_name="user",
+                                     status=factory.SelfAttribute("..status"))
 
     class Params:
-        verified = factory.Trait(profile="verified")
-        suspended = factory.Trait(profile="suspended")
+        status = DealerProfile.Status.PENDING
+        verified = factory.Trait(status=DealerProfile.Status.VERIFIED)
+        suspended = factory.Trait(status=DealerProfile.Status.SUSPENDED)
