@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from accounts.models import DealerProfile
 from core.exceptions import InvalidTransition, TransitionConflict
@@ -91,7 +91,7 @@ def test_two_concurrent_identical_transitions_change_the_row_once():
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=verify) for _ in range(2)]
     for thread in threads:

@@ -1,0 +1,136 @@
+"""The bidding rules, as pure functions: no database, no clock, no settings reads.
+
+The database layer (services) locks the auction row, builds a `Standing` from it, asks
+`resolve_bid()` what happens, and writes the resulting bids and the new standing in the same
+transaction. Keeping the rules pure lets them be checked against a reference model on thousands
+of generated bid sequences.
+
+Why a `Standing` is enough: after every bid, each dealer who is not leading has a maximum no
+higher than the visible price (their proxy was either beaten outright or bid up to its maximum).
+So only the leader's maximum can still respond to a new bid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.exceptions import ApplicationError
+
+# (upper bound of the price band, exclusive, or None for "and above"; increment), minor units.
+DEFAULT_LADDER: tuple[tuple[int | None, int], ...] = ((5_000_00, 50_00), (20_000_00, 100_00), (None, 250_00))
+
+
+class BidRejected(ApplicationError):
+    status_code = 400
+
+
+class BidTooLow(BidRejected):
+    code = "bid_too_low"
+
+
+class AlreadyLeading(BidRejected):
+    code = "already_leading"
+    status_code = 409
+
+
+def increment_for(price_minor: int, ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER) -> int:
+    for upper, step in ladder:
+        if upper is None or price_minor < upper:
+            return step
+    raise ValueError("The increment ladder needs a last band without an upper bound")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The public price plus the one private number that still matters: the leader's maximum."""
+
+    price_minor: int | None = None
+    leader: object | None = None
+    leader_max_minor: int | None = None
+
+    @property
+    def has_bids(self) -> bool:
+        return self.leader is not None
+
+
+@dataclass(frozen=True)
+class PlannedBid:
+    dealer: object
+    amount_minor: int
+    kind: str  # "direct" (typed amount), "proxy" (a new maximum), "auto" (a proxy answering)
+    max_minor: int | None = None  # private: the maximum behind a proxy bid
+
+
+@dataclass(frozen=True)
+class Resolution:
+    bids: tuple[PlannedBid, ...]
+    standing: Standing
+    raised_max_only: bool = False  # the leader raised their own maximum: nothing visible changes
+
+
+def minimum_next_bid(standing: Standing, *, starting_price_minor: int,
+                     ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER) -> int:
+    if not standing.has_bids:
+        return starting_price_minor
+    return standing.price_minor + increment_for(standing.price_minor, ladder)
+
+
+def resolve_bid(
+    standing: Standing,
+    *,
+    dealer: object,
+    starting_price_minor: int,
+    amount_minor: int | None = None,
+    max_amount_minor: int | None = None,
+    ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER,
+) -> Resolution:
+    """Apply one dealer's bid (a direct `amount_minor` or a proxy `max_amount_minor`)."""
+    if (amount_minor is None) == (max_amount_minor is None):
+        raise BidRejected("Give either an amount or a maximum, not both.", code="invalid",
+                          fields={"amount_minor": ["Give either amount_minor or max_amount_minor."]})
+    offered = amount_minor if amount_minor is not None else max_amount_minor
+    if isinstance(offered, bool) or not isinstance(offered, int) or offered <= 0:
+        field = "amount_minor" if amount_minor is not None else "max_amount_minor"
+        raise BidRejected("The amount must be a positive whole number of minor units.", code="invalid",
+                          fields={field: ["Enter a positive whole number of minor units."]})
+    is_proxy = max_amount_minor is not None
+    minimum = minimum_next_bid(standing, starting_price_minor=starting_price_minor, ladder=ladder)
+
+    if standing.leader == dealer:
+        if not is_proxy:
+            raise AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+        if offered <= standing.leader_max_minor:
+            raise BidTooLow(f"Your new maximum must be above your current maximum of {standing.leader_max_minor}.",
+                            fields={"max_amount_minor": ["Must be above your current maximum."]})
+        return Resolution(bids=(), standing=Standing(standing.price_minor, dealer, offered), raised_max_only=True)
+
+    if offered < minimum:
+        field = "max_amount_minor" if is_proxy else "amount_minor"
+        raise BidTooLow(f"The lowest bid now is {minimum}.", fields={field: [f"Bid at least {minimum}."]})
+
+    kind = "proxy" if is_proxy else "direct"
+    if not standing.has_bids:
+        price = starting_price_minor if is_proxy else offered
+        bid = PlannedBid(dealer, price, kind, offered if is_proxy else None)
+        return Resolution(bids=(bid,), standing=Standing(price, dealer, offered))
+
+    leader, leader_max = standing.leader, standing.leader_max_minor
+    if offered > leader_max:
+        bids = []
+        if leader_max > standing.price_minor:
+            # The old leader's proxy bids all the way to its maximum before being beaten.
+            bids.append(PlannedBid(leader, leader_max, "auto", leader_max))
+        price = min(offered, leader_max + increment_for(leader_max, ladder)) if is_proxy else offered
+        bids.append(PlannedBid(dealer, price, kind, offered if is_proxy else None))
+        return Resolution(bids=tuple(bids), standing=Standing(price, dealer, offered))
+
+    # The leader's maximum is at least the offer: their proxy answers at once. On equal maxima
+    # the earlier one leads, so the answer equals the offer (the only case where two bids in a
+    # row carry the same amount).
+    answer = min(leader_max, offered + increment_for(offered, ladder))
+    bids = (
+        PlannedBid(dealer, offered, kind, offered if is_proxy else None),
+        PlannedBid(leader, answer, "auto", leader_max),
+    )
+    return Resolution(bids=bids, standing=Standing(answer, leader, leader_max))
