@@ -170,3 +170,13 @@ def test_staff_overview_counts_dealers_waiting_for_verification(client):
     client.force_login(StaffFactory())
     response = client.get(reverse("accounts:dashboard"))
     assert response.context["pending_dealers"] == 1
+
+
+def test_pages_carry_security_headers_and_a_csp_without_inline_scripts(client):
+    response = client.get(reverse("home"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
