@@ -1,6 +1,7 @@
 """Demo listings for `make run`, in several states, with generated photos. Idempotent (keyed by VIN)."""
 
 import io
+import unicodedata
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
@@ -67,7 +68,9 @@ def demo_photo(*, title: str, colour: tuple[int, int, int], number: int) -> Simp
     font = ImageFont.load_default(size=96)
     small = ImageFont.load_default(size=48)
     draw.rounded_rectangle((80, 860, 1520, 1120), radius=28, fill=(255, 255, 255))
-    draw.text((120, 890), title, fill=(19, 33, 46), font=font)
+    # Pillow's built-in font has no accents: "Škoda" is drawn as "Skoda".
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    draw.text((120, 890), plain, fill=(19, 33, 46), font=font)
     draw.text((120, 1010), f"Photo {number}", fill=(74, 91, 107), font=small)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)

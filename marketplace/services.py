@@ -143,7 +143,7 @@ def listing_create(*, seller: User, vin: str, registration_plate: str, make: str
         raise PermissionRefused("Only seller accounts can list a car.", code="not_a_seller")
     values = {"vin": vin, "registration_plate": registration_plate, "make": make, "model": model,
               "first_registration_year": first_registration_year, **details}
-    missing = {name: [REQUIRED] for name in _REQUIRED_ON_CREATE if values.get(name) in (None, "")}
+    missing = {name: [REQUIRED] for name in _REQUIRED_ON_CREATE if str(values.get(name) or "").strip() == ""}
     if missing:
         raise ValidationFailed(fields=missing)
     cleaned = _clean(values)
