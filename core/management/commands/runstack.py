@@ -48,8 +48,10 @@ class Command(BaseCommand):
         self._start("beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
                              "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env)
         url = f"http://{options['host']}:{options['port']}"
-        self.stdout.write(self.style.SUCCESS(f"\nGavel is up at {url}  (admin: {url}/admin/, API docs: {url}/api/docs/)"))
-        self.stdout.write("Press Ctrl-C to stop web, worker, beat" + (" and the embedded Redis." if self.embedded else "."))
+        self.stdout.write(self.style.SUCCESS(f"\nGavel is up at {url}"))
+        self.stdout.write(f"  admin: {url}/admin/   API docs: {url}/api/docs/")
+        extra = " and the embedded Redis" if self.embedded else ""
+        self.stdout.write(f"Press Ctrl-C to stop web, worker, beat{extra}.")
 
         stopping = False
 
