@@ -144,6 +144,11 @@ def browser():
         instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+        # ORM calls made while Playwright's loop runs get their own connection (asgiref's Local
+        # follows the event loop's context): close it here, or the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
@@ -155,3 +160,4 @@ def e2e_dir():
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(ROOT / "var" / "test-media", ignore_errors=True)
+
