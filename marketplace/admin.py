@@ -1,10 +1,16 @@
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin, reason_action
 from core.models import AuditLog
+from core.money import Money
 from marketplace import services
 from marketplace.models import Listing, ListingPhoto
+
+
+def _money(amount_minor):
+    return f"{Money.of(amount_minor)} ({amount_minor} minor units)" if amount_minor is not None else "—"
 
 
 def _reject(*, obj, actor, reason):
@@ -43,11 +49,10 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                             "mileage_km", "fuel", "transmission", "body_type", "colour", "previous_owners",
                             "service_history"]}),
         ("Location and description", {"fields": ["postcode", "city", "description"]}),
-        ("Money (minor units, private to the seller and staff)", {"fields": ["reserve_minor",
-                                                                              "asking_price_minor"]}),
+        ("Money (private to the seller and staff)", {"fields": ["reserve", "asking_price"]}),
         ("History", {"fields": ["status_history", "created_at", "updated_at"]}),
     ]
-    readonly_fields = ["status_history"]
+    readonly_fields = ["status_history", "reserve", "asking_price"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("photos")
@@ -56,6 +61,14 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def photo_count(self, listing):
         return len(listing.photos.all())
 
+    @admin.display(description="Reserve")
+    def reserve(self, listing):
+        return _money(listing.reserve_minor)
+
+    @admin.display(description="Asking price")
+    def asking_price(self, listing):
+        return _money(listing.asking_price_minor)
+
     @admin.display(description="Status history")
     def status_history(self, listing):
         rows = AuditLog.objects.for_object(listing).filter(action=AuditLog.Action.STATUS_CHANGE)
@@ -63,7 +76,8 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return "—"
         return format_html("<br>".join(["{}: {} → {} by {}{}"] * len(rows)), *[
             value for row in rows for value in (
-                row.created_at.strftime("%Y-%m-%d %H:%M"), row.from_state, row.to_state, row.actor_repr,
+                timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M"), row.from_state, row.to_state,
+                row.actor_repr,
                 f" ({row.reason})" if row.reason else "",
             )
         ])
