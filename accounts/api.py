@@ -3,12 +3,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
 from accounts.selectors import dealer_profile_get
 from core.exceptions import ValidationFailed
+from core.throttling import ScopedThrottle
 
 
 class DealerProfileOutputSerializer(serializers.Serializer):
@@ -52,6 +52,8 @@ class TokenObtainApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "login"
 
     class TokenObtainInputSerializer(serializers.Serializer):
         email = serializers.EmailField()
@@ -64,7 +66,8 @@ class TokenObtainApi(APIView):
     def post(self, request):
         data = self.TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["email"],
+        # The Django request, not DRF's wrapper: django-axes marks a lockout on it for its middleware.
+        user = authenticate(request._request, username=data.validated_data["email"],
                             password=data.validated_data["password"])
         if user is None:
             raise ValidationFailed("Email or password is wrong.",
@@ -88,7 +91,8 @@ class SignupOutputSerializer(serializers.Serializer):
 class SellerSignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "signup"
 
     class SellerSignupInputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
@@ -108,7 +112,8 @@ class SellerSignupApi(APIView):
 class DealerSignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ScopedThrottle]
+    throttle_scope = "signup"
 
     class DealerSignupInputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)

@@ -1,9 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.generic import FormView, TemplateView
+from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.forms import DealerSignupForm, ProfileForm, SignupForm
@@ -14,6 +17,11 @@ from core.exceptions import ValidationFailed
 from marketplace.selectors import listing_list_for_seller
 
 
+def _signup_rate(group, request):
+    return settings.GAVEL_SIGNUP_PAGE_RATE
+
+
+@method_decorator(ratelimit(key="ip", rate=_signup_rate, method="POST", block=True), name="post")
 class _SignupView(FormView):
     success_url = reverse_lazy("accounts:dashboard")
 

@@ -5,6 +5,7 @@ production is DEBUG=0 plus SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "csp",
+    "axes",
     "core",
     "accounts",
     "marketplace",
@@ -94,6 +96,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into a 429.
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -238,6 +248,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env_str("GAVEL_LOGIN_RATE", "30/min"),
+        "signup": env_str("GAVEL_SIGNUP_RATE", "10/hour"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -250,6 +264,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Failed-login lockout (django-axes): 5 failures for one email from one address lock that pair
+# for 15 minutes; pages and the token API answer 429 meanwhile.
+AXES_FAILURE_LIMIT = env_int("GAVEL_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GAVEL_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_from"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Page sign-ups per client address (django-ratelimit); the API uses DRF's "signup" throttle.
+GAVEL_SIGNUP_PAGE_RATE = env_str("GAVEL_SIGNUP_PAGE_RATE", "10/h")
+RATELIMIT_VIEW = "accounts.lockout.rate_limited"
+RATELIMIT_FAIL_OPEN = True
 
 # Celery: Redis is the broker. Results are not kept; tasks report through the database.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)

@@ -36,6 +36,15 @@ def _isolated_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Throttle counters live in the shared cache (Redis): every test starts with none."""
+    from django.core.cache import cache
+
+    if REDIS_AVAILABLE:
+        cache.clear()
+
+
 @pytest.fixture
 def redis():
     """A real client on the suite's Redis database, emptied before the test."""

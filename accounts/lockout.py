@@ -1,0 +1,40 @@
+"""Answers for clients that tried too often: failed logins (django-axes) and sign-up floods."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+
+def username_from(request, credentials=None) -> str | None:
+    """Emails are case-insensitive logins, so count failures per lower-cased address."""
+    credentials = credentials or {}
+    # django-axes names the field after USERNAME_FIELD ("email"); Django's signal calls it "username".
+    value = credentials.get("username") or credentials.get("email")
+    if value is None:
+        data = getattr(request, "data", None) or request.POST
+        value = data.get("username") or data.get("email")
+    return value.strip().lower() if isinstance(value, str) else None
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    detail = f"Too many failed logins. Try again in {minutes} minutes, or reset your password."
+    if _wants_json(request):
+        response = JsonResponse({"code": "locked_out", "detail": detail,
+                                 "retry_after_seconds": minutes * 60}, status=429)
+    else:
+        response = render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+def rate_limited(request, exception=None):
+    detail = "Too many attempts from your network. Please wait a while and try again."
+    if _wants_json(request):
+        return JsonResponse({"code": "throttled", "detail": detail}, status=429)
+    return render(request, "429.html", {"detail": detail}, status=429)
