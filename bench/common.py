@@ -109,6 +109,7 @@ class Sample:
     latencies: list[float] = field(default_factory=list)
     codes: Counter = field(default_factory=Counter)
     accepted: int = 0
+    wall: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, seconds: float, code: str, accepted: bool) -> None:

@@ -1,0 +1,46 @@
+"""python -m bench [name ...]: run Gavel's benchmarks (all by default). Each prints ratios against a
+reference measured in the same run."""
+
+import argparse
+import sys
+
+BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
+    parser.add_argument("--clients", type=int, nargs="+", default=[16, 32], help="concurrent dealers")
+    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument("--auctions", type=int, default=None, help="auctions (many_auctions/close/dashboard)")
+    args = parser.parse_args(argv)
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(BENCHMARKS)}")
+    status = 0
+    for name in args.names or BENCHMARKS:
+        if name == "hot_auction":
+            from bench.bidding import main as run
+
+            status |= run(auctions=1, clients=args.clients, seconds=args.seconds, workers=args.workers,
+                          title="Hot auction")
+        elif name == "many_auctions":
+            from bench.bidding import main as run
+
+            status |= run(auctions=args.auctions or 1000, clients=args.clients, seconds=args.seconds,
+                          workers=args.workers, title="Many auctions")
+        elif name == "close_lateness":
+            from bench.closing import main as run
+
+            status |= run(auctions=args.auctions or 1000, clients=max(args.clients), workers=args.workers)
+        elif name == "dashboard":
+            from bench.dashboard import main as run
+
+            status |= run(auctions=args.auctions or 10_000, workers=args.workers)
+        print()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
