@@ -300,3 +300,8 @@ CELERY_BEAT_SCHEDULE.update({
     "auctions-enqueue-closing": {"task": "auctions.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
     "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
 })
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "AuctionStatusEnum": "auctions.models.Auction.Status",
+    "AuctionOutcomeEnum": "auctions.models.Auction.Outcome",
+    "ListingStatusEnum": "marketplace.models.Listing.Status",
+})
