@@ -13,7 +13,17 @@ import threading
 import time
 from dataclasses import dataclass
 
-from bench.common import Http, Sample, asgi_server, bench_env, ms, percentile, recreate_database, run_threads, setup_django
+from bench.common import (
+    Http,
+    Sample,
+    asgi_server,
+    bench_env,
+    ms,
+    percentile,
+    recreate_database,
+    run_threads,
+    setup_django,
+)
 
 START_MINOR = 1_000_00
 
