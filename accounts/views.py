@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import ValidationFailed
+from marketplace.selectors import listing_list_for_seller
 
 
 class _SignupView(FormView):
@@ -67,6 +68,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["dealer_profile"] = dealer_profile_get(user=self.request.user)
         if self.request.user.role == User.Role.STAFF:
             context.update(staff_overview())
+        if self.request.user.role == User.Role.SELLER:
+            context["listings"] = listing_list_for_seller(seller=self.request.user)
         return context
 
 

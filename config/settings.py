@@ -250,6 +250,12 @@ GAVEL_CURRENCY = env_str("GAVEL_CURRENCY", "EUR")
 GAVEL_DEFAULT_BUYING_LIMIT_MINOR = env_int("GAVEL_DEFAULT_BUYING_LIMIT_MINOR", 50_000_00)
 GAVEL_SITE_NAME = "Gavel"
 
+# Listings: the highest reserve a seller may set (minor units) and the photo limits.
+GAVEL_RESERVE_CEILING_MINOR = env_int("GAVEL_RESERVE_CEILING_MINOR", 500_000_00)
+GAVEL_PHOTO_MAX_BYTES = env_int("GAVEL_PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+GAVEL_PHOTO_MAX_PIXELS = env_int("GAVEL_PHOTO_MAX_PIXELS", 40_000_000)
+GAVEL_LISTING_MAX_PHOTOS = env_int("GAVEL_LISTING_MAX_PHOTOS", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from core import views as core_views
+from marketplace.urls_api import urlpatterns as marketplace_api
 
 admin.site.site_header = "Gavel administration"
 admin.site.site_title = "Gavel admin"
@@ -16,6 +17,7 @@ api_v1 = [
     path("auth/signup/seller/", accounts_api.SellerSignupApi.as_view(), name="auth-signup-seller"),
     path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
+    *marketplace_api,
 ]
 
 urlpatterns = [
@@ -23,6 +25,7 @@ urlpatterns = [
     path("dealers/", core_views.DealerLandingView.as_view(), name="dealers"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("sell/", include("marketplace.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

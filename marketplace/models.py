@@ -1,1 +1,202 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.money import Money
+
+
+class Listing(models.Model):
+    """A seller's car, from draft to sale. Status changes only through core.transitions.transition()."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        INSPECTION_SCHEDULED = "inspection_scheduled", "Inspection scheduled"
+        INSPECTED = "inspected", "Inspected"
+        APPROVED = "approved", "Approved"
+        IN_AUCTION = "in_auction", "In auction"
+        SOLD = "sold", "Sold"
+        UNSOLD = "unsold", "Not sold"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Fuel(models.TextChoices):
+        PETROL = "petrol", "Petrol"
+        DIESEL = "diesel", "Diesel"
+        HYBRID = "hybrid", "Hybrid"
+        PLUG_IN_HYBRID = "plug_in_hybrid", "Plug-in hybrid"
+        ELECTRIC = "electric", "Electric"
+        LPG = "lpg", "LPG"
+        CNG = "cng", "CNG"
+        OTHER = "other", "Other"
+
+    class Transmission(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        AUTOMATIC = "automatic", "Automatic"
+
+    class BodyType(models.TextChoices):
+        HATCHBACK = "hatchback", "Hatchback"
+        SALOON = "saloon", "Saloon"
+        ESTATE = "estate", "Estate"
+        SUV = "suv", "SUV"
+        COUPE = "coupe", "Coupé"
+        CONVERTIBLE = "convertible", "Convertible"
+        MPV = "mpv", "MPV / people carrier"
+        PICKUP = "pickup", "Pick-up"
+        VAN = "van", "Van"
+        OTHER = "other", "Other"
+
+    S = Status
+    TRANSITIONS = {
+        S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
+        # An inspection that is cancelled before it happens sends the car back to the queue.
+        S.SUBMITTED: {S.INSPECTION_SCHEDULED, S.REJECTED, S.WITHDRAWN},
+        S.INSPECTION_SCHEDULED: {S.INSPECTED, S.SUBMITTED, S.REJECTED, S.WITHDRAWN},
+        S.INSPECTED: {S.APPROVED, S.REJECTED, S.WITHDRAWN},
+        S.APPROVED: {S.IN_AUCTION, S.REJECTED, S.WITHDRAWN},
+        # Never withdrawn while live; a cancelled auction returns the car to approved.
+        S.IN_AUCTION: {S.SOLD, S.UNSOLD, S.APPROVED},
+        S.UNSOLD: {S.APPROVED},  # relist
+        S.SOLD: set(),
+        S.REJECTED: set(),
+        S.WITHDRAWN: set(),
+    }
+    del S
+
+    # A VIN may have one open listing at a time across the site (partial unique constraint below).
+    OPEN_STATUSES = (
+        Status.DRAFT, Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED,
+        Status.IN_AUCTION, Status.SOLD,
+    )
+    WITHDRAWABLE_STATUSES = (
+        Status.DRAFT, Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED,
+    )
+    # Filled in the create wizard's first step (and required by the API on create).
+    IDENTITY_FIELDS = ("vin", "registration_plate", "make", "model", "variant", "first_registration_year")
+    DETAIL_FIELDS = ("mileage_km", "fuel", "transmission", "body_type", "colour", "previous_owners",
+                     "service_history", "postcode", "city", "description")
+    PRICE_FIELDS = ("reserve_minor", "asking_price_minor")
+    EDITABLE_FIELDS = IDENTITY_FIELDS + DETAIL_FIELDS + PRICE_FIELDS
+    # Everything a listing needs before it can be submitted for inspection (plus one photo).
+    REQUIRED_TO_SUBMIT = ("vin", "registration_plate", "make", "model", "first_registration_year", "mileage_km",
+                          "fuel", "transmission", "body_type", "colour", "previous_owners", "service_history",
+                          "postcode", "city", "reserve_minor")
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT, db_index=True)
+
+    vin = models.CharField("VIN", max_length=17, db_index=True)
+    registration_plate = models.CharField(max_length=16, blank=True)
+    make = models.CharField(max_length=60)
+    model = models.CharField(max_length=80)
+    variant = models.CharField(max_length=120, blank=True)
+    first_registration_year = models.PositiveSmallIntegerField()
+
+    mileage_km = models.PositiveIntegerField("mileage (km)", null=True, blank=True)
+    fuel = models.CharField(max_length=20, choices=Fuel.choices, blank=True)
+    transmission = models.CharField(max_length=20, choices=Transmission.choices, blank=True)
+    body_type = models.CharField(max_length=20, choices=BodyType.choices, blank=True)
+    colour = models.CharField(max_length=40, blank=True)
+    previous_owners = models.PositiveSmallIntegerField(null=True, blank=True)
+    service_history = models.BooleanField(null=True, blank=True, help_text="Full service history available.")
+    postcode = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True, max_length=5000)
+
+    # Integer minor units in settings.GAVEL_CURRENCY. The reserve is private to the seller and staff.
+    reserve_minor = models.BigIntegerField(null=True, blank=True)
+    asking_price_minor = models.BigIntegerField(null=True, blank=True)
+
+    rejection_reason = models.TextField(blank=True, help_text="Shown to the seller.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vin"],
+                condition=models.Q(status__in=[
+                    "draft", "submitted", "inspection_scheduled", "inspected", "approved", "in_auction", "sold",
+                ]),
+                name="marketplace_listing_one_open_per_vin",
+                violation_error_message="This car already has an open listing on Gavel.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[
+                    "draft", "submitted", "inspection_scheduled", "inspected", "approved", "in_auction", "sold",
+                    "unsold", "rejected", "withdrawn",
+                ]),
+                name="marketplace_listing_status_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(reserve_minor__isnull=True) | models.Q(reserve_minor__gt=0),
+                                   name="marketplace_listing_reserve_positive"),
+            models.CheckConstraint(
+                condition=models.Q(asking_price_minor__isnull=True) | models.Q(asking_price_minor__gt=0),
+                name="marketplace_listing_asking_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mileage_km__isnull=True) | models.Q(mileage_km__lte=2_000_000),
+                name="marketplace_listing_mileage_range",
+            ),
+            models.CheckConstraint(condition=models.Q(first_registration_year__gte=1950),
+                                   name="marketplace_listing_year_from_1950"),
+        ]
+        indexes = [models.Index(fields=["seller", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.first_registration_year} {self.make} {self.model} ({self.vin})"
+
+    @property
+    def title(self) -> str:
+        return " ".join(part for part in (self.make, self.model, self.variant) if part)
+
+    @property
+    def reserve(self) -> Money | None:
+        return Money.of(self.reserve_minor) if self.reserve_minor is not None else None
+
+    @property
+    def asking_price(self) -> Money | None:
+        return Money.of(self.asking_price_minor) if self.asking_price_minor is not None else None
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.status in self.WITHDRAWABLE_STATUSES
+
+
+class ListingPhoto(models.Model):
+    """One photo: the re-encoded original (no EXIF) plus JPEG variants, all in default_storage."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
+    position = models.PositiveSmallIntegerField(default=0)
+    is_cover = models.BooleanField(default=False)
+    original = models.ImageField(max_length=255)
+    thumb = models.ImageField(max_length=255)
+    medium = models.ImageField(max_length=255)
+    large = models.ImageField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=32)
+    size_bytes = models.PositiveIntegerField(help_text="Size of the stored original.")
+    original_filename = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(is_cover=True),
+                                    name="marketplace_photo_one_cover_per_listing"),
+        ]
+
+    def __str__(self):
+        return f"Photo {self.position + 1} of listing {self.listing_id}"
+
+    @property
+    def file_names(self) -> list[str]:
+        return [f.name for f in (self.original, self.thumb, self.medium, self.large) if f and f.name]

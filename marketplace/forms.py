@@ -1,0 +1,144 @@
+"""The create/edit wizard's three steps and the photo upload. Field names match the services' names,
+so a service's field errors land on the right input (core.api.form_errors_from)."""
+
+from django import forms
+from django.conf import settings
+
+from core.money import SYMBOLS, Money
+from marketplace import validators
+from marketplace.models import Listing
+
+_CAPS = {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+_NUMBER = {"inputmode": "numeric"}
+
+
+class ListingIdentityForm(forms.Form):
+    vin = forms.CharField(
+        label="VIN", max_length=40, validators=[validators.validate_vin],
+        help_text="17 characters, on the registration document and at the bottom of the windscreen.",
+        widget=forms.TextInput(attrs=_CAPS),
+    )
+    registration_plate = forms.CharField(label="Registration plate", max_length=40,
+                                         validators=[validators.validate_registration_plate],
+                                         widget=forms.TextInput(attrs=_CAPS))
+    make = forms.CharField(max_length=60, widget=forms.TextInput(attrs={"placeholder": "e.g. Volkswagen"}))
+    model = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"placeholder": "e.g. Golf"}))
+    variant = forms.CharField(max_length=120, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": "e.g. 1.5 TSI Life"}))
+    first_registration_year = forms.IntegerField(
+        label="First registered (year)", validators=[validators.validate_first_registration_year],
+        widget=forms.NumberInput(attrs={**_NUMBER, "min": validators.FIRST_YEAR}),
+    )
+
+
+class ListingDetailsForm(forms.Form):
+    mileage_km = forms.IntegerField(label="Mileage (km)", validators=[validators.validate_mileage_km],
+                                    widget=forms.NumberInput(attrs={**_NUMBER, "min": 0}))
+    fuel = forms.ChoiceField(choices=[("", "Choose…"), *Listing.Fuel.choices])
+    transmission = forms.ChoiceField(choices=[("", "Choose…"), *Listing.Transmission.choices])
+    body_type = forms.ChoiceField(label="Body type", choices=[("", "Choose…"), *Listing.BodyType.choices])
+    colour = forms.CharField(max_length=40)
+    previous_owners = forms.IntegerField(label="Previous owners", validators=[validators.validate_previous_owners],
+                                         help_text="Owners before you.",
+                                         widget=forms.NumberInput(attrs={**_NUMBER, "min": 0}))
+    service_history = forms.TypedChoiceField(
+        label="Full service history?", choices=[("yes", "Yes"), ("no", "No or partial")],
+        coerce=lambda value: value == "yes", widget=forms.RadioSelect(attrs={"class": "choice"}),
+    )
+    postcode = forms.CharField(max_length=20, validators=[validators.validate_postcode],
+                               widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    city = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    description = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Extras, recent work, known faults. Honest descriptions get better bids.",
+    )
+
+
+def _currency_label(text: str) -> str:
+    currency = settings.GAVEL_CURRENCY
+    return f"{text} ({SYMBOLS.get(currency, currency)})"
+
+
+class ListingPricesForm(forms.Form):
+    """Whole currency units on the page; integer minor units in cleaned_data."""
+
+    reserve_minor = forms.IntegerField(
+        min_value=1, widget=forms.NumberInput(attrs={**_NUMBER, "min": 1, "step": 1}),
+        help_text="The least you will accept. Private: dealers never see it. Below it, the decision is yours.",
+    )
+    asking_price_minor = forms.IntegerField(
+        min_value=1, required=False, widget=forms.NumberInput(attrs={**_NUMBER, "min": 1, "step": 1}),
+        help_text="Optional: what you hope to get.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reserve_minor"].label = _currency_label("Reserve price")
+        self.fields["asking_price_minor"].label = _currency_label("Asking price")
+
+    @staticmethod
+    def to_major(amount_minor):
+        if amount_minor is None:
+            return None
+        major = Money.of(amount_minor).major
+        return int(major) if major == major.to_integral_value() else major
+
+    def _minor(self, name, validator):
+        value = self.cleaned_data.get(name)
+        if value is None:
+            return None
+        amount = Money.from_major(value).amount_minor
+        try:
+            validator(amount)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.messages)
+        return amount
+
+    def clean_reserve_minor(self):
+        return self._minor("reserve_minor", validators.validate_reserve_minor)
+
+    def clean_asking_price_minor(self):
+        return self._minor("asking_price_minor", validators.validate_price_minor)
+
+
+STEPS = {
+    1: ("Your car", ListingIdentityForm),
+    2: ("Condition & details", ListingDetailsForm),
+    3: ("Price", ListingPricesForm),
+}
+
+
+def initial_for(listing: Listing, form_class) -> dict:
+    initial = {name: getattr(listing, name) for name in form_class.base_fields}
+    if "service_history" in initial and initial["service_history"] is not None:
+        initial["service_history"] = "yes" if initial["service_history"] else "no"
+    for name in ("reserve_minor", "asking_price_minor"):
+        if name in initial:
+            initial[name] = ListingPricesForm.to_major(initial[name])
+    return initial
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Cleans to a list of uploaded files (one <input type=file multiple>)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        if isinstance(data, (list, tuple)) and data:
+            return [clean_one(item, initial) for item in data]
+        return [clean_one(data, initial)]
+
+
+class PhotoUploadForm(forms.Form):
+    photos = MultipleFileField(
+        label="Add photos",
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-input": ""}),
+        help_text="JPEG, PNG or WebP, up to 15 MB each. Front, back, both sides, interior, dashboard with mileage.",
+    )

@@ -1,0 +1,95 @@
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+from core.models import AuditLog
+from marketplace.models import Listing, ListingPhoto
+
+
+def _with_photos(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("seller").prefetch_related(
+        Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"))
+    )
+
+
+def listing_list_visible_to(*, user: User) -> QuerySet:
+    """Listings whose full (owner) view `user` may see: their own, or all of them for staff.
+
+    Dealers and inspectors see cars through the auction and inspection endpoints, never here."""
+    if not getattr(user, "is_authenticated", False):
+        return Listing.objects.none()
+    queryset = Listing.objects.all() if user.is_staff_member else Listing.objects.filter(seller=user)
+    return _with_photos(queryset)
+
+
+def listing_get_visible_to(*, user: User, listing_id) -> Listing | None:
+    try:
+        listing_id = int(listing_id)
+    except (TypeError, ValueError):
+        return None
+    return listing_list_visible_to(user=user).filter(pk=listing_id).first()
+
+
+def listing_list_for_seller(*, seller: User) -> list[Listing]:
+    """The seller's cars, newest first, each with `next_step` and `cover` ready for a page."""
+    listings = list(_with_photos(Listing.objects.filter(seller=seller)))
+    for listing in listings:
+        listing.next_step = listing_next_step(listing=listing)
+        listing.cover = listing_cover(listing=listing)
+    return listings
+
+
+def listing_cover(*, listing: Listing) -> ListingPhoto | None:
+    photos = list(listing.photos.all())  # uses the prefetch when there is one
+    return next((photo for photo in photos if photo.is_cover), photos[0] if photos else None)
+
+
+def listing_missing_for_submit(*, listing: Listing) -> list[str]:
+    """Human names of what a draft still lacks before it can be submitted."""
+    labels = {"first_registration_year": "year of first registration", "mileage_km": "mileage",
+              "previous_owners": "number of previous owners", "reserve_minor": "reserve price",
+              "registration_plate": "registration plate", "body_type": "body type",
+              "service_history": "service history", "vin": "VIN"}
+    missing = [labels.get(name, name.replace("_", " ")) for name in Listing.REQUIRED_TO_SUBMIT
+               if getattr(listing, name) in (None, "")]
+    if not listing.photos.all():
+        missing.append("at least one photo")
+    return missing
+
+
+def listing_next_step(*, listing: Listing) -> str:
+    """One sentence for the seller: where the car is and what happens next."""
+    status = listing.status
+    S = Listing.Status
+    if status == S.DRAFT:
+        missing = listing_missing_for_submit(listing=listing)
+        if missing:
+            return f"Draft: add {', '.join(missing)}, then submit it for inspection."
+        return "Ready: submit it for inspection when you are happy with it."
+    texts = {
+        S.SUBMITTED: "Waiting for an inspector.",
+        S.INSPECTION_SCHEDULED: "Inspection booked: an inspector will look at your car.",
+        S.INSPECTED: "Inspected: our team is reviewing the report before the auction.",
+        S.APPROVED: "Approved: waiting for its auction to be scheduled.",
+        S.IN_AUCTION: "In auction now: verified dealers are bidding.",
+        S.SOLD: "Sold — payout pending.",
+        S.UNSOLD: "Not sold this time. Our team will contact you about relisting.",
+        S.WITHDRAWN: "Withdrawn by you.",
+    }
+    if status == S.REJECTED:
+        return f"Rejected: {listing.rejection_reason}" if listing.rejection_reason else "Rejected by our team."
+    return texts.get(status, listing.get_status_display())
+
+
+def listing_status_history(*, listing: Listing) -> QuerySet:
+    """The listing's creation and status changes, oldest first, from the audit trail."""
+    return AuditLog.objects.for_object(listing).filter(
+        action__in=[AuditLog.Action.CREATE, AuditLog.Action.STATUS_CHANGE]
+    ).select_related("actor")
+
+
+def listing_photo_get(*, listing: Listing, photo_id) -> ListingPhoto | None:
+    try:
+        photo_id = int(photo_id)
+    except (TypeError, ValueError):
+        return None
+    return next((photo for photo in listing.photos.all() if photo.pk == photo_id), None)

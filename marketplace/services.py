@@ -1,0 +1,339 @@
+"""Every write to a listing or its photos. Views, the API and admin call these; nothing else writes."""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.audit import audit_record
+from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.models import AuditLog
+from core.transitions import TransitionResult, transition
+from marketplace import images, validators
+from marketplace.models import Listing, ListingPhoto
+
+DUPLICATE_VIN = "This car already has an open listing on Gavel. Withdraw that one first, or contact us."
+REQUIRED = "This field is required."
+REQUIRED_TO_SUBMIT = "Required before you can submit."
+
+
+class ListingNotEditable(ApplicationError):
+    code = "not_editable"
+    status_code = 409
+
+    def default_message(self):
+        return "Only a draft can be changed. This listing has been submitted."
+
+
+# name -> (normaliser, validator) for the editable fields. Text fields are trimmed; choices checked.
+_TEXT_LIMITS = {"make": 60, "model": 80, "variant": 120, "colour": 40, "city": 100, "description": 5000}
+
+
+def _choice(choices):
+    def check(value):
+        if value not in choices.values:
+            raise DjangoValidationError(f"Choose one of: {', '.join(choices.values)}.")
+
+    return check
+
+
+_VALIDATORS = {
+    "vin": validators.validate_vin,
+    "registration_plate": validators.validate_registration_plate,
+    "first_registration_year": validators.validate_first_registration_year,
+    "mileage_km": validators.validate_mileage_km,
+    "previous_owners": validators.validate_previous_owners,
+    "postcode": validators.validate_postcode,
+    "fuel": _choice(Listing.Fuel),
+    "transmission": _choice(Listing.Transmission),
+    "body_type": _choice(Listing.BodyType),
+    "reserve_minor": validators.validate_reserve_minor,
+    "asking_price_minor": validators.validate_price_minor,
+}
+_NORMALISERS = {
+    "vin": validators.vin_normalise,
+    "registration_plate": validators.plate_normalise,
+    "postcode": validators.postcode_normalise,
+}
+_NULLABLE = {"mileage_km", "previous_owners", "service_history", "reserve_minor", "asking_price_minor"}
+_REQUIRED_ON_CREATE = ("vin", "registration_plate", "make", "model", "first_registration_year")
+
+
+def _clean(values: dict) -> dict:
+    """Normalise and validate the given fields; raise ValidationFailed naming each bad one."""
+    unknown = set(values) - set(Listing.EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not listing fields: {', '.join(sorted(unknown))}")
+    cleaned, errors = {}, {}
+    for name, value in values.items():
+        if name in _TEXT_LIMITS or name in _NORMALISERS or name in ("fuel", "transmission", "body_type"):
+            value = _NORMALISERS.get(name, lambda v: str(v if v is not None else "").strip())(value)
+            if name in _TEXT_LIMITS and len(value) > _TEXT_LIMITS[name]:
+                errors[name] = [f"At most {_TEXT_LIMITS[name]} characters."]
+                continue
+            if value == "":
+                cleaned[name] = ""
+                continue
+        elif name == "service_history":
+            if value is not None and not isinstance(value, bool):
+                errors[name] = ["Answer yes or no."]
+                continue
+        elif value is None and name in _NULLABLE:
+            cleaned[name] = None
+            continue
+        if name in _VALIDATORS:
+            try:
+                _VALIDATORS[name](value)
+            except DjangoValidationError as exc:
+                errors[name] = list(exc.messages)
+                continue
+        cleaned[name] = value
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return cleaned
+
+
+def _check_required(listing: Listing, names: Sequence[str], message: str) -> None:
+    missing = {name: [message] for name in names if getattr(listing, name) in (None, "")}
+    if missing:
+        raise ValidationFailed(fields=missing)
+
+
+def _check_vin_free(vin: str, *, exclude_pk: int | None = None) -> None:
+    taken = Listing.objects.filter(vin=vin, status__in=Listing.OPEN_STATUSES)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationFailed(fields={"vin": [DUPLICATE_VIN]})
+
+
+def _save_guarding_vin(listing: Listing, **save_kwargs) -> None:
+    """Save, turning a lost race on the one-open-listing-per-VIN constraint into a field error."""
+    try:
+        with transaction.atomic():
+            listing.save(**save_kwargs)
+    except IntegrityError as exc:
+        if "one_open_per_vin" in str(exc) or "vin" in str(exc).lower():
+            raise ValidationFailed(fields={"vin": [DUPLICATE_VIN]})
+        raise
+
+
+def _ensure_owner(listing: Listing, actor: User) -> None:
+    if actor is None or listing.seller_id != actor.pk:
+        raise PermissionRefused("Only the seller of this car may do that.")
+
+
+def _lock(listing: Listing) -> Listing:
+    """Re-read the listing under a row lock: photo changes and edits serialise on it."""
+    return Listing.objects.select_for_update().get(pk=listing.pk)
+
+
+def _ensure_draft(listing: Listing) -> None:
+    if listing.status != Listing.Status.DRAFT:
+        raise ListingNotEditable()
+
+
+def listing_create(*, seller: User, vin: str, registration_plate: str, make: str, model: str,
+                   first_registration_year: int, **details) -> Listing:
+    """A new draft. `details` are any other editable fields (see Listing.EDITABLE_FIELDS)."""
+    if not getattr(seller, "is_authenticated", False) or seller.role != User.Role.SELLER:
+        raise PermissionRefused("Only seller accounts can list a car.", code="not_a_seller")
+    values = {"vin": vin, "registration_plate": registration_plate, "make": make, "model": model,
+              "first_registration_year": first_registration_year, **details}
+    missing = {name: [REQUIRED] for name in _REQUIRED_ON_CREATE if values.get(name) in (None, "")}
+    if missing:
+        raise ValidationFailed(fields=missing)
+    cleaned = _clean(values)
+    missing = {name: [REQUIRED] for name in _REQUIRED_ON_CREATE if cleaned.get(name) in (None, "")}
+    if missing:
+        raise ValidationFailed(fields=missing)
+    _check_vin_free(cleaned["vin"])
+    listing = Listing(seller=seller, status=Listing.Status.DRAFT, **cleaned)
+    with transaction.atomic():
+        _save_guarding_vin(listing)
+        audit_record(obj=listing, action=AuditLog.Action.CREATE, actor=seller)
+    return listing
+
+
+def listing_update(*, listing: Listing, actor: User, **changes) -> Listing:
+    """Change a draft's fields. Only the seller, only while draft (else ListingNotEditable, 409)."""
+    _ensure_owner(listing, actor)
+    cleaned = _clean(changes)
+    required_now = [name for name in _REQUIRED_ON_CREATE if name in cleaned and cleaned[name] in (None, "")]
+    if required_now:
+        raise ValidationFailed(fields={name: [REQUIRED] for name in required_now})
+    with transaction.atomic():
+        locked = _lock(listing)
+        _ensure_draft(locked)
+        changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
+        if changed:
+            if "vin" in changed:
+                _check_vin_free(cleaned["vin"], exclude_pk=locked.pk)
+            for name in changed:
+                setattr(locked, name, cleaned[name])
+            _save_guarding_vin(locked, update_fields=[*changed, "updated_at"])
+            # Field names only: amounts (the reserve) stay out of the audit trail.
+            audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"fields": sorted(changed)})
+    listing.refresh_from_db()
+    return listing
+
+
+def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
+    """Send a complete draft to the inspection queue."""
+    _ensure_owner(listing, actor)
+    with transaction.atomic():
+        locked = _lock(listing)
+        if locked.status == Listing.Status.DRAFT:
+            _check_required(locked, Listing.REQUIRED_TO_SUBMIT, REQUIRED_TO_SUBMIT)
+            if not locked.photos.exists():
+                raise ValidationFailed("Add at least one photo before you submit.",
+                                       fields={"photos": ["Add at least one photo before you submit."]})
+            # Rules may have tightened since the draft was saved (e.g. the reserve ceiling).
+            _clean({name: getattr(locked, name) for name in Listing.EDITABLE_FIELDS})
+        now = timezone.now()
+        result = transition(locked, Listing.Status.SUBMITTED, actor=actor,
+                            updates={"submitted_at": now, "status_changed_at": now})
+    listing.refresh_from_db()
+    return result
+
+
+def listing_withdraw(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
+    """The seller takes the car off Gavel; allowed until its auction is live."""
+    _ensure_owner(listing, actor)
+    return transition(listing, Listing.Status.WITHDRAWN, actor=actor, reason=(reason or "").strip(),
+                      updates={"status_changed_at": timezone.now()})
+
+
+def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionResult:
+    """Staff moderation. The reason is stored on the listing and shown to the seller."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused("Only Gavel staff may reject a listing.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": ["Say why the listing is rejected; the seller will see it."]})
+    return transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
+                      updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
+
+
+# Photos ---------------------------------------------------------------------------------------
+
+
+def listing_photos_add(*, listing: Listing, actor: User, uploads: Sequence) -> list[ListingPhoto]:
+    """Add photos (all or none). Each upload is validated and re-encoded; on any refusal no file and no
+    row is left behind. The first photo of a listing becomes its cover."""
+    _ensure_owner(listing, actor)
+    if not uploads:
+        raise ValidationFailed(fields={"photo": ["Choose at least one photo to upload."]})
+    max_photos = settings.GAVEL_LISTING_MAX_PHOTOS
+    _ensure_draft(listing)
+    if listing.photos.count() + len(uploads) > max_photos:
+        raise ValidationFailed(fields={"photo": [f"A listing can have at most {max_photos} photos."]})
+
+    stored: list[tuple[images.ProcessedPhoto, dict[str, str], str]] = []
+    try:
+        for upload in uploads:
+            name = getattr(upload, "name", "") or ""
+            # Pillow work happens outside the database transaction: it is slow and needs no lock.
+            processed = images.photo_process(upload, name=name if len(uploads) > 1 else "")
+            stored.append((processed, images.photo_store(processed, listing_id=listing.pk), name))
+        with transaction.atomic():
+            locked = _lock(listing)
+            _ensure_draft(locked)
+            existing = list(locked.photos.order_by("-position").values_list("position", "is_cover"))
+            if len(existing) + len(stored) > max_photos:
+                raise ValidationFailed(fields={"photo": [f"A listing can have at most {max_photos} photos."]})
+            next_position = existing[0][0] + 1 if existing else 0
+            needs_cover = not any(is_cover for _, is_cover in existing)
+            created = []
+            for offset, (processed, names, original_name) in enumerate(stored):
+                created.append(ListingPhoto.objects.create(
+                    listing=locked, position=next_position + offset, is_cover=needs_cover and offset == 0,
+                    original=names["original"], thumb=names["thumb"], medium=names["medium"],
+                    large=names["large"], width=processed.width, height=processed.height,
+                    content_type=processed.content_type, size_bytes=processed.size_bytes,
+                    original_filename=original_name[:255],
+                ))
+            audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor,
+                         data={"photos_added": [photo.pk for photo in created]})
+    except BaseException:
+        for _, names, _ in stored:
+            images.photo_files_delete(names.values())
+        raise
+    return created
+
+
+def listing_photo_add(*, listing: Listing, actor: User, upload) -> ListingPhoto:
+    return listing_photos_add(listing=listing, actor=actor, uploads=[upload])[0]
+
+
+def _photo_of(locked: Listing, photo_id: int) -> ListingPhoto:
+    photo = locked.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise ValidationFailed(fields={"photo": ["This photo does not belong to the listing."]})
+    return photo
+
+
+def listing_photo_delete(*, listing: Listing, actor: User, photo_id: int) -> None:
+    """Remove a photo; its files go once the transaction commits. The next photo becomes cover."""
+    _ensure_owner(listing, actor)
+    with transaction.atomic():
+        locked = _lock(listing)
+        _ensure_draft(locked)
+        photo = _photo_of(locked, photo_id)
+        names = photo.file_names
+        was_cover = photo.is_cover
+        photo.delete()
+        remaining = list(locked.photos.order_by("position", "id"))
+        for index, other in enumerate(remaining):
+            if other.position != index:
+                ListingPhoto.objects.filter(pk=other.pk).update(position=index)
+        if was_cover and remaining:
+            ListingPhoto.objects.filter(pk=remaining[0].pk).update(is_cover=True)
+        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"photo_deleted": photo_id})
+        transaction.on_commit(lambda: images.photo_files_delete(names))
+
+
+def listing_photos_reorder(*, listing: Listing, actor: User, photo_ids: Sequence[int]) -> list[ListingPhoto]:
+    """Put the photos in the given order; `photo_ids` must name every photo of the listing exactly once."""
+    _ensure_owner(listing, actor)
+    with transaction.atomic():
+        locked = _lock(listing)
+        _ensure_draft(locked)
+        current = {photo.pk: photo for photo in locked.photos.all()}
+        ids = list(photo_ids)
+        if len(ids) != len(set(ids)) or set(ids) != set(current):
+            raise ValidationFailed(fields={"photo_ids": ["List every photo of this listing exactly once."]})
+        for position, photo_id in enumerate(ids):
+            if current[photo_id].position != position:
+                ListingPhoto.objects.filter(pk=photo_id).update(position=position)
+        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"photo_order": ids})
+        return list(locked.photos.order_by("position", "id"))
+
+
+def listing_photo_move(*, listing: Listing, actor: User, photo_id: int, offset: int) -> list[ListingPhoto]:
+    """Move one photo `offset` places (-1 earlier, +1 later); the up/down buttons of the photo page."""
+    ids = list(listing.photos.order_by("position", "id").values_list("pk", flat=True))
+    if photo_id not in ids:
+        raise ValidationFailed(fields={"photo": ["This photo does not belong to the listing."]})
+    index = ids.index(photo_id)
+    target = max(0, min(len(ids) - 1, index + offset))
+    ids.insert(target, ids.pop(index))
+    return listing_photos_reorder(listing=listing, actor=actor, photo_ids=ids)
+
+
+def listing_photo_set_cover(*, listing: Listing, actor: User, photo_id: int) -> ListingPhoto:
+    _ensure_owner(listing, actor)
+    with transaction.atomic():
+        locked = _lock(listing)
+        _ensure_draft(locked)
+        photo = _photo_of(locked, photo_id)
+        if not photo.is_cover:
+            # Clear first: the one-cover-per-listing constraint is checked per statement.
+            locked.photos.filter(is_cover=True).update(is_cover=False)
+            ListingPhoto.objects.filter(pk=photo.pk).update(is_cover=True)
+            photo.is_cover = True
+            audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"cover": photo.pk})
+        return photo

@@ -1,0 +1,248 @@
+"""Sellers' pages under /sell/. Thin: forms in, services called, redirects out."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from accounts.models import User
+from core.api import form_errors_from
+from core.exceptions import ApplicationError, ValidationFailed
+from marketplace import selectors, services
+from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
+from marketplace.models import Listing
+
+
+class SellerRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role != User.Role.SELLER:
+            raise PermissionDenied("Only seller accounts can list cars.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ListingMixin(LoginRequiredMixin):
+    """Loads the listing from the URL: the owner's (staff may look); anyone else gets 404."""
+
+    owner_only = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.listing = selectors.listing_get_visible_to(user=request.user, listing_id=kwargs["listing_id"])
+        if self.listing is None or (self.owner_only and self.listing.seller_id != request.user.pk):
+            raise Http404("No such listing.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["listing"] = self.listing
+        return context
+
+
+def _wizard_context(current: int, listing: Listing | None) -> dict:
+    steps = [{"number": number, "title": title} for number, (title, _) in STEPS.items()]
+    steps.append({"number": 4, "title": "Photos"})
+    return {"steps": steps, "current_step": current, "listing": listing}
+
+
+class ListingListView(SellerRequiredMixin, TemplateView):
+    template_name = "marketplace/listing_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["listings"] = selectors.listing_list_for_seller(seller=self.request.user)
+        return context
+
+
+class ListingCreateView(SellerRequiredMixin, FormView):
+    template_name = "marketplace/listing_form.html"
+    form_class = ListingIdentityForm
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_wizard_context(1, None), "step_title": STEPS[1][0]}
+
+    def form_valid(self, form):
+        try:
+            listing = services.listing_create(seller=self.request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            form_errors_from(exc, form)
+            return self.form_invalid(form)
+        messages.success(self.request, "Draft saved. You can come back to it any time from My cars.")
+        return redirect("marketplace:edit", listing_id=listing.pk, step=2)
+
+
+class ListingEditView(ListingMixin, FormView):
+    template_name = "marketplace/listing_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["step"] not in STEPS:
+            raise Http404("No such step.")
+        self.step = kwargs["step"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if not self.listing.is_editable:
+            messages.info(request, "This listing has been submitted, so it can no longer be changed.")
+            return redirect("marketplace:detail", listing_id=self.listing.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return STEPS[self.step][1]
+
+    def get_initial(self):
+        return initial_for(self.listing, self.get_form_class())
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **_wizard_context(self.step, self.listing),
+                "step_title": STEPS[self.step][0]}
+
+    def form_valid(self, form):
+        try:
+            services.listing_update(listing=self.listing, actor=self.request.user, **form.cleaned_data)
+        except services.ListingNotEditable as exc:
+            messages.error(self.request, exc.message)
+            return redirect("marketplace:detail", listing_id=self.listing.pk)
+        except ValidationFailed as exc:
+            form_errors_from(exc, form)
+            return self.form_invalid(form)
+        if "save_exit" in self.request.POST:
+            messages.success(self.request, "Draft saved.")
+            return redirect("marketplace:detail", listing_id=self.listing.pk)
+        if self.step < max(STEPS):
+            return redirect("marketplace:edit", listing_id=self.listing.pk, step=self.step + 1)
+        return redirect("marketplace:photos", listing_id=self.listing.pk)
+
+
+class ListingPhotosView(ListingMixin, TemplateView):
+    """GET the photo page; POST uploads. htmx requests get the photo manager fragment back."""
+
+    template_name = "marketplace/listing_photos.html"
+    fragment_template = "marketplace/_photo_manager.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("upload_form", PhotoUploadForm())
+        context["photos"] = list(self.listing.photos.all())
+        context["max_photos"] = settings.GAVEL_LISTING_MAX_PHOTOS
+        context.update(_wizard_context(4, self.listing))
+        return context
+
+    def get(self, request, *args, **kwargs):
+        if not self.listing.is_editable:
+            messages.info(request, "Photos can be changed only while the listing is a draft.")
+            return redirect("marketplace:detail", listing_id=self.listing.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_template_names(self):
+        return [self.fragment_template if self.request.htmx else self.template_name]
+
+    def render(self, **context):
+        return self.render_to_response(self.get_context_data(**context))
+
+    def post(self, request, *args, **kwargs):
+        form = PhotoUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                added = services.listing_photos_add(listing=self.listing, actor=request.user,
+                                                    uploads=form.cleaned_data["photos"])
+            except ApplicationError as exc:
+                form_errors_from(ValidationFailed(exc.message, fields={"photos": exc.fields.get("photo", [])}),
+                                 form)
+            else:
+                text = "1 photo added." if len(added) == 1 else f"{len(added)} photos added."
+                if not request.htmx:
+                    messages.success(request, text)
+                    return redirect("marketplace:photos", listing_id=self.listing.pk)
+                self.listing = selectors.listing_get_visible_to(user=request.user, listing_id=self.listing.pk)
+                return self.render(upload_form=PhotoUploadForm(), notice=text)
+        return self.render(upload_form=form)
+
+
+class ListingPhotoActionView(ListingMixin, View):
+    """POST-only: move a photo up/down, make it the cover, or delete it."""
+
+    def post(self, request, listing_id, photo_id, action):
+        photo = selectors.listing_photo_get(listing=self.listing, photo_id=photo_id)
+        if photo is None:
+            raise Http404("No such photo.")
+        args = {"listing": self.listing, "actor": request.user, "photo_id": photo.pk}
+        error = None
+        try:
+            if action == "up":
+                services.listing_photo_move(**args, offset=-1)
+            elif action == "down":
+                services.listing_photo_move(**args, offset=1)
+            elif action == "cover":
+                services.listing_photo_set_cover(**args)
+            elif action == "delete":
+                services.listing_photo_delete(**args)
+            else:
+                raise Http404("No such action.")
+        except ApplicationError as exc:
+            error = exc.message
+        if request.htmx:
+            view = ListingPhotosView()
+            view.setup(request, **self.kwargs)
+            view.listing = selectors.listing_get_visible_to(user=request.user, listing_id=listing_id)
+            return view.render(error=error)
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("marketplace:photos", kwargs={"listing_id": listing_id}) + f"#photo-{photo.pk}")
+
+
+class ListingDetailView(ListingMixin, TemplateView):
+    template_name = "marketplace/listing_detail.html"
+    owner_only = False  # staff may look too
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        photos = list(self.listing.photos.all())
+        context.update(
+            photos=photos,
+            cover=selectors.listing_cover(listing=self.listing),
+            next_step=selectors.listing_next_step(listing=self.listing),
+            missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
+            history=selectors.listing_status_history(listing=self.listing),
+            is_owner=self.listing.seller_id == self.request.user.pk,
+        )
+        return context
+
+
+class _ListingCommandView(ListingMixin, View):
+    success_message = ""
+
+    def run(self, request):
+        raise NotImplementedError
+
+    def post(self, request, listing_id):
+        try:
+            self.run(request)
+        except ValidationFailed as exc:
+            details = [message for messages_ in exc.fields.values() for message in messages_]
+            missing = selectors.listing_missing_for_submit(listing=self.listing)
+            text = f"Almost there: add {', '.join(missing)}." if missing else " ".join(details) or exc.message
+            messages.error(request, text)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, self.success_message)
+        return redirect("marketplace:detail", listing_id=listing_id)
+
+
+class ListingSubmitView(_ListingCommandView):
+    success_message = "Submitted. We will match your car with an inspector and let you know the appointment."
+
+    def run(self, request):
+        services.listing_submit(listing=self.listing, actor=request.user)
+
+
+class ListingWithdrawView(_ListingCommandView):
+    success_message = "Your listing is withdrawn. Nothing more happens with it."
+
+    def run(self, request):
+        services.listing_withdraw(listing=self.listing, actor=request.user, reason=request.POST.get("reason", ""))
