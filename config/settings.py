@@ -264,3 +264,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Inspections: a report flags the odometer when it differs from the seller's mileage by more than this
+# many km (exactly the margin is fine); the most photos one report may hold.
+GAVEL_ODOMETER_MARGIN_KM = env_int("GAVEL_ODOMETER_MARGIN_KM", 1_000)
+GAVEL_INSPECTION_MAX_PHOTOS = env_int("GAVEL_INSPECTION_MAX_PHOTOS", 300)
