@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from core import views as core_views
+from inspections import views as inspections_views
+from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
 
 admin.site.site_header = "Gavel administration"
@@ -18,6 +20,7 @@ api_v1 = [
     path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     *marketplace_api,
+    *inspections_api,
 ]
 
 urlpatterns = [
@@ -26,6 +29,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
+    path("inspect/", include("inspections.urls")),
+    path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -176,12 +176,6 @@ class InspectionReport(models.Model):
     def __str__(self):
         return f"Report r{self.revision} of {self.listing} (grade {self.grade})"
 
-    @property
-    def flag_labels(self) -> list[str]:
-        return [self._meta.get_field(name).verbose_name for name in
-                ("flag_odometer", "flag_vin_mismatch", "flag_accident", "flag_flood", "flag_fire")
-                if getattr(self, name)]
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             stored = type(self).objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
@@ -193,3 +187,9 @@ class InspectionReport(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReportFrozen("Published reports are kept for ever.")
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [self._meta.get_field(name).verbose_name for name in
+                ("flag_odometer", "flag_vin_mismatch", "flag_accident", "flag_flood", "flag_fire")
+                if getattr(self, name)]
