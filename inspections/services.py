@@ -52,6 +52,13 @@ class ReportIncomplete(ValidationFailed):
         return "The report is not complete yet."
 
 
+class InspectionConflict(ApplicationError):
+    """The inspection is in a state where this cannot happen (409)."""
+
+    code = "invalid_state"
+    status_code = 409
+
+
 class AlreadyClaimed(ApplicationError):
     code = "already_claimed"
     status_code = 409
@@ -131,8 +138,9 @@ def inspection_assign(*, inspection: Inspection, inspector: User, actor: User) -
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status not in (S.REQUESTED, S.SCHEDULED):
-            raise ApplicationError("Only an inspection that has not started can be (re)assigned.",
-                                   code="not_assignable", fields={"inspector": ["Work on this report has started."]})
+            raise InspectionConflict("Only an inspection that has not started can be (re)assigned.",
+                                     code="not_assignable",
+                                     fields={"inspector": ["Work on this report has started."]})
         if locked.inspector_id != inspector.pk:
             previous = locked.inspector_id
             Inspection.objects.filter(pk=locked.pk).update(inspector=inspector, updated_at=timezone.now())
@@ -199,8 +207,8 @@ def inspection_schedule(*, inspection: Inspection, actor: User, scheduled_at: da
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor,
                          data={"scheduled_at": scheduled_at.isoformat(), "place": place})
         else:
-            raise ApplicationError("The inspection has started; the appointment can no longer change.",
-                                   code="not_schedulable", status_code=409)
+            raise InspectionConflict("The inspection has started; the appointment can no longer change.",
+                                     code="not_schedulable")
     return _refresh(inspection, locked)
 
 
@@ -217,8 +225,8 @@ def _start_locked(locked: Inspection, actor) -> TransitionResult:
     if locked.status == S.PUBLISHED:
         raise ReportPublished()
     if locked.status in (S.REQUESTED, S.CANCELLED):
-        raise ReportNotStarted() if locked.status == S.REQUESTED else ApplicationError(
-            "This inspection was cancelled.", code="cancelled", status_code=409)
+        raise ReportNotStarted() if locked.status == S.REQUESTED else InspectionConflict(
+            "This inspection was cancelled.", code="cancelled")
     if locked.status == S.SCHEDULED:
         return transition(locked, S.IN_PROGRESS, actor=actor, updates={"started_at": timezone.now()})
     return TransitionResult(False, locked.status, locked.status)
@@ -478,8 +486,7 @@ def inspection_reopen(*, inspection: Inspection, actor: User, reason: str) -> Tr
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status != S.PUBLISHED:
-            raise ApplicationError("Only a published report can be corrected.", code="not_published",
-                                   status_code=409)
+            raise InspectionConflict("Only a published report can be corrected.", code="not_published")
         result = transition(locked, S.IN_PROGRESS, actor=actor, reason=reason)
     _refresh(inspection, locked)
     return result
@@ -494,8 +501,8 @@ def inspection_listing_approve(*, inspection: Inspection, actor: User, reason: s
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status != S.PUBLISHED:
-            raise ApplicationError("Approve a car only with a published inspection report.",
-                                   code="not_published", status_code=409)
+            raise InspectionConflict("Approve a car only with a published inspection report.",
+                                     code="not_published")
         listing = Listing.objects.select_for_update().get(pk=locked.listing_id)
         return transition(listing, Listing.Status.APPROVED, actor=actor, reason=(reason or "").strip(),
                           updates={"status_changed_at": timezone.now()})
