@@ -196,15 +196,15 @@ class SaveView(InspectionMixin, View):
         if row_key == "facts":
             context["fact_errors"] = {k.partition(".")[2]: v for k, v in error_fields.items()
                                       if k.startswith("facts.")}
-            return render(request, "inspections/_facts.html", {**context, "oob_progress": True},
-                          status=400 if error else 200)
+            # 200 even with errors: htmx swaps only successful responses, and the errors are in the fragment.
+            return render(request, "inspections/_facts.html", {**context, "oob_progress": True})
         row = next((row for category in context["categories"] for row in category["rows"]
                     if row["item"].key == row_key), None)
         if row is None:
             raise Http404("No such item.")
         return render(request, "inspections/_item_row.html",
                       {**context, "row": row, "row_errors": error_fields.get(f"items.{row_key}", []),
-                       "oob_progress": True}, status=400 if error else 200)
+                       "oob_progress": True})
 
 
 class DamageAddView(InspectionMixin, View):
