@@ -269,4 +269,5 @@ LOGGING = {
 # many km (exactly the margin is fine); the most photos one report may hold.
 GAVEL_ODOMETER_MARGIN_KM = env_int("GAVEL_ODOMETER_MARGIN_KM", 1_000)
 GAVEL_INSPECTION_MAX_PHOTOS = env_int("GAVEL_INSPECTION_MAX_PHOTOS", 300)
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["InspectionStatusEnum"] = "inspections.models.Inspection.Status"
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["InspectionStatusEnum"] = (
+    "inspections.models.Inspection.Status")

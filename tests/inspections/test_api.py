@@ -117,7 +117,8 @@ def test_publish_is_refused_with_field_errors_naming_the_missing_items(client_fo
     client = client_for(inspection.inspector)
     items = complete_items()
     items.pop("brakes.pads_front")
-    assert client.put(f"/api/v1/inspections/{inspection.pk}/report/", {"items": items}, format="json").status_code == 200
+    saved = client.put(f"/api/v1/inspections/{inspection.pk}/report/", {"items": items}, format="json")
+    assert saved.status_code == 200
     response = client.post(f"/api/v1/inspections/{inspection.pk}/publish/")
     assert response.status_code == 400
     body = response.json()

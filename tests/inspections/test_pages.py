@@ -63,7 +63,7 @@ def test_the_work_page_lists_every_category_with_progress(page_client):
     for label in ("Exterior panels", "Tyres and wheels", "Underbody and corrosion", "Test drive", "Damage map",
                   "Recorded facts"):
         assert label in html
-    assert 'hx-post="/inspect/%d/save/"' % inspection.pk in html
+    assert f'hx-post="/inspect/{inspection.pk}/save/"' in html
 
 
 def test_an_htmx_save_of_one_row_returns_the_row_and_the_progress(page_client):
@@ -171,7 +171,8 @@ def test_the_dealer_report_page_never_shows_the_reserve_or_the_seller(page_clien
     inspection, _ = published_inspection()
     seller = inspection.listing.seller
     html = page_client(DealerFactory(verified=True)).get(f"/cars/{inspection.listing_id}/report/").content.decode()
-    for secret in ("12,345", "12.345", "Reserve", seller.email, seller.full_name, inspection.listing.registration_plate):
+    plate = inspection.listing.registration_plate
+    for secret in ("12,345", "12.345", "Reserve", seller.email, seller.full_name, plate):
         assert secret not in html
 
 

@@ -18,4 +18,5 @@ class Command(BaseCommand):
         for user, password in users:
             self.stdout.write(f"  {user.get_role_display():<10} {user.email:<24} {password}")
         self.stdout.write(f"Demo listings: {len(listings)} ({', '.join(sorted({x.status for x in listings}))}).")
-        self.stdout.write(f"Demo inspections: {len(inspections)} ({', '.join(sorted({x.status for x in inspections}))}).")
+        states = ", ".join(sorted({x.status for x in inspections}))
+        self.stdout.write(f"Demo inspections: {len(inspections)} ({states}).")
