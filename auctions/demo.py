@@ -1,9 +1,9 @@
 """Demo auctions for `make run` (idempotent, keyed by VIN): live ones with bids (one with a proxy), one
 scheduled for later, one sold, one awaiting the seller's decision.
 
-DEMO ONLY: until the inspections app approves cars, the demo walks its own listings to `approved`
-through transition() with a staff actor and the reason "demo". Closed demo auctions get their times
-moved into the past before closing; real auctions never do that.
+Each demo car is listed, inspected (a published report, mostly clean) and approved the way the
+inspections demo does it. DEMO ONLY: closed demo auctions get their times moved into the past before
+closing; real auctions never do that.
 """
 
 from datetime import timedelta
@@ -14,7 +14,6 @@ from django.utils import timezone
 from accounts.models import User
 from auctions import services
 from auctions.models import Auction
-from core.transitions import transition
 from marketplace import services as listing_services
 from marketplace.demo import demo_photo
 from marketplace.models import Listing
@@ -62,6 +61,9 @@ DEMO_AUCTIONS = [
 
 
 def _approved_demo_listing(*, seller: User, admin: User, vin: str, fields: dict, colour) -> Listing:
+    from inspections.checklist import Status
+    from inspections.demo import demo_inspection_walk
+
     listing = Listing.objects.filter(vin=vin, seller=seller).first()
     if listing is None:
         listing = listing_services.listing_create(seller=seller, vin=vin, **{**_CAR, **fields})
@@ -70,11 +72,12 @@ def _approved_demo_listing(*, seller: User, admin: User, vin: str, fields: dict,
                    demo_photo(title=title, colour=tuple(max(0, c - 40) for c in colour), number=2)]
         listing_services.listing_photos_add(listing=listing, actor=seller, uploads=uploads)
         listing_services.listing_submit(listing=listing, actor=seller)
-    for step in (Listing.Status.INSPECTION_SCHEDULED, Listing.Status.INSPECTED, Listing.Status.APPROVED):
-        listing.refresh_from_db()
-        if listing.status in (Listing.Status.SUBMITTED, Listing.Status.INSPECTION_SCHEDULED,
-                              Listing.Status.INSPECTED):
-            transition(listing, step, actor=admin, reason="demo")
+    if listing.status in (Listing.Status.SUBMITTED, Listing.Status.INSPECTION_SCHEDULED, Listing.Status.INSPECTED):
+        inspector = User.objects.get(email__iexact="inspector@gavel.test")
+        demo_inspection_walk(
+            listing=listing, state="approved", staff=admin, inspector=inspector, damage=[],
+            findings={"paint.stone_chips": (Status.MINOR, "A few stone chips on the bonnet.")},
+            facts={"odometer_km": fields["mileage_km"] + 150, "accident": False, "flood": False, "fire": False})
     listing.refresh_from_db()
     return listing
 

@@ -352,3 +352,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "AuctionOutcomeEnum": "auctions.models.Auction.Outcome",
     "ListingStatusEnum": "marketplace.models.Listing.Status",
 })
+# Inspections: a report flags the odometer when it differs from the seller's mileage by more than this
+# many km (exactly the margin is fine); the most photos one report may hold.
+GAVEL_ODOMETER_MARGIN_KM = env_int("GAVEL_ODOMETER_MARGIN_KM", 1_000)
+GAVEL_INSPECTION_MAX_PHOTOS = env_int("GAVEL_INSPECTION_MAX_PHOTOS", 300)
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["InspectionStatusEnum"] = (
+    "inspections.models.Inspection.Status")

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from auctions.urls_api import urlpatterns as auctions_api
 from core import views as core_views
+from inspections import views as inspections_views
+from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
 
 admin.site.site_header = "Gavel administration"
@@ -20,6 +22,7 @@ api_v1 = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     *marketplace_api,
     *auctions_api,
+    *inspections_api,
 ]
 
 urlpatterns = [
@@ -29,6 +32,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),
+    path("inspect/", include("inspections.urls")),
+    path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

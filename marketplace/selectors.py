@@ -77,6 +77,12 @@ def listing_next_step(*, listing: Listing) -> str:
     }
     if status == S.REJECTED:
         return f"Rejected: {listing.rejection_reason}" if listing.rejection_reason else "Rejected by our team."
+    if status == S.INSPECTION_SCHEDULED:
+        from inspections.selectors import inspection_booking_text, inspection_for_listing
+
+        booked = inspection_booking_text(inspection=inspection_for_listing(listing=listing))
+        if booked:
+            return booked
     return texts.get(status, listing.get_status_display())
 
 

@@ -196,6 +196,10 @@ def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
         now = timezone.now()
         result = transition(locked, Listing.Status.SUBMITTED, actor=actor,
                             updates={"submitted_at": now, "status_changed_at": now})
+        # A submitted car always has an inspection request, created in the same transaction.
+        from inspections.services import inspection_request_for
+
+        inspection_request_for(listing=locked)
     listing.refresh_from_db()
     return result
 
@@ -203,8 +207,11 @@ def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
 def listing_withdraw(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
     """The seller takes the car off Gavel; allowed until its auction is live."""
     _ensure_owner(listing, actor)
-    return transition(listing, Listing.Status.WITHDRAWN, actor=actor, reason=(reason or "").strip(),
-                      updates={"status_changed_at": timezone.now()})
+    with transaction.atomic():
+        result = transition(listing, Listing.Status.WITHDRAWN, actor=actor, reason=(reason or "").strip(),
+                            updates={"status_changed_at": timezone.now()})
+        _inspection_cancel(listing, actor, "The seller withdrew the listing.")
+    return result
 
 
 def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionResult:
@@ -214,8 +221,18 @@ def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionR
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Say why the listing is rejected; the seller will see it."]})
-    return transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
-                      updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
+    with transaction.atomic():
+        result = transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
+                            updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
+        _inspection_cancel(listing, actor, f"The listing was rejected: {reason}")
+    return result
+
+
+def _inspection_cancel(listing: Listing, actor: User, reason: str) -> None:
+    """A withdrawn or rejected car needs no inspection; a published report is kept."""
+    from inspections.services import inspection_cancel_open
+
+    inspection_cancel_open(listing=listing, actor=actor, reason=reason)
 
 
 # Photos ---------------------------------------------------------------------------------------

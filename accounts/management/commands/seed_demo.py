@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import demo_users_ensure
 from auctions.demo import demo_auctions_ensure
+from inspections.demo import demo_inspections_ensure
 from marketplace.demo import demo_listings_ensure
 
 
@@ -13,9 +14,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = demo_users_ensure()
             listings = demo_listings_ensure()
+            inspections = demo_inspections_ensure()
             auctions = demo_auctions_ensure()
         self.stdout.write(self.style.SUCCESS("Demo logins (all share one password):"))
         for user, password in users:
             self.stdout.write(f"  {user.get_role_display():<10} {user.email:<24} {password}")
         self.stdout.write(f"Demo listings: {len(listings)} ({', '.join(sorted({x.status for x in listings}))}).")
         self.stdout.write(f"Demo auctions: {len(auctions)} ({', '.join(sorted({a.status for a in auctions}))}).")
+        states = ", ".join(sorted({x.status for x in inspections}))
+        self.stdout.write(f"Demo inspections: {len(inspections)} ({states}).")

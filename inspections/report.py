@@ -1,0 +1,267 @@
+"""The report's data: the draft's shape, its validation, the canonical content and its fingerprint.
+
+Draft (Inspection.draft), edited piece by piece while the inspector works:
+    {"items": {key: {"status": "ok"|"minor"|"major"|"na", "note": str, "value": "4.5"|None}},
+     "facts": {"odometer_km": int, "vin_on_car": str, "accident": bool, "flood": bool, "fire": bool},
+     "damage": [{"id": hex, "panel": str, "type": str, "severity": "minor"|"major", "note": str}]}
+
+Canonical content (InspectionReport.content) is what the fingerprint covers: the checklist and
+formula versions, the listing's identity facts, every answered item, the damage map, the facts,
+the SHA-256 of every photo's stored bytes, the computed result and flags. It holds no timestamps
+and no database ids of photos or damage entries, so re-saving the same answers gives the same
+fingerprint, and any change of an answer, a note, a fact, a damage entry or a photo's bytes gives
+a different one.
+"""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from inspections.checklist import Checklist, Status
+from inspections.grading import FORMULA_VERSION, grade_compute
+from marketplace.validators import vin_normalise
+
+PANELS = (
+    ("bonnet", "Bonnet"), ("roof", "Roof"), ("tailgate", "Boot lid / tailgate"), ("front_bumper", "Front bumper"),
+    ("rear_bumper", "Rear bumper"), ("wing_fl", "Front left wing"), ("wing_fr", "Front right wing"),
+    ("door_fl", "Front left door"), ("door_fr", "Front right door"), ("door_rl", "Rear left door"),
+    ("door_rr", "Rear right door"), ("quarter_rl", "Rear left quarter panel"),
+    ("quarter_rr", "Rear right quarter panel"), ("sill_l", "Left sill"), ("sill_r", "Right sill"),
+    ("a_pillar", "A-pillar"), ("windscreen_frame", "Windscreen frame"),
+)
+DAMAGE_TYPES = (("scratch", "Scratch"), ("dent", "Dent"), ("crack", "Crack"), ("rust", "Rust"),
+                ("repaint", "Repaint"))
+SEVERITIES = ((Status.MINOR, "Minor"), (Status.MAJOR, "Major"))
+PANEL_LABELS = dict(PANELS)
+
+FACTS = ("odometer_km", "vin_on_car", "accident", "flood", "fire")
+FACT_LABELS = {"odometer_km": "Odometer reading", "vin_on_car": "VIN found on the car",
+               "accident": "Accident indicator", "flood": "Flood indicator", "fire": "Fire indicator",
+               "odometer_photo": "Odometer photo"}
+MAX_ODOMETER_KM = 2_000_000
+NOTE_MAX = 1000
+
+
+def draft_empty() -> dict:
+    return {"items": {}, "facts": {}, "damage": []}
+
+
+def _draft(draft: dict | None) -> dict:
+    base = draft_empty()
+    for name in base:
+        if isinstance((draft or {}).get(name), type(base[name])):
+            base[name] = json.loads(json.dumps(draft[name]))  # a deep copy; the stored draft stays untouched
+    return base
+
+
+def _item_apply(item, current: dict, change: dict) -> tuple[dict | None, list[str]]:
+    """The new stored entry for one item (None: cleared), or error messages."""
+    if not isinstance(change, dict):
+        return current, ["Send an object with status, note and/or value."]
+    unknown = set(change) - {"status", "note", "value"}
+    if unknown:
+        return current, [f"Unknown fields: {', '.join(sorted(unknown))}."]
+    entry = dict(current)
+    if "note" in change:
+        note = change["note"]
+        if note is not None and not isinstance(note, str):
+            return current, ["The note must be text."]
+        note = (note or "").strip()
+        if len(note) > NOTE_MAX:
+            return current, [f"The note may be at most {NOTE_MAX} characters."]
+        entry["note"] = note
+    if item.is_condition:
+        if "value" in change and change["value"] not in (None, ""):
+            return current, ["This item takes a status, not a value."]
+        if "status" in change:
+            status = change["status"]
+            if status in (None, ""):
+                entry.pop("status", None)
+            elif status not in Status.ALL:
+                return current, [f"Status must be one of: {', '.join(Status.ALL)}."]
+            else:
+                entry["status"] = status
+    else:
+        status = change.get("status")
+        if "status" in change and status not in (None, "", Status.NA):
+            return current, ["Enter the measurement; its status follows from the value (or mark it na)."]
+        if "value" in change and change["value"] not in (None, ""):
+            try:
+                value = item.parse_value(change["value"])
+            except ValueError as exc:
+                return current, [str(exc)]
+            entry["value"] = str(value)
+            entry["status"] = item.status_for(value)
+        elif status == Status.NA:
+            entry["value"] = None
+            entry["status"] = Status.NA
+        elif "value" in change or ("status" in change and status in (None, "")):
+            entry.pop("value", None)
+            entry.pop("status", None)
+    if "status" not in entry and not entry.get("note"):
+        return None, []
+    entry.setdefault("note", "")
+    if not item.is_condition:
+        entry.setdefault("value", None)
+    return entry, []
+
+
+def _fact_clean(name: str, value):
+    if value is None or value == "":
+        return None
+    if name == "odometer_km":
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValueError("Enter the reading in whole kilometres.")
+        try:
+            number = int(str(value).strip().replace(" ", "").replace(",", "").replace(".", ""))
+        except ValueError:
+            raise ValueError("Enter the reading in whole kilometres.")
+        if not 0 <= number <= MAX_ODOMETER_KM:
+            raise ValueError(f"Enter a reading from 0 to {MAX_ODOMETER_KM:,} km.")
+        return number
+    if name == "vin_on_car":
+        text = vin_normalise(value) if isinstance(value, str) else None
+        if not text or len(text) > 20:
+            raise ValueError("Enter the VIN as stamped on the car (up to 20 characters).")
+        return text
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "no", "0", "off"):
+        return False
+    raise ValueError("Answer yes or no.")
+
+
+def draft_merge(draft: dict | None, *, checklist: Checklist, items: dict | None = None,
+                facts: dict | None = None) -> tuple[dict, dict]:
+    """Apply a partial save. Returns (new draft, errors by field); with errors, use nothing of it."""
+    new, errors = _draft(draft), {}
+    for key, change in (items or {}).items():
+        item = checklist.by_key.get(key)
+        if item is None:
+            errors[f"items.{key}"] = ["No such checklist item."]
+            continue
+        entry, messages = _item_apply(item, new["items"].get(key, {}), change)
+        if messages:
+            errors[f"items.{key}"] = messages
+        elif entry is None:
+            new["items"].pop(key, None)
+        else:
+            new["items"][key] = entry
+    for name, value in (facts or {}).items():
+        if name not in FACTS:
+            errors[f"facts.{name}"] = ["No such fact."]
+            continue
+        try:
+            cleaned = _fact_clean(name, value)
+        except ValueError as exc:
+            errors[f"facts.{name}"] = [str(exc)]
+            continue
+        if cleaned is None:
+            new["facts"].pop(name, None)
+        else:
+            new["facts"][name] = cleaned
+    return new, errors
+
+
+def damage_entry_clean(*, panel, type, severity, note="") -> tuple[dict, dict]:  # noqa: A002 - the domain word
+    errors = {}
+    if panel not in PANEL_LABELS:
+        errors["panel"] = ["Choose a panel from the list."]
+    if type not in dict(DAMAGE_TYPES):
+        errors["type"] = [f"Choose one of: {', '.join(k for k, _ in DAMAGE_TYPES)}."]
+    if severity not in dict(SEVERITIES):
+        errors["severity"] = ["Choose minor or major."]
+    note = (note or "").strip() if isinstance(note, str) or note is None else None
+    if note is None or len(note) > NOTE_MAX:
+        errors["note"] = [f"The note must be text of at most {NOTE_MAX} characters."]
+    return {"panel": panel, "type": type, "severity": severity, "note": note or ""}, errors
+
+
+def draft_missing(draft: dict | None, *, checklist: Checklist, photo_targets: set[str]) -> dict:
+    """What still blocks publication, by field, each with a message naming it."""
+    draft = _draft(draft)
+    missing = {}
+    for item in checklist.items:
+        if item.required and draft["items"].get(item.key, {}).get("status") is None:
+            missing[f"items.{item.key}"] = [f"{checklist.category_label(item.category)}: “{item.label}” is required."]
+    for name in FACTS:
+        if draft["facts"].get(name) is None:
+            missing[f"facts.{name}"] = [f"{FACT_LABELS[name]} is required."]
+    if "odometer" not in photo_targets:
+        missing["facts.odometer_photo"] = ["A photo of the odometer is required."]
+    return missing
+
+
+def draft_progress(draft: dict | None, *, checklist: Checklist) -> tuple[int, int]:
+    """(required items answered, required items) for the progress bar."""
+    answered = _draft(draft)["items"]
+    required = checklist.required_keys
+    return sum(1 for key in required if answered.get(key, {}).get("status")), len(required)
+
+
+def report_flags(*, facts: dict, listing_vin: str, listing_mileage_km: int | None, margin_km: int) -> dict:
+    """The automatic warnings for staff. Odometer: more than `margin_km` away from the seller's figure
+    (exactly the margin is fine)."""
+    odometer = facts.get("odometer_km")
+    difference = abs(odometer - listing_mileage_km) if odometer is not None and listing_mileage_km is not None \
+        else None
+    vin_on_car = facts.get("vin_on_car")
+    return {
+        "odometer": difference is not None and difference > margin_km,
+        "odometer_difference_km": difference,
+        "odometer_margin_km": margin_km,
+        "vin_mismatch": vin_on_car is not None and vin_normalise(vin_on_car) != vin_normalise(listing_vin),
+        "accident": bool(facts.get("accident")),
+        "flood": bool(facts.get("flood")),
+        "fire": bool(facts.get("fire")),
+    }
+
+
+def report_content(*, draft: dict | None, checklist: Checklist, listing, photos, margin_km: int) -> dict:
+    """The canonical content of a report about to be published. `photos`: (target, sha256) pairs."""
+    draft = _draft(draft)
+    by_target: dict[str, list[str]] = {}
+    for target, digest in photos:
+        by_target.setdefault(target, []).append(digest)
+    items = {}
+    for key, entry in draft["items"].items():
+        item = checklist.by_key.get(key)
+        if item is None or entry.get("status") is None:
+            continue
+        value = entry.get("value")
+        items[key] = {"status": entry["status"], "note": entry.get("note", ""),
+                      "value": str(Decimal(value)) if value is not None else None,
+                      "photos": sorted(by_target.get(f"item:{key}", []))}
+    damage = sorted(
+        ({"panel": e["panel"], "type": e["type"], "severity": e["severity"], "note": e.get("note", ""),
+          "photos": sorted(by_target.get(f"damage:{e['id']}", []))} for e in draft["damage"]),
+        key=lambda e: (e["panel"], e["type"], e["severity"], e["note"], e["photos"]),
+    )
+    facts = {name: draft["facts"].get(name) for name in FACTS}
+    facts["odometer_photos"] = sorted(by_target.get("odometer", []))
+    result = grade_compute(items=items, damage=damage, facts=facts, checklist=checklist)
+    flags = report_flags(facts=facts, listing_vin=listing.vin, listing_mileage_km=listing.mileage_km,
+                         margin_km=margin_km)
+    return {
+        "checklist_version": checklist.version,
+        "formula_version": FORMULA_VERSION,
+        "listing": {"id": listing.pk, "vin": listing.vin, "mileage_km": listing.mileage_km, "make": listing.make,
+                    "model": listing.model, "first_registration_year": listing.first_registration_year},
+        "items": items,
+        "damage": damage,
+        "facts": facts,
+        "result": result.as_dict(),
+        "flags": flags,
+    }
+
+
+def canonical_json(content: dict) -> bytes:
+    """One byte string per content: sorted keys, no insignificant whitespace, UTF-8."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def content_fingerprint(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()

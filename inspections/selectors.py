@@ -1,0 +1,217 @@
+"""Reads for inspections and published reports. Visibility rules live here, in one place.
+
+- An inspection (and its draft): the assigned inspector and staff.
+- A published report: the listing's seller, staff, verified dealers, and the assigned inspector.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import DealerProfile, User
+from inspections import report as report_data
+from inspections.checklist import Status, checklist_load
+from inspections.grading import grade_method_lines
+from inspections.models import Inspection, InspectionPhoto, InspectionReport
+from marketplace.models import Listing
+
+S = Inspection.Status
+
+
+def _authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def inspection_list_for(*, user: User) -> QuerySet:
+    """Inspector: the inspections assigned to them; staff: all; anyone else: none."""
+    queryset = Inspection.objects.select_related("listing", "inspector").order_by("-created_at", "-id")
+    if not _authenticated(user):
+        return queryset.none()
+    if user.is_staff_member:
+        return queryset
+    if user.role == User.Role.INSPECTOR:
+        return queryset.filter(inspector=user)
+    return queryset.none()
+
+
+def inspection_get_for(*, user: User, inspection_id) -> Inspection | None:
+    try:
+        inspection_id = int(inspection_id)
+    except (TypeError, ValueError):
+        return None
+    return inspection_list_for(user=user).filter(pk=inspection_id).first()
+
+
+def inspection_open_in_region(*, inspector: User) -> QuerySet:
+    """Unassigned requests an inspector may claim: their region (case-insensitive) or no region."""
+    region = (inspector.region or "").strip()
+    match = Q(region="")
+    if region:
+        match |= Q(region__iexact=region)
+    return (Inspection.objects.filter(status=S.REQUESTED, inspector__isnull=True).filter(match)
+            .select_related("listing").order_by("created_at", "id"))
+
+
+def inspection_queue(*, inspector: User) -> dict:
+    """The inspector's work, in the sections of the queue page."""
+    mine = list(inspection_list_for(user=inspector).exclude(status=S.CANCELLED))
+    today = timezone.localdate()
+    recent = timezone.now() - timedelta(days=14)
+    return {
+        "assigned": [i for i in mine if i.status == S.REQUESTED],
+        "scheduled_today": [i for i in mine if i.status == S.SCHEDULED and i.scheduled_at
+                            and timezone.localdate(i.scheduled_at) == today],
+        "scheduled_later": [i for i in mine if i.status == S.SCHEDULED and not (
+            i.scheduled_at and timezone.localdate(i.scheduled_at) == today)],
+        "in_progress": [i for i in mine if i.status == S.IN_PROGRESS],
+        "submitted": [i for i in mine if i.status == S.SUBMITTED
+                      or (i.status == S.PUBLISHED and i.published_at and i.published_at >= recent)],
+        "open_in_region": list(inspection_open_in_region(inspector=inspector)[:50]),
+    }
+
+
+def inspection_for_listing(*, listing: Listing) -> Inspection | None:
+    """The listing's live (not cancelled) inspection."""
+    return (Inspection.objects.filter(listing=listing).exclude(status=S.CANCELLED)
+            .select_related("inspector").first())
+
+
+def inspection_booking_text(*, inspection: Inspection | None) -> str:
+    """What the seller reads about the appointment, or "" when none is booked."""
+    if inspection is None or inspection.status != S.SCHEDULED or not inspection.scheduled_at:
+        return ""
+    when = timezone.localtime(inspection.scheduled_at)
+    name = inspection.inspector.get_short_name() if inspection.inspector else "our inspector"
+    return f"Inspection booked: {when:%a %d %b %Y, %H:%M} at {inspection.place} with {name}."
+
+
+# Published reports ---------------------------------------------------------------------------------
+
+
+def report_current_for_listing(*, listing_id) -> InspectionReport | None:
+    return InspectionReport.objects.filter(listing_id=listing_id, is_current=True).first()
+
+
+def report_grades_for_listings(*, listing_ids) -> dict[int, tuple[str, int]]:
+    """{listing id: (grade, score)} of the current published reports: one indexed query, for lists
+    of many cars (the partial unique index on (listing) WHERE is_current serves it)."""
+    rows = InspectionReport.objects.filter(listing_id__in=list(listing_ids), is_current=True)
+    return {listing_id: (grade, score) for listing_id, grade, score in
+            rows.values_list("listing_id", "grade", "score")}
+
+
+def report_can_view(*, user: User, listing: Listing) -> bool:
+    if not _authenticated(user):
+        return False
+    if user.is_staff_member or listing.seller_id == user.pk:
+        return True
+    if user.role == User.Role.DEALER:
+        return DealerProfile.objects.filter(user=user, status=DealerProfile.Status.VERIFIED).exists()
+    if user.role == User.Role.INSPECTOR:
+        return Inspection.objects.filter(listing=listing, inspector=user).exclude(status=S.CANCELLED).exists()
+    return False
+
+
+def report_get_visible(*, user: User, listing_id, revision=None) -> InspectionReport | None:
+    """The current published report of a listing (or, for staff, any revision), if `user` may see it."""
+    try:
+        listing_id = int(listing_id)
+    except (TypeError, ValueError):
+        return None
+    listing = Listing.objects.filter(pk=listing_id).first()
+    if listing is None or not report_can_view(user=user, listing=listing):
+        return None
+    reports = InspectionReport.objects.filter(listing=listing).select_related("listing", "inspection__inspector")
+    if revision is not None and user.is_staff_member:
+        try:
+            return reports.filter(revision=int(revision)).first()
+        except (TypeError, ValueError):
+            return None
+    return reports.filter(is_current=True).first()
+
+
+def report_revisions(*, report: InspectionReport) -> QuerySet:
+    return InspectionReport.objects.filter(inspection_id=report.inspection_id).order_by("-revision")
+
+
+def report_view(*, report: InspectionReport) -> dict:
+    """Everything a report page or the API shows, from the frozen content only (never the draft).
+    No reserve, no price, no seller identity: dealers read this."""
+    content = report.content
+    checklist = checklist_load(content["checklist_version"])
+    photo_rows = {p.pk: p for p in InspectionPhoto.objects.filter(pk__in=list(report.photo_ids.values()))}
+
+    def photos(digests):
+        return [photo_rows[report.photo_ids[d]] for d in digests
+                if d in report.photo_ids and report.photo_ids[d] in photo_rows]
+
+    findings, categories = [], []
+    for category in checklist.categories:
+        counts = {status: 0 for status in Status.ALL}
+        for item in category.items:
+            entry = content["items"].get(item.key)
+            if entry is None:
+                continue
+            counts[entry["status"]] += 1
+            if entry["status"] in (Status.MINOR, Status.MAJOR):
+                findings.append({"key": item.key, "label": item.label, "category": category.label,
+                                 "status": entry["status"], "note": entry["note"], "value": entry.get("value"),
+                                 "unit": item.unit, "photos": photos(entry.get("photos", []))})
+        categories.append({"key": category.key, "label": category.label, "counts": counts,
+                           "items": len(category.items)})
+    damage = [{**entry, "panel_label": report_data.PANEL_LABELS.get(entry["panel"], entry["panel"]),
+               "photos": photos(entry.get("photos", []))} for entry in content["damage"]]
+    tyres = [{"label": checklist.by_key[key].label, "value": entry.get("value"), "status": entry["status"]}
+             for key, entry in sorted(content["items"].items())
+             if key in checklist.by_key and checklist.by_key[key].kind == "measure"]
+    keys_entry = content["items"].get("documents.keys_count") or {}
+    return {
+        "report": report,
+        "content": content,
+        "result": content["result"],
+        "flags": content["flags"],
+        "facts": content["facts"],
+        "keys_count": keys_entry.get("value"),
+        "odometer_photos": photos(content["facts"].get("odometer_photos", [])),
+        "findings": findings,
+        "categories": categories,
+        "damage": damage,
+        "tyres": tyres,
+        "method": grade_method_lines(),
+        "listing_facts": content["listing"],
+    }
+
+
+def inspection_draft_view(*, inspection: Inspection) -> dict:
+    """The work page's data: categories with each item's saved answer and photos, progress, facts."""
+    checklist = checklist_load(inspection.checklist_version)
+    draft = inspection.draft or {}
+    answers = draft.get("items", {})
+    photos_by_target: dict[str, list] = {}
+    for photo in inspection.photos.filter(detached_at__isnull=True):
+        photos_by_target.setdefault(photo.target, []).append(photo)
+    categories = []
+    for category in checklist.categories:
+        rows = [{"item": item, "answer": answers.get(item.key, {}), "photos": photos_by_target.get(f"item:{item.key}",
+                                                                                               [])}
+                for item in category.items]
+        done = sum(1 for row in rows if row["answer"].get("status"))
+        categories.append({"key": category.key, "label": category.label, "rows": rows, "done": done,
+                           "total": len(rows)})
+    answered, required = report_data.draft_progress(draft, checklist=checklist)
+    damage = [{**entry, "panel_label": report_data.PANEL_LABELS.get(entry["panel"], entry["panel"]),
+               "photos": photos_by_target.get(f"damage:{entry['id']}", [])} for entry in draft.get("damage", [])]
+    return {
+        "checklist": checklist,
+        "categories": categories,
+        "answered": answered,
+        "required": required,
+        "facts": draft.get("facts", {}),
+        "odometer_photos": photos_by_target.get("odometer", []),
+        "damage": damage,
+    }
+
+
+def inspection_progress(*, inspection: Inspection) -> tuple[int, int]:
+    return report_data.draft_progress(inspection.draft, checklist=checklist_load(inspection.checklist_version))
