@@ -9,12 +9,12 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from auctions.models import Auction, Bid, BidderLabel, Watch
+from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
 
 # Statuses a dealer may look at; cancelled auctions disappear for them.
@@ -43,17 +43,9 @@ def dealer_committed_minor(*, dealer: User, exclude_auction_id: int | None = Non
 
 
 def grade_expression():
-    """The listing's published inspection grade as a query expression, for annotation and filtering.
-
-    The inspections app publishes reports; when it offers `inspections.selectors.listing_grade_expression()`
-    (an expression over the auction's `listing`), auctions use it. Until then no car has a grade."""
-    try:
-        from inspections.selectors import listing_grade_expression
-    except ImportError:
-        from django.db.models import CharField
-
-        return Value(None, output_field=CharField())
-    return listing_grade_expression(prefix="listing__")
+    """The listing's current published inspection grade, for annotation and filtering (one subquery
+    on the partial unique index of current reports, so the list's query count stays flat)."""
+    return listing_grade_expression(prefix="listing")
 
 
 def _base() -> QuerySet:

@@ -1,8 +1,6 @@
 """Dealer dashboard and auction pages under /auctions/. Thin: selectors in, services out, redirects back."""
 
-import importlib
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -20,21 +18,10 @@ from auctions.models import Auction
 from auctions.rules import rules_in_plain_words
 from auctions.serializers import auction_minimum_next_bid
 from core.exceptions import ApplicationError
+from inspections.selectors import report_current_for_listing
 
 TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
 PAGE_SIZE = 12
-
-
-def inspection_report_for(listing):
-    """The published inspection report of `listing`, if the inspections app offers one (else None)."""
-    if not apps.is_installed("inspections"):
-        return None
-    try:
-        module = importlib.import_module("inspections.selectors")
-    except ImportError:
-        return None
-    finder = getattr(module, "inspection_report_published_for", None)
-    return finder(listing=listing) if finder else None
 
 
 class AuctionDashboardView(LoginRequiredMixin, TemplateView):
@@ -104,7 +91,7 @@ class AuctionDetailView(AuctionMixin, TemplateView):
             can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
             server_time=timezone.now(), max_form=MaxBidForm(),
             leader_label=f"Dealer {labels[auction.leader_id]}" if auction.leader_id in labels else None,
-            report=inspection_report_for(auction.listing),
+            report=report_current_for_listing(listing_id=auction.listing_id),
         )
         return context
 

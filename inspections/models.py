@@ -185,6 +185,11 @@ class InspectionReport(models.Model):
                     raise ReportFrozen(f"Published reports are frozen; cannot change {', '.join(changed)}.")
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("inspection_report", args=[self.listing_id])
+
     def delete(self, *args, **kwargs):
         raise ReportFrozen("Published reports are kept for ever.")
 

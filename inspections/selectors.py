@@ -6,7 +6,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import DealerProfile, User
@@ -91,6 +91,13 @@ def inspection_booking_text(*, inspection: Inspection | None) -> str:
 
 def report_current_for_listing(*, listing_id) -> InspectionReport | None:
     return InspectionReport.objects.filter(listing_id=listing_id, is_current=True).first()
+
+
+def listing_grade_expression(*, prefix: str = ""):
+    """The current published grade of a listing as a subquery: `prefix` is the path from the queried
+    model to the listing ("" when querying listings, "listing" from an auction)."""
+    return Subquery(InspectionReport.objects.filter(
+        listing_id=OuterRef(f"{prefix}__pk" if prefix else "pk"), is_current=True).values("grade")[:1])
 
 
 def report_grades_for_listings(*, listing_ids) -> dict[int, tuple[str, int]]:
