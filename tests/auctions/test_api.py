@@ -203,7 +203,7 @@ def test_filters_and_sorting(dealer, client_for):
     assert ids(price_min=10_000_00) == [bmw.pk] and ids(price_max=10_000_00) == [golf.pk]
     assert ids(location="801") == [] and ids(location="803") == [bmw.pk] and ids(location="berlin") == [golf.pk]
     assert ids(sort="price_desc") == [bmw.pk, golf.pk] and ids(sort="price_asc") == [golf.pk, bmw.pk]
-    assert ids(grade="A") == []  # no published grades until the inspections app provides them
+    assert ids(grade="A") == []  # neither car has a published inspection report
     assert client.get(reverse("api:auction-list"), {"year_min": "old"}).status_code == 400
     services.watch_add(auction=bmw, dealer=dealer)
     assert ids(tab="watchlist") == [bmw.pk]
@@ -225,3 +225,21 @@ def test_the_list_costs_the_same_number_of_queries_for_3_or_30_auctions(dealer, 
         make_auction(seller=seller, staff=staff)
     with django_assert_max_num_queries(len(three.captured_queries)):
         assert len(client.get(reverse("api:auction-list")).json()["results"]) == 25
+
+
+def test_dealers_see_the_published_grade_and_can_filter_by_it(dealer, client_for, staff):
+    from inspections.services import inspection_listing_approve
+    from tests.inspections.factories import published_inspection
+
+    inspection, report = published_inspection(staff=staff)
+    inspection_listing_approve(inspection=inspection, actor=staff, reason="ok")
+    graded = make_auction(listing=inspection.listing)
+    ungraded = make_auction()
+    client = client_for(dealer)
+
+    rows = {a["id"]: a for a in client.get(reverse("api:auction-list")).json()["results"]}
+    assert rows[graded.pk]["grade"] == report.grade and rows[ungraded.pk]["grade"] is None
+    assert [a["id"] for a in client.get(reverse("api:auction-list"), {"grade": report.grade}).json()["results"]] == [
+        graded.pk]
+    page = client.get(reverse("auctions:detail", args=[graded.pk])).content.decode()
+    assert f"/cars/{graded.listing_id}/report/" in page
