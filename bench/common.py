@@ -39,6 +39,7 @@ def bench_env(**extra) -> dict:
         LOG_LEVEL="WARNING",
         DB_CONN_MAX_AGE="600",
         GAVEL_BID_RATE="100000/s",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )
     env.update({k: str(v) for k, v in extra.items()})
     return env

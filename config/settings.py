@@ -296,6 +296,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 GAVEL_CURRENCY = env_str("GAVEL_CURRENCY", "EUR")
 GAVEL_DEFAULT_BUYING_LIMIT_MINOR = env_int("GAVEL_DEFAULT_BUYING_LIMIT_MINOR", 50_000_00)
 GAVEL_SITE_NAME = "Gavel"
+# Notifications' emails go out through Celery after commit; off only for in-process tests.
+GAVEL_NOTIFY_ASYNC = env_bool("GAVEL_NOTIFY_ASYNC", True)
 
 # Listings: the highest reserve a seller may set (minor units) and the photo limits.
 GAVEL_RESERVE_CEILING_MINOR = env_int("GAVEL_RESERVE_CEILING_MINOR", 500_000_00)

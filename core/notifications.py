@@ -1,7 +1,9 @@
 """The one way to tell a user something: an in-app notification plus (optionally) an email.
 
-The email leaves only once the surrounding transaction commits, so a rolled-back change never
-sends mail, and no SMTP round trip ever runs while a row lock is held.
+The row is written with the business change (same transaction). The email leaves only once that
+transaction commits, through a Celery task, so a rolled-back change never sends mail and no SMTP
+round trip ever runs inside a request or while a row lock is held. `GAVEL_NOTIFY_ASYNC = False`
+(the test suite) sends in-process instead.
 """
 
 import logging
@@ -15,20 +17,49 @@ from core.models import Notification
 logger = logging.getLogger(__name__)
 
 
-def _send_email(*, to: str, subject: str, body: str, url: str) -> None:
-    text = body
-    if url:
-        base = settings.GAVEL_SITE_URL.rstrip("/")
-        text = f"{body}\n\n{base}{url}"
+def notification_email_send(*, notification_id: int) -> None:
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None or not notification.user.email:
+        return
+    text = notification.body
+    if notification.url:
+        text = f"{text}\n\n{settings.GAVEL_SITE_URL.rstrip('/')}{notification.url}"
     try:
-        send_mail(subject, text, None, [to])
+        send_mail(notification.title, text, None, [notification.user.email])
     except Exception:  # a mail outage must not undo the business change that already committed
-        logger.exception("notify: email to user failed (subject %r)", subject)
+        logger.exception("notify: email for notification %s failed", notification_id)
+        if settings.GAVEL_NOTIFY_ASYNC:
+            raise  # the task retries
+
+
+def _after_commit(func, **kwargs) -> None:
+    """Run a Celery task after commit (or the function itself, in-process, when not async)."""
+    def run():
+        if settings.GAVEL_NOTIFY_ASYNC:
+            from core import tasks
+
+            getattr(tasks, f"{func.__name__}_task").delay(**kwargs)
+        else:
+            func(**kwargs)
+
+    transaction.on_commit(run)
 
 
 def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> Notification:
     notification = Notification.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:500])
     if email and user.email:
-        address = user.email
-        transaction.on_commit(lambda: _send_email(to=address, subject=title, body=body, url=url))
+        _after_commit(notification_email_send, notification_id=notification.pk)
     return notification
+
+
+def notify_user_id(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> None:
+    from accounts.models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        notify(user=user, kind=kind, title=title, body=body, url=url, email=email)
+
+
+def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> None:
+    """Notify after the current transaction commits, off the request path: for hot paths (a bid)."""
+    _after_commit(notify_user_id, user_id=user_id, kind=kind, title=title, body=body, url=url, email=email)

@@ -30,7 +30,7 @@ from auctions.services.common import (
 from core.clock import db_now
 from core.exceptions import ApplicationError
 from core.money import Money
-from core.notifications import notify
+from core.notifications import notify_later
 
 
 @dataclass
@@ -129,17 +129,10 @@ def _apply(*, auction: Auction, dealer: User, amount_minor, max_amount_minor, no
 
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
     listing = auction.listing
-    title = f"You have been outbid on the {listing.first_registration_year} {listing.make} {listing.model}"
-    price = Money.of(auction.price_minor).format(show_minor=False)
-    url = reverse("auctions:detail", args=[auction.pk])
-
-    def send():
-        user = User.objects.filter(pk=dealer_id).first()
-        if user is not None:
-            notify(user=user, kind="outbid", title=title, url=url,
-                   body=f"The price is now {price}. Bid again before the auction ends.")
-
-    transaction.on_commit(send)
+    notify_later(user_id=dealer_id, kind="outbid", url=reverse("auctions:detail", args=[auction.pk]),
+                 title=f"You have been outbid on the {listing.first_registration_year} {listing.make} {listing.model}",
+                 body=f"The price is now {Money.of(auction.price_minor).format(show_minor=False)}. "
+                      "Bid again before the auction ends.")
 
 
 def bid_response_for(*, auction: Auction, dealer: User, bids: list[Bid], labels: dict) -> dict:

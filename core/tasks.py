@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from core import notifications
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def notification_email_send_task(*, notification_id: int) -> None:
+    notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def notify_user_id_task(**kwargs) -> None:
+    notifications.notify_user_id(**kwargs)
