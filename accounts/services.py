@@ -140,12 +140,16 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: 
                      field="buying_limit_minor", from_state=str(before), to_state=str(limit_minor))
 
 
-def dealer_ensure_can_bid(*, user: User) -> DealerProfile:
-    """Raise unless `user` is a verified, active dealer. Every bid path calls this first."""
+def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
+    """Raise unless `user` is a verified, active dealer. Every bid path calls this first.
+
+    `lock=True` takes the profile row FOR UPDATE, so one dealer's bids queue here (their buying
+    limit is checked against what they have already committed)."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
         raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
-    profile = DealerProfile.objects.filter(user=user).first()
-    if profile is None or not profile.can_bid:
+    profiles = DealerProfile.objects.select_for_update() if lock else DealerProfile.objects
+    profile = profiles.filter(user=user).first()
+    if profile is None or profile.status != DealerProfile.Status.VERIFIED or not user.is_active:
         raise NotVerified()
     return profile
 

@@ -175,11 +175,13 @@ class AuctionBidsApi(APIView):
                     "bid_too_low, already_leading, auction_not_live, auction_ended, own_listing, not_verified, "
                     "not_a_dealer, buying_limit_exceeded, idempotency_key_reused, throttled.")
     def post(self, request, auction_id: int):
-        auction = _get_auction(request, auction_id)
+        if request.user.role != User.Role.DEALER:
+            _get_auction(request, auction_id)  # 404 for those who may not see it; bid_place refuses the rest
+        # Dealers skip the annotated read: bid_place locks the auction and answers 404 if it is not theirs to see.
         data = BidInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key = (request.headers.get("Idempotency-Key") or "").strip()[:255] or None
-        result = services.bid_place(auction_id=auction.pk, dealer=request.user, idempotency_key=key,
+        result = services.bid_place(auction_id=auction_id, dealer=request.user, idempotency_key=key,
                                     request_hash=_request_hash(request, dict(data.validated_data)) if key else None,
                                     **data.validated_data)
         response = Response(result.body, status=result.status_code)

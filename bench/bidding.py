@@ -141,14 +141,14 @@ REFERENCE_SQL_LOCK = (
 def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sample:
     """The same bid transaction, straight to PostgreSQL: lock the auction, check it is live and
     not past its end on the database clock, check the amount, insert the bid, update the auction."""
-    import psycopg2
+    import psycopg
 
     from auctions.engine import increment_for
 
     sample, targets = Sample(), Targets(world.auction_ids)
 
     def work(index, stop_at):
-        conn = psycopg2.connect(dsn)
+        conn = psycopg.connect(dsn)
         dealer_id = world.dealer_ids[index]
         rng = random.Random(index)
         try:
@@ -156,7 +156,7 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
                 auction_id = rng.choice(world.auction_ids)
                 offer = targets.get(auction_id)
                 started = time.perf_counter()
-                with conn, conn.cursor() as cur:
+                with conn.transaction(), conn.cursor() as cur:
                     cur.execute(REFERENCE_SQL_LOCK, [auction_id])
                     status, open_, price, leader, sequence = cur.fetchone()
                     minimum = START_MINOR if price is None else price + increment_for(price)

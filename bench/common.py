@@ -37,7 +37,7 @@ def bench_env(**extra) -> dict:
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         LOG_LEVEL="WARNING",
-        DB_CONN_MAX_AGE="600",
+        DB_POOL="1",
         GAVEL_BID_RATE="100000/s",
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )
@@ -55,9 +55,9 @@ def setup_django(env: dict) -> None:
 
 
 def recreate_database(env: dict) -> None:
-    import psycopg2
+    import psycopg
 
-    admin = psycopg2.connect(PG_ADMIN_URL)
+    admin = psycopg.connect(PG_ADMIN_URL)
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')

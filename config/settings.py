@@ -139,7 +139,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+    if env_bool("DB_POOL", True):
+        # Under ASGI every request runs in a fresh thread, so per-thread persistent connections
+        # leak; psycopg 3's pool hands each request a warm connection instead.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        _options["pool"] = {"min_size": env_int("DB_POOL_MIN", 2), "max_size": env_int("DB_POOL_MAX", 12),
+                            "timeout": env_int("DB_POOL_TIMEOUT", 10)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

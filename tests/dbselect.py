@@ -29,6 +29,8 @@ if not os.environ.get("REDIS_URL"):
 os.environ.setdefault("CHANNELS_PREFIX", "gavel-test")
 os.environ.setdefault("CACHE_KEY_PREFIX", "gavel-test")
 os.environ.setdefault("DEBUG", "1")
+# The suite holds many connections at once (32-thread bidding tests): plain connections, no pool.
+os.environ.setdefault("DB_POOL", "0")
 # Notification emails in-process, so tests read them from mail.outbox (a worker test may override).
 os.environ.setdefault("GAVEL_NOTIFY_ASYNC", "0")
 

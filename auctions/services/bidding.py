@@ -1,9 +1,10 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
-Order inside the transaction: lock the auction (every bid on one auction queues here), read the
-database clock, check the rules, lock the dealer's profile (their bids on other auctions queue here,
-so two of them cannot both pass the buying limit), write the bids and the new standing. Lock order is
-always auction → dealer profile; nothing takes them the other way round.
+Order inside the transaction: lock the dealer's profile (their bids on other auctions queue here, so
+two of them cannot both pass the buying limit) and add up what they have already committed; only then
+lock the auction (every bid on one auction queues here), read the database clock, check the rules and
+write the bids and the new standing. The hot lock — the auction row — is held only for that last,
+short part. Lock order is always dealer profile → auction; nothing takes them the other way round.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from accounts.models import DealerProfile, User
+from accounts.models import User
 from accounts.services import dealer_ensure_can_bid
 from auctions.engine import Standing, resolve_bid
 from auctions.models import Auction, Bid, BidderLabel, IdempotencyKey
@@ -71,14 +72,34 @@ def _labels_for(auction: Auction, dealers: set[int]) -> dict[int, int]:
     return existing
 
 
-def _apply(*, auction: Auction, dealer: User, amount_minor, max_amount_minor, now) -> tuple[list[Bid], dict]:
+@dataclass
+class _Bidder:
+    """What was learnt about the dealer before the auction lock: their profile or why they can't bid."""
+
+    refusal: ApplicationError | None = None
+    limit_minor: int = 0
+    committed_minor: int = 0
+
+
+def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
+    try:
+        profile = dealer_ensure_can_bid(user=dealer, lock=True)
+    except ApplicationError as exc:
+        return _Bidder(refusal=exc)
+    return _Bidder(limit_minor=profile.buying_limit_minor,
+                   committed_minor=dealer_committed_minor(dealer=dealer, exclude_auction_id=auction_id))
+
+
+def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,
+           now) -> tuple[list[Bid], dict]:
     if auction.status != Auction.Status.LIVE:
         raise AuctionNotLive()
     if now >= auction.ends_at:
         raise AuctionEnded()
     if auction.listing.seller_id == dealer.pk:
         raise OwnListing()
-    dealer_ensure_can_bid(user=dealer)
+    if bidder.refusal is not None:
+        raise bidder.refusal
 
     standing = Standing(auction.price_minor, auction.leader_id, auction.leader_max_minor)
     resolution = resolve_bid(standing, dealer=dealer.pk, starting_price_minor=auction.starting_price_minor,
@@ -86,11 +107,9 @@ def _apply(*, auction: Auction, dealer: User, amount_minor, max_amount_minor, no
                              ladder=settings.GAVEL_BID_INCREMENTS)
 
     committed_now = max_amount_minor if max_amount_minor is not None else amount_minor
-    limit = (DealerProfile.objects.select_for_update().filter(user=dealer)
-             .values_list("buying_limit_minor", flat=True).get())
-    if dealer_committed_minor(dealer=dealer, exclude_auction_id=auction.pk) + committed_now > limit:
+    if bidder.committed_minor + committed_now > bidder.limit_minor:
         raise BuyingLimitExceeded(fields={"max_amount_minor" if max_amount_minor is not None else "amount_minor": [
-            f"Your buying limit is {Money.of(limit).format(show_minor=False)}."]})
+            f"Your buying limit is {Money.of(bidder.limit_minor).format(show_minor=False)}."]})
 
     previous_leader = auction.leader_id
     sequence = auction.last_sequence
@@ -159,6 +178,7 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     the answer — acceptance or refusal — is stored in the same transaction and a retry gets it back."""
     refusal = None
     with transaction.atomic():
+        bidder = _bidder(dealer=dealer, auction_id=auction_id)
         auction = lock_auction(auction_id)
         if idempotency_key:
             stored = IdempotencyKey.objects.filter(dealer=dealer, key=idempotency_key).first()
@@ -168,7 +188,7 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
                 return BidPlaceResult(stored.response_status, stored.response_body, replayed=True)
         now = db_now()
         try:
-            bids, labels = _apply(auction=auction, dealer=dealer, amount_minor=amount_minor,
+            bids, labels = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
                                   max_amount_minor=max_amount_minor, now=now)
         except ApplicationError as exc:
             if not idempotency_key:
