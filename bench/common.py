@@ -64,6 +64,9 @@ def recreate_database(env: dict) -> None:
         cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
     admin.close()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0", "--no-input"], cwd=ROOT, env=env, check=True)
+    # DEBUG is off, as in production: pages need the collected, hashed static files.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "-v", "0", "--no-input"], cwd=ROOT, env=env,
+                   check=True)
     import redis
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
@@ -149,19 +152,26 @@ class Http:
         self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    def request_raw(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
         payload = json.dumps(body) if body is not None else None
         for attempt in range(2):
             try:
                 self.conn.request(method, path, body=payload, headers={**self.headers, **(headers or {})})
                 response = self.conn.getresponse()
-                data = response.read()
-                return response.status, (json.loads(data) if data else None)
+                return response.status, response.read()
             except (http.client.HTTPException, OSError):
                 self.conn.close()
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
                 if attempt:
                     raise
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        """JSON in, (status, parsed JSON or None) out; a non-JSON body (an error page) reads as None."""
+        status, data = self.request_raw(method, path, body, headers)
+        try:
+            return status, (json.loads(data) if data else None)
+        except ValueError:
+            return status, None
 
 
 def ms(seconds: float) -> str:
