@@ -1,1 +1,199 @@
-from django.db import models  # noqa: F401
+"""Timed dealer auctions.
+
+Private numbers (never in a dealer-visible payload): Auction.reserve_minor, Auction.leader_max_minor,
+Bid.max_minor, and the identity behind every Bid/leader/winner (dealers see "Dealer N" labels).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from marketplace.models import Listing
+
+
+class Auction(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Outcome(models.TextChoices):
+        # A separate field from `status`: status is where the auction is in time, outcome is what it decided.
+        NONE = "", "—"
+        SOLD = "sold", "Sold"
+        AWAITING_SELLER = "awaiting_seller", "Awaiting the seller's decision"
+        NO_BIDS = "no_bids", "No bids"
+        UNSOLD = "unsold", "Not sold (seller declined)"
+        CANCELLED = "cancelled", "Cancelled"
+
+    S = Status
+    TRANSITIONS = {
+        S.SCHEDULED: {S.LIVE, S.CANCELLED},
+        S.LIVE: {S.CLOSED, S.CANCELLED},
+        S.CLOSED: set(),
+        S.CANCELLED: set(),
+    }
+    del S
+    O = Outcome
+    # transition(..., field="outcome", allowed=OUTCOME_TRANSITIONS): only the seller's decision
+    # (or its deadline) changes an outcome after the close, which sets it together with the status.
+    OUTCOME_TRANSITIONS = {
+        O.AWAITING_SELLER: {O.SOLD, O.UNSOLD},
+    }
+    del O
+    OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="auctions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE, blank=True)
+
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(db_index=True, help_text="Moves later when a bid lands in the soft-close window.")
+    duration_minutes = models.PositiveIntegerField()
+    starting_price_minor = models.BigIntegerField()
+    reserve_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Private: copied from the listing when scheduled; never shown to dealers.")
+
+    price_minor = models.BigIntegerField(null=True, blank=True, help_text="The visible price: the highest bid.")
+    bid_count = models.PositiveIntegerField(default=0, help_text="Visible bids.")
+    last_sequence = models.PositiveIntegerField(default=0, help_text="Sequence of the last Bid row (visible or not).")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="auctions_leading")
+    leader_max_minor = models.BigIntegerField(null=True, blank=True, help_text="Private: the leader's maximum.")
+    event_seq = models.PositiveBigIntegerField(
+        default=0, help_text="Bumped in the same transaction as every public change; live events carry it.")
+
+    closed_at = models.DateTimeField(null=True, blank=True)
+    decision_deadline = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    winner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="auctions_won")
+    hammer_price_minor = models.BigIntegerField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ends_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "ends_at"], name="auctions_status_ends_at"),
+            models.Index(fields=["status", "starts_at"], name="auctions_status_starts_at"),
+            models.Index(fields=["leader", "status"], name="auctions_leader_status"),
+            models.Index(fields=["winner", "outcome"], name="auctions_winner_outcome"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["scheduled", "live"]),
+                                    name="auctions_one_open_auction_per_listing",
+                                    violation_error_message="This car already has an open auction."),
+            models.CheckConstraint(condition=models.Q(status__in=["scheduled", "live", "closed", "cancelled"]),
+                                   name="auctions_auction_status_valid"),
+            models.CheckConstraint(condition=models.Q(starting_price_minor__gt=0),
+                                   name="auctions_starting_price_positive"),
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="auctions_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"Auction {self.pk} · {self.listing}"
+
+    @property
+    def reserve_met(self) -> bool:
+        """What dealers may know about the reserve: whether the current price reaches it."""
+        if self.price_minor is None:
+            return False
+        return self.reserve_minor is None or self.price_minor >= self.reserve_minor
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Bid(models.Model):
+    class Kind(models.TextChoices):
+        DIRECT = "direct", "Bid"
+        PROXY = "proxy", "Maximum bid"
+        AUTO = "auto", "Automatic bid"
+
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
+    amount_minor = models.BigIntegerField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    max_minor = models.BigIntegerField(null=True, blank=True, help_text="Private: the maximum behind a proxy bid.")
+    sequence = models.PositiveIntegerField(help_text="1, 2, 3 … per auction, in the order the bids were placed.")
+    is_visible = models.BooleanField(
+        default=True, help_text="False for a leader raising their own maximum: nothing public changed.")
+    created_at = models.DateTimeField(help_text="The database clock inside the bid's transaction.")
+
+    class Meta:
+        ordering = ["auction", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["auction", "sequence"], name="auctions_bid_sequence_unique"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="auctions_bid_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["dealer", "auction"], name="auctions_bid_dealer_auction")]
+
+    def __str__(self):
+        return f"Bid {self.sequence} on auction {self.auction_id}: {self.amount_minor}"
+
+
+class BidderLabel(models.Model):
+    """A dealer's stable anonymous name in one auction ("Dealer 3"), given at their first bid."""
+
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="labels")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["auction", "dealer"], name="auctions_label_dealer_unique"),
+            models.UniqueConstraint(fields=["auction", "number"], name="auctions_label_number_unique"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return f"Dealer {self.number}"
+
+
+class Watch(models.Model):
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches")
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="watches")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealer", "auction"], name="auctions_watch_unique")]
+
+    def __str__(self):
+        return f"{self.dealer_id} watches {self.auction_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a bid request carrying an Idempotency-Key; a retry gets it again."""
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="sha256 of the method, path and body.")
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealer", "key"], name="auctions_idempotency_key_unique")]
+
+    def __str__(self):
+        return f"{self.dealer_id}:{self.key}"
+
+
+class ApprovedListing(Listing):
+    """Admin's view of approved cars waiting for an auction (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "car ready for auction"
+        verbose_name_plural = "cars ready for auction"

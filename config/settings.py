@@ -282,3 +282,39 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Auctions (issue 5). Money in minor units, times in minutes/hours/seconds.
+def _bid_ladder(raw: str):
+    """GAVEL_BID_INCREMENTS as JSON: [[upper_bound_minor_or_null, increment_minor], …], last bound null."""
+    import json
+
+    try:
+        ladder = tuple((upper, int(step)) for upper, step in json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"GAVEL_BID_INCREMENTS must be JSON [[upper|null, step], …]: {exc}")
+    if not ladder or ladder[-1][0] is not None or any(step <= 0 for _, step in ladder):
+        raise ImproperlyConfigured("GAVEL_BID_INCREMENTS needs positive steps and a last band with a null bound.")
+    return ladder
+
+
+GAVEL_BID_INCREMENTS = (
+    _bid_ladder(env_str("GAVEL_BID_INCREMENTS")) if env_str("GAVEL_BID_INCREMENTS")
+    else ((5_000_00, 50_00), (20_000_00, 100_00), (None, 250_00))
+)
+GAVEL_AUCTION_DEFAULT_MINUTES = env_int("GAVEL_AUCTION_DEFAULT_MINUTES", 20)
+GAVEL_SOFT_CLOSE_MINUTES = env_int("GAVEL_SOFT_CLOSE_MINUTES", 2)
+GAVEL_SELLER_DECISION_HOURS = env_int("GAVEL_SELLER_DECISION_HOURS", 24)
+# DRF rate string per dealer for bid POSTs ("<n>/<s|min|hour|day>"); the benchmarks raise it.
+GAVEL_BID_RATE = env_str("GAVEL_BID_RATE", "30/min")
+GAVEL_AUCTION_SWEEP_SECONDS = env_int("GAVEL_AUCTION_SWEEP_SECONDS", 3)
+GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50)
+GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_int("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10)
+GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
+CELERY_BEAT_SCHEDULE.update({
+    "auctions-start-due": {"task": "auctions.tasks.auctions_start_due_task",
+                           "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
+    "auctions-close-due": {"task": "auctions.tasks.auctions_close_due_task",
+                           "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
+    "auctions-enqueue-closing": {"task": "auctions.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
+    "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
+})

@@ -58,3 +58,22 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit rows are append-only.")
+
+
+class Notification(models.Model):
+    """An in-app message to one user (outbid, won, sold, decision needed). Created by core.notifications.notify()."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.title}"

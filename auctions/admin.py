@@ -1,0 +1,97 @@
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from auctions import services
+from auctions.models import ApprovedListing, Auction, Bid
+from core.admin import ReadOnlyAdminMixin, reason_action
+from core.exceptions import ApplicationError
+from core.money import Money
+from marketplace.models import Listing
+
+
+class BidInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Bid
+    extra = 0
+    fields = ["sequence", "dealer", "amount_minor", "kind", "max_minor", "is_visible", "created_at"]
+    readonly_fields = fields
+    ordering = ["-sequence"]
+
+
+def _cancel(*, obj, actor, reason):
+    return services.auction_cancel(auction_id=obj.pk, actor=actor, reason=reason)
+
+
+@admin.register(Auction)
+class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "listing", "status", "outcome", "starts_at", "ends_at", "price_minor", "bid_count",
+                    "reserve_minor"]
+    list_filter = ["status", "outcome"]
+    search_fields = ["listing__vin", "listing__make", "listing__model", "listing__seller__email"]
+    list_select_related = ["listing"]
+    date_hierarchy = "ends_at"
+    inlines = [BidInline]
+    actions = ["close_now", reason_action(name="cancel_auctions", description="Cancel selected auctions",
+                                          service=_cancel, require_reason=True)]
+
+    @admin.action(description="Close now (only auctions past their end)")
+    def close_now(self, request, queryset):
+        closed = sum(1 for auction in queryset if services.auction_close(auction_id=auction.pk))
+        skipped = queryset.count() - closed
+        self.message_user(request, f"Closed {closed}; {skipped} not live or not past their end yet.",
+                          messages.SUCCESS if closed else messages.WARNING)
+
+
+class ScheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                    help_text="Local time. A time in the past starts the auction at once.")
+    duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
+    starting_price = forms.DecimalField(min_value=1, max_digits=12, decimal_places=2,
+                                        help_text=f"In {settings.GAVEL_CURRENCY}. The reserve comes from the listing.")
+
+
+@admin.register(ApprovedListing)
+class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Approved cars; the action books them into an auction (one form for all selected)."""
+
+    list_display = ["__str__", "seller", "city", "mileage_km", "reserve_minor", "status"]
+    search_fields = ["vin", "make", "model", "seller__email"]
+    list_select_related = ["seller"]
+    actions = ["schedule_auction"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Listing.Status.APPROVED)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Schedule auction")
+    def schedule_auction(self, request, queryset):
+        if "apply" in request.POST:
+            form = ScheduleForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                price = Money.from_major(data["starting_price"]).amount_minor
+                for index, listing in enumerate(queryset):
+                    try:
+                        # Several cars: one after another, so they do not all end at the same moment.
+                        services.auction_schedule(
+                            listing=listing, actor=request.user, starting_price_minor=price,
+                            starts_at=data["starts_at"] + timedelta(minutes=index * data["duration_minutes"]),
+                            duration_minutes=data["duration_minutes"])
+                    except ApplicationError as exc:
+                        self.message_user(request, f"{listing}: {exc.message}", messages.ERROR)
+                    else:
+                        self.message_user(request, f"{listing}: auction scheduled.", messages.SUCCESS)
+                return None
+        else:
+            form = ScheduleForm(initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0),
+                                         "duration_minutes": settings.GAVEL_AUCTION_DEFAULT_MINUTES})
+        return TemplateResponse(request, "admin/auctions/schedule.html", {
+            **self.admin_site.each_context(request), "title": "Schedule auction", "objects": queryset,
+            "form": form, "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})

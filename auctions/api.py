@@ -1,0 +1,217 @@
+"""Auction API under /api/v1/auctions/. Thin: validate, call a selector or service, serialize by role.
+
+Who sees what: staff everything; the car's seller their auction with every amount and the reserve;
+dealers (verified or not) live, scheduled and closed auctions in the dealer shape — never a reserve,
+a maximum but their own, or another dealer's identity. Anyone else gets 404.
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from accounts.models import User
+from auctions import selectors, services
+from auctions.models import Auction
+from auctions.serializers import (
+    AuctionDealerDetailOutputSerializer,
+    AuctionDealerListOutputSerializer,
+    AuctionSellerOutputSerializer,
+    AuctionStaffOutputSerializer,
+    BidDealerOutputSerializer,
+    BidPlacedOutputSerializer,
+    BidSellerOutputSerializer,
+    BidStaffOutputSerializer,
+)
+
+
+class BidRateThrottle(SimpleRateThrottle):
+    """Per-dealer bid rate from settings.GAVEL_BID_RATE, counted in the Redis cache; only POSTs count."""
+
+    scope = "bids"
+
+    def get_rate(self):
+        return settings.GAVEL_BID_RATE
+
+    def parse_rate(self, rate):
+        count, _, period = rate.partition("/")
+        seconds = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+                   "d": 86400, "day": 86400}[period.strip().lower()]
+        return int(count), seconds
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class AuctionFilterInputSerializer(serializers.Serializer):
+    tab = serializers.ChoiceField(choices=["all", "watchlist", "my_bids", "won"], required=False)
+    status = serializers.ChoiceField(choices=[s for s in Auction.Status.values], required=False)
+    make = serializers.CharField(max_length=60, required=False)
+    model = serializers.CharField(max_length=80, required=False)
+    year_min = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
+    year_max = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
+    mileage_max = serializers.IntegerField(min_value=0, required=False)
+    price_min = serializers.IntegerField(min_value=0, required=False, help_text="Minor units.")
+    price_max = serializers.IntegerField(min_value=0, required=False, help_text="Minor units.")
+    grade = serializers.CharField(max_length=20, required=False,
+                                  help_text="The published inspection grade (once inspections publish grades).")
+    location = serializers.CharField(max_length=100, required=False, help_text="A city, or the start of a postcode.")
+    sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False)
+
+
+class BidInputSerializer(serializers.Serializer):
+    amount_minor = serializers.IntegerField(required=False, min_value=1, help_text="A direct bid, minor units.")
+    max_amount_minor = serializers.IntegerField(required=False, min_value=1,
+                                                help_text="A maximum: Gavel bids for you up to it.")
+
+    def validate(self, data):
+        if ("amount_minor" in data) == ("max_amount_minor" in data):
+            raise serializers.ValidationError({"amount_minor": ["Give either amount_minor or max_amount_minor."]})
+        return data
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+
+
+def _serializer_for(user: User, *, detail: bool = False):
+    if user.is_staff_member:
+        return AuctionStaffOutputSerializer
+    if user.role == User.Role.SELLER:
+        return AuctionSellerOutputSerializer
+    return AuctionDealerDetailOutputSerializer if detail else AuctionDealerListOutputSerializer
+
+
+def _prepare(user: User, auctions):
+    if user.role == User.Role.DEALER and not user.is_staff_member:
+        selectors.dealer_view_prepare(auctions, dealer=user)
+    return auctions
+
+
+def _get_auction(request, auction_id, *, detail_query: bool = False) -> Auction:
+    qs = selectors.auction_list_visible_to(user=request.user)
+    if detail_query:
+        qs = qs.prefetch_related("listing__photos")
+    auction = qs.filter(pk=auction_id).first()
+    if auction is None:
+        raise NotFound()
+    return auction
+
+
+AUCTION_ANY = OpenApiResponse(description="Dealers get AuctionDealer*, the seller AuctionSeller, staff AuctionStaff.")
+
+
+class AuctionListApi(APIView):
+    @extend_schema(parameters=[AuctionFilterInputSerializer], responses={200: AuctionDealerListOutputSerializer(
+        many=True)}, description="Live and upcoming auctions (dealers; tabs: watchlist, my_bids, won). The seller "
+                                  "sees their own cars' auctions, staff all; the shape depends on the role.")
+    def get(self, request):
+        filters = AuctionFilterInputSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        qs = selectors.auction_list_filtered(user=request.user, filters=filters.validated_data)
+        paginator = PageNumberPagination()
+        page = _prepare(request.user, paginator.paginate_queryset(qs, request, view=self))
+        data = _serializer_for(request.user)(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class AuctionDetailApi(APIView):
+    @extend_schema(responses={200: AuctionDealerDetailOutputSerializer, 404: None})
+    def get(self, request, auction_id: int):
+        auction = _get_auction(request, auction_id, detail_query=True)
+        _prepare(request.user, [auction])
+        return Response(_serializer_for(request.user, detail=True)(auction, context={"request": request}).data)
+
+
+def _request_hash(request, data: dict) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+
+
+class AuctionBidsApi(APIView):
+    throttle_classes = [BidRateThrottle]
+
+    @extend_schema(responses={200: BidDealerOutputSerializer(many=True)},
+                   description="The bid history, newest first. Dealers see labels ('Dealer 3') and amounts; the "
+                               "seller also the dealers' names once sold; staff everything.")
+    def get(self, request, auction_id: int):
+        auction = _get_auction(request, auction_id)
+        user = request.user
+        labels = selectors.auction_labels(auction=auction)
+        if user.is_staff_member:
+            bids, serializer = auction.bids.select_related("dealer__dealer_profile").order_by("-sequence"), \
+                BidStaffOutputSerializer
+        elif user.role == User.Role.SELLER:
+            bids, serializer = selectors.auction_bids_visible(auction=auction).select_related(
+                "dealer__dealer_profile"), BidSellerOutputSerializer
+        else:
+            bids, serializer = selectors.auction_bids_visible(auction=auction), BidDealerOutputSerializer
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(bids, request, view=self)
+        context = {"labels": labels, "viewer_id": user.pk,
+                   "identities": auction.outcome == Auction.Outcome.SOLD}
+        return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        request=BidInputSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Retry with the same key to get the first answer back.")],
+        responses={201: BidPlacedOutputSerializer, 400: None, 403: None, 409: None, 429: None},
+        description="Bid now (`amount_minor`) or set a maximum (`max_amount_minor`). Refusals carry a code: "
+                    "bid_too_low, already_leading, auction_not_live, auction_ended, own_listing, not_verified, "
+                    "not_a_dealer, buying_limit_exceeded, idempotency_key_reused, throttled.")
+    def post(self, request, auction_id: int):
+        auction = _get_auction(request, auction_id)
+        data = BidInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = (request.headers.get("Idempotency-Key") or "").strip()[:255] or None
+        result = services.bid_place(auction_id=auction.pk, dealer=request.user, idempotency_key=key,
+                                    request_hash=_request_hash(request, dict(data.validated_data)) if key else None,
+                                    **data.validated_data)
+        response = Response(result.body, status=result.status_code)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class AuctionWatchApi(APIView):
+    @extend_schema(request=None, responses={201: inline_serializer("AuctionWatchOutput", {
+        "auction_id": serializers.IntegerField(), "watching": serializers.BooleanField()})})
+    def post(self, request, auction_id: int):
+        auction = _get_auction(request, auction_id)
+        services.watch_add(auction=auction, dealer=request.user)
+        return Response({"auction_id": auction.pk, "watching": True}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, auction_id: int):
+        auction = _get_auction(request, auction_id)
+        services.watch_remove(auction=auction, dealer=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuctionDecisionApi(APIView):
+    @extend_schema(request=DecisionInputSerializer, responses={200: AuctionSellerOutputSerializer, 403: None,
+                                                                409: None})
+    def post(self, request, auction_id: int):
+        auction = _get_auction(request, auction_id)
+        if auction.listing.seller_id != request.user.pk:
+            raise PermissionDenied("Only the seller of this car may decide.")
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.auction_decide(auction_id=auction.pk, seller=request.user, accept=data.validated_data["accept"])
+        fresh = _get_auction(request, auction_id)
+        return Response(AuctionSellerOutputSerializer(fresh, context={"request": request}).data)

@@ -1,0 +1,117 @@
+"""Demo auctions for `make run` (idempotent, keyed by VIN): live ones with bids (one with a proxy), one
+scheduled for later, one sold, one awaiting the seller's decision.
+
+DEMO ONLY: until the inspections app approves cars, the demo walks its own listings to `approved`
+through transition() with a staff actor and the reason "demo". Closed demo auctions get their times
+moved into the past before closing; real auctions never do that.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from auctions import services
+from auctions.models import Auction
+from core.transitions import transition
+from marketplace import services as listing_services
+from marketplace.demo import demo_photo
+from marketplace.models import Listing
+
+_CAR = {"fuel": "petrol", "transmission": "manual", "body_type": "hatchback", "previous_owners": 1,
+        "service_history": True}
+
+# (seller, VIN, car fields, colour, plan)
+DEMO_AUCTIONS = [
+    ("seller@gavel.test", "WVWZZZ3CZEE000501", {
+        "registration_plate": "B-GV 501", "make": "Volkswagen", "model": "Passat", "variant": "Variant 2.0 TDI",
+        "first_registration_year": 2017, "mileage_km": 132_000, "fuel": "diesel", "body_type": "estate",
+        "colour": "Grey", "postcode": "10405", "city": "Berlin", "reserve_minor": 14_000_00}, (70, 80, 95),
+     {"kind": "live", "minutes": 17, "start": 11_000_00,
+      "bids": [("dealer@gavel.test", "amount", 11_000_00), ("dealer2@gavel.test", "max", 14_500_00),
+               ("dealer3@gavel.test", "amount", 12_000_00)]}),
+    ("seller2@gavel.test", "WDD2050401R000502", {
+        "registration_plate": "M-SO 502", "make": "Mercedes-Benz", "model": "C 200", "variant": "Avantgarde",
+        "first_registration_year": 2019, "mileage_km": 64_000, "transmission": "automatic", "body_type": "saloon",
+        "colour": "White", "postcode": "80333", "city": "München", "reserve_minor": 24_000_00}, (225, 225, 220),
+     {"kind": "live", "minutes": 9, "start": 20_000_00, "bids": [("dealer3@gavel.test", "amount", 20_000_00)]}),
+    ("seller@gavel.test", "VNKKTUD3X0A000503", {
+        "registration_plate": "B-GV 503", "make": "Toyota", "model": "Yaris", "variant": "1.5 Hybrid",
+        "first_registration_year": 2020, "mileage_km": 38_000, "fuel": "hybrid", "transmission": "automatic",
+        "colour": "Red", "postcode": "12059", "city": "Berlin", "reserve_minor": 12_500_00}, (185, 35, 45),
+     {"kind": "live", "minutes": 19, "start": 10_000_00, "bids": []}),
+    ("seller2@gavel.test", "W0L0AHL4805000504", {
+        "registration_plate": "M-SO 504", "make": "Opel", "model": "Astra", "variant": "1.4 Turbo",
+        "first_registration_year": 2016, "mileage_km": 101_000, "colour": "Blue", "postcode": "81541",
+        "city": "München", "reserve_minor": 7_500_00}, (30, 70, 150),
+     {"kind": "scheduled", "hours_ahead": 3, "start": 6_000_00}),
+    ("seller2@gavel.test", "WF0XXXGCDX8000505", {
+        "registration_plate": "M-SO 505", "make": "Ford", "model": "Focus", "variant": "1.0 EcoBoost",
+        "first_registration_year": 2018, "mileage_km": 77_000, "colour": "Black", "postcode": "80469",
+        "city": "München", "reserve_minor": 9_000_00}, (25, 25, 30),
+     {"kind": "closed", "start": 8_000_00,
+      "bids": [("dealer@gavel.test", "max", 10_000_00), ("dealer2@gavel.test", "amount", 9_500_00)]}),
+    ("seller@gavel.test", "VF7NC5FS0AY000506", {
+        "registration_plate": "B-GV 506", "make": "Citroën", "model": "C3", "variant": "PureTech 82",
+        "first_registration_year": 2015, "mileage_km": 118_000, "colour": "Orange", "postcode": "10961",
+        "city": "Berlin", "reserve_minor": 7_000_00}, (230, 120, 30),
+     {"kind": "closed", "start": 5_000_00,
+      "bids": [("dealer3@gavel.test", "amount", 5_000_00), ("dealer@gavel.test", "amount", 5_500_00)]}),
+]
+
+
+def _approved_demo_listing(*, seller: User, admin: User, vin: str, fields: dict, colour) -> Listing:
+    listing = Listing.objects.filter(vin=vin, seller=seller).first()
+    if listing is None:
+        listing = listing_services.listing_create(seller=seller, vin=vin, **{**_CAR, **fields})
+        title = f"{fields['make']} {fields['model']}"
+        uploads = [demo_photo(title=title, colour=colour, number=1),
+                   demo_photo(title=title, colour=tuple(max(0, c - 40) for c in colour), number=2)]
+        listing_services.listing_photos_add(listing=listing, actor=seller, uploads=uploads)
+        listing_services.listing_submit(listing=listing, actor=seller)
+    for step in (Listing.Status.INSPECTION_SCHEDULED, Listing.Status.INSPECTED, Listing.Status.APPROVED):
+        listing.refresh_from_db()
+        if listing.status in (Listing.Status.SUBMITTED, Listing.Status.INSPECTION_SCHEDULED,
+                              Listing.Status.INSPECTED):
+            transition(listing, step, actor=admin, reason="demo")
+    listing.refresh_from_db()
+    return listing
+
+
+def _bid(auction: Auction, email: str, how: str, amount: int) -> None:
+    dealer = User.objects.get(email__iexact=email)
+    key = "amount_minor" if how == "amount" else "max_amount_minor"
+    services.bid_place(auction_id=auction.pk, dealer=dealer, **{key: amount})
+
+
+def demo_auctions_ensure() -> list[Auction]:
+    admin = User.objects.get(email__iexact="admin@gavel.test")
+    now = timezone.now()
+    auctions = []
+    for email, vin, fields, colour, plan in DEMO_AUCTIONS:
+        seller = User.objects.get(email__iexact=email)
+        existing = Auction.objects.filter(listing__vin=vin, listing__seller=seller).order_by("-id").first()
+        if existing is not None:
+            auctions.append(existing)
+            continue
+        listing = _approved_demo_listing(seller=seller, admin=admin, vin=vin, fields=fields, colour=colour)
+        if plan["kind"] == "scheduled":
+            auctions.append(services.auction_schedule(
+                listing=listing, actor=admin, starts_at=now + timedelta(hours=plan["hours_ahead"]),
+                starting_price_minor=plan["start"]))
+            continue
+        auction = services.auction_schedule(listing=listing, actor=admin, starts_at=now,
+                                            duration_minutes=plan.get("minutes", 20),
+                                            starting_price_minor=plan["start"])
+        for bid in plan["bids"]:
+            _bid(auction, *bid)
+        if plan["kind"] == "closed":
+            # Demo only: pretend this auction ran earlier today, then close it as the scheduler would.
+            with transaction.atomic():
+                Auction.objects.filter(pk=auction.pk).update(starts_at=now - timedelta(hours=2),
+                                                             ends_at=now - timedelta(hours=1, minutes=40))
+            services.auction_close(auction_id=auction.pk)
+        auction.refresh_from_db()
+        auctions.append(auction)
+    return auctions

@@ -1,0 +1,34 @@
+"""The auction rules in plain words, from the live settings (shown on the auction page and in the API)."""
+
+from django.conf import settings
+
+from core.money import Money
+
+
+def _money(minor: int) -> str:
+    return Money.of(minor).format(show_minor=False)
+
+
+def rules_in_plain_words() -> list[str]:
+    bands, lower = [], 0
+    for upper, step in settings.GAVEL_BID_INCREMENTS:
+        if upper is None:
+            bands.append(f"{_money(step)} from {_money(lower)}")
+        else:
+            bands.append(f"{_money(step)} below {_money(upper)}")
+            lower = upper
+    soft = settings.GAVEL_SOFT_CLOSE_MINUTES
+    hours = settings.GAVEL_SELLER_DECISION_HOURS
+    return [
+        "The first bid must be at least the starting price.",
+        f"Every next bid must beat the current price by at least the increment: {', '.join(bands)}.",
+        "You may set a maximum instead: Gavel then bids for you, only as much as needed to keep you in the lead, "
+        "never above your maximum. Nobody else ever sees your maximum.",
+        "If two dealers set the same maximum, the one who set it first leads.",
+        f"A bid in the last {soft} minutes moves the end to {soft} minutes after that bid, so nobody can snipe.",
+        "Bids count only if they reach Gavel before the end; the server's clock decides.",
+        "The seller's reserve price stays secret; you see only whether it has been met. If the auction ends "
+        f"below it, the seller has {hours} hours to accept or decline the highest bid.",
+        "Your leading bids and unpaid cars together may not exceed your buying limit.",
+        "Bidders are shown as \u201cDealer 1\u201d, \u201cDealer 2\u201d …; nobody sees who you are.",
+    ]

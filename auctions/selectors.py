@@ -1,0 +1,164 @@
+"""Reads for auctions: visibility per role, the dealer dashboard, buying power."""
+
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from auctions.models import Auction, Bid, BidderLabel, Watch
+from marketplace.models import ListingPhoto
+
+# Statuses a dealer may look at; cancelled auctions disappear for them.
+DEALER_VISIBLE_STATUSES = (Auction.Status.SCHEDULED, Auction.Status.LIVE, Auction.Status.CLOSED)
+
+
+def dealer_unpaid_won_total_minor(*, dealer: User) -> int:
+    """Hammer prices of cars the dealer won and has not paid for yet.
+
+    Until the payments app exists every sold auction counts as unpaid; payments narrows this (a sale
+    paid into escrow stops counting) by replacing `unpaid_won_auctions`."""
+    return unpaid_won_auctions(dealer=dealer).aggregate(total=Coalesce(Sum("hammer_price_minor"), 0))["total"]
+
+
+def unpaid_won_auctions(*, dealer: User) -> QuerySet:
+    return Auction.objects.filter(winner=dealer, outcome=Auction.Outcome.SOLD)
+
+
+def dealer_committed_minor(*, dealer: User, exclude_auction_id: int | None = None) -> int:
+    """What a dealer has already committed: their maxima on live auctions they lead plus unpaid won cars."""
+    leading = Auction.objects.filter(leader=dealer, status=Auction.Status.LIVE)
+    if exclude_auction_id is not None:
+        leading = leading.exclude(pk=exclude_auction_id)
+    total = leading.aggregate(total=Coalesce(Sum("leader_max_minor"), 0))["total"]
+    return total + dealer_unpaid_won_total_minor(dealer=dealer)
+
+
+def grade_expression():
+    """The listing's published inspection grade as a query expression, for annotation and filtering.
+
+    The inspections app publishes reports; when it offers `inspections.selectors.listing_grade_expression()`
+    (an expression over the auction's `listing`), auctions use it. Until then no car has a grade."""
+    try:
+        from inspections.selectors import listing_grade_expression
+    except ImportError:
+        from django.db.models import CharField
+
+        return Value(None, output_field=CharField())
+    return listing_grade_expression(prefix="listing__")
+
+
+def _base() -> QuerySet:
+    return Auction.objects.select_related("listing").prefetch_related(
+        Prefetch("listing__photos", queryset=ListingPhoto.objects.filter(is_cover=True), to_attr="cover_photos")
+    ).annotate(grade=grade_expression())
+
+
+def auction_list_visible_to(*, user: User) -> QuerySet:
+    """Auctions `user` may see, annotated for their role (dealers: my_state inputs and is_watched)."""
+    if not getattr(user, "is_authenticated", False):
+        return Auction.objects.none()
+    qs = _base()
+    if user.is_staff_member or user.role == User.Role.SELLER:
+        qs = qs.select_related("winner__dealer_profile").annotate(leader_label_number=Subquery(
+            BidderLabel.objects.filter(auction=OuterRef("pk"), dealer=OuterRef("leader")).values("number")[:1]))
+        return qs if user.is_staff_member else qs.filter(listing__seller=user)
+    if user.role == User.Role.DEALER:
+        my_bids = Bid.objects.filter(auction=OuterRef("pk"), dealer=user)
+        return qs.filter(status__in=DEALER_VISIBLE_STATUSES).annotate(
+            has_my_bid=Exists(my_bids),
+            is_watched=Exists(Watch.objects.filter(auction=OuterRef("pk"), dealer=user)),
+            my_last_max_minor=Subquery(
+                my_bids.filter(max_minor__isnull=False).order_by("-sequence").values("max_minor")[:1]),
+            my_label_number=Subquery(
+                BidderLabel.objects.filter(auction=OuterRef("pk"), dealer=user).values("number")[:1]),
+        )
+    return Auction.objects.none()
+
+
+def auction_get_visible_to(*, user: User, auction_id) -> Auction | None:
+    try:
+        auction_id = int(auction_id)
+    except (TypeError, ValueError):
+        return None
+    return auction_list_visible_to(user=user).filter(pk=auction_id).first()
+
+
+SORTS = {
+    "ending_soonest": ("ends_at", "id"),
+    "newest": ("-starts_at", "-id"),
+    "price_asc": (Coalesce("price_minor", "starting_price_minor").asc(), "id"),
+    "price_desc": (Coalesce("price_minor", "starting_price_minor").desc(), "id"),
+}
+
+
+def auction_list_filtered(*, user: User, filters: dict) -> QuerySet:
+    """The dashboard/API list. `filters` keys (all optional): tab (all|watchlist|my_bids|won), status, make,
+    model, year_min, year_max, mileage_max, price_min, price_max, grade, location (city or postcode prefix), sort."""
+    qs = auction_list_visible_to(user=user)
+    tab = filters.get("tab") or "all"
+    if user.role == User.Role.DEALER:
+        if tab == "watchlist":
+            qs = qs.filter(is_watched=True)
+        elif tab == "my_bids":
+            qs = qs.filter(has_my_bid=True)
+        elif tab == "won":
+            qs = qs.filter(winner=user, outcome=Auction.Outcome.SOLD)
+        elif not filters.get("status"):
+            qs = qs.filter(status__in=(Auction.Status.LIVE, Auction.Status.SCHEDULED))
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("make"):
+        qs = qs.filter(listing__make__iexact=filters["make"].strip())
+    if filters.get("model"):
+        qs = qs.filter(listing__model__icontains=filters["model"].strip())
+    if filters.get("year_min") is not None:
+        qs = qs.filter(listing__first_registration_year__gte=filters["year_min"])
+    if filters.get("year_max") is not None:
+        qs = qs.filter(listing__first_registration_year__lte=filters["year_max"])
+    if filters.get("mileage_max") is not None:
+        qs = qs.filter(listing__mileage_km__lte=filters["mileage_max"])
+    price = Coalesce(F("price_minor"), F("starting_price_minor"))
+    if filters.get("price_min") is not None:
+        qs = qs.alias(shown_price=price).filter(shown_price__gte=filters["price_min"])
+    if filters.get("price_max") is not None:
+        qs = qs.alias(shown_price=price).filter(shown_price__lte=filters["price_max"])
+    if filters.get("grade"):
+        qs = qs.filter(grade=filters["grade"])
+    if filters.get("location"):
+        place = filters["location"].strip()
+        qs = qs.filter(Q(listing__city__iexact=place) | Q(listing__postcode__startswith=place))
+    return qs.order_by(*SORTS.get(filters.get("sort") or "ending_soonest", SORTS["ending_soonest"]))
+
+
+def auction_labels(*, auction: Auction) -> dict[int, int]:
+    """dealer id -> label number, for rendering a bid history."""
+    return dict(BidderLabel.objects.filter(auction=auction).values_list("dealer_id", "number"))
+
+
+def auction_bids_visible(*, auction: Auction) -> QuerySet:
+    return auction.bids.filter(is_visible=True).select_related("dealer").order_by("-sequence")
+
+
+def auction_makes() -> list[str]:
+    return list(Auction.objects.filter(status__in=(Auction.Status.LIVE, Auction.Status.SCHEDULED))
+                .values_list("listing__make", flat=True).distinct().order_by("listing__make"))
+
+
+def dealer_view_prepare(auctions, *, dealer: User):
+    """Set my_state / my_max_minor / my_label on auctions from auction_list_visible_to(dealer)'s annotations."""
+    for auction in auctions:
+        leading = auction.leader_id == dealer.pk
+        auction.viewer_id = dealer.pk
+        auction.my_state = "leading" if leading else ("outbid" if auction.has_my_bid else "not_bidding")
+        auction.my_max_minor = auction.leader_max_minor if leading else auction.my_last_max_minor
+        auction.my_label = f"Dealer {auction.my_label_number}" if auction.my_label_number else None
+    return auctions

@@ -1,0 +1,215 @@
+"""Role-shaped output of auctions. Dealers get the *Dealer* serializers only: no reserve, no maximum but
+their own, no dealer identities. The bid service also uses them to store an idempotent bid's answer."""
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from auctions.engine import Standing, minimum_next_bid
+from auctions.models import Auction, Bid
+from marketplace.api import ListingPublicOutputSerializer
+
+MY_STATES = ("leading", "outbid", "not_bidding")
+
+
+def auction_minimum_next_bid(auction: Auction) -> int:
+    standing = Standing(auction.price_minor, auction.leader_id, auction.leader_max_minor)
+    return minimum_next_bid(standing, starting_price_minor=auction.starting_price_minor,
+                            ladder=settings.GAVEL_BID_INCREMENTS)
+
+
+def label_text(number: int | None) -> str | None:
+    return f"Dealer {number}" if number else None
+
+
+class _AuctionStateFields(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Auction.Status.choices)
+    outcome = serializers.ChoiceField(choices=Auction.Outcome.choices)
+    currency = serializers.SerializerMethodField()
+    starting_price_minor = serializers.IntegerField()
+    price_minor = serializers.IntegerField(allow_null=True)
+    bid_count = serializers.IntegerField()
+    reserve_met = serializers.BooleanField()
+    minimum_next_bid_minor = serializers.SerializerMethodField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    server_time = serializers.SerializerMethodField()
+    event_seq = serializers.IntegerField()
+
+    def get_currency(self, auction) -> str:
+        return settings.GAVEL_CURRENCY
+
+    def get_minimum_next_bid_minor(self, auction) -> int:
+        return auction_minimum_next_bid(auction)
+
+    def get_server_time(self, auction) -> str:
+        return serializers.DateTimeField().to_representation(timezone.now())
+
+
+class AuctionDealerStateOutputSerializer(_AuctionStateFields):
+    """The live numbers as one dealer sees them. Needs `my_state`, `my_max_minor`, `my_label` on the instance
+    (auctions.selectors.dealer_view_prepare or the bid service set them)."""
+
+    my_state = serializers.ChoiceField(choices=[(s, s) for s in MY_STATES])
+    my_max_minor = serializers.IntegerField(allow_null=True, help_text="Your own maximum, if you set one.")
+    my_label = serializers.CharField(allow_null=True, help_text="Your anonymous name in this auction.")
+    is_winner = serializers.SerializerMethodField()
+
+    def get_is_winner(self, auction) -> bool:
+        return auction.outcome == Auction.Outcome.SOLD and auction.winner_id == getattr(auction, "viewer_id", None)
+
+
+class AuctionCarSummaryOutputSerializer(serializers.Serializer):
+    listing_id = serializers.IntegerField(source="id")
+    make = serializers.CharField()
+    model = serializers.CharField()
+    variant = serializers.CharField()
+    first_registration_year = serializers.IntegerField()
+    mileage_km = serializers.IntegerField(allow_null=True)
+    fuel = serializers.CharField()
+    transmission = serializers.CharField()
+    city = serializers.CharField()
+    cover_thumb_url = serializers.SerializerMethodField()
+    cover_medium_url = serializers.SerializerMethodField()
+
+    def _cover(self, listing):
+        covers = getattr(listing, "cover_photos", None)
+        if covers is None:
+            covers = [p for p in listing.photos.all() if p.is_cover]
+        return covers[0] if covers else None
+
+    def _url(self, listing, variant) -> str | None:
+        cover = self._cover(listing)
+        if cover is None:
+            return None
+        url = getattr(cover, variant).url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_cover_thumb_url(self, listing) -> str | None:
+        return self._url(listing, "thumb")
+
+    def get_cover_medium_url(self, listing) -> str | None:
+        return self._url(listing, "medium")
+
+
+class AuctionDealerListOutputSerializer(AuctionDealerStateOutputSerializer):
+    car = AuctionCarSummaryOutputSerializer(source="listing")
+    grade = serializers.CharField(allow_null=True)
+    is_watched = serializers.BooleanField()
+
+
+class AuctionDealerDetailOutputSerializer(AuctionDealerListOutputSerializer):
+    listing = ListingPublicOutputSerializer()
+    rules = serializers.SerializerMethodField()
+
+    def get_rules(self, auction) -> list[str]:
+        from auctions.rules import rules_in_plain_words
+
+        return rules_in_plain_words()
+
+
+class AuctionWinnerOutputSerializer(serializers.Serializer):
+    company_name = serializers.CharField()
+    full_name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class AuctionSellerOutputSerializer(_AuctionStateFields):
+    """The seller of the car (and staff): every amount and the reserve; who won only once sold."""
+
+    car = AuctionCarSummaryOutputSerializer(source="listing")
+    grade = serializers.CharField(allow_null=True)
+    reserve_minor = serializers.IntegerField(allow_null=True)
+    leader_label = serializers.SerializerMethodField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    decision_deadline = serializers.DateTimeField(allow_null=True)
+    hammer_price_minor = serializers.IntegerField(allow_null=True)
+    can_decide = serializers.SerializerMethodField()
+    winner = serializers.SerializerMethodField()
+
+    def get_leader_label(self, auction) -> str | None:
+        return label_text(getattr(auction, "leader_label_number", None))
+
+    def get_can_decide(self, auction) -> bool:
+        return auction.outcome == Auction.Outcome.AWAITING_SELLER
+
+    @extend_schema_field(AuctionWinnerOutputSerializer(allow_null=True))
+    def get_winner(self, auction) -> dict | None:
+        if auction.outcome != Auction.Outcome.SOLD or auction.winner is None:
+            return None
+        profile = getattr(auction.winner, "dealer_profile", None)
+        return {"company_name": profile.company_name if profile else "", "full_name": auction.winner.full_name,
+                "email": auction.winner.email}
+
+
+class AuctionStaffOutputSerializer(AuctionSellerOutputSerializer):
+    listing_id = serializers.IntegerField()
+    seller_id = serializers.IntegerField(source="listing.seller_id")
+    leader_id = serializers.IntegerField(allow_null=True)
+    leader_max_minor = serializers.IntegerField(allow_null=True)
+    winner_id = serializers.IntegerField(allow_null=True)
+    cancel_reason = serializers.CharField()
+
+
+class BidDealerOutputSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    label = serializers.SerializerMethodField()
+    amount_minor = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Bid.Kind.choices)
+    created_at = serializers.DateTimeField()
+    is_mine = serializers.SerializerMethodField()
+
+    def get_label(self, bid) -> str | None:
+        return label_text(self.context.get("labels", {}).get(bid.dealer_id))
+
+    def get_is_mine(self, bid) -> bool:
+        return bid.dealer_id == self.context.get("viewer_id")
+
+
+class BidSellerOutputSerializer(BidDealerOutputSerializer):
+    dealer_name = serializers.SerializerMethodField(help_text="Only once the car is sold.")
+
+    def get_dealer_name(self, bid) -> str | None:
+        if not self.context.get("identities"):
+            return None
+        profile = getattr(bid.dealer, "dealer_profile", None)
+        return profile.company_name if profile else bid.dealer.full_name
+
+
+class BidStaffOutputSerializer(BidSellerOutputSerializer):
+    dealer_id = serializers.IntegerField()
+    dealer_email = serializers.EmailField(source="dealer.email")
+    max_minor = serializers.IntegerField(allow_null=True)
+    is_visible = serializers.BooleanField()
+
+
+class BidPlacedOutputSerializer(serializers.Serializer):
+    """The answer to a dealer's bid: the bids it caused (a proxy may answer at once) and the new state."""
+
+    placed = BidDealerOutputSerializer(many=True)
+    auction = AuctionDealerStateOutputSerializer()
+
+
+def public_snapshot(auction: Auction, *, new_bids=(), labels: dict | None = None) -> dict:
+    """The dealer-safe state sent with every live event (no reserve, maxima or identities)."""
+    labels = labels or {}
+    return {
+        "auction_id": auction.pk,
+        "event_seq": auction.event_seq,
+        "status": auction.status,
+        "outcome": auction.outcome,
+        "price_minor": auction.price_minor,
+        "bid_count": auction.bid_count,
+        "reserve_met": auction.reserve_met,
+        "minimum_next_bid_minor": auction_minimum_next_bid(auction),
+        "ends_at": serializers.DateTimeField().to_representation(auction.ends_at),
+        "leader_label": label_text(labels.get(auction.leader_id)),
+        "new_bids": [
+            {"sequence": b.sequence, "label": label_text(labels.get(b.dealer_id)), "amount_minor": b.amount_minor,
+             "kind": b.kind, "created_at": serializers.DateTimeField().to_representation(b.created_at)}
+            for b in new_bids if b.is_visible
+        ],
+    }

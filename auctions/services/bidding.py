@@ -1,0 +1,197 @@
+"""Placing a bid: one short transaction around the locked auction row, no network inside.
+
+Order inside the transaction: lock the auction (every bid on one auction queues here), read the
+database clock, check the rules, lock the dealer's profile (their bids on other auctions queue here,
+so two of them cannot both pass the buying limit), write the bids and the new standing. Lock order is
+always auction → dealer profile; nothing takes them the other way round.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts.models import DealerProfile, User
+from accounts.services import dealer_ensure_can_bid
+from auctions.engine import Standing, resolve_bid
+from auctions.models import Auction, Bid, BidderLabel, IdempotencyKey
+from auctions.selectors import dealer_committed_minor
+from auctions.services.common import (
+    AuctionEnded,
+    AuctionNotLive,
+    BuyingLimitExceeded,
+    IdempotencyKeyReused,
+    OwnListing,
+    lock_auction,
+    publish_on_commit,
+)
+from core.clock import db_now
+from core.exceptions import ApplicationError
+from core.money import Money
+from core.notifications import notify
+
+
+@dataclass
+class BidPlaceResult:
+    """`status_code`/`body` are the API answer (the stored one on a replay)."""
+
+    status_code: int
+    body: dict
+    replayed: bool = False
+    auction: Auction | None = None
+    bids: list[Bid] = field(default_factory=list)
+
+
+def error_body(exc: ApplicationError) -> dict:
+    """The same JSON core.api.exception_handler renders for a refusal."""
+    body = {"code": exc.code, "detail": exc.message}
+    if exc.fields:
+        body["fields"] = exc.fields
+    return body
+
+
+def soft_close_end(*, ends_at: datetime, bid_time: datetime, window: timedelta) -> datetime | None:
+    """The new end if a bid at `bid_time` falls in the last `window` (boundary included), else None."""
+    if bid_time >= ends_at - window:
+        return max(ends_at, bid_time + window)
+    return None
+
+
+def _labels_for(auction: Auction, dealers: set[int]) -> dict[int, int]:
+    """dealer id -> label number for `dealers`, giving new bidders the next number (under the auction lock)."""
+    existing = dict(BidderLabel.objects.filter(auction=auction).values_list("dealer_id", "number"))
+    missing = [d for d in dealers if d not in existing]
+    if missing:
+        next_number = max(existing.values(), default=0) + 1
+        new = [BidderLabel(auction=auction, dealer_id=d, number=next_number + i) for i, d in enumerate(missing)]
+        BidderLabel.objects.bulk_create(new)
+        existing.update({label.dealer_id: label.number for label in new})
+    return existing
+
+
+def _apply(*, auction: Auction, dealer: User, amount_minor, max_amount_minor, now) -> tuple[list[Bid], dict]:
+    if auction.status != Auction.Status.LIVE:
+        raise AuctionNotLive()
+    if now >= auction.ends_at:
+        raise AuctionEnded()
+    if auction.listing.seller_id == dealer.pk:
+        raise OwnListing()
+    dealer_ensure_can_bid(user=dealer)
+
+    standing = Standing(auction.price_minor, auction.leader_id, auction.leader_max_minor)
+    resolution = resolve_bid(standing, dealer=dealer.pk, starting_price_minor=auction.starting_price_minor,
+                             amount_minor=amount_minor, max_amount_minor=max_amount_minor,
+                             ladder=settings.GAVEL_BID_INCREMENTS)
+
+    committed_now = max_amount_minor if max_amount_minor is not None else amount_minor
+    limit = (DealerProfile.objects.select_for_update().filter(user=dealer)
+             .values_list("buying_limit_minor", flat=True).get())
+    if dealer_committed_minor(dealer=dealer, exclude_auction_id=auction.pk) + committed_now > limit:
+        raise BuyingLimitExceeded(fields={"max_amount_minor" if max_amount_minor is not None else "amount_minor": [
+            f"Your buying limit is {Money.of(limit).format(show_minor=False)}."]})
+
+    previous_leader = auction.leader_id
+    sequence = auction.last_sequence
+    if resolution.raised_max_only:
+        # Kept for the record (staff see it); nothing public changed, so no event and no extension.
+        planned = [Bid(auction=auction, dealer=dealer, amount_minor=auction.price_minor, kind=Bid.Kind.PROXY,
+                       max_minor=max_amount_minor, sequence=sequence + 1, is_visible=False, created_at=now)]
+    else:
+        planned = [Bid(auction=auction, dealer_id=p.dealer, amount_minor=p.amount_minor, kind=p.kind,
+                       max_minor=p.max_minor, sequence=sequence + i, is_visible=True, created_at=now)
+                   for i, p in enumerate(resolution.bids, start=1)]
+    Bid.objects.bulk_create(planned)
+    auction.last_sequence = planned[-1].sequence
+    labels = _labels_for(auction, {b.dealer_id for b in planned})
+
+    new = resolution.standing
+    auction.price_minor, auction.leader_id, auction.leader_max_minor = new.price_minor, new.leader, new.leader_max_minor
+    update = ["price_minor", "leader", "leader_max_minor", "last_sequence", "updated_at"]
+    if not resolution.raised_max_only:
+        auction.bid_count += len(planned)
+        auction.event_seq += 1
+        update += ["bid_count", "event_seq"]
+        extended = soft_close_end(ends_at=auction.ends_at, bid_time=now,
+                                  window=timedelta(minutes=settings.GAVEL_SOFT_CLOSE_MINUTES))
+        if extended is not None:
+            auction.ends_at = extended
+            update.append("ends_at")
+    auction.save(update_fields=update)
+
+    if not resolution.raised_max_only:
+        publish_on_commit(auction, "bid", new_bids=planned, labels=labels)
+        if previous_leader is not None and previous_leader != auction.leader_id:
+            _notify_outbid_on_commit(auction, previous_leader)
+    return planned, labels
+
+
+def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
+    listing = auction.listing
+    title = f"You have been outbid on the {listing.first_registration_year} {listing.make} {listing.model}"
+    price = Money.of(auction.price_minor).format(show_minor=False)
+    url = reverse("auctions:detail", args=[auction.pk])
+
+    def send():
+        user = User.objects.filter(pk=dealer_id).first()
+        if user is not None:
+            notify(user=user, kind="outbid", title=title, url=url,
+                   body=f"The price is now {price}. Bid again before the auction ends.")
+
+    transaction.on_commit(send)
+
+
+def bid_response_for(*, auction: Auction, dealer: User, bids: list[Bid], labels: dict) -> dict:
+    """The dealer's view of their bid's result, built from the rows in memory (no queries)."""
+    from auctions.serializers import AuctionDealerStateOutputSerializer, BidDealerOutputSerializer
+
+    leading = auction.leader_id == dealer.pk
+    own_max = next((b.max_minor for b in reversed(bids) if b.dealer_id == dealer.pk and b.max_minor), None)
+    auction.my_state = "leading" if leading else "outbid"
+    auction.my_max_minor = auction.leader_max_minor if leading else own_max
+    auction.my_label = f"Dealer {labels[dealer.pk]}" if dealer.pk in labels else None
+    auction.viewer_id = dealer.pk
+    context = {"labels": labels, "viewer_id": dealer.pk}
+    return {"placed": BidDealerOutputSerializer([b for b in bids if b.is_visible], many=True, context=context).data,
+            "auction": AuctionDealerStateOutputSerializer(auction).data}
+
+
+def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None, max_amount_minor: int | None = None,
+              idempotency_key: str | None = None, request_hash: str | None = None) -> BidPlaceResult:
+    """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`).
+
+    Refusals raise ApplicationError (codes: auction_not_live, auction_ended, not_a_dealer, not_verified,
+    own_listing, bid_too_low, already_leading, buying_limit_exceeded, invalid). With an `idempotency_key`
+    the answer — acceptance or refusal — is stored in the same transaction and a retry gets it back."""
+    refusal = None
+    with transaction.atomic():
+        auction = lock_auction(auction_id)
+        if idempotency_key:
+            stored = IdempotencyKey.objects.filter(dealer=dealer, key=idempotency_key).first()
+            if stored is not None:
+                if stored.request_hash != request_hash:
+                    raise IdempotencyKeyReused()
+                return BidPlaceResult(stored.response_status, stored.response_body, replayed=True)
+        now = db_now()
+        try:
+            bids, labels = _apply(auction=auction, dealer=dealer, amount_minor=amount_minor,
+                                  max_amount_minor=max_amount_minor, now=now)
+        except ApplicationError as exc:
+            if not idempotency_key:
+                raise
+            refusal = exc
+            status_code, body = exc.status_code, error_body(exc)
+        else:
+            status_code, body = 201, bid_response_for(auction=auction, dealer=dealer, bids=bids, labels=labels)
+        if idempotency_key:
+            try:
+                with transaction.atomic():
+                    IdempotencyKey.objects.create(dealer=dealer, key=idempotency_key, request_hash=request_hash or "",
+                                                  response_status=status_code, response_body=body)
+            except IntegrityError:
+                # The same key raced in on another auction (this auction's lock serialises the rest).
+                raise IdempotencyKeyReused() from None
+    if refusal is not None:
+        raise refusal
+    return BidPlaceResult(status_code, body, auction=auction, bids=bids)

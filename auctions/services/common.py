@@ -1,0 +1,90 @@
+"""Shared pieces of the auction services: errors, locking, publishing on commit."""
+
+from django.db import transaction
+
+from auctions.models import Auction
+from auctions.signals import auction_event
+from core.exceptions import ApplicationError
+
+
+class AuctionNotLive(ApplicationError):
+    code = "auction_not_live"
+    status_code = 409
+
+    def default_message(self):
+        return "This auction is not open for bids."
+
+
+class AuctionEnded(ApplicationError):
+    code = "auction_ended"
+    status_code = 409
+
+    def default_message(self):
+        return "This auction has ended; the bid arrived after the end."
+
+
+class OwnListing(ApplicationError):
+    code = "own_listing"
+    status_code = 403
+
+    def default_message(self):
+        return "You cannot bid on your own car."
+
+
+class BuyingLimitExceeded(ApplicationError):
+    code = "buying_limit_exceeded"
+    status_code = 409
+
+    def default_message(self):
+        return "This bid would take you over your buying limit (your leading bids plus unpaid cars)."
+
+
+class AuctionNotFound(ApplicationError):
+    code = "not_found"
+    status_code = 404
+
+    def default_message(self):
+        return "Not found."
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    status_code = 409
+
+    def default_message(self):
+        return "This Idempotency-Key was already used for a different request."
+
+
+class NoDecisionPending(ApplicationError):
+    code = "no_decision_pending"
+    status_code = 409
+
+    def default_message(self):
+        return "There is no decision to make on this auction."
+
+
+class DecisionExpired(ApplicationError):
+    code = "decision_expired"
+    status_code = 409
+
+    def default_message(self):
+        return "The time to decide has passed; the bid was declined automatically."
+
+
+def lock_auction(auction_id: int) -> Auction:
+    """The auction row under FOR UPDATE (only that row: the listing is read, not locked)."""
+    try:
+        return (Auction.objects.select_for_update(of=("self",)).select_related("listing")
+                .get(pk=auction_id))
+    except (Auction.DoesNotExist, ValueError, TypeError):
+        raise AuctionNotFound() from None
+
+
+def publish_on_commit(auction: Auction, kind: str, *, new_bids=(), labels: dict | None = None) -> None:
+    """Send `auction_event` once the transaction commits, with a snapshot taken now (under the lock)."""
+    from auctions.serializers import public_snapshot
+
+    snapshot = public_snapshot(auction, new_bids=new_bids, labels=labels)
+    auction_id, seq = auction.pk, auction.event_seq
+    transaction.on_commit(lambda: auction_event.send(sender=Auction, auction_id=auction_id, event_seq=seq,
+                                                     kind=kind, snapshot=snapshot))

@@ -1,0 +1,272 @@
+"""Scheduling, starting, closing, the seller's decision and cancelling. Every status or outcome change goes
+through core.transitions.transition() (audited, compare-and-swap, idempotent); side effects run on commit.
+
+The listing goes `approved → in_auction` when its auction is *scheduled*, so a car with a booked auction
+cannot be withdrawn or scheduled twice; a cancelled auction returns it to `approved`.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts.models import User
+from auctions.models import Auction, Watch
+from auctions.services.common import (
+    AuctionNotFound,
+    DecisionExpired,
+    NoDecisionPending,
+    lock_auction,
+    publish_on_commit,
+)
+from auctions.signals import auction_sold
+from core.clock import db_now
+from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.money import Money
+from core.notifications import notify
+from core.transitions import TransitionResult, transition
+from marketplace.models import Listing
+
+logger = logging.getLogger(__name__)
+
+
+def _ensure_staff(actor) -> None:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused("Only Gavel staff may do that.")
+
+
+def _car(auction: Auction) -> str:
+    listing = auction.listing
+    return f"{listing.first_registration_year} {listing.make} {listing.model}"
+
+
+def _money(minor: int | None) -> str:
+    return Money.of(minor).format(show_minor=False) if minor is not None else "—"
+
+
+def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, starting_price_minor: int,
+                     duration_minutes: int | None = None) -> Auction:
+    """Book an approved car into an auction. Starts at once if `starts_at` has already come."""
+    _ensure_staff(actor)
+    duration = settings.GAVEL_AUCTION_DEFAULT_MINUTES if duration_minutes is None else duration_minutes
+    errors = {}
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 7 * 24 * 60:
+        errors["duration_minutes"] = ["Between 1 minute and 7 days."]
+    if isinstance(starting_price_minor, bool) or not isinstance(starting_price_minor, int) or starting_price_minor <= 0:
+        errors["starting_price_minor"] = ["A positive whole amount in minor units."]
+    if starts_at is None or starts_at.tzinfo is None:
+        errors["starts_at"] = ["A date and time with a time zone."]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status != Listing.Status.APPROVED:
+            raise ApplicationError(f"Only an approved car can be scheduled; this one is {locked.get_status_display()}.",
+                                   code="listing_not_approved", fields={"listing": ["Not approved."]})
+        try:
+            with transaction.atomic():
+                auction = Auction.objects.create(
+                    listing=locked, status=Auction.Status.SCHEDULED, starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=duration), duration_minutes=duration,
+                    starting_price_minor=starting_price_minor, reserve_minor=locked.reserve_minor,
+                    scheduled_by=actor)
+        except IntegrityError:
+            raise ApplicationError("This car already has an open auction.", code="auction_exists") from None
+        transition(locked, Listing.Status.IN_AUCTION, actor=actor, reason=f"Auction {auction.pk} scheduled",
+                   updates={"status_changed_at": db_now()})
+    auction_start(auction=auction)
+    auction.refresh_from_db()
+    return auction
+
+
+def auction_start(*, auction: Auction) -> TransitionResult | None:
+    """scheduled → live once the database clock reaches `starts_at`; does nothing before, or twice."""
+    with transaction.atomic():
+        locked = lock_auction(auction.pk)
+        if locked.status != Auction.Status.SCHEDULED or db_now() < locked.starts_at:
+            return None
+        result = transition(locked, Auction.Status.LIVE, reason="Start time reached",
+                            updates={"event_seq": locked.event_seq + 1})
+        publish_on_commit(locked, "started")
+    return result
+
+
+def _decide_sold(auction: Auction, *, actor=None, reason: str) -> dict:
+    return {"outcome": Auction.Outcome.SOLD, "winner_id": auction.leader_id, "hammer_price_minor": auction.price_minor}
+
+
+def _sold_effects(auction: Auction) -> list:
+    """On commit: tell the seller and the winner, then hand the sale to payments (auction_sold)."""
+    auction_id = auction.pk
+    car, price = _car(auction), _money(auction.price_minor)
+    seller_id, winner_id = auction.listing.seller_id, auction.leader_id
+    url = reverse("auctions:detail", args=[auction_id])
+
+    def tell():
+        seller = User.objects.get(pk=seller_id)
+        winner = User.objects.get(pk=winner_id)
+        notify(user=seller, kind="auction_sold", title=f"Your {car} is sold for {price}", url=url,
+               body="A verified dealer bought your car. We will guide you through payment and handover.")
+        notify(user=winner, kind="auction_won", title=f"You won the {car} for {price}", url=url,
+               body="Congratulations. Your invoice and the handover steps follow.")
+
+    def hand_over():
+        fresh = Auction.objects.select_related("listing", "winner").get(pk=auction_id)
+        auction_sold.send(sender=Auction, auction=fresh)
+
+    return [tell, hand_over]
+
+
+def auction_close(*, auction_id: int) -> TransitionResult | None:
+    """Close a live auction whose end has passed (by the database clock) and decide its outcome.
+
+    Safe to call any number of times, from the ETA task and the sweeper at once: the row lock
+    serialises them, and the second finds it closed. An auction extended by a late bid is "not yet"."""
+    with transaction.atomic():
+        try:
+            auction = lock_auction(auction_id)
+        except AuctionNotFound:
+            return None
+        if auction.status != Auction.Status.LIVE:
+            return None
+        now = db_now()
+        if now < auction.ends_at:
+            return None
+        listing = auction.listing
+        updates = {"closed_at": now, "event_seq": auction.event_seq + 1}
+        effects = []
+        if auction.bid_count == 0:
+            updates["outcome"] = Auction.Outcome.NO_BIDS
+            listing_to = Listing.Status.UNSOLD
+            effects.append(_tell_seller(auction, "auction_no_bids", f"No bids on your {_car(auction)}",
+                                        "Nobody bid this time. Our team will contact you about relisting."))
+        elif auction.reserve_met:
+            updates.update(_decide_sold(auction, reason="Reserve met"))
+            listing_to = Listing.Status.SOLD
+            effects.extend(_sold_effects(auction))
+        else:
+            deadline = now + timedelta(hours=settings.GAVEL_SELLER_DECISION_HOURS)
+            updates.update(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline=deadline)
+            listing_to = None
+            effects.append(_tell_seller(
+                auction, "auction_decision_needed", f"Decide on the top bid for your {_car(auction)}",
+                f"The highest bid, {_money(auction.price_minor)}, is below your reserve. Accept or decline it "
+                f"within {settings.GAVEL_SELLER_DECISION_HOURS} hours; after that it is declined automatically."))
+        result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
+                            on_commit=effects, data={"outcome": updates["outcome"], "price_minor": auction.price_minor})
+        if listing_to:
+            transition(listing, listing_to, reason=f"Auction {auction.pk} closed: {updates['outcome']}",
+                       updates={"status_changed_at": now})
+        publish_on_commit(auction, "closed")
+    return result
+
+
+def _tell_seller(auction: Auction, kind: str, title: str, body: str):
+    seller_id, url = auction.listing.seller_id, reverse("auctions:detail", args=[auction.pk])
+
+    def send():
+        notify(user=User.objects.get(pk=seller_id), kind=kind, title=title, body=body, url=url)
+
+    return send
+
+
+def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str = "") -> TransitionResult:
+    """The seller accepts or declines a below-reserve top bid, before the deadline."""
+    with transaction.atomic():
+        auction = lock_auction(auction_id)
+        if auction.listing.seller_id != getattr(seller, "pk", None):
+            raise PermissionRefused("Only the seller of this car may decide.")
+        if auction.outcome != Auction.Outcome.AWAITING_SELLER:
+            raise NoDecisionPending()
+        now = db_now()
+        if auction.decision_deadline and now >= auction.decision_deadline:
+            raise DecisionExpired()
+        return _decide(auction, accept=accept, actor=seller, now=now,
+                       reason=reason or ("Seller accepted" if accept else "Seller declined"))
+
+
+def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> TransitionResult:
+    listing = auction.listing
+    updates = {"decided_at": now, "event_seq": auction.event_seq + 1}
+    if accept:
+        updates.update(_decide_sold(auction, reason=reason))
+        effects = _sold_effects(auction)
+        to, listing_to = Auction.Outcome.SOLD, Listing.Status.SOLD
+    else:
+        effects = [_tell_leader_declined(auction)]
+        to, listing_to = Auction.Outcome.UNSOLD, Listing.Status.UNSOLD
+    updates.pop("outcome", None)
+    result = transition(auction, to, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS, actor=actor,
+                        reason=reason, updates=updates, on_commit=effects)
+    if result.changed:
+        transition(listing, listing_to, actor=actor, reason=f"Auction {auction.pk}: {reason}",
+                   updates={"status_changed_at": now})
+        publish_on_commit(auction, "decided")
+    return result
+
+
+def _tell_leader_declined(auction: Auction):
+    leader_id, car = auction.leader_id, _car(auction)
+    url = reverse("auctions:detail", args=[auction.pk])
+
+    def send():
+        notify(user=User.objects.get(pk=leader_id), kind="auction_declined", url=url,
+               title=f"The seller did not accept your bid on the {car}",
+               body="Your top bid stayed below the seller's reserve and was not accepted.")
+
+    return send
+
+
+def auction_decisions_expire(*, batch: int = 100) -> int:
+    """Decline every awaiting decision whose deadline passed. Bounded; safe to run concurrently."""
+    done = 0
+    with transaction.atomic():
+        now = db_now()
+        ids = list(Auction.objects.select_for_update(skip_locked=True)
+                   .filter(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline__lte=now)
+                   .order_by("decision_deadline").values_list("pk", flat=True)[:batch])
+        for auction_id in ids:
+            auction = lock_auction(auction_id)
+            if auction.outcome == Auction.Outcome.AWAITING_SELLER:
+                if _decide(auction, accept=False, actor=None, now=now,
+                           reason="No decision within the window: declined automatically").changed:
+                    done += 1
+    return done
+
+
+def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionResult:
+    """Staff stop a scheduled or live auction; the car goes back to approved."""
+    _ensure_staff(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": ["Say why the auction is cancelled; the seller will see it."]})
+    with transaction.atomic():
+        auction = lock_auction(auction_id)
+        if auction.status == Auction.Status.CANCELLED:
+            return TransitionResult(False, auction.status, auction.status)
+        seller_id, car, url = auction.listing.seller_id, _car(auction), reverse("auctions:detail", args=[auction.pk])
+
+        def tell():
+            notify(user=User.objects.get(pk=seller_id), kind="auction_cancelled",
+                   title=f"The auction of your {car} was cancelled", body=reason, url=url)
+
+        result = transition(auction, Auction.Status.CANCELLED, actor=actor, reason=reason, on_commit=[tell],
+                            updates={"outcome": Auction.Outcome.CANCELLED, "cancel_reason": reason,
+                                     "closed_at": db_now(), "event_seq": auction.event_seq + 1})
+        transition(auction.listing, Listing.Status.APPROVED, actor=actor, reason=f"Auction {auction.pk} cancelled",
+                   updates={"status_changed_at": db_now()})
+        publish_on_commit(auction, "cancelled")
+    return result
+
+
+def watch_add(*, auction: Auction, dealer: User) -> Watch:
+    if dealer.role != User.Role.DEALER:
+        raise PermissionRefused("Only dealers keep a watchlist.", code="not_a_dealer")
+    watch, _ = Watch.objects.get_or_create(auction=auction, dealer=dealer)
+    return watch
+
+
+def watch_remove(*, auction: Auction, dealer: User) -> None:
+    Watch.objects.filter(auction=auction, dealer=dealer).delete()

@@ -1,0 +1,91 @@
+"""Auction timing. Every task takes ids, calls a service, and is safe to run twice (acks_late is on).
+
+Closing on time, exactly once in effect: `auctions_enqueue_closing_task` (beat, every minute) gives each
+auction ending within the next minutes an ETA `auction_close_task`; `auctions_close_due_task` (beat, every
+few seconds) sweeps up every live auction past its end — the safety net when a worker died holding an
+ETA task. Both end in the same idempotent `auction_close`.
+"""
+
+import logging
+from datetime import timedelta
+
+import redis
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from auctions import services
+from auctions.models import Auction
+from core.clock import db_now
+
+logger = logging.getLogger(__name__)
+
+
+def _redis():
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+
+
+def _enqueue_close(auction_id: int, ends_at) -> bool:
+    """One ETA task per (auction, end time): a SET NX key guards against the minute job re-enqueuing it."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "gavel")
+    key = f"{prefix}:auction-close:{auction_id}:{int(ends_at.timestamp() * 1000)}"
+    ttl = int(max(60, (ends_at - db_now()).total_seconds() + 3600))
+    client = _redis()
+    try:
+        if not client.set(key, "1", nx=True, ex=ttl):
+            return False
+    finally:
+        client.close()
+    auction_close_task.apply_async(args=[auction_id], eta=ends_at)
+    return True
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=2)
+def auction_close_task(self, auction_id: int) -> None:
+    try:
+        services.auction_close(auction_id=auction_id)
+    except Exception as exc:
+        raise self.retry(exc=exc)
+    auction = Auction.objects.filter(pk=auction_id).values("status", "ends_at").first()
+    if auction and auction["status"] == Auction.Status.LIVE:
+        # A soft-close bid moved the end: come back then (the sweeper would too, a few seconds later).
+        _enqueue_close(auction_id, auction["ends_at"])
+
+
+@shared_task
+def auctions_close_due_task() -> int:
+    """The sweeper: close every live auction past its end, in bounded batches, skipping rows someone holds."""
+    closed, batch = 0, settings.GAVEL_AUCTION_SWEEP_BATCH
+    while True:
+        with transaction.atomic():
+            ids = list(Auction.objects.select_for_update(skip_locked=True)
+                       .filter(status=Auction.Status.LIVE, ends_at__lte=db_now())
+                       .order_by("ends_at").values_list("pk", flat=True)[:batch])
+            for auction_id in ids:
+                if services.auction_close(auction_id=auction_id):
+                    closed += 1
+        if len(ids) < batch:
+            return closed
+
+
+@shared_task
+def auctions_start_due_task() -> int:
+    started = 0
+    ids = list(Auction.objects.filter(status=Auction.Status.SCHEDULED, starts_at__lte=db_now())
+               .order_by("starts_at").values_list("pk", flat=True)[:settings.GAVEL_AUCTION_SWEEP_BATCH])
+    for auction_id in ids:
+        if services.auction_start(auction=Auction(pk=auction_id)):
+            started += 1
+    return started
+
+
+@shared_task
+def auctions_enqueue_closing_task() -> int:
+    horizon = db_now() + timedelta(minutes=settings.GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES)
+    due = Auction.objects.filter(status=Auction.Status.LIVE, ends_at__lte=horizon).values_list("pk", "ends_at")
+    return sum(1 for auction_id, ends_at in due if _enqueue_close(auction_id, ends_at))
+
+
+@shared_task
+def auction_decisions_expire_task() -> int:
+    return services.auction_decisions_expire()

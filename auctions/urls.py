@@ -1,0 +1,13 @@
+from django.urls import path
+
+from auctions import views
+
+app_name = "auctions"
+
+urlpatterns = [
+    path("", views.AuctionDashboardView.as_view(), name="dashboard"),
+    path("<int:auction_id>/", views.AuctionDetailView.as_view(), name="detail"),
+    path("<int:auction_id>/bid/", views.AuctionBidView.as_view(), name="bid"),
+    path("<int:auction_id>/watch/", views.AuctionWatchView.as_view(), name="watch"),
+    path("<int:auction_id>/decision/", views.AuctionDecisionView.as_view(), name="decision"),
+]

@@ -1,0 +1,13 @@
+"""Auction endpoints; config.urls adds them to the `api` namespace under /api/v1/."""
+
+from django.urls import path
+
+from auctions import api
+
+urlpatterns = [
+    path("auctions/", api.AuctionListApi.as_view(), name="auction-list"),
+    path("auctions/<int:auction_id>/", api.AuctionDetailApi.as_view(), name="auction-detail"),
+    path("auctions/<int:auction_id>/bids/", api.AuctionBidsApi.as_view(), name="auction-bids"),
+    path("auctions/<int:auction_id>/watch/", api.AuctionWatchApi.as_view(), name="auction-watch"),
+    path("auctions/<int:auction_id>/decision/", api.AuctionDecisionApi.as_view(), name="auction-decision"),
+]

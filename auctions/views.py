@@ -1,0 +1,169 @@
+"""Dealer dashboard and auction pages under /auctions/. Thin: selectors in, services out, redirects back."""
+
+import importlib
+
+from django.apps import apps
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.models import User
+from auctions import selectors, services
+from auctions.forms import AuctionFilterForm, MaxBidForm
+from auctions.models import Auction
+from auctions.rules import rules_in_plain_words
+from auctions.serializers import auction_minimum_next_bid
+from core.exceptions import ApplicationError
+
+TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
+PAGE_SIZE = 12
+
+
+def inspection_report_for(listing):
+    """The published inspection report of `listing`, if the inspections app offers one (else None)."""
+    if not apps.is_installed("inspections"):
+        return None
+    try:
+        module = importlib.import_module("inspections.selectors")
+    except ImportError:
+        return None
+    finder = getattr(module, "inspection_report_published_for", None)
+    return finder(listing=listing) if finder else None
+
+
+class AuctionDashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "auctions/dashboard.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and user.role != User.Role.DEALER and not user.is_staff_member:
+            raise PermissionDenied("The auction dashboard is for dealers.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tab = self.request.GET.get("tab") or "all"
+        if tab not in dict(TABS):
+            tab = "all"
+        form = AuctionFilterForm(self.request.GET or None)
+        filters = form.filters() if form.is_bound and form.is_valid() else {}
+        qs = selectors.auction_list_filtered(user=self.request.user, filters={**filters, "tab": tab})
+        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        auctions = list(page.object_list)
+        if self.request.user.role == User.Role.DEALER:
+            selectors.dealer_view_prepare(auctions, dealer=self.request.user)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        tab_query = query.copy()
+        tab_query.pop("tab", None)
+        context.update(form=form, page=page, auctions=auctions, tab=tab, tabs=TABS, query=query.urlencode(),
+                       tab_query=tab_query.urlencode(), server_time=timezone.now(),
+                       makes=selectors.auction_makes())
+        return context
+
+
+class AuctionMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        qs = selectors.auction_list_visible_to(user=request.user).prefetch_related("listing__photos")
+        self.auction = qs.filter(pk=kwargs["auction_id"]).first()
+        if self.auction is None:
+            raise Http404("No such auction.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AuctionDetailView(AuctionMixin, TemplateView):
+    template_name = "auctions/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        auction, user = self.auction, self.request.user
+        is_dealer = user.role == User.Role.DEALER and not user.is_staff_member
+        if is_dealer:
+            selectors.dealer_view_prepare([auction], dealer=user)
+        labels = selectors.auction_labels(auction=auction)
+        bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile")[:50])
+        for bid in bids:
+            bid.label = f"Dealer {labels[bid.dealer_id]}" if bid.dealer_id in labels else "Dealer"
+            bid.is_mine = bid.dealer_id == user.pk
+        photos = list(auction.listing.photos.all())
+        cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
+        can_bid_profile = getattr(user, "dealer_profile", None) if is_dealer else None
+        context.update(
+            auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
+            is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
+            show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
+            minimum_next=auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
+            can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
+            server_time=timezone.now(), max_form=MaxBidForm(),
+            leader_label=f"Dealer {labels[auction.leader_id]}" if auction.leader_id in labels else None,
+            report=inspection_report_for(auction.listing),
+        )
+        return context
+
+
+class AuctionBidView(AuctionMixin, View):
+    """Both bid-box forms: "Bid €X now" posts `amount_minor`; "Set a maximum" posts `max_amount`."""
+
+    def post(self, request, auction_id):
+        kwargs = {}
+        if request.POST.get("amount_minor"):
+            try:
+                kwargs["amount_minor"] = int(request.POST["amount_minor"])
+            except ValueError:
+                messages.error(request, "That bid amount was not a number.")
+                return redirect("auctions:detail", auction_id=auction_id)
+        else:
+            form = MaxBidForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "Enter your maximum as an amount, e.g. 12500.")
+                return redirect("auctions:detail", auction_id=auction_id)
+            kwargs["max_amount_minor"] = form.max_amount_minor()
+        try:
+            result = services.bid_place(auction_id=self.auction.pk, dealer=request.user, **kwargs)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            state = result.body["auction"]["my_state"]
+            if "max_amount_minor" in kwargs and state == "leading":
+                messages.success(request, "Your maximum is set. You are the highest bidder.")
+            elif state == "leading":
+                messages.success(request, "Your bid is in. You are the highest bidder.")
+            else:
+                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid.")
+        return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionWatchView(AuctionMixin, View):
+    def post(self, request, auction_id):
+        try:
+            if request.POST.get("watch") == "0":
+                services.watch_remove(auction=self.auction, dealer=request.user)
+            else:
+                services.watch_add(auction=self.auction, dealer=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        target = request.POST.get("next", "")
+        # Only back into the auction pages: never an open redirect.
+        if target.startswith("/auctions/") and "//" not in target:
+            return redirect(target)
+        return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionDecisionView(AuctionMixin, View):
+    def post(self, request, auction_id):
+        try:
+            services.auction_decide(auction_id=self.auction.pk, seller=request.user,
+                                    accept=request.POST.get("accept") == "1")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Thank you: your decision is recorded.")
+        return redirect("auctions:detail", auction_id=auction_id)

@@ -1,0 +1,37 @@
+// Countdowns: <span class="countdown" data-ends-at="ISO"> inside an element with data-server-time="ISO".
+// The offset between the server's clock and this device's is taken once at load, so a wrong phone clock
+// does not show a wrong time left. The server decides the end; this is only a display.
+(function () {
+  "use strict";
+
+  function format(ms) {
+    if (ms <= 0) return "Ending…";
+    var s = Math.floor(ms / 1000);
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    s = s % 60;
+    if (d > 0) return d + "d " + h + "h";
+    if (h > 0) return h + "h " + m + "m";
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function start() {
+    var holder = document.querySelector("[data-server-time]");
+    var serverNow = holder ? Date.parse(holder.getAttribute("data-server-time")) : NaN;
+    var offset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+    var items = Array.prototype.slice.call(document.querySelectorAll(".countdown[data-ends-at]"));
+    if (!items.length) return;
+    function tick() {
+      var now = Date.now() + offset;
+      items.forEach(function (el) {
+        var left = Date.parse(el.getAttribute("data-ends-at")) - now;
+        el.textContent = format(left);
+        el.classList.toggle("countdown-soon", left > 0 && left < 120000);
+      });
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  if (document.readyState !== "loading") start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
