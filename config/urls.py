@@ -8,6 +8,7 @@ from accounts import api as accounts_api
 from auctions.urls_api import urlpatterns as auctions_api
 from core import views as core_views
 from marketplace.urls_api import urlpatterns as marketplace_api
+from payments.urls_api import urlpatterns as payments_api
 
 admin.site.site_header = "Gavel administration"
 admin.site.site_title = "Gavel admin"
@@ -20,6 +21,7 @@ api_v1 = [
     path("me/", accounts_api.MeApi.as_view(), name="me"),
     *marketplace_api,
     *auctions_api,
+    *payments_api,
 ]
 
 urlpatterns = [
@@ -29,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),
+    path("sales/", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
