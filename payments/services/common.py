@@ -10,6 +10,13 @@ from core.notifications import notify
 from payments.models import Sale
 
 
+class Conflict(ApplicationError):
+    """The request is fine but the sale (or offer, dispute) is not in a state that allows it."""
+
+    code = "conflict"
+    status_code = 409
+
+
 class SaleNotFound(ApplicationError):
     code = "not_found"
     status_code = 404

@@ -22,7 +22,7 @@ from marketplace.images import photo_files_delete, photo_process, photo_store
 from payments.ledger import ledger_account, ledger_post
 from payments.models import Dispute, DisputePhoto, LedgerAccount, LedgerTransaction, Sale
 from payments.selectors import dispute_disclosed_item_keys, sale_confirmed_payment
-from payments.services.common import PayoutInFlight, car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import Conflict, PayoutInFlight, car, ensure_staff, lock_sale, money, tell_on_commit
 from payments.services.sales import payment_provider_for
 
 MAX_DISPUTE_PHOTOS = 10
@@ -73,16 +73,14 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
             if sale.buyer_id != getattr(dealer, "pk", None):
                 raise PermissionRefused("Only the buying dealer may open a dispute.")
             if sale.status not in (Sale.Status.HANDED_OVER, Sale.Status.PAID_OUT):
-                raise ApplicationError("A dispute can be opened after the handover, once.", code="not_disputable",
-                                       status_code=409)
+                raise Conflict("A dispute can be opened after the handover, once.", code="not_disputable")
             if db_now() > dispute_window_ends(sale):
                 raise DisputeWindowClosed()
             try:
                 with transaction.atomic():
                     dispute = Dispute.objects.create(sale=sale, opened_by=dealer, reason=reason, item_keys=keys)
             except IntegrityError:
-                raise ApplicationError("A dispute is already open for this sale.", code="dispute_open",
-                                       status_code=409)
+                raise Conflict("A dispute is already open for this sale.", code="dispute_open")
             for item in processed:
                 names = photo_store(item, listing_id=sale.listing_id)
                 stored.extend(names.values())
@@ -145,7 +143,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                 raise PayoutInFlight()
             payment = sale_confirmed_payment(sale=sale)
             if payment is None:
-                raise ApplicationError("No confirmed payment to refund.", code="no_payment", status_code=409)
+                raise Conflict("No confirmed payment to refund.", code="no_payment")
             key = f"refund-dispute-{dispute.pk}"
             # Our providers record the refund locally; a networked adapter would follow payout_release's
             # intent-then-call pattern, keyed by the same idempotency key.

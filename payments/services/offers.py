@@ -12,7 +12,7 @@ from core.exceptions import ApplicationError, PermissionRefused, ValidationFaile
 from core.transitions import TransitionResult, transition
 from payments.models import Sale, SecondChanceOffer
 from payments.selectors import second_chance_candidates
-from payments.services.common import car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import Conflict, car, ensure_staff, lock_sale, money, tell_on_commit
 from payments.services.sales import _sale_create
 
 
@@ -54,7 +54,7 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
         if sale.status == Sale.Status.CANCELLED:
             return sale.second_chance_offers.filter(status=SecondChanceOffer.Status.PENDING).first()
         if sale.status != Sale.Status.OVERDUE:
-            raise ApplicationError("Only an overdue sale can be cancelled.", code="not_overdue", status_code=409)
+            raise Conflict("Only an overdue sale can be cancelled.", code="not_overdue")
         now = db_now()
         transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
                    updates={"cancelled_at": now, "cancel_reason": reason})
@@ -81,7 +81,7 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
         if offer.status == SecondChanceOffer.Status.ACCEPTED:
             return offer.new_sale
         if offer.status != SecondChanceOffer.Status.PENDING:
-            raise ApplicationError("This offer is no longer open.", code="offer_closed", status_code=409)
+            raise Conflict("This offer is no longer open.", code="offer_closed")
         now = db_now()
         if now >= offer.expires_at:
             raise OfferExpired()
@@ -100,7 +100,7 @@ def second_chance_decline(*, offer: SecondChanceOffer, dealer: User) -> Transiti
         if offer.status != SecondChanceOffer.Status.PENDING:
             if offer.status == SecondChanceOffer.Status.DECLINED:
                 return TransitionResult(False, offer.status, offer.status)
-            raise ApplicationError("This offer is no longer open.", code="offer_closed", status_code=409)
+            raise Conflict("This offer is no longer open.", code="offer_closed")
         now = db_now()
         result = transition(offer, SecondChanceOffer.Status.DECLINED, actor=dealer, reason="Declined",
                             updates={"decided_at": now})

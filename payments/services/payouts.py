@@ -19,7 +19,7 @@ from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Sale
 from payments.providers import payout_provider
 from payments.selectors import sale_open_dispute
-from payments.services.common import car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import Conflict, car, ensure_staff, lock_sale, money, tell_on_commit
 
 
 def payout_key(sale: Sale) -> str:
@@ -114,10 +114,8 @@ def payout_retry(*, sale: Sale, actor, reason: str = "") -> Sale:
         locked = lock_sale(sale.pk)
         if locked.payout_status not in (Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING,
                                         Sale.PayoutStatus.PENDING) or locked.handed_over_at is None:
-            from core.exceptions import ApplicationError
 
-            raise ApplicationError("There is no payout to retry for this sale.", code="no_payout_to_retry",
-                                   status_code=409)
+            raise Conflict("There is no payout to retry for this sale.", code="no_payout_to_retry")
         audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, reason=reason or "Payout retried",
                      data={"payout_status": locked.payout_status, "attempts": locked.payout_attempts})
     return payout_release(sale_id=sale.pk)

@@ -24,6 +24,7 @@ from payments.providers.card import SimulatedCardProvider
 from payments.selectors import listing_disclosed_items
 from payments.services.common import (
     AmountMismatch,
+    Conflict,
     PaymentNotFound,
     SaleNotPayable,
     car,
@@ -236,8 +237,8 @@ def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place:
         if not (actor.pk in (sale.buyer_id, sale.seller_id) or actor.is_staff_member):
             raise PermissionRefused("Only the buyer, the seller or staff arrange the collection.")
         if sale.status not in (Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE, Sale.Status.PAID):
-            raise ApplicationError("The car has already been handed over (or the sale is closed).",
-                                   code="handover_done", status_code=409)
+            raise Conflict("The car has already been handed over (or the sale is closed).",
+                                   code="handover_done")
         changes = {}
         if proposed_at is not None:
             if proposed_at.tzinfo is None:
@@ -284,8 +285,8 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
         if actor.pk not in (sale.buyer_id, sale.seller_id) and not is_staff:
             raise PermissionRefused("Only the buyer, the seller or staff confirm the handover.")
         if sale.status != Sale.Status.PAID:
-            raise ApplicationError("The handover can be confirmed once the dealer's payment is in escrow.",
-                                   code="not_paid", status_code=409)
+            raise Conflict("The handover can be confirmed once the dealer's payment is in escrow.",
+                                   code="not_paid")
         now = db_now()
         updates = {}
         if (actor.pk == sale.buyer_id or is_staff) and not sale.buyer_confirmed_at:
