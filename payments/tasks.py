@@ -9,9 +9,10 @@ from payments import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+@shared_task(bind=True, max_retries=2, default_retry_delay=30)
 def payout_release_task(self, sale_id: int) -> None:
-    """Exactly-once in effect: a retry (or a redelivery after the worker died) resumes the recorded intent."""
+    """Exactly-once in effect: a retry (or a redelivery after the worker died) resumes the recorded intent.
+    Two quick retries here; after that the beat sweep retries up to GAVEL_PAYOUT_MAX_ATTEMPTS, then staff."""
     try:
         services.payout_release(sale_id=sale_id)
     except Exception as exc:
