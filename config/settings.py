@@ -366,3 +366,8 @@ CELERY_BEAT_SCHEDULE.update({
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
 })
+# Two models' "status" choice sets reach the schema (listings and auctions); name them so neither gets a hash suffix.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "ListingStatusEnum": "marketplace.models.Listing.Status",
+    "AuctionStatusEnum": "auctions.models.Auction.Status",
+})

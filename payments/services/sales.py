@@ -1,5 +1,6 @@
 """A sale from the auction's close to the handover: creation, paying, confirming, collection, deadlines."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ from payments.services.common import (
     money,
     tell_on_commit,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def sale_terms(*, hammer_price_minor: int) -> dict:
@@ -306,9 +309,15 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
                            body="The other side has confirmed. Once you do, the seller is paid out.")
             return TransitionResult(False, sale.status, sale.status)
         sale_id = sale.pk
+
+        def release():
+            try:
+                payout_release_task.delay(sale_id)
+            except Exception:  # broker down: the beat sweep (payouts_release_pending_task) picks the sale up
+                logger.exception("could not queue the payout for sale %s", sale_id)
+
         return transition(sale, Sale.Status.HANDED_OVER, actor=actor, reason="Both sides confirmed the handover",
-                          updates={"handed_over_at": now},
-                          on_commit=[lambda: payout_release_task.delay(sale_id)])
+                          updates={"handed_over_at": now}, on_commit=[release])
 
 
 def sales_mark_overdue(*, batch: int | None = None) -> int:

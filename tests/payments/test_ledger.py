@@ -17,11 +17,12 @@ def accounts(db):
 
 def test_a_balanced_transaction_is_written_and_balances_are_sums(accounts):
     bank, escrow, dealer = accounts
-    txn, created = ledger_post(idempotency_key="k1", kind="payment_received", provider="card", provider_reference="ch_1",
+    txn, created = ledger_post(idempotency_key="k1", kind="payment_received", provider="card",
+                               provider_reference="ch_1",
                                entries=[(bank, -100), (dealer, 100), (dealer, -100), (escrow, 100)])
     assert created and txn.entries.count() == 4
     assert (account_balance(bank), account_balance(escrow), account_balance(dealer)) == (-100, 100, 0)
-    assert ledger_check_invariants() == [f"Escrow holds 100 but paid, not-yet-paid-out sales (minus refunds) come to 0."]
+    assert ledger_check_invariants() == ["Escrow holds 100 but paid, not-yet-paid-out sales (minus refunds) come to 0."]
 
 
 @pytest.mark.parametrize("entries", [[], [("bank", -100), ("escrow", 99)], [("bank", 0), ("escrow", 0)]])

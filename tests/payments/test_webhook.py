@@ -59,8 +59,8 @@ def test_a_bad_signature_is_a_400_and_moves_nothing(api_client, card_payment, ta
 def test_an_old_event_is_refused_even_with_a_good_signature(api_client, card_payment, settings):
     body, _ = simulated_card_event(payment_reference=card_payment.reference, amount_minor=card_payment.amount_minor,
                                    currency="EUR")
-    stale = {SIGNATURE_HEADER: card_sign(body, timestamp=int(time.time()) - settings.GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS
-                                         - 5)}
+    too_old = int(time.time()) - settings.GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS - 5
+    stale = {SIGNATURE_HEADER: card_sign(body, timestamp=too_old)}
     answer = _post(api_client, body, stale)
     assert answer.status_code == 400 and answer.json()["code"] == "stale_event"
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from accounts.demo import demo_users_ensure
 from auctions.demo import demo_auctions_ensure
 from marketplace.demo import demo_listings_ensure
+from payments.demo import demo_sales_ensure
 
 
 class Command(BaseCommand):
@@ -14,8 +15,10 @@ class Command(BaseCommand):
             users = demo_users_ensure()
             listings = demo_listings_ensure()
             auctions = demo_auctions_ensure()
+            sales = demo_sales_ensure()
         self.stdout.write(self.style.SUCCESS("Demo logins (all share one password):"))
         for user, password in users:
             self.stdout.write(f"  {user.get_role_display():<10} {user.email:<24} {password}")
         self.stdout.write(f"Demo listings: {len(listings)} ({', '.join(sorted({x.status for x in listings}))}).")
         self.stdout.write(f"Demo auctions: {len(auctions)} ({', '.join(sorted({a.status for a in auctions}))}).")
+        self.stdout.write(f"Demo sales: {len(sales)} ({', '.join(sorted({s.status for s in sales}))}).")
