@@ -106,7 +106,14 @@ class SaleDetailView(SaleMixin, TemplateView):
 
 
 class SaleInvoiceView(SaleMixin, TemplateView):
+    """The dealer's invoice (staff may look); it carries the buyer's fee, which is not the seller's business."""
+
     template_name = "payments/invoice.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.party == "seller":
+            raise Http404("No invoice for the seller.")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

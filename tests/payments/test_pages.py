@@ -52,6 +52,7 @@ def test_the_dealer_sees_the_invoice_bank_details_and_a_card_button(client_for, 
 def test_the_seller_sees_what_they_receive_and_no_pay_buttons(client_for, sale):
     page = client_for(sale.seller).get(f"/sales/{sale.pk}/").content.decode()
     assert "€12,500.00" in page and "data-pay-card" not in page and "IBAN" not in page
+    assert "Buyer's fee" not in page and client_for(sale.seller).get(f"/sales/{sale.pk}/invoice/").status_code == 404
     assert "Sales</a>" in client_for(sale.seller).get("/sales/").content.decode()
 
 
