@@ -78,13 +78,14 @@ def car(sale: Sale) -> str:
     return f"{listing.first_registration_year} {listing.make} {listing.model}"
 
 
-def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None) -> None:
+def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,
+                   email: bool = True) -> None:
     """Notify each user once the surrounding transaction commits (never for a rolled-back change)."""
     url = reverse("payments:detail", args=[sale.pk]) if sale is not None else ""
     ids = [user_id for user_id in dict.fromkeys(user_ids) if user_id]
 
     def send():
         for user in User.objects.filter(pk__in=ids):
-            notify(user=user, kind=kind, title=title, body=body, url=url)
+            notify(user=user, kind=kind, title=title, body=body, url=url, email=email)
 
     transaction.on_commit(send)

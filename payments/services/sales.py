@@ -66,7 +66,8 @@ def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance
                    title=f"Your invoice for the {car(sale)}: {money(sale, sale.amount_due_minor)}",
                    body=f"Please pay by {deadline} by bank transfer or card. The money is held in escrow "
                         "until the car is handed over.")
-    tell_on_commit([sale.seller_id], kind="sale_opened", sale=sale,
+    # In the app only: the auction has just emailed the seller that the car is sold.
+    tell_on_commit([sale.seller_id], kind="sale_opened", sale=sale, email=False,
                    title=f"Sale of your {car(sale)}: waiting for the dealer's payment",
                    body=f"You will receive {money(sale, sale.seller_receives_minor)} once the car is handed over.")
     return sale
