@@ -52,8 +52,8 @@ DEMO_AUCTIONS = [
         "city": "München", "reserve_minor": 9_000_00}, (25, 25, 30),
      {"kind": "closed", "start": 8_000_00,
       "bids": [("dealer@gavel.test", "max", 10_000_00), ("dealer2@gavel.test", "amount", 9_500_00)]}),
-    ("seller@gavel.test", "VF7NC5FS0AY000506", {
-        "registration_plate": "B-GV 506", "make": "Citroën", "model": "C3", "variant": "PureTech 82",
+    ("seller@gavel.test", "VF3CCHMZ6HW000506", {
+        "registration_plate": "B-GV 506", "make": "Peugeot", "model": "208", "variant": "PureTech 82",
         "first_registration_year": 2015, "mileage_km": 118_000, "colour": "Orange", "postcode": "10961",
         "city": "Berlin", "reserve_minor": 7_000_00}, (230, 120, 30),
      {"kind": "closed", "start": 5_000_00,

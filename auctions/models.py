@@ -35,13 +35,11 @@ class Auction(models.Model):
         S.CANCELLED: set(),
     }
     del S
-    O = Outcome
     # transition(..., field="outcome", allowed=OUTCOME_TRANSITIONS): only the seller's decision
     # (or its deadline) changes an outcome after the close, which sets it together with the status.
     OUTCOME_TRANSITIONS = {
-        O.AWAITING_SELLER: {O.SOLD, O.UNSOLD},
+        Outcome.AWAITING_SELLER: {Outcome.SOLD, Outcome.UNSOLD},
     }
-    del O
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="auctions")

@@ -318,6 +318,12 @@ CELERY_BEAT_SCHEDULE.update({
     "auctions-enqueue-closing": {"task": "auctions.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
     "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
 })
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "AuctionStatusEnum": "auctions.models.Auction.Status",
+    "AuctionOutcomeEnum": "auctions.models.Auction.Outcome",
+    "ListingStatusEnum": "marketplace.models.Listing.Status",
+})
+
 
 # Payments (issue 7): settlement, escrow ledger, payouts. Money in minor units of GAVEL_CURRENCY.
 def _fee_bands(raw: str):
@@ -365,9 +371,4 @@ CELERY_BEAT_SCHEDULE.update({
     "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
-})
-# Two models' "status" choice sets reach the schema (listings and auctions); name them so neither gets a hash suffix.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
-    "ListingStatusEnum": "marketplace.models.Listing.Status",
-    "AuctionStatusEnum": "auctions.models.Auction.Status",
 })

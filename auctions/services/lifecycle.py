@@ -93,7 +93,7 @@ def auction_start(*, auction: Auction) -> TransitionResult | None:
     return result
 
 
-def _decide_sold(auction: Auction, *, actor=None, reason: str) -> dict:
+def _sold_updates(auction: Auction) -> dict:
     return {"outcome": Auction.Outcome.SOLD, "winner_id": auction.leader_id, "hammer_price_minor": auction.price_minor}
 
 
@@ -143,7 +143,7 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             effects.append(_tell_seller(auction, "auction_no_bids", f"No bids on your {_car(auction)}",
                                         "Nobody bid this time. Our team will contact you about relisting."))
         elif auction.reserve_met:
-            updates.update(_decide_sold(auction, reason="Reserve met"))
+            updates.update(_sold_updates(auction))
             listing_to = Listing.Status.SOLD
             effects.extend(_sold_effects(auction))
         else:
@@ -191,7 +191,7 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
     listing = auction.listing
     updates = {"decided_at": now, "event_seq": auction.event_seq + 1}
     if accept:
-        updates.update(_decide_sold(auction, reason=reason))
+        updates.update(_sold_updates(auction))
         effects = _sold_effects(auction)
         to, listing_to = Auction.Outcome.SOLD, Listing.Status.SOLD
     else:

@@ -1,6 +1,6 @@
 """bid_place: every rule, against PostgreSQL, through the service."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -100,7 +100,7 @@ def test_a_bid_after_the_end_is_refused_even_while_the_auction_is_still_live(auc
 
 
 def test_a_scheduled_auction_takes_no_bids(dealer):
-    later = make_auction(starts_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    later = make_auction(starts_at=datetime.now(UTC) + timedelta(hours=1))
     assert later.status == Auction.Status.SCHEDULED
     with pytest.raises(ApplicationError) as refused:
         place(later, dealer, amount_minor=10_000_00)
@@ -108,7 +108,7 @@ def test_a_scheduled_auction_takes_no_bids(dealer):
 
 
 def test_the_soft_close_window_includes_its_boundary():
-    end = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    end = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     window = timedelta(minutes=2)
     assert soft_close_end(ends_at=end, bid_time=end - window, window=window) == end
     assert soft_close_end(ends_at=end, bid_time=end - window + timedelta(microseconds=1), window=window) == \

@@ -1,0 +1,109 @@
+"""Closing with real Celery processes against the test database: the ETA task, and the sweeper when
+the worker holding the ETA task is killed with SIGKILL before its time."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from auctions import services
+from auctions.models import Auction
+from auctions.tasks import _enqueue_close
+from config.celery import app
+from core.models import AuditLog
+from tests.auctions.conftest import move_end
+from tests.auctions.factories import make_auction
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _env(tmp_path) -> dict:
+    db = connection.settings_dict
+    env = os.environ.copy()
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["GAVEL_VAR_DIR"] = str(tmp_path)
+    env["GAVEL_AUCTION_SWEEP_SECONDS"] = "1"
+    return env
+
+
+def _spawn(args: list[str], tmp_path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args], cwd=ROOT, env=_env(tmp_path),
+                            start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_for(predicate, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+def _worker_holds_scheduled_task(hostname_part: str) -> bool:
+    scheduled = app.control.inspect(timeout=1).scheduled() or {}
+    return any(hostname_part in host and tasks for host, tasks in scheduled.items())
+
+
+def _closed(auction_id: int) -> bool:
+    return Auction.objects.filter(pk=auction_id, status=Auction.Status.CLOSED).exists()
+
+
+def _live_auction_ending_in(seconds: float, dealer) -> Auction:
+    auction = make_auction(reserve_minor=10_000_00)
+    services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=10_000_00)
+    move_end(auction, seconds_from_now=seconds)
+    return auction
+
+
+def test_the_eta_task_closes_the_auction_at_its_end(celery_worker_process, dealer):
+    auction = _live_auction_ending_in(4, dealer)
+    assert _enqueue_close(auction.pk, auction.ends_at)
+    assert not _enqueue_close(auction.pk, auction.ends_at), "the minute job must not enqueue it twice"
+    _wait_for(lambda: _closed(auction.pk), timeout=40, what="the ETA task to close the auction")
+    auction.refresh_from_db()
+    assert auction.outcome == Auction.Outcome.SOLD and auction.closed_at >= auction.ends_at
+    assert AuditLog.objects.for_object(auction).filter(to_state="closed").count() == 1
+
+
+def test_the_sweeper_closes_on_time_when_the_worker_holding_the_eta_task_is_killed(celery_worker_process, dealer,
+                                                                                    tmp_path):
+    auction = _live_auction_ending_in(8, dealer)
+    assert _enqueue_close(auction.pk, auction.ends_at)
+    _wait_for(lambda: _worker_holds_scheduled_task("test-worker-"), timeout=20,
+              what="the worker to hold the ETA task")
+    os.killpg(celery_worker_process.pid, signal.SIGKILL)
+    celery_worker_process.wait(timeout=10)
+    assert not _closed(auction.pk)
+
+    # A fresh worker and beat: the acks_late ETA message stays unacked with the dead worker (Redis would
+    # redeliver it only after the visibility timeout), so only the sweeper can close the auction in time.
+    worker = _spawn(["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "WARNING",
+                     "--hostname", f"sweeper-worker-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                    tmp_path)
+    beat = _spawn(["beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "beat-schedule")], tmp_path)
+    try:
+        _wait_for(lambda: _closed(auction.pk), timeout=60, what="the sweeper to close the auction")
+    finally:
+        _stop(beat)
+        _stop(worker)
+    auction.refresh_from_db()
+    assert auction.outcome == Auction.Outcome.SOLD and auction.closed_at >= auction.ends_at
+    assert AuditLog.objects.for_object(auction).filter(to_state="closed").count() == 1

@@ -1,0 +1,119 @@
+"""The dealer dashboard, the auction page (dealer and seller) and their forms, without JavaScript."""
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from auctions import services
+from auctions.models import Auction, Bid, Watch
+from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
+from tests.auctions.conftest import move_end
+from tests.auctions.factories import make_auction
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_dashboard_lists_live_auctions_with_the_dealers_state(auction, dealers, client_for):
+    a, b = dealers(2)
+    services.bid_place(auction_id=auction.pk, dealer=a, amount_minor=10_000_00)
+    services.bid_place(auction_id=auction.pk, dealer=b, amount_minor=12_500_00)
+    page = client_for(a).get(reverse("auctions:dashboard"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "2018 Volkswagen Golf" in html and "€12,500" in html and 'data-my-state="outbid"' in html
+    assert "Reserve met" in html and 'data-ends-at="' in html and "js/countdown.js" in html
+    mine = client_for(b).get(reverse("auctions:dashboard"), {"tab": "my_bids"}).content.decode()
+    assert 'data-my-state="leading"' in mine
+
+
+def test_the_dashboard_is_for_dealers_and_staff(auction, client_for):
+    assert client_for(SellerFactory()).get(reverse("auctions:dashboard")).status_code == 403
+    assert client_for(StaffFactory()).get(reverse("auctions:dashboard")).status_code == 200
+
+
+def test_the_dashboard_filters_and_costs_constant_queries(dealer, client_for):
+    from django.db import connection
+
+    seller, staff = SellerFactory(), StaffFactory()
+    for _ in range(3):
+        make_auction(seller=seller, staff=staff, make="Skoda")
+    client = client_for(dealer)
+    with CaptureQueriesContext(connection) as three:
+        client.get(reverse("auctions:dashboard"))
+    for _ in range(20):
+        make_auction(seller=seller, staff=staff, make="Skoda")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("auctions:dashboard"))
+    assert len(many.captured_queries) == len(three.captured_queries)
+    assert "Page 1 of 2" in page.content.decode()
+    filtered = client.get(reverse("auctions:dashboard"), {"make": "BMW"}).content.decode()
+    assert "No auctions match" in filtered
+
+
+def test_a_dealer_bids_now_and_sets_a_maximum_through_the_page(auction, dealers, client_for):
+    a, b = dealers(2)
+    client = client_for(a)
+    page = client.get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert "Bid €10,000 now" in page and "How bidding works" in page
+    response = client.post(
+        reverse("auctions:bid", args=[auction.pk]), {"amount_minor": "1000000"}, format="multipart", follow=True
+    )
+    assert "You are the highest bidder" in response.content.decode()
+    client_for(b).post(reverse("auctions:bid", args=[auction.pk]), {"max_amount": "15000"}, format="multipart")
+    auction.refresh_from_db()
+    assert auction.leader_id == b.pk and auction.price_minor == 10_100_00
+    page = client.get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert 'data-my-state="outbid"' in page and "Bid €10,200 now" in page
+    assert "Dealer 2" in page and b.email not in page
+    late = client.post(
+        reverse("auctions:bid", args=[auction.pk]), {"amount_minor": "1"}, format="multipart", follow=True
+    )
+    assert "The lowest bid now is" in late.content.decode()
+    client.post(reverse("auctions:watch", args=[auction.pk]), {"watch": "1"}, format="multipart")
+    assert Watch.objects.filter(dealer=a, auction=auction).exists()
+    client.post(
+        reverse("auctions:watch", args=[auction.pk]), {"watch": "0", "next": "//evil.test/"}, format="multipart"
+    )
+    assert not Watch.objects.filter(dealer=a, auction=auction).exists()
+
+
+def test_an_unverified_dealer_sees_the_page_without_a_bid_box(auction, client_for):
+    page = client_for(DealerFactory()).get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert "only verified dealers can bid" in page and "Bid €" not in page
+
+
+def test_other_sellers_and_inspectors_get_404(auction, client_for, inspector):
+    for user in (SellerFactory(), inspector):
+        assert client_for(user).get(reverse("auctions:detail", args=[auction.pk])).status_code == 404
+
+
+def test_the_seller_sees_every_bid_and_decides_below_the_reserve(auction, dealer, client_for):
+    seller = auction.listing.seller
+    services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=11_000_00)
+    page = client_for(seller).get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert "€11,000" in page and "€12,000" in page and "(private)" in page and dealer.email not in page
+    assert "Dealer 1" in page
+    listing_page = client_for(seller).get(reverse("marketplace:detail", args=[auction.listing.pk])).content.decode()
+    assert reverse("auctions:detail", args=[auction.pk]) in listing_page
+    move_end(auction, seconds_from_now=-1)
+    services.auction_close(auction_id=auction.pk)
+    page = client_for(seller).get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert "Accept €11,000" in page and "Decline" in page
+    client_for(seller).post(reverse("auctions:decision", args=[auction.pk]), {"accept": "1"}, format="multipart")
+    auction.refresh_from_db()
+    assert auction.outcome == Auction.Outcome.SOLD
+    page = client_for(seller).get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert dealer.dealer_profile.company_name in page
+
+
+def test_the_dealer_dashboard_links_to_the_auctions(client_for, dealer):
+    html = client_for(dealer).get(reverse("accounts:dashboard")).content.decode()
+    assert html.count(reverse("auctions:dashboard")) >= 2
+
+
+def test_bids_count_and_history_match(auction, dealers):
+    a, b = dealers(2)
+    services.bid_place(auction_id=auction.pk, dealer=a, max_amount_minor=13_000_00)
+    services.bid_place(auction_id=auction.pk, dealer=b, amount_minor=12_000_00)
+    auction.refresh_from_db()
+    assert auction.bid_count == Bid.objects.filter(auction=auction, is_visible=True).count() == 3
