@@ -32,6 +32,7 @@ def bench_env(**extra) -> dict:
         CACHE_KEY_PREFIX="gavel-bench",
         DEBUG="0",
         SECRET_KEY="bench-" + "x" * 60,
+        GAVEL_CARD_WEBHOOK_SECRET="bench-card-webhook-secret",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         SESSION_COOKIE_SECURE="0",

@@ -367,3 +367,52 @@ GAVEL_ODOMETER_MARGIN_KM = env_int("GAVEL_ODOMETER_MARGIN_KM", 1_000)
 GAVEL_INSPECTION_MAX_PHOTOS = env_int("GAVEL_INSPECTION_MAX_PHOTOS", 300)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["InspectionStatusEnum"] = (
     "inspections.models.Inspection.Status")
+
+
+# Payments (issue 7): settlement, escrow ledger, payouts. Money in minor units of GAVEL_CURRENCY.
+def _fee_bands(raw: str):
+    """GAVEL_BUYER_FEE_BANDS as JSON: [[upper_bound_minor_or_null, {"flat_minor": n} | {"bps": n}], …].
+
+    A hammer price up to and including a band's upper bound pays that band's fee; the last band has a null
+    bound. Basis points (1/100 of a percent) keep rates in integers."""
+    import json
+
+    try:
+        bands = tuple((upper, dict(fee)) for upper, fee in json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"GAVEL_BUYER_FEE_BANDS must be JSON [[upper|null, {{fee}}], …]: {exc}")
+    if not bands or bands[-1][0] is not None:
+        raise ImproperlyConfigured("GAVEL_BUYER_FEE_BANDS needs a last band with a null bound.")
+    return bands
+
+
+GAVEL_BUYER_FEE_BANDS = (
+    _fee_bands(env_str("GAVEL_BUYER_FEE_BANDS")) if env_str("GAVEL_BUYER_FEE_BANDS")
+    else ((5_000_00, {"flat_minor": 199_00}), (15_000_00, {"flat_minor": 299_00}),
+          (30_000_00, {"flat_minor": 399_00}), (None, {"bps": 150}))
+)
+GAVEL_SELLER_FEE_MINOR = env_int("GAVEL_SELLER_FEE_MINOR", 0)
+GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2)
+GAVEL_DISPUTE_WINDOW_DAYS = env_int("GAVEL_DISPUTE_WINDOW_DAYS", 7)
+GAVEL_SECOND_CHANCE_HOURS = env_int("GAVEL_SECOND_CHANCE_HOURS", 24)
+GAVEL_BANK_IBAN = env_str("GAVEL_BANK_IBAN", "DE89 3704 0044 0532 0130 00")
+GAVEL_BANK_BIC = env_str("GAVEL_BANK_BIC", "COBADEFFXXX")
+GAVEL_BANK_ACCOUNT_NAME = env_str("GAVEL_BANK_ACCOUNT_NAME", "Gavel Escrow GmbH")
+GAVEL_CARD_WEBHOOK_SECRET = env_str("GAVEL_CARD_WEBHOOK_SECRET")
+if not GAVEL_CARD_WEBHOOK_SECRET:
+    if not DEBUG:
+        raise ImproperlyConfigured("GAVEL_CARD_WEBHOOK_SECRET must be set when DEBUG is off.")
+    GAVEL_CARD_WEBHOOK_SECRET = "dev-insecure-card-webhook-secret"
+GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS = env_int("GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS", 300)
+# The simulated card provider exists for development and tests; production turns it off.
+GAVEL_SIMULATED_CARD_ENABLED = env_bool("GAVEL_SIMULATED_CARD_ENABLED", DEBUG)
+# Dotted path of the payout provider class (payments.providers.base.PayoutProvider); tests swap in doubles.
+GAVEL_PAYOUT_PROVIDER = env_str("GAVEL_PAYOUT_PROVIDER", "payments.providers.bank.BankPayoutProvider")
+GAVEL_PAYOUT_MAX_ATTEMPTS = env_int("GAVEL_PAYOUT_MAX_ATTEMPTS", 5)
+GAVEL_SALES_SWEEP_BATCH = env_int("GAVEL_SALES_SWEEP_BATCH", 100)
+CELERY_BEAT_SCHEDULE.update({
+    "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
+    "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
+    "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
+    "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
+})

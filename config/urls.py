@@ -10,6 +10,7 @@ from core import views as core_views
 from inspections import views as inspections_views
 from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
+from payments.urls_api import urlpatterns as payments_api
 
 admin.site.site_header = "Gavel administration"
 admin.site.site_title = "Gavel admin"
@@ -23,6 +24,7 @@ api_v1 = [
     *marketplace_api,
     *auctions_api,
     *inspections_api,
+    *payments_api,
 ]
 
 urlpatterns = [
@@ -34,6 +36,7 @@ urlpatterns = [
     path("auctions/", include("auctions.urls")),
     path("inspect/", include("inspections.urls")),
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
+    path("sales/", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,1 +1,381 @@
-from django.db import models  # noqa: F401
+"""Settlement: sales, payments, payouts, disputes, second-chance offers, and the escrow ledger.
+
+Ledger sign convention (double entry, one currency): `LedgerEntry.amount_minor > 0` DEBITS the account (value
+flows into it), `< 0` CREDITS it (value flows out). Moving x from account A to account B is the pair
+[(A, -x), (B, +x)]. Every transaction's entries sum to zero, so all entries together sum to zero too.
+The `bank` account is the outside world: it goes negative by exactly the money Gavel holds.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.money import Money
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Ledger rows are never changed or removed, not even in bulk (see also the PostgreSQL trigger)."""
+
+    def update(self, **kwargs):
+        raise TypeError("Ledger rows are append-only.")
+
+    def delete(self):
+        raise TypeError("Ledger rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Ledger rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ledger rows are append-only.")
+
+
+class LedgerAccount(models.Model):
+    class Kind(models.TextChoices):
+        DEALER = "dealer", "Dealer"
+        SELLER = "seller", "Seller"
+        ESCROW = "escrow", "Escrow"
+        PLATFORM_FEES = "platform_fees", "Platform fees"
+        BANK = "bank", "Bank (outside world)"
+
+    OWNED_KINDS = (Kind.DEALER, Kind.SELLER)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="ledger_accounts")
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "owner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "owner"], name="payments_account_kind_owner_unique"),
+            # NULL owners are distinct in a plain unique index: one system account per kind needs its own.
+            models.UniqueConstraint(fields=["kind"], condition=models.Q(owner__isnull=True),
+                                    name="payments_account_one_system_account_per_kind"),
+            models.CheckConstraint(
+                condition=(models.Q(kind__in=["dealer", "seller"], owner__isnull=False)
+                           | models.Q(kind__in=["escrow", "platform_fees", "bank"], owner__isnull=True)),
+                name="payments_account_owner_matches_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.owner}" if self.owner_id else self.get_kind_display()
+
+
+class LedgerTransaction(AppendOnlyModel):
+    class Kind(models.TextChoices):
+        PAYMENT_RECEIVED = "payment_received", "Payment received into escrow"
+        DUPLICATE_PAYMENT = "duplicate_payment", "Duplicate payment received"
+        FEE_RECOGNISED = "fee_recognised", "Fee recognised"
+        PAYOUT = "payout", "Payout to the seller"
+        REFUND = "refund", "Refund to the dealer"
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    provider = models.CharField(max_length=32, blank=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    sale = models.ForeignKey("payments.Sale", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="ledger_transactions")
+    memo = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.idempotency_key}"
+
+
+class LedgerEntry(AppendOnlyModel):
+    """Debit positive, credit negative (see the module docstring)."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["transaction_id", "id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [models.CheckConstraint(condition=~models.Q(amount_minor=0),
+                                              name="payments_entry_amount_nonzero")]
+        indexes = [models.Index(fields=["account", "transaction"], name="payments_entry_account_txn")]
+
+    def __str__(self):
+        return f"{self.account}: {self.amount_minor:+d}"
+
+
+class Sale(models.Model):
+    """What a sold auction settles into. Status changes only through core.transitions.transition()."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        OVERDUE = "overdue", "Payment overdue"
+        PAID = "paid", "Paid into escrow"
+        HANDED_OVER = "handed_over", "Handed over"
+        PAID_OUT = "paid_out", "Paid out to the seller"
+        DISPUTED = "disputed", "Disputed"
+        REFUNDED = "refunded", "Refunded"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class PayoutStatus(models.TextChoices):
+        PENDING = "pending", "Not yet released"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will be retried)"
+        NOT_DUE = "not_due", "Not due (refunded)"
+
+    S = Status
+    TRANSITIONS = {
+        S.AWAITING_PAYMENT: {S.PAID, S.OVERDUE},
+        S.OVERDUE: {S.PAID, S.CANCELLED},
+        S.PAID: {S.HANDED_OVER},
+        # A failed payout leaves the sale handed_over; the dealer may still dispute within the window.
+        S.HANDED_OVER: {S.PAID_OUT, S.DISPUTED},
+        S.PAID_OUT: {S.COMPLETED, S.DISPUTED},
+        S.DISPUTED: {S.REFUNDED, S.COMPLETED},
+        S.REFUNDED: set(),
+        S.COMPLETED: set(),
+        S.CANCELLED: set(),
+    }
+    del S
+    # The dealer's money is (or was) in escrow from here on.
+    PAID_STATUSES = (Status.PAID, Status.HANDED_OVER, Status.PAID_OUT, Status.DISPUTED, Status.REFUNDED,
+                     Status.COMPLETED)
+    UNPAID_STATUSES = (Status.AWAITING_PAYMENT, Status.OVERDUE)
+
+    auction = models.ForeignKey("auctions.Auction", on_delete=models.PROTECT, related_name="sales")
+    listing = models.ForeignKey("marketplace.Listing", on_delete=models.PROTECT, related_name="sales")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
+    second_chance_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="second_chance_sales",
+                                         help_text="The cancelled sale whose car this dealer accepted.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)
+
+    currency = models.CharField(max_length=3)
+    hammer_price_minor = models.BigIntegerField()
+    buyer_fee_minor = models.BigIntegerField()
+    seller_fee_minor = models.BigIntegerField()
+    amount_due_minor = models.BigIntegerField(help_text="Hammer price plus the buyer's fee.")
+    seller_receives_minor = models.BigIntegerField(help_text="Hammer price minus the seller's fee.")
+    refunded_minor = models.BigIntegerField(default=0)
+    # What the published inspection report disclosed when the car sold: {item_key: {"label", "severity"}}.
+    # Snapshotted so a later report revision cannot move what a dispute may rely on.
+    disclosed_items = models.JSONField(default=dict, blank=True)
+
+    payment_deadline = models.DateTimeField(db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    collection_proposed_at = models.DateTimeField(null=True, blank=True)
+    collection_place = models.CharField(max_length=300, blank=True)
+    collection_proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                               on_delete=models.SET_NULL, related_name="+")
+    doc_registration = models.BooleanField("registration documents", default=False)
+    doc_keys = models.BooleanField("all keys", default=False)
+    doc_service_book = models.BooleanField("service book", default=False)
+    seller_confirmed_at = models.DateTimeField(null=True, blank=True)
+    buyer_confirmed_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+
+    payout_status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
+    payout_reference = models.CharField(max_length=100, blank=True)
+    payout_attempts = models.PositiveIntegerField(default=0)
+    payout_last_error = models.CharField(max_length=300, blank=True)
+    paid_out_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One original sale per auction (what makes the auction_sold receiver idempotent), and at most
+            # one sale per auction that is not cancelled (a second-chance sale follows a cancelled one).
+            models.UniqueConstraint(fields=["auction"], condition=models.Q(second_chance_of__isnull=True),
+                                    name="payments_sale_one_original_per_auction"),
+            models.UniqueConstraint(fields=["auction"], condition=~models.Q(status="cancelled"),
+                                    name="payments_sale_one_open_per_auction"),
+            models.CheckConstraint(condition=models.Q(amount_due_minor=models.F("hammer_price_minor")
+                                                      + models.F("buyer_fee_minor")),
+                                   name="payments_sale_amount_due_adds_up"),
+            models.CheckConstraint(condition=models.Q(seller_receives_minor=models.F("hammer_price_minor")
+                                                      - models.F("seller_fee_minor")),
+                                   name="payments_sale_seller_receives_adds_up"),
+            models.CheckConstraint(condition=models.Q(hammer_price_minor__gt=0, buyer_fee_minor__gte=0,
+                                                      seller_fee_minor__gte=0, seller_receives_minor__gte=0),
+                                   name="payments_sale_amounts_sane"),
+            models.CheckConstraint(condition=models.Q(refunded_minor__gte=0,
+                                                      refunded_minor__lte=models.F("amount_due_minor")),
+                                   name="payments_sale_refund_within_amount_due"),
+        ]
+        indexes = [models.Index(fields=["buyer", "-created_at"]), models.Index(fields=["seller", "-created_at"])]
+
+    def __str__(self):
+        return f"Sale {self.pk} · {self.listing}"
+
+    def money(self, minor: int) -> Money:
+        return Money(minor, self.currency)
+
+    @property
+    def fees_minor(self) -> int:
+        return self.buyer_fee_minor + self.seller_fee_minor
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in self.PAID_STATUSES
+
+
+class Payment(models.Model):
+    """One attempt by the dealer to pay a sale through a provider. Confirmed at most once."""
+
+    class Provider(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CARD = "card", "Card (simulated)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        # Money arrived for a sale that another payment had already settled; it went straight back.
+        DUPLICATE_REFUNDED = "duplicate_refunded", "Duplicate, refunded"
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    reference = models.CharField(max_length=100, unique=True, help_text="Ours: shown to the dealer.")
+    provider_reference = models.CharField(max_length=200, blank=True, help_text="The provider's / bank's id.")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    refund_reference = models.CharField(max_length=200, blank=True)
+    initiated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
+                                              name="payments_payment_amount_positive")]
+
+    def __str__(self):
+        return self.reference
+
+
+class PayoutTransfer(models.Model):
+    """The bank payout provider's record of an outgoing transfer. One per idempotency key, ever."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    reference = models.CharField(max_length=100, unique=True)
+    payee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    memo = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.reference
+
+
+class Dispute(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    class Outcome(models.TextChoices):
+        NONE = "", "—"
+        REFUND = "refund", "Full refund"
+        PARTIAL = "partial", "Partial refund"
+        REJECT = "reject", "Rejected"
+
+    TRANSITIONS = {Status.OPEN: {Status.RESOLVED}, Status.RESOLVED: set()}
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=5000)
+    item_keys = models.JSONField(default=list, blank=True, help_text="Report items the dispute relies on.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.NONE, blank=True)
+    resolution = models.TextField(blank=True)
+    refund_minor = models.BigIntegerField(default=0)
+    refund_reference = models.CharField(max_length=200, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["sale"], condition=models.Q(status="open"),
+                                               name="payments_dispute_one_open_per_sale")]
+
+    def __str__(self):
+        return f"Dispute {self.pk} on sale {self.sale_id}"
+
+
+class DisputePhoto(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="photos")
+    original = models.ImageField(max_length=255)
+    thumb = models.ImageField(max_length=255)
+    medium = models.ImageField(max_length=255)
+    large = models.ImageField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"Photo {self.pk} of dispute {self.dispute_id}"
+
+
+class SecondChanceOffer(models.Model):
+    """After staff cancel an unpaid sale: the car offered to the next-highest dealer at their last bid."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the dealer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED},
+        Status.ACCEPTED: set(), Status.DECLINED: set(), Status.EXPIRED: set(),
+    }
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="second_chance_offers")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="second_chance_offers")
+    amount_minor = models.BigIntegerField(help_text="The dealer's last visible bid.")
+    expires_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    new_sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sale"], condition=models.Q(status="pending"),
+                                    name="payments_offer_one_pending_per_sale"),
+            models.UniqueConstraint(fields=["sale", "dealer"], name="payments_offer_once_per_dealer"),
+        ]
+
+    def __str__(self):
+        return f"Second-chance offer {self.pk} on sale {self.sale_id}"

@@ -5,6 +5,7 @@ from accounts.demo import demo_users_ensure
 from auctions.demo import demo_auctions_ensure
 from inspections.demo import demo_inspections_ensure
 from marketplace.demo import demo_listings_ensure
+from payments.demo import demo_sales_ensure
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
             listings = demo_listings_ensure()
             inspections = demo_inspections_ensure()
             auctions = demo_auctions_ensure()
+            sales = demo_sales_ensure()
         self.stdout.write(self.style.SUCCESS("Demo logins (all share one password):"))
         for user, password in users:
             self.stdout.write(f"  {user.get_role_display():<10} {user.email:<24} {password}")
@@ -23,3 +25,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo auctions: {len(auctions)} ({', '.join(sorted({a.status for a in auctions}))}).")
         states = ", ".join(sorted({x.status for x in inspections}))
         self.stdout.write(f"Demo inspections: {len(inspections)} ({states}).")
+        self.stdout.write(f"Demo sales: {len(sales)} ({', '.join(sorted({s.status for s in sales}))}).")

@@ -1,0 +1,271 @@
+"""Settlement API under /api/v1/: each party sees only their own sales (404 otherwise), staff see all."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payments import selectors, services
+from payments.models import Payment, Sale, SecondChanceOffer
+from payments.providers import payment_provider_names
+from payments.services.disputes import dispute_window_ends
+
+
+class SalePaymentOutputSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    reference = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class SaleDisputeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    item_keys = serializers.ListField(child=serializers.CharField())
+    outcome = serializers.CharField()
+    refund_minor = serializers.IntegerField()
+    resolution = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SaleOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    auction_id = serializers.IntegerField()
+    listing_id = serializers.IntegerField()
+    car = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField(help_text="buyer, seller or staff: who is asking.")
+    currency = serializers.CharField()
+    hammer_price_minor = serializers.IntegerField()
+    buyer_fee_minor = serializers.IntegerField()
+    amount_due_minor = serializers.IntegerField()
+    seller_fee_minor = serializers.IntegerField()
+    seller_receives_minor = serializers.IntegerField()
+    refunded_minor = serializers.IntegerField()
+    payment_deadline = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    collection_proposed_at = serializers.DateTimeField(allow_null=True)
+    collection_place = serializers.CharField()
+    doc_registration = serializers.BooleanField()
+    doc_keys = serializers.BooleanField()
+    doc_service_book = serializers.BooleanField()
+    seller_confirmed_at = serializers.DateTimeField(allow_null=True)
+    buyer_confirmed_at = serializers.DateTimeField(allow_null=True)
+    handed_over_at = serializers.DateTimeField(allow_null=True)
+    dispute_window_ends = serializers.SerializerMethodField()
+    payout_status = serializers.CharField()
+    payout_reference = serializers.CharField()
+    paid_out_at = serializers.DateTimeField(allow_null=True)
+    payments = serializers.SerializerMethodField()
+    disputes = serializers.SerializerMethodField()
+
+    def get_car(self, sale) -> str:
+        return str(sale.listing)
+
+    def get_role(self, sale) -> str:
+        return selectors.sale_party(sale=sale, user=self.context["request"].user)
+
+    def get_dispute_window_ends(self, sale) -> str | None:
+        ends = dispute_window_ends(sale)
+        return ends.isoformat() if ends else None
+
+    @extend_schema_field(SalePaymentOutputSerializer(many=True))
+    def get_payments(self, sale):
+        # The seller sees that the dealer paid (the sale status), not the dealer's payment attempts.
+        if selectors.sale_party(sale=sale, user=self.context["request"].user) == "seller":
+            return []
+        return SalePaymentOutputSerializer(selectors.sale_payments(sale=sale), many=True).data
+
+    @extend_schema_field(SaleDisputeOutputSerializer(many=True))
+    def get_disputes(self, sale):
+        return SaleDisputeOutputSerializer(sale.disputes.order_by("created_at"), many=True).data
+
+
+class SalePayInputSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=Payment.Provider.choices)
+
+
+class SalePayOutputSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    provider = serializers.CharField()
+    status = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    instructions = serializers.DictField()
+    redirect_url = serializers.CharField()
+
+
+class SaleHandoverInputSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(default=False, help_text="Confirm the car changed hands.")
+    proposed_at = serializers.DateTimeField(required=False)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    doc_registration = serializers.BooleanField(required=False)
+    doc_keys = serializers.BooleanField(required=False)
+    doc_service_book = serializers.BooleanField(required=False)
+
+
+class SaleDisputeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    item_keys = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+
+
+class SecondChanceOfferOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    car = serializers.SerializerMethodField()
+    amount_minor = serializers.IntegerField()
+    currency = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    new_sale_id = serializers.IntegerField(allow_null=True)
+
+    def get_car(self, offer) -> str:
+        return str(offer.sale.listing)
+
+    def get_currency(self, offer) -> str:
+        return offer.sale.currency
+
+
+class SecondChanceDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["accept", "decline"])
+
+
+def _sale_payload(sale: Sale, request) -> dict:
+    return SaleOutputSerializer(sale, context={"request": request}).data
+
+
+class _SaleObjectApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_sale(self, sale_id) -> Sale:
+        sale = selectors.sale_get_visible_to(user=self.request.user, sale_id=sale_id)
+        if sale is None:
+            raise NotFound()
+        return sale
+
+
+class SaleListApi(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
+    serializer_class = SaleOutputSerializer
+
+    @extend_schema(responses={200: SaleOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(selectors.sale_list_visible_to(user=request.user))
+        return self.get_paginated_response(SaleOutputSerializer(page, many=True, context={"request": request}).data)
+
+
+class SaleDetailApi(_SaleObjectApi):
+    @extend_schema(responses={200: SaleOutputSerializer})
+    def get(self, request, sale_id):
+        return Response(_sale_payload(self.get_sale(sale_id), request))
+
+
+class SalePayApi(_SaleObjectApi):
+    @extend_schema(request=SalePayInputSerializer, responses={201: SalePayOutputSerializer})
+    def post(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        data = SalePayInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["provider"] not in payment_provider_names():
+            raise serializers.ValidationError({"provider": ["That payment method is not available."]})
+        started = services.sale_pay_initiate(sale=sale, dealer=request.user, provider=data.validated_data["provider"])
+        payment, provider_payment = started.payment, started.provider_payment
+        return Response(SalePayOutputSerializer({
+            "reference": payment.reference, "provider": payment.provider, "status": payment.status,
+            "amount_minor": payment.amount_minor, "currency": payment.currency,
+            "instructions": provider_payment.instructions, "redirect_url": provider_payment.redirect_url,
+        }).data, status=status.HTTP_201_CREATED)
+
+
+class SaleHandoverApi(_SaleObjectApi):
+    @extend_schema(request=SaleHandoverInputSerializer, responses={200: SaleOutputSerializer})
+    def post(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        data = SaleHandoverInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        confirm = values.pop("confirm")
+        if values:
+            services.sale_collection_arrange(sale=sale, actor=request.user, **values)
+        if confirm:
+            services.handover_confirm(sale=sale, actor=request.user)
+        if not values and not confirm:
+            raise serializers.ValidationError({"confirm": ["Confirm the handover or change the arrangement."]})
+        return Response(_sale_payload(self.get_sale(sale_id), request))
+
+
+class SaleDisputeApi(_SaleObjectApi):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": SaleDisputeInputSerializer,
+                            "application/json": SaleDisputeInputSerializer},
+                   responses={201: SaleDisputeOutputSerializer})
+    def post(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        payload = {"reason": request.data.get("reason", "")}
+        if hasattr(request.data, "getlist"):
+            payload["item_keys"] = request.data.getlist("item_keys")
+            payload["photos"] = request.FILES.getlist("photos")
+        else:
+            payload["item_keys"] = request.data.get("item_keys", [])
+        data = SaleDisputeInputSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        dispute = services.dispute_open(sale=sale, dealer=request.user, reason=data.validated_data["reason"],
+                                        item_keys=data.validated_data.get("item_keys", []),
+                                        photos=data.validated_data.get("photos", []))
+        return Response(SaleDisputeOutputSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+
+class SecondChanceOfferListApi(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
+    serializer_class = SecondChanceOfferOutputSerializer
+
+    @extend_schema(responses={200: SecondChanceOfferOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(selectors.second_chance_offers_for(dealer=request.user))
+        return self.get_paginated_response(SecondChanceOfferOutputSerializer(page, many=True).data)
+
+
+class SecondChanceOfferDecisionApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=SecondChanceDecisionInputSerializer, responses={200: SecondChanceOfferOutputSerializer})
+    def post(self, request, offer_id):
+        offer = SecondChanceOffer.objects.filter(pk=offer_id, dealer=request.user).first()
+        if offer is None:
+            raise NotFound()
+        data = SecondChanceDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["decision"] == "accept":
+            services.second_chance_accept(offer=offer, dealer=request.user)
+        else:
+            services.second_chance_decline(offer=offer, dealer=request.user)
+        offer.refresh_from_db()
+        return Response(SecondChanceOfferOutputSerializer(offer).data)
+
+
+class CardWebhookApi(APIView):
+    """The (simulated) card provider's callback. Authenticated by its HMAC signature, not by a session."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: inline_serializer(
+        "CardWebhookOutput", {"received": serializers.BooleanField(), "changed": serializers.BooleanField()})})
+    def post(self, request):
+        if not settings.GAVEL_SIMULATED_CARD_ENABLED:
+            raise NotFound()
+        result = services.card_webhook_receive(headers=request.headers, body=request.body)
+        return Response({"received": True, "changed": bool(result and result.changed)})
+

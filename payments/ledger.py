@@ -1,0 +1,149 @@
+"""The escrow ledger: double entry, append-only, balances are sums (never stored totals).
+
+Sign convention (payments.models): an entry's amount is positive when value flows INTO the account (debit) and
+negative when it flows out (credit). Movements Gavel posts (x = amount):
+
+  payment received   bank -x, dealer +x, dealer -x, escrow +x        (the dealer's money enters escrow)
+  payout (on handover)  escrow -due, platform_fees +fees, seller +net; then seller -net, bank +net
+  refund before payout  escrow -r, dealer +r, dealer -r, bank +r
+  refund after payout   seller -s, platform_fees -p, dealer +r, dealer -r, bank +r  (s + p = r; the seller's
+                        account going negative is what the seller owes back, recovered outside Gavel)
+  duplicate payment     bank -x, dealer +x; dealer -x, bank +x       (second payment sent straight back)
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+
+from core.exceptions import ApplicationError, ValidationFailed
+from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Sale
+
+
+class IdempotencyKeyReused(ApplicationError):
+    code = "idempotency_key_reused"
+    status_code = 409
+
+    def default_message(self):
+        return "This idempotency key was already used for a different ledger transaction."
+
+
+def ledger_account(kind: str, owner=None) -> LedgerAccount:
+    """The one account of `kind` (per owner for dealer/seller accounts), created on first use."""
+    if (kind in LedgerAccount.OWNED_KINDS) != (owner is not None):
+        raise ValueError(f"A {kind} account {'needs' if owner is None else 'takes no'} owner.")
+    account = LedgerAccount.objects.filter(kind=kind, owner=owner).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return LedgerAccount.objects.create(kind=kind, owner=owner, currency=settings.GAVEL_CURRENCY)
+    except IntegrityError:  # created concurrently: the unique constraint picked the winner
+        return LedgerAccount.objects.get(kind=kind, owner=owner)
+
+
+def _signature(pairs: Iterable[tuple[int, int]]) -> Counter:
+    return Counter(pairs)
+
+
+def ledger_post(*, idempotency_key: str, kind: str, entries: list[tuple[LedgerAccount, int]], provider: str = "",
+                provider_reference: str = "", memo: str = "", sale: Sale | None = None
+                ) -> tuple[LedgerTransaction, bool]:
+    """Write one balanced transaction, or return the one already written under this key (created=False).
+
+    Two concurrent posts with one key write once: the unique index on idempotency_key makes the second
+    insert wait for the first and then fail; we catch that inside a savepoint and read the winner."""
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise ValidationFailed(fields={"idempotency_key": ["Required."]})
+    if kind not in LedgerTransaction.Kind.values:
+        raise ValidationFailed(fields={"kind": [f"Unknown kind {kind!r}."]})
+    if not entries:
+        raise ValidationFailed("A ledger transaction needs entries.", fields={"entries": ["Empty."]})
+    for account, amount in entries:
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise ValidationFailed(fields={"entries": ["Amounts are whole minor units."]})
+        if amount == 0:
+            raise ValidationFailed(fields={"entries": ["An entry of zero moves nothing."]})
+        if account.currency != settings.GAVEL_CURRENCY:
+            raise ValidationFailed(fields={"entries": [f"Account {account} is in {account.currency}, "
+                                                       f"not {settings.GAVEL_CURRENCY}."]})
+    if sum(amount for _, amount in entries) != 0:
+        raise ValidationFailed("A ledger transaction must balance.",
+                               fields={"entries": [f"Entries sum to {sum(a for _, a in entries)}, not 0."]})
+    wanted = _signature((account.pk, amount) for account, amount in entries)
+
+    def existing() -> tuple[LedgerTransaction, bool]:
+        txn = LedgerTransaction.objects.get(idempotency_key=key)
+        have = _signature(txn.entries.values_list("account_id", "amount_minor"))
+        if have != wanted or txn.kind != kind:
+            raise IdempotencyKeyReused()
+        return txn, False
+
+    if LedgerTransaction.objects.filter(idempotency_key=key).exists():
+        return existing()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                txn = LedgerTransaction.objects.create(
+                    idempotency_key=key, kind=kind, provider=provider, provider_reference=provider_reference,
+                    memo=memo[:300], sale=sale)
+        except IntegrityError:
+            return existing()
+        LedgerEntry.objects.bulk_create(
+            [LedgerEntry(transaction=txn, account=account, amount_minor=amount) for account, amount in entries])
+    return txn, True
+
+
+def account_balance(account: LedgerAccount) -> int:
+    return LedgerEntry.objects.filter(account=account).aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+
+
+def sale_escrow_expected_minor(sale: Sale) -> int:
+    """What escrow should hold for one sale: paid in, not yet paid out, minus refunds taken from escrow."""
+    if sale.paid_at is None or sale.payout_status == Sale.PayoutStatus.SENT:
+        return 0
+    return sale.amount_due_minor - sale.refunded_minor
+
+
+def escrow_expected_minor() -> int:
+    total = 0
+    for sale in Sale.objects.filter(paid_at__isnull=False).exclude(payout_status=Sale.PayoutStatus.SENT).only(
+            "amount_due_minor", "refunded_minor", "paid_at", "payout_status"):
+        total += sale_escrow_expected_minor(sale)
+    return total
+
+
+def ledger_check_invariants() -> list[str]:
+    """Every problem found, as sentences; an empty list means the books are right."""
+    problems = []
+    unbalanced = (LedgerTransaction.objects.annotate(total=Coalesce(Sum("entries__amount_minor"), 0))
+                  .filter(~Q(total=0)).values_list("idempotency_key", "total"))
+    for key, total in unbalanced:
+        problems.append(f"Transaction {key} sums to {total}, not 0.")
+    empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("idempotency_key", flat=True)
+    for key in empty:
+        problems.append(f"Transaction {key} has no entries.")
+    grand = LedgerEntry.objects.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    if grand != 0:
+        problems.append(f"All entries sum to {grand}, not 0.")
+    foreign = LedgerAccount.objects.exclude(currency=settings.GAVEL_CURRENCY).values_list("pk", flat=True)
+    for pk in foreign:
+        problems.append(f"Account {pk} is not in {settings.GAVEL_CURRENCY}.")
+    escrow = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.ESCROW).first()
+    escrow_balance = account_balance(escrow) if escrow else 0
+    expected = escrow_expected_minor()
+    if escrow_balance != expected:
+        problems.append(f"Escrow holds {escrow_balance} but paid, not-yet-paid-out sales (minus refunds) "
+                        f"come to {expected}.")
+    if escrow is not None:
+        per_sale = dict(LedgerEntry.objects.filter(account=escrow, transaction__sale__isnull=False)
+                        .values_list("transaction__sale_id").annotate(total=Sum("amount_minor")))
+        for sale in Sale.objects.filter(Q(pk__in=per_sale.keys()) | Q(paid_at__isnull=False)):
+            held = per_sale.get(sale.pk, 0)
+            if held != sale_escrow_expected_minor(sale):
+                problems.append(f"Sale {sale.pk}: escrow holds {held}, expected {sale_escrow_expected_minor(sale)}.")
+    return problems

@@ -1,0 +1,57 @@
+"""Manual bank transfers in (staff confirm receipt in admin) and bank transfer records out (payouts)."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from payments.providers.base import PaymentProvider, PayoutProvider, PayoutResult, ProviderPayment, WebhookRejected
+
+
+def check_digits(number: str) -> str:
+    """ISO 7064 MOD 97-10 check digits (as in an IBAN): a mistyped reference fails the check."""
+    return f"{98 - (int(number + '00') % 97):02d}"
+
+
+def bank_reference(sale_id: int) -> str:
+    return f"GVL-{sale_id}-{check_digits(str(sale_id))}"
+
+
+def bank_reference_valid(reference: str) -> bool:
+    parts = reference.strip().upper().split("-")
+    return (len(parts) == 3 and parts[0] == "GVL" and parts[1].isdigit() and parts[2] == check_digits(parts[1]))
+
+
+class BankTransferProvider(PaymentProvider):
+    name = "bank_transfer"
+
+    def initiate(self, *, sale, amount_minor: int, reference: str) -> ProviderPayment:
+        return ProviderPayment(reference=reference, status="pending", instructions={
+            "account_name": settings.GAVEL_BANK_ACCOUNT_NAME, "iban": settings.GAVEL_BANK_IBAN,
+            "bic": settings.GAVEL_BANK_BIC, "reference": reference, "amount_minor": amount_minor,
+            "currency": sale.currency})
+
+    def verify_webhook(self, *, headers, body: bytes):
+        raise WebhookRejected("Bank transfers are confirmed by staff in admin, not by webhook.")
+
+    def refund(self, *, payment, amount_minor: int, idempotency_key: str) -> str:
+        # The refund is a transfer our finance team sends; its record is the ledger line and this reference.
+        return f"GVL-RF-{idempotency_key}"
+
+
+class BankPayoutProvider(PayoutProvider):
+    """Records the outgoing transfer (no network). Idempotent: one PayoutTransfer per idempotency key."""
+
+    name = "bank"
+
+    def send(self, *, idempotency_key: str, payee, amount_minor: int, currency: str, memo: str) -> PayoutResult:
+        from payments.models import PayoutTransfer
+
+        existing = PayoutTransfer.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    existing = PayoutTransfer.objects.create(
+                        idempotency_key=idempotency_key, reference=f"PO-{idempotency_key}".upper()[:100],
+                        payee=payee, amount_minor=amount_minor, currency=currency, memo=memo[:300])
+            except IntegrityError:
+                existing = PayoutTransfer.objects.get(idempotency_key=idempotency_key)
+        return PayoutResult(reference=existing.reference)

@@ -1,0 +1,91 @@
+"""Shared pieces of the settlement services: errors, row locks, notifications on commit."""
+
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from core.exceptions import ApplicationError, PermissionRefused
+from core.money import Money
+from core.notifications import notify
+from payments.models import Sale
+
+
+class Conflict(ApplicationError):
+    """The request is fine but the sale (or offer, dispute) is not in a state that allows it."""
+
+    code = "conflict"
+    status_code = 409
+
+
+class SaleNotFound(ApplicationError):
+    code = "not_found"
+    status_code = 404
+
+    def default_message(self):
+        return "No such sale."
+
+
+class SaleNotPayable(ApplicationError):
+    code = "sale_not_payable"
+    status_code = 409
+
+    def default_message(self):
+        return "This sale is not waiting for payment."
+
+
+class PaymentNotFound(ApplicationError):
+    code = "payment_not_found"
+    status_code = 404
+
+    def default_message(self):
+        return "No payment with this reference."
+
+
+class AmountMismatch(ApplicationError):
+    code = "amount_mismatch"
+
+    def default_message(self):
+        return "The amount received does not match the amount due."
+
+
+class PayoutInFlight(ApplicationError):
+    code = "payout_in_flight"
+    status_code = 409
+
+    def default_message(self):
+        return "The seller's payout is being sent right now; try again in a minute."
+
+
+def lock_sale(sale_id: int) -> Sale:
+    """Lock order across settlement: the sale row first, then its payment/dispute/offer rows."""
+    try:
+        return Sale.objects.select_for_update().select_related("listing").get(pk=sale_id)
+    except Sale.DoesNotExist:
+        raise SaleNotFound()
+
+
+def ensure_staff(actor) -> None:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused("Only Gavel staff may do that.")
+
+
+def money(sale: Sale, minor: int) -> str:
+    return Money(minor, sale.currency).format()
+
+
+def car(sale: Sale) -> str:
+    listing = sale.listing
+    return f"{listing.first_registration_year} {listing.make} {listing.model}"
+
+
+def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,
+                   email: bool = True) -> None:
+    """Notify each user once the surrounding transaction commits (never for a rolled-back change)."""
+    url = reverse("payments:detail", args=[sale.pk]) if sale is not None else ""
+    ids = [user_id for user_id in dict.fromkeys(user_ids) if user_id]
+
+    def send():
+        for user in User.objects.filter(pk__in=ids):
+            notify(user=user, kind=kind, title=title, body=body, url=url, email=email)
+
+    transaction.on_commit(send)

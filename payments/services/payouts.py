@@ -1,0 +1,154 @@
+"""Paying the seller out of escrow, exactly once.
+
+`payout_release` runs in three steps so that a worker killed at any point, then retried, pays once:
+1. a short transaction locks the sale and records the intent (payout_status=sending, attempts+1);
+2. the payout provider is called OUTSIDE any transaction, keyed by `payout-<sale id>`; the provider is
+   idempotent on that key, so a retry after a crash gets the first transfer back instead of a second;
+3. a short transaction posts the ledger (keyed too) and marks the payout sent.
+A failure in step 2 marks the payout failed; the task retries, the beat sweep and the admin action retry later.
+"""
+
+from django.conf import settings
+from django.db import transaction
+
+from core.audit import audit_record
+from core.clock import db_now
+from core.models import AuditLog
+from core.transitions import transition
+from payments.ledger import ledger_account, ledger_post
+from payments.models import LedgerAccount, LedgerTransaction, Sale
+from payments.providers import payout_provider
+from payments.selectors import sale_open_dispute
+from payments.services.common import Conflict, car, ensure_staff, lock_sale, money, tell_on_commit
+
+
+def payout_key(sale: Sale) -> str:
+    return f"payout-{sale.pk}"
+
+
+def payout_amounts(sale: Sale) -> tuple[int, int]:
+    """(to the seller, to platform fees) out of what escrow still holds for the sale. Refunds taken from
+    escrow come out of the seller's share first; the platform gives up its fees only beyond that."""
+    seller_part_refunded = min(sale.refunded_minor, sale.seller_receives_minor)
+    platform_part_refunded = sale.refunded_minor - seller_part_refunded
+    return sale.seller_receives_minor - seller_part_refunded, sale.fees_minor - platform_part_refunded
+
+
+def _releasable(sale: Sale) -> bool:
+    return (sale.handed_over_at is not None
+            and sale.status not in (Sale.Status.REFUNDED, Sale.Status.CANCELLED)
+            and sale.payout_status in (Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING))
+
+
+def payout_release(*, sale_id: int) -> Sale:
+    """Release the seller's money from escrow (see the module docstring). Safe to call any number of times."""
+    # Step 1: the intent.
+    with transaction.atomic():
+        sale = lock_sale(sale_id)
+        if not _releasable(sale) or sale_open_dispute(sale=sale) is not None:
+            return sale
+        to_seller, to_fees = payout_amounts(sale)
+        if to_seller == 0 and to_fees == 0:
+            Sale.objects.filter(pk=sale.pk).update(payout_status=Sale.PayoutStatus.NOT_DUE)
+            sale.refresh_from_db()
+            return sale
+        Sale.objects.filter(pk=sale.pk).update(payout_status=Sale.PayoutStatus.SENDING,
+                                               payout_attempts=sale.payout_attempts + 1, payout_last_error="")
+    # Step 2: the provider, outside any transaction (a bank call must never hold the sale's row lock).
+    reference = ""
+    if to_seller > 0:
+        try:
+            result = payout_provider().send(idempotency_key=payout_key(sale), payee=sale.seller,
+                                            amount_minor=to_seller, currency=sale.currency,
+                                            memo=f"Gavel sale {sale.pk}: {car(sale)}")
+        except Exception as exc:
+            with transaction.atomic():
+                locked = lock_sale(sale_id)
+                if locked.payout_status == Sale.PayoutStatus.SENDING:
+                    Sale.objects.filter(pk=sale_id).update(payout_status=Sale.PayoutStatus.FAILED,
+                                                           payout_last_error=str(exc)[:300] or type(exc).__name__)
+                    audit_record(obj=locked, action=AuditLog.Action.UPDATE, reason="Payout failed",
+                                 data={"error": str(exc)[:300], "attempt": locked.payout_attempts})
+            raise
+        reference = result.reference
+    # Step 3: the books.
+    with transaction.atomic():
+        sale = lock_sale(sale_id)
+        if sale.payout_status == Sale.PayoutStatus.SENT:
+            return sale
+        to_seller, to_fees = payout_amounts(sale)
+        escrow = ledger_account(LedgerAccount.Kind.ESCROW)
+        if to_fees:
+            ledger_post(idempotency_key=f"fees-{sale.pk}", kind=LedgerTransaction.Kind.FEE_RECOGNISED, sale=sale,
+                        memo=f"Fees for sale {sale.pk}",
+                        entries=[(escrow, -to_fees), (ledger_account(LedgerAccount.Kind.PLATFORM_FEES), to_fees)])
+        if to_seller:
+            seller_account = ledger_account(LedgerAccount.Kind.SELLER, sale.seller)
+            ledger_post(idempotency_key=payout_key(sale), kind=LedgerTransaction.Kind.PAYOUT, sale=sale,
+                        provider=settings.GAVEL_PAYOUT_PROVIDER.rsplit(".", 1)[-1], provider_reference=reference,
+                        memo=f"Payout for sale {sale.pk}",
+                        entries=[(escrow, -to_seller), (seller_account, to_seller), (seller_account, -to_seller),
+                                 (ledger_account(LedgerAccount.Kind.BANK), to_seller)])
+        now = db_now()
+        updates = {"payout_status": Sale.PayoutStatus.SENT, "payout_reference": reference, "paid_out_at": now,
+                   "payout_last_error": ""}
+        if sale.status == Sale.Status.HANDED_OVER:
+            transition(sale, Sale.Status.PAID_OUT, reason="Payout sent", updates=updates,
+                       data={"reference": reference, "amount_minor": to_seller})
+        else:
+            Sale.objects.filter(pk=sale.pk).update(**updates)
+            audit_record(obj=sale, action=AuditLog.Action.UPDATE, reason="Payout sent",
+                         data={"reference": reference, "amount_minor": to_seller})
+        if to_seller:
+            tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale,
+                           title=f"You have been paid for your {car(sale)}",
+                           body=f"{money(sale, to_seller)} is on its way to your bank account (reference {reference}).")
+        sale.refresh_from_db()
+    return sale
+
+
+def payout_retry(*, sale: Sale, actor, reason: str = "") -> Sale:
+    """Staff retry a failed (or stuck) payout now, through the same exactly-once path."""
+    ensure_staff(actor)
+    with transaction.atomic():
+        locked = lock_sale(sale.pk)
+        if locked.payout_status not in (Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING,
+                                        Sale.PayoutStatus.PENDING) or locked.handed_over_at is None:
+
+            raise Conflict("There is no payout to retry for this sale.", code="no_payout_to_retry")
+        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, reason=reason or "Payout retried",
+                     data={"payout_status": locked.payout_status, "attempts": locked.payout_attempts})
+    return payout_release(sale_id=sale.pk)
+
+
+def payouts_due_ids(*, batch: int | None = None) -> list[int]:
+    """Handed-over sales whose payout is not sent yet (never queued, failed, or left `sending` by a dead worker),
+    below the attempt limit. The beat sweep queues a release for each; the release itself is exactly-once."""
+    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
+    return list(Sale.objects.filter(handed_over_at__isnull=False,
+                                    payout_status__in=[Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED,
+                                                       Sale.PayoutStatus.SENDING],
+                                    payout_attempts__lt=settings.GAVEL_PAYOUT_MAX_ATTEMPTS)
+                .exclude(status__in=[Sale.Status.REFUNDED, Sale.Status.CANCELLED])
+                .order_by("handed_over_at").values_list("pk", flat=True)[:batch])
+
+
+def sales_complete_due(*, batch: int | None = None) -> int:
+    """paid_out → completed once the dispute window after the handover passed without a dispute."""
+    from datetime import timedelta
+
+    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
+    done = 0
+    with transaction.atomic():
+        now = db_now()
+        cutoff = now - timedelta(days=settings.GAVEL_DISPUTE_WINDOW_DAYS)
+        ids = list(Sale.objects.select_for_update(skip_locked=True)
+                   .filter(status=Sale.Status.PAID_OUT, handed_over_at__lte=cutoff)
+                   .order_by("handed_over_at").values_list("pk", flat=True)[:batch])
+        for sale_id in ids:
+            sale = lock_sale(sale_id)
+            if sale.status == Sale.Status.PAID_OUT and transition(
+                    sale, Sale.Status.COMPLETED, reason="Dispute window passed",
+                    updates={"completed_at": now}).changed:
+                done += 1
+    return done

@@ -1,0 +1,345 @@
+"""A sale from the auction's close to the handover: creation, paying, confirming, collection, deadlines."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.audit import audit_record
+from core.clock import db_now
+from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.models import AuditLog
+from core.money import Money
+from core.transitions import TransitionResult, transition
+from payments import fees
+from payments.ledger import ledger_account, ledger_post
+from payments.models import LedgerAccount, LedgerTransaction, Payment, Sale
+from payments.providers import payment_provider
+from payments.providers.bank import BankTransferProvider, bank_reference
+from payments.providers.base import ProviderPayment, WebhookRejected
+from payments.providers.card import SimulatedCardProvider
+from payments.selectors import listing_disclosed_items
+from payments.services.common import (
+    AmountMismatch,
+    Conflict,
+    PaymentNotFound,
+    SaleNotPayable,
+    car,
+    ensure_staff,
+    lock_sale,
+    money,
+    tell_on_commit,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def sale_terms(*, hammer_price_minor: int) -> dict:
+    """The money fields of a sale for a hammer price, from the fee settings."""
+    hammer = Money.of(hammer_price_minor)
+    buyer_fee = fees.buyer_fee(hammer)
+    seller_fee = fees.seller_fee(hammer)
+    return {"currency": hammer.currency, "hammer_price_minor": hammer.amount_minor,
+            "buyer_fee_minor": buyer_fee.amount_minor, "seller_fee_minor": seller_fee.amount_minor,
+            "amount_due_minor": (hammer + buyer_fee).amount_minor,
+            "seller_receives_minor": (hammer - seller_fee).amount_minor}
+
+
+def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance_of: Sale | None = None) -> Sale:
+    now = db_now()
+    listing = auction.listing
+    sale = Sale.objects.create(
+        auction=auction, listing=listing, buyer=buyer, seller_id=listing.seller_id, second_chance_of=second_chance_of,
+        payment_deadline=fees.add_business_days(timezone.localtime(now),
+                                                settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS),
+        disclosed_items=listing_disclosed_items(listing=listing), created_at=now,
+        **sale_terms(hammer_price_minor=hammer_price_minor))
+    audit_record(obj=sale, action=AuditLog.Action.CREATE, to_state=sale.status,
+                 reason=f"Second-chance offer accepted (sale {second_chance_of.pk} cancelled)" if second_chance_of
+                 else f"Auction {auction.pk} sold", data={"amount_due_minor": sale.amount_due_minor})
+    deadline = timezone.localtime(sale.payment_deadline).strftime("%-d %b %Y, %H:%M")
+    tell_on_commit([buyer.pk], kind="sale_invoice", sale=sale,
+                   title=f"Your invoice for the {car(sale)}: {money(sale, sale.amount_due_minor)}",
+                   body=f"Please pay by {deadline} by bank transfer or card. The money is held in escrow "
+                        "until the car is handed over.")
+    # In the app only: the auction has just emailed the seller that the car is sold.
+    tell_on_commit([sale.seller_id], kind="sale_opened", sale=sale, email=False,
+                   title=f"Sale of your {car(sale)}: waiting for the dealer's payment",
+                   body=f"You will receive {money(sale, sale.seller_receives_minor)} once the car is handed over.")
+    return sale
+
+
+def sale_create_for_auction(*, auction) -> tuple[Sale, bool]:
+    """Open the sale for a sold auction (reserve met, or the seller accepted). One per auction: the partial
+    unique constraint decides a race between two deliveries of the signal."""
+    from auctions.models import Auction
+
+    existing = Sale.objects.filter(auction_id=auction.pk, second_chance_of__isnull=True).first()
+    if existing is not None:
+        return existing, False
+    auction = Auction.objects.select_related("listing").get(pk=auction.pk)
+    if auction.outcome != Auction.Outcome.SOLD or auction.winner_id is None or not auction.hammer_price_minor:
+        raise ApplicationError("Only a sold auction opens a sale.", code="auction_not_sold")
+    try:
+        with transaction.atomic():
+            sale = _sale_create(auction=auction, buyer=auction.winner, hammer_price_minor=auction.hammer_price_minor)
+        return sale, True
+    except IntegrityError:
+        return Sale.objects.get(auction_id=auction.pk, second_chance_of__isnull=True), False
+
+
+@dataclass(frozen=True)
+class PayInitiated:
+    payment: Payment
+    provider_payment: ProviderPayment
+
+
+def sale_pay_initiate(*, sale: Sale, dealer: User, provider: str) -> PayInitiated:
+    """The buyer starts paying: a bank transfer reference (one per sale) or a card checkout."""
+    adapter = payment_provider(provider)
+    with transaction.atomic():
+        sale = lock_sale(sale.pk)
+        if sale.buyer_id != getattr(dealer, "pk", None):
+            raise PermissionRefused("Only the buying dealer pays this invoice.")
+        if sale.status not in Sale.UNPAID_STATUSES:
+            raise SaleNotPayable()
+        if provider == BankTransferProvider.name:
+            reference = bank_reference(sale.pk)
+            payment, _ = Payment.objects.get_or_create(reference=reference, defaults={
+                "sale": sale, "provider": provider, "amount_minor": sale.amount_due_minor, "currency": sale.currency,
+                "initiated_by": dealer})
+        else:
+            payment = sale.payments.filter(provider=provider, status=Payment.Status.PENDING).first()
+            if payment is None:
+                payment = Payment.objects.create(
+                    sale=sale, provider=provider, reference=f"GVL-C-{sale.pk}-{uuid.uuid4().hex[:10].upper()}",
+                    amount_minor=sale.amount_due_minor, currency=sale.currency, initiated_by=dealer)
+        provider_payment = adapter.initiate(sale=sale, amount_minor=payment.amount_minor, reference=payment.reference)
+    return PayInitiated(payment=payment, provider_payment=provider_payment)
+
+
+@dataclass(frozen=True)
+class PaymentConfirmed:
+    payment: Payment
+    changed: bool
+
+
+def payment_confirm(*, payment_reference: str, amount_minor: int, provider_reference: str,
+                    actor=None) -> PaymentConfirmed:
+    """The provider (or staff, for a bank transfer) says the money arrived. Idempotent: the same confirmation
+    any number of times, concurrently or not, moves the money once.
+
+    Ledger, one transaction keyed on the provider's reference: bank → dealer → escrow. Money arriving for a sale
+    another payment already settled (or that was cancelled) is recorded and sent straight back."""
+    provider_reference = (provider_reference or "").strip()
+    if not provider_reference:
+        raise ValidationFailed(fields={"provider_reference": ["Required."]})
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise ValidationFailed(fields={"amount_minor": ["A positive whole amount in minor units."]})
+    found = Payment.objects.filter(reference__iexact=(payment_reference or "").strip()).first()
+    if found is None:
+        raise PaymentNotFound()
+    with transaction.atomic():
+        sale = lock_sale(found.sale_id)
+        payment = Payment.objects.select_for_update().get(pk=found.pk)
+        if payment.status != Payment.Status.PENDING:
+            return PaymentConfirmed(payment, False)
+        if amount_minor != payment.amount_minor:
+            raise AmountMismatch(fields={"amount_minor": [
+                f"Received {money(sale, amount_minor)}, due {money(sale, payment.amount_minor)}."]})
+        now = db_now()
+        bank = ledger_account(LedgerAccount.Kind.BANK)
+        dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
+        key = f"payment:{payment.provider}:{provider_reference}"
+        if sale.status in Sale.UNPAID_STATUSES:
+            ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.PAYMENT_RECEIVED, sale=sale,
+                        provider=payment.provider, provider_reference=provider_reference,
+                        memo=f"{payment.reference} for sale {sale.pk}",
+                        entries=[(bank, -amount_minor), (dealer, amount_minor), (dealer, -amount_minor),
+                                 (ledger_account(LedgerAccount.Kind.ESCROW), amount_minor)])
+            Payment.objects.filter(pk=payment.pk).update(
+                status=Payment.Status.CONFIRMED, provider_reference=provider_reference, confirmed_at=now,
+                confirmed_by=actor if getattr(actor, "is_authenticated", False) else None)
+            transition(sale, Sale.Status.PAID, actor=actor, reason=f"Payment {payment.reference} received",
+                       updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
+            tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale,
+                           title=f"Payment received for the {car(sale)}",
+                           body="Your money is held in escrow. Arrange the collection with the seller on the "
+                                "sale page.")
+            tell_on_commit([sale.seller_id], kind="sale_paid", sale=sale,
+                           title=f"The dealer paid for your {car(sale)}",
+                           body="The money is in escrow. Arrange the handover on the sale page; you are paid out "
+                                "as soon as both of you confirm it.")
+        else:
+            ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.DUPLICATE_PAYMENT, sale=sale,
+                        provider=payment.provider, provider_reference=provider_reference,
+                        memo=f"{payment.reference}: sale {sale.pk} is {sale.status}",
+                        entries=[(bank, -amount_minor), (dealer, amount_minor)])
+            refund_key = f"refund:duplicate:{payment.reference}"
+            refund_reference = payment_provider_for(payment).refund(payment=payment, amount_minor=amount_minor,
+                                                                    idempotency_key=refund_key)
+            ledger_post(idempotency_key=refund_key, kind=LedgerTransaction.Kind.REFUND, sale=sale,
+                        provider=payment.provider, provider_reference=refund_reference,
+                        memo=f"Duplicate payment {payment.reference} returned",
+                        entries=[(dealer, -amount_minor), (bank, amount_minor)])
+            Payment.objects.filter(pk=payment.pk).update(
+                status=Payment.Status.DUPLICATE_REFUNDED, provider_reference=provider_reference, confirmed_at=now,
+                refund_reference=refund_reference)
+            audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor,
+                         reason=f"Payment {payment.reference} arrived while the sale was {sale.status}: refunded",
+                         data={"payment": payment.reference, "refund_reference": refund_reference})
+            tell_on_commit([sale.buyer_id], kind="payment_returned", sale=sale,
+                           title=f"We returned a second payment for the {car(sale)}",
+                           body=f"{money(sale, amount_minor)} arrived after the invoice was settled or cancelled; "
+                                f"it is on its way back (reference {refund_reference}).")
+        payment.refresh_from_db()
+    return PaymentConfirmed(payment, True)
+
+
+def payment_provider_for(payment: Payment):
+    # Refunds go back through the provider that took the money, even if it is switched off for new payments.
+    return BankTransferProvider() if payment.provider == BankTransferProvider.name else SimulatedCardProvider()
+
+
+def bank_transfer_confirm(*, sale: Sale, actor, amount_minor: int, bank_reference_text: str) -> PaymentConfirmed:
+    """Staff saw the dealer's transfer on the bank statement."""
+    ensure_staff(actor)
+    reference = bank_reference(sale.pk)
+    Payment.objects.get_or_create(reference=reference, defaults={
+        "sale": sale, "provider": BankTransferProvider.name, "amount_minor": sale.amount_due_minor,
+        "currency": sale.currency, "initiated_by": actor})
+    return payment_confirm(payment_reference=reference, amount_minor=amount_minor,
+                           provider_reference=bank_reference_text, actor=actor)
+
+
+def card_webhook_receive(*, headers, body: bytes) -> PaymentConfirmed | None:
+    """A (simulated) card provider callback: verified, then confirmed idempotently. Other event types are
+    acknowledged and ignored."""
+    event = SimulatedCardProvider().verify_webhook(headers=headers, body=body)
+    if event.type != "payment.succeeded":
+        return None
+    payment = Payment.objects.filter(reference=event.payment_reference, provider=SimulatedCardProvider.name).first()
+    if payment is None:
+        raise WebhookRejected("No card payment with this reference.", code="unknown_payment")
+    if event.currency != payment.currency:
+        raise WebhookRejected("The event's currency does not match the payment.", code="currency_mismatch")
+    return payment_confirm(payment_reference=payment.reference, amount_minor=event.amount_minor,
+                           provider_reference=event.provider_reference)
+
+
+def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place: str | None = None,
+                            doc_registration: bool | None = None, doc_keys: bool | None = None,
+                            doc_service_book: bool | None = None) -> Sale:
+    """Either party (or staff) proposes the time and place of collection and ticks the documents checklist.
+    A change after someone confirmed the handover clears both confirmations: both confirm the same terms."""
+    with transaction.atomic():
+        sale = lock_sale(sale.pk)
+        if not (actor.pk in (sale.buyer_id, sale.seller_id) or actor.is_staff_member):
+            raise PermissionRefused("Only the buyer, the seller or staff arrange the collection.")
+        if sale.status not in (Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE, Sale.Status.PAID):
+            raise Conflict("The car has already been handed over (or the sale is closed).",
+                                   code="handover_done")
+        changes = {}
+        if proposed_at is not None:
+            if proposed_at.tzinfo is None:
+                raise ValidationFailed(fields={"proposed_at": ["A date and time with a time zone."]})
+            changes["collection_proposed_at"] = proposed_at
+        if place is not None:
+            place = place.strip()
+            if len(place) > 300:
+                raise ValidationFailed(fields={"place": ["At most 300 characters."]})
+            changes["collection_place"] = place
+        for name, value in (("doc_registration", doc_registration), ("doc_keys", doc_keys),
+                            ("doc_service_book", doc_service_book)):
+            if value is not None:
+                changes[name] = bool(value)
+        changes = {name: value for name, value in changes.items() if getattr(sale, name) != value}
+        if not changes:
+            return sale
+        if "collection_proposed_at" in changes or "collection_place" in changes:
+            changes["collection_proposed_by"] = actor
+        changes.update(seller_confirmed_at=None, buyer_confirmed_at=None)
+        for name, value in changes.items():
+            setattr(sale, name, value)
+        sale.save(update_fields=[*changes.keys(), "updated_at"])
+        audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor, reason="Collection arrangement changed",
+                     data={name: (value.isoformat() if hasattr(value, "isoformat") else
+                                  (value.pk if hasattr(value, "pk") else value)) for name, value in changes.items()})
+        other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
+        tell_on_commit([other], kind="collection_changed", sale=sale, title=f"Collection of the {car(sale)} updated",
+                       body="Have a look at the proposed time, place and documents on the sale page.")
+    return sale
+
+
+def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
+    """The buyer and the seller each confirm the car changed hands (staff may confirm for both). When both have,
+    the sale is handed_over and the seller's payout is released on commit."""
+    from payments.tasks import payout_release_task
+
+    with transaction.atomic():
+        sale = lock_sale(sale.pk)
+        if sale.status in (Sale.Status.HANDED_OVER, Sale.Status.PAID_OUT, Sale.Status.DISPUTED,
+                           Sale.Status.COMPLETED) and sale.handed_over_at:
+            return TransitionResult(False, sale.status, sale.status)
+        is_staff = getattr(actor, "is_staff_member", False)
+        if actor.pk not in (sale.buyer_id, sale.seller_id) and not is_staff:
+            raise PermissionRefused("Only the buyer, the seller or staff confirm the handover.")
+        if sale.status != Sale.Status.PAID:
+            raise Conflict("The handover can be confirmed once the dealer's payment is in escrow.",
+                                   code="not_paid")
+        now = db_now()
+        updates = {}
+        if (actor.pk == sale.buyer_id or is_staff) and not sale.buyer_confirmed_at:
+            updates["buyer_confirmed_at"] = now
+        if (actor.pk == sale.seller_id or is_staff) and not sale.seller_confirmed_at:
+            updates["seller_confirmed_at"] = now
+        if updates:
+            Sale.objects.filter(pk=sale.pk).update(**updates)
+            for name, value in updates.items():
+                setattr(sale, name, value)
+            audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor, reason="Handover confirmed",
+                         data={name: value.isoformat() for name, value in updates.items()})
+        if not (sale.buyer_confirmed_at and sale.seller_confirmed_at):
+            other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
+            tell_on_commit([other], kind="handover_confirm_needed", sale=sale,
+                           title=f"Please confirm the handover of the {car(sale)}",
+                           body="The other side has confirmed. Once you do, the seller is paid out.")
+            return TransitionResult(False, sale.status, sale.status)
+        sale_id = sale.pk
+
+        def release():
+            try:
+                payout_release_task.delay(sale_id)
+            except Exception:  # broker down: the beat sweep (payouts_release_pending_task) picks the sale up
+                logger.exception("could not queue the payout for sale %s", sale_id)
+
+        return transition(sale, Sale.Status.HANDED_OVER, actor=actor, reason="Both sides confirmed the handover",
+                          updates={"handed_over_at": now}, on_commit=[release])
+
+
+def sales_mark_overdue(*, batch: int | None = None) -> int:
+    """awaiting_payment → overdue once the deadline passed; both sides are told. Bounded, safe to run twice."""
+    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
+    done = 0
+    with transaction.atomic():
+        now = db_now()
+        ids = list(Sale.objects.select_for_update(skip_locked=True)
+                   .filter(status=Sale.Status.AWAITING_PAYMENT, payment_deadline__lte=now)
+                   .order_by("payment_deadline").values_list("pk", flat=True)[:batch])
+        for sale_id in ids:
+            sale = lock_sale(sale_id)
+            if transition(sale, Sale.Status.OVERDUE, reason="Payment deadline passed",
+                          updates={"overdue_at": now}).changed:
+                done += 1
+                tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale,
+                               title=f"Your payment for the {car(sale)} is overdue",
+                               body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
+                tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale,
+                               title=f"The dealer has not paid for your {car(sale)} yet",
+                               body="We are chasing the payment. If it does not come, we offer your car to the "
+                                    "next-highest bidder.")
+    return done

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("", views.SaleListView.as_view(), name="list"),
+    path("<int:sale_id>/", views.SaleDetailView.as_view(), name="detail"),
+    path("<int:sale_id>/invoice/", views.SaleInvoiceView.as_view(), name="invoice"),
+    path("<int:sale_id>/pay/", views.SalePayView.as_view(), name="pay"),
+    path("<int:sale_id>/collection/", views.SaleCollectionView.as_view(), name="collection"),
+    path("<int:sale_id>/handover/", views.SaleHandoverView.as_view(), name="handover"),
+    path("<int:sale_id>/dispute/", views.SaleDisputeView.as_view(), name="dispute"),
+    path("card/<str:reference>/", views.CardPageView.as_view(), name="card-page"),
+    path("offers/<int:offer_id>/", views.OfferDecisionView.as_view(), name="offer"),
+]

@@ -1,0 +1,17 @@
+"""Settlement endpoints; config.urls adds them to the `api` namespace under /api/v1/."""
+
+from django.urls import path
+
+from payments import api
+
+urlpatterns = [
+    path("sales/", api.SaleListApi.as_view(), name="sale-list"),
+    path("sales/<int:sale_id>/", api.SaleDetailApi.as_view(), name="sale-detail"),
+    path("sales/<int:sale_id>/pay/", api.SalePayApi.as_view(), name="sale-pay"),
+    path("sales/<int:sale_id>/handover/", api.SaleHandoverApi.as_view(), name="sale-handover"),
+    path("sales/<int:sale_id>/dispute/", api.SaleDisputeApi.as_view(), name="sale-dispute"),
+    path("second-chance-offers/", api.SecondChanceOfferListApi.as_view(), name="second-chance-list"),
+    path("second-chance-offers/<int:offer_id>/", api.SecondChanceOfferDecisionApi.as_view(),
+         name="second-chance-decision"),
+    path("payments/webhooks/card/", api.CardWebhookApi.as_view(), name="payments-webhook-card"),
+]

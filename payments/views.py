@@ -1,0 +1,234 @@
+"""Settlement pages under /sales/. Thin: forms in, services called, redirects out."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.exceptions import ApplicationError
+from core.money import Money
+from payments import selectors, services
+from payments.forms import CollectionForm, DisputeForm
+from payments.models import Payment, Sale, SecondChanceOffer
+from payments.providers import payment_provider_names
+from payments.providers.bank import BankTransferProvider, bank_reference
+from payments.providers.card import simulated_card_event
+from payments.services.disputes import dispute_window_ends
+
+TIMELINE = [
+    (Sale.Status.AWAITING_PAYMENT, "Invoice issued"),
+    (Sale.Status.PAID, "Paid into escrow"),
+    (Sale.Status.HANDED_OVER, "Handed over"),
+    (Sale.Status.PAID_OUT, "Seller paid out"),
+    (Sale.Status.COMPLETED, "Completed"),
+]
+_ORDER = {Sale.Status.AWAITING_PAYMENT: 0, Sale.Status.OVERDUE: 0, Sale.Status.PAID: 1,
+          Sale.Status.HANDED_OVER: 2, Sale.Status.PAID_OUT: 3, Sale.Status.DISPUTED: 3, Sale.Status.REFUNDED: 3,
+          Sale.Status.COMPLETED: 4, Sale.Status.CANCELLED: 0}
+
+
+def timeline(sale: Sale) -> list[dict]:
+    reached = _ORDER[sale.status]
+    if sale.status == Sale.Status.DISPUTED and sale.payout_status != Sale.PayoutStatus.SENT:
+        reached = 2
+    return [{"label": label, "done": index <= reached, "current": index == reached}
+            for index, (_, label) in enumerate(TIMELINE)]
+
+
+class SaleMixin(LoginRequiredMixin):
+    """Loads the sale from the URL: the buyer's, the seller's, or any for staff; anyone else gets 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.sale = selectors.sale_get_visible_to(user=request.user, sale_id=kwargs["sale_id"])
+        if self.sale is None:
+            raise Http404("No such sale.")
+        self.party = selectors.sale_party(sale=self.sale, user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(sale=self.sale, party=self.party)
+        return context
+
+
+class SaleListView(LoginRequiredMixin, TemplateView):
+    template_name = "payments/sale_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["sales"] = selectors.sale_list_visible_to(user=user)[:200]
+        context["offers"] = selectors.second_chance_offers_for(dealer=user).filter(
+            status=SecondChanceOffer.Status.PENDING) if user.role == "dealer" else []
+        return context
+
+
+class SaleDetailView(SaleMixin, TemplateView):
+    template_name = "payments/sale_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sale = self.sale
+        unpaid = sale.status in Sale.UNPAID_STATUSES
+        window_ends = dispute_window_ends(sale)
+        context.update(
+            timeline=timeline(sale),
+            history=selectors.sale_status_history(sale=sale),
+            payments=selectors.sale_payments(sale=sale) if self.party != "seller" else [],
+            bank=(BankTransferProvider().initiate(sale=sale, amount_minor=sale.amount_due_minor,
+                                                  reference=bank_reference(sale.pk)).instructions
+                  if unpaid and self.party in ("buyer", "staff") else None),
+            card_enabled="card" in payment_provider_names(),
+            can_pay=unpaid and self.party == "buyer",
+            can_arrange=sale.status in (Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE, Sale.Status.PAID),
+            can_confirm=sale.status == Sale.Status.PAID,
+            i_confirmed=(self.party == "buyer" and sale.buyer_confirmed_at)
+            or (self.party == "seller" and sale.seller_confirmed_at),
+            collection_form=kwargs.get("collection_form") or CollectionForm(initial={
+                "proposed_at": timezone.localtime(sale.collection_proposed_at) if sale.collection_proposed_at
+                else None,
+                "place": sale.collection_place, "doc_registration": sale.doc_registration,
+                "doc_keys": sale.doc_keys, "doc_service_book": sale.doc_service_book}),
+            can_dispute=(self.party == "buyer" and sale.status in (Sale.Status.HANDED_OVER, Sale.Status.PAID_OUT)
+                         and window_ends is not None and timezone.now() <= window_ends),
+            dispute_window_ends=window_ends,
+            dispute_form=kwargs.get("dispute_form") or DisputeForm(),
+            disputes=sale.disputes.order_by("created_at"),
+            disclosed=sorted((sale.disclosed_items or {}).items()),
+        )
+        return context
+
+
+class SaleInvoiceView(SaleMixin, TemplateView):
+    """The dealer's invoice (staff may look); it carries the buyer's fee, which is not the seller's business."""
+
+    template_name = "payments/invoice.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.party == "seller":
+            raise Http404("No invoice for the seller.")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(bank={"account_name": settings.GAVEL_BANK_ACCOUNT_NAME, "iban": settings.GAVEL_BANK_IBAN,
+                             "bic": settings.GAVEL_BANK_BIC},
+                       reference=bank_reference(self.sale.pk),
+                       issued=timezone.localtime(self.sale.created_at))
+        return context
+
+
+class _SaleCommandView(SaleMixin, View):
+    def post(self, request, sale_id):
+        try:
+            response = self.run(request)
+        except ApplicationError as exc:
+            details = [message for messages_ in exc.fields.values() for message in messages_]
+            messages.error(request, " ".join([exc.message, *details]) if details else exc.message)
+            return redirect("payments:detail", sale_id=sale_id)
+        return response or redirect("payments:detail", sale_id=sale_id)
+
+
+class SalePayView(_SaleCommandView):
+    def run(self, request):
+        provider = request.POST.get("provider", "")
+        started = services.sale_pay_initiate(sale=self.sale, dealer=request.user, provider=provider)
+        if started.provider_payment.redirect_url:
+            return redirect(started.provider_payment.redirect_url)
+        messages.success(request, f"Transfer the amount with the reference {started.payment.reference}. "
+                                  "We confirm as soon as it reaches our account.")
+        return None
+
+
+class SaleCollectionView(_SaleCommandView):
+    def run(self, request):
+        form = CollectionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return None
+        data = form.cleaned_data
+        services.sale_collection_arrange(
+            sale=self.sale, actor=request.user, proposed_at=data["proposed_at"], place=data["place"],
+            doc_registration=data["doc_registration"], doc_keys=data["doc_keys"],
+            doc_service_book=data["doc_service_book"])
+        messages.success(request, "Collection details saved. The other side has been told.")
+        return None
+
+
+class SaleHandoverView(_SaleCommandView):
+    def run(self, request):
+        result = services.handover_confirm(sale=self.sale, actor=request.user)
+        messages.success(request, "Handover confirmed. The seller's payout is on its way." if result.changed
+                         else "Your confirmation is recorded. We wait for the other side.")
+        return None
+
+
+class SaleDisputeView(_SaleCommandView):
+    def run(self, request):
+        form = DisputeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return None
+        services.dispute_open(sale=self.sale, dealer=request.user, reason=form.cleaned_data["reason"],
+                              item_keys=form.cleaned_data["item_keys"], photos=request.FILES.getlist("photos"))
+        messages.success(request, "Your dispute is open. Our team reviews it and contacts you and the seller.")
+        return None
+
+
+class CardPageView(LoginRequiredMixin, TemplateView):
+    """The simulated card provider's checkout page (development and tests only)."""
+
+    template_name = "payments/card_page.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.GAVEL_SIMULATED_CARD_ENABLED:
+            raise Http404()
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.payment = Payment.objects.select_related("sale", "sale__listing").filter(
+            reference=kwargs["reference"], provider=Payment.Provider.CARD, sale__buyer=request.user).first()
+        if self.payment is None:
+            raise Http404()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(payment=self.payment, sale=self.payment.sale,
+                       amount=Money(self.payment.amount_minor, self.payment.currency))
+        return context
+
+    def post(self, request, reference):
+        # The simulated provider "charges the card" and delivers its signed webhook event; delivery runs
+        # in-process through the same verification as the public webhook endpoint.
+        body, headers = simulated_card_event(payment_reference=self.payment.reference,
+                                             amount_minor=self.payment.amount_minor, currency=self.payment.currency)
+        try:
+            services.card_webhook_receive(headers=headers, body=body)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Payment received. The money is held in escrow until the handover.")
+        return redirect("payments:detail", sale_id=self.payment.sale_id)
+
+
+class OfferDecisionView(LoginRequiredMixin, View):
+    def post(self, request, offer_id):
+        offer = SecondChanceOffer.objects.filter(pk=offer_id, dealer_id=request.user.pk).first()
+        if offer is None:
+            raise Http404()
+        try:
+            if request.POST.get("decision") == "accept":
+                sale = services.second_chance_accept(offer=offer, dealer=request.user)
+                messages.success(request, "The car is yours at your last bid. Here is your invoice.")
+                return redirect("payments:detail", sale_id=sale.pk)
+            services.second_chance_decline(offer=offer, dealer=request.user)
+            messages.success(request, "Offer declined.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("payments:list")

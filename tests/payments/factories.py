@@ -1,0 +1,78 @@
+"""Sales made the real way: an auction scheduled, bid on, closed; the auction_sold signal opens the sale."""
+
+from auctions import services as auction_services
+from payments import services
+from payments.ledger import ledger_check_invariants
+from payments.models import Payment, Sale
+from payments.providers.card import simulated_card_event
+from tests.accounts.factories import DealerFactory, StaffFactory
+from tests.auctions.conftest import move_end
+from tests.auctions.factories import make_auction
+
+
+def close_now(auction_id: int) -> None:
+    from auctions.models import Auction
+
+    move_end(Auction.objects.get(pk=auction_id), seconds_from_now=-1)
+    auction_services.auction_close(auction_id=auction_id)
+
+
+def sold_auction(*, hammer_minor=12_500_00, buyer=None, others=(), reserve_minor=12_000_00, **listing_fields):
+    """A closed, sold auction: each of `others` bids (dealer, amount) first, then `buyer` bids `hammer_minor`.
+    On-commit callbacks must run for the sale to open (use the make_sale fixture, or transactional tests)."""
+    buyer = buyer or DealerFactory(verified=True)
+    start = min([hammer_minor, *(amount for _, amount in others)])
+    auction = make_auction(starting_price_minor=start, reserve_minor=reserve_minor, **listing_fields)
+    for dealer, amount in others:
+        auction_services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=amount)
+    auction_services.bid_place(auction_id=auction.pk, dealer=buyer, amount_minor=hammer_minor)
+    close_now(auction.pk)
+    return auction
+
+
+class SaleMaker:
+    def __init__(self, capture):
+        self.capture = capture
+
+    def __call__(self, **kwargs) -> Sale:
+        with self.capture(execute=True):
+            auction = sold_auction(**kwargs)
+        return Sale.objects.get(auction=auction, second_chance_of__isnull=True)
+
+
+def pay_by_card(sale: Sale, *, capture=None):
+    started = services.sale_pay_initiate(sale=sale, dealer=sale.buyer, provider="card")
+    body, headers = simulated_card_event(payment_reference=started.payment.reference,
+                                         amount_minor=started.payment.amount_minor, currency=sale.currency)
+    if capture is None:
+        return services.card_webhook_receive(headers=headers, body=body)
+    with capture(execute=True):
+        return services.card_webhook_receive(headers=headers, body=body)
+
+
+def pay_by_bank(sale: Sale, *, staff=None, bank_reference_text=None):
+    return services.bank_transfer_confirm(sale=sale, actor=staff or StaffFactory(), amount_minor=sale.amount_due_minor,
+                                          bank_reference_text=bank_reference_text or f"BANK-{sale.pk}")
+
+
+def hand_over(sale: Sale, capture):
+    """Both sides confirm; with on-commit callbacks run, the (eager) payout task releases the payout."""
+    with capture(execute=True):
+        services.handover_confirm(sale=sale, actor=sale.seller)
+        services.handover_confirm(sale=sale, actor=sale.buyer)
+    sale.refresh_from_db()
+    return sale
+
+
+def assert_books_balance():
+    assert ledger_check_invariants() == []
+
+
+def set_sale_times(sale: Sale, **fields):
+    """Move a sale's deadlines or timestamps (tests only: real time never goes backwards)."""
+    Sale.objects.filter(pk=sale.pk).update(**fields)
+    sale.refresh_from_db()
+
+
+__all__ = ["Payment", "SaleMaker", "assert_books_balance", "hand_over", "pay_by_bank", "pay_by_card",
+           "set_sale_times", "sold_auction"]
