@@ -22,11 +22,14 @@ DEALER_VISIBLE_STATUSES = (Auction.Status.SCHEDULED, Auction.Status.LIVE, Auctio
 
 
 def dealer_unpaid_won_total_minor(*, dealer: User) -> int:
-    """Hammer prices of cars the dealer won and has not paid for yet.
+    """Hammer prices of cars the dealer has bought and not paid into escrow yet: their sales awaiting
+    payment or overdue, plus cars won a moment ago whose sale is being created (on commit)."""
+    from payments.models import Sale
 
-    Until the payments app exists every sold auction counts as unpaid; payments narrows this (a sale
-    paid into escrow stops counting) by replacing `unpaid_won_auctions`."""
-    return unpaid_won_auctions(dealer=dealer).aggregate(total=Coalesce(Sum("hammer_price_minor"), 0))["total"]
+    unpaid = Sale.objects.filter(buyer=dealer, status__in=(Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE))
+    total = unpaid.aggregate(total=Coalesce(Sum("hammer_price_minor"), 0))["total"]
+    pending = unpaid_won_auctions(dealer=dealer).filter(sales__isnull=True)
+    return total + pending.aggregate(total=Coalesce(Sum("hammer_price_minor"), 0))["total"]
 
 
 def unpaid_won_auctions(*, dealer: User) -> QuerySet:
