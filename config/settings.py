@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "inspections",
     "auctions",
     "payments",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -358,3 +359,11 @@ GAVEL_ODOMETER_MARGIN_KM = env_int("GAVEL_ODOMETER_MARGIN_KM", 1_000)
 GAVEL_INSPECTION_MAX_PHOTOS = env_int("GAVEL_INSPECTION_MAX_PHOTOS", 300)
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["InspectionStatusEnum"] = (
     "inspections.models.Inspection.Status")
+# Live updates (WebSockets): at most one frame per auction per socket every LIVE_COALESCE_MS (newer state
+# replaces a waiting one); the watchdog pings the channel layer every LIVE_WATCHDOG_SECONDS and closes the
+# sockets of a worker whose ping is lost, so pages resync. LIVE_EVENT_TIMESTAMPS adds `committed_at` to
+# frames (benchmarks measure commit -> receipt with it).
+LIVE_COALESCE_MS = env_int("LIVE_COALESCE_MS", 50)
+LIVE_WATCHDOG_SECONDS = env_int("LIVE_WATCHDOG_SECONDS", 1)
+LIVE_WATCHDOG_TIMEOUT_SECONDS = env_int("LIVE_WATCHDOG_TIMEOUT_SECONDS", 2)
+LIVE_EVENT_TIMESTAMPS = env_bool("GAVEL_EVENT_TIMESTAMPS", False)
