@@ -6,8 +6,10 @@ event: the publish is logged and dropped, and clients resync from the REST API w
 (the consumers' watchdog closes sockets whose feed broke, so nobody keeps a silently stale screen).
 """
 
+import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -54,7 +56,15 @@ def send_to_groups(messages: list[tuple[str, dict]]) -> bool:
             await layer.group_send(group, {"type": "live.frame", "frame": frame})
 
     try:
-        async_to_sync(send_all)()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            async_to_sync(send_all)()
+        else:
+            # A sync caller on a thread that runs an event loop (Playwright's sync API in the browser tests):
+            # async_to_sync refuses that thread, so publish from a short-lived one.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(async_to_sync(send_all)).result()
     except Exception:  # Redis down or restarting: the change is committed; clients resync on reconnect
         logger.warning("live: could not publish to %s", [group for group, _ in messages], exc_info=True)
         return False
