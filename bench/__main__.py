@@ -4,7 +4,7 @@ reference measured in the same run."""
 import argparse
 import sys
 
-BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard"]
+BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout"]
 
 
 def main(argv=None) -> int:
@@ -14,6 +14,8 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32], help="concurrent dealers")
     parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
     parser.add_argument("--auctions", type=int, default=None, help="auctions (many_auctions/close/dashboard)")
+    parser.add_argument("--ws-clients", type=int, nargs="+", default=[500, 2000], help="WebSocket clients (fanout)")
+    parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -38,6 +40,10 @@ def main(argv=None) -> int:
             from bench.dashboard import main as run
 
             status |= run(auctions=args.auctions or 10_000, workers=args.workers)
+        elif name == "fanout":
+            from bench.live import main as run
+
+            status |= run(clients=args.ws_clients, seconds=args.seconds, rate=args.rate, workers=args.workers)
         print()
     return status
 

@@ -1,3 +1,11 @@
 """WebSocket routes. Each app that pushes live data adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from live import consumers
+
+websocket_urlpatterns: list = [
+    path("ws/auctions/<int:auction_id>/", consumers.AuctionConsumer.as_asgi()),
+    path("ws/dashboard/", consumers.DashboardConsumer.as_asgi()),
+    path("ws/user/", consumers.UserConsumer.as_asgi()),
+]

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "inspections",
     "auctions",
     "payments",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -416,3 +417,11 @@ CELERY_BEAT_SCHEDULE.update({
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
 })
+# Live updates (WebSockets): at most one frame per auction per socket every LIVE_COALESCE_MS (newer state
+# replaces a waiting one); the watchdog pings the channel layer every LIVE_WATCHDOG_SECONDS and closes the
+# sockets of a worker whose ping is lost, so pages resync. LIVE_EVENT_TIMESTAMPS adds `committed_at` to
+# frames (benchmarks measure commit -> receipt with it).
+LIVE_COALESCE_MS = env_int("LIVE_COALESCE_MS", 50)
+LIVE_WATCHDOG_SECONDS = env_int("LIVE_WATCHDOG_SECONDS", 1)
+LIVE_WATCHDOG_TIMEOUT_SECONDS = env_int("LIVE_WATCHDOG_TIMEOUT_SECONDS", 2)
+LIVE_EVENT_TIMESTAMPS = env_bool("GAVEL_EVENT_TIMESTAMPS", False)

@@ -128,6 +128,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
     new = resolution.standing
     auction.price_minor, auction.leader_id, auction.leader_max_minor = new.price_minor, new.leader, new.leader_max_minor
     update = ["price_minor", "leader", "leader_max_minor", "last_sequence", "updated_at"]
+    extended = None
     if not resolution.raised_max_only:
         auction.bid_count += len(planned)
         auction.event_seq += 1
@@ -140,7 +141,8 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
     auction.save(update_fields=update)
 
     if not resolution.raised_max_only:
-        publish_on_commit(auction, "bid", new_bids=planned, labels=labels)
+        # "extension": the bid fell in the soft-close window and moved the end (the snapshot has the new end).
+        publish_on_commit(auction, "bid" if extended is None else "extension", new_bids=planned, labels=labels)
         if previous_leader is not None and previous_leader != auction.leader_id:
             _notify_outbid_on_commit(auction, previous_leader)
     return planned, labels

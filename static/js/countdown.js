@@ -1,6 +1,7 @@
 // Countdowns: <span class="countdown" data-ends-at="ISO"> inside an element with data-server-time="ISO".
 // The offset between the server's clock and this device's is taken once at load, so a wrong phone clock
-// does not show a wrong time left. The server decides the end; this is only a display.
+// does not show a wrong time left (and again on each live resync). The server decides the end; this is only a
+// display. Live updates move an end by changing data-ends-at; each tick reads it afresh.
 (function () {
   "use strict";
 
@@ -18,6 +19,8 @@
     var holder = document.querySelector("[data-server-time]");
     var serverNow = holder ? Date.parse(holder.getAttribute("data-server-time")) : NaN;
     var offset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+    // live.js learns the server's clock again on every resync (detail: the server's time in ms).
+    document.addEventListener("gavel:server-time", function (event) { offset = event.detail - Date.now(); });
     var items = Array.prototype.slice.call(document.querySelectorAll(".countdown[data-ends-at]"));
     if (!items.length) return;
     function tick() {

@@ -1,0 +1,355 @@
+// Live updates over WebSockets (see live/consumers.py for the frames).
+//
+// - The auction page ([data-live-auction]) follows /ws/auctions/<id>/: price, bid count, reserve badge, leader
+//   and "You lead"/"Outbid", the next valid bid, bid history and the countdown's end.
+// - The dealer dashboard ([data-live-dashboard]) follows /ws/dashboard/ and updates the matching cards.
+// - Every signed-in page (<body data-live-user>) follows /ws/user/ and shows notifications ("You have been
+//   outbid on …") as a toast.
+//
+// Every frame is the full public state of one auction with a sequence number (event_seq) and the first event
+// it covers (coalesced_from). A frame that does not follow the state on screen (a gap) makes the page refetch
+// the state over REST. After any (re)connection the page resyncs over REST before it applies live frames again;
+// while the socket is down it says so and reconnects with capped, jittered exponential backoff.
+(function () {
+  "use strict";
+
+  var CLOSE_REFUSED = 4403;
+  var BACKOFF_FIRST_MS = 500, BACKOFF_MAX_MS = 15000;
+  var MY_STATE = { leading: ["badge-ok", "You lead"], outbid: ["badge-err", "Outbid"],
+                   not_bidding: ["", "Not bidding"] };
+  var OUTCOME = { sold: ["badge-ok", "Sold"], awaiting_seller: ["badge-warn", "Awaiting seller"],
+                  no_bids: ["", "No bids"], unsold: ["", "Not sold"], cancelled: ["badge-err", "Cancelled"] };
+
+  // Money in minor units, like core.money's format(show_minor=False): €12,500.
+  function money(minor, currency) {
+    if (minor === null || minor === undefined) return "—";
+    var whole = minor % 100 === 0;
+    try {
+      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency || "EUR",
+        minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 }).format(minor / 100);
+    } catch (e) {
+      return (minor / 100).toLocaleString("en-GB") + " " + (currency || "");
+    }
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    });
+  }
+
+  function serverTime(iso) {
+    var ms = Date.parse(iso);
+    if (!isNaN(ms)) document.dispatchEvent(new CustomEvent("gavel:server-time", { detail: ms }));
+  }
+
+  // "Reconnecting…" banner, shared by every socket on the page.
+  var down = {};
+  function banner(name, isDown) {
+    if (isDown) down[name] = true; else delete down[name];
+    var el = document.querySelector(".live-banner");
+    if (!el) {
+      el = document.createElement("div");
+      el.className = "live-banner";
+      el.setAttribute("role", "status");
+      el.textContent = "Connection lost. Reconnecting…";
+      el.hidden = true;
+      document.body.appendChild(el);
+    }
+    el.hidden = Object.keys(down).length === 0;
+  }
+
+  // One socket: resync on every (re)connection before applying frames; frames arriving meanwhile wait.
+  function LiveSocket(name, path, handlers) {
+    var attempt = 0, ready = false, buffered = [], timer = null, socket = null, generation = 0;
+    function url() { return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path; }
+
+    function mark(state) { document.documentElement.setAttribute("data-live-" + name, state); }
+
+    function flush() {
+      ready = true;
+      mark("ready");
+      var waiting = buffered;
+      buffered = [];
+      waiting.forEach(handlers.frame);
+      banner(name, false);
+    }
+
+    function resync() {
+      ready = false;
+      var mine = generation;
+      return handlers.resync().then(function () {
+        if (mine === generation) flush();
+      }, function () {
+        if (mine === generation && socket) socket.close();  // try again through the reconnect path
+      });
+    }
+
+    function open() {
+      timer = null;
+      generation += 1;
+      socket = new WebSocket(url());
+      var opened = false;
+      socket.onopen = function () { opened = true; attempt = 0; resync(); };
+      socket.onmessage = function (event) {
+        var frame;
+        try { frame = JSON.parse(event.data); } catch (e) { return; }
+        if (ready) handlers.frame(frame); else buffered.push(frame);
+      };
+      socket.onclose = function (event) {
+        ready = false;
+        buffered = [];
+        mark("down");
+        if (event.code === CLOSE_REFUSED) { banner(name, false); return; }
+        // A refused handshake (403) cannot be told apart from a network error in the browser: after a few
+        // failed attempts without ever opening, the backoff simply grows to its cap.
+        banner(name, true);
+        var cap = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, attempt));
+        attempt += 1;
+        var delay = cap / 2 + Math.random() * cap / 2;
+        if (!opened && attempt > 8) delay = BACKOFF_MAX_MS;
+        timer = window.setTimeout(open, delay);
+      };
+    }
+
+    open();
+    return { resync: resync };
+  }
+
+  // ---------------------------------------------------------------- auction page
+  function auctionPage(root) {
+    var id = root.getAttribute("data-live-auction");
+    var seq = parseInt(root.getAttribute("data-event-seq"), 10) || 0;
+    var status = root.getAttribute("data-status"), outcome = root.getAttribute("data-outcome");
+    var myLabel = root.getAttribute("data-my-label") || null;
+    var currency = root.getAttribute("data-currency") || "EUR";
+    var live;
+
+    function q(sel) { return root.querySelector(sel); }
+
+    function myStateFor(leader) {
+      if (!myLabel) return null;
+      return leader === myLabel ? "leading" : "outbid";
+    }
+
+    function applyState(s, myState) {
+      if (s.status !== status || s.outcome !== outcome) {
+        // The page's structure changes (bid box, decision, result): let the server render it.
+        window.location.reload();
+        return;
+      }
+      var price = q("[data-price]");
+      if (price) price.textContent = money(s.price_minor !== null ? s.price_minor : s.starting_price_minor, currency);
+      var label = q("[data-price-label]");
+      if (label && s.price_minor !== null) label.textContent = "Current price";
+      var count = q("[data-bid-count]");
+      if (count) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
+      var reserve = q("[data-reserve]");
+      if (reserve && s.price_minor !== null) {
+        reserve.innerHTML = "";
+        var badge = document.createElement("span");
+        badge.className = "badge " + (s.reserve_met ? "badge-ok" : "badge-warn");
+        badge.textContent = s.reserve_met ? "Reserve met" : "Reserve not met";
+        reserve.appendChild(badge);
+      }
+      var leader = q("[data-leader-label]");
+      if (leader && s.leader_label) leader.textContent = s.leader_label;
+      var countdown = q(".countdown[data-ends-at]");
+      if (countdown && s.ends_at) countdown.setAttribute("data-ends-at", s.ends_at);
+      var badgeEl = q("[data-my-state]");
+      if (badgeEl && myState && MY_STATE[myState]) {
+        badgeEl.setAttribute("data-my-state", myState);
+        badgeEl.className = "badge my-state " + MY_STATE[myState][0];
+        badgeEl.textContent = MY_STATE[myState][1];
+      }
+      var maxLabel = q("[data-max-label]");
+      if (maxLabel && myState) maxLabel.textContent = myState === "leading" ? "Raise your maximum" : "Or set a maximum";
+      var form = q("[data-bid-now-form]");
+      if (form && s.minimum_next_bid_minor) {
+        form.hidden = myState === "leading";
+        var input = form.querySelector("input[name=amount_minor]");
+        if (input) input.value = s.minimum_next_bid_minor;
+        var button = form.querySelector("[data-bid-now]");
+        if (button) button.textContent = "Bid " + money(s.minimum_next_bid_minor, currency) + " now";
+      }
+      seq = s.event_seq;
+      root.setAttribute("data-event-seq", String(seq));
+    }
+
+    function bidItem(bid) {
+      var li = document.createElement("li");
+      var mine = bid.is_mine || (myLabel && bid.label === myLabel);
+      if (mine) li.className = "mine";
+      var who = document.createElement("span");
+      who.className = "bid-label";
+      who.textContent = (bid.dealer_name || bid.label || "Dealer") + (mine ? " (you)" : "");
+      var amount = document.createElement("span");
+      amount.className = "bid-amount";
+      amount.textContent = money(bid.amount_minor, currency);
+      var when = document.createElement("span");
+      when.className = "muted small";
+      var at = new Date(bid.created_at);
+      when.textContent = (bid.kind === "auto" ? "automatic · " : "") +
+        (isNaN(at) ? "" : at.toLocaleTimeString("en-GB", { hour12: false }));
+      li.appendChild(who); li.appendChild(amount); li.appendChild(when);
+      return li;
+    }
+
+    function showHistory(list) {
+      list.hidden = !list.children.length;
+      var none = q("[data-no-bids]");
+      if (none) none.hidden = list.children.length > 0;
+    }
+
+    function prependBids(bids) {
+      var list = q("[data-bid-history]");
+      if (!list) return;
+      bids.forEach(function (bid) { list.insertBefore(bidItem(bid), list.firstChild); });
+      while (list.children.length > 50) list.removeChild(list.lastChild);
+      showHistory(list);
+    }
+
+    function resync() {
+      return Promise.all([getJSON(root.getAttribute("data-state-url")),
+                          getJSON(root.getAttribute("data-bids-url"))]).then(function (both) {
+        var s = both[0], bids = both[1];
+        if (s.currency) currency = s.currency;
+        if (s.my_label) myLabel = s.my_label;
+        serverTime(s.server_time);
+        applyState(s, s.my_state || null);
+        var list = q("[data-bid-history]");
+        if (list) {
+          list.innerHTML = "";
+          (bids.results || bids).slice(0, 50).forEach(function (bid) { list.appendChild(bidItem(bid)); });
+          showHistory(list);
+        }
+      });
+    }
+
+    function frame(f) {
+      if (f.type !== "state" || String(f.auction_id) !== id || f.event_seq <= seq) return;
+      if (f.coalesced_from > seq + 1) { live.resync(); return; }  // missed events: the history needs the API
+      applyState(f, myStateFor(f.leader_label));
+      prependBids(f.new_bids || []);
+    }
+
+    live = LiveSocket("auction", "/ws/auctions/" + id + "/", { resync: resync, frame: frame });
+    // The end is the server's to decide; if the close never reached us, ask the API shortly after the end.
+    window.setInterval(function () {
+      var countdown = q(".countdown[data-ends-at]");
+      if (!countdown || status !== "live") return;
+      if (countdown.textContent === "Ending…" && !document.hidden) live.resync();
+    }, 5000);
+  }
+
+  // ---------------------------------------------------------------- dashboard
+  function dashboard(root) {
+    var apiBase = root.getAttribute("data-api-base");
+
+    function cards() { return Array.prototype.slice.call(root.querySelectorAll(".auction-card[data-auction-id]")); }
+
+    function applyCard(card, s, myState) {
+      var seq = parseInt(card.getAttribute("data-event-seq"), 10) || 0;
+      if (s.event_seq < seq) return;
+      card.setAttribute("data-event-seq", String(s.event_seq));
+      var price = card.querySelector("[data-price]");
+      if (price && s.price_minor !== null) price.textContent = money(s.price_minor, root.getAttribute("data-currency"));
+      var count = card.querySelector("[data-bid-count]");
+      if (count && s.price_minor !== null) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
+      var reserve = card.querySelector("[data-reserve]");
+      if (reserve && s.price_minor !== null) {
+        reserve.innerHTML = "";
+        var badge = document.createElement("span");
+        badge.className = "badge " + (s.reserve_met ? "badge-ok" : "badge-warn");
+        badge.textContent = s.reserve_met ? "Reserve met" : "Reserve not met";
+        reserve.appendChild(badge);
+      }
+      var countdown = card.querySelector(".countdown[data-ends-at]");
+      if (countdown && s.status === "live") countdown.setAttribute("data-ends-at", s.ends_at);
+      if (countdown && s.status !== "live" && s.status !== "scheduled") {
+        var ended = OUTCOME[s.outcome] || ["", "Ended"];
+        var result = document.createElement("span");
+        result.className = "badge " + ended[0];
+        result.textContent = ended[1];
+        countdown.replaceWith(result);
+      }
+      var badgeEl = card.querySelector("[data-my-state]");
+      if (badgeEl && myState && MY_STATE[myState]) {
+        badgeEl.setAttribute("data-my-state", myState);
+        badgeEl.className = "badge my-state " + MY_STATE[myState][0];
+        badgeEl.textContent = MY_STATE[myState][1];
+      }
+    }
+
+    function frame(f) {
+      if (f.type !== "summary") return;
+      var card = root.querySelector('.auction-card[data-auction-id="' + f.auction_id + '"]');
+      if (!card) return;
+      var seq = parseInt(card.getAttribute("data-event-seq"), 10) || 0;
+      if (f.event_seq <= seq) return;
+      // A summary is the card's whole state, so a gap in event_seq needs no refetch here.
+      var myLabel = card.getAttribute("data-my-label");
+      applyCard(card, f, myLabel ? (f.leader_label === myLabel ? "leading" : "outbid") : null);
+    }
+
+    function resync() {
+      return Promise.all(cards().map(function (card) {
+        return getJSON(apiBase + card.getAttribute("data-auction-id") + "/").then(function (s) {
+          serverTime(s.server_time);
+          if (s.my_label) card.setAttribute("data-my-label", s.my_label);
+          applyCard(card, s, s.my_state || null);
+        });
+      }));
+    }
+
+    LiveSocket("dashboard", "/ws/dashboard/", { resync: resync, frame: frame });
+  }
+
+  // ---------------------------------------------------------------- the user's own channel
+  function userChannel(path) {
+    function toast(f) {
+      var box = document.querySelector(".live-toasts");
+      if (!box) {
+        box = document.createElement("div");
+        box.className = "live-toasts";
+        box.setAttribute("role", "status");
+        box.setAttribute("aria-live", "polite");
+        document.body.appendChild(box);
+      }
+      var item = document.createElement("div");
+      item.className = "live-toast live-toast-" + (f.kind || "info");
+      var text = document.createElement(f.url ? "a" : "span");
+      if (f.url) text.href = f.url;
+      text.textContent = f.title;
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "link-button";
+      close.setAttribute("aria-label", "Dismiss");
+      close.textContent = "×";
+      close.addEventListener("click", function () { item.remove(); });
+      item.appendChild(text);
+      item.appendChild(close);
+      box.appendChild(item);
+      window.setTimeout(function () { item.remove(); }, 15000);
+    }
+
+    LiveSocket("user", path, {
+      resync: function () { return Promise.resolve(); },  // notifications are also kept as rows and emails
+      frame: function (f) { if (f.type === "notification") toast(f); },
+    });
+  }
+
+  function start() {
+    if (!("WebSocket" in window)) return;
+    var page = document.querySelector("[data-live-auction]");
+    if (page) auctionPage(page);
+    var board = document.querySelector("[data-live-dashboard]");
+    if (board) dashboard(board);
+    var userPath = document.body.getAttribute("data-live-user");
+    if (userPath) userChannel(userPath);
+  }
+
+  if (document.readyState !== "loading") start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
