@@ -16,3 +16,12 @@ def db_now() -> datetime:
     with connection.cursor() as cursor:
         cursor.execute("SELECT clock_timestamp()")
         return cursor.fetchone()[0]
+
+
+def db_now_expression():
+    """The same clock as a query expression, to compare against in the same statement."""
+    from django.db.models import DateTimeField, Func, Value
+
+    if connection.vendor != "postgresql":
+        return Value(timezone.now(), output_field=DateTimeField())
+    return Func(function="clock_timestamp", output_field=DateTimeField())
