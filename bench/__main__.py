@@ -20,8 +20,18 @@ def main(argv=None) -> int:
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(BENCHMARKS)}")
+    names = args.names or BENCHMARKS
+    if len(names) > 1:
+        # One process per benchmark: each recreates the database and configures Django for itself.
+        import subprocess
+
+        status = 0
+        passthrough = [a for a in (argv if argv is not None else sys.argv[1:]) if a not in names]
+        for name in names:
+            status |= subprocess.run([sys.executable, "-m", "bench", name, *passthrough], check=False).returncode
+        return status
     status = 0
-    for name in args.names or BENCHMARKS:
+    for name in names:
         if name == "hot_auction":
             from bench.bidding import main as run
 
