@@ -46,7 +46,9 @@
 
   // "Reconnecting…" banner, shared by every socket on the page.
   var down = {};
-  function banner(name, isDown) {
+  function banner(name, isDown, quiet) {
+    // A quiet socket (the user's notifications) has nothing on screen that could go stale: no banner.
+    if (quiet) return;
     if (isDown) down[name] = true; else delete down[name];
     var el = document.querySelector(".live-banner");
     if (!el) {
@@ -73,7 +75,7 @@
       var waiting = buffered;
       buffered = [];
       waiting.forEach(handlers.frame);
-      banner(name, false);
+      banner(name, false, handlers.quiet);
     }
 
     function resync() {
@@ -101,10 +103,10 @@
         ready = false;
         buffered = [];
         mark("down");
-        if (event.code === CLOSE_REFUSED) { banner(name, false); return; }
+        if (event.code === CLOSE_REFUSED) { banner(name, false, handlers.quiet); return; }
         // A refused handshake (403) cannot be told apart from a network error in the browser: after a few
         // failed attempts without ever opening, the backoff simply grows to its cap.
-        banner(name, true);
+        banner(name, true, handlers.quiet);
         var cap = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, attempt));
         attempt += 1;
         var delay = cap / 2 + Math.random() * cap / 2;
@@ -335,6 +337,7 @@
     }
 
     LiveSocket("user", path, {
+      quiet: true,
       resync: function () { return Promise.resolve(); },  // notifications are also kept as rows and emails
       frame: function (f) { if (f.type === "notification") toast(f); },
     });
