@@ -43,9 +43,9 @@ class Command(BaseCommand):
         bin_dir = Path(python).parent
         self._start("web", [str(bin_dir / "uvicorn"), "config.asgi:application", "--host", options["host"],
                             "--port", str(options["port"]), "--lifespan", "off"], env)
-        self._start("worker", [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+        self._start("worker", [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "WARNING",
                                "--concurrency", "2", "--hostname", "gavel-worker@%h"], env)
-        self._start("beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+        self._start("beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "WARNING",
                              "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env)
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"\nGavel is up at {url}"))
