@@ -1,5 +1,6 @@
 """python -m bench [name ...]: run Gavel's benchmarks (all by default). Each prints ratios against a
-reference measured in the same run."""
+reference measured in the same run. BENCH_SERVER=wsgi serves the HTTP API through gunicorn's sync
+workers instead of uvicorn, for comparison; BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
 
 import argparse
 import sys

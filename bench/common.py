@@ -83,11 +83,16 @@ def free_port() -> int:
 def asgi_server(env: dict, *, workers: int = 4):
     """The server Gavel deploys (uvicorn, several worker processes), on a free port."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--lifespan", "off", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
+    if os.environ.get("BENCH_SERVER") == "wsgi":
+        # The HTTP API through gunicorn's sync workers (WSGI) with persistent connections, for comparison.
+        env = {**env, "DB_POOL": "0", "DB_CONN_MAX_AGE": "600"}
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--workers", str(workers), "--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
+                   str(port), "--workers", str(workers), "--no-access-log", "--lifespan", "off", "--log-level",
+                   "warning"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while True:
         try:
