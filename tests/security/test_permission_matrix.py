@@ -1,0 +1,289 @@
+"""Every page and API endpoint × every role, against an expected-access table.
+
+The routes come from the URL configuration, so a new endpoint without an entry in EXPECTED fails
+`test_every_route_has_an_expected_access_entry`. Each request is classified as *denied* (401, 403,
+404, or a redirect to a login page) or *allowed* (anything else: success, a redirect elsewhere, or a
+business refusal such as 400/409 — the request got past access control). A 500 fails everything.
+
+Roles: anonymous; `seller` owns the cars below; `other_seller`; `dealer` (verified: bids, bought the
+sold car, holds the second-chance offer); `unverified_dealer`; `suspended_dealer`; `inspector`
+(assigned to the inspection); `other_inspector`; `staff`.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from auctions import services as auction_services
+from inspections import services as inspection_services
+from marketplace import services as listing_services
+from payments import services as payment_services
+from payments.models import Sale
+from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
+from tests.auctions.factories import make_auction
+from tests.inspections.factories import published_inspection, submitted_listing
+from tests.marketplace.factories import ListingFactory
+from tests.marketplace.images import jpeg_bytes, upload
+from tests.payments.factories import set_sale_times, sold_auction
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "seller", "other_seller", "dealer", "unverified_dealer", "suspended_dealer", "inspector",
+         "other_inspector", "staff"]
+ALL = set(ROLES)
+SIGNED_IN = ALL - {"anonymous"}
+NOBODY: set = set()
+
+# Routes outside the matrix, with the reason.
+EXCLUDED = {
+    "?": "media files, served only in DEBUG (production serves them from storage)",
+}
+
+DEALERS = {"dealer", "unverified_dealer", "suspended_dealer"}
+
+# route name -> {method: roles that get past access control}. Reviewed by hand; regenerate a draft with
+# `pytest tests/security -k every_role -s` after emptying it. "Allowed" includes a validation or business
+# refusal (400/409, or a page redirecting back with a message): the services and per-app tests check
+# those; this table is about who is turned away at the door (401/403/404/login).
+EXPECTED: dict[str, dict[str, set]] = {
+    "home": {"GET": ALL},
+    "dealers": {"GET": ALL},
+    "healthz": {"GET": ALL},
+    "accounts:signup": {"GET": ALL, "POST": ALL, "PUT": ALL},
+    "accounts:signup_dealer": {"GET": ALL, "POST": ALL, "PUT": ALL},
+    "accounts:login": {"GET": ALL, "POST": ALL, "PUT": ALL},
+    "accounts:logout": {"POST": ALL},
+    "accounts:password_reset": {"GET": ALL, "POST": ALL, "PUT": ALL},
+    "accounts:password_reset_done": {"GET": ALL},
+    "accounts:password_reset_confirm": {"GET": ALL, "POST": ALL, "PUT": ALL},
+    "accounts:password_reset_complete": {"GET": ALL},
+    "accounts:profile": {"GET": SIGNED_IN, "POST": SIGNED_IN, "PUT": SIGNED_IN},
+    "accounts:dashboard": {"GET": SIGNED_IN},
+    "marketplace:list": {"GET": {"seller", "other_seller"}},
+    "marketplace:create": {
+        "GET": {"seller", "other_seller"},
+        "POST": {"seller", "other_seller"},
+        "PUT": {"seller", "other_seller"},
+    },
+    "marketplace:detail": {"GET": {"seller", "staff"}},
+    "marketplace:edit": {"GET": {"seller"}, "POST": {"seller"}, "PUT": {"seller"}},
+    "marketplace:photos": {"GET": {"seller"}, "POST": {"seller"}},
+    "marketplace:photo_action": {"POST": {"seller"}},
+    "marketplace:submit": {"POST": {"seller"}},
+    "marketplace:withdraw": {"POST": {"seller"}},
+    "auctions:dashboard": {"GET": DEALERS | {"staff"}},
+    "auctions:detail": {"GET": DEALERS | {"seller", "staff"}},
+    "auctions:bid": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:watch": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:decision": {"POST": DEALERS | {"seller", "staff"}},
+    "inspections:queue": {"GET": {"inspector", "other_inspector"}},
+    "inspections:work": {"GET": {"inspector", "staff"}},
+    "inspections:claim": {"POST": {"inspector", "other_inspector"}},
+    "inspections:schedule": {"POST": {"inspector", "staff"}},
+    "inspections:start": {"POST": {"inspector", "staff"}},
+    "inspections:save": {"POST": {"inspector", "staff"}},
+    "inspections:damage_add": {"POST": {"inspector", "staff"}},
+    "inspections:damage_remove": {"POST": {"inspector", "staff"}},
+    "inspections:photo_remove": {"POST": {"inspector", "staff"}},
+    "inspections:submit": {"POST": {"inspector", "staff"}},
+    "inspections:publish": {"POST": {"inspector", "staff"}},
+    "inspection_report": {"GET": {"seller", "dealer", "inspector", "staff"}},
+    "payments:list": {"GET": SIGNED_IN},
+    "payments:detail": {"GET": {"seller", "dealer", "staff"}},
+    "payments:invoice": {"GET": {"dealer", "staff"}},
+    "payments:pay": {"POST": {"seller", "dealer", "staff"}},
+    "payments:collection": {"POST": {"seller", "dealer", "staff"}},
+    "payments:handover": {"POST": {"seller", "dealer", "staff"}},
+    "payments:dispute": {"POST": {"seller", "dealer", "staff"}},
+    "payments:card-page": {"GET": {"dealer"}, "POST": {"dealer"}},
+    "payments:offer": {"POST": {"dealer"}},
+    "api:auth-token": {"POST": ALL},
+    "api:auth-signup-seller": {"POST": ALL},
+    "api:auth-signup-dealer": {"POST": ALL},
+    "api:me": {"GET": SIGNED_IN},
+    "api:listing-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "api:listing-detail": {"GET": {"seller", "staff"}, "PATCH": {"seller"}},
+    "api:listing-submit": {"POST": {"seller"}},
+    "api:listing-withdraw": {"POST": {"seller"}},
+    "api:listing-photos": {"POST": {"seller", "staff"}},
+    "api:listing-photos-order": {"POST": {"seller", "staff"}},
+    "api:listing-photo-detail": {"DELETE": {"seller"}},
+    "api:listing-photo-cover": {"POST": {"seller"}},
+    "api:auction-list": {"GET": SIGNED_IN},
+    "api:auction-detail": {"GET": DEALERS | {"seller", "staff"}},
+    "api:auction-bids": {"GET": DEALERS | {"seller", "staff"}, "POST": DEALERS | {"seller", "staff"}},
+    "api:auction-watch": {"POST": DEALERS, "DELETE": DEALERS | {"seller", "staff"}},
+    "api:auction-decision": {"POST": {"seller"}},
+    "api:inspection-list": {"GET": {"inspector", "other_inspector", "staff"}},
+    "api:inspection-detail": {"GET": {"inspector", "staff"}},
+    "api:inspection-report": {"PUT": {"inspector"}},
+    "api:inspection-photos": {"POST": {"inspector", "staff"}},
+    "api:inspection-publish": {"POST": {"inspector"}},
+    "api:listing-report": {"GET": {"seller", "dealer", "inspector", "staff"}},
+    "api:sale-list": {"GET": SIGNED_IN},
+    "api:sale-detail": {"GET": {"seller", "dealer", "staff"}},
+    "api:sale-pay": {"POST": {"seller", "dealer", "staff"}},
+    "api:sale-handover": {"POST": {"seller", "dealer", "staff"}},
+    "api:sale-dispute": {"POST": {"seller", "dealer", "staff"}},
+    "api:second-chance-list": {"GET": SIGNED_IN},
+    "api:second-chance-decision": {"POST": {"dealer"}},
+    "api:payments-webhook-card": {"POST": ALL},
+    "schema": {"GET": ALL},
+    "api-docs": {"GET": ALL},
+}
+
+DENIED_STATUSES = {401, 403, 404}
+
+
+def _routes():
+    def walk(patterns, ns=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern).startswith("admin/"):
+                    continue  # Django admin: staff only, tested in tests/accounts/test_admin.py and per app
+                yield from walk(pattern.url_patterns, ns + (f"{pattern.namespace}:" if pattern.namespace else ""))
+            elif isinstance(pattern, URLPattern):
+                yield ns + (pattern.name or "?"), pattern
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def _methods(pattern) -> list[str]:
+    view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+    if view is None:
+        return ["GET", "POST"]
+    return [m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
+
+
+@pytest.fixture
+def world(django_capture_on_commit_callbacks):
+    people = {
+        "seller": SellerFactory(), "other_seller": SellerFactory(), "dealer": DealerFactory(verified=True),
+        "unverified_dealer": DealerFactory(), "suspended_dealer": DealerFactory(suspended=True),
+        "inspector": InspectorFactory(), "other_inspector": InspectorFactory(), "staff": StaffFactory(),
+    }
+    seller, dealer, staff = people["seller"], people["dealer"], people["staff"]
+    runner_up = DealerFactory(verified=True)
+
+    draft = ListingFactory(seller=seller)
+    [photo] = listing_services.listing_photos_add(listing=draft, actor=seller, uploads=[upload(jpeg_bytes())])
+
+    inspection, report = published_inspection(inspector=people["inspector"],
+                                              listing=submitted_listing(seller=seller), staff=staff)
+    inspection_services.inspection_listing_approve(inspection=inspection, actor=staff, reason="ok")
+    auction = make_auction(listing=inspection.listing, staff=staff)
+    auction_services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=auction.starting_price_minor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sold = sold_auction(buyer=dealer, seller=seller)
+        passed_over = sold_auction(buyer=runner_up, others=[(dealer, 10_000_00)], seller=seller,
+                                   hammer_minor=12_500_00)
+    sale = Sale.objects.get(auction=sold)
+    card = payment_services.sale_pay_initiate(sale=sale, dealer=dealer, provider="card")
+    overdue = Sale.objects.get(auction=passed_over)
+    set_sale_times(overdue, payment_deadline=timezone.now() - timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_services.sales_mark_overdue()
+        overdue.refresh_from_db()
+        offer = payment_services.sale_cancel_and_offer_second_chance(sale=overdue, actor=staff, reason="unpaid")
+
+    ids = {
+        "listing_id": draft.pk, "step": 1, "photo_id": photo.pk, "action": "cover",
+        "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
+        "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk,
+        "uidb64": "MQ", "token": "set-password",
+    }
+    # Routes whose listing is the inspected car in auction rather than the draft.
+    report_listing = {"inspection_report": inspection.listing_id, "api:listing-report": inspection.listing_id}
+    return people, ids, report_listing
+
+
+def _url(name, pattern, ids, report_listing):
+    kwargs = {key: ids[key] for key in pattern.pattern.converters}
+    if name in report_listing:
+        kwargs["listing_id"] = report_listing[name]
+    if name == "inspections:photo_remove":
+        kwargs["photo_id"] = 999_999
+    return reverse(name, kwargs=kwargs)
+
+
+def _classify(response) -> str:
+    assert response.status_code < 500, f"{response.status_code} from {response.request['PATH_INFO']}"
+    if response.status_code in DENIED_STATUSES:
+        return "denied"
+    if response.status_code in (301, 302) and "login" in response.get("Location", ""):
+        return "denied"
+    return "allowed"
+
+
+def _client(people, role):
+    client = APIClient()
+    if role != "anonymous":
+        client.force_login(people[role])
+    return client
+
+
+def observe_matrix(world) -> dict[str, dict[str, set]]:
+    people, ids, report_listing = world
+    clients = {role: _client(people, role) for role in ROLES}  # one session each: logging in is not free
+    observed: dict[str, dict[str, set]] = {}
+    for name, pattern in _routes():
+        if name in EXCLUDED:
+            continue
+        url = _url(name, pattern, ids, report_listing)
+        for method in _methods(pattern):
+            allowed, statuses = set(), set()
+            for role in ROLES:
+                response = getattr(clients[role], method.lower())(url, {}, format="json")
+                if name == "accounts:logout":
+                    clients[role] = _client(people, role)
+                statuses.add(response.status_code)
+                if _classify(response) == "allowed":
+                    allowed.add(role)
+            if statuses != {405}:  # a method the route does not have at all is not an access question
+                observed.setdefault(name, {})[method] = allowed
+    return observed
+
+
+def _render(matrix) -> str:
+    def roles(value):
+        if value == ALL:
+            return "ALL"
+        if value == SIGNED_IN:
+            return "SIGNED_IN"
+        if not value:
+            return "NOBODY"
+        return "{" + ", ".join(repr(r) for r in ROLES if r in value) + "}"
+
+    lines = ["EXPECTED = {"]
+    for name, methods in matrix.items():
+        inner = ", ".join(f'"{m}": {roles(v)}' for m, v in methods.items())
+        lines.append(f'    "{name}": {{{inner}}},')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def test_every_route_has_an_expected_access_entry():
+    missing = sorted(name for name, _ in _routes() if name not in EXPECTED and name not in EXCLUDED)
+    assert missing == [], f"routes without an access entry (add them to EXPECTED): {missing}"
+
+
+def test_every_role_gets_exactly_the_access_the_table_gives_it(world):
+    observed = observe_matrix(world)
+    if not EXPECTED:
+        print(_render(observed))
+    differences = [
+        f"{name} {method}: allowed for {sorted(observed[name][method])}, expected {sorted(roles)}"
+        for name, methods in EXPECTED.items() for method, roles in methods.items()
+        if observed.get(name, {}).get(method) != roles
+    ]
+    assert differences == []
+
+
+def test_users_of_each_role_exist_in_the_world(world):
+    people, _ids, _ = world
+    assert {u.role for u in people.values()} == set(User.Role.values)
