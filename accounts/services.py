@@ -140,17 +140,26 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: 
                      field="buying_limit_minor", from_state=str(before), to_state=str(limit_minor))
 
 
-def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
+def dealer_check_can_bid(*, user: User, profile_status: str | None) -> None:
+    """Raise unless `user` is an active dealer whose profile (its status read by the caller, None if
+    there is none) is verified: for callers that read the status as part of a query of their own."""
+    if not user.is_authenticated or user.role != User.Role.DEALER:
+        raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+    if profile_status != DealerProfile.Status.VERIFIED or not user.is_active:
+        raise NotVerified()
+
+
+def dealer_ensure_can_bid(*, user: User, lock: bool = False, annotations: dict | None = None) -> DealerProfile:
     """Raise unless `user` is a verified, active dealer. Every bid path calls this first.
 
     `lock=True` takes the profile row FOR UPDATE, so one dealer's bids queue here (their buying
-    limit is checked against what they have already committed)."""
+    limit is checked against what they have already committed). `annotations` are read in the
+    same query (the bid service adds what the dealer has committed)."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
         raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
-    profiles = DealerProfile.objects.select_for_update() if lock else DealerProfile.objects
-    profile = profiles.filter(user=user).first()
-    if profile is None or profile.status != DealerProfile.Status.VERIFIED or not user.is_active:
-        raise NotVerified()
+    profiles = DealerProfile.objects.select_for_update(of=("self",)) if lock else DealerProfile.objects
+    profile = profiles.filter(user=user).annotate(**(annotations or {})).first()
+    dealer_check_can_bid(user=user, profile_status=profile.status if profile is not None else None)
     return profile
 
 

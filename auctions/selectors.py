@@ -3,12 +3,12 @@
 from django.db.models import (
     Exists,
     F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
 from django.db.models.functions import Coalesce
 
@@ -21,28 +21,32 @@ from marketplace.models import ListingPhoto
 DEALER_VISIBLE_STATUSES = (Auction.Status.SCHEDULED, Auction.Status.LIVE, Auction.Status.CLOSED)
 
 
-def dealer_unpaid_won_total_minor(*, dealer: User) -> int:
-    """Hammer prices of cars the dealer has bought and not paid into escrow yet: their sales awaiting
-    payment or overdue, plus cars won a moment ago whose sale is being created (on commit)."""
+def _sum_of(qs: QuerySet, field: str):
+    """SUM(field) over `qs` as a scalar subquery, 0 when empty: to fold into another query."""
+    return Coalesce(Subquery(qs.order_by().annotate(total=Func(F(field), function="SUM")).values("total")[:1]), 0)
+
+
+def dealer_committed_expression(dealer, *, exclude_auction_id: int | None = None):
+    """What a dealer has already committed, as one expression: their maxima on live auctions they lead,
+    plus hammer prices of cars they bought and have not paid into escrow yet (sales awaiting payment or
+    overdue, and cars won a moment ago whose sale is being created on commit). `dealer` is a user id or
+    an OuterRef to one."""
     from payments.models import Sale
 
-    unpaid = Sale.objects.filter(buyer=dealer, status__in=(Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE))
-    total = unpaid.aggregate(total=Coalesce(Sum("hammer_price_minor"), 0))["total"]
-    pending = unpaid_won_auctions(dealer=dealer).filter(sales__isnull=True)
-    return total + pending.aggregate(total=Coalesce(Sum("hammer_price_minor"), 0))["total"]
-
-
-def unpaid_won_auctions(*, dealer: User) -> QuerySet:
-    return Auction.objects.filter(winner=dealer, outcome=Auction.Outcome.SOLD)
-
-
-def dealer_committed_minor(*, dealer: User, exclude_auction_id: int | None = None) -> int:
-    """What a dealer has already committed: their maxima on live auctions they lead plus unpaid won cars."""
     leading = Auction.objects.filter(leader=dealer, status=Auction.Status.LIVE)
     if exclude_auction_id is not None:
         leading = leading.exclude(pk=exclude_auction_id)
-    total = leading.aggregate(total=Coalesce(Sum("leader_max_minor"), 0))["total"]
-    return total + dealer_unpaid_won_total_minor(dealer=dealer)
+    unpaid_sales = Sale.objects.filter(buyer=dealer, status__in=(Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE))
+    won_without_sale = Auction.objects.filter(winner=dealer, outcome=Auction.Outcome.SOLD, sales__isnull=True)
+    return (_sum_of(leading, "leader_max_minor") + _sum_of(unpaid_sales, "hammer_price_minor")
+            + _sum_of(won_without_sale, "hammer_price_minor"))
+
+
+def dealer_committed_minor(*, dealer: User, exclude_auction_id: int | None = None) -> int:
+    """dealer_committed_expression for one dealer, in one query."""
+    return (User.objects.filter(pk=dealer.pk)
+            .annotate(committed=dealer_committed_expression(OuterRef("pk"), exclude_auction_id=exclude_auction_id))
+            .values_list("committed", flat=True).get())
 
 
 def grade_expression():

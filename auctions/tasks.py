@@ -52,6 +52,15 @@ def auction_close_task(self, auction_id: int) -> None:
         _enqueue_close(auction_id, auction["ends_at"])
 
 
+@shared_task(bind=True, max_retries=5, default_retry_delay=5)
+def auction_closed_effects_task(self, auction_id: int, outcome: str) -> None:
+    """Notifications and the hand-over to payments after a close (the sale is opened once, however often)."""
+    try:
+        services.auction_closed_effects(auction_id=auction_id, outcome=outcome)
+    except Exception as exc:
+        raise self.retry(exc=exc)
+
+
 @shared_task
 def auctions_close_due_task() -> int:
     """The sweeper: close every live auction past its end, in bounded batches.

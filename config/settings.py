@@ -350,6 +350,12 @@ GAVEL_AUCTION_SWEEP_SECONDS = env_int("GAVEL_AUCTION_SWEEP_SECONDS", 3)
 GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50)
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_int("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10)
 GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
+# Closing on time gets its own queue, so a backlog of emails never delays a close: every worker consumes
+# both queues unless told otherwise (`-Q`); production runs a dedicated closer (`-Q closing`).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "closing": {}}
+CELERY_TASK_ROUTES = {f"auctions.tasks.{name}": {"queue": "closing"} for name in (
+    "auction_close_task", "auctions_close_due_task", "auctions_start_due_task", "auctions_enqueue_closing_task")}
 CELERY_BEAT_SCHEDULE.update({
     "auctions-start-due": {"task": "auctions.tasks.auctions_start_due_task",
                            "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},

@@ -14,6 +14,7 @@ from auctions.services.common import (
 from auctions.services.lifecycle import (
     auction_cancel,
     auction_close,
+    auction_closed_effects,
     auction_decide,
     auction_decisions_expire,
     auction_schedule,
@@ -24,7 +25,7 @@ from auctions.services.lifecycle import (
 
 __all__ = [
     "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidPlaceResult", "BuyingLimitExceeded", "DecisionExpired",
-    "IdempotencyKeyReused", "NoDecisionPending", "OwnListing", "auction_cancel", "auction_close", "auction_decide",
-    "auction_decisions_expire", "auction_schedule", "auction_start", "bid_place", "error_body", "watch_add",
-    "watch_remove",
+    "IdempotencyKeyReused", "NoDecisionPending", "OwnListing", "auction_cancel", "auction_close",
+    "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_schedule", "auction_start",
+    "bid_place", "error_body", "watch_add", "watch_remove",
 ]

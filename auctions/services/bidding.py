@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import reverse
 
-from accounts.models import User
-from accounts.services import dealer_ensure_can_bid
+from accounts.models import DealerProfile, User
+from accounts.services import dealer_check_can_bid, dealer_ensure_can_bid
 from auctions.engine import BidRejected, BidTooLow, Standing, resolve_bid
 from auctions.models import Auction, Bid, BidderLabel, IdempotencyKey
-from auctions.selectors import dealer_committed_minor
+from auctions.selectors import dealer_committed_expression
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
@@ -84,12 +84,13 @@ class _Bidder:
 
 
 def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
+    """One query: the dealer's profile, locked, with what they have committed outside this auction."""
+    committed = dealer_committed_expression(OuterRef("user_id"), exclude_auction_id=auction_id)
     try:
-        profile = dealer_ensure_can_bid(user=dealer, lock=True)
+        profile = dealer_ensure_can_bid(user=dealer, lock=True, annotations={"committed_minor": committed})
     except ApplicationError as exc:
         return _Bidder(refusal=exc)
-    return _Bidder(limit_minor=profile.buying_limit_minor,
-                   committed_minor=dealer_committed_minor(dealer=dealer, exclude_auction_id=auction_id))
+    return _Bidder(limit_minor=profile.buying_limit_minor, committed_minor=profile.committed_minor)
 
 
 def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,
@@ -180,10 +181,12 @@ def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_min
     the minimum computed from an unlocked read is below the true minimum too; every other check (live,
     end on the database clock, own car, verified) repeats under the lock. Keeps the hot lock for bids
     that can win."""
+    dealer_status = DealerProfile.objects.filter(user_id=dealer.pk).values("status")[:1]
     row = (Auction.objects.filter(pk=auction_id)
-           .annotate(open=ExpressionWrapper(Q(ends_at__gt=db_now_expression()), output_field=BooleanField()))
+           .annotate(open=ExpressionWrapper(Q(ends_at__gt=db_now_expression()), output_field=BooleanField()),
+                     dealer_status=Subquery(dealer_status))
            .values("status", "open", "price_minor", "leader_id", "leader_max_minor", "starting_price_minor",
-                   "listing__seller_id").first())
+                   "listing__seller_id", "dealer_status").first())
     if row is None:
         raise AuctionNotFound()
     if row["status"] != Auction.Status.LIVE:
@@ -192,7 +195,7 @@ def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_min
         raise AuctionEnded()
     if row["listing__seller_id"] == dealer.pk:
         raise OwnListing()
-    dealer_ensure_can_bid(user=dealer)
+    dealer_check_can_bid(user=dealer, profile_status=row["dealer_status"])
     if row["leader_id"] == dealer.pk:
         return  # raising one's own maximum has rules of its own; leave it to the locked path
     try:

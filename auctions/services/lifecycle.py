@@ -136,31 +136,53 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             return None
         listing = auction.listing
         updates = {"closed_at": now, "event_seq": auction.event_seq + 1}
-        effects = []
         if auction.bid_count == 0:
             updates["outcome"] = Auction.Outcome.NO_BIDS
             listing_to = Listing.Status.UNSOLD
-            effects.append(_tell_seller(auction, "auction_no_bids", f"No bids on your {_car(auction)}",
-                                        "Nobody bid this time. Our team will contact you about relisting."))
         elif auction.reserve_met:
             updates.update(_sold_updates(auction))
             listing_to = Listing.Status.SOLD
-            effects.extend(_sold_effects(auction))
         else:
             deadline = now + timedelta(hours=settings.GAVEL_SELLER_DECISION_HOURS)
             updates.update(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline=deadline)
             listing_to = None
-            effects.append(_tell_seller(
-                auction, "auction_decision_needed", f"Decide on the top bid for your {_car(auction)}",
-                f"The highest bid, {_money(auction.price_minor)}, is below your reserve. Accept or decline it "
-                f"within {settings.GAVEL_SELLER_DECISION_HOURS} hours; after that it is declined automatically."))
+        outcome = updates["outcome"]
         result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
-                            on_commit=effects, data={"outcome": updates["outcome"], "price_minor": auction.price_minor})
+                            on_commit=[lambda: _closed_effects_later(auction_id=auction.pk, outcome=outcome)],
+                            data={"outcome": outcome, "price_minor": auction.price_minor})
         if listing_to:
-            transition(listing, listing_to, reason=f"Auction {auction.pk} closed: {updates['outcome']}",
+            transition(listing, listing_to, reason=f"Auction {auction.pk} closed: {outcome}",
                        updates={"status_changed_at": now})
         publish_on_commit(auction, "closed")
     return result
+
+
+def _closed_effects_later(*, auction_id: int, outcome: str) -> None:
+    """Hand the close's effects to a worker of the default queue, so the closer goes straight on to the next
+    auction (in-process when notifications are not asynchronous: tests, the embedded first run)."""
+    if settings.GAVEL_NOTIFY_ASYNC:
+        from auctions.tasks import auction_closed_effects_task
+
+        auction_closed_effects_task.delay(auction_id=auction_id, outcome=outcome)
+    else:
+        auction_closed_effects(auction_id=auction_id, outcome=outcome)
+
+
+def auction_closed_effects(*, auction_id: int, outcome: str) -> None:
+    """After a close has committed: tell the seller (and the winner) the outcome, hand a sold car to payments."""
+    auction = Auction.objects.select_related("listing").get(pk=auction_id)
+    if outcome == Auction.Outcome.SOLD:
+        effects = _sold_effects(auction)
+    elif outcome == Auction.Outcome.NO_BIDS:
+        effects = [_tell_seller(auction, "auction_no_bids", f"No bids on your {_car(auction)}",
+                                "Nobody bid this time. Our team will contact you about relisting.")]
+    else:
+        effects = [_tell_seller(
+            auction, "auction_decision_needed", f"Decide on the top bid for your {_car(auction)}",
+            f"The highest bid, {_money(auction.price_minor)}, is below your reserve. Accept or decline it "
+            f"within {settings.GAVEL_SELLER_DECISION_HOURS} hours; after that it is declined automatically.")]
+    for effect in effects:
+        effect()
 
 
 def _tell_seller(auction: Auction, kind: str, title: str, body: str):

@@ -107,3 +107,35 @@ def test_the_sweeper_closes_on_time_when_the_worker_holding_the_eta_task_is_kill
     auction.refresh_from_db()
     assert auction.outcome == Auction.Outcome.SOLD and auction.closed_at >= auction.ends_at
     assert AuditLog.objects.for_object(auction).filter(to_state="closed").count() == 1
+
+
+def test_a_dedicated_closer_closes_and_the_default_worker_opens_the_sale_and_notifies(dealer, tmp_path, redis):
+    """Production's split (docker-compose.yml): the closer consumes only `closing`; the close's effects
+    (notifications, the hand-over to payments) go to the default queue and another worker runs them."""
+    from core.models import Notification
+    from payments.models import Sale
+
+    auction = _live_auction_ending_in(3, dealer)
+    os.environ["GAVEL_NOTIFY_ASYNC"] = "1"  # the workers inherit it: effects become tasks, as in production
+    try:
+        closer = _spawn(["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "WARNING", "--queues",
+                         "closing", "--hostname", f"closer-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                        tmp_path)
+        worker = _spawn(["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "WARNING", "--queues",
+                         "celery", "--hostname", f"default-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                        tmp_path)
+    finally:
+        os.environ["GAVEL_NOTIFY_ASYNC"] = "0"
+    try:
+        assert _enqueue_close(auction.pk, auction.ends_at)
+        _wait_for(lambda: Sale.objects.filter(auction=auction).exists(), timeout=60,
+                  what="the closer to close and the default worker to open the sale")
+        _wait_for(lambda: Notification.objects.filter(user=dealer, kind="auction_won").exists(), timeout=30,
+                  what="the winner's notification")
+    finally:
+        _stop(closer)
+        _stop(worker)
+    auction.refresh_from_db()
+    assert auction.outcome == Auction.Outcome.SOLD and auction.closed_at >= auction.ends_at
+    assert Notification.objects.filter(user=auction.listing.seller, kind="auction_sold").count() == 1
+    assert Sale.objects.filter(auction=auction).count() == 1
