@@ -6,4 +6,4 @@ RUN pip install --no-cache-dir .
 COPY . .
 RUN useradd --create-home gavel && mkdir -p /data/media && chown -R gavel /data /app
 USER gavel
-EXPOSE 8000
+EXPOSE 8000 8001

@@ -1,6 +1,7 @@
 """python -m bench [name ...]: run Gavel's benchmarks (all by default). Each prints ratios against a
-reference measured in the same run. BENCH_SERVER=wsgi serves the HTTP API through gunicorn's sync
-workers instead of uvicorn, for comparison; BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
+reference measured in the same run. The HTTP benchmarks run gunicorn, as production does for pages and
+the API (BENCH_SERVER=asgi: uvicorn instead, for comparison); fanout runs uvicorn, as production does for
+WebSockets. BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
 
 import argparse
 import sys
@@ -13,7 +14,7 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32], help="concurrent dealers")
-    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     parser.add_argument("--auctions", type=int, default=None, help="auctions (many_auctions/close/dashboard)")
     parser.add_argument("--ws-clients", type=int, nargs="+", default=[500, 2000], help="WebSocket clients (fanout)")
     parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")

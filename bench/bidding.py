@@ -1,5 +1,5 @@
 """Hot auction and many auctions: dealers bidding through the HTTP API of the production-shaped
-server (uvicorn, several worker processes, PostgreSQL), against a reference: the same bid
+server (gunicorn for the API as in production, several worker processes, PostgreSQL), against a reference: the same bid
 transaction issued straight to PostgreSQL from the same number of clients, in the same run.
 
     python -m bench hot_auction [--seconds 20] [--clients 16 32]
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from bench.common import (
     Http,
     Sample,
-    asgi_server,
     bench_env,
+    http_server,
+    http_server_name,
     ms,
     percentile,
     recreate_database,
@@ -244,10 +245,10 @@ def main(*, auctions: int, clients: list[int], seconds: float, workers: int, tit
     setup_django(env)
     world = build_world(dealers=max(clients), auctions=auctions)
     dsn = env["DATABASE_URL"]
-    print(f"{title}: {auctions} live auction(s), uvicorn with {workers} worker processes, PostgreSQL, "
+    print(f"{title}: {auctions} live auction(s), {http_server_name(workers)}, PostgreSQL, "
           f"{seconds:.0f} s per run")
     failures = 0
-    with asgi_server(env, workers=workers) as port:
+    with http_server(env, workers=workers) as port:
         for n in clients:
             reset_auctions(world)
             ref = report(f"reference (SQL, {n} clients)", run_reference(world, n, seconds, dsn=dsn))

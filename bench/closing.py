@@ -23,8 +23,8 @@ from bench.common import (
     ROOT,
     Http,
     Sample,
-    asgi_server,
     bench_env,
+    http_server,
     percentile,
     recreate_database,
     run_threads,
@@ -93,7 +93,7 @@ def main(*, auctions: int, clients: int, workers: int) -> int:
     sample, targets = Sample(), Targets(world.auction_ids)
     deadline = max(ends.values()).timestamp() + 3  # keep trying 3 s past the last original end
 
-    with asgi_server(env, workers=workers) as port, celery(env):
+    with http_server(env, workers=workers) as port, celery(env):
         # These auctions were made live directly; in a running system they went live twenty minutes
         # earlier and the minute job has long given each its ETA close task. Run that job once now.
         from auctions.tasks import auctions_enqueue_closing_task

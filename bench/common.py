@@ -79,19 +79,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def http_server_name(workers: int) -> str:
+    kind = "uvicorn (BENCH_SERVER=asgi)" if os.environ.get("BENCH_SERVER") == "asgi" else "gunicorn sync workers"
+    return f"{kind}, {workers} worker processes"
+
+
+@contextmanager
+def http_server(env: dict, *, workers: int = 4):
+    """The server production runs for pages and the API (docker-compose.yml `web`): gunicorn's sync workers,
+    each with a persistent database connection. BENCH_SERVER=asgi serves them from uvicorn instead, the
+    server that carries the WebSockets (`live`), for comparison."""
+    if os.environ.get("BENCH_SERVER") == "asgi":
+        with asgi_server(env, workers=workers) as port:
+            yield port
+        return
+    port = free_port()
+    env = {**env, "DB_POOL": "0", "DB_CONN_MAX_AGE": "600"}
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--log-level", "warning"]
+    with _serving(command, env, port):
+        yield port
+
+
 @contextmanager
 def asgi_server(env: dict, *, workers: int = 4):
-    """The server Gavel deploys (uvicorn, several worker processes), on a free port."""
+    """The server production runs for WebSockets (docker-compose.yml `live`): uvicorn, several workers."""
     port = free_port()
-    if os.environ.get("BENCH_SERVER") == "wsgi":
-        # The HTTP API through gunicorn's sync workers (WSGI) with persistent connections, for comparison.
-        env = {**env, "DB_POOL": "0", "DB_CONN_MAX_AGE": "600"}
-        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                   "--workers", str(workers), "--log-level", "warning"]
-    else:
-        command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
-                   str(port), "--workers", str(workers), "--no-access-log", "--lifespan", "off", "--log-level",
-                   "warning"]
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
+               str(port), "--workers", str(workers), "--no-access-log", "--lifespan", "off", "--log-level", "warning"]
+    with _serving(command, env, port):
+        yield port
+
+
+@contextmanager
+def _serving(command: list[str], env: dict, port: int):
     proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while True:
@@ -105,7 +126,7 @@ def asgi_server(env: dict, *, workers: int = 4):
                 raise RuntimeError("the benchmark server did not start")
             time.sleep(0.2)
     try:
-        yield port
+        yield
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -17,8 +17,9 @@ from bench.bidding import build_world
 from bench.common import (
     Http,
     Sample,
-    asgi_server,
     bench_env,
+    http_server,
+    http_server_name,
     ms,
     percentile,
     recreate_database,
@@ -82,7 +83,7 @@ def main(*, auctions: int, workers: int) -> int:
     dealers = list(User.objects.filter(pk__in=world.dealer_ids))
     pages = -(-auctions // PAGE_SIZE)
     print(f"Dashboard: {auctions} live auctions, {PAGE_SIZE} per page ({pages} pages), {CLIENTS} dealers, "
-          f"uvicorn with {workers} workers")
+          f"{http_server_name(workers)}")
     from django.conf import settings
 
     api_pages = -(-auctions // settings.REST_FRAMEWORK["PAGE_SIZE"])
@@ -94,7 +95,7 @@ def main(*, auctions: int, workers: int) -> int:
 
     cookies = [_session_cookie(u) for u in dealers]
     sample = Sample()
-    with asgi_server(env, workers=workers) as port:
+    with http_server(env, workers=workers) as port:
         def work(index, stop_at):
             http = Http(port, "unused")
             http.headers = {"Cookie": cookies[index]}

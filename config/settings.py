@@ -131,7 +131,8 @@ ASGI_APPLICATION = "config.asgi.application"
 
 # Database: DATABASE_URL (postgres://... in production and CI); SQLite in var/ otherwise.
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gavel.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+                                              conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share the file: wait for locks instead of failing, and take the
     # write lock at BEGIN so two writers never deadlock on a lock upgrade.
@@ -218,6 +219,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Gavel <no-reply@gavel.test>"
 
 # Security: strict by default when DEBUG is off; each one can be relaxed behind a proxy.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_X_FORWARDED_PROTO", False) else None
+# Behind the proxy (deploy/nginx.conf) every request comes from the proxy's address: the client's is in
+# X-Real-IP, which the proxy overwrites. Rate limits and the login lockout key on it. Never set this without
+# such a proxy in front, or clients choose their own address.
+TRUST_X_REAL_IP = env_bool("TRUST_X_REAL_IP", False)
+RATELIMIT_IP_META_KEY = "core.throttling.client_ip"
+if TRUST_X_REAL_IP:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

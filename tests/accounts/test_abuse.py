@@ -99,3 +99,21 @@ def test_rate_limits_fail_open_when_redis_is_unreachable(api_client, settings):
     response = api_client.post("/api/v1/auth/signup/seller/", {
         "email": "open@example.test", "password": "a-long-passphrase-7", "full_name": "O"})
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_behind_the_proxy_limits_key_on_the_real_client_address_and_never_on_a_client_sent_header(
+        client, settings, behind_proxy):
+    """deploy/nginx.conf overwrites X-Real-IP with the client's address; only then is it trusted. Without the
+    proxy the header is the client's own word, so every request from one peer shares one bucket."""
+    settings.TRUST_X_REAL_IP = behind_proxy
+    settings.GAVEL_SIGNUP_PAGE_RATE = "1/h"
+    data = {"full_name": "F", "phone": "", "password": "a-long-passphrase-7",
+            "password_confirm": "a-long-passphrase-7"}
+    codes = []
+    for n, address in enumerate(["203.0.113.7", "198.51.100.9"]):
+        response = client.post(reverse("accounts:signup"), {**data, "email": f"proxied{n}@example.test"},
+                               HTTP_X_REAL_IP=address)
+        codes.append(response.status_code)
+        client.post(reverse("accounts:logout"))
+    assert codes == ([302, 302] if behind_proxy else [302, 429])
