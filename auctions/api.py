@@ -124,7 +124,7 @@ class AuctionListApi(APIView):
         filters.is_valid(raise_exception=True)
         qs = selectors.auction_list_filtered(user=request.user, filters=filters.validated_data)
         paginator = PageNumberPagination()
-        page = _prepare(request.user, paginator.paginate_queryset(qs, request, view=self))
+        page = _prepare(request.user, paginator.paginate_queryset(selectors.IdsFirst(qs), request, view=self))
         data = _serializer_for(request.user)(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 

@@ -1,5 +1,8 @@
 """Reads for auctions: visibility per role, the dealer dashboard, buying power."""
 
+import logging
+
+from django.core.cache import cache
 from django.db.models import (
     Exists,
     F,
@@ -16,6 +19,8 @@ from accounts.models import User
 from auctions.models import Auction, Bid, BidderLabel, Watch
 from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
+
+logger = logging.getLogger(__name__)
 
 # Statuses a dealer may look at; cancelled auctions disappear for them.
 DEALER_VISIBLE_STATUSES = (Auction.Status.SCHEDULED, Auction.Status.LIVE, Auction.Status.CLOSED)
@@ -138,6 +143,31 @@ def auction_list_filtered(*, user: User, filters: dict) -> QuerySet:
     return qs.order_by(*SORTS.get(filters.get("sort") or "ending_soonest", SORTS["ending_soonest"]))
 
 
+class IdsFirst:
+    """A list queryset for Paginator / DRF pagination that fetches a page in two steps: the page's ids (the
+    filters and the order only, a short index walk), then the full annotated rows for just those ids.
+
+    Sliced directly, PostgreSQL computes every per-dealer subquery (grade, my bid, watched, my maximum, my
+    label) for each row skipped by OFFSET as well: page 200 of 10,000 auctions paid for 2,400 rows."""
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index:index + 1][0]
+        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        rows = {auction.pk: auction for auction in self.queryset.order_by().filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 def auction_labels(*, auction: Auction) -> dict[int, int]:
     """dealer id -> label number, for rendering a bid history."""
     return dict(BidderLabel.objects.filter(auction=auction).values_list("dealer_id", "number"))
@@ -147,9 +177,21 @@ def auction_bids_visible(*, auction: Auction) -> QuerySet:
     return auction.bids.filter(is_visible=True).select_related("dealer").order_by("-sequence")
 
 
+MAKES_CACHE_SECONDS = 60
+
+
 def auction_makes() -> list[str]:
-    return list(Auction.objects.filter(status__in=(Auction.Status.LIVE, Auction.Status.SCHEDULED))
-                .values_list("listing__make", flat=True).distinct().order_by("listing__make"))
+    """The makes on offer, for the dashboard's filter: a scan of every open auction, so shared through the
+    cache for a minute (a make that appears meanwhile can still be typed into the filter)."""
+    def makes():
+        return list(Auction.objects.filter(status__in=(Auction.Status.LIVE, Auction.Status.SCHEDULED))
+                    .values_list("listing__make", flat=True).distinct().order_by("listing__make"))
+
+    try:
+        return cache.get_or_set("auctions:makes", makes, MAKES_CACHE_SECONDS)
+    except Exception:  # the cache (Redis) is away: the page still renders, from the database
+        logger.warning("auction_makes: cache unavailable", exc_info=True)
+        return makes()
 
 
 def dealer_view_prepare(auctions, *, dealer: User):

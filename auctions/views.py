@@ -41,7 +41,7 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         form = AuctionFilterForm(self.request.GET or None)
         filters = form.filters() if form.is_bound and form.is_valid() else {}
         qs = selectors.auction_list_filtered(user=self.request.user, filters={**filters, "tab": tab})
-        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = Paginator(selectors.IdsFirst(qs), PAGE_SIZE).get_page(self.request.GET.get("page"))
         auctions = list(page.object_list)
         if self.request.user.role == User.Role.DEALER:
             selectors.dealer_view_prepare(auctions, dealer=self.request.user)
