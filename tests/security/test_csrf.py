@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.security.test_permission_matrix import EXCLUDED, _methods, _routes, _url, world  # noqa: F401
+from tests.security.test_permission_matrix import EXCLUDED, _methods, _routes, _url
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_every_form_that_posts_carries_the_csrf_token():
     assert missing == []
 
 
-def test_every_unsafe_route_refuses_a_session_request_without_the_token(world):  # noqa: F811
+def test_every_unsafe_route_refuses_a_session_request_without_the_token(world):
     people, ids, report_listing = world
     users = {"staff": people["staff"], "seller": people["seller"], "dealer": people["dealer"],
              "inspector": people["inspector"]}

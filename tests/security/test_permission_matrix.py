@@ -10,30 +10,15 @@ sold car, holds the second-chance offer); `unverified_dealer`; `suspended_dealer
 (assigned to the inspection); `other_inspector`; `staff`.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from auctions import services as auction_services
-from inspections import services as inspection_services
-from marketplace import services as listing_services
-from payments import services as payment_services
-from payments.models import Sale
-from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
-from tests.auctions.factories import make_auction
-from tests.inspections.factories import published_inspection, submitted_listing
-from tests.marketplace.factories import ListingFactory
-from tests.marketplace.images import jpeg_bytes, upload
-from tests.payments.factories import set_sale_times, sold_auction
+from tests.security.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "seller", "other_seller", "dealer", "unverified_dealer", "suspended_dealer", "inspector",
-         "other_inspector", "staff"]
 ALL = set(ROLES)
 SIGNED_IN = ALL - {"anonymous"}
 NOBODY: set = set()
@@ -157,49 +142,6 @@ def _methods(pattern) -> list[str]:
     if view is None:
         return ["GET", "POST"]
     return [m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
-
-
-@pytest.fixture
-def world(django_capture_on_commit_callbacks):
-    people = {
-        "seller": SellerFactory(), "other_seller": SellerFactory(), "dealer": DealerFactory(verified=True),
-        "unverified_dealer": DealerFactory(), "suspended_dealer": DealerFactory(suspended=True),
-        "inspector": InspectorFactory(), "other_inspector": InspectorFactory(), "staff": StaffFactory(),
-    }
-    seller, dealer, staff = people["seller"], people["dealer"], people["staff"]
-    runner_up = DealerFactory(verified=True)
-
-    draft = ListingFactory(seller=seller)
-    [photo] = listing_services.listing_photos_add(listing=draft, actor=seller, uploads=[upload(jpeg_bytes())])
-
-    inspection, report = published_inspection(inspector=people["inspector"],
-                                              listing=submitted_listing(seller=seller), staff=staff)
-    inspection_services.inspection_listing_approve(inspection=inspection, actor=staff, reason="ok")
-    auction = make_auction(listing=inspection.listing, staff=staff)
-    auction_services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=auction.starting_price_minor)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        sold = sold_auction(buyer=dealer, seller=seller)
-        passed_over = sold_auction(buyer=runner_up, others=[(dealer, 10_000_00)], seller=seller,
-                                   hammer_minor=12_500_00)
-    sale = Sale.objects.get(auction=sold)
-    card = payment_services.sale_pay_initiate(sale=sale, dealer=dealer, provider="card")
-    overdue = Sale.objects.get(auction=passed_over)
-    set_sale_times(overdue, payment_deadline=timezone.now() - timedelta(days=1))
-    with django_capture_on_commit_callbacks(execute=True):
-        payment_services.sales_mark_overdue()
-        overdue.refresh_from_db()
-        offer = payment_services.sale_cancel_and_offer_second_chance(sale=overdue, actor=staff, reason="unpaid")
-
-    ids = {
-        "listing_id": draft.pk, "step": 1, "photo_id": photo.pk, "action": "cover",
-        "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
-        "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk,
-        "uidb64": "MQ", "token": "set-password",
-    }
-    # Routes whose listing is the inspected car in auction rather than the draft.
-    report_listing = {"inspection_report": inspection.listing_id, "api:listing-report": inspection.listing_id}
-    return people, ids, report_listing
 
 
 def _url(name, pattern, ids, report_listing):
