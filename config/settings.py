@@ -321,6 +321,9 @@ GAVEL_RESERVE_CEILING_MINOR = env_int("GAVEL_RESERVE_CEILING_MINOR", 500_000_00)
 GAVEL_PHOTO_MAX_BYTES = env_int("GAVEL_PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 GAVEL_PHOTO_MAX_PIXELS = env_int("GAVEL_PHOTO_MAX_PIXELS", 40_000_000)
 GAVEL_LISTING_MAX_PHOTOS = env_int("GAVEL_LISTING_MAX_PHOTOS", 30)
+# Requests carrying photos per user (listing photos, inspection photos, dispute evidence; API and pages
+# together), as "<n>/<s|min|hour|day>"; the next one in the window is answered 429.
+GAVEL_UPLOAD_RATE = env_str("GAVEL_UPLOAD_RATE", "60/min")
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.throttling import UploadRateThrottle
 from inspections import selectors, services
 from inspections.models import Inspection
 
@@ -232,6 +233,7 @@ class InspectionReportApi(_InspectionObjectApi):
 
 class InspectionPhotosApi(_InspectionObjectApi):
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [UploadRateThrottle]
 
     @extend_schema(request={"multipart/form-data": InspectionPhotoInputSerializer},
                    responses={201: InspectionPhotoOutputSerializer})

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import User
 from core.exceptions import ApplicationError, ValidationFailed
+from core.throttling import upload_throttle_message, upload_throttle_wait
 from inspections import selectors, services
 from inspections.checklist import Status
 from inspections.forms import DamageForm, ScheduleForm
@@ -154,11 +155,26 @@ def _parse_report_post(post) -> tuple[dict, dict]:
     return items, facts
 
 
+def _upload_throttled_page(request, inspection: Inspection, wait: int):
+    """Too many uploads from this inspector: the work page again, with the reason, as a 429."""
+    messages.error(request, upload_throttle_message(wait))
+    response = render(request, "inspections/work.html", _work_context(request, inspection), status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class SaveView(InspectionMixin, View):
     """Saves what the form sends: one row (htmx, on change) or a whole section (a plain submit),
     plus any photos chosen. htmx gets the re-rendered row (or facts block) back."""
 
     def post(self, request, inspection_id):
+        wait = upload_throttle_wait(request)
+        if wait is not None:  # nothing of this request is saved: the inspector sends it again in a moment
+            if not request.htmx:
+                return _upload_throttled_page(request, self.inspection, wait)
+            response = self.fragment(request, {}, upload_throttle_message(wait))  # 200: htmx swaps it in
+            response["Retry-After"] = str(wait)
+            return response
         items, facts = _parse_report_post(request.POST)
         error_fields: dict = {}
         error = ""
@@ -209,6 +225,9 @@ class SaveView(InspectionMixin, View):
 
 class DamageAddView(InspectionMixin, View):
     def post(self, request, inspection_id):
+        wait = upload_throttle_wait(request)
+        if wait is not None:
+            return _upload_throttled_page(request, self.inspection, wait)
         form = DamageForm(request.POST, request.FILES)
         if form.is_valid():
             try:

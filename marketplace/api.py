@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.throttling import UploadRateThrottle
 from marketplace import selectors, services, validators
 from marketplace.models import Listing
 
@@ -219,6 +220,7 @@ class ListingWithdrawApi(_ListingObjectApi):
 
 class ListingPhotosApi(_ListingObjectApi):
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [UploadRateThrottle]
 
     @extend_schema(request={"multipart/form-data": ListingPhotoUploadInputSerializer},
                    responses={201: ListingPhotoListOutputSerializer})

@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import User
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
+from core.throttling import upload_throttle_message, upload_throttle_wait
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
 from marketplace.models import Listing
@@ -145,6 +146,13 @@ class ListingPhotosView(ListingMixin, TemplateView):
         return self.render_to_response(self.get_context_data(**context))
 
     def post(self, request, *args, **kwargs):
+        wait = upload_throttle_wait(request)
+        if wait is not None:
+            response = self.render(error=upload_throttle_message(wait))
+            # htmx swaps only 2xx answers into the page; a plain form post gets the real status.
+            response.status_code = 200 if request.htmx else 429
+            response["Retry-After"] = str(wait)
+            return response
         form = PhotoUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.throttling import UploadRateThrottle
 from payments import selectors, services
 from payments.models import Payment, Sale, SecondChanceOffer
 from payments.providers import payment_provider_names
@@ -206,6 +207,7 @@ class SaleHandoverApi(_SaleObjectApi):
 
 class SaleDisputeApi(_SaleObjectApi):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [UploadRateThrottle]  # counts only requests that carry photos
 
     @extend_schema(request={"multipart/form-data": SaleDisputeInputSerializer,
                             "application/json": SaleDisputeInputSerializer},

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
 from core.money import Money
+from core.throttling import upload_throttle_message, upload_throttle_wait
 from payments import selectors, services
 from payments.forms import CollectionForm, DisputeForm
 from payments.models import Payment, Sale, SecondChanceOffer
@@ -171,6 +172,10 @@ class SaleHandoverView(_SaleCommandView):
 
 class SaleDisputeView(_SaleCommandView):
     def run(self, request):
+        wait = upload_throttle_wait(request)
+        if wait is not None:
+            messages.error(request, upload_throttle_message(wait))
+            return None
         form = DisputeForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
