@@ -197,6 +197,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Django serves the uploaded photos at MEDIA_URL (core.views.media: image types only, nosniff, sandboxed);
+# turn it off when a proxy or object storage serves them.
+GAVEL_SERVE_MEDIA = env_bool("GAVEL_SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

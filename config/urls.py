@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
@@ -43,6 +42,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
-if settings.DEBUG:
-    # Development only; production serves media from the storage backend / a proxy.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+if settings.GAVEL_SERVE_MEDIA:
+    # Off when a proxy or object storage serves MEDIA_URL instead (with the same content types and nosniff).
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", core_views.media, name="media")]

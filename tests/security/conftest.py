@@ -61,7 +61,7 @@ def world(django_capture_on_commit_callbacks):
         "listing_id": draft.pk, "step": 1, "photo_id": photo.pk, "action": "cover",
         "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
         "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk,
-        "uidb64": "MQ", "token": "set-password",
+        "uidb64": "MQ", "token": "set-password", "path": photo.thumb.name,
     }
     # Routes whose listing is the inspected car in auction rather than the draft.
     report_listing = {"inspection_report": inspection.listing_id, "api:listing-report": inspection.listing_id}
