@@ -170,7 +170,7 @@ class AuctionBidsApi(APIView):
         request=BidInputSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="Retry with the same key to get the first answer back.")],
-        responses={201: BidPlacedOutputSerializer, 400: None, 403: None, 409: None, 429: None},
+        responses={201: BidPlacedOutputSerializer},
         description="Bid now (`amount_minor`) or set a maximum (`max_amount_minor`). Refusals carry a code: "
                     "bid_too_low, already_leading, auction_not_live, auction_ended, own_listing, not_verified, "
                     "not_a_dealer, buying_limit_exceeded, idempotency_key_reused, throttled.")
@@ -206,8 +206,7 @@ class AuctionWatchApi(APIView):
 
 
 class AuctionDecisionApi(APIView):
-    @extend_schema(request=DecisionInputSerializer, responses={200: AuctionSellerOutputSerializer, 403: None,
-                                                                409: None})
+    @extend_schema(request=DecisionInputSerializer, responses={200: AuctionSellerOutputSerializer})
     def post(self, request, auction_id: int):
         auction = _get_auction(request, auction_id)
         if auction.listing.seller_id != request.user.pk:

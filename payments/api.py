@@ -1,7 +1,7 @@
 """Settlement API under /api/v1/: each party sees only their own sales (404 otherwise), staff see all."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -263,8 +263,12 @@ class CardWebhookApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: inline_serializer(
-        "CardWebhookOutput", {"received": serializers.BooleanField(), "changed": serializers.BooleanField()})})
+    @extend_schema(request=None, responses={
+        200: inline_serializer("CardWebhookOutput", {"received": serializers.BooleanField(),
+                                                     "changed": serializers.BooleanField()}),
+        400: OpenApiResponse(description="The signature, timestamp or event was refused (webhook_rejected)."),
+        404: OpenApiResponse(description="The simulated card provider is switched off."),
+    })
     def post(self, request):
         if not settings.GAVEL_SIMULATED_CARD_ENABLED:
             raise NotFound()
