@@ -9,7 +9,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -112,25 +112,32 @@ def _get_auction(request, auction_id, *, detail_query: bool = False) -> Auction:
     return auction
 
 
-AUCTION_ANY = OpenApiResponse(description="Dealers get AuctionDealer*, the seller AuctionSeller, staff AuctionStaff.")
+def _auction_any(component_name: str, dealer_serializer, **kwargs):
+    """Dealers, the seller and staff each get their own shape; `role` says which."""
+    return PolymorphicProxySerializer(component_name=component_name, resource_type_field_name="role", serializers={
+        "dealer": dealer_serializer, "seller": AuctionSellerOutputSerializer, "staff": AuctionStaffOutputSerializer,
+    }, **kwargs)
 
 
 class AuctionListApi(APIView):
-    @extend_schema(parameters=[AuctionFilterInputSerializer], responses={200: AuctionDealerListOutputSerializer(
-        many=True)}, description="Live and upcoming auctions (dealers; tabs: watchlist, my_bids, won). The seller "
-                                  "sees their own cars' auctions, staff all; the shape depends on the role.")
+    pagination_class = PageNumberPagination
+
+    @extend_schema(parameters=[AuctionFilterInputSerializer],
+                   responses={200: _auction_any("AuctionListItemOutput", AuctionDealerListOutputSerializer, many=True)},
+                   description="Live and upcoming auctions (dealers; tabs: watchlist, my_bids, won). The seller "
+                               "sees their own cars' auctions, staff all; the shape depends on the role.")
     def get(self, request):
         filters = AuctionFilterInputSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = selectors.auction_list_filtered(user=request.user, filters=filters.validated_data)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = _prepare(request.user, paginator.paginate_queryset(selectors.IdsFirst(qs), request, view=self))
         data = _serializer_for(request.user)(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
 
 class AuctionDetailApi(APIView):
-    @extend_schema(responses={200: AuctionDealerDetailOutputSerializer, 404: None})
+    @extend_schema(responses={200: _auction_any("AuctionDetailOutput", AuctionDealerDetailOutputSerializer)})
     def get(self, request, auction_id: int):
         auction = _get_auction(request, auction_id, detail_query=True)
         _prepare(request.user, [auction])
@@ -144,6 +151,7 @@ def _request_hash(request, data: dict) -> str:
 
 class AuctionBidsApi(APIView):
     throttle_classes = [BidRateThrottle]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses={200: BidDealerOutputSerializer(many=True)},
                    description="The bid history, newest first. Dealers see labels ('Dealer 3') and amounts; the "
@@ -160,7 +168,7 @@ class AuctionBidsApi(APIView):
                 "dealer__dealer_profile"), BidSellerOutputSerializer
         else:
             bids, serializer = selectors.auction_bids_visible(auction=auction), BidDealerOutputSerializer
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(bids, request, view=self)
         context = {"labels": labels, "viewer_id": user.pk,
                    "identities": auction.outcome == Auction.Outcome.SOLD}

@@ -95,7 +95,18 @@ class AuctionCarSummaryOutputSerializer(serializers.Serializer):
         return self._url(listing, "medium")
 
 
+def _shape(name: str):
+    """A `role` field naming the shape of an answer that differs per role (the OpenAPI discriminator)."""
+
+    @extend_schema_field({"type": "string", "enum": [name]})
+    def get_role(self, auction) -> str:
+        return name
+
+    return serializers.SerializerMethodField(help_text="Which shape this is: dealer, seller or staff."), get_role
+
+
 class AuctionDealerListOutputSerializer(AuctionDealerStateOutputSerializer):
+    role, get_role = _shape("dealer")
     car = AuctionCarSummaryOutputSerializer(source="listing")
     grade = serializers.CharField(allow_null=True)
     is_watched = serializers.BooleanField()
@@ -120,6 +131,7 @@ class AuctionWinnerOutputSerializer(serializers.Serializer):
 class AuctionSellerOutputSerializer(_AuctionStateFields):
     """The seller of the car (and staff): every amount and the reserve; who won only once sold."""
 
+    role, get_role = _shape("seller")
     car = AuctionCarSummaryOutputSerializer(source="listing")
     grade = serializers.CharField(allow_null=True)
     reserve_minor = serializers.IntegerField(allow_null=True)
@@ -146,6 +158,7 @@ class AuctionSellerOutputSerializer(_AuctionStateFields):
 
 
 class AuctionStaffOutputSerializer(AuctionSellerOutputSerializer):
+    role, get_role = _shape("staff")
     listing_id = serializers.IntegerField()
     seller_id = serializers.IntegerField(source="listing.seller_id")
     leader_id = serializers.IntegerField(allow_null=True)

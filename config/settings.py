@@ -382,6 +382,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "AuctionStatusEnum": "auctions.models.Auction.Status",
     "AuctionOutcomeEnum": "auctions.models.Auction.Outcome",
     "ListingStatusEnum": "marketplace.models.Listing.Status",
+    # The `role` of each role-shaped auction answer (the discriminator of AuctionListItemOutput/AuctionDetailOutput).
+    "AuctionDealerRoleEnum": ["dealer"],
+    "AuctionSellerRoleEnum": ["seller"],
+    "AuctionStaffRoleEnum": ["staff"],
 })
 # Inspections: a report flags the odometer when it differs from the seller's mileage by more than this
 # many km (exactly the margin is fine); the most photos one report may hold.

@@ -243,3 +243,14 @@ def test_dealers_see_the_published_grade_and_can_filter_by_it(dealer, client_for
         graded.pk]
     page = client.get(reverse("auctions:detail", args=[graded.pk])).content.decode()
     assert f"/cars/{graded.listing_id}/report/" in page
+
+
+def test_each_role_gets_its_own_shape_and_the_role_says_which(auction, client_for):
+    dealer, staff = DealerFactory(verified=True), StaffFactory()
+    shapes = [(dealer, "dealer", "is_watched"), (auction.listing.seller, "seller", "reserve_minor"),
+              (staff, "staff", "leader_max_minor")]
+    for user, role, only_field in shapes:
+        [item] = client_for(user).get(reverse("api:auction-list")).json()["results"]
+        detail = client_for(user).get(url("auction-detail", auction)).json()
+        assert item["role"] == detail["role"] == role
+        assert only_field in item and only_field in detail
