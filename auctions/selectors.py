@@ -68,8 +68,9 @@ def _base() -> QuerySet:
 
 def auction_list_visible_to(*, user: User) -> QuerySet:
     """Auctions `user` may see, annotated for their role (dealers: my_state inputs and is_watched)."""
+    # Empty results keep the annotations, so the filters (grade) and sorts still apply to them.
     if not getattr(user, "is_authenticated", False):
-        return Auction.objects.none()
+        return _base().none()
     qs = _base()
     if user.is_staff_member or user.role == User.Role.SELLER:
         qs = qs.select_related("winner__dealer_profile").annotate(leader_label_number=Subquery(
@@ -85,7 +86,7 @@ def auction_list_visible_to(*, user: User) -> QuerySet:
             my_label_number=Subquery(
                 BidderLabel.objects.filter(auction=OuterRef("pk"), dealer=user).values("number")[:1]),
         )
-    return Auction.objects.none()
+    return qs.none()
 
 
 def auction_get_visible_to(*, user: User, auction_id) -> Auction | None:

@@ -214,6 +214,8 @@ class SaleDisputeApi(_SaleObjectApi):
                    responses={201: SaleDisputeOutputSerializer})
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
+        if not isinstance(request.data, dict):  # a JSON list or string; form data is a QueryDict (a dict)
+            raise serializers.ValidationError({"non_field_errors": ["Send an object: reason, item_keys, photos."]})
         payload = {"reason": request.data.get("reason", "")}
         if hasattr(request.data, "getlist"):
             payload["item_keys"] = request.data.getlist("item_keys")

@@ -113,6 +113,16 @@ def test_only_the_buyer_opens_a_dispute_with_photos_through_the_api(client_for, 
     assert client_for(sale.buyer).get(f"/api/v1/sales/{sale.pk}/").json()["status"] == "disputed"
 
 
+def test_a_dispute_body_that_is_not_an_object_is_a_400(client_for, sale, django_capture_on_commit_callbacks):
+    # Regression (Schemathesis): a JSON list for a body was a 500.
+    pay_by_card(sale)
+    hand_over(sale, django_capture_on_commit_callbacks)
+    for body in ([None, None], "a reason", 42):
+        response = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/", body, format="json")
+        assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert not sale.disputes.exists()
+
+
 def test_second_chance_offers_are_listed_and_decided_by_their_dealer_only(client_for, make_sale,
                                                                           django_capture_on_commit_callbacks):
     from datetime import timedelta
