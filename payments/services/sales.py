@@ -3,6 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -231,6 +232,9 @@ def card_webhook_receive(*, headers, body: bytes) -> PaymentConfirmed | None:
                            provider_reference=event.provider_reference)
 
 
+COLLECTION_HORIZON = timedelta(days=365)
+
+
 def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place: str | None = None,
                             doc_registration: bool | None = None, doc_keys: bool | None = None,
                             doc_service_book: bool | None = None) -> Sale:
@@ -247,6 +251,10 @@ def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place:
         if proposed_at is not None:
             if proposed_at.tzinfo is None:
                 raise ValidationFailed(fields={"proposed_at": ["A date and time with a time zone."]})
+            # Within a year of today, either way (a collection may be recorded after it happened): year 1102 or
+            # 9999 is no appointment, and cannot even be written back as an RFC 3339 time in Europe/Berlin.
+            if proposed_at != sale.collection_proposed_at and abs(proposed_at - timezone.now()) > COLLECTION_HORIZON:
+                raise ValidationFailed(fields={"proposed_at": ["Choose a time within a year of today."]})
             changes["collection_proposed_at"] = proposed_at
         if place is not None:
             place = place.strip()

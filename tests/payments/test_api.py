@@ -1,7 +1,10 @@
 """Settlement API from the outside: each party sees only their own sales; every endpoint per role."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from payments.models import Sale
 from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
@@ -80,7 +83,8 @@ def test_the_handover_endpoint_arranges_and_confirms_for_parties_only(client_for
     for role in ("other_dealer", "other_seller", "inspector"):
         assert client_for(people[role]).post(f"/api/v1/sales/{sale.pk}/handover/", {"confirm": True}).status_code == 404
     arranged = client_for(sale.seller).post(f"/api/v1/sales/{sale.pk}/handover/", {
-        "place": "Hauptstraße 1, Berlin", "proposed_at": "2026-12-01T10:00:00+01:00", "doc_keys": True})
+        "place": "Hauptstraße 1, Berlin", "proposed_at": (timezone.now() + timedelta(days=4)).isoformat(),
+        "doc_keys": True})
     assert arranged.status_code == 200 and arranged.json()["collection_place"] == "Hauptstraße 1, Berlin"
     early = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/handover/", {"confirm": True})
     assert early.status_code == 409 and early.json()["code"] == "not_paid"
@@ -121,6 +125,20 @@ def test_a_dispute_body_that_is_not_an_object_is_a_400(client_for, sale, django_
         response = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/", body, format="json")
         assert response.status_code == 400 and response.json()["code"] == "invalid"
     assert not sale.disputes.exists()
+
+
+def test_a_collection_time_is_within_a_year_of_today(client_for, sale):
+    # Regression (Schemathesis): year 1102 was accepted and then written back as 1102-…+00:53:28 (Berlin's
+    # local mean time), which is no RFC 3339 time; year 9999 could not be written back at all.
+    url = f"/api/v1/sales/{sale.pk}/handover/"
+    for when in ("1102-09-17T05:05:41Z", "9999-12-31T23:30:00Z", (timezone.now() - timedelta(days=400)).isoformat(),
+                 (timezone.now() + timedelta(days=400)).isoformat()):
+        refused = client_for(sale.seller).post(url, {"proposed_at": when}, format="json")
+        assert refused.status_code == 400 and "proposed_at" in refused.json()["fields"], when
+    sale.refresh_from_db()
+    assert sale.collection_proposed_at is None
+    soon = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    assert client_for(sale.seller).post(url, {"proposed_at": soon.isoformat()}, format="json").status_code == 200
 
 
 def test_second_chance_offers_are_listed_and_decided_by_their_dealer_only(client_for, make_sale,

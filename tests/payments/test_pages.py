@@ -1,7 +1,10 @@
 """Sale pages: the list, the sale page per party, the invoice, the simulated card page, forms."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from payments.models import Payment, Sale
 from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
@@ -82,8 +85,9 @@ def test_collection_and_handover_forms_work_and_show_refusals(client_for, sale, 
     seller = client_for(sale.seller)
     early = seller.post(f"/sales/{sale.pk}/handover/", follow=True)
     assert "once the dealer" in early.content.decode()
-    seller.post(f"/sales/{sale.pk}/collection/", {"proposed_at": "2026-12-01T10:00", "place": "Tal 12, München",
-                                                  "doc_keys": "on"})
+    in_four_days = timezone.localtime() + timedelta(days=4)
+    seller.post(f"/sales/{sale.pk}/collection/", {"proposed_at": in_four_days.strftime("%Y-%m-%dT%H:%M"),
+                                                  "place": "Tal 12, München", "doc_keys": "on"})
     sale.refresh_from_db()
     assert sale.collection_place == "Tal 12, München" and sale.doc_keys and not sale.doc_registration
     bad = seller.post(f"/sales/{sale.pk}/collection/", {"proposed_at": "not a date"}, follow=True)
