@@ -343,6 +343,9 @@ GAVEL_BID_INCREMENTS = (
 )
 GAVEL_AUCTION_DEFAULT_MINUTES = env_int("GAVEL_AUCTION_DEFAULT_MINUTES", 20)
 GAVEL_SOFT_CLOSE_MINUTES = env_int("GAVEL_SOFT_CLOSE_MINUTES", 2)
+# The soft-close window in seconds; GAVEL_SOFT_CLOSE_SECONDS overrides the minutes (the end-to-end journey test
+# runs a whole auction in well under a minute of soft close).
+GAVEL_SOFT_CLOSE_SECONDS = env_int("GAVEL_SOFT_CLOSE_SECONDS", GAVEL_SOFT_CLOSE_MINUTES * 60)
 GAVEL_SELLER_DECISION_HOURS = env_int("GAVEL_SELLER_DECISION_HOURS", 24)
 # DRF rate string per dealer for bid POSTs ("<n>/<s|min|hour|day>"); the benchmarks raise it.
 GAVEL_BID_RATE = env_str("GAVEL_BID_RATE", "30/min")
