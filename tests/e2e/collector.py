@@ -115,7 +115,8 @@ class DealerViewCollector:
                 self._add(key, "notification", row.kind, "\n".join([row.title, row.body, row.url]))
 
     def emails(self, mail_dir: Path) -> list[tuple[str, str]]:
-        """Read every email the server and the worker wrote; keep the dealers'. Returns (to, subject) of all."""
+        """(Re)read every email the server and the worker wrote; keep the dealers'. Returns (to, subject) of all."""
+        self.seen = [item for item in self.seen if item.kind != "email"]
         everything = []
         for path in sorted(mail_dir.glob("*.log")):
             # The file backend writes each message followed by a line of 79 dashes.
