@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from tests.conftest import start_celery_worker
 from tests.live.conftest import Server, start_server, stop
 
-# Short auction rules for the journey (read by the server and the worker; the test process bids through them).
+# Short auction timing for the journey; the server and the worker read it from their environment.
 SOFT_CLOSE_SECONDS = 15
 SWEEP_SECONDS = 1
 

@@ -259,11 +259,11 @@ def test_the_whole_journey_and_no_dealer_ever_sees_a_secret(browser, journey_sta
     anja = dealer_logs_in("anja", DESKTOP)
 
     admin_action(admin, base, "auctions/approvedlisting", "schedule_auction", listing.vin)
-    # It starts at the current minute (so at once) and ends on a whole minute: at least ~15 s from now, the last
-    # 15 s being the soft-close window, where every bid moves the end to 15 s after it.
+    # It starts at the current minute (so at once) and ends on a whole minute, at least one soft-close window
+    # from now: a bid in that window moves the end to a window after the bid.
     now = timezone.localtime()
     admin.get_by_label("Starts at").fill(now.strftime("%Y-%m-%dT%H:%M"))
-    admin.get_by_label("Duration minutes").fill("1" if now.second <= 45 else "2")
+    admin.get_by_label("Duration minutes").fill("1" if now.second <= 60 - SOFT_CLOSE_SECONDS else "2")
     admin.get_by_label("Starting price").fill("12000")
     admin.get_by_role("button", name="Schedule").click()
     expect(admin.locator(".messagelist")).to_contain_text("auction scheduled")
