@@ -9,6 +9,13 @@ def _money(minor: int) -> str:
     return Money.of(minor).format(show_minor=False)
 
 
+def _span(seconds: int) -> str:
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} seconds"
+
+
 def rules_in_plain_words() -> list[str]:
     bands, lower = [], 0
     for upper, step in settings.GAVEL_BID_INCREMENTS:
@@ -17,7 +24,7 @@ def rules_in_plain_words() -> list[str]:
         else:
             bands.append(f"{_money(step)} below {_money(upper)}")
             lower = upper
-    soft = settings.GAVEL_SOFT_CLOSE_MINUTES
+    soft = _span(settings.GAVEL_SOFT_CLOSE_SECONDS)
     hours = settings.GAVEL_SELLER_DECISION_HOURS
     return [
         "The first bid must be at least the starting price.",
@@ -25,7 +32,7 @@ def rules_in_plain_words() -> list[str]:
         "You may set a maximum instead: Gavel then bids for you, only as much as needed to keep you in the lead, "
         "never above your maximum. Nobody else ever sees your maximum.",
         "If two dealers set the same maximum, the one who set it first leads.",
-        f"A bid in the last {soft} minutes moves the end to {soft} minutes after that bid, so nobody can snipe.",
+        f"A bid in the last {soft} moves the end to {soft} after that bid, so nobody can snipe.",
         "Bids count only if they reach Gavel before the end; the server's clock decides.",
         "The seller's reserve price stays secret; you see only whether it has been met. If the auction ends "
         f"below it, the seller has {hours} hours to accept or decline the highest bid.",

@@ -213,6 +213,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes (one file per connection).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -357,6 +359,9 @@ GAVEL_BID_INCREMENTS = (
 )
 GAVEL_AUCTION_DEFAULT_MINUTES = env_int("GAVEL_AUCTION_DEFAULT_MINUTES", 20)
 GAVEL_SOFT_CLOSE_MINUTES = env_int("GAVEL_SOFT_CLOSE_MINUTES", 2)
+# The soft-close window in seconds; GAVEL_SOFT_CLOSE_SECONDS overrides the minutes (the end-to-end journey test
+# runs a whole auction in well under a minute of soft close).
+GAVEL_SOFT_CLOSE_SECONDS = env_int("GAVEL_SOFT_CLOSE_SECONDS", GAVEL_SOFT_CLOSE_MINUTES * 60)
 GAVEL_SELLER_DECISION_HOURS = env_int("GAVEL_SELLER_DECISION_HOURS", 24)
 # DRF rate string per dealer for bid POSTs ("<n>/<s|min|hour|day>"); the benchmarks raise it.
 GAVEL_BID_RATE = env_str("GAVEL_BID_RATE", "30/min")

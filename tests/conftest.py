@@ -113,17 +113,19 @@ def staff(db):
     return StaffFactory()
 
 
-@pytest.fixture
-def celery_worker_process(redis, transactional_db):
-    """A real Celery worker in its own process, on the suite's Redis and test database."""
+def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None) -> subprocess.Popen:
+    """A real Celery worker in its own process (and session), on the suite's Redis and test database; with
+    `beat_schedule` (a file path) it also runs beat, so the periodic tasks (the closing sweeper) fire."""
     db = connection.settings_dict
     env = os.environ.copy()
     if db["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env.update(extra_env or {})
+    beat = ["--beat", "--schedule", str(beat_schedule)] if beat_schedule else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
          "--loglevel", "WARNING", "--hostname", f"test-worker-{os.getpid()}@%h", "--without-mingle",
-         "--without-gossip"],
+         "--without-gossip", *beat],
         cwd=ROOT, env=env, start_new_session=True,
     )
     from core.health import celery_up
@@ -134,13 +136,24 @@ def celery_worker_process(redis, transactional_db):
             proc.kill()
             pytest.fail("the Celery worker did not start")
         time.sleep(0.3)
-    yield proc
+    return proc
+
+
+def stop_celery_worker(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def celery_worker_process(redis, transactional_db):
+    """A real Celery worker in its own process, on the suite's Redis and test database."""
+    proc = start_celery_worker()
+    yield proc
+    stop_celery_worker(proc)
 
 
 @pytest.fixture

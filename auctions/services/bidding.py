@@ -137,7 +137,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         auction.event_seq += 1
         update += ["bid_count", "event_seq"]
         extended = soft_close_end(ends_at=auction.ends_at, bid_time=now,
-                                  window=timedelta(minutes=settings.GAVEL_SOFT_CLOSE_MINUTES))
+                                  window=timedelta(seconds=settings.GAVEL_SOFT_CLOSE_SECONDS))
         if extended is not None:
             auction.ends_at = extended
             update.append("ends_at")

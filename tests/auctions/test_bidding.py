@@ -8,6 +8,7 @@ from django.core import mail
 from auctions import services
 from auctions.engine import AlreadyLeading, BidTooLow
 from auctions.models import Auction, Bid, BidderLabel
+from auctions.rules import rules_in_plain_words
 from auctions.services.bidding import soft_close_end
 from core.exceptions import ApplicationError
 from core.models import Notification
@@ -132,6 +133,23 @@ def test_a_bid_before_the_window_leaves_the_end_alone(auction, dealer):
     place(auction, dealer, amount_minor=10_000_00)
     auction.refresh_from_db()
     assert auction.ends_at == end
+
+
+def test_the_soft_close_window_can_be_set_in_seconds(auction, dealers, settings):
+    settings.GAVEL_SOFT_CLOSE_SECONDS = 15
+    early, late = dealers(2)
+    move_end(auction, seconds_from_now=40)
+    end = auction.ends_at
+    place(auction, early, amount_minor=10_000_00)
+    auction.refresh_from_db()
+    assert auction.ends_at == end, "40 s before the end is outside a 15 s window"
+
+    move_end(auction, seconds_from_now=10)
+    place(auction, late, amount_minor=10_100_00)
+    bid = Bid.objects.get(auction=auction, dealer=late)
+    auction.refresh_from_db()
+    assert auction.ends_at == bid.created_at + timedelta(seconds=15)
+    assert "A bid in the last 15 seconds moves the end to 15 seconds after that bid" in " ".join(rules_in_plain_words())
 
 
 def test_a_seller_can_never_bid_on_their_own_car(auction):

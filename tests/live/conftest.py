@@ -95,11 +95,11 @@ def frames(socket_, count: int, timeout: float = 10) -> list[dict]:
     return [json.loads(socket_.recv(timeout=timeout)) for _ in range(count)]
 
 
-def start_server(*, redis_url: str) -> Server:
+def start_server(*, redis_url: str, extra_env: dict | None = None) -> Server:
     db = connection.settings_dict
     env = os.environ.copy()
     env.update(REDIS_URL=redis_url, CHANNELS_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", **(extra_env or {}))
     if db["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     port = free_port()

@@ -49,6 +49,7 @@ def test_a_seller_lists_a_car_with_two_photos_and_submits_it(browser, live_serve
     page.get_by_role("button", name="Save and add photos").click()
 
     expect(page.get_by_role("heading", name=re.compile("Step 4 of 4"))).to_be_visible()
+    page.wait_for_load_state()  # photos.js (deferred) uploads on change: it must be running first
     page.locator("input[name=photos]").set_input_files([str(front), str(back)])  # uploads at once (htmx)
     expect(page.locator(".photo-tile")).to_have_count(2)
     expect(page.get_by_text("2 photos added.")).to_be_visible()
