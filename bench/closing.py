@@ -42,9 +42,10 @@ def celery(env: dict):
     rest (notifications, emails), and beat."""
     beat_schedule = f"/tmp/gavel-bench-beat-{os.getpid()}"
     procs = [
-        subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
-                          "--queues", queue, "--concurrency", "2", "--hostname", f"bench-{queue}-{os.getpid()}@%h",
-                          "--without-mingle", "--without-gossip"], cwd=ROOT, env=env, start_new_session=True)
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel",
+                          os.environ.get("BENCH_CELERY_LOGLEVEL", "WARNING"), "--queues", queue, "--concurrency", "2",
+                          "--hostname", f"bench-{queue}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                         cwd=ROOT, env=env, start_new_session=True)
         for queue in ("closing", "celery")
     ] + [
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",

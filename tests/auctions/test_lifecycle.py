@@ -190,3 +190,16 @@ def test_watching_is_idempotent(auction, dealer):
     assert auction.watches.count() == 0
     with pytest.raises(ApplicationError):
         services.watch_add(auction=auction, dealer=DealerFactory.build(role="seller"))
+
+
+def test_a_close_task_also_closes_every_other_overdue_auction(staff):
+    """When the closer's queue backs up, whichever close task runs first sweeps up the rest that are due."""
+    from auctions.tasks import auction_close_task
+
+    mine, overdue, later = (make_auction(staff=staff) for _ in range(3))
+    move_end(mine, seconds_from_now=-1)
+    move_end(overdue, seconds_from_now=-5)
+    move_end(later, seconds_from_now=600)
+    auction_close_task(mine.pk)
+    statuses = dict(Auction.objects.values_list("pk", "status"))
+    assert statuses == {mine.pk: "closed", overdue.pk: "closed", later.pk: "live"}
