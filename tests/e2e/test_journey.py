@@ -28,6 +28,7 @@ from payments.models import Sale
 from tests.accounts.factories import PASSWORD, DealerFactory, InspectorFactory, StaffFactory
 from tests.e2e.collector import Dealer, DealerViewCollector, Seen, amount_pattern
 from tests.e2e.conftest import SOFT_CLOSE_SECONDS, can_log_in_on_the_server
+from tests.marketplace.e2e.wizard import fill_listing_steps
 from tests.marketplace.images import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -154,30 +155,7 @@ def test_the_whole_journey_and_no_dealer_ever_sees_a_secret(browser, journey_sta
     front, back = tmp_path / "front.jpg", tmp_path / "back.jpg"
     front.write_bytes(jpeg_bytes(1600, 1200, colour=(20, 80, 150), gps=True))
     back.write_bytes(jpeg_bytes(1200, 1600, colour=(150, 30, 30)))
-    seller.get_by_role("link", name="List a car").first.click()
-    seller.get_by_label("VIN").fill("WVWZZZ1KZAW123456")
-    seller.get_by_label("Registration plate").fill("B-GV 2026")
-    seller.get_by_label("Make", exact=True).fill("Volkswagen")
-    seller.get_by_label("Model", exact=True).fill("Golf")
-    seller.get_by_label("Variant").fill("1.5 TSI Life")
-    seller.get_by_label("First registered (year)").fill("2019")
-    seller.get_by_role("button", name="Save and continue").click()
-    expect(seller.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
-    seller.get_by_label("Mileage (km)").fill("64000")
-    seller.get_by_label("Fuel").select_option("petrol")
-    seller.get_by_label("Transmission").select_option("manual")
-    seller.get_by_label("Body type").select_option("hatchback")
-    seller.get_by_label("Colour").fill("Blue")
-    seller.get_by_label("Previous owners").fill("1")
-    seller.get_by_label("Yes").check()
-    seller.get_by_label("Postcode").fill("10115")
-    seller.get_by_label("City").fill("Berlin")
-    seller.get_by_role("button", name="Save and continue").click()
-    expect(seller.get_by_role("heading", name=re.compile("Step 3 of 4"))).to_be_visible()
-    seller.get_by_label("Reserve price (€)").fill(str(RESERVE // 100))
-    seller.get_by_role("button", name="Save and add photos").click()
-    expect(seller.get_by_role("heading", name=re.compile("Step 4 of 4"))).to_be_visible()
-    seller.wait_for_load_state()  # photos.js (deferred) uploads on change: it must be running first
+    fill_listing_steps(seller, vin="WVWZZZ1KZAW123456", reserve_eur=RESERVE // 100)
     seller.locator("input[name=photos]").set_input_files([str(front), str(back)])
     expect(seller.locator(".photo-tile")).to_have_count(2, timeout=WAIT)
     shots(seller, "seller-photos")
