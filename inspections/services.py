@@ -418,15 +418,21 @@ def _ensure_complete(locked: Inspection) -> None:
                                fields=missing)
 
 
+def _lock_complete_report(inspection: Inspection, actor: User) -> Inspection:
+    """Lock the inspection for its inspector to finish: not yet published, started, every required item answered."""
+    locked = _lock(inspection)
+    _ensure_assigned(locked, actor)
+    if locked.status == S.PUBLISHED:
+        raise ReportPublished()
+    _start_locked(locked, actor)
+    _ensure_complete(locked)
+    return locked
+
+
 def inspection_submit(*, inspection: Inspection, actor: User) -> TransitionResult:
     """The inspector marks the report complete for a last review before publishing."""
     with transaction.atomic():
-        locked = _lock(inspection)
-        _ensure_assigned(locked, actor)
-        if locked.status == S.PUBLISHED:
-            raise ReportPublished()
-        _start_locked(locked, actor)
-        _ensure_complete(locked)
+        locked = _lock_complete_report(inspection, actor)
         result = transition(locked, S.SUBMITTED, actor=actor, updates={"submitted_at": timezone.now()})
     _refresh(inspection, locked)
     return result
@@ -436,12 +442,7 @@ def inspection_publish(*, inspection: Inspection, actor: User) -> InspectionRepo
     """Freeze the report: canonical content, SHA-256 fingerprint, grade, flags, as revision n+1.
     The listing becomes `inspected` (on the first publication)."""
     with transaction.atomic():
-        locked = _lock(inspection)
-        _ensure_assigned(locked, actor)
-        if locked.status == S.PUBLISHED:
-            raise ReportPublished()
-        _start_locked(locked, actor)
-        _ensure_complete(locked)
+        locked = _lock_complete_report(inspection, actor)
         now = timezone.now()
         if locked.status == S.IN_PROGRESS:
             transition(locked, S.SUBMITTED, actor=actor, updates={"submitted_at": now})

@@ -113,19 +113,22 @@ def staff(db):
     return StaffFactory()
 
 
-def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None) -> subprocess.Popen:
+def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None,
+                        queues: str | None = None, name: str = "test-worker") -> subprocess.Popen:
     """A real Celery worker in its own process (and session), on the suite's Redis and test database; with
-    `beat_schedule` (a file path) it also runs beat, so the periodic tasks (the closing sweeper) fire."""
+    `beat_schedule` (a file path) it also runs beat, so the periodic tasks (the closing sweeper) fire;
+    `queues` limits it as production's `-Q` does (default: every queue)."""
     db = connection.settings_dict
     env = os.environ.copy()
     if db["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env.update(extra_env or {})
     beat = ["--beat", "--schedule", str(beat_schedule)] if beat_schedule else []
+    only = ["--queues", queues] if queues else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
-         "--loglevel", "WARNING", "--hostname", f"test-worker-{os.getpid()}@%h", "--without-mingle",
-         "--without-gossip", *beat],
+         "--loglevel", "WARNING", "--hostname", f"{name}-{os.getpid()}@%h", "--without-mingle",
+         "--without-gossip", *beat, *only],
         cwd=ROOT, env=env, start_new_session=True,
     )
     from core.health import celery_up
@@ -146,6 +149,7 @@ def stop_celery_worker(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 @pytest.fixture

@@ -63,6 +63,16 @@
   }
 
   // One socket: resync on every (re)connection before applying frames; frames arriving meanwhile wait.
+  // The "Reserve met / not met" badge (never the amount), once there is a price to compare.
+  function showReserve(el, s) {
+    if (!el || s.price_minor === null) return;
+    el.innerHTML = "";
+    var badge = document.createElement("span");
+    badge.className = "badge " + (s.reserve_met ? "badge-ok" : "badge-warn");
+    badge.textContent = s.reserve_met ? "Reserve met" : "Reserve not met";
+    el.appendChild(badge);
+  }
+
   function LiveSocket(name, path, handlers) {
     var attempt = 0, ready = false, buffered = [], timer = null, socket = null, generation = 0;
     function url() { return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path; }
@@ -147,14 +157,7 @@
       if (label && s.price_minor !== null) label.textContent = "Current price";
       var count = q("[data-bid-count]");
       if (count) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
-      var reserve = q("[data-reserve]");
-      if (reserve && s.price_minor !== null) {
-        reserve.innerHTML = "";
-        var badge = document.createElement("span");
-        badge.className = "badge " + (s.reserve_met ? "badge-ok" : "badge-warn");
-        badge.textContent = s.reserve_met ? "Reserve met" : "Reserve not met";
-        reserve.appendChild(badge);
-      }
+      showReserve(q("[data-reserve]"), s);
       var leader = q("[data-leader-label]");
       if (leader && s.leader_label) leader.textContent = s.leader_label;
       var countdown = q(".countdown[data-ends-at]");
@@ -259,14 +262,7 @@
       if (price && s.price_minor !== null) price.textContent = money(s.price_minor, root.getAttribute("data-currency"));
       var count = card.querySelector("[data-bid-count]");
       if (count && s.price_minor !== null) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
-      var reserve = card.querySelector("[data-reserve]");
-      if (reserve && s.price_minor !== null) {
-        reserve.innerHTML = "";
-        var badge = document.createElement("span");
-        badge.className = "badge " + (s.reserve_met ? "badge-ok" : "badge-warn");
-        badge.textContent = s.reserve_met ? "Reserve met" : "Reserve not met";
-        reserve.appendChild(badge);
-      }
+      showReserve(card.querySelector("[data-reserve]"), s);
       var countdown = card.querySelector(".countdown[data-ends-at]");
       if (countdown && s.status === "live") countdown.setAttribute("data-ends-at", s.ends_at);
       if (countdown && s.status !== "live" && s.status !== "scheduled") {

@@ -3,13 +3,9 @@ the worker holding the ETA task is killed with SIGKILL before its time."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from auctions import services
 from auctions.models import Auction
@@ -18,33 +14,9 @@ from config.celery import app
 from core.models import AuditLog
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
+from tests.conftest import start_celery_worker, stop_celery_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _env(tmp_path) -> dict:
-    db = connection.settings_dict
-    env = os.environ.copy()
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env["GAVEL_VAR_DIR"] = str(tmp_path)
-    env["GAVEL_AUCTION_SWEEP_SECONDS"] = "1"
-    return env
-
-
-def _spawn(args: list[str], tmp_path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args], cwd=ROOT, env=_env(tmp_path),
-                            start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _wait_for(predicate, *, timeout: float, what: str):
@@ -95,15 +67,12 @@ def test_the_sweeper_closes_on_time_when_the_worker_holding_the_eta_task_is_kill
 
     # A fresh worker and beat: the acks_late ETA message stays unacked with the dead worker (Redis would
     # redeliver it only after the visibility timeout), so only the sweeper can close the auction in time.
-    worker = _spawn(["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "WARNING",
-                     "--hostname", f"sweeper-worker-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
-                    tmp_path)
-    beat = _spawn(["beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "beat-schedule")], tmp_path)
+    worker = start_celery_worker(extra_env={"GAVEL_AUCTION_SWEEP_SECONDS": "1", "GAVEL_VAR_DIR": str(tmp_path)},
+                                 beat_schedule=tmp_path / "beat-schedule", name="sweeper-worker")
     try:
         _wait_for(lambda: _closed(auction.pk), timeout=60, what="the sweeper to close the auction")
     finally:
-        _stop(beat)
-        _stop(worker)
+        stop_celery_worker(worker)
     auction.refresh_from_db()
     assert auction.outcome == Auction.Outcome.SOLD and auction.closed_at >= auction.ends_at
     assert AuditLog.objects.for_object(auction).filter(to_state="closed").count() == 1
@@ -116,16 +85,9 @@ def test_a_dedicated_closer_closes_and_the_default_worker_opens_the_sale_and_not
     from payments.models import Sale
 
     auction = _live_auction_ending_in(3, dealer)
-    os.environ["GAVEL_NOTIFY_ASYNC"] = "1"  # the workers inherit it: effects become tasks, as in production
-    try:
-        closer = _spawn(["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "WARNING", "--queues",
-                         "closing", "--hostname", f"closer-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
-                        tmp_path)
-        worker = _spawn(["worker", "--pool", "threads", "--concurrency", "2", "--loglevel", "WARNING", "--queues",
-                         "celery", "--hostname", f"default-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
-                        tmp_path)
-    finally:
-        os.environ["GAVEL_NOTIFY_ASYNC"] = "0"
+    production = {"GAVEL_NOTIFY_ASYNC": "1"}  # the close's effects become tasks, as in production
+    closer = start_celery_worker(extra_env=production, queues="closing", name="closer")
+    worker = start_celery_worker(extra_env=production, queues="celery", name="default-worker")
     try:
         assert _enqueue_close(auction.pk, auction.ends_at)
         _wait_for(lambda: Sale.objects.filter(auction=auction).exists(), timeout=60,
@@ -133,8 +95,8 @@ def test_a_dedicated_closer_closes_and_the_default_worker_opens_the_sale_and_not
         _wait_for(lambda: Notification.objects.filter(user=dealer, kind="auction_won").exists(), timeout=30,
                   what="the winner's notification")
     finally:
-        _stop(closer)
-        _stop(worker)
+        stop_celery_worker(closer)
+        stop_celery_worker(worker)
     auction.refresh_from_db()
     assert auction.outcome == Auction.Outcome.SOLD and auction.closed_at >= auction.ends_at
     assert Notification.objects.filter(user=auction.listing.seller, kind="auction_sold").count() == 1
