@@ -17,9 +17,11 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 def _pinned_key(value: str) -> dict[str, bytes]:
     """A public key given as base64 of its 32 raw bytes, or a file holding that text."""
     text = value
-    path = Path(value)
-    if path.is_file():
-        text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        if Path(value).is_file():
+            text = Path(value).read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        pass  # not a usable path (too long, say): take it as the key itself
     try:
         raw = formats.b64(text, "--public-key", size=32)
     except formats.FormatError as exc:
@@ -50,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.export is None and not args.receipt:
+    if args.export is None and not args.receipt and not args.heads:
         parser.print_usage(sys.stderr)
-        print("gavel-verify: give an export, a --receipt, or both", file=sys.stderr)
+        print("gavel-verify: give an export, a --receipt or --heads", file=sys.stderr)
         return EXIT_INPUT
     out = sys.stdout
 

@@ -458,6 +458,7 @@ class Verifier:
 
     def receipts(self, receipts: Sequence[Receipt], keys: dict[str, bytes], export: Export | None) -> None:
         logged = {e.index: e for e in export.entries} if export is not None else {}
+        currency = export.entries[0].entry.get("currency") if export is not None else None
         for receipt in receipts:
             if receipt.key_id not in keys:
                 _fail("receipt-signature", f"{receipt.source} is signed by an unknown key {receipt.key_id}")
@@ -470,10 +471,12 @@ class Verifier:
             entry = receipt.entry
             if entry["kind"] != "bid" or receipt.server_time_us != entry["at_us"]:
                 _fail("receipt-signature", f"{receipt.source}: a receipt is for a bid entry, at the entry's time")
+            amount = (rules.money(entry["amount_minor"], currency) if currency
+                      else f"{entry['amount_minor']} minor units")
             self.ok("receipt-signature", f"{receipt.source}: Gavel signed that it accepted bid {entry['bid_number']} "
-                                         f"on auction {entry['auction_id']}, {entry['alias']} "
-                                         f"{entry['amount_minor']} minor units, at "
-                                         f"{rules.when(receipt.server_time_us)}, log index {receipt.leaf_index}")
+                                         f"on auction {entry['auction_id']}, {entry['alias']} {amount} "
+                                         f"({entry['bid_kind']}), at {rules.when(receipt.server_time_us)}, log index "
+                                         f"{receipt.leaf_index}")
             if export is None:
                 continue
             if entry["auction_id"] != export.auction_id:

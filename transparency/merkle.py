@@ -203,14 +203,13 @@ class MerkleTree:
                 new[level].append(value)
             stack.append((level, value))
             index += 1
-        for level, values in enumerate(new):
-            if not values:
-                continue
-            if isinstance(self.store, MemorySubtreeStore):
-                self.store.extend_level(level, first_new[level], values)
-            else:
-                self.store.put_nodes({(level, first_new[level] + offset): value
-                                      for offset, value in enumerate(values)})
+        if isinstance(self.store, MemorySubtreeStore):
+            for level, values in enumerate(new):
+                if values:
+                    self.store.extend_level(level, first_new[level], values)
+        else:  # one write for the whole call (one INSERT for a table)
+            self.store.put_nodes({(level, first_new[level] + offset): value
+                                  for level, values in enumerate(new) for offset, value in enumerate(values)})
         self._size, self._compact = index, stack
 
     def _hashes_of(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:

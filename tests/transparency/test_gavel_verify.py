@@ -379,6 +379,9 @@ def test_published_heads_from_a_file_or_a_url_extend_the_chain(tmp_path, capsys)
     status, out, _ = run_cli(tmp_path, [export_path, "--heads", heads_path, "--public-key", key], capsys)
     assert status == 0, out
     assert out.count("ok    consistency: ") == len(log.heads) - 1
+    # A witness keeping tree heads checks a heads document alone.
+    status, out, _ = run_cli(tmp_path, ["--heads", heads_path, "--public-key", key], capsys)
+    assert status == 0 and f"ok    head-signature: {len(log.heads)} signed tree head(s)" in out, out
 
     # The same document served over HTTP (loopback), as Gavel's /transparency/log/ will serve it.
     body = json.dumps(published).encode()

@@ -292,3 +292,32 @@ def test_a_tree_head_and_proofs_of_a_large_tree_are_one_batch_of_few_stored_hash
     assert verify_inclusion(leaf_index=777_777, tree_size=size, leaf=leaf, inclusion_path=path, root_hash=root)
     assert verify_consistency(first=1_000_001, second=size, first_hash=tree.root(1_000_001), second_hash=root,
                               consistency_path=proof)
+
+
+class TableLikeStore:
+    """A SubtreeStore the way a table implements it: a key-value mapping, written by put_nodes only."""
+
+    def __init__(self):
+        self.rows, self.writes = {}, 0
+
+    def get_nodes(self, keys):
+        return {key: self.rows[key] for key in keys}
+
+    def put_nodes(self, nodes):
+        self.writes += 1
+        for key, value in nodes.items():
+            assert self.rows.setdefault(key, value) == value, key
+
+
+def test_a_store_other_than_memory_gets_one_write_per_append_call_and_the_same_tree():
+    data = [bytes([i % 256, i // 256]) for i in range(300)]
+    store = TableLikeStore()
+    tree = MerkleTree(store)
+    for start in range(0, 300, 37):
+        tree.extend(leaf_hash(d) for d in data[start:start + 37])
+    assert store.writes == len(range(0, 300, 37))
+    assert len(store.rows) == 2 * 300 - bin(300).count("1")  # every complete perfect subtree, leaves included
+    for n in (1, 37, 64, 299, 300):
+        assert tree.root(n) == naive_mth(data[:n])
+    assert tree.inclusion_proof(123, 300) == naive_path(123, data)
+    assert tree.consistency_proof(100, 300) == naive_subproof(100, data, True)
