@@ -267,52 +267,52 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
     use_grade = target.grade is not None
     grade_of = {g: i for i, g in enumerate(GRADES)}
 
-    def same_grade(a: ClosedSale, b: ClosedSale) -> bool:
-        return not use_grade or a.car.grade == b.car.grade
+    n = len(chosen)
+    cars = [s.car for s in chosen]
+    hammers = [s.hammer_minor for s in chosen]
+    pairs = list(combinations(range(n), 2))
 
-    pairs = list(combinations(chosen, 2))
+    def same_grade(i: int, j: int) -> bool:
+        return not use_grade or cars[i].grade == cars[j].grade
 
     # 1. Mileage: pairs of the same year (and grade) whose mileage differs; price change per 10,000 km more.
     if target.mileage_km is None:
-        km_rate = _not_used("mileage", "10,000 km", "your car's mileage is not known")
+        km_rate = _not_used("mileage", "10,000 km", "the car's mileage is not known")
+        km_adj = [0] * n
     else:
-        slopes = [Fraction((a.hammer_minor - b.hammer_minor) * 10_000, b.car.mileage_km - a.car.mileage_km)
-                  for a, b in pairs if a.car.year == b.car.year and same_grade(a, b)
-                  and abs(a.car.mileage_km - b.car.mileage_km) >= rules.km_pair_min_difference]
+        slopes = [Fraction((hammers[i] - hammers[j]) * 10_000, cars[j].mileage_km - cars[i].mileage_km)
+                  for i, j in pairs if cars[i].year == cars[j].year and same_grade(i, j)
+                  and abs(cars[i].mileage_km - cars[j].mileage_km) >= rules.km_pair_min_difference]
         km_rate = _estimate(slopes, min_pairs=rules.min_pairs, default=default(rules.default_km_bp),
                             name="mileage", per="10,000 km")
-    km_adj = {id(s): (round_half_away(Fraction(km_rate.amount_minor * (s.car.mileage_km - target.mileage_km),
-                                                10_000)) if km_rate.amount_minor is not None else 0)
-              for s in chosen}
+        km_adj = [round_half_away(Fraction(km_rate.amount_minor * (car.mileage_km - target.mileage_km), 10_000))
+                  for car in cars]
 
     # 2. Year: mileage-adjusted prices of pairs (of the same grade) registered in different years; per year newer.
-    slopes = [Fraction((a.hammer_minor + km_adj[id(a)]) - (b.hammer_minor + km_adj[id(b)]), a.car.year - b.car.year)
-              for a, b in pairs if a.car.year != b.car.year and same_grade(a, b)]
+    after_km = [hammers[i] + km_adj[i] for i in range(n)]
+    slopes = [Fraction(after_km[i] - after_km[j], cars[i].year - cars[j].year)
+              for i, j in pairs if cars[i].year != cars[j].year and same_grade(i, j)]
     year_rate = _estimate(slopes, min_pairs=rules.min_pairs, default=default(rules.default_year_bp),
                           name="year", per="year")
-    year_adj = {id(s): year_rate.amount_minor * (target.year - s.car.year) for s in chosen}
+    year_adj = [year_rate.amount_minor * (target.year - car.year) for car in cars]
 
     # 3. Grade: mileage- and year-adjusted prices of pairs with different grades; per grade step better.
     if not use_grade:
-        grade_rate = _not_used("grade", "grade step", "your car is not inspected yet, so grades are not compared")
-        grade_adj = {id(s): 0 for s in chosen}
+        grade_rate = _not_used("grade", "grade step", "the car is not inspected yet, so grades are not compared")
+        grade_adj = [0] * n
     else:
-        def adjusted(s: ClosedSale) -> int:
-            return s.hammer_minor + km_adj[id(s)] + year_adj[id(s)]
-        slopes = [Fraction(adjusted(a) - adjusted(b), grade_of[b.car.grade] - grade_of[a.car.grade])
-                  for a, b in pairs if a.car.grade != b.car.grade]
+        after_year = [after_km[i] + year_adj[i] for i in range(n)]
+        slopes = [Fraction(after_year[i] - after_year[j], grade_of[cars[j].grade] - grade_of[cars[i].grade])
+                  for i, j in pairs if cars[i].grade != cars[j].grade]
         grade_rate = _estimate(slopes, min_pairs=rules.min_pairs, default=default(rules.default_grade_bp),
                                name="grade", per="grade step")
-        grade_adj = {id(s): grade_rate.amount_minor * (grade_of[s.car.grade] - grade_of[target.grade])
-                     for s in chosen}
+        grade_adj = [grade_rate.amount_minor * (grade_of[car.grade] - grade_of[target.grade]) for car in cars]
 
-    lines = []
-    for s in chosen:
-        total = s.hammer_minor + km_adj[id(s)] + year_adj[id(s)] + grade_adj[id(s)]
-        lines.append(ComparableLine(year=s.car.year, mileage_km=s.car.mileage_km, grade=s.car.grade,
-                                    hammer_minor=s.hammer_minor, month=month_label(s.month),
-                                    km_adjustment_minor=km_adj[id(s)], year_adjustment_minor=year_adj[id(s)],
-                                    grade_adjustment_minor=grade_adj[id(s)], adjusted_minor=total))
+    lines = [ComparableLine(year=s.car.year, mileage_km=s.car.mileage_km, grade=s.car.grade,
+                            hammer_minor=s.hammer_minor, month=month_label(s.month), km_adjustment_minor=km_adj[i],
+                            year_adjustment_minor=year_adj[i], grade_adjustment_minor=grade_adj[i],
+                            adjusted_minor=s.hammer_minor + km_adj[i] + year_adj[i] + grade_adj[i])
+             for i, s in enumerate(chosen)]
     # A comparable adjusted to nothing or less is too different to say anything about this car.
     usable = [line for line in lines if line.adjusted_minor > 0]
     rates = (km_rate, year_rate, grade_rate)

@@ -241,9 +241,9 @@ class _Tally:
     weighted: int = 0
     count: int = 0
 
-    def add(self, weight: int, times: int = 1) -> None:
-        self.weighted += weight * times
-        self.count += times
+    def add(self, weight: int) -> None:
+        self.weighted += weight
+        self.count += 1
 
 
 def _rate(part: _Tally, whole: _Tally) -> Rate:
