@@ -7,6 +7,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from insights.records import (
     DEALER_METHOD,
@@ -255,3 +257,43 @@ def test_inconsistent_events_are_refused():
         DisputeEvent(opened_at=hammer, resolved_at=hammer + timedelta(days=1))
     with pytest.raises(TypeError):
         DealerRecordRules(min_sales=2.5)
+
+
+# --- properties -------------------------------------------------------------------------------------------------------
+
+@st.composite
+def random_sale(draw, i):
+    hammer = at(2025, 5, 1) + timedelta(hours=draw(st.integers(0, 24 * 420)))
+    pay_days = draw(st.integers(1, 5))
+    paid_after = draw(st.one_of(st.none(), st.integers(1, 24 * 12).map(lambda h: h * HOUR)))
+    cancelled = None
+    if paid_after is None and draw(st.booleans()):
+        reason = draw(st.sampled_from(list(CancelReason)))
+        cancelled = (hammer + timedelta(hours=draw(st.integers(1, 24 * 20))), reason)
+    collected_after = draw(st.one_of(st.none(), st.integers(1, 24 * 10).map(lambda h: h * HOUR)))
+    disputes = tuple(DisputeEvent(opened_at=hammer + 10 * DAY, outcome=outcome,
+                                  resolved_at=None if outcome == DisputeOutcome.OPEN else hammer + 12 * DAY)
+                     for outcome in draw(st.lists(st.sampled_from(list(DisputeOutcome)), max_size=2)))
+    return sale(f"S{i}", hammer, pay_days=pay_days, paid_after=paid_after, collected_after=collected_after,
+                cancelled=cancelled, disputes=disputes)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 16).flatmap(lambda n: st.tuples(*[random_sale(i) for i in range(n)])))
+def test_the_score_and_the_listed_events_always_agree(sales):
+    record = dealer_record(sales, as_of=AS_OF)
+    scored = [line for line in record.sales if line.scored]
+    assert record.sales_scored == len(scored) and record.sales_won == len(record.sales)
+    assert all(1 <= line.weight <= 12 for line in record.sales)
+    if scored:
+        assert 0 <= record.score_exact <= 100
+        lost = sum(line.weight * min(100, sum(d.points for d in line.deductions)) for line in scored)
+        total = sum(line.weight for line in scored)
+        assert record.score_exact == Fraction(100 * total - lost, total)
+    assert record.is_new == (len(scored) < 10)
+    # Every listed event belongs to a scored sale in the window, and every deduction is listed.
+    assert sorted(record.counted_against, key=id) == sorted((d for line in scored for d in line.deductions), key=id)
+    # Each scored sale's payment is exactly one of: on time, late, unpaid past the deadline, cancelled unpaid.
+    payment_kinds = {CountedKind.PAID_LATE, CountedKind.UNPAID_PAST_DEADLINE, CountedKind.CANCELLED_UNPAID}
+    late = sum(1 for e in record.counted_against if e.kind in payment_kinds)
+    assert record.paid_on_time.count + late == len(scored)

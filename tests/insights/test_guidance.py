@@ -7,6 +7,8 @@ from datetime import date
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from insights.guidance import (
     GUIDANCE_METHOD,
@@ -287,3 +289,42 @@ def test_the_same_sales_in_any_order_give_the_same_guidance():
     for seed in range(5):
         random.Random(seed).shuffle(pool)
         assert price_guidance(TARGET, pool, as_of=AS_OF) == first
+
+
+# --- properties -------------------------------------------------------------------------------------------------------
+
+@st.composite
+def closed_sales(draw):
+    return comp(year=draw(st.integers(2013, 2023)), km=draw(st.one_of(st.none(), st.integers(0, 250_000))),
+                grade=draw(st.sampled_from([None, *"ABCDE"])), hammer=draw(st.integers(1, 5_000_000)),
+                month=(draw(st.sampled_from([2025, 2026])), draw(st.integers(1, 12))),
+                fuel=draw(st.sampled_from(["petrol", "diesel"])),
+                gearbox=draw(st.sampled_from(["manual", "automatic"])), model=draw(st.sampled_from(["Golf", "Polo"])),
+                ref=str(draw(st.integers(0, 10**6))))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(closed_sales(), max_size=60), st.sampled_from([None, *"ABCDE"]),
+       st.one_of(st.none(), st.integers(0, 250_000)))
+def test_guidance_keeps_its_promises_for_any_history(pool, grade, km):
+    target = dataclasses.replace(TARGET, grade=grade, mileage_km=km)
+    result = price_guidance(target, pool, as_of=AS_OF)
+    if not result.enough:
+        assert result.comparables == () and result.low_minor is None and result.message == NOT_ENOUGH
+        return
+    rules = result.rules
+    step = rules.steps[result.step - 1]
+    assert rules.min_comparables <= len(result.comparables) <= rules.max_comparables
+    # Every comparable satisfies the step that was used.
+    for c in result.comparables:
+        assert abs(c.year - target.year) <= step.year_band
+        assert km is None or abs(c.mileage_km - km) <= step.max_km_difference
+        assert grade is None or c.grade is not None
+        assert "2025-07" <= c.month <= "2026-06"
+        assert c.adjusted_minor > 0
+    # No earlier step had enough.
+    assert all(t.comparables < rules.min_comparables for t in result.steps_tried[:-1])
+    assert 0 <= result.low_minor <= result.typical_minor <= result.high_minor
+    assert result.low_minor % rules.rounding_minor == result.high_minor % rules.rounding_minor == 0
+    adjusted = [c.adjusted_minor for c in result.comparables]
+    assert result.low_minor <= max(adjusted) and result.high_minor >= min(adjusted)
