@@ -5,6 +5,15 @@ from django.template.response import TemplateResponse
 
 from core.exceptions import ApplicationError
 from core.models import AuditLog
+from core.money import Money
+
+
+def money_display(amount_minor, currency: str | None = None, *, signed: bool = False) -> str:
+    """An amount for an admin column or read-only field: always money (€12,500.00), never minor units."""
+    if amount_minor is None:
+        return "—"
+    text = Money.of(int(amount_minor), currency or None).format()
+    return f"+{text}" if signed and amount_minor > 0 else text
 
 
 class ReasonForm(forms.Form):

@@ -16,6 +16,7 @@ from core.exceptions import ApplicationError, PermissionRefused, ValidationFaile
 from core.models import AuditLog
 from core.money import Money
 from core.transitions import TransitionResult, transition
+from marketplace.services import listing_sale_paid
 from payments import fees
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Payment, Sale
@@ -167,6 +168,7 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                 confirmed_by=actor if getattr(actor, "is_authenticated", False) else None)
             transition(sale, Sale.Status.PAID, actor=actor, reason=f"Payment {payment.reference} received",
                        updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
+            listing_sale_paid(listing=sale.listing, actor=actor)  # sold for good: the VIN is free again
             tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale,
                            title=f"Payment received for the {car(sale)}",
                            body="Your money is held in escrow. Arrange the collection with the seller on the "
