@@ -20,15 +20,19 @@
   var OUTCOME = { sold: ["badge-ok", "Sold"], awaiting_seller: ["badge-warn", "Awaiting seller"],
                   no_bids: ["", "No bids"], unsold: ["", "Not sold"], cancelled: ["badge-err", "Cancelled"] };
 
-  // Money in minor units, like core.money's format(show_minor=False): €12,500.
+  // Money in minor units, like core.money's format(show_minor=False): €12,500 (¥12,500 for a currency without
+  // minor units: the currency's own digits, as ISO 4217 and Intl know them).
   function money(minor, currency) {
     if (minor === null || minor === undefined) return "—";
-    var whole = minor % 100 === 0;
+    currency = currency || "EUR";
     try {
-      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency || "EUR",
-        minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 }).format(minor / 100);
+      var digits = new Intl.NumberFormat("en-GB", { style: "currency", currency: currency })
+        .resolvedOptions().maximumFractionDigits;
+      var scale = Math.pow(10, digits), shown = minor % scale === 0 ? 0 : digits;
+      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency,
+        minimumFractionDigits: shown, maximumFractionDigits: shown }).format(minor / scale);
     } catch (e) {
-      return (minor / 100).toLocaleString("en-GB") + " " + (currency || "");
+      return (minor / 100).toLocaleString("en-GB", { minimumFractionDigits: 2 }) + " " + currency;
     }
   }
 
