@@ -13,7 +13,15 @@ from core.transitions import TransitionResult, transition
 from marketplace.services import listing_sale_fell_through
 from payments.models import Sale, SecondChanceOffer
 from payments.selectors import second_chance_candidates
-from payments.services.common import Conflict, car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import (
+    Conflict,
+    car,
+    ensure_staff,
+    lock_sale,
+    money,
+    publish_sale_on_commit,
+    tell_on_commit,
+)
 from payments.services.sales import _sale_create
 
 
@@ -36,6 +44,7 @@ def _offer_next(sale: Sale, *, now) -> SecondChanceOffer | None:
         offer = SecondChanceOffer.objects.create(
             sale=sale, dealer=dealer, amount_minor=amount,
             expires_at=now + timedelta(hours=settings.GAVEL_SECOND_CHANCE_HOURS))
+        publish_sale_on_commit(sale, "second_chance_offered")
         tell_on_commit([dealer_id], kind="second_chance_offer", sale=None,
                        title=f"Second chance: the {car(sale)} for {money(sale, amount)}",
                        body=f"The winning dealer did not pay. You may buy the car at your last bid within "
@@ -49,6 +58,7 @@ def _fell_through(sale: Sale) -> None:
     """Nobody is left to buy the car: it is the seller's again, not sold, and can be put up for auction again."""
     listing_sale_fell_through(listing=sale.listing, reason="The sale fell through: the dealer did not pay and no "
                                                            "other bidder took the car.")
+    publish_sale_on_commit(sale, "fell_through")
     tell_on_commit([sale.seller_id], kind="sale_fell_through", sale=sale,
                    title=f"The sale of your {car(sale)} fell through",
                    body="The dealer did not pay and no other bidder took the car. It is yours again, not sold: our "
@@ -70,6 +80,7 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
         now = db_now()
         transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
                    updates={"cancelled_at": now, "cancel_reason": reason})
+        publish_sale_on_commit(sale, "cancelled")
         tell_on_commit([sale.buyer_id], kind="sale_cancelled", sale=sale,
                        title=f"Your purchase of the {car(sale)} was cancelled", body=reason)
         offer = _offer_next(sale, now=now)
@@ -103,6 +114,7 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
                                 second_chance_of=sale)
         transition(offer, SecondChanceOffer.Status.ACCEPTED, actor=dealer, reason="Accepted",
                    updates={"decided_at": now, "new_sale": new_sale})
+        publish_sale_on_commit(sale, "second_chance_accepted")
     return new_sale
 
 

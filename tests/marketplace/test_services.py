@@ -6,6 +6,7 @@ from core.exceptions import InvalidTransition, PermissionRefused, ValidationFail
 from core.models import AuditLog
 from marketplace import selectors, services
 from marketplace.models import Listing
+from payments.selectors import seller_car_list, seller_car_status
 from tests.accounts.factories import SellerFactory
 from tests.marketplace.factories import IdentityOnlyListingFactory, ListingFactory, north_american_vin
 
@@ -228,7 +229,7 @@ def test_staff_reject_a_submitted_listing_with_a_reason_the_seller_sees(ready_li
     ready_listing.refresh_from_db()
     assert ready_listing.status == Listing.Status.REJECTED
     assert ready_listing.rejection_reason == "Photos show a different car."
-    assert selectors.listing_next_step(listing=ready_listing) == "Rejected: Photos show a different car."
+    assert seller_car_status(listing=ready_listing).text == "Rejected: Photos show a different car."
     row = AuditLog.objects.for_object(ready_listing).filter(to_state="rejected").get()
     assert row.actor == staff and row.reason == "Photos show a different car."
 
@@ -258,19 +259,20 @@ def test_transition_table_matches_the_lifecycle():
         assert S.WITHDRAWN in table[status]
 
 
+# Sold and in auction depend on the auction and the sale: tests/promises/test_seller_knows.py walks them.
 @pytest.mark.parametrize(("status", "text"), [
     ("submitted", "Waiting for an inspector."),
     ("withdrawn", "Withdrawn by you."),
-    ("sold", "Sold — payout pending."),
-    ("in_auction", "In auction now: verified dealers are bidding."),
+    ("inspected", "Inspected: our team is reviewing the report before the auction."),
+    ("approved", "Approved: we schedule its auction and tell you the date."),
 ])
 def test_next_step_tells_the_seller_what_happens(status, text):
-    assert selectors.listing_next_step(listing=ListingFactory(status=status)) == text
+    assert seller_car_status(listing=ListingFactory(status=status)).text == text
 
 
 def test_next_step_for_a_draft_lists_what_is_missing(seller):
     draft = IdentityOnlyListingFactory(seller=seller)
-    text = selectors.listing_next_step(listing=draft)
+    text = seller_car_status(listing=draft).text
     assert text.startswith("Draft: add mileage") and "reserve price" in text and "at least one photo" in text
 
 
@@ -284,6 +286,6 @@ def test_status_history_comes_from_the_audit_rows(ready_listing):
 
 def test_seller_list_shows_only_their_listings_with_next_step_and_cover(ready_listing):
     ListingFactory()
-    listings = selectors.listing_list_for_seller(seller=ready_listing.seller)
+    listings = seller_car_list(seller=ready_listing.seller)
     assert [item.pk for item in listings] == [ready_listing.pk]
-    assert listings[0].cover.is_cover and listings[0].next_step.startswith("Ready")
+    assert listings[0].cover.is_cover and listings[0].seller_status.text.startswith("Ready")
