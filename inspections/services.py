@@ -232,7 +232,7 @@ def _tell_seller_appointment(*, inspection_id: int, changed: bool) -> None:
     notify(user=listing.seller, kind="inspection_changed" if changed else "inspection_booked", title=title,
            url=reverse("marketplace:detail", args=[listing.pk]),
            body=f"{booked}\n\nPlease have the car, all its keys and the registration document there. If the time "
-                "does not suit you, reply to this email and we find another one.")
+                f"does not suit you, write to us at {settings.GAVEL_SUPPORT_EMAIL} and we find another one.")
 
 
 def inspection_start(*, inspection: Inspection, actor: User) -> TransitionResult:

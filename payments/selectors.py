@@ -142,7 +142,7 @@ def _status(state: str, text: str, action_url: str = "", action_label: str = "")
     return SellerStatus(state, label, tone, text, action_url, action_label)
 
 
-def _auction_status(listing: Listing, auction: Auction | None, *, now: datetime) -> SellerStatus:
+def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
     """An auction booked, live, or closed and waiting for the seller (the listing stays in_auction until then)."""
     if auction is None:
         return _status("in_auction", "In auction.")
@@ -170,8 +170,7 @@ def _auction_status(listing: Listing, auction: Auction | None, *, now: datetime)
     return _status("auction_ended", "The auction has ended; its result follows in a moment.", url, "See the auction")
 
 
-def _sale_status(listing: Listing, auction: Auction | None, sale: Sale | None,
-                 offer: SecondChanceOffer | None) -> SellerStatus:
+def _sale_status(auction: Auction | None, sale: Sale | None, offer: SecondChanceOffer | None) -> SellerStatus:
     """A sold car, from the invoice to the payout."""
     if sale is None:
         hammer = _money(auction.hammer_price_minor) if auction else ""
@@ -185,8 +184,8 @@ def _sale_status(listing: Listing, auction: Auction | None, sale: Sale | None,
                                            f"receive {receives}.", url, go)
     if sale.status == S.OVERDUE:
         return _status("payment_overdue", f"Sold for {hammer}, but the dealer has not paid by the deadline "
-                                          f"({_when(sale.payment_deadline)}). We are chasing the payment; if it does "
-                                          "not come, we offer your car to the next-highest bidder.", url, go)
+                                          f"({_when(sale.payment_deadline)}). We are chasing the payment; "
+                                          f"{sale_overdue_next_step(sale=sale)}", url, go)
     if sale.status == S.CANCELLED:
         if offer is not None:
             return _status("second_chance", f"The first buyer did not pay. We have offered your car to the "
@@ -272,9 +271,9 @@ def _seller_status(listing: Listing, *, inspection: Inspection | None, auction: 
             return _status("approved", "Back on the list for auction: we schedule it and tell you the date.")
         return _status("approved", "Approved: we schedule its auction and tell you the date.")
     if status == L.IN_AUCTION:
-        return _auction_status(listing, auction, now=now)
+        return _auction_status(auction, now=now)
     if status == L.SOLD:
-        return _sale_status(listing, auction, sale, offer)
+        return _sale_status(auction, sale, offer)
     if status == L.UNSOLD:
         return _not_sold_status(auction, sale)
     if status == L.REJECTED:
@@ -335,6 +334,13 @@ def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
             .values("dealer_id").annotate(last=Max("amount_minor"), first_seq=Min("sequence"))
             .order_by("-last", "first_seq"))
     return [(row["dealer_id"], row["last"]) for row in rows]
+
+
+def sale_overdue_next_step(*, sale: Sale) -> str:
+    """What happens to the seller's car if the overdue payment never comes: a second chance, or the car back."""
+    if second_chance_candidates(sale=sale):
+        return "if it does not come, we offer your car to the next-highest bidder."
+    return f"if it does not come, the car is yours again. {NEW_AUCTION}"
 
 
 def listing_disclosed_items(*, listing) -> dict:

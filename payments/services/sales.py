@@ -24,7 +24,7 @@ from payments.providers import payment_provider
 from payments.providers.bank import BankTransferProvider, bank_reference
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
-from payments.selectors import listing_disclosed_items
+from payments.selectors import listing_disclosed_items, sale_overdue_next_step
 from payments.services.common import (
     AmountMismatch,
     Conflict,
@@ -357,6 +357,5 @@ def sales_mark_overdue(*, batch: int | None = None) -> int:
                                body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
                 tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale,
                                title=f"The dealer has not paid for your {car(sale)} yet",
-                               body="We are chasing the payment. If it does not come, we offer your car to the "
-                                    "next-highest bidder.")
+                               body=f"We are chasing the payment; {sale_overdue_next_step(sale=sale)}")
     return done
