@@ -1,12 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from accounts import services
 from accounts.models import DealerProfile, User
-from core.admin import reason_action
+from core.admin import money_field, reason_action
 from core.exceptions import ValidationFailed
+from core.forms import MoneyField
 
 
 class UserCreationAdminForm(forms.ModelForm):
@@ -89,9 +91,20 @@ def _suspend(*, obj, actor, reason):
     return services.dealer_suspend(profile=obj, actor=actor, reason=reason)
 
 
+class DealerProfileAdminForm(forms.ModelForm):
+    buying_limit_minor = MoneyField(
+        min_minor=0, label=f"Buying limit ({settings.GAVEL_CURRENCY})",
+        help_text="The dealer's leading bids plus unpaid cars may not exceed it. An amount like 50,000.00.")
+
+    class Meta:
+        model = DealerProfile
+        fields = ["company_name", "trade_licence_number", "address", "phone", "buying_limit_minor"]
+
+
 @admin.register(DealerProfile)
 class DealerProfileAdmin(admin.ModelAdmin):
-    list_display = ["company_name", "user", "trade_licence_number", "status", "buying_limit_minor", "verified_at",
+    form = DealerProfileAdminForm
+    list_display = ["company_name", "user", "trade_licence_number", "status", "buying_limit", "verified_at",
                     "created_at"]
     list_filter = ["status"]
     search_fields = ["company_name", "trade_licence_number", "user__email", "user__full_name", "phone"]
@@ -105,6 +118,8 @@ class DealerProfileAdmin(admin.ModelAdmin):
         reason_action(name="suspend_dealers", description="Suspend selected dealers", service=_suspend,
                       require_reason=True),
     ]
+
+    buying_limit = money_field("buying_limit_minor", "buying limit")
 
     def has_add_permission(self, request):
         # Dealers register themselves so their licence and contact data come from them.

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import ValidationFailed
-from marketplace.selectors import listing_list_for_seller
+from payments.selectors import seller_car_list
 
 
 def _signup_rate(group, request):
@@ -77,7 +77,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         if self.request.user.role == User.Role.STAFF:
             context.update(staff_overview())
         if self.request.user.role == User.Role.SELLER:
-            context["listings"] = listing_list_for_seller(seller=self.request.user)
+            context["listings"] = seller_car_list(seller=self.request.user)
         return context
 
 

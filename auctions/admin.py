@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from auctions import services
 from auctions.models import ApprovedListing, Auction, Bid
-from core.admin import ReadOnlyAdminMixin, reason_action
+from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import Money
 from marketplace.models import Listing
@@ -18,9 +18,12 @@ from marketplace.models import Listing
 class BidInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Bid
     extra = 0
-    fields = ["sequence", "dealer", "amount_minor", "kind", "max_minor", "is_visible", "created_at"]
+    fields = ["sequence", "dealer", "amount", "kind", "maximum", "is_visible", "created_at"]
     readonly_fields = fields
     ordering = ["-sequence"]
+
+    amount = money_field("amount_minor", "amount")
+    maximum = money_field("max_minor", "maximum (private)")
 
 
 def _cancel(*, obj, actor, reason):
@@ -29,8 +32,7 @@ def _cancel(*, obj, actor, reason):
 
 @admin.register(Auction)
 class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "listing", "status", "outcome", "starts_at", "ends_at", "price_minor", "bid_count",
-                    "reserve_minor"]
+    list_display = ["id", "listing", "status", "outcome", "starts_at", "ends_at", "price", "bid_count", "reserve"]
     list_filter = ["status", "outcome"]
     search_fields = ["listing__vin", "listing__make", "listing__model", "listing__seller__email"]
     list_select_related = ["listing"]
@@ -38,6 +40,21 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [BidInline]
     actions = ["close_now", reason_action(name="cancel_auctions", description="Cancel selected auctions",
                                           service=_cancel, require_reason=True)]
+    fieldsets = [
+        (None, {"fields": ["listing", "status", "outcome", "starts_at", "ends_at", "duration_minutes",
+                           "scheduled_by", "created_at", "updated_at"]}),
+        ("Money", {"fields": ["starting_price", "reserve", "price", "bid_count", "leader", "leader_max",
+                              "hammer_price"]}),
+        ("Close", {"fields": ["closed_at", "decision_deadline", "decided_at", "winner", "cancel_reason",
+                              "last_sequence", "event_seq"]}),
+    ]
+    readonly_fields = ["starting_price", "reserve", "price", "leader_max", "hammer_price"]
+
+    starting_price = money_field("starting_price_minor", "starting price")
+    reserve = money_field("reserve_minor", "reserve (private)")
+    price = money_field("price_minor", "price")
+    leader_max = money_field("leader_max_minor", "leader's maximum (private)")
+    hammer_price = money_field("hammer_price_minor", "hammer price")
 
     @admin.action(description="Close now (only auctions past their end)")
     def close_now(self, request, queryset):
@@ -59,10 +76,16 @@ class ScheduleForm(forms.Form):
 class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Approved cars; the action books them into an auction (one form for all selected)."""
 
-    list_display = ["__str__", "seller", "city", "mileage_km", "reserve_minor", "status"]
+    list_display = ["__str__", "seller", "city", "mileage_km", "reserve", "status"]
     search_fields = ["vin", "make", "model", "seller__email"]
     list_select_related = ["seller"]
     actions = ["schedule_auction"]
+
+    exclude = ["reserve_minor", "asking_price_minor"]
+    readonly_fields = ["reserve", "asking_price"]
+
+    reserve = money_field("reserve_minor", "reserve")
+    asking_price = money_field("asking_price_minor", "asking price")
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Listing.Status.APPROVED)

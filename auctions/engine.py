@@ -12,7 +12,7 @@ So only the leader's maximum can still respond to a new bid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.exceptions import ApplicationError
@@ -26,7 +26,13 @@ class BidRejected(ApplicationError):
 
 
 class BidTooLow(BidRejected):
+    """Below the lowest acceptable amount: `minimum_minor` for a new bid, or the dealer's own maximum to beat."""
+
     code = "bid_too_low"
+
+    def __init__(self, message: str, *, minimum_minor: int, fields: dict):
+        self.minimum_minor = minimum_minor
+        super().__init__(message, fields=fields)
 
 
 class AlreadyLeading(BidRejected):
@@ -81,11 +87,14 @@ def resolve_bid(
     *,
     dealer: object,
     starting_price_minor: int,
+    money: Callable[[int], str],
     amount_minor: int | None = None,
     max_amount_minor: int | None = None,
     ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER,
 ) -> Resolution:
-    """Apply one dealer's bid (a direct `amount_minor` or a proxy `max_amount_minor`)."""
+    """Apply one dealer's bid (a direct `amount_minor` or a proxy `max_amount_minor`).
+
+    `money` formats an amount of minor units for the refusals a dealer reads (the engine knows no currency)."""
     if (amount_minor is None) == (max_amount_minor is None):
         raise BidRejected("Give either an amount or a maximum, not both.", code="invalid",
                           fields={"amount_minor": ["Give either amount_minor or max_amount_minor."]})
@@ -101,13 +110,16 @@ def resolve_bid(
         if not is_proxy:
             raise AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
         if offered <= standing.leader_max_minor:
-            raise BidTooLow(f"Your new maximum must be above your current maximum of {standing.leader_max_minor}.",
-                            fields={"max_amount_minor": ["Must be above your current maximum."]})
+            current = money(standing.leader_max_minor)
+            raise BidTooLow(f"Your new maximum must be above your current maximum of {current}.",
+                            minimum_minor=standing.leader_max_minor,
+                            fields={"max_amount_minor": [f"Must be above your current maximum of {current}."]})
         return Resolution(bids=(), standing=Standing(standing.price_minor, dealer, offered), raised_max_only=True)
 
     if offered < minimum:
         field = "max_amount_minor" if is_proxy else "amount_minor"
-        raise BidTooLow(f"The lowest bid now is {minimum}.", fields={field: [f"Bid at least {minimum}."]})
+        raise BidTooLow(f"The lowest bid now is {money(minimum)}.", minimum_minor=minimum,
+                        fields={field: [f"Bid at least {money(minimum)}."]})
 
     kind = "proxy" if is_proxy else "direct"
     if not standing.has_bids:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.money import Money
 from marketplace.models import Listing
 
 
@@ -135,7 +136,7 @@ class Bid(models.Model):
         indexes = [models.Index(fields=["dealer", "auction"], name="auctions_bid_dealer_auction")]
 
     def __str__(self):
-        return f"Bid {self.sequence} on auction {self.auction_id}: {self.amount_minor}"
+        return f"Bid {self.sequence} on auction {self.auction_id}: {Money.of(self.amount_minor).format()}"
 
 
 class BidderLabel(models.Model):

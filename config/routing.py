@@ -6,6 +6,7 @@ from live import consumers
 
 websocket_urlpatterns: list = [
     path("ws/auctions/<int:auction_id>/", consumers.AuctionConsumer.as_asgi()),
+    path("ws/sales/<int:sale_id>/", consumers.SaleConsumer.as_asgi()),
     path("ws/dashboard/", consumers.DashboardConsumer.as_asgi()),
     path("ws/user/", consumers.UserConsumer.as_asgi()),
 ]

@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 GAVEL_CURRENCY = env_str("GAVEL_CURRENCY", "EUR")
 GAVEL_DEFAULT_BUYING_LIMIT_MINOR = env_int("GAVEL_DEFAULT_BUYING_LIMIT_MINOR", 50_000_00)
 GAVEL_SITE_NAME = "Gavel"
+# Where people write to us, e.g. an owner whose car someone else listed (told on the refused submission).
+GAVEL_SUPPORT_EMAIL = env_str("GAVEL_SUPPORT_EMAIL", "support@gavel.test")
 # Notifications' emails go out through Celery after commit; off only for in-process tests.
 GAVEL_NOTIFY_ASYNC = env_bool("GAVEL_NOTIFY_ASYNC", True)
 

@@ -1,10 +1,57 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from core.exceptions import ApplicationError
 from core.models import AuditLog
+from core.money import Money
+
+
+def money_display(amount_minor, currency: str | None = None, *, signed: bool = False) -> str:
+    """An amount for an admin column or read-only field: always money (€12,500.00), never minor units."""
+    if amount_minor is None:
+        return "—"
+    text = Money.of(int(amount_minor), currency or None).format()
+    return f"+{text}" if signed and amount_minor > 0 else text
+
+
+def money_field(name: str, description: str, *, currency_field: str | None = None, signed: bool = False):
+    """An admin column / read-only field showing the `*_minor` field `name` as money; staff sort by the amount.
+
+        class SaleAdmin(admin.ModelAdmin):
+            hammer_price = money_field("hammer_price_minor", "hammer price", currency_field="currency")
+    """
+
+    @admin.display(description=description, ordering=name)
+    def display(self, obj):
+        currency = getattr(obj, currency_field, None) if currency_field else None
+        return money_display(getattr(obj, name), currency, signed=signed)
+
+    return display
+
+
+def audit_data_display(row: AuditLog) -> str:
+    """An audit row's data as lines `key: value`, amounts (keys ending in _minor) as money."""
+    if not row.data:
+        return "—"
+    lines = []
+    for key, value in sorted(row.data.items()):
+        if key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
+            lines.append(f"{key.removesuffix('_minor').replace('_', ' ')}: {money_display(value)}")
+        else:
+            lines.append(f"{key.replace('_', ' ')}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    return "\n".join(lines)
+
+
+def audit_state_display(row: AuditLog, value: str) -> str:
+    """A from/to state; a change of an amount field (e.g. a buying limit) is shown as money."""
+    if row.field.endswith("_minor") and value.lstrip("-").isdigit():
+        return money_display(int(value))
+    return value
 
 
 class ReasonForm(forms.Form):
@@ -76,9 +123,24 @@ class ReadOnlyAdminMixin:
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "object_repr", "content_type", "action", "from_state", "to_state", "actor_repr",
+    list_display = ["created_at", "object_repr", "content_type", "action", "from_value", "to_value", "actor_repr",
                     "reason"]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "actor_repr", "reason"]
     date_hierarchy = "created_at"
     list_select_related = ["content_type"]
+    fields = ["created_at", "content_type", "object_id", "object_repr", "action", "field", "from_value", "to_value",
+              "actor", "actor_repr", "reason", "details"]
+    readonly_fields = ["from_value", "to_value", "details"]
+
+    @admin.display(description="from", ordering="from_state")
+    def from_value(self, row):
+        return audit_state_display(row, row.from_state)
+
+    @admin.display(description="to", ordering="to_state")
+    def to_value(self, row):
+        return audit_state_display(row, row.to_state)
+
+    @admin.display(description="data")
+    def details(self, row):
+        return format_html("<pre>{}</pre>", audit_data_display(row))

@@ -77,6 +77,13 @@ def inspection_for_listing(*, listing: Listing) -> Inspection | None:
             .select_related("inspector").first())
 
 
+def inspections_for_listings(*, listing_ids) -> dict[int, Inspection]:
+    """{listing id: its live (not cancelled) inspection} for many listings, in one query."""
+    rows = (Inspection.objects.filter(listing_id__in=list(listing_ids)).exclude(status=S.CANCELLED)
+            .select_related("inspector"))
+    return {inspection.listing_id: inspection for inspection in rows}
+
+
 def inspection_booking_text(*, inspection: Inspection | None) -> str:
     """What the seller reads about the appointment, or "" when none is booked."""
     if inspection is None or inspection.status != S.SCHEDULED or not inspection.scheduled_at:

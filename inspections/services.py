@@ -13,16 +13,19 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
+from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from inspections import report
 from inspections.checklist import CURRENT_VERSION, checklist_load
 from inspections.models import Inspection, InspectionPhoto, InspectionReport
+from inspections.selectors import inspection_booking_text
 from marketplace import images
 from marketplace.models import Listing
 
@@ -146,6 +149,8 @@ def inspection_assign(*, inspection: Inspection, inspector: User, actor: User) -
             Inspection.objects.filter(pk=locked.pk).update(inspector=inspector, updated_at=timezone.now())
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor,
                          data={"inspector": inspector.pk, "previous_inspector": previous})
+            if locked.status == S.SCHEDULED:  # the seller expects someone else at the appointment
+                _tell_seller_appointment(inspection_id=locked.pk, changed=True)
     return _refresh(inspection, locked)
 
 
@@ -202,14 +207,32 @@ def inspection_schedule(*, inspection: Inspection, actor: User, scheduled_at: da
             if listing.status == Listing.Status.SUBMITTED:
                 transition(listing, Listing.Status.INSPECTION_SCHEDULED, actor=actor,
                            updates={"status_changed_at": timezone.now()})
+            _tell_seller_appointment(inspection_id=locked.pk, changed=False)
         elif locked.status == S.SCHEDULED:
-            Inspection.objects.filter(pk=locked.pk).update(**updates, updated_at=timezone.now())
-            audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor,
-                         data={"scheduled_at": scheduled_at.isoformat(), "place": place})
+            if (locked.scheduled_at, locked.place) != (scheduled_at, place):
+                Inspection.objects.filter(pk=locked.pk).update(**updates, updated_at=timezone.now())
+                audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor,
+                             data={"scheduled_at": scheduled_at.isoformat(), "place": place})
+                _tell_seller_appointment(inspection_id=locked.pk, changed=True)
         else:
             raise InspectionConflict("The inspection has started; the appointment can no longer change.",
                                      code="not_schedulable")
     return _refresh(inspection, locked)
+
+
+def _tell_seller_appointment(*, inspection_id: int, changed: bool) -> None:
+    """The seller learns the appointment — date, time, place, the inspector's first name — in the app and by email,
+    when it is booked and whenever it changes (written in the booking's transaction, mailed after commit)."""
+    inspection = Inspection.objects.select_related("listing__seller", "inspector").get(pk=inspection_id)
+    listing, booked = inspection.listing, inspection_booking_text(inspection=inspection)
+    car = f"{listing.first_registration_year} {listing.make} {listing.model}"
+    when = timezone.localtime(inspection.scheduled_at)
+    title = (f"Your inspection appointment has changed: {when:%a %d %b, %H:%M}" if changed
+             else f"Your {car} is booked for inspection on {when:%a %d %b, %H:%M}")
+    notify(user=listing.seller, kind="inspection_changed" if changed else "inspection_booked", title=title,
+           url=reverse("marketplace:detail", args=[listing.pk]),
+           body=f"{booked}\n\nPlease have the car, all its keys and the registration document there. If the time "
+                f"does not suit you, write to us at {settings.GAVEL_SUPPORT_EMAIL} and we find another one.")
 
 
 def inspection_start(*, inspection: Inspection, actor: User) -> TransitionResult:

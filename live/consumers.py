@@ -4,6 +4,8 @@ Routes (config/routing.py):
 - /ws/auctions/<id>/  one auction's `state` frames, for whoever may see the auction (staff, its seller, dealers
   while it is scheduled, live or closed).
 - /ws/dashboard/      `summary` frames of every auction, for dealers and staff (the dashboard cards).
+- /ws/sales/<id>/     one sale's `sale` frames ("it changed: re-read it"), for whoever may see the sale page (its
+                      buyer, its seller, staff).
 - /ws/user/           the signed-in user's own `notification` frames (outbid, won…), on any page.
 
 A refused join closes the handshake with 4403 (the browser sees the upgrade rejected). If the channel layer
@@ -23,7 +25,8 @@ from django.conf import settings
 
 from accounts.models import User
 from auctions.selectors import auction_get_visible_to
-from live.groups import DASHBOARD, auction_group, user_group
+from live.groups import DASHBOARD, auction_group, sale_group, user_group
+from payments.selectors import sale_get_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +208,13 @@ class AuctionConsumer(LiveConsumer):
         visible = await database_sync_to_async(
             lambda: auction_get_visible_to(user=user, auction_id=auction_id) is not None)()
         return [auction_group(auction_id)] if visible else None
+
+
+class SaleConsumer(LiveConsumer):
+    async def authorise(self, user):
+        sale_id = self.scope["url_route"]["kwargs"]["sale_id"]
+        visible = await database_sync_to_async(lambda: sale_get_visible_to(user=user, sale_id=sale_id) is not None)()
+        return [sale_group(sale_id)] if visible else None
 
 
 class DashboardConsumer(LiveConsumer):

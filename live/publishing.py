@@ -1,4 +1,4 @@
-"""Publishing: committed auction events and new notifications go out to the channel layer.
+"""Publishing: committed auction events, sale changes and new notifications go out to the channel layer.
 
 Nothing here runs inside a transaction: `auction_event` is sent on commit by the auction services, and a
 notification is pushed from `transaction.on_commit`. A Redis outage never breaks the change that caused the
@@ -21,7 +21,9 @@ from django.dispatch import receiver
 from auctions.models import Auction
 from auctions.signals import auction_event
 from core.models import Notification
-from live.groups import DASHBOARD, auction_group, user_group
+from live.groups import DASHBOARD, auction_group, sale_group, user_group
+from payments.models import Sale
+from payments.signals import sale_changed
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,17 @@ def send_to_groups(messages: list[tuple[str, dict]]) -> bool:
 def publish_auction_event(sender, auction_id, event_seq, kind, snapshot, **kwargs):
     state, summary = auction_frames(kind=kind, snapshot=snapshot)
     send_to_groups([(auction_group(auction_id), state), (DASHBOARD, summary)])
+
+
+def sale_frame(*, sale_id: int, kind: str) -> dict:
+    """"This sale changed": the page re-reads it over HTTP with the viewer's own session (what each party may see
+    differs), so the frame carries no data of the sale."""
+    return {"type": "sale", "sale_id": int(sale_id), "kind": kind}
+
+
+@receiver(sale_changed, sender=Sale, dispatch_uid="live.publish_sale_changed")
+def publish_sale_changed(sender, sale_id, kind, **kwargs):
+    send_to_groups([(sale_group(sale_id), sale_frame(sale_id=sale_id, kind=kind))])
 
 
 def notification_frame(notification: Notification) -> dict:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core.throttling import UploadRateThrottle
 from marketplace import selectors, services, validators
 from marketplace.models import Listing
+from payments.selectors import seller_car_status, seller_car_statuses
 
 
 class ListingPhotoUrlsOutputSerializer(serializers.Serializer):
@@ -82,7 +83,8 @@ class ListingOwnerOutputSerializer(ListingPublicOutputSerializer):
     currency = serializers.SerializerMethodField()
     reserve_minor = serializers.IntegerField(allow_null=True)
     asking_price_minor = serializers.IntegerField(allow_null=True)
-    next_step = serializers.SerializerMethodField()
+    next_step = serializers.SerializerMethodField(
+        help_text="Where the car stands and what happens next, as the seller reads it on every page.")
     rejection_reason = serializers.CharField()
     can_edit = serializers.BooleanField(source="is_editable")
     can_withdraw = serializers.BooleanField()
@@ -93,7 +95,9 @@ class ListingOwnerOutputSerializer(ListingPublicOutputSerializer):
         return settings.GAVEL_CURRENCY
 
     def get_next_step(self, listing) -> str:
-        return selectors.listing_next_step(listing=listing)
+        statuses = self.context.get("seller_statuses") or {}
+        status = statuses.get(listing.pk) or seller_car_status(listing=listing)
+        return status.text
 
 
 class ListingInputSerializer(serializers.Serializer):
@@ -171,7 +175,8 @@ class ListingListCreateApi(GenericAPIView):
     @extend_schema(responses={200: ListingOwnerOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(selectors.listing_list_visible_to(user=request.user))
-        serializer = ListingOwnerOutputSerializer(page, many=True, context={"request": request})
+        serializer = ListingOwnerOutputSerializer(page, many=True, context={
+            "request": request, "seller_statuses": seller_car_statuses(listings=page)})
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(request=ListingInputSerializer, responses={201: ListingOwnerOutputSerializer})

@@ -57,16 +57,18 @@ class Listing(models.Model):
         # Never withdrawn while live; a cancelled auction returns the car to approved.
         S.IN_AUCTION: {S.SOLD, S.UNSOLD, S.APPROVED},
         S.UNSOLD: {S.APPROVED},  # relist
-        S.SOLD: set(),
+        # A sale that falls through (the dealer never paid, no other bidder took the car) gives the car back.
+        S.SOLD: {S.UNSOLD},
         S.REJECTED: set(),
         S.WITHDRAWN: set(),
     }
     del S
 
-    # A VIN may have one open listing at a time across the site (partial unique constraint below).
-    OPEN_STATUSES = (
-        Status.DRAFT, Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED,
-        Status.IN_AUCTION, Status.SOLD,
+    # The pipeline: from submission to the auction. A listing here holds its VIN across the site, and so does a
+    # sold one until the buyer's money has arrived (`sale_paid`): until then the car may come back. Drafts,
+    # paid-for, unsold, withdrawn and rejected listings hold nothing (partial unique constraint below).
+    PIPELINE_STATUSES = (
+        Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED, Status.IN_AUCTION,
     )
     WITHDRAWABLE_STATUSES = (
         Status.DRAFT, Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED,
@@ -107,6 +109,10 @@ class Listing(models.Model):
     reserve_minor = models.BigIntegerField(null=True, blank=True)
     asking_price_minor = models.BigIntegerField(null=True, blank=True)
 
+    sale_paid = models.BooleanField(
+        default=False, help_text="Sold and the buyer's money has arrived: the listing no longer holds its VIN. "
+                                 "Set by settlement (payments) when the sale is paid.")
+
     rejection_reason = models.TextField(blank=True, help_text="Shown to the seller.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -118,10 +124,10 @@ class Listing(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["vin"],
-                condition=models.Q(status__in=[
-                    "draft", "submitted", "inspection_scheduled", "inspected", "approved", "in_auction", "sold",
-                ]),
-                name="marketplace_listing_one_open_per_vin",
+                condition=(models.Q(status__in=["submitted", "inspection_scheduled", "inspected", "approved",
+                                                "in_auction"])
+                           | models.Q(status="sold", sale_paid=False)),
+                name="marketplace_listing_one_vin_in_pipeline",
                 violation_error_message="This car already has an open listing on Gavel.",
             ),
             models.CheckConstraint(
@@ -160,6 +166,15 @@ class Listing(models.Model):
     @property
     def asking_price(self) -> Money | None:
         return Money.of(self.asking_price_minor) if self.asking_price_minor is not None else None
+
+    @classmethod
+    def holding_vin(cls) -> models.Q:
+        """The listings that hold their VIN: the same condition as the partial unique constraint."""
+        return models.Q(status__in=cls.PIPELINE_STATUSES) | models.Q(status=cls.Status.SOLD, sale_paid=False)
+
+    @property
+    def holds_vin(self) -> bool:
+        return self.status in self.PIPELINE_STATUSES or (self.status == self.Status.SOLD and not self.sale_paid)
 
     @property
     def is_editable(self) -> bool:

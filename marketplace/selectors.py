@@ -30,10 +30,10 @@ def listing_get_visible_to(*, user: User, listing_id) -> Listing | None:
 
 
 def listing_list_for_seller(*, seller: User) -> list[Listing]:
-    """The seller's cars, newest first, each with `next_step` and `cover` ready for a page."""
+    """The seller's cars, newest first, each with its `cover` ready for a page. Where each car stands (it reads the
+    auction and the sale too) is payments.selectors.seller_car_list."""
     listings = list(_with_photos(Listing.objects.filter(seller=seller)))
     for listing in listings:
-        listing.next_step = listing_next_step(listing=listing)
         listing.cover = listing_cover(listing=listing)
     return listings
 
@@ -54,36 +54,6 @@ def listing_missing_for_submit(*, listing: Listing) -> list[str]:
     if not listing.photos.all():
         missing.append("at least one photo")
     return missing
-
-
-def listing_next_step(*, listing: Listing) -> str:
-    """One sentence for the seller: where the car is and what happens next."""
-    status = listing.status
-    S = Listing.Status
-    if status == S.DRAFT:
-        missing = listing_missing_for_submit(listing=listing)
-        if missing:
-            return f"Draft: add {', '.join(missing)}, then submit it for inspection."
-        return "Ready: submit it for inspection when you are happy with it."
-    texts = {
-        S.SUBMITTED: "Waiting for an inspector.",
-        S.INSPECTION_SCHEDULED: "Inspection booked: an inspector will look at your car.",
-        S.INSPECTED: "Inspected: our team is reviewing the report before the auction.",
-        S.APPROVED: "Approved: waiting for its auction to be scheduled.",
-        S.IN_AUCTION: "In auction now: verified dealers are bidding.",
-        S.SOLD: "Sold — payout pending.",
-        S.UNSOLD: "Not sold this time. Our team will contact you about relisting.",
-        S.WITHDRAWN: "Withdrawn by you.",
-    }
-    if status == S.REJECTED:
-        return f"Rejected: {listing.rejection_reason}" if listing.rejection_reason else "Rejected by our team."
-    if status == S.INSPECTION_SCHEDULED:
-        from inspections.selectors import inspection_booking_text, inspection_for_listing
-
-        booked = inspection_booking_text(inspection=inspection_for_listing(listing=listing))
-        if booked:
-            return booked
-    return texts.get(status, listing.get_status_display())
 
 
 def listing_status_history(*, listing: Listing) -> QuerySet:

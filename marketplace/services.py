@@ -5,19 +5,29 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
+from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from marketplace import images, validators
 from marketplace.models import Listing, ListingPhoto
 
-DUPLICATE_VIN = "This car already has an open listing on Gavel. Withdraw that one first, or contact us."
 REQUIRED = "This field is required."
 REQUIRED_TO_SUBMIT = "Required before you can submit."
+
+
+class VinOnGavel(ValidationFailed):
+    """The VIN belongs to a listing in the pipeline (or sold and not yet paid for): one car, one listing."""
+
+    code = "vin_on_gavel"
+
+
+VIN_CONSTRAINT = "marketplace_listing_one_vin_in_pipeline"
 
 
 class ListingNotEditable(ApplicationError):
@@ -102,23 +112,49 @@ def _check_required(listing: Listing, names: Sequence[str], message: str) -> Non
         raise ValidationFailed(fields=missing)
 
 
-def _check_vin_free(vin: str, *, exclude_pk: int | None = None) -> None:
-    taken = Listing.objects.filter(vin=vin, status__in=Listing.OPEN_STATUSES)
+def _vin_holder(vin: str, *, exclude_pk: int | None = None) -> Listing | None:
+    """The listing that holds `vin` (in the pipeline, or sold and not yet paid for), if any."""
+    holders = Listing.objects.filter(Listing.holding_vin(), vin=vin)
     if exclude_pk is not None:
-        taken = taken.exclude(pk=exclude_pk)
-    if taken.exists():
-        raise ValidationFailed(fields={"vin": [DUPLICATE_VIN]})
+        holders = holders.exclude(pk=exclude_pk)
+    return holders.order_by("submitted_at", "id").first()
 
 
-def _save_guarding_vin(listing: Listing, **save_kwargs) -> None:
-    """Save, turning a lost race on the one-open-listing-per-VIN constraint into a field error."""
+def _vin_taken(holder: Listing, *, viewer) -> VinOnGavel:
+    """The refusal, worded for who asks: the holder's own seller, staff, or anyone else (who may be the owner of a
+    car somebody else listed: they are told how to prove it, never who listed it)."""
+    since = timezone.localtime(holder.submitted_at or holder.created_at)
+    date = f"{since.day} {since:%b %Y}"
+    if getattr(viewer, "is_authenticated", False) and viewer.is_staff_member:
+        text = (f"This car already has an open listing on Gavel: listing {holder.pk} "
+                f"({holder.get_status_display().lower()}), submitted on {date}.")
+    elif getattr(viewer, "pk", None) == holder.seller_id:
+        text = f"This car already has an open listing on Gavel — your own, submitted on {date}: follow it in My cars."
+    else:
+        text = (f"This car already has an open listing on Gavel (submitted on {date}). If it is your car and you did "
+                f"not list it, contact us at {settings.GAVEL_SUPPORT_EMAIL} with its registration document.")
+    return VinOnGavel(text, fields={"vin": [text]})
+
+
+def _check_vin_free(vin: str, *, exclude_pk: int | None = None, viewer=None) -> None:
+    holder = _vin_holder(vin, exclude_pk=exclude_pk)
+    if holder is not None:
+        raise _vin_taken(holder, viewer=viewer)
+
+
+def _transition_guarding_vin(listing: Listing, to: str, *, viewer, **kwargs) -> TransitionResult:
+    """A status change into the pipeline. Two submissions of one VIN that both passed the check race to the partial
+    unique index: the later one waits for the first to commit, then fails here and gets the same refusal."""
     try:
         with transaction.atomic():
-            listing.save(**save_kwargs)
+            return transition(listing, to, **kwargs)
     except IntegrityError as exc:
-        if "one_open_per_vin" in str(exc) or "vin" in str(exc).lower():
-            raise ValidationFailed(fields={"vin": [DUPLICATE_VIN]})
-        raise
+        if VIN_CONSTRAINT not in str(exc):
+            raise
+        holder = _vin_holder(listing.vin, exclude_pk=listing.pk)
+        if holder is None:  # the other one has already left the pipeline again: let the caller try again
+            raise VinOnGavel(fields={"vin": ["This car was being listed at the same moment; please try again."]})
+        raise _vin_taken(holder, viewer=viewer) from None
 
 
 def _ensure_owner(listing: Listing, actor: User) -> None:
@@ -150,10 +186,12 @@ def listing_create(*, seller: User, vin: str, registration_plate: str, make: str
     missing = {name: [REQUIRED] for name in _REQUIRED_ON_CREATE if cleaned.get(name) in (None, "")}
     if missing:
         raise ValidationFailed(fields=missing)
-    _check_vin_free(cleaned["vin"])
+    # A draft holds no VIN, so this is only a courtesy: say now, not after the whole wizard, that the car is
+    # already on Gavel. Submission is where it is enforced (and the database backs it).
+    _check_vin_free(cleaned["vin"], viewer=seller)
     listing = Listing(seller=seller, status=Listing.Status.DRAFT, **cleaned)
     with transaction.atomic():
-        _save_guarding_vin(listing)
+        listing.save()
         audit_record(obj=listing, action=AuditLog.Action.CREATE, actor=seller)
     return listing
 
@@ -171,10 +209,10 @@ def listing_update(*, listing: Listing, actor: User, **changes) -> Listing:
         changed = [name for name, value in cleaned.items() if getattr(locked, name) != value]
         if changed:
             if "vin" in changed:
-                _check_vin_free(cleaned["vin"], exclude_pk=locked.pk)
+                _check_vin_free(cleaned["vin"], exclude_pk=locked.pk, viewer=actor)
             for name in changed:
                 setattr(locked, name, cleaned[name])
-            _save_guarding_vin(locked, update_fields=[*changed, "updated_at"])
+            locked.save(update_fields=[*changed, "updated_at"])
             # Field names only: amounts (the reserve) stay out of the audit trail.
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"fields": sorted(changed)})
     listing.refresh_from_db()
@@ -193,9 +231,11 @@ def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
                                        fields={"photos": ["Add at least one photo before you submit."]})
             # Rules may have tightened since the draft was saved (e.g. the reserve ceiling).
             _clean({name: getattr(locked, name) for name in Listing.EDITABLE_FIELDS})
+            # One car, one listing in the pipeline: here is where it counts.
+            _check_vin_free(locked.vin, exclude_pk=locked.pk, viewer=actor)
         now = timezone.now()
-        result = transition(locked, Listing.Status.SUBMITTED, actor=actor,
-                            updates={"submitted_at": now, "status_changed_at": now})
+        result = _transition_guarding_vin(locked, Listing.Status.SUBMITTED, viewer=actor, actor=actor,
+                                          updates={"submitted_at": now, "status_changed_at": now})
         # A submitted car always has an inspection request, created in the same transaction.
         from inspections.services import inspection_request_for
 
@@ -225,6 +265,55 @@ def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionR
         result = transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
                             updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
         _inspection_cancel(listing, actor, f"The listing was rejected: {reason}")
+    return result
+
+
+def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
+    """Staff put a car that did not sell back on the list of cars ready for auction (unsold → approved), with its
+    published report. Refused while another listing of the same VIN is in the pipeline."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused("Only Gavel staff may relist a car.")
+    with transaction.atomic():
+        locked = _lock(listing)
+        if locked.status != Listing.Status.UNSOLD:
+            raise ApplicationError(f"Only a car that did not sell can be relisted; this one is "
+                                   f"{locked.get_status_display().lower()}.", code="not_relistable")
+        _check_vin_free(locked.vin, exclude_pk=locked.pk, viewer=actor)
+        result = _transition_guarding_vin(locked, Listing.Status.APPROVED, viewer=actor, actor=actor,
+                                          reason=(reason or "").strip() or "Relisted",
+                                          updates={"status_changed_at": timezone.now()})
+        car = f"{locked.first_registration_year} {locked.make} {locked.model}"
+        notify(user=locked.seller, kind="listing_relisted", url=reverse("marketplace:detail", args=[locked.pk]),
+               title=f"Your {car} is back on the list for auction",
+               body="We will schedule its auction and tell you the date. Your reserve and the inspection report "
+                    "stay as they are.")
+    listing.refresh_from_db()
+    return result
+
+
+def listing_sale_paid(*, listing: Listing, actor=None) -> bool:
+    """Settlement says the buyer's money arrived: the car is sold for good and its listing frees the VIN.
+    Idempotent; True when it changed something."""
+    with transaction.atomic():
+        changed = Listing.objects.filter(pk=listing.pk, status=Listing.Status.SOLD, sale_paid=False).update(
+            sale_paid=True, updated_at=timezone.now())
+        if changed:
+            audit_record(obj=listing, action=AuditLog.Action.UPDATE, actor=actor, data={"sale_paid": True},
+                         reason="The buyer's payment arrived: the VIN is free again.")
+    listing.sale_paid = listing.sale_paid or bool(changed)
+    return bool(changed)
+
+
+def listing_sale_fell_through(*, listing: Listing, reason: str, actor=None) -> TransitionResult:
+    """Settlement says the sale fell through (nobody paid, no other bidder took the car): the car is the seller's
+    again, not sold, and can be relisted."""
+    with transaction.atomic():
+        locked = _lock(listing)
+        if locked.sale_paid:
+            raise ApplicationError("A car whose buyer paid cannot fall back to not sold.", code="sale_paid")
+        result = transition(locked, Listing.Status.UNSOLD, actor=actor, reason=reason,
+                            updates={"status_changed_at": timezone.now()})
+    listing.refresh_from_db()
     return result
 
 

@@ -17,6 +17,7 @@ from core.throttling import upload_throttle_message, upload_throttle_wait
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
 from marketplace.models import Listing
+from payments.selectors import seller_car_list, seller_car_status
 
 
 class SellerRequiredMixin(LoginRequiredMixin):
@@ -56,7 +57,7 @@ class ListingListView(SellerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["listings"] = selectors.listing_list_for_seller(seller=self.request.user)
+        context["listings"] = seller_car_list(seller=self.request.user)
         return context
 
 
@@ -213,7 +214,7 @@ class ListingDetailView(ListingMixin, TemplateView):
         context.update(
             photos=photos,
             cover=selectors.listing_cover(listing=self.listing),
-            next_step=selectors.listing_next_step(listing=self.listing),
+            seller_status=seller_car_status(listing=self.listing),
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
             is_owner=self.listing.seller_id == self.request.user.pk,

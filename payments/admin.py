@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
-from core.admin import ReadOnlyAdminMixin, reason_action
+from core.admin import ReadOnlyAdminMixin, money_display, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import Money
 from payments import services
@@ -62,10 +62,12 @@ def _form_action(*, modeladmin, request, queryset, form_class, title: str, name:
 
 class LedgerEntryInline(admin.TabularInline):
     model = LedgerEntry
-    fields = ["account", "amount_minor"]
+    fields = ["account", "amount"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    amount = money_field("amount_minor", "amount (debit +, credit −)", signed=True)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -92,17 +94,19 @@ class SaleLedgerLineInline(admin.TabularInline):
 
     @admin.display(description="entries")
     def lines(self, obj):
-        return "; ".join(f"{entry.account}: {Money.of(entry.amount_minor).format()}"
+        return "; ".join(f"{entry.account}: {money_display(entry.amount_minor, entry.account.currency, signed=True)}"
                          for entry in obj.entries.select_related("account", "account__owner"))
 
 
 class PaymentInline(admin.TabularInline):
     model = Payment
-    fields = ["reference", "provider", "amount_minor", "status", "provider_reference", "confirmed_at",
+    fields = ["reference", "provider", "amount", "status", "provider_reference", "confirmed_at",
               "refund_reference"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    amount = money_field("amount_minor", "amount", currency_field="currency")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -120,8 +124,8 @@ class SaleAdmin(admin.ModelAdmin):
     actions = ["confirm_bank_transfer", "confirm_handover", "cancel_and_offer_second_chance", "retry_payout"]
     fieldsets = [
         (None, {"fields": ["auction", "listing", "buyer", "seller", "second_chance_of", "status"]}),
-        ("Money", {"fields": ["currency", "hammer_price_minor", "buyer_fee_minor", "amount_due_minor",
-                              "seller_fee_minor", "seller_receives_minor", "refunded_minor"]}),
+        ("Money", {"fields": ["currency", "hammer_price", "buyer_fee", "amount_due", "seller_fee", "seller_receives",
+                              "refunded"]}),
         ("Payment", {"fields": ["payment_deadline", "paid_at", "overdue_at", "cancelled_at", "cancel_reason"]}),
         ("Handover", {"fields": ["collection_proposed_at", "collection_place", "doc_registration", "doc_keys",
                                  "doc_service_book", "buyer_confirmed_at", "seller_confirmed_at", "handed_over_at"]}),
@@ -130,18 +134,25 @@ class SaleAdmin(admin.ModelAdmin):
         ("Report", {"fields": ["disclosed_items"]}),
     ]
 
+    hammer_price = money_field("hammer_price_minor", "hammer price", currency_field="currency")
+    buyer_fee = money_field("buyer_fee_minor", "buyer's fee", currency_field="currency")
+    amount_due = money_field("amount_due_minor", "amount due (hammer price plus the buyer's fee)",
+                             currency_field="currency")
+    seller_fee = money_field("seller_fee_minor", "seller's fee", currency_field="currency")
+    seller_receives = money_field("seller_receives_minor", "seller receives (hammer price minus the seller's fee)",
+                                  currency_field="currency")
+    refunded = money_field("refunded_minor", "refunded", currency_field="currency")
+    amount = money_field("amount_due_minor", "amount due", currency_field="currency")
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Sale._meta.fields]
+        return [f.name for f in Sale._meta.fields] + ["hammer_price", "buyer_fee", "amount_due", "seller_fee",
+                                                      "seller_receives", "refunded"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="amount due")
-    def amount(self, obj):
-        return obj.money(obj.amount_due_minor).format()
 
     @admin.action(description="Confirm bank transfer received")
     def confirm_bank_transfer(self, request, queryset):
@@ -181,13 +192,17 @@ class DisputePhotoInline(admin.TabularInline):
 
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
-    list_display = ["pk", "sale", "opened_by", "status", "outcome", "refund_minor", "created_at"]
+    list_display = ["pk", "sale", "opened_by", "status", "outcome", "refund", "created_at"]
     list_filter = ["status", "outcome"]
     inlines = [DisputePhotoInline]
     actions = ["resolve"]
+    fields = ["sale", "opened_by", "reason", "item_keys", "status", "outcome", "resolution", "refund",
+              "refund_reference", "resolved_by", "resolved_at", "created_at"]
+
+    refund = money_field("refund_minor", "refund")
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Dispute._meta.fields]
+        return [f.name for f in Dispute._meta.fields] + ["refund"]
 
     def has_add_permission(self, request):
         return False
@@ -213,8 +228,12 @@ class DisputeAdmin(admin.ModelAdmin):
 
 @admin.register(SecondChanceOffer)
 class SecondChanceOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["pk", "sale", "dealer", "amount_minor", "status", "expires_at", "new_sale"]
+    list_display = ["pk", "sale", "dealer", "amount", "status", "expires_at", "new_sale"]
     list_filter = ["status"]
+    fields = ["sale", "dealer", "amount", "status", "expires_at", "decided_at", "new_sale", "created_at"]
+    readonly_fields = ["amount"]
+
+    amount = money_field("amount_minor", "amount (the dealer's last bid)")
 
 
 @admin.register(LedgerTransaction)
@@ -227,9 +246,13 @@ class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["transaction", "account", "amount_minor"]
+    list_display = ["transaction", "account", "amount"]
     list_filter = ["account__kind"]
     list_select_related = ["transaction", "account", "account__owner"]
+    fields = ["transaction", "account", "amount"]
+    readonly_fields = ["amount"]
+
+    amount = money_field("amount_minor", "amount (debit +, credit −)", signed=True)
 
 
 @admin.register(LedgerAccount)
@@ -241,10 +264,14 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def balance(self, obj):
         from payments.ledger import account_balance
 
-        return Money(account_balance(obj), obj.currency).format()
+        return money_display(account_balance(obj), obj.currency)
 
 
 @admin.register(PayoutTransfer)
 class PayoutTransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "payee", "amount_minor", "currency", "created_at"]
+    list_display = ["reference", "payee", "amount", "created_at"]
     search_fields = ["reference", "idempotency_key"]
+    fields = ["reference", "idempotency_key", "payee", "amount", "memo", "created_at"]
+    readonly_fields = ["amount"]
+
+    amount = money_field("amount_minor", "amount", currency_field="currency")

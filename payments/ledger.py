@@ -20,7 +20,12 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from core.exceptions import ApplicationError, ValidationFailed
+from core.money import Money
 from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Sale
+
+
+def _money(amount_minor: int) -> str:
+    return Money.of(amount_minor).format()
 
 
 class IdempotencyKeyReused(ApplicationError):
@@ -73,7 +78,7 @@ def ledger_post(*, idempotency_key: str, kind: str, entries: list[tuple[LedgerAc
                                                        f"not {settings.GAVEL_CURRENCY}."]})
     if sum(amount for _, amount in entries) != 0:
         raise ValidationFailed("A ledger transaction must balance.",
-                               fields={"entries": [f"Entries sum to {sum(a for _, a in entries)}, not 0."]})
+                               fields={"entries": [f"Entries sum to {_money(sum(a for _, a in entries))}, not 0."]})
     wanted = _signature((account.pk, amount) for account, amount in entries)
 
     def existing() -> tuple[LedgerTransaction, bool]:
@@ -123,13 +128,13 @@ def ledger_check_invariants() -> list[str]:
     unbalanced = (LedgerTransaction.objects.annotate(total=Coalesce(Sum("entries__amount_minor"), 0))
                   .filter(~Q(total=0)).values_list("idempotency_key", "total"))
     for key, total in unbalanced:
-        problems.append(f"Transaction {key} sums to {total}, not 0.")
+        problems.append(f"Transaction {key} sums to {_money(total)}, not 0.")
     empty = LedgerTransaction.objects.filter(entries__isnull=True).values_list("idempotency_key", flat=True)
     for key in empty:
         problems.append(f"Transaction {key} has no entries.")
     grand = LedgerEntry.objects.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
     if grand != 0:
-        problems.append(f"All entries sum to {grand}, not 0.")
+        problems.append(f"All entries sum to {_money(grand)}, not 0.")
     foreign = LedgerAccount.objects.exclude(currency=settings.GAVEL_CURRENCY).values_list("pk", flat=True)
     for pk in foreign:
         problems.append(f"Account {pk} is not in {settings.GAVEL_CURRENCY}.")
@@ -137,13 +142,14 @@ def ledger_check_invariants() -> list[str]:
     escrow_balance = account_balance(escrow) if escrow else 0
     expected = escrow_expected_minor()
     if escrow_balance != expected:
-        problems.append(f"Escrow holds {escrow_balance} but paid, not-yet-paid-out sales (minus refunds) "
-                        f"come to {expected}.")
+        problems.append(f"Escrow holds {_money(escrow_balance)} but paid, not-yet-paid-out sales (minus refunds) "
+                        f"come to {_money(expected)}.")
     if escrow is not None:
         per_sale = dict(LedgerEntry.objects.filter(account=escrow, transaction__sale__isnull=False)
                         .values_list("transaction__sale_id").annotate(total=Sum("amount_minor")))
         for sale in Sale.objects.filter(Q(pk__in=per_sale.keys()) | Q(paid_at__isnull=False)):
             held = per_sale.get(sale.pk, 0)
             if held != sale_escrow_expected_minor(sale):
-                problems.append(f"Sale {sale.pk}: escrow holds {held}, expected {sale_escrow_expected_minor(sale)}.")
+                problems.append(f"Sale {sale.pk}: escrow holds {_money(held)}, "
+                                f"expected {_money(sale_escrow_expected_minor(sale))}.")
     return problems

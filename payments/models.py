@@ -110,7 +110,8 @@ class LedgerEntry(AppendOnlyModel):
         indexes = [models.Index(fields=["account", "transaction"], name="payments_entry_account_txn")]
 
     def __str__(self):
-        return f"{self.account}: {self.amount_minor:+d}"
+        text = Money(self.amount_minor, self.account.currency).format()
+        return f"{self.account}: {'+' if self.amount_minor > 0 else ''}{text}"
 
 
 class Sale(models.Model):

@@ -1,9 +1,23 @@
-"""Reads for settlement: who sees which sale, report items a dispute may not rely on, timelines."""
+"""Reads for settlement: who sees which sale, report items a dispute may not rely on, timelines, and where a
+seller's car stands (it reads the whole chain — listing, inspection, auction, sale, payout — so it lives here, at
+the top of the app order)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Min, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from auctions.models import Auction
 from core.models import AuditLog
+from core.money import Money
+from inspections.models import Inspection
+from inspections.selectors import inspection_booking_text, inspections_for_listings
+from marketplace.models import Listing
+from marketplace.selectors import listing_list_for_seller, listing_missing_for_submit
 from payments.models import Dispute, LedgerEntry, Payment, Sale, SecondChanceOffer
 
 
@@ -59,6 +73,252 @@ def sale_status_history(*, sale: Sale) -> QuerySet:
     return AuditLog.objects.for_object(sale).filter(action=AuditLog.Action.STATUS_CHANGE)
 
 
+# Where a seller's car stands ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SellerStatus:
+    """Where a seller's car stands: a stable `state`, the badge (`label`, `tone`), the `text` the seller reads —
+    where the car is and what happens next — and the page to act on, if any."""
+
+    state: str
+    label: str
+    tone: str
+    text: str
+    action_url: str = ""
+    action_label: str = ""
+
+
+# state -> (badge label, badge tone): with _seller_status below, the one place a seller's car is put into words.
+SELLER_STATES = {
+    "draft": ("Draft", ""),
+    "awaiting_inspector": ("Submitted", "badge-warn"),
+    "inspection_booked": ("Inspection scheduled", "badge-warn"),
+    "being_inspected": ("Being inspected", "badge-warn"),
+    "in_review": ("Inspected", "badge-warn"),
+    "approved": ("Approved", "badge-ok"),
+    "auction_scheduled": ("Auction scheduled", "badge-ok"),
+    "in_auction": ("In auction", "badge-grade"),
+    "auction_ended": ("Auction ended", "badge-grade"),
+    "decision_needed": ("Decision needed", "badge-warn"),
+    "decision_expired": ("Not sold", ""),
+    "sold": ("Sold", "badge-ok"),
+    "awaiting_payment": ("Awaiting payment", "badge-warn"),
+    "payment_overdue": ("Payment overdue", "badge-err"),
+    "second_chance": ("Offered to the next bidder", "badge-warn"),
+    "paid": ("Paid — hand over", "badge-ok"),
+    "payout_on_its_way": ("Payout on its way", "badge-ok"),
+    "payout_delayed": ("Payout delayed", "badge-err"),
+    "paid_out": ("Paid out", "badge-ok"),
+    "disputed": ("Disputed", "badge-err"),
+    "refunded": ("Refunded", "badge-warn"),
+    "completed": ("Completed", "badge-ok"),
+    "not_sold": ("Not sold", ""),
+    "fell_through": ("Not sold", ""),
+    "rejected": ("Rejected", "badge-err"),
+    "withdrawn": ("Withdrawn", ""),
+}
+NEW_AUCTION = "Our team will contact you about a new auction."
+
+
+def _when(moment: datetime) -> str:
+    """Mon 4 May, 10:30 (with the year when it is far away), local time."""
+    local = timezone.localtime(moment)
+    year = f" {local:%Y}" if abs(moment - timezone.now()) > timedelta(days=180) else ""
+    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
+
+
+def _day(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _money(minor: int | None, currency: str | None = None) -> str:
+    return Money.of(minor or 0, currency).format(show_minor=False)
+
+
+def _status(state: str, text: str, action_url: str = "", action_label: str = "") -> SellerStatus:
+    label, tone = SELLER_STATES[state]
+    return SellerStatus(state, label, tone, text, action_url, action_label)
+
+
+def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
+    """An auction booked, live, or closed and waiting for the seller (the listing stays in_auction until then)."""
+    if auction is None:
+        return _status("in_auction", "In auction.")
+    url = reverse("auctions:detail", args=[auction.pk])
+    if auction.status == Auction.Status.SCHEDULED:
+        return _status("auction_scheduled", f"Its auction starts {_when(auction.starts_at)}.", url,
+                       "Follow the auction")
+    if auction.status == Auction.Status.LIVE and now < auction.ends_at:
+        if not auction.bid_count:
+            return _status("in_auction", f"In auction now: no bids yet; it ends {_when(auction.ends_at)}.", url,
+                           "Follow the auction")
+        reserve = "reserve met" if auction.reserve_met else "below your reserve"
+        bids = f"{auction.bid_count} bid{'s' if auction.bid_count != 1 else ''}"
+        return _status("in_auction", f"In auction now: {bids}, the highest {_money(auction.price_minor)} ({reserve}); "
+                                     f"it ends {_when(auction.ends_at)}.", url, "Follow the auction")
+    if auction.outcome == Auction.Outcome.AWAITING_SELLER:
+        top = _money(auction.price_minor)
+        if auction.decision_deadline and now >= auction.decision_deadline:
+            return _status("decision_expired", f"The time to decide has passed: the top bid of {top} is being "
+                                               "declined.", url, "See the auction")
+        return _status("decision_needed", f"The auction ended at {top}, below your reserve of "
+                                          f"{_money(auction.reserve_minor)}. Accept or decline the top bid by "
+                                          f"{_when(auction.decision_deadline)}; after that it is declined "
+                                          "automatically.", url, "Decide on the top bid")
+    return _status("auction_ended", "The auction has ended; its result follows in a moment.", url, "See the auction")
+
+
+def _sale_status(auction: Auction | None, sale: Sale | None, offer: SecondChanceOffer | None) -> SellerStatus:
+    """A sold car, from the invoice to the payout."""
+    if sale is None:
+        hammer = _money(auction.hammer_price_minor) if auction else ""
+        return _status("sold", f"Sold for {hammer}. The dealer's invoice is on its way." if hammer else "Sold.")
+    S = Sale.Status
+    url, go = reverse("payments:detail", args=[sale.pk]), "Go to the sale"
+    hammer, receives = _money(sale.hammer_price_minor, sale.currency), _money(sale.seller_receives_minor, sale.currency)
+    if sale.status == S.AWAITING_PAYMENT:
+        return _status("awaiting_payment", f"Sold for {hammer}. Waiting for the dealer's payment, due by "
+                                           f"{_when(sale.payment_deadline)}; then you arrange the handover. You "
+                                           f"receive {receives}.", url, go)
+    if sale.status == S.OVERDUE:
+        return _status("payment_overdue", f"Sold for {hammer}, but the dealer has not paid by the deadline "
+                                          f"({_when(sale.payment_deadline)}). We are chasing the payment; "
+                                          f"{sale_overdue_next_step(sale=sale)}", url, go)
+    if sale.status == S.CANCELLED:
+        if offer is not None:
+            return _status("second_chance", f"The first buyer did not pay. We have offered your car to the "
+                                            f"next-highest bidder for {_money(offer.amount_minor, sale.currency)}; "
+                                            f"they answer by {_when(offer.expires_at)}.", url, go)
+        return _status("sold", "The first buyer did not pay; we are looking for another buyer.", url, go)
+    if sale.status == S.PAID:
+        if sale.seller_confirmed_at and not sale.buyer_confirmed_at:
+            text = ("The dealer's payment is in escrow. You confirmed the handover; waiting for the dealer to "
+                    f"confirm it too. Then you are paid {receives}.")
+        else:
+            text = ("The dealer's payment is in escrow. Arrange the handover on the sale page, then confirm the "
+                    f"handover once the car has changed hands: you are paid {receives} as soon as you both have.")
+            if sale.collection_proposed_at and sale.collection_place:
+                text += f" Collection: {_when(sale.collection_proposed_at)} at {sale.collection_place}."
+        return _status("paid", text, url, go)
+    if sale.status == S.HANDED_OVER:
+        if sale.payout_status == Sale.PayoutStatus.FAILED:
+            return _status("payout_delayed", f"Handed over. Sending your payout of {receives} failed; we retry "
+                                             "automatically and our team is on it.", url, go)
+        return _status("payout_on_its_way", f"Handed over. Your payout of {receives} is on its way.", url, go)
+    if sale.status == S.PAID_OUT:
+        return _status("paid_out", f"Paid out: {receives} sent to your bank account on {_day(sale.paid_out_at)} "
+                                   f"(reference {sale.payout_reference}).", url, go)
+    if sale.status == S.DISPUTED:
+        waits = "" if sale.payout_status == Sale.PayoutStatus.SENT else " Your payout waits for the decision."
+        return _status("disputed", "The dealer opened a dispute about the car. Our team reviews it and contacts you; "
+                                   f"nothing is taken from you until then.{waits}", url, go)
+    if sale.status == S.REFUNDED:
+        return _status("refunded", "After a dispute the sale was reversed and the dealer got their money back. Our "
+                                   "team contacts you about the car.", url, go)
+    paid = f"{receives} paid out on {_day(sale.paid_out_at)}" if sale.paid_out_at else "sold"
+    refunded = (f" After a dispute, {_money(sale.refunded_minor, sale.currency)} was refunded to the dealer."
+                if sale.refunded_minor else "")
+    return _status("completed", f"Completed: {paid}.{refunded}", url, go)
+
+
+def _not_sold_status(auction: Auction | None, sale: Sale | None) -> SellerStatus:
+    if auction is not None and auction.outcome == Auction.Outcome.NO_BIDS:
+        return _status("not_sold", f"No bids this time. {NEW_AUCTION}")
+    if auction is not None and auction.outcome == Auction.Outcome.UNSOLD:
+        top = _money(auction.price_minor)
+        if auction.decision_deadline and auction.decided_at and auction.decided_at >= auction.decision_deadline:
+            return _status("not_sold", f"The top bid of {top} was declined automatically: no decision by "
+                                       f"{_when(auction.decision_deadline)}. {NEW_AUCTION}")
+        return _status("not_sold", f"You declined the top bid of {top}. {NEW_AUCTION}")
+    if auction is not None and auction.outcome == Auction.Outcome.SOLD:
+        url = reverse("payments:detail", args=[sale.pk]) if sale else ""
+        return _status("fell_through", "The sale fell through: the dealer did not pay and no other bidder took the "
+                                       f"car. It is yours again. {NEW_AUCTION}", url, "See the sale" if url else "")
+    return _status("not_sold", f"Not sold this time. {NEW_AUCTION}")
+
+
+def _seller_status(listing: Listing, *, inspection: Inspection | None, auction: Auction | None, sale: Sale | None,
+                   offer: SecondChanceOffer | None, now: datetime) -> SellerStatus:
+    L = Listing.Status
+    status = listing.status
+    if status == L.DRAFT:
+        missing = listing_missing_for_submit(listing=listing)
+        if missing:
+            return _status("draft", f"Draft: add {', '.join(missing)}, then submit it for inspection.")
+        return _status("draft", "Ready: submit it for inspection when you are happy with it.")
+    if status == L.SUBMITTED:
+        return _status("awaiting_inspector", "Waiting for an inspector.")
+    if status == L.INSPECTION_SCHEDULED:
+        booked = inspection_booking_text(inspection=inspection)
+        if booked:
+            return _status("inspection_booked", booked)
+        if inspection is not None and inspection.status in (Inspection.Status.IN_PROGRESS,
+                                                             Inspection.Status.SUBMITTED):
+            return _status("being_inspected", "Being inspected now: the report follows once the inspector "
+                                              "publishes it.")
+        return _status("inspection_booked", "Inspection booked: an inspector will look at your car.")
+    if status == L.INSPECTED:
+        return _status("in_review", "Inspected: our team is reviewing the report before the auction.",
+                       reverse("inspection_report", args=[listing.pk]), "Read the inspection report")
+    if status == L.APPROVED:
+        if auction is not None and auction.status == Auction.Status.CANCELLED:
+            reason = auction.cancel_reason.strip().rstrip(".")
+            return _status("approved", f"Its auction was cancelled{f' ({reason})' if reason else ''}. We schedule "
+                                       "a new one and tell you the date.")
+        if auction is not None:
+            return _status("approved", "Back on the list for auction: we schedule it and tell you the date.")
+        return _status("approved", "Approved: we schedule its auction and tell you the date.")
+    if status == L.IN_AUCTION:
+        return _auction_status(auction, now=now)
+    if status == L.SOLD:
+        return _sale_status(auction, sale, offer)
+    if status == L.UNSOLD:
+        return _not_sold_status(auction, sale)
+    if status == L.REJECTED:
+        return _status("rejected", f"Rejected: {listing.rejection_reason}" if listing.rejection_reason
+                       else "Rejected by our team.")
+    return _status("withdrawn", "Withdrawn by you.")
+
+
+def seller_car_statuses(*, listings: Iterable[Listing]) -> dict[int, SellerStatus]:
+    """{listing id: where the car stands} for a seller's cars, in a handful of queries whatever their number."""
+    listings = list(listings)
+    ids = [listing.pk for listing in listings]
+    inspections = inspections_for_listings(listing_ids=ids)
+    auctions: dict[int, Auction] = {}
+    for auction in Auction.objects.filter(listing_id__in=ids).order_by("listing_id", "-created_at", "-id"):
+        auctions.setdefault(auction.listing_id, auction)
+    sales: dict[int, Sale] = {}
+    for sale in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
+        sales.setdefault(sale.listing_id, sale)
+    cancelled = [sale.pk for sale in sales.values() if sale.status == Sale.Status.CANCELLED]
+    offers = {offer.sale_id: offer for offer in
+              SecondChanceOffer.objects.filter(sale_id__in=cancelled, status=SecondChanceOffer.Status.PENDING)}
+    now = timezone.now()
+    statuses = {}
+    for listing in listings:
+        sale = sales.get(listing.pk)
+        statuses[listing.pk] = _seller_status(
+            listing, inspection=inspections.get(listing.pk), auction=auctions.get(listing.pk), sale=sale,
+            offer=offers.get(sale.pk) if sale else None, now=now)
+    return statuses
+
+
+def seller_car_status(*, listing: Listing) -> SellerStatus:
+    return seller_car_statuses(listings=[listing])[listing.pk]
+
+
+def seller_car_list(*, seller: User) -> list[Listing]:
+    """The seller's cars, newest first, each with its `cover` and `seller_status` ready for a page."""
+    listings = listing_list_for_seller(seller=seller)
+    statuses = seller_car_statuses(listings=listings)
+    for listing in listings:
+        listing.seller_status = statuses[listing.pk]
+    return listings
+
+
 def second_chance_offers_for(*, dealer: User) -> QuerySet:
     return (SecondChanceOffer.objects.filter(dealer=dealer).select_related("sale", "sale__listing", "new_sale")
             .order_by("-created_at"))
@@ -74,6 +334,13 @@ def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
             .values("dealer_id").annotate(last=Max("amount_minor"), first_seq=Min("sequence"))
             .order_by("-last", "first_seq"))
     return [(row["dealer_id"], row["last"]) for row in rows]
+
+
+def sale_overdue_next_step(*, sale: Sale) -> str:
+    """What happens to the seller's car if the overdue payment never comes: a second chance, or the car back."""
+    if second_chance_candidates(sale=sale):
+        return "if it does not come, we offer your car to the next-highest bidder."
+    return f"if it does not come, the car is yours again. {NEW_AUCTION}"
 
 
 def listing_disclosed_items(*, listing) -> dict:

@@ -102,6 +102,8 @@ class SaleDetailView(SaleMixin, TemplateView):
             dispute_form=kwargs.get("dispute_form") or DisputeForm(),
             disputes=sale.disputes.order_by("created_at"),
             disclosed=sorted((sale.disclosed_items or {}).items()),
+            seller_status=selectors.seller_car_status(listing=sale.listing) if self.party == "seller" else None,
+            live_refresh=self.request.headers.get("X-Live-Refresh") == "1",
         )
         return context
 

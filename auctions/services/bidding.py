@@ -55,6 +55,11 @@ def error_body(exc: ApplicationError) -> dict:
     return body
 
 
+def money_text(amount_minor: int) -> str:
+    """How a dealer reads an amount in a bid's answer: the site's currency, cents only when there are any."""
+    return Money.of(amount_minor).format(show_minor=False)
+
+
 def soft_close_end(*, ends_at: datetime, bid_time: datetime, window: timedelta) -> datetime | None:
     """The new end if a bid at `bid_time` falls in the last `window` (boundary included), else None."""
     if bid_time >= ends_at - window:
@@ -107,12 +112,12 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
     standing = Standing(auction.price_minor, auction.leader_id, auction.leader_max_minor)
     resolution = resolve_bid(standing, dealer=dealer.pk, starting_price_minor=auction.starting_price_minor,
                              amount_minor=amount_minor, max_amount_minor=max_amount_minor,
-                             ladder=settings.GAVEL_BID_INCREMENTS)
+                             ladder=settings.GAVEL_BID_INCREMENTS, money=money_text)
 
     committed_now = max_amount_minor if max_amount_minor is not None else amount_minor
     if bidder.committed_minor + committed_now > bidder.limit_minor:
         raise BuyingLimitExceeded(fields={"max_amount_minor" if max_amount_minor is not None else "amount_minor": [
-            f"Your buying limit is {Money.of(bidder.limit_minor).format(show_minor=False)}."]})
+            f"Your buying limit is {money_text(bidder.limit_minor)}."]})
 
     previous_leader = auction.leader_id
     sequence = auction.last_sequence
@@ -155,7 +160,7 @@ def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
     listing = auction.listing
     notify_later(user_id=dealer_id, kind="outbid", url=reverse("auctions:detail", args=[auction.pk]),
                  title=f"You have been outbid on the {listing.first_registration_year} {listing.make} {listing.model}",
-                 body=f"The price is now {Money.of(auction.price_minor).format(show_minor=False)}. "
+                 body=f"The price is now {money_text(auction.price_minor)}. "
                       "Bid again before the auction ends.")
 
 
@@ -201,7 +206,7 @@ def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_min
     try:
         resolve_bid(Standing(row["price_minor"], row["leader_id"], row["leader_max_minor"]), dealer=dealer.pk,
                     starting_price_minor=row["starting_price_minor"], amount_minor=amount_minor,
-                    max_amount_minor=max_amount_minor, ladder=settings.GAVEL_BID_INCREMENTS)
+                    max_amount_minor=max_amount_minor, ladder=settings.GAVEL_BID_INCREMENTS, money=money_text)
     except BidTooLow:
         raise
     except BidRejected as exc:

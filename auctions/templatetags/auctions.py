@@ -39,9 +39,3 @@ def cover_of(listing):
         return covers[0]
     photos = list(listing.photos.all()) if covers is None else []
     return next((p for p in photos if p.is_cover), photos[0] if photos else None)
-
-
-@register.filter
-def latest_auction(listing):
-    """The listing's most recent auction, or None: {% with auction=listing|latest_auction %}"""
-    return listing.auctions.order_by("-created_at", "-id").first()

@@ -18,6 +18,7 @@ def listing_inspection_panel(listing):
     return {"panel": {
         "inspection": inspection,
         "booking": selectors.inspection_booking_text(inspection=inspection),
+        "inspector_name": inspection.inspector.get_short_name() if inspection and inspection.inspector else "",
         "report": selectors.report_current_for_listing(listing_id=listing.pk),
     }}
 

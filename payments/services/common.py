@@ -8,6 +8,7 @@ from core.exceptions import ApplicationError, PermissionRefused
 from core.money import Money
 from core.notifications import notify
 from payments.models import Sale
+from payments.signals import sale_changed
 
 
 class Conflict(ApplicationError):
@@ -76,6 +77,12 @@ def money(sale: Sale, minor: int) -> str:
 def car(sale: Sale) -> str:
     listing = sale.listing
     return f"{listing.first_registration_year} {listing.make} {listing.model}"
+
+
+def publish_sale_on_commit(sale: Sale, kind: str) -> None:
+    """Tell the sale's open pages, once the transaction commits, that the sale changed (see payments.signals)."""
+    sale_id = sale.pk
+    transaction.on_commit(lambda: sale_changed.send(sender=Sale, sale_id=sale_id, kind=kind))
 
 
 def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,

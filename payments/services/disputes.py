@@ -22,7 +22,16 @@ from marketplace.images import photo_files_delete, photo_process, photo_store
 from payments.ledger import ledger_account, ledger_post
 from payments.models import Dispute, DisputePhoto, LedgerAccount, LedgerTransaction, Sale
 from payments.selectors import dispute_disclosed_item_keys, sale_confirmed_payment
-from payments.services.common import Conflict, PayoutInFlight, car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import (
+    Conflict,
+    PayoutInFlight,
+    car,
+    ensure_staff,
+    lock_sale,
+    money,
+    publish_sale_on_commit,
+    tell_on_commit,
+)
 from payments.services.sales import payment_provider_for
 
 MAX_DISPUTE_PHOTOS = 10
@@ -87,6 +96,7 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
                 DisputePhoto.objects.create(dispute=dispute, width=item.width, height=item.height, **names)
             transition(sale, Sale.Status.DISPUTED, actor=dealer, reason=f"Dispute {dispute.pk} opened",
                        data={"dispute": dispute.pk, "item_keys": keys})
+            publish_sale_on_commit(sale, "disputed")
             staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
             tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale,
                            title=f"The dealer opened a dispute about your {car(sale)}",
@@ -167,6 +177,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                    data={"outcome": outcome, "refund_minor": amount})
         transition(sale, to, actor=actor, reason=f"Dispute {dispute.pk}: {outcome}", updates=sale_updates,
                    data={"refund_minor": amount, "refund_reference": reference})
+        publish_sale_on_commit(sale, "dispute_resolved")
         text = {Dispute.Outcome.REFUND: f"a full refund of {money(sale, amount)}",
                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
                 Dispute.Outcome.REJECT: "no refund"}[outcome]

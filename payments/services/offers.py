@@ -10,9 +10,18 @@ from accounts.services import dealer_ensure_can_bid
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.transitions import TransitionResult, transition
+from marketplace.services import listing_sale_fell_through
 from payments.models import Sale, SecondChanceOffer
 from payments.selectors import second_chance_candidates
-from payments.services.common import Conflict, car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import (
+    Conflict,
+    car,
+    ensure_staff,
+    lock_sale,
+    money,
+    publish_sale_on_commit,
+    tell_on_commit,
+)
 from payments.services.sales import _sale_create
 
 
@@ -35,12 +44,25 @@ def _offer_next(sale: Sale, *, now) -> SecondChanceOffer | None:
         offer = SecondChanceOffer.objects.create(
             sale=sale, dealer=dealer, amount_minor=amount,
             expires_at=now + timedelta(hours=settings.GAVEL_SECOND_CHANCE_HOURS))
+        publish_sale_on_commit(sale, "second_chance_offered")
         tell_on_commit([dealer_id], kind="second_chance_offer", sale=None,
                        title=f"Second chance: the {car(sale)} for {money(sale, amount)}",
                        body=f"The winning dealer did not pay. You may buy the car at your last bid within "
                             f"{settings.GAVEL_SECOND_CHANCE_HOURS} hours; see My sales.")
         return offer
+    _fell_through(sale)
     return None
+
+
+def _fell_through(sale: Sale) -> None:
+    """Nobody is left to buy the car: it is the seller's again, not sold, and can be put up for auction again."""
+    listing_sale_fell_through(listing=sale.listing, reason="The sale fell through: the dealer did not pay and no "
+                                                           "other bidder took the car.")
+    publish_sale_on_commit(sale, "fell_through")
+    tell_on_commit([sale.seller_id], kind="sale_fell_through", sale=sale,
+                   title=f"The sale of your {car(sale)} fell through",
+                   body="The dealer did not pay and no other bidder took the car. It is yours again, not sold: our "
+                        "team will contact you about a new auction.")
 
 
 def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> SecondChanceOffer | None:
@@ -58,12 +80,15 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
         now = db_now()
         transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
                    updates={"cancelled_at": now, "cancel_reason": reason})
+        publish_sale_on_commit(sale, "cancelled")
         tell_on_commit([sale.buyer_id], kind="sale_cancelled", sale=sale,
                        title=f"Your purchase of the {car(sale)} was cancelled", body=reason)
-        tell_on_commit([sale.seller_id], kind="sale_cancelled", sale=sale,
-                       title=f"The dealer did not pay for your {car(sale)}",
-                       body="We cancelled the sale and are offering your car to the next-highest bidder.")
-        return _offer_next(sale, now=now)
+        offer = _offer_next(sale, now=now)
+        if offer is not None:  # otherwise the seller hears that the sale fell through
+            tell_on_commit([sale.seller_id], kind="sale_cancelled", sale=sale,
+                           title=f"The dealer did not pay for your {car(sale)}",
+                           body="We cancelled the sale and are offering your car to the next-highest bidder.")
+        return offer
 
 
 def _lock_offer(offer: SecondChanceOffer) -> tuple[Sale, SecondChanceOffer]:
@@ -89,6 +114,7 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
                                 second_chance_of=sale)
         transition(offer, SecondChanceOffer.Status.ACCEPTED, actor=dealer, reason="Accepted",
                    updates={"decided_at": now, "new_sale": new_sale})
+        publish_sale_on_commit(sale, "second_chance_accepted")
     return new_sale
 
 

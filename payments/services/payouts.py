@@ -19,7 +19,15 @@ from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Sale
 from payments.providers import payout_provider
 from payments.selectors import sale_open_dispute
-from payments.services.common import Conflict, car, ensure_staff, lock_sale, money, tell_on_commit
+from payments.services.common import (
+    Conflict,
+    car,
+    ensure_staff,
+    lock_sale,
+    money,
+    publish_sale_on_commit,
+    tell_on_commit,
+)
 
 
 def payout_key(sale: Sale) -> str:
@@ -50,10 +58,12 @@ def payout_release(*, sale_id: int) -> Sale:
         to_seller, to_fees = payout_amounts(sale)
         if to_seller == 0 and to_fees == 0:
             Sale.objects.filter(pk=sale.pk).update(payout_status=Sale.PayoutStatus.NOT_DUE)
+            publish_sale_on_commit(sale, "payout_not_due")
             sale.refresh_from_db()
             return sale
         Sale.objects.filter(pk=sale.pk).update(payout_status=Sale.PayoutStatus.SENDING,
                                                payout_attempts=sale.payout_attempts + 1, payout_last_error="")
+        publish_sale_on_commit(sale, "payout_sending")
     # Step 2: the provider, outside any transaction (a bank call must never hold the sale's row lock).
     reference = ""
     if to_seller > 0:
@@ -69,6 +79,7 @@ def payout_release(*, sale_id: int) -> Sale:
                                                            payout_last_error=str(exc)[:300] or type(exc).__name__)
                     audit_record(obj=locked, action=AuditLog.Action.UPDATE, reason="Payout failed",
                                  data={"error": str(exc)[:300], "attempt": locked.payout_attempts})
+                    publish_sale_on_commit(locked, "payout_failed")
             raise
         reference = result.reference
     # Step 3: the books.
@@ -99,6 +110,7 @@ def payout_release(*, sale_id: int) -> Sale:
             Sale.objects.filter(pk=sale.pk).update(**updates)
             audit_record(obj=sale, action=AuditLog.Action.UPDATE, reason="Payout sent",
                          data={"reference": reference, "amount_minor": to_seller})
+        publish_sale_on_commit(sale, "paid_out")
         if to_seller:
             tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale,
                            title=f"You have been paid for your {car(sale)}",
@@ -151,4 +163,5 @@ def sales_complete_due(*, batch: int | None = None) -> int:
                     sale, Sale.Status.COMPLETED, reason="Dispute window passed",
                     updates={"completed_at": now}).changed:
                 done += 1
+                publish_sale_on_commit(sale, "completed")
     return done

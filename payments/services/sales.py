@@ -16,6 +16,7 @@ from core.exceptions import ApplicationError, PermissionRefused, ValidationFaile
 from core.models import AuditLog
 from core.money import Money
 from core.transitions import TransitionResult, transition
+from marketplace.services import listing_sale_paid
 from payments import fees
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Payment, Sale
@@ -23,7 +24,7 @@ from payments.providers import payment_provider
 from payments.providers.bank import BankTransferProvider, bank_reference
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
-from payments.selectors import listing_disclosed_items
+from payments.selectors import listing_disclosed_items, sale_overdue_next_step
 from payments.services.common import (
     AmountMismatch,
     Conflict,
@@ -33,6 +34,7 @@ from payments.services.common import (
     ensure_staff,
     lock_sale,
     money,
+    publish_sale_on_commit,
     tell_on_commit,
 )
 
@@ -167,6 +169,8 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                 confirmed_by=actor if getattr(actor, "is_authenticated", False) else None)
             transition(sale, Sale.Status.PAID, actor=actor, reason=f"Payment {payment.reference} received",
                        updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
+            listing_sale_paid(listing=sale.listing, actor=actor)  # sold for good: the VIN is free again
+            publish_sale_on_commit(sale, "paid")
             tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale,
                            title=f"Payment received for the {car(sale)}",
                            body="Your money is held in escrow. Arrange the collection with the seller on the "
@@ -193,6 +197,7 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
             audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor,
                          reason=f"Payment {payment.reference} arrived while the sale was {sale.status}: refunded",
                          data={"payment": payment.reference, "refund_reference": refund_reference})
+            publish_sale_on_commit(sale, "payment_returned")
             tell_on_commit([sale.buyer_id], kind="payment_returned", sale=sale,
                            title=f"We returned a second payment for the {car(sale)}",
                            body=f"{money(sale, amount_minor)} arrived after the invoice was settled or cancelled; "
@@ -280,6 +285,7 @@ def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place:
         other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
         tell_on_commit([other], kind="collection_changed", sale=sale, title=f"Collection of the {car(sale)} updated",
                        body="Have a look at the proposed time, place and documents on the sale page.")
+        publish_sale_on_commit(sale, "collection")
     return sale
 
 
@@ -311,6 +317,7 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
                 setattr(sale, name, value)
             audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor, reason="Handover confirmed",
                          data={name: value.isoformat() for name, value in updates.items()})
+            publish_sale_on_commit(sale, "handover_confirmed")
         if not (sale.buyer_confirmed_at and sale.seller_confirmed_at):
             other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
             tell_on_commit([other], kind="handover_confirm_needed", sale=sale,
@@ -325,6 +332,7 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
             except Exception:  # broker down: the beat sweep (payouts_release_pending_task) picks the sale up
                 logger.exception("could not queue the payout for sale %s", sale_id)
 
+        publish_sale_on_commit(sale, "handed_over")
         return transition(sale, Sale.Status.HANDED_OVER, actor=actor, reason="Both sides confirmed the handover",
                           updates={"handed_over_at": now}, on_commit=[release])
 
@@ -343,11 +351,11 @@ def sales_mark_overdue(*, batch: int | None = None) -> int:
             if transition(sale, Sale.Status.OVERDUE, reason="Payment deadline passed",
                           updates={"overdue_at": now}).changed:
                 done += 1
+                publish_sale_on_commit(sale, "overdue")
                 tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale,
                                title=f"Your payment for the {car(sale)} is overdue",
                                body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
                 tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale,
                                title=f"The dealer has not paid for your {car(sale)} yet",
-                               body="We are chasing the payment. If it does not come, we offer your car to the "
-                                    "next-highest bidder.")
+                               body=f"We are chasing the payment; {sale_overdue_next_step(sale=sale)}")
     return done

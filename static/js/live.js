@@ -3,6 +3,9 @@
 // - The auction page ([data-live-auction]) follows /ws/auctions/<id>/: price, bid count, reserve badge, leader
 //   and "You lead"/"Outbid", the next valid bid, bid history and the countdown's end.
 // - The dealer dashboard ([data-live-dashboard]) follows /ws/dashboard/ and updates the matching cards.
+// - The sale page ([data-live-sale]) follows /ws/sales/<id>/: on every change of the sale (paid, handed over, paid
+//   out…) it re-reads the page with the viewer's own session and swaps in each [data-sale-live] part whose server
+//   rendering changed; a part nobody changed on the server (a half-typed collection form) stays as it is.
 // - Every signed-in page (<body data-live-user>) follows /ws/user/ and shows notifications ("You have been
 //   outbid on …") as a toast.
 //
@@ -20,15 +23,19 @@
   var OUTCOME = { sold: ["badge-ok", "Sold"], awaiting_seller: ["badge-warn", "Awaiting seller"],
                   no_bids: ["", "No bids"], unsold: ["", "Not sold"], cancelled: ["badge-err", "Cancelled"] };
 
-  // Money in minor units, like core.money's format(show_minor=False): €12,500.
+  // Money in minor units, like core.money's format(show_minor=False): €12,500 (¥12,500 for a currency without
+  // minor units: the currency's own digits, as ISO 4217 and Intl know them).
   function money(minor, currency) {
     if (minor === null || minor === undefined) return "—";
-    var whole = minor % 100 === 0;
+    currency = currency || "EUR";
     try {
-      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency || "EUR",
-        minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 }).format(minor / 100);
+      var digits = new Intl.NumberFormat("en-GB", { style: "currency", currency: currency })
+        .resolvedOptions().maximumFractionDigits;
+      var scale = Math.pow(10, digits), shown = minor % scale === 0 ? 0 : digits;
+      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency,
+        minimumFractionDigits: shown, maximumFractionDigits: shown }).format(minor / scale);
     } catch (e) {
-      return (minor / 100).toLocaleString("en-GB") + " " + (currency || "");
+      return (minor / 100).toLocaleString("en-GB", { minimumFractionDigits: 2 }) + " " + currency;
     }
   }
 
@@ -304,6 +311,51 @@
     LiveSocket("dashboard", "/ws/dashboard/", { resync: resync, frame: frame });
   }
 
+  // ---------------------------------------------------------------- sale page
+  function salePage(root) {
+    var id = root.getAttribute("data-live-sale");
+    var rendered = {}, inFlight = null, again = false;
+
+    function name(el) { return el.getAttribute("data-sale-live"); }
+    function parts(doc) { return Array.prototype.slice.call(doc.querySelectorAll("[data-sale-live]")); }
+    // The CSRF token is masked afresh on every render: it is not a change.
+    function plain(el) { return el.outerHTML.replace(/(name="csrfmiddlewaretoken" value=")[^"]*"/g, "$1\""); }
+
+    parts(document).forEach(function (el) { rendered[name(el)] = plain(el); });
+
+    function apply(html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html");
+      parts(fresh).forEach(function (el) {
+        var key = name(el), now = plain(el);
+        if (rendered[key] === now) return;
+        var current = document.querySelector('[data-sale-live="' + key + '"]');
+        if (!current) return;
+        current.replaceWith(document.importNode(el, true));
+        rendered[key] = now;
+      });
+    }
+
+    function refresh() {
+      if (inFlight) { again = true; return inFlight; }
+      inFlight = fetch(location.pathname, { credentials: "same-origin", headers: { "X-Live-Refresh": "1" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.text();
+        })
+        .then(apply)
+        .finally(function () {
+          inFlight = null;
+          if (again) { again = false; refresh(); }
+        });
+      return inFlight;
+    }
+
+    LiveSocket("sale", "/ws/sales/" + id + "/", {
+      resync: refresh,
+      frame: function (f) { if (f.type === "sale" && String(f.sale_id) === id) refresh(); },
+    });
+  }
+
   // ---------------------------------------------------------------- the user's own channel
   function userChannel(path) {
     function toast(f) {
@@ -345,6 +397,8 @@
     if (page) auctionPage(page);
     var board = document.querySelector("[data-live-dashboard]");
     if (board) dashboard(board);
+    var sale = document.querySelector("[data-live-sale]");
+    if (sale) salePage(sale);
     var userPath = document.body.getAttribute("data-live-user");
     if (userPath) userChannel(userPath);
   }

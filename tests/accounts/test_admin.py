@@ -102,7 +102,7 @@ def test_changing_the_buying_limit_in_admin_is_audited(client, staff):
     client.force_login(staff)
     url = reverse("admin:accounts_dealerprofile_change", args=[profile.pk])
     client.post(url, {"company_name": profile.company_name, "trade_licence_number": profile.trade_licence_number,
-                      "address": profile.address, "phone": profile.phone, "buying_limit_minor": 80_000_00})
+                      "address": profile.address, "phone": profile.phone, "buying_limit_minor": "80,000.00"})
     profile.refresh_from_db()
     assert profile.buying_limit_minor == 80_000_00
     row = AuditLog.objects.for_object(profile).get()

@@ -19,7 +19,7 @@ START = 1_000_00
 
 def bid(standing, dealer, *, amount=None, max_amount=None):
     return resolve_bid(standing, dealer=dealer, starting_price_minor=START, amount_minor=amount,
-                       max_amount_minor=max_amount)
+                       max_amount_minor=max_amount, money=str)
 
 
 @pytest.mark.parametrize(("price", "step"), [(0, 50_00), (4_999_99, 50_00), (5_000_00, 100_00),

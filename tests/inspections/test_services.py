@@ -63,13 +63,13 @@ def test_an_inspector_cannot_claim_outside_their_region_but_may_claim_one_withou
 
 
 def test_booking_schedules_the_inspection_and_the_listing_and_the_seller_reads_it():
-    from marketplace.selectors import listing_next_step
+    from payments.selectors import seller_car_status
 
     inspector = InspectorFactory(full_name="Ingrid Inspektor")
     inspection = scheduled_inspection(inspector=inspector)
     listing = Listing.objects.get(pk=inspection.listing_id)
     assert (inspection.status, listing.status) == ("scheduled", "inspection_scheduled")
-    text = listing_next_step(listing=listing)
+    text = seller_car_status(listing=listing).text
     assert text.startswith("Inspection booked: ") and "at Invalidenstraße 1, Berlin with Ingrid." in text
 
 

@@ -122,6 +122,7 @@ def test_a_float_reserve_is_refused(clients):
 
 
 def test_a_second_open_listing_for_a_vin_is_400_on_the_vin(clients, listing):
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.SUBMITTED)
     response = clients["owner"].post(url("listing-list"), {**NEW_LISTING, "vin": listing.vin}, format="json")
     assert response.status_code == 400
     assert "already has an open listing" in response.json()["fields"]["vin"][0]

@@ -62,7 +62,7 @@ def test_wizard_shows_field_errors_and_saves_nothing(browser_client, seller):
 
 
 def test_wizard_reports_a_duplicate_vin_on_the_vin_field(browser_client):
-    existing = ListingFactory()
+    existing = ListingFactory(status=Listing.Status.SUBMITTED)
     response = browser_client.post(reverse("marketplace:create"), {
         "vin": existing.vin, "registration_plate": "B-X 1", "make": "VW", "model": "Golf",
         "first_registration_year": "2018"})

@@ -22,7 +22,8 @@ def test_a_balanced_transaction_is_written_and_balances_are_sums(accounts):
                                entries=[(bank, -100), (dealer, 100), (dealer, -100), (escrow, 100)])
     assert created and txn.entries.count() == 4
     assert (account_balance(bank), account_balance(escrow), account_balance(dealer)) == (-100, 100, 0)
-    assert ledger_check_invariants() == ["Escrow holds 100 but paid, not-yet-paid-out sales (minus refunds) come to 0."]
+    assert ledger_check_invariants() == [
+        "Escrow holds €1.00 but paid, not-yet-paid-out sales (minus refunds) come to €0.00."]
 
 
 @pytest.mark.parametrize("entries", [[], [("bank", -100), ("escrow", 99)], [("bank", 0), ("escrow", 0)]])
@@ -87,8 +88,8 @@ def test_the_invariant_check_finds_a_transaction_that_does_not_balance(accounts)
     txn = LedgerTransaction.objects.create(idempotency_key="forged", kind="payment_received")
     LedgerEntry.objects.create(transaction=txn, account=bank, amount_minor=-3)
     problems = ledger_check_invariants()
-    assert "Transaction forged sums to -3, not 0." in problems
-    assert "All entries sum to -3, not 0." in problems
+    assert "Transaction forged sums to -€0.03, not 0." in problems
+    assert "All entries sum to -€0.03, not 0." in problems
     with pytest.raises(CommandError):
         call_command("ledger_check")
 

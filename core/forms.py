@@ -1,0 +1,52 @@
+"""Form fields shared by the pages and admin."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from core.money import Money, default_currency, minor_digits
+
+BIGINT_MAX = 2**63 - 1
+
+
+class MoneyField(forms.CharField):
+    """An amount a person types and reads as money ("12,500.00" or "12500") in the site's currency; cleaned to
+    integer minor units, shown back as money, never as minor units."""
+
+    def __init__(self, *, currency: str | None = None, min_minor: int | None = 0, max_minor: int = BIGINT_MAX,
+                 **kwargs):
+        self.currency = currency
+        self.min_minor, self.max_minor = min_minor, max_minor
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def _currency(self) -> str:
+        return self.currency or default_currency()
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            digits = minor_digits(self._currency())
+            return format(Decimal(value).scaleb(-digits), f",.{digits}f")
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        digits = minor_digits(self._currency())
+        try:
+            amount = Money.from_major(text, self._currency()).amount_minor
+        except ValueError as exc:
+            if "decimal places" in str(exc):
+                raise ValidationError(f"This amount has more than {digits} decimal places.", code="decimals")
+            example = format(Decimal(12_500), f",.{digits}f")
+            raise ValidationError(f"An amount like {example}.", code="invalid")
+        if self.min_minor is not None and amount < self.min_minor:
+            raise ValidationError("The amount cannot be negative." if self.min_minor == 0 else
+                                  f"At least {Money(self.min_minor, self._currency()).format()}.", code="min")
+        if amount > self.max_minor:
+            raise ValidationError(f"At most {Money(self.max_minor, self._currency()).format()}.", code="max")
+        return amount
