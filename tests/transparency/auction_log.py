@@ -106,7 +106,7 @@ class SimulatedAuction:
             return False
         try:
             resolution = resolve_bid(self.standing, dealer=dealer, starting_price_minor=self.starting_price_minor,
-                                     amount_minor=amount, max_amount_minor=max_amount, ladder=self.ladder)
+                                     money=str, amount_minor=amount, max_amount_minor=max_amount, ladder=self.ladder)
         except BidRejected:
             return False
         self.standing = resolution.standing
