@@ -40,3 +40,6 @@ def simultaneously(calls: list) -> list:
     if errors:
         pytest.fail(f"{len(errors)} of {len(calls)} simultaneous calls raised: {errors[:3]}")
     return results
+
+
+from tests.live.conftest import private_redis  # noqa: E402, F401  (a Redis of the test's own, to stop)
