@@ -7,6 +7,7 @@ from accounts import services
 from accounts.models import DealerProfile, User
 from core.admin import reason_action
 from core.exceptions import ValidationFailed
+from core.money import AMOUNT_MAX_MINOR
 
 
 class UserCreationAdminForm(forms.ModelForm):
@@ -89,8 +90,20 @@ def _suspend(*, obj, actor, reason):
     return services.dealer_suspend(profile=obj, actor=actor, reason=reason)
 
 
+class DealerProfileAdminForm(forms.ModelForm):
+    """The buying limit within the largest amount Gavel takes, checked here so the form shows it (the service,
+    called on save, checks it again)."""
+
+    buying_limit_minor = forms.IntegerField(min_value=0, max_value=AMOUNT_MAX_MINOR, label="Buying limit (minor units)")
+
+    class Meta:
+        model = DealerProfile
+        fields = ["company_name", "trade_licence_number", "address", "phone", "buying_limit_minor"]
+
+
 @admin.register(DealerProfile)
 class DealerProfileAdmin(admin.ModelAdmin):
+    form = DealerProfileAdminForm
     list_display = ["company_name", "user", "trade_licence_number", "status", "buying_limit_minor", "verified_at",
                     "created_at"]
     list_filter = ["status"]

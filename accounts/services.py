@@ -9,6 +9,7 @@ from accounts.models import DealerProfile, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
+from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 from core.transitions import TransitionResult, transition
 
 
@@ -127,8 +128,9 @@ def dealer_suspend(*, profile: DealerProfile, actor: User, reason: str) -> Trans
 
 
 def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: User, reason: str = "") -> None:
-    if isinstance(limit_minor, bool) or not isinstance(limit_minor, int) or limit_minor < 0:
-        raise ValidationFailed(fields={"buying_limit_minor": ["Enter a whole, non-negative amount in minor units."]})
+    if isinstance(limit_minor, bool) or not isinstance(limit_minor, int) or not 0 <= limit_minor <= AMOUNT_MAX_MINOR:
+        raise ValidationFailed(fields={"buying_limit_minor": [
+            f"Enter a whole, non-negative amount in minor units. {amount_too_large_message()}"]})
     with transaction.atomic():
         before = DealerProfile.objects.select_for_update().values_list("buying_limit_minor", flat=True).get(
             pk=profile.pk)

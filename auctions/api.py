@@ -25,6 +25,8 @@ from auctions.serializers import (
     BidSellerOutputSerializer,
     BidStaffOutputSerializer,
 )
+from core.money import AMOUNT_MAX_MINOR
+from marketplace.validators import MAX_MILEAGE_KM
 
 
 class AuctionFilterInputSerializer(serializers.Serializer):
@@ -34,9 +36,11 @@ class AuctionFilterInputSerializer(serializers.Serializer):
     model = serializers.CharField(max_length=80, required=False)
     year_min = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
     year_max = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
-    mileage_max = serializers.IntegerField(min_value=0, required=False)
-    price_min = serializers.IntegerField(min_value=0, required=False, help_text="Minor units.")
-    price_max = serializers.IntegerField(min_value=0, required=False, help_text="Minor units.")
+    mileage_max = serializers.IntegerField(min_value=0, max_value=MAX_MILEAGE_KM, required=False)
+    price_min = serializers.IntegerField(min_value=0, max_value=AMOUNT_MAX_MINOR, required=False,
+                                         help_text="Minor units.")
+    price_max = serializers.IntegerField(min_value=0, max_value=AMOUNT_MAX_MINOR, required=False,
+                                         help_text="Minor units.")
     grade = serializers.CharField(max_length=20, required=False,
                                   help_text="The published inspection grade (once inspections publish grades).")
     location = serializers.CharField(max_length=100, required=False, help_text="A city, or the start of a postcode.")
@@ -44,8 +48,9 @@ class AuctionFilterInputSerializer(serializers.Serializer):
 
 
 class BidInputSerializer(serializers.Serializer):
-    amount_minor = serializers.IntegerField(required=False, min_value=1, help_text="A direct bid, minor units.")
-    max_amount_minor = serializers.IntegerField(required=False, min_value=1,
+    amount_minor = serializers.IntegerField(required=False, min_value=1, max_value=AMOUNT_MAX_MINOR,
+                                            help_text="A direct bid, minor units.")
+    max_amount_minor = serializers.IntegerField(required=False, min_value=1, max_value=AMOUNT_MAX_MINOR,
                                                 help_text="A maximum: Gavel bids for you up to it.")
 
     def validate(self, data):

@@ -3,6 +3,7 @@ from django.conf import settings
 
 from auctions.selectors import SORTS
 from core.money import AMOUNT_MAX_MINOR, Money
+from marketplace.validators import MAX_MILEAGE_KM
 
 
 class AuctionFilterForm(forms.Form):
@@ -12,9 +13,11 @@ class AuctionFilterForm(forms.Form):
     model = forms.CharField(required=False, max_length=80)
     year_min = forms.IntegerField(required=False, min_value=1950, max_value=2100, label="Year from")
     year_max = forms.IntegerField(required=False, min_value=1950, max_value=2100, label="Year to")
-    mileage_max = forms.IntegerField(required=False, min_value=0, label="Max. mileage (km)")
-    price_min = forms.IntegerField(required=False, min_value=0, label=f"Price from ({settings.GAVEL_CURRENCY})")
-    price_max = forms.IntegerField(required=False, min_value=0, label=f"Price to ({settings.GAVEL_CURRENCY})")
+    mileage_max = forms.IntegerField(required=False, min_value=0, max_value=MAX_MILEAGE_KM, label="Max. mileage (km)")
+    price_min = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+                                   label=f"Price from ({settings.GAVEL_CURRENCY})")
+    price_max = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+                                   label=f"Price to ({settings.GAVEL_CURRENCY})")
     grade = forms.CharField(required=False, max_length=20)
     location = forms.CharField(required=False, max_length=100, label="City or postcode")
     sort = forms.ChoiceField(required=False, choices=[

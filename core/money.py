@@ -64,8 +64,8 @@ class Money:
             value = Decimal(str(amount).strip().replace(",", "").replace("_", ""))
         except InvalidOperation:
             raise ValueError(f"Not an amount: {amount!r}")
-        if not value.is_finite():
-            raise ValueError(f"Not an amount: {amount!r}")
+        if not value.is_finite() or value.adjusted() > 30:  # 1e999999999 would overflow decimal arithmetic
+            raise ValueError(f"Not an amount: {str(amount)[:40]!r}")
         digits = minor_digits(currency)
         scaled = value.scaleb(digits)
         if scaled != scaled.to_integral_value():

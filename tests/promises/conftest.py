@@ -43,3 +43,4 @@ def simultaneously(calls: list) -> list:
 
 
 from tests.live.conftest import private_redis  # noqa: E402, F401  (a Redis of the test's own, to stop)
+from tests.security.conftest import world  # noqa: E402, F401  (a user of every role, a car at each stage)
