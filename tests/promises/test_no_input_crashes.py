@@ -523,6 +523,28 @@ def test_a_nul_character_in_a_path_parameter_is_refused(stage):
     assert not problems, "\n".join(problems)
 
 
+# A cookie's quoted-string escape that Django's cookie parser turns into a NUL: printable on the wire, so no server
+# refuses it before Gavel sees it.
+NUL_SESSION_COOKIE = f'{django_settings.SESSION_COOKIE_NAME}="\\000abcdefghijklmnopqrstuvwxyz01234"'
+
+
+def test_a_nul_in_a_header_is_refused_and_a_session_cookie_holding_one_is_no_session(stage):
+    people, ids, _ = stage
+    anonymous = _client(people, "anonymous")
+    headers = {"HTTP_AUTHORIZATION": "Token \x00abc", "HTTP_IDEMPOTENCY_KEY": "k\x00", "HTTP_ACCEPT_LANGUAGE": "\x00"}
+    problems = [_try(Row(url, method, "anonymous"), f"a NUL in {name}",
+                     lambda u=url, m=method, h={name: value}: getattr(anonymous, m)(u, **h), strict=True)
+                for name, value in headers.items()
+                for url, method in (("/api/v1/me/", "get"), ("/accounts/dashboard/", "get"),
+                                    (f"/api/v1/auctions/{ids['auction_id']}/bids/", "post"))]
+    assert not [p for p in problems if p], "\n".join(p for p in problems if p)
+
+    page = anonymous.get("/accounts/dashboard/", HTTP_COOKIE=NUL_SESSION_COOKIE)
+    api = anonymous.get("/api/v1/me/", HTTP_COOKIE=NUL_SESSION_COOKIE)
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]  # anonymous: to the login page
+    assert api.status_code in (401, 403) and api.json()["code"] in ("not_authenticated", "authentication_failed")
+
+
 def test_staff_pages_refuse_a_nul_in_a_search_and_an_amount_beyond_range(stage):
     people, ids, _ = stage
     staff = _client(people, "staff")
@@ -622,6 +644,9 @@ def test_a_websocket_handshake_to_a_path_nobody_routes_is_refused_cleanly(redis,
         statuses = {path: server.refused(path) for path in (
             "/ws/nowhere/", "/ws/", "/", "/ws/auctions/not-a-number/", "/ws/auctions/99999999999999999999999/",
             "/ws/auctions/1/extra/", f"/ws/{quote(chr(0))}/")}
+        # A session cookie holding a NUL is no session: the join is refused as for anyone signed out.
+        statuses["/ws/user/ with a NUL in the session cookie"] = server.refused(
+            "/ws/user/", cookie='"\\000abcdefghijklmnopqrstuvwxyz01234"')
     finally:
         stop(server.proc)
     assert set(statuses.values()) == {403}, statuses
