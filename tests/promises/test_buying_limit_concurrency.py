@@ -10,7 +10,9 @@ import pytest
 from django.db.models import Sum
 
 from auctions.models import Auction
+from auctions.services import auction_close
 from tests.accounts.factories import DealerFactory
+from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
 from tests.promises.conftest import simultaneously, token_client
 
@@ -51,6 +53,22 @@ def test_two_simultaneous_maxima_on_two_auctions_never_take_a_dealer_over_the_li
 
         assert sorted(answers) == [(201, None), (409, "buying_limit_exceeded")], answers
         assert leading_maxima(dealer) == 6_000_00
+
+
+def test_a_top_bid_waiting_for_the_sellers_decision_counts_against_the_limit(settings):
+    """Below the reserve, the seller may still accept the top bid: until they decide, the dealer is bound to it."""
+    dealer = DealerFactory(verified=True, profile__buying_limit_minor=LIMIT)
+    client = token_client(dealer)
+    undecided = make_auction(starting_price_minor=5_000_00, reserve_minor=12_000_00)
+    assert bid(client, undecided, max_amount_minor=6_000_00)() == (201, None)  # leads at €5,000
+    move_end(undecided, seconds_from_now=-1)
+    auction_close(auction_id=undecided.pk)
+    undecided.refresh_from_db()
+    assert undecided.outcome == Auction.Outcome.AWAITING_SELLER and undecided.price_minor == 5_000_00
+
+    other = make_auction(starting_price_minor=5_000_00)
+    assert bid(client, other, max_amount_minor=6_000_00)() == (409, "buying_limit_exceeded")
+    assert bid(client, other, max_amount_minor=5_000_00)() == (201, None)
 
 
 def test_three_simultaneous_maxima_in_a_busy_auction_and_one_elsewhere_never_take_a_dealer_over_the_limit():
