@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.selectors import dealer_profile_get
 from core.exceptions import ValidationFailed
-from core.throttling import ScopedThrottle
+from core.throttling import LoginRateThrottle, SignupRateThrottle
 
 
 class DealerProfileOutputSerializer(serializers.Serializer):
@@ -52,8 +52,7 @@ class TokenObtainApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginRateThrottle]
 
     class TokenObtainInputSerializer(serializers.Serializer):
         email = serializers.EmailField()
@@ -91,8 +90,7 @@ class SignupOutputSerializer(serializers.Serializer):
 class SellerSignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "signup"
+    throttle_classes = [SignupRateThrottle]
 
     class SellerSignupInputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
@@ -112,8 +110,7 @@ class SellerSignupApi(APIView):
 class DealerSignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedThrottle]
-    throttle_scope = "signup"
+    throttle_classes = [SignupRateThrottle]
 
     class DealerSignupInputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)

@@ -1,4 +1,4 @@
-"""Answers for clients that tried too often: failed logins (django-axes) and sign-up floods."""
+"""Answers for clients that failed to log in too often (django-axes)."""
 
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -31,10 +31,3 @@ def lockout_response(request, original_response=None, credentials=None):
         response = render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
-
-
-def rate_limited(request, exception=None):
-    detail = "Too many attempts from your network. Please wait a while and try again."
-    if _wants_json(request):
-        return JsonResponse({"code": "throttled", "detail": detail}, status=429)
-    return render(request, "429.html", {"detail": detail}, status=429)

@@ -9,6 +9,7 @@ from accounts.models import DealerProfile, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
+from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 from core.transitions import TransitionResult, transition
 
 
@@ -127,8 +128,9 @@ def dealer_suspend(*, profile: DealerProfile, actor: User, reason: str) -> Trans
 
 
 def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: User, reason: str = "") -> None:
-    if isinstance(limit_minor, bool) or not isinstance(limit_minor, int) or limit_minor < 0:
-        raise ValidationFailed(fields={"buying_limit_minor": ["Enter a whole, non-negative amount in minor units."]})
+    if isinstance(limit_minor, bool) or not isinstance(limit_minor, int) or not 0 <= limit_minor <= AMOUNT_MAX_MINOR:
+        raise ValidationFailed(fields={"buying_limit_minor": [
+            f"Enter a whole, non-negative amount in minor units. {amount_too_large_message()}"]})
     with transaction.atomic():
         before = DealerProfile.objects.select_for_update().values_list("buying_limit_minor", flat=True).get(
             pk=profile.pk)
@@ -149,16 +151,17 @@ def dealer_check_can_bid(*, user: User, profile_status: str | None) -> None:
         raise NotVerified()
 
 
-def dealer_ensure_can_bid(*, user: User, lock: bool = False, annotations: dict | None = None) -> DealerProfile:
+def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
     """Raise unless `user` is a verified, active dealer. Every bid path calls this first.
 
     `lock=True` takes the profile row FOR UPDATE, so one dealer's bids queue here (their buying
-    limit is checked against what they have already committed). `annotations` are read in the
-    same query (the bid service adds what the dealer has committed)."""
+    limit is checked against what they have already committed). Read what they have committed in a
+    statement started after this one returns: a value computed in this statement would come from the
+    snapshot taken before the wait for the lock."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
         raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
     profiles = DealerProfile.objects.select_for_update(of=("self",)) if lock else DealerProfile.objects
-    profile = profiles.filter(user=user).annotate(**(annotations or {})).first()
+    profile = profiles.filter(user=user).first()
     dealer_check_can_bid(user=user, profile_status=profile.status if profile is not None else None)
     return profile
 

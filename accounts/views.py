@@ -1,27 +1,20 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.decorators import method_decorator
 from django.views.generic import FormView, TemplateView
-from django_ratelimit.decorators import ratelimit
 
 from accounts import services
 from accounts.forms import DealerSignupForm, ProfileForm, SignupForm
 from accounts.models import User
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
-from core.exceptions import ValidationFailed
+from core.exceptions import Throttled, ValidationFailed
+from core.throttling import signup_page_rate_limit
 from payments.selectors import seller_car_list
 
 
-def _signup_rate(group, request):
-    return settings.GAVEL_SIGNUP_PAGE_RATE
-
-
-@method_decorator(ratelimit(key="ip", rate=_signup_rate, method="POST", block=True), name="post")
 class _SignupView(FormView):
     success_url = reverse_lazy("accounts:dashboard")
 
@@ -29,6 +22,15 @@ class _SignupView(FormView):
         if request.user.is_authenticated:
             return redirect("accounts:dashboard")
         return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            signup_page_rate_limit(request)
+        except Throttled as exc:
+            response = render(request, "429.html", {"detail": exc.message}, status=429)
+            response["Retry-After"] = str(exc.retry_after_seconds)
+            return response
+        return super().post(request, *args, **kwargs)
 
     def register(self, data):
         raise NotImplementedError

@@ -11,7 +11,7 @@ from auctions import services
 from auctions.models import ApprovedListing, Auction, Bid
 from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money
 from marketplace.models import Listing
 
 
@@ -68,7 +68,7 @@ class ScheduleForm(forms.Form):
     starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                     help_text="Local time. A time in the past starts the auction at once.")
     duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
-    starting_price = forms.DecimalField(min_value=1, max_digits=12, decimal_places=2,
+    starting_price = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,
                                         help_text=f"In {settings.GAVEL_CURRENCY}. The reserve comes from the listing.")
 
 

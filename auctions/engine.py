@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.exceptions import ApplicationError
+from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 
 # (upper bound of the price band, exclusive, or None for "and above"; increment), minor units.
 DEFAULT_LADDER: tuple[tuple[int | None, int], ...] = ((5_000_00, 50_00), (20_000_00, 100_00), (None, 250_00))
@@ -99,10 +100,11 @@ def resolve_bid(
         raise BidRejected("Give either an amount or a maximum, not both.", code="invalid",
                           fields={"amount_minor": ["Give either amount_minor or max_amount_minor."]})
     offered = amount_minor if amount_minor is not None else max_amount_minor
-    if isinstance(offered, bool) or not isinstance(offered, int) or offered <= 0:
+    if isinstance(offered, bool) or not isinstance(offered, int) or not 0 < offered <= AMOUNT_MAX_MINOR:
         field = "amount_minor" if amount_minor is not None else "max_amount_minor"
-        raise BidRejected("The amount must be a positive whole number of minor units.", code="invalid",
-                          fields={field: ["Enter a positive whole number of minor units."]})
+        raise BidRejected("The amount must be a positive whole number of minor units, within the largest amount "
+                          "Gavel takes.", code="invalid", fields={field: [
+                              f"Enter a positive whole number of minor units. {amount_too_large_message()}"]})
     is_proxy = max_amount_minor is not None
     minimum = minimum_next_bid(standing, starting_price_minor=starting_price_minor, ladder=ladder)
 

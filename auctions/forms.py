@@ -2,7 +2,8 @@ from django import forms
 from django.conf import settings
 
 from auctions.selectors import SORTS
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money
+from marketplace.validators import MAX_MILEAGE_KM
 
 
 class AuctionFilterForm(forms.Form):
@@ -12,9 +13,11 @@ class AuctionFilterForm(forms.Form):
     model = forms.CharField(required=False, max_length=80)
     year_min = forms.IntegerField(required=False, min_value=1950, max_value=2100, label="Year from")
     year_max = forms.IntegerField(required=False, min_value=1950, max_value=2100, label="Year to")
-    mileage_max = forms.IntegerField(required=False, min_value=0, label="Max. mileage (km)")
-    price_min = forms.IntegerField(required=False, min_value=0, label=f"Price from ({settings.GAVEL_CURRENCY})")
-    price_max = forms.IntegerField(required=False, min_value=0, label=f"Price to ({settings.GAVEL_CURRENCY})")
+    mileage_max = forms.IntegerField(required=False, min_value=0, max_value=MAX_MILEAGE_KM, label="Max. mileage (km)")
+    price_min = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+                                   label=f"Price from ({settings.GAVEL_CURRENCY})")
+    price_max = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+                                   label=f"Price to ({settings.GAVEL_CURRENCY})")
     grade = forms.CharField(required=False, max_length=20)
     location = forms.CharField(required=False, max_length=100, label="City or postcode")
     sort = forms.ChoiceField(required=False, choices=[
@@ -31,9 +34,23 @@ class AuctionFilterForm(forms.Form):
         return data
 
 
-class MaxBidForm(forms.Form):
-    max_amount = forms.DecimalField(min_value=1, max_digits=12, decimal_places=2,
-                                    label=f"Your maximum ({settings.GAVEL_CURRENCY})")
+class BidForm(forms.Form):
+    """What either bid-box form posts: "Bid €X now" a hidden `amount_minor`, "Set a maximum" `max_amount` in whole
+    currency units. Exactly one of them."""
 
-    def max_amount_minor(self) -> int:
-        return Money.from_major(self.cleaned_data["max_amount"]).amount_minor
+    amount_minor = forms.IntegerField(required=False, min_value=1, max_value=AMOUNT_MAX_MINOR,
+                                      error_messages={"invalid": "That bid amount was not a number."})
+    max_amount = forms.DecimalField(required=False, min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+                                    decimal_places=2,
+                                    error_messages={"invalid": "Enter your maximum as an amount, e.g. 12500."})
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and (data.get("amount_minor") is None) == (data.get("max_amount") is None):
+            raise forms.ValidationError("Bid the amount shown, or enter your maximum as an amount, e.g. 12500.")
+        return data
+
+    def amounts(self) -> dict:
+        if self.cleaned_data.get("amount_minor") is not None:
+            return {"amount_minor": self.cleaned_data["amount_minor"]}
+        return {"max_amount_minor": Money.from_major(self.cleaned_data["max_amount"]).amount_minor}

@@ -33,9 +33,9 @@ def _sum_of(qs: QuerySet, field: str):
 
 def dealer_committed_expression(dealer, *, exclude_auction_id: int | None = None):
     """What a dealer has already committed, as one expression: their maxima on live auctions they lead,
-    plus hammer prices of cars they bought and have not paid into escrow yet (sales awaiting payment or
-    overdue, and cars won a moment ago whose sale is being created on commit). `dealer` is a user id or
-    an OuterRef to one."""
+    their top bids below the reserve that the seller may still accept, plus hammer prices of cars they bought
+    and have not paid into escrow yet (sales awaiting payment or overdue, and cars won a moment ago whose sale
+    is being created on commit). `dealer` is a user id or an OuterRef to one."""
     from payments.models import Sale
 
     leading = Auction.objects.filter(leader=dealer, status=Auction.Status.LIVE)
@@ -43,8 +43,10 @@ def dealer_committed_expression(dealer, *, exclude_auction_id: int | None = None
         leading = leading.exclude(pk=exclude_auction_id)
     unpaid_sales = Sale.objects.filter(buyer=dealer, status__in=(Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE))
     won_without_sale = Auction.objects.filter(winner=dealer, outcome=Auction.Outcome.SOLD, sales__isnull=True)
-    return (_sum_of(leading, "leader_max_minor") + _sum_of(unpaid_sales, "hammer_price_minor")
-            + _sum_of(won_without_sale, "hammer_price_minor"))
+    awaiting_decision = Auction.objects.filter(leader=dealer, status=Auction.Status.CLOSED,
+                                               outcome=Auction.Outcome.AWAITING_SELLER)
+    return (_sum_of(leading, "leader_max_minor") + _sum_of(awaiting_decision, "price_minor")
+            + _sum_of(unpaid_sales, "hammer_price_minor") + _sum_of(won_without_sale, "hammer_price_minor"))
 
 
 def dealer_committed_minor(*, dealer: User, exclude_auction_id: int | None = None) -> int:

@@ -6,18 +6,18 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import User
-from auctions import selectors, services
-from auctions.forms import AuctionFilterForm, MaxBidForm
+from auctions import bid_policy, selectors, services
+from auctions.forms import AuctionFilterForm, BidForm
 from auctions.models import Auction
 from auctions.rules import rules_in_plain_words
 from auctions.serializers import auction_minimum_next_bid
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Throttled
 from inspections.selectors import report_current_for_listing
 
 TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
@@ -66,60 +66,64 @@ class AuctionMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def auction_page_context(request, auction: Auction) -> dict:
+    """What the auction page shows `request.user` (the page itself, and the bid form's answers that render it)."""
+    user = request.user
+    is_dealer = user.role == User.Role.DEALER and not user.is_staff_member
+    if is_dealer:
+        selectors.dealer_view_prepare([auction], dealer=user)
+    labels = selectors.auction_labels(auction=auction)
+    bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile")[:50])
+    for bid in bids:
+        bid.label = f"Dealer {labels[bid.dealer_id]}" if bid.dealer_id in labels else "Dealer"
+        bid.is_mine = bid.dealer_id == user.pk
+    photos = list(auction.listing.photos.all())
+    cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
+    can_bid_profile = getattr(user, "dealer_profile", None) if is_dealer else None
+    return dict(
+        auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
+        is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
+        show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
+        minimum_next=auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
+        can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
+        server_time=timezone.now(),
+        leader_label=f"Dealer {labels[auction.leader_id]}" if auction.leader_id in labels else None,
+        report=report_current_for_listing(listing_id=auction.listing_id),
+    )
+
+
 class AuctionDetailView(AuctionMixin, TemplateView):
     template_name = "auctions/detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        auction, user = self.auction, self.request.user
-        is_dealer = user.role == User.Role.DEALER and not user.is_staff_member
-        if is_dealer:
-            selectors.dealer_view_prepare([auction], dealer=user)
-        labels = selectors.auction_labels(auction=auction)
-        bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile")[:50])
-        for bid in bids:
-            bid.label = f"Dealer {labels[bid.dealer_id]}" if bid.dealer_id in labels else "Dealer"
-            bid.is_mine = bid.dealer_id == user.pk
-        photos = list(auction.listing.photos.all())
-        cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
-        can_bid_profile = getattr(user, "dealer_profile", None) if is_dealer else None
-        context.update(
-            auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
-            is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
-            show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
-            minimum_next=auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
-            can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
-            server_time=timezone.now(), max_form=MaxBidForm(),
-            leader_label=f"Dealer {labels[auction.leader_id]}" if auction.leader_id in labels else None,
-            report=report_current_for_listing(listing_id=auction.listing_id),
-        )
+        context.update(auction_page_context(self.request, self.auction))
         return context
 
 
 class AuctionBidView(AuctionMixin, View):
-    """Both bid-box forms: "Bid €X now" posts `amount_minor`; "Set a maximum" posts `max_amount`."""
+    """Both bid-box forms: "Bid €X now" posts `amount_minor`; "Set a maximum" posts `max_amount`. The bid goes
+    through the same policy as the API's (auctions.bid_policy): one rate limit per dealer for both."""
 
     def post(self, request, auction_id):
-        kwargs = {}
-        if request.POST.get("amount_minor"):
-            try:
-                kwargs["amount_minor"] = int(request.POST["amount_minor"])
-            except ValueError:
-                messages.error(request, "That bid amount was not a number.")
-                return redirect("auctions:detail", auction_id=auction_id)
-        else:
-            form = MaxBidForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, "Enter your maximum as an amount, e.g. 12500.")
-                return redirect("auctions:detail", auction_id=auction_id)
-            kwargs["max_amount_minor"] = form.max_amount_minor()
+        form = BidForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("auctions:detail", auction_id=auction_id)
         try:
-            result = services.bid_place(auction_id=self.auction.pk, dealer=request.user, **kwargs)
+            result = bid_policy.bid_submit(auction_id=self.auction.pk, dealer=request.user, **form.amounts())
+        except Throttled as exc:
+            # The page again, with the reason and the bid box, so the dealer can bid once the wait is over.
+            messages.error(request, exc.message)
+            response = render(request, "auctions/detail.html", auction_page_context(request, self.auction),
+                              status=429)
+            response["Retry-After"] = str(exc.retry_after_seconds)
+            return response
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
             state = result.body["auction"]["my_state"]
-            if "max_amount_minor" in kwargs and state == "leading":
+            if "max_amount_minor" in form.amounts() and state == "leading":
                 messages.success(request, "Your maximum is set. You are the highest bidder.")
             elif state == "leading":
                 messages.success(request, "Your bid is in. You are the highest bidder.")

@@ -1,6 +1,6 @@
 """WebSocket routes. Each app that pushes live data adds its consumers here."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from live import consumers
 
@@ -9,4 +9,6 @@ websocket_urlpatterns: list = [
     path("ws/sales/<int:sale_id>/", consumers.SaleConsumer.as_asgi()),
     path("ws/dashboard/", consumers.DashboardConsumer.as_asgi()),
     path("ws/user/", consumers.UserConsumer.as_asgi()),
+    # Last: any other path is refused like a refused join (Channels' router would raise, and the server answer 500).
+    re_path(r"", consumers.UnroutedConsumer.as_asgi()),
 ]

@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, Throttled
 
 
 def exception_handler(exc, context):
@@ -14,7 +14,11 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "detail": exc.message}
         if exc.fields:
             body["fields"] = exc.fields
-        return Response(body, status=exc.status_code)
+        headers = None
+        if isinstance(exc, Throttled):
+            body["retry_after_seconds"] = exc.retry_after_seconds
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return Response(body, status=exc.status_code, headers=headers)
 
     response = drf_exception_handler(exc, context)
     if response is None:

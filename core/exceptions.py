@@ -45,3 +45,17 @@ class TransitionConflict(ApplicationError):
 
     code = "transition_conflict"
     status_code = 409
+
+
+class Throttled(ApplicationError):
+    """A rate limit refused the request; it may be sent again after `retry_after_seconds`."""
+
+    code = "throttled"
+    status_code = 429
+
+    def __init__(self, message: str | None = None, *, retry_after_seconds: int, **kwargs):
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(message, **kwargs)
+
+    def default_message(self) -> str:
+        return f"Too many requests. Please wait {self.retry_after_seconds} seconds and try again."

@@ -5,16 +5,14 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.money import Money, default_currency, minor_digits
-
-BIGINT_MAX = 2**63 - 1
+from core.money import AMOUNT_MAX_MINOR, Money, default_currency, minor_digits
 
 
 class MoneyField(forms.CharField):
     """An amount a person types and reads as money ("12,500.00" or "12500") in the site's currency; cleaned to
     integer minor units, shown back as money, never as minor units."""
 
-    def __init__(self, *, currency: str | None = None, min_minor: int | None = 0, max_minor: int = BIGINT_MAX,
+    def __init__(self, *, currency: str | None = None, min_minor: int | None = 0, max_minor: int = AMOUNT_MAX_MINOR,
                  **kwargs):
         self.currency = currency
         self.min_minor, self.max_minor = min_minor, max_minor

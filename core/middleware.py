@@ -1,10 +1,15 @@
-"""When the database is unreachable, answer 503 with a clear message instead of a 500 page."""
+"""Middleware that answers for the whole site: a clear 503 while the database is unreachable (instead of a 500
+page), and a clear 400 for a request whose text cannot be stored."""
 
 import logging
 
 from django.db import OperationalError, connections
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.template import loader
+
+from core.parsers import NUL_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +37,64 @@ class DatabaseUnavailableMiddleware:
         logger.error("database unavailable while serving %s: %s", request.path, exception)
         connections["default"].close_if_unusable_or_obsolete()
         detail = "Gavel is briefly unavailable. Nothing was changed; please try again in a moment."
-        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        if wants_json(request):
             response = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
         else:
             # No request context: its processors would ask the (unreachable) database who the user is.
             response = HttpResponse(loader.get_template("503.html").render({"detail": detail}), status=503)
         response["Retry-After"] = "30"
         return response
+
+
+def wants_json(request) -> bool:
+    """An API client (or a page's script asking for JSON) gets the one JSON error body; a browser gets a page."""
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+class TextInputMiddleware:
+    """Refuses, before anything reads it, a request whose text cannot be stored or read: a NUL character (U+0000,
+    which PostgreSQL refuses in text, and no person types) in the path, the query string, a header or a page's
+    form field (name or value), or a page's form body that cannot be parsed. 400 with the one error body (JSON
+    for the API, a page for browsers); nothing of the request runs. The API's bodies (JSON and forms) are checked
+    by its parsers (core.parsers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            problem = self._problem(request)
+        except MultiPartParserError as exc:
+            return _bad_request(request, "parse_error", f"The form data could not be read: {exc}", {})
+        if problem is not None:
+            return _bad_request(request, "invalid", NUL_MESSAGE, {problem: [NUL_MESSAGE]})
+        return self.get_response(request)
+
+    @staticmethod
+    def _problem(request) -> str | None:
+        """The name of the part of the request that holds a NUL, or None."""
+        if "\x00" in request.path:
+            return "path"
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return name.replace("\x00", "\\0")
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                return key[5:].replace("_", "-").title()
+        # Pages' forms. The API's bodies are its parsers' (core.parsers), and it has a view that reads the raw body.
+        if request.method == "POST" and not request.path.startswith("/api/") and request.content_type in (
+                "multipart/form-data", "application/x-www-form-urlencoded"):
+            for name, values in request.POST.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return name.replace("\x00", "\\0")
+        return None
+
+
+def _bad_request(request, code: str, detail: str, fields: dict):
+    logger.info("refused %s %s: %s %s", request.method, request.path.replace("\x00", "\\0"), code, list(fields))
+    if wants_json(request):
+        body = {"code": code, "detail": detail}
+        if fields:
+            body["fields"] = fields
+        return JsonResponse(body, status=400)
+    return render(request, "400.html", {"detail": detail}, status=400)

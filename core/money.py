@@ -11,6 +11,16 @@ from django.conf import settings
 MINOR_DIGITS = {"EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "SEK": 2, "CZK": 2, "JPY": 0, "CNY": 2}
 SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "CNY": "¥"}
 
+# The largest amount Gavel takes from anyone (a price, a bid, a limit, a payment), in minor units: far above any
+# car, and far enough below PostgreSQL's bigint (9.2 × 10^18) that sums of amounts (a dealer's commitments, a
+# ledger balance) cannot overflow either. Every amount field bounds its input with it, in the serializer or form
+# and again in the service.
+AMOUNT_MAX_MINOR = 100_000_000_00
+
+
+def amount_too_large_message() -> str:
+    return f"Enter at most {Money.of(AMOUNT_MAX_MINOR).format(show_minor=False)}."
+
 
 def default_currency() -> str:
     return settings.GAVEL_CURRENCY
@@ -54,8 +64,8 @@ class Money:
             value = Decimal(str(amount).strip().replace(",", "").replace("_", ""))
         except InvalidOperation:
             raise ValueError(f"Not an amount: {amount!r}")
-        if not value.is_finite():
-            raise ValueError(f"Not an amount: {amount!r}")
+        if not value.is_finite() or value.adjusted() > 30:  # 1e999999999 would overflow decimal arithmetic
+            raise ValueError(f"Not an amount: {str(amount)[:40]!r}")
         digits = minor_digits(currency)
         scaled = value.scaleb(digits)
         if scaled != scaled.to_integral_value():

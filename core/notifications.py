@@ -33,14 +33,29 @@ def notification_email_send(*, notification_id: int) -> None:
 
 
 def _after_commit(func, **kwargs) -> None:
-    """Run a Celery task after commit (or the function itself, in-process, when not async)."""
-    def run():
-        if settings.GAVEL_NOTIFY_ASYNC:
-            from core import tasks
+    """Run a Celery task after commit (or the function itself, in-process, when not async).
 
-            getattr(tasks, f"{func.__name__}_task").delay(**kwargs)
-        else:
+    The change that asked for it has committed by then, so an unreachable queue (Redis down) must not fail the
+    request that made it (a bid would answer 500 after it was taken): an in-app notification is written
+    in-process instead; an email that cannot be queued is logged at ERROR and not sent (an SMTP round trip has
+    no place in a request)."""
+    def run():
+        if not settings.GAVEL_NOTIFY_ASYNC:
             func(**kwargs)
+            return
+        from core import tasks  # core.tasks imports this module
+
+        task = {notification_email_send: tasks.notification_email_send_task,
+                notify_user_id: tasks.notify_user_id_task}[func]
+        try:
+            task.delay(**kwargs)
+        except Exception as exc:  # the broker is away; what committed stays committed
+            if func is notification_email_send:
+                logger.error("notify: queue unavailable, email for notification %s not sent: %s",
+                             kwargs["notification_id"], exc)
+            else:
+                logger.warning("notify: queue unavailable, %s runs in-process: %s", func.__name__, exc)
+                func(**kwargs)
 
     transaction.on_commit(run)
 

@@ -43,7 +43,9 @@ class GavelAutoSchema(AutoSchema):
             codes.append("404")
         if self.method in UNSAFE_METHODS and "{" in self.path:
             codes.append("409")
-        if self.method in UNSAFE_METHODS and self.view.get_throttles():  # Gavel throttles count writes only
+        # Gavel's throttles count writes only; a view limited by a policy of its own names its methods.
+        if (self.method in UNSAFE_METHODS and self.view.get_throttles()) or \
+                self.method in getattr(self.view, "rate_limited_methods", ()):
             codes.append("429")
         return codes
 

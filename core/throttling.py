@@ -1,66 +1,79 @@
-"""DRF throttles backed by the shared cache (Redis) that fail open: if Redis is briefly away,
-requests go on (and the outage is logged) rather than failing with a 500."""
+"""The rate limits at Gavel's doors, all counted by core.ratelimit (atomic in Redis, failing open).
 
-import logging
-import math
+DRF views name a throttle class below; pages ask the same counters through the functions at the end, so the
+API and the pages of one door share one limit. Rates are read from settings on every request.
+"""
 
 from django.conf import settings
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import BaseThrottle
 
-logger = logging.getLogger(__name__)
+from core.exceptions import Throttled
+from core.ratelimit import rate_limit_hit
 
 
 def client_ip(request) -> str:
     """The client's address: X-Real-IP when Gavel runs behind its proxy (which overwrites that header,
-    deploy/nginx.conf), else the peer address. Rate limits (DRF and django-ratelimit) key on it."""
+    deploy/nginx.conf), else the peer address. The per-address limits key on it."""
     if settings.TRUST_X_REAL_IP and request.META.get("HTTP_X_REAL_IP"):
         return request.META["HTTP_X_REAL_IP"].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 
-class _FailOpen:
-    def get_ident(self, request):
+class RateThrottle(BaseThrottle):
+    """A DRF throttle over one core.ratelimit counter: `scope`, the rate setting it reads, whom it counts."""
+
+    scope: str
+    rate_setting: str
+
+    def ident(self, request) -> str:
         return client_ip(request)
 
+    def counts(self, request) -> bool:
+        """Only writes count: reading is never limited."""
+        return request.method == "POST"
+
     def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:  # cache backend down: availability beats rate limiting
-            logger.warning("throttle %s skipped, cache unavailable: %s", type(self).__name__, exc)
+        self.retry_after = None
+        if not self.counts(request):
             return True
+        result = rate_limit_hit(scope=self.scope, ident=self.ident(request), rate=getattr(settings, self.rate_setting))
+        self.retry_after = result.retry_after_seconds
+        return result.allowed
+
+    def wait(self):
+        return self.retry_after
 
 
-class ScopedThrottle(_FailOpen, ScopedRateThrottle):
-    """Per-user (or per-address for anonymous clients) limit of the view's `throttle_scope`."""
+class LoginRateThrottle(RateThrottle):
+    """Token logins per client address (GAVEL_LOGIN_RATE); failed logins also lock out (django-axes)."""
+
+    scope = "login"
+    rate_setting = "GAVEL_LOGIN_RATE"
 
 
-class UserThrottle(_FailOpen, UserRateThrottle):
-    pass
+class SignupRateThrottle(RateThrottle):
+    """API sign-ups per client address (GAVEL_SIGNUP_RATE)."""
+
+    scope = "signup"
+    rate_setting = "GAVEL_SIGNUP_RATE"
 
 
-class UploadRateThrottle(_FailOpen, SimpleRateThrottle):
+class UploadRateThrottle(RateThrottle):
     """Per-user limit on requests that carry files (photos), settings.GAVEL_UPLOAD_RATE: every file is decoded
     and re-encoded four times, so uploads are the costliest requests there are. The API views and the pages
     (upload_throttle_wait) count against one counter per user; requests without files do not count."""
 
     scope = "uploads"
+    rate_setting = "GAVEL_UPLOAD_RATE"
 
-    def __init__(self):
-        # Read per request, not once per process as DRF does, so the setting can change (tests, benchmarks).
-        self.rate = settings.GAVEL_UPLOAD_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+    def ident(self, request) -> str:
+        return str(request.user.pk)
 
-    def allow_request(self, request, view):
+    def counts(self, request) -> bool:
         if request.method != "POST" or not request.user.is_authenticated:
-            return True
+            return False
         # Only multipart bodies carry files: others are left to the view (which may answer 404 or 415 first).
-        # Outside the fail-open guard: a multipart body that cannot be parsed is the client's 400, not an outage.
-        if not (request.content_type or "").startswith("multipart/") or not request.FILES:
-            return True
-        return super().allow_request(request, view)
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return (request.content_type or "").startswith("multipart/") and bool(request.FILES)
 
 
 def upload_throttle_wait(request) -> int | None:
@@ -68,8 +81,16 @@ def upload_throttle_wait(request) -> int | None:
     throttle = UploadRateThrottle()
     if throttle.allow_request(request, None):
         return None
-    return max(1, math.ceil(throttle.wait() or 1))
+    return throttle.wait()
 
 
 def upload_throttle_message(wait: int) -> str:
     return f"You have uploaded a lot of photos in a short time. Please wait {wait} seconds and try again."
+
+
+def signup_page_rate_limit(request) -> None:
+    """Page sign-ups per client address (GAVEL_SIGNUP_PAGE_RATE); raises Throttled beyond it."""
+    result = rate_limit_hit(scope="signup_page", ident=client_ip(request), rate=settings.GAVEL_SIGNUP_PAGE_RATE)
+    if not result.allowed:
+        raise Throttled("Too many sign-ups from your network. Please wait a while and try again.",
+                        retry_after_seconds=result.retry_after_seconds)

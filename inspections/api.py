@@ -11,12 +11,12 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.parsers import FormParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from inspections import selectors, services
 from inspections.models import Inspection

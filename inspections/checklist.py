@@ -25,6 +25,8 @@ CATEGORIES = (
     "transmission", "suspension_steering", "underbody", "documents", "test_drive",
 )
 KINDS = ("condition", "measure", "count")
+# Larger than any measurement or count on a car could be; a value beyond it is out of range whatever the item.
+MEASURE_MAGNITUDE_MAX = Decimal(10) ** 15
 
 
 class Status:
@@ -68,12 +70,16 @@ class Item:
             raise ValueError("Enter a number.")
         if not value.is_finite():
             raise ValueError("Enter a number.")
+        out_of_range = ValueError(f"Enter a value from {self.min} to {self.max} {self.unit}.".replace("  ", " "))
+        # No measurement comes near 10^15; rounding 1e30 (or a number of 5,000 digits) to the item's precision
+        # would need more digits than decimal arithmetic carries (InvalidOperation), so such a value stops here.
+        if value.copy_abs() > MEASURE_MAGNITUDE_MAX:  # copy_abs: no context, so no overflow on 1e999999999
+            raise out_of_range
         if self.kind == "count" and value != value.to_integral_value():
             raise ValueError("Enter a whole number.")
-        quantum = Decimal(1).scaleb(-self.decimals)
-        value = value.quantize(quantum)
+        value = value.quantize(Decimal(1).scaleb(-self.decimals))
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise ValueError(f"Enter a value from {self.min} to {self.max} {self.unit}.".replace("  ", " "))
+            raise out_of_range
         return value
 
     def status_for(self, value: Decimal) -> str:

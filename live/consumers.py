@@ -7,6 +7,7 @@ Routes (config/routing.py):
 - /ws/sales/<id>/     one sale's `sale` frames ("it changed: re-read it"), for whoever may see the sale page (its
                       buyer, its seller, staff).
 - /ws/user/           the signed-in user's own `notification` frames (outbid, won…), on any page.
+- anything else       refused at the handshake (UnroutedConsumer), without a login and without a traceback.
 
 A refused join closes the handshake with 4403 (the browser sees the upgrade rejected). If the channel layer
 stops answering (Redis down or restarting), the watchdog closes every socket of this process with 4503: the
@@ -31,6 +32,7 @@ from payments.selectors import sale_get_visible_to
 logger = logging.getLogger(__name__)
 
 CLOSE_REFUSED = 4403
+CLOSE_UNROUTED = 4404
 CLOSE_FEED_LOST = 4503
 
 
@@ -200,6 +202,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.watchdog is not None:
             self.watchdog.discard(self)
         await self.close(code=CLOSE_FEED_LOST)
+
+
+class UnroutedConsumer(AsyncWebsocketConsumer):
+    """A handshake to a path no consumer serves: refused (4404; the browser sees the upgrade rejected)."""
+
+    async def connect(self):
+        await self.close(code=CLOSE_UNROUTED)
 
 
 class AuctionConsumer(LiveConsumer):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 
 VIN_LENGTH = 17
 FIRST_YEAR = 1950
@@ -114,6 +114,8 @@ def validate_price_minor(value) -> None:
     amount = _whole_number(value, "price")
     if amount <= 0:
         raise ValidationError("Enter a price above zero.", code="price_not_positive")
+    if amount > AMOUNT_MAX_MINOR:
+        raise ValidationError(amount_too_large_message(), code="price_too_large")
 
 
 def validate_reserve_minor(value) -> None:

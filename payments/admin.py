@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 
 from core.admin import ReadOnlyAdminMixin, money_display, money_field, reason_action
 from core.exceptions import ApplicationError
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from payments import services
 from payments.forms import BankTransferConfirmForm, DisputeResolveForm
 from payments.models import (
@@ -30,6 +30,9 @@ def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
         return None
     if value <= 0:
         form.add_error(field, "A positive amount.")
+        return None
+    if value > AMOUNT_MAX_MINOR:
+        form.add_error(field, amount_too_large_message())
         return None
     return value
 

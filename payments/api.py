@@ -6,11 +6,11 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from payments import selectors, services
 from payments.models import Payment, Sale, SecondChanceOffer

@@ -37,5 +37,5 @@ class DisputeResolveForm(forms.Form):
 
 class BankTransferConfirmForm(forms.Form):
     amount = forms.CharField(label="Amount received", help_text="As on the bank statement, e.g. 12399.00")
-    bank_reference = forms.CharField(label="Bank reference", max_length=200,
+    bank_reference = forms.CharField(label="Bank reference", max_length=150,
                                      help_text="The bank's transaction id for this credit.")

@@ -1,9 +1,9 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
 Order inside the transaction: lock the dealer's profile (their bids on other auctions queue here, so
-two of them cannot both pass the buying limit) and add up what they have already committed; only then
-lock the auction (every bid on one auction queues here), read the database clock, check the rules and
-write the bids and the new standing. The hot lock — the auction row — is held only for that last,
+two of them cannot both pass the buying limit), then, in a statement of its own, add up what they have already
+committed; only then lock the auction (every bid on one auction queues here), read the database clock, check
+the rules and write the bids and the new standing. The hot lock — the auction row — is held only for that last,
 short part. Lock order is always dealer profile → auction; nothing takes them the other way round.
 """
 
@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import dealer_check_can_bid, dealer_ensure_can_bid
 from auctions.engine import BidRejected, BidTooLow, Standing, resolve_bid
 from auctions.models import Auction, Bid, BidderLabel, IdempotencyKey
-from auctions.selectors import dealer_committed_expression
+from auctions.selectors import dealer_committed_minor
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
@@ -89,13 +89,18 @@ class _Bidder:
 
 
 def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
-    """One query: the dealer's profile, locked, with what they have committed outside this auction."""
-    committed = dealer_committed_expression(OuterRef("user_id"), exclude_auction_id=auction_id)
+    """The dealer's profile, locked, then what they have committed outside this auction.
+
+    Two statements on purpose. Under READ COMMITTED a statement reads the snapshot taken when it started: had the
+    total been computed in the statement that waits for the profile lock, it would miss what the bid holding
+    the lock committed meanwhile (two simultaneous maxima on two cars would both pass the limit). A statement
+    started after the lock is granted sees every commitment made under that lock."""
     try:
-        profile = dealer_ensure_can_bid(user=dealer, lock=True, annotations={"committed_minor": committed})
+        profile = dealer_ensure_can_bid(user=dealer, lock=True)
     except ApplicationError as exc:
         return _Bidder(refusal=exc)
-    return _Bidder(limit_minor=profile.buying_limit_minor, committed_minor=profile.committed_minor)
+    return _Bidder(limit_minor=profile.buying_limit_minor,
+                   committed_minor=dealer_committed_minor(dealer=dealer, exclude_auction_id=auction_id))
 
 
 def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,

@@ -24,7 +24,7 @@ from auctions.services.common import (
 from auctions.signals import auction_sold
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from marketplace.models import Listing
@@ -54,8 +54,9 @@ def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, star
     errors = {}
     if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 7 * 24 * 60:
         errors["duration_minutes"] = ["Between 1 minute and 7 days."]
-    if isinstance(starting_price_minor, bool) or not isinstance(starting_price_minor, int) or starting_price_minor <= 0:
-        errors["starting_price_minor"] = ["A positive whole amount in minor units."]
+    if isinstance(starting_price_minor, bool) or not isinstance(starting_price_minor, int) or \
+            not 0 < starting_price_minor <= AMOUNT_MAX_MINOR:
+        errors["starting_price_minor"] = [f"A positive whole amount in minor units. {amount_too_large_message()}"]
     if starts_at is None or starts_at.tzinfo is None:
         errors["starts_at"] = ["A date and time with a time zone."]
     if errors:

@@ -9,15 +9,21 @@ events older (or newer) than GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS, which bounds 
 import hashlib
 import hmac
 import json
+import re
 import time
 import uuid
 
 from django.conf import settings
 from django.urls import reverse
 
+from core.parsers import json_loads
 from payments.providers.base import PaymentProvider, ProviderPayment, WebhookEvent, WebhookRejected
 
 SIGNATURE_HEADER = "Gavel-Signature"
+# What the header's parts can be: seconds since the epoch (ASCII digits, no more than a clock can show) and a
+# SHA-256 hex digest. Anything else is refused before any arithmetic or comparison.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def card_sign(body: bytes, *, timestamp: int | None = None, secret: str | None = None) -> str:
@@ -48,20 +54,22 @@ class SimulatedCardProvider(PaymentProvider):
     def verify_webhook(self, *, headers, body: bytes) -> WebhookEvent:
         header = headers.get(SIGNATURE_HEADER) or ""
         parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-        try:
-            timestamp = int(parts.get("t", ""))
-        except ValueError:
+        timestamp, digest = parts.get("t", ""), parts.get("v1", "")
+        if not (_TIMESTAMP.fullmatch(timestamp) and _DIGEST.fullmatch(digest)):
             raise WebhookRejected("Missing or malformed signature header.", code="bad_signature")
-        expected = card_sign(body, timestamp=timestamp).split("v1=", 1)[1]
-        if not hmac.compare_digest(expected, parts.get("v1", "")):
+        expected = card_sign(body, timestamp=int(timestamp)).split("v1=", 1)[1]
+        if not hmac.compare_digest(expected, digest):
             raise WebhookRejected("The signature does not match.", code="bad_signature")
-        if abs(time.time() - timestamp) > settings.GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS:
+        if abs(int(time.time()) - int(timestamp)) > settings.GAVEL_CARD_WEBHOOK_TOLERANCE_SECONDS:
             raise WebhookRejected("The event is too old (or from the future).", code="stale_event")
         try:
-            payload = json.loads(body)
+            payload = json_loads(body)  # depth-limited, no NUL: the event's texts are looked up in the database
             data = payload["data"]
+            amount = data["amount_minor"]
+            if isinstance(amount, bool) or not isinstance(amount, int):
+                raise TypeError("amount_minor is not an integer")
             event = WebhookEvent(event_id=str(payload["id"]), type=str(payload["type"]),
-                                 payment_reference=str(data["reference"]), amount_minor=int(data["amount_minor"]),
+                                 payment_reference=str(data["reference"]), amount_minor=amount,
                                  currency=str(data["currency"]), provider_reference=str(data["charge_id"]))
         except (ValueError, KeyError, TypeError):
             raise WebhookRejected("The event body is not a payment event.", code="bad_event")

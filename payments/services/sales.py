@@ -14,7 +14,7 @@ from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.transitions import TransitionResult, transition
 from marketplace.services import listing_sale_paid
 from payments import fees
@@ -39,6 +39,10 @@ from payments.services.common import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The provider's reference is stored (200 characters) and is part of the ledger's idempotency key (200): room for
+# the key's prefix.
+PROVIDER_REFERENCE_MAX = 150
 
 
 def sale_terms(*, hammer_price_minor: int) -> dict:
@@ -141,8 +145,10 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
     provider_reference = (provider_reference or "").strip()
     if not provider_reference:
         raise ValidationFailed(fields={"provider_reference": ["Required."]})
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise ValidationFailed(fields={"amount_minor": ["A positive whole amount in minor units."]})
+    if len(provider_reference) > PROVIDER_REFERENCE_MAX:  # it is part of the ledger's idempotency key
+        raise ValidationFailed(fields={"provider_reference": [f"At most {PROVIDER_REFERENCE_MAX} characters."]})
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or not 0 < amount_minor <= AMOUNT_MAX_MINOR:
+        raise ValidationFailed(fields={"amount_minor": [f"A positive whole amount. {amount_too_large_message()}"]})
     found = Payment.objects.filter(reference__iexact=(payment_reference or "").strip()).first()
     if found is None:
         raise PaymentNotFound()
@@ -215,11 +221,12 @@ def bank_transfer_confirm(*, sale: Sale, actor, amount_minor: int, bank_referenc
     """Staff saw the dealer's transfer on the bank statement."""
     ensure_staff(actor)
     reference = bank_reference(sale.pk)
-    Payment.objects.get_or_create(reference=reference, defaults={
-        "sale": sale, "provider": BankTransferProvider.name, "amount_minor": sale.amount_due_minor,
-        "currency": sale.currency, "initiated_by": actor})
-    return payment_confirm(payment_reference=reference, amount_minor=amount_minor,
-                           provider_reference=bank_reference_text, actor=actor)
+    with transaction.atomic():  # a refused confirmation (a wrong amount) leaves no bank payment behind
+        Payment.objects.get_or_create(reference=reference, defaults={
+            "sale": sale, "provider": BankTransferProvider.name, "amount_minor": sale.amount_due_minor,
+            "currency": sale.currency, "initiated_by": actor})
+        return payment_confirm(payment_reference=reference, amount_minor=amount_minor,
+                               provider_reference=bank_reference_text, actor=actor)
 
 
 def card_webhook_receive(*, headers, body: bytes) -> PaymentConfirmed | None:

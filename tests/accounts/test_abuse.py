@@ -54,11 +54,8 @@ def test_a_successful_login_resets_the_failure_count(client, settings):
                            {"username": user.email, "password": "wrong-wrong-1"}).status_code == 200
 
 
-def test_token_requests_are_rate_limited_with_a_clear_429(api_client, monkeypatch):
-    from core.throttling import ScopedThrottle
-
-    # DRF reads the rates once, into the class: lower the login rate for this test only.
-    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {**ScopedThrottle.THROTTLE_RATES, "login": "3/min"})
+def test_token_requests_are_rate_limited_with_a_clear_429(api_client, settings):
+    settings.GAVEL_LOGIN_RATE = "3/min"
     user = SellerFactory()
     codes = [api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).status_code
              for _ in range(4)]

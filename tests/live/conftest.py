@@ -95,7 +95,8 @@ def frames(socket_, count: int, timeout: float = 10) -> list[dict]:
     return [json.loads(socket_.recv(timeout=timeout)) for _ in range(count)]
 
 
-def start_server(*, redis_url: str, extra_env: dict | None = None) -> Server:
+def start_server(*, redis_url: str, extra_env: dict | None = None, log=None) -> Server:
+    """`log`: an open file for the server's output (its log lines), instead of the test's own output."""
     db = connection.settings_dict
     env = os.environ.copy()
     env.update(REDIS_URL=redis_url, CHANNELS_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
@@ -106,7 +107,7 @@ def start_server(*, redis_url: str, extra_env: dict | None = None) -> Server:
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+        cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log)
     wait_for_port(port, proc, "the ASGI server")
     return Server(port, proc)
 

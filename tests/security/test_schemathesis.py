@@ -54,15 +54,12 @@ UNLIMITED = "1000000/min"
 
 
 @pytest.fixture
-def _no_rate_limits(settings, monkeypatch):
-    from core.throttling import ScopedThrottle
-
+def _no_rate_limits(settings):
     settings.GAVEL_BID_RATE = UNLIMITED
     settings.GAVEL_UPLOAD_RATE = UNLIMITED
+    settings.GAVEL_LOGIN_RATE = UNLIMITED
+    settings.GAVEL_SIGNUP_RATE = UNLIMITED
     settings.AXES_ENABLED = False
-    settings.RATELIMIT_ENABLE = False
-    # DRF copies the rates of scoped throttles into the class once: lift them there.
-    monkeypatch.setattr(ScopedThrottle, "THROTTLE_RATES", {scope: UNLIMITED for scope in ScopedThrottle.THROTTLE_RATES})
 
 
 @pytest.fixture
