@@ -127,14 +127,14 @@ def sale_escrow_expected_minor(sale: Sale) -> int:
     guarantee's never are) and minus what was already set off against the seller's debts."""
     if sale.paid_at is None or sale.payout_status == Sale.PayoutStatus.SENT:
         return 0
-    return sale.amount_due_minor - sale.seller_charged_minor - sale.set_off_minor
+    return sale.amount_due_minor - sale.escrow_refunded_minor - sale.set_off_minor
 
 
 def escrow_expected_minor() -> int:
     total = 0
     for sale in Sale.objects.filter(paid_at__isnull=False).exclude(payout_status=Sale.PayoutStatus.SENT).only(
-            "amount_due_minor", "refunded_minor", "guarantee_paid_minor", "set_off_minor", "paid_at",
-            "payout_status"):
+            "amount_due_minor", "refunded_minor", "guarantee_paid_minor", "set_off_minor", "seller_debited_minor",
+            "paid_at", "payout_status"):
         total += sale_escrow_expected_minor(sale)
     return total
 

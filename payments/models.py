@@ -182,6 +182,9 @@ class Sale(models.Model):
         default=0, help_text="The part of the refunds the inspection guarantee paid (the seller's money untouched).")
     set_off_minor = models.BigIntegerField(
         default=0, help_text="The part of this sale's payout kept to settle what the seller owed from other sales.")
+    seller_debited_minor = models.BigIntegerField(
+        default=0, help_text="The part of the refunds charged to the seller's account (what they then owed), because "
+                             "their share had left escrow: paid out, or set off against their debts.")
     # The published report revision the dealer bid on (the auction's) and what it disclosed, snapshotted when the
     # sale opens: {line key: {"category", "label", "severity", "note", "text"}}
     # (inspections.selectors.report_disclosed_items). A later revision cannot move what a dispute may rely on.
@@ -243,6 +246,10 @@ class Sale(models.Model):
             models.CheckConstraint(condition=models.Q(set_off_minor__gte=0,
                                                       set_off_minor__lte=models.F("seller_receives_minor")),
                                    name="payments_sale_set_off_within_seller_share"),
+            models.CheckConstraint(condition=models.Q(seller_debited_minor__gte=0,
+                                                      seller_debited_minor__lte=models.F("refunded_minor")
+                                                      - models.F("guarantee_paid_minor")),
+                                   name="payments_sale_debited_within_charged"),
         ]
         indexes = [models.Index(fields=["buyer", "-created_at"]), models.Index(fields=["seller", "-created_at"])]
 
@@ -262,8 +269,13 @@ class Sale(models.Model):
 
     @property
     def seller_charged_minor(self) -> int:
-        """The refunds charged to the sale itself (escrow, then the seller's share): all but the guarantee's."""
+        """The refunds charged to the sale itself (the seller's share, then the fees): all but the guarantee's."""
         return self.refunded_minor - self.guarantee_paid_minor
+
+    @property
+    def escrow_refunded_minor(self) -> int:
+        """The refunds escrow paid: those charged to the sale, except what the seller's account was charged."""
+        return self.seller_charged_minor - self.seller_debited_minor
 
 
 class Payment(models.Model):

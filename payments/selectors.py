@@ -7,7 +7,16 @@ from accounts.models import User
 from core.models import AuditLog
 from inspections.selectors import report_lines
 from payments.ledger import account_balance
-from payments.models import Dispute, LedgerAccount, LedgerEntry, Payment, Sale, SecondChanceOffer, SellerReceivable
+from payments.models import (
+    Dispute,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    Sale,
+    SecondChanceOffer,
+    SellerReceivable,
+)
 
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
@@ -157,6 +166,13 @@ def sale_set_offs(*, sale: Sale) -> QuerySet:
 def seller_open_receivables(*, seller: User) -> QuerySet:
     return SellerReceivable.objects.filter(seller=seller, status=SellerReceivable.Status.OPEN).order_by(
         "created_at", "id")
+
+
+def sale_paid_to_bank_minor(*, sale: Sale) -> int:
+    """What the payout sent to the seller's bank account, as the ledger recorded it (0 before it is sent)."""
+    return (LedgerEntry.objects.filter(transaction__sale=sale, transaction__kind=LedgerTransaction.Kind.PAYOUT,
+                                       account__kind=LedgerAccount.Kind.BANK, amount_minor__gt=0)
+            .values_list("amount_minor", flat=True).first() or 0)
 
 
 def ledger_account_history(*, account: LedgerAccount, limit: int = 200) -> list[dict]:

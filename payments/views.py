@@ -111,7 +111,7 @@ class SaleDetailView(SaleMixin, TemplateView):
                          for receivable in selectors.sale_receivables(sale=sale)]
             if self.party in ("seller", "staff") else [],
             set_offs=selectors.sale_set_offs(sale=sale) if self.party in ("seller", "staff") else [],
-            payout_to_bank=services.payout_to_bank(sale),
+            paid_to_bank=selectors.sale_paid_to_bank_minor(sale=sale) if self.party in ("seller", "staff") else 0,
         )
         return context
 

@@ -113,20 +113,29 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
 
 def _sale_pays(sale: Sale, amount: int) -> tuple[list, int]:
     """Ledger entries moving `amount` back to the dealer out of the sale itself (the seller misrepresented the
-    car), and how much of it the seller's account is charged after their payout (what they then owe)."""
+    car), and how much of it the seller's account is charged: what they then owe.
+
+    The refund takes the seller's share first, then the platform's fees. What escrow still holds of the share
+    pays; the part of the share that has left escrow — paid out, or set off against the seller's earlier debts
+    when the payout was first attempted — is charged to the seller's account. Fees come from escrow until the
+    payout recognises them, from the platform's account after."""
     dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
     tail = [(dealer, amount), (dealer, -amount), (ledger_account(LedgerAccount.Kind.BANK), amount)]
-    if sale.payout_status != Sale.PayoutStatus.SENT:
-        return [(ledger_account(LedgerAccount.Kind.ESCROW), -amount), *tail], 0
-    before = min(sale.seller_charged_minor, sale.seller_receives_minor)
-    after = min(sale.seller_charged_minor + amount, sale.seller_receives_minor)
-    from_seller, from_platform = after - before, amount - (after - before)
+    share_left = sale.seller_receives_minor - min(sale.seller_charged_minor, sale.seller_receives_minor)
+    seller_part = min(amount, share_left)
+    platform_part = amount - seller_part
+    paid_out = sale.payout_status == Sale.PayoutStatus.SENT
+    share_in_escrow = 0 if paid_out else max(share_left - sale.set_off_minor + sale.seller_debited_minor, 0)
+    from_escrow = min(seller_part, share_in_escrow) + (0 if paid_out else platform_part)
+    owed = seller_part - min(seller_part, share_in_escrow)
     sources = []
-    if from_seller:
-        sources.append((ledger_account(LedgerAccount.Kind.SELLER, sale.seller), -from_seller))
-    if from_platform:
-        sources.append((ledger_account(LedgerAccount.Kind.PLATFORM_FEES), -from_platform))
-    return [*sources, *tail], from_seller
+    if from_escrow:
+        sources.append((ledger_account(LedgerAccount.Kind.ESCROW), -from_escrow))
+    if owed:
+        sources.append((ledger_account(LedgerAccount.Kind.SELLER, sale.seller), -owed))
+    if paid_out and platform_part:
+        sources.append((ledger_account(LedgerAccount.Kind.PLATFORM_FEES), -platform_part))
+    return [*sources, *tail], owed
 
 
 def _refund_cause(*, sale: Sale, dispute: Dispute, cause: str | None, cause_reason: str) -> str:
@@ -207,6 +216,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                 sale_updates["guarantee_paid_minor"] = sale.guarantee_paid_minor + amount
             else:
                 entries, owed = _sale_pays(sale, amount)
+                sale_updates["seller_debited_minor"] = sale.seller_debited_minor + owed
                 txn, _ = ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.REFUND, sale=sale,
                                      provider=payment.provider, provider_reference=reference,
                                      memo=f"Dispute {dispute.pk}: {outcome}, the seller misrepresented the car",
@@ -245,9 +255,9 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             for_seller = ("The inspection missed what the dealer found, so Gavel's inspection guarantee pays the "
                           "refund: your money is untouched.")
         elif amount and owed:
-            for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\nYou were already "
-                          f"paid out, so {money(sale, owed)} of the refund is charged to you; the sale page says how "
-                          "to settle it.")
+            for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\n"
+                          f"{money(sale, owed)} of the refund had already been paid to you (or set off against what "
+                          "you owed), so it is charged to you; the sale page says how to settle it.")
         elif amount and sale.payout_status != Sale.PayoutStatus.SENT:
             for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\nThe refund "
                           f"comes out of your payout: you receive {money(sale, payout_amounts(sale)[0])}.")

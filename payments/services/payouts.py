@@ -40,8 +40,10 @@ def payout_amounts(sale: Sale) -> tuple[int, int]:
 
 
 def payout_to_bank(sale: Sale) -> int:
-    """What goes to the seller's bank account: their share minus what was set off against their debts."""
-    return payout_amounts(sale)[0] - sale.set_off_minor
+    """What goes to the seller's bank account before the payout is sent: their share, minus what was set off
+    against their debts, plus what of a later refund was charged to their account instead of this share (it had
+    been set off; see disputes._sale_pays)."""
+    return payout_amounts(sale)[0] - sale.set_off_minor + sale.seller_debited_minor
 
 
 def _releasable(sale: Sale) -> bool:

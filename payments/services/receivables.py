@@ -41,8 +41,9 @@ def receivable_open(*, sale: Sale, dispute, amount_minor: int, reason: str, acto
                  reason=reason, data={"amount_minor": amount_minor, "sale": sale.pk, "dispute": dispute.pk})
     tell_on_commit([sale.seller_id], kind="receivable_opened", sale=sale,
                    title=f"You owe Gavel {money(sale, amount_minor)} for your {car(sale)}",
-                   body=f"The dealer was refunded after you had been paid, and our team found that the car was "
-                        f"misrepresented: {reason}\n\n{receivable_how_to_settle(receivable)}")
+                   body=f"Our team found that the car was misrepresented: {reason}\n\nThe dealer was refunded, and "
+                        f"this part of your share had already been paid to you (or set off against what you owed), "
+                        f"so you owe it back. {receivable_how_to_settle(receivable)}")
     return receivable
 
 

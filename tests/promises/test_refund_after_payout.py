@@ -17,8 +17,15 @@ import re
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
+from auctions import services as auction_services
+from core.exceptions import ApplicationError
 from core.models import Notification
+from inspections import services as inspection_services
+from payments import services
 from payments.ledger import account_balance, ledger_account, ledger_check_invariants, ledger_post
 from payments.models import (
     Dispute,
@@ -29,8 +36,21 @@ from payments.models import (
     Sale,
     SellerReceivable,
 )
-from tests.accounts.factories import SellerFactory
-from tests.promises.report_sale import GEARBOX, GEARBOX_LABEL, admin_action, api_client, page_client, sold_car
+from payments.providers.base import ProviderError
+from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
+from tests.auctions.factories import make_auction
+from tests.inspections.factories import published_inspection, submitted_listing
+from tests.payments.factories import pay_by_card
+from tests.promises.report_sale import (
+    GEARBOX,
+    GEARBOX_LABEL,
+    HAMMER_MINOR,
+    admin_action,
+    api_client,
+    close,
+    page_client,
+    sold_car,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +278,113 @@ def test_staff_fund_the_guarantee_and_the_check_counts_the_funding(db, staff):
     assert account_balance(ledger_account(LedgerAccount.Kind.PLATFORM_FEES)) == -10_000_00
     assert LedgerTransaction.objects.get(kind=LedgerTransaction.Kind.GUARANTEE_FUNDED).memo == "Q3 allocation"
     assert ledger_check_invariants() == []
+
+
+def test_a_refund_charged_to_a_share_already_set_off_against_old_debts_becomes_a_receivable_not_a_hole(
+        settings, django_capture_on_commit_callbacks):
+    seller = SellerFactory()
+    first = sold_car(django_capture_on_commit_callbacks, seller=seller)
+    _resolve(first, _disputed(first), django_capture_on_commit_callbacks, cause="seller_misrepresented",
+             cause_reason=HIDDEN)
+    # The second car's payout sets the €750 off, then the bank is down: the rest of the share stays in escrow.
+    settings.GAVEL_PAYOUT_PROVIDER = "tests.payments.doubles.BankDownPayoutProvider"
+    second = sold_car(django_capture_on_commit_callbacks, seller=seller)
+    assert (second.sale.payout_status, second.sale.set_off_minor) == (Sale.PayoutStatus.FAILED, 750_00)
+    _books_are_right()
+    settings.GAVEL_PAYOUT_PROVIDER = "payments.providers.bank.BankPayoutProvider"
+    # A €12,000 refund for a misrepresentation: escrow still holds €11,750 of the seller's share; the €250 that was
+    # set off is charged to the seller's account, as a receivable they see.
+    _resolve(second, _disputed(second), django_capture_on_commit_callbacks, amount="12000.00",
+             cause="seller_misrepresented", cause_reason=HIDDEN)
+    second.sale.refresh_from_db()
+    assert second.sale.seller_debited_minor == 250_00
+    assert second.sale.payout_status == Sale.PayoutStatus.SENT
+    assert not PayoutTransfer.objects.filter(idempotency_key=f"payout-{second.sale.pk}").exists()  # nothing left
+    owed = SellerReceivable.objects.get(sale=second.sale)
+    assert (owed.amount_minor, owed.status) == (250_00, SellerReceivable.Status.OPEN)
+    assert _seller_balance(second.sale) == -250_00
+    assert account_balance(ledger_account(LedgerAccount.Kind.ESCROW)) == 0
+    _books_are_right()
+
+
+# Any order of events, the same books ---------------------------------------------------------------------------
+
+# Two sales of one seller, each handed over, disputed and decided (any outcome, either cause), interleaved in any
+# order with the bank going down and up, payouts retried and the seller paying back what they owe.
+SCENARIOS = st.fixed_dictionaries({
+    "order": st.permutations(["sale0", "sale0", "sale0", "sale1", "sale1", "sale1", "extra", "extra", "extra",
+                              "extra"]),
+    "extras": st.lists(st.sampled_from(["bank_down", "bank_up", "payout0", "payout1", "seller_repays"]),
+                       min_size=4, max_size=4),
+    "decisions": st.lists(st.tuples(st.sampled_from(["partial", "refund", "reject"]),
+                                    st.sampled_from(["inspection_missed", "seller_misrepresented"]),
+                                    st.sampled_from([500_00, 6_000_00, 12_000_00])), min_size=2, max_size=2),
+})
+
+
+def _sold_and_paid(seller, capture):
+    """Cheaper than the admin walk, same services: a published report, approval, an auction, a bid, the close,
+    a card payment."""
+    inspection, _ = published_inspection(listing=submitted_listing(seller=seller))
+    staff = StaffFactory()
+    inspection_services.inspection_listing_approve(inspection=inspection, actor=staff)
+    auction = make_auction(listing=inspection.listing, starting_price_minor=HAMMER_MINOR, staff=staff)
+    auction_services.bid_place(auction_id=auction.pk, dealer=DealerFactory(verified=True), amount_minor=HAMMER_MINOR)
+    sale = close(auction, capture)
+    pay_by_card(sale, capture=capture)
+    return sale
+
+
+@pytest.mark.django_db
+@hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scenario=SCENARIOS)
+def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenario, settings,
+                                                                          django_capture_on_commit_callbacks):
+    seller = SellerFactory()
+    sales = [_sold_and_paid(seller, django_capture_on_commit_callbacks) for _ in range(2)]
+    staff = StaffFactory()
+    per_sale = {f"sale{n}": iter(["hand_over", "dispute", "decide"]) for n in range(2)}
+    extras = iter(scenario["extras"])
+    settings.GAVEL_PAYOUT_PROVIDER = "payments.providers.bank.BankPayoutProvider"
+    for slot in scenario["order"]:
+        step = next(extras) if slot == "extra" else next(per_sale[slot])
+        which = int(slot[-1]) if slot != "extra" else int(step[-1]) if step[-1].isdigit() else 0
+        sale = Sale.objects.get(pk=sales[which].pk)
+        refused = False
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                if step == "hand_over":
+                    services.handover_confirm(sale=sale, actor=staff)
+                elif step == "bank_down":
+                    settings.GAVEL_PAYOUT_PROVIDER = "tests.payments.doubles.BankDownPayoutProvider"
+                elif step == "bank_up":
+                    settings.GAVEL_PAYOUT_PROVIDER = "payments.providers.bank.BankPayoutProvider"
+                elif step.startswith("payout"):
+                    services.payout_release(sale_id=sale.pk)
+                elif step == "dispute":
+                    services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox whines in every gear.",
+                                          item_keys=[GEARBOX])
+                elif step == "decide":
+                    outcome, cause, amount = scenario["decisions"][which]
+                    dispute = sale.disputes.filter(status=Dispute.Status.OPEN).first()
+                    if dispute is None:
+                        continue
+                    services.dispute_resolve(dispute=dispute, actor=staff, outcome=outcome, cause=cause,
+                                             amount_minor=amount if outcome == "partial" else None,
+                                             cause_reason=HIDDEN if cause == "seller_misrepresented" else "")
+                    step = f"{outcome} {cause}"
+                elif step == "seller_repays":
+                    for receivable in SellerReceivable.objects.filter(seller=seller, status="open"):
+                        services.receivable_payment_record(receivable=receivable, actor=staff,
+                                                           amount_minor=receivable.outstanding_minor,
+                                                           bank_reference_text=f"SEPA-{receivable.pk}")
+        except (ApplicationError, ProviderError):
+            refused = True  # a refused step (wrong state, the bank down) must change nothing
+        event(f"{step} {'refused' if refused else 'done'}")
+        assert ledger_check_invariants() == [], (scenario, slot, step)
+        # Only a misrepresentation decision with a reason ever charges the seller; the guarantee pays the rest.
+        for receivable in SellerReceivable.objects.filter(seller=seller):
+            assert receivable.dispute.cause == Dispute.Cause.SELLER_MISREPRESENTED and receivable.reason == HIDDEN
+        for claim in GuaranteeClaim.objects.filter(sale__seller=seller):
+            assert claim.dispute.cause == Dispute.Cause.INSPECTION_MISSED and claim.lines
+    settings.GAVEL_PAYOUT_PROVIDER = "payments.providers.bank.BankPayoutProvider"
