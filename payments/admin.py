@@ -201,10 +201,10 @@ class DisputeAdmin(admin.ModelAdmin):
     list_select_related = ["sale", "opened_by"]
     inlines = [DisputePhotoInline]
     actions = ["resolve"]
-    readonly_fields = ["report_lines", "report_revision", "inspector", "default_cause", "paid_by"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Dispute._meta.fields] + self.readonly_fields
+    fields = ["sale", "opened_by", "created_at", "reason", "report_lines", "report_revision", "inspector", "status",
+              "default_cause", "outcome", "refund", "refund_reference", "cause", "cause_reason", "paid_by",
+              "resolution", "resolved_by", "resolved_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
@@ -343,6 +343,9 @@ class GuaranteeClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Refunds the inspection guarantee paid, each traced to the report revision, its lines and the inspector."""
 
     list_display = ["created_at", "sale", "dispute", "inspector", "report_revision", "missed", "amount"]
+    fields = ["created_at", "sale", "dispute", "report_revision", "inspector", "missed", "amount",
+              "ledger_transaction", "decided_by"]
+    readonly_fields = fields
     list_filter = ["inspector"]
     list_select_related = ["sale", "dispute", "inspector", "report"]
     search_fields = ["inspector__email", "sale__listing__vin"]
@@ -378,6 +381,9 @@ class SellerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     off against their next payout automatically."""
 
     list_display = ["pk", "seller", "sale", "amount", "settled", "outstanding", "status", "reference", "created_at"]
+    fields = ["seller", "sale", "dispute", "reason", "amount", "settled", "outstanding", "reference", "status",
+              "created_by", "created_at", "settled_at", "ledger_transaction"]
+    readonly_fields = fields
     list_filter = ["status"]
     list_select_related = ["seller", "sale"]
     search_fields = ["seller__email", "sale__listing__vin"]
