@@ -13,10 +13,12 @@ API; staff decide in Django admin.
 
 import io
 import re
+import threading
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connections
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -395,3 +397,48 @@ def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenar
         for claim in GuaranteeClaim.objects.filter(sale__seller=seller):
             assert claim.dispute.cause == Dispute.Cause.INSPECTION_MISSED and claim.lines
     settings.GAVEL_PAYOUT_PROVIDER = "payments.providers.bank.BankPayoutProvider"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_payouts_and_a_transfer_racing_to_settle_one_debt_settle_it_exactly_once(django_capture_on_commit_callbacks):
+    seller = SellerFactory()
+    first = sold_car(django_capture_on_commit_callbacks, seller=seller)
+    _resolve(first, _disputed(first), django_capture_on_commit_callbacks, cause="seller_misrepresented",
+             cause_reason=HIDDEN)
+    receivable = SellerReceivable.objects.get()
+    later = [sold_car(django_capture_on_commit_callbacks, seller=seller, handed_over=False).sale for _ in range(2)]
+    staff = StaffFactory()
+    # Both later cars change hands (each handover releases its payout at once) while staff record the seller's
+    # transfer of the whole €750: three ways to settle one debt, at the same moment.
+    actions = [lambda sale=sale: services.handover_confirm(sale=sale, actor=staff) for sale in later]
+    actions.append(lambda: services.receivable_payment_record(receivable=receivable, actor=staff,
+                                                              amount_minor=750_00, bank_reference_text="SEPA-RACE"))
+    barrier, refused = threading.Barrier(len(actions)), []
+
+    def run(action):
+        try:
+            barrier.wait()
+            action()
+        except ApplicationError as exc:  # the transfer may find the debt already settled: a clear refusal
+            refused.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    receivable.refresh_from_db()
+    assert receivable.status == SellerReceivable.Status.SETTLED and receivable.settled_minor == 750_00
+    assert sum(receivable.settlements.values_list("amount_minor", flat=True)) == 750_00
+    assert all(exc.code in ("receivable_settled", "invalid") for exc in refused)
+    for sale in later:
+        sale.refresh_from_db()
+        assert sale.payout_status == Sale.PayoutStatus.SENT
+    paid = sum(PayoutTransfer.objects.filter(payee=seller).values_list("amount_minor", flat=True))
+    assert paid == 3 * 12_500_00 - sum(receivable.settlements.filter(method="set_off").values_list("amount_minor",
+                                                                                                    flat=True))
+    assert _seller_balance(first.sale) == 0
+    _books_are_right()
