@@ -23,6 +23,13 @@ def append_only_undo(apps, schema_editor):
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};", params=None)
 
 
+def guarantee_account(apps, schema_editor):
+    """The inspection guarantee's ledger account exists from the start, so staff find it in admin to fund it."""
+    LedgerAccount = apps.get_model("payments", "LedgerAccount")
+    if not LedgerAccount.objects.filter(kind="guarantee", owner__isnull=True).exists():
+        LedgerAccount.objects.create(kind="guarantee", owner=None, currency=settings.GAVEL_CURRENCY)
+
+
 def backfill(apps, schema_editor):
     """Sales opened before this migration recorded nothing as disclosed (the selector they called did not exist):
     give each the revision its auction was scheduled with and what that revision disclosed. The report's content
@@ -266,4 +273,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(append_only, append_only_undo),
         migrations.RunPython(backfill, migrations.RunPython.noop),
+        migrations.RunPython(guarantee_account, migrations.RunPython.noop),
     ]
