@@ -11,8 +11,9 @@ from django.utils.module_loading import import_string
 # Our code: every top-level package of the checkout (the tests aside), so a new app is covered without a list.
 OUR_PACKAGES = tuple(sorted(path.parent.name for path in settings.BASE_DIR.glob("*/__init__.py")
                             if path.parent.name != "tests"))
-# Settings whose dotted text is no Python path ("app_label.Model"; Django checks it itself).
-NOT_PYTHON_PATHS = {"AUTH_USER_MODEL"}
+# Settings not resolved here: no Python path ("app_label.Model", which Django checks itself), or an entry point
+# that the server imports the moment it starts (importing it here would build the whole application).
+NOT_PYTHON_PATHS = {"AUTH_USER_MODEL", "ASGI_APPLICATION", "WSGI_APPLICATION", "SETTINGS_MODULE"}
 DOTTED = re.compile(rf"^(?:{'|'.join(OUR_PACKAGES)})(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 

@@ -21,7 +21,7 @@ from payments.models import (
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
     """Staff see every sale; a dealer the sales they bought; a seller the sales of their cars; nobody else any."""
-    qs = Sale.objects.select_related("listing", "buyer", "seller", "auction")
+    qs = Sale.objects.select_related("listing", "buyer", "seller", "auction", "report")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if user.is_staff_member:

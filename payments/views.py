@@ -106,7 +106,6 @@ class SaleDetailView(SaleMixin, TemplateView):
                       for dispute in sale.disputes.order_by("created_at")],
             disclosed=selectors.sale_disclosed_lines(sale=sale),
             report_line_groups=selectors.sale_report_line_groups(sale=sale),
-            sellers_side=self.party in ("seller", "staff"),
             receivables=[(receivable, selectors.receivable_how_to_settle(receivable))
                          for receivable in selectors.sale_receivables(sale=sale)]
             if self.party in ("seller", "staff") else [],
