@@ -117,6 +117,46 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class SaleReceivableInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """What the seller owes for this sale (a refund staff charged to them after their share had left escrow)."""
+
+    model = SellerReceivable
+    fk_name = "sale"
+    fields = ["link", "amount", "settled", "status", "reason"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "what the seller owes"
+
+    @admin.display(description="receivable")
+    def link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:payments_sellerreceivable_change", args=[obj.pk]),
+                           obj.bank_reference)
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return obj.money(obj.amount_minor).format()
+
+    @admin.display(description="settled")
+    def settled(self, obj):
+        return obj.money(obj.settled_minor).format()
+
+
+class SaleGuaranteeClaimInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = GuaranteeClaim
+    fields = ["created_at", "inspector", "missed", "amount"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "paid by the inspection guarantee"
+
+    @admin.display(description="what the inspection missed")
+    def missed(self, obj):
+        return "; ".join(obj.lines)
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return Money(obj.amount_minor, obj.currency).format()
+
+
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
     list_display = ["pk", "listing", "buyer", "seller", "status", "amount", "payment_deadline", "payout_status",
@@ -125,7 +165,7 @@ class SaleAdmin(admin.ModelAdmin):
     search_fields = ["listing__vin", "buyer__email", "seller__email", "payout_reference", "payments__reference"]
     date_hierarchy = "created_at"
     list_select_related = ["listing", "buyer", "seller"]
-    inlines = [PaymentInline, SaleLedgerLineInline]
+    inlines = [PaymentInline, SaleLedgerLineInline, SaleGuaranteeClaimInline, SaleReceivableInline]
     actions = ["confirm_bank_transfer", "confirm_handover", "cancel_and_offer_second_chance", "retry_payout"]
     fieldsets = [
         (None, {"fields": ["auction", "listing", "buyer", "seller", "second_chance_of", "status"]}),
