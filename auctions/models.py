@@ -73,6 +73,12 @@ class Auction(models.Model):
 
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # The published report revision dealers bid on: the current one when the auction was scheduled. No new
+    # revision is published while the car is in an auction, and a later one never moves this; the sale copies
+    # what it disclosed.
+    report = models.ForeignKey("inspections.InspectionReport", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="auctions",
+                               help_text="The published report revision dealers bid on (set when scheduled).")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -257,6 +257,79 @@ def report_content(*, draft: dict | None, checklist: Checklist, listing, photos,
     }
 
 
+# The lines of a published report -------------------------------------------------------------------------
+
+DAMAGE_CATEGORY_LABEL = "Damage map"
+FACTS_CATEGORY_LABEL = "Recorded facts"
+SEVERITY_WORDS = {Status.OK: "OK", Status.MINOR: "minor", Status.MAJOR: "major", Status.NA: "not applicable",
+                  "": "not recorded"}
+# A raised flag: what the report says about the car, in the words of a report line.
+FLAG_NOTES = {"accident": "signs of an earlier accident", "flood": "signs of flood damage",
+              "fire": "signs of fire damage"}
+
+
+def line_summary(*, label: str, severity: str, note: str = "") -> str:
+    """A report line within its category: "Front discs — minor: worn"."""
+    text = f"{label} — {SEVERITY_WORDS.get(severity, severity)}"
+    return f"{text}: {note}" if note else text
+
+
+def _line(*, key: str, category: str, label: str, severity: str, note: str, disclosed: bool) -> dict:
+    """One line; `text` is how it reads wherever a person sees it: "Brakes · Front discs — minor: worn"."""
+    summary = line_summary(label=label, severity=severity, note=note)
+    return {"key": key, "category": category, "label": label, "severity": severity, "note": note,
+            "summary": summary, "text": f"{category} · {summary}", "disclosed": disclosed}
+
+
+def report_lines(content: dict, *, checklist: Checklist) -> list[dict]:
+    """Every line of a published report's content, in report order: each item of its checklist version (answered
+    or not), each damage-map entry, each recorded fact. A line is `disclosed` when the report showed a defect
+    there: a minor or major finding, any damage-map entry, a raised flag (accident, flood, fire, a VIN or an
+    odometer reading that differs). These are the lines a dispute names; the disclosed ones cannot ground it.
+
+    Damage entries have no ids in the content (the fingerprint must not depend on them); within one revision
+    they are sorted, so `damage.<panel>.<type>.<n>` (n from 1 for each panel and type) names each one."""
+    lines = []
+    for category in checklist.categories:
+        for item in category.items:
+            entry = content["items"].get(item.key) or {}
+            status = entry.get("status") or ""
+            details = []
+            if entry.get("value") is not None:
+                details.append(f"{entry['value']} {item.unit}".strip())
+            if entry.get("note"):
+                details.append(entry["note"])
+            lines.append(_line(key=item.key, category=category.label, label=item.label, severity=status,
+                               note=", ".join(details), disclosed=status in (Status.MINOR, Status.MAJOR)))
+    seen: dict[tuple[str, str], int] = {}
+    for entry in content["damage"]:
+        number = seen[(entry["panel"], entry["type"])] = seen.get((entry["panel"], entry["type"]), 0) + 1
+        lines.append(_line(
+            key=f"damage.{entry['panel']}.{entry['type']}.{number}", category=DAMAGE_CATEGORY_LABEL,
+            label=f"{PANEL_LABELS.get(entry['panel'], entry['panel'])}: "
+                  f"{dict(DAMAGE_TYPES).get(entry['type'], entry['type']).lower()}",
+            severity=entry["severity"], note=entry.get("note", ""), disclosed=True))
+    facts, flags = content["facts"], content["flags"]
+    for name in ("accident", "flood", "fire"):
+        raised = bool(flags.get(name))
+        lines.append(_line(key=f"facts.{name}", category=FACTS_CATEGORY_LABEL, label=FACT_LABELS[name],
+                           severity=Status.MAJOR if raised else Status.OK, note=FLAG_NOTES[name] if raised else "",
+                           disclosed=raised))
+    vin = facts.get("vin_on_car") or ""
+    lines.append(_line(key="facts.vin_on_car", category=FACTS_CATEGORY_LABEL, label=FACT_LABELS["vin_on_car"],
+                       severity=Status.MAJOR if flags.get("vin_mismatch") else Status.OK,
+                       note=f"{vin}, not the VIN of the listing" if flags.get("vin_mismatch") else vin,
+                       disclosed=bool(flags.get("vin_mismatch"))))
+    reading = facts.get("odometer_km")
+    note = f"{reading:,} km" if reading is not None else ""
+    if flags.get("odometer"):
+        note = f"{note}, {flags['odometer_difference_km']:,} km from the seller's figure"
+    lines.append(_line(key="facts.odometer_km", category=FACTS_CATEGORY_LABEL, label=FACT_LABELS["odometer_km"],
+                       severity=Status.MAJOR if flags.get("odometer") else Status.OK, note=note,
+                       disclosed=bool(flags.get("odometer"))))
+    return lines
+
+
 def canonical_json(content: dict) -> bytes:
     """One byte string per content: sorted keys, no insignificant whitespace, UTF-8."""
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,

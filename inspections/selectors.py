@@ -145,6 +145,19 @@ def report_get_visible(*, user: User, listing_id, revision=None) -> InspectionRe
     return reports.filter(is_current=True).first()
 
 
+def report_lines(*, report: InspectionReport) -> list[dict]:
+    """Every line of a published revision (inspections.report.report_lines), from its frozen content."""
+    return report_data.report_lines(report.content, checklist=checklist_load(report.checklist_version))
+
+
+def report_disclosed_items(*, report: InspectionReport) -> dict:
+    """What a published revision disclosed, the snapshot a sale keeps: every checklist item with a minor or major
+    finding, every damage-map entry and every raised flag, by line key:
+    {key: {"category", "label", "severity", "note", "text"}}."""
+    return {line["key"]: {name: line[name] for name in ("category", "label", "severity", "note", "text")}
+            for line in report_lines(report=report) if line["disclosed"]}
+
+
 def report_revisions(*, report: InspectionReport) -> QuerySet:
     return InspectionReport.objects.filter(inspection_id=report.inspection_id).order_by("-revision")
 

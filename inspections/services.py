@@ -463,13 +463,21 @@ def inspection_submit(*, inspection: Inspection, actor: User) -> TransitionResul
 
 def inspection_publish(*, inspection: Inspection, actor: User) -> InspectionReport:
     """Freeze the report: canonical content, SHA-256 fingerprint, grade, flags, as revision n+1.
-    The listing becomes `inspected` (on the first publication)."""
+    The listing becomes `inspected` (on the first publication). Never while the car is in an auction."""
     with transaction.atomic():
         locked = _lock_complete_report(inspection, actor)
         now = timezone.now()
         if locked.status == S.IN_PROGRESS:
             transition(locked, S.SUBMITTED, actor=actor, updates={"submitted_at": now})
         listing = Listing.objects.select_for_update().get(pk=locked.listing_id)
+        if listing.status == Listing.Status.IN_AUCTION:
+            # Dealers bid on the revision the auction was scheduled with (and a sale keeps what it disclosed):
+            # a new revision mid-auction would change the car under their bids. Under the listing's row lock,
+            # which scheduling takes too.
+            raise InspectionConflict(
+                "The car is in an auction (scheduled, running or waiting for the seller's decision) and dealers "
+                "bid on the published report. Publish the correction once the auction is over, or ask Gavel "
+                "staff to cancel the auction first.", code="car_in_auction")
         photos = list(locked.photos.filter(detached_at__isnull=True).values_list("target", "sha256", "id"))
         content = report.report_content(
             draft=locked.draft, checklist=checklist_load(locked.checklist_version), listing=listing,

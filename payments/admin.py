@@ -1,24 +1,33 @@
 """Settlement moderation. Every action calls a service (which audits); money and status are read-only."""
 
+import functools
+import uuid
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdminMixin, money_display, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
-from payments import services
-from payments.forms import BankTransferConfirmForm, DisputeResolveForm
+from payments import selectors, services
+from payments.forms import BankTransferConfirmForm, DisputeResolveForm, GuaranteeFundForm, ReceivablePaymentForm
+from payments.ledger import account_balance
 from payments.models import (
     Dispute,
     DisputePhoto,
+    GuaranteeClaim,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
     Payment,
     PayoutTransfer,
+    ReceivableSettlement,
     Sale,
     SecondChanceOffer,
+    SellerReceivable,
 )
 
 
@@ -115,6 +124,46 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class SaleReceivableInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """What the seller owes for this sale (a refund staff charged to them after their share had left escrow)."""
+
+    model = SellerReceivable
+    fk_name = "sale"
+    fields = ["link", "amount", "settled", "status", "reason"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "what the seller owes"
+
+    @admin.display(description="receivable")
+    def link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:payments_sellerreceivable_change", args=[obj.pk]),
+                           obj.bank_reference)
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return obj.money(obj.amount_minor).format()
+
+    @admin.display(description="settled")
+    def settled(self, obj):
+        return obj.money(obj.settled_minor).format()
+
+
+class SaleGuaranteeClaimInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = GuaranteeClaim
+    fields = ["created_at", "inspector", "missed", "amount"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "paid by the inspection guarantee"
+
+    @admin.display(description="what the inspection missed")
+    def missed(self, obj):
+        return "; ".join(obj.lines)
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return Money(obj.amount_minor, obj.currency).format()
+
+
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
     list_display = ["pk", "listing", "buyer", "seller", "status", "amount", "payment_deadline", "payout_status",
@@ -123,18 +172,18 @@ class SaleAdmin(admin.ModelAdmin):
     search_fields = ["listing__vin", "buyer__email", "seller__email", "payout_reference", "payments__reference"]
     date_hierarchy = "created_at"
     list_select_related = ["listing", "buyer", "seller"]
-    inlines = [PaymentInline, SaleLedgerLineInline]
+    inlines = [PaymentInline, SaleLedgerLineInline, SaleGuaranteeClaimInline, SaleReceivableInline]
     actions = ["confirm_bank_transfer", "confirm_handover", "cancel_and_offer_second_chance", "retry_payout"]
     fieldsets = [
         (None, {"fields": ["auction", "listing", "buyer", "seller", "second_chance_of", "status"]}),
         ("Money", {"fields": ["currency", "hammer_price", "buyer_fee", "amount_due", "seller_fee", "seller_receives",
-                              "refunded"]}),
+                              "refunded", "guarantee_paid", "set_off"]}),
         ("Payment", {"fields": ["payment_deadline", "paid_at", "overdue_at", "cancelled_at", "cancel_reason"]}),
         ("Handover", {"fields": ["collection_proposed_at", "collection_place", "doc_registration", "doc_keys",
                                  "doc_service_book", "buyer_confirmed_at", "seller_confirmed_at", "handed_over_at"]}),
         ("Payout", {"fields": ["payout_status", "payout_reference", "payout_attempts", "payout_last_error",
                                "paid_out_at", "completed_at"]}),
-        ("Report", {"fields": ["disclosed_items"]}),
+        ("Report", {"fields": ["report", "disclosed"]}),
     ]
 
     hammer_price = money_field("hammer_price_minor", "hammer price", currency_field="currency")
@@ -145,17 +194,26 @@ class SaleAdmin(admin.ModelAdmin):
     seller_receives = money_field("seller_receives_minor", "seller receives (hammer price minus the seller's fee)",
                                   currency_field="currency")
     refunded = money_field("refunded_minor", "refunded", currency_field="currency")
+    guarantee_paid = money_field("guarantee_paid_minor", "refunded by the inspection guarantee",
+                                 currency_field="currency")
+    set_off = money_field("set_off_minor", "set off against the seller's receivables", currency_field="currency")
     amount = money_field("amount_due_minor", "amount due", currency_field="currency")
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Sale._meta.fields] + ["hammer_price", "buyer_fee", "amount_due", "seller_fee",
-                                                      "seller_receives", "refunded"]
+                                                      "seller_receives", "refunded", "guarantee_paid", "set_off",
+                                                      "disclosed"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="what the report disclosed")
+    def disclosed(self, obj):
+        lines = selectors.sale_disclosed_lines(sale=obj)
+        return format_html_join("", "<div>{}</div>", ((line["text"],) for line in lines)) if lines else "—"
 
     @admin.action(description="Confirm bank transfer received")
     def confirm_bank_transfer(self, request, queryset):
@@ -195,23 +253,58 @@ class DisputePhotoInline(admin.TabularInline):
 
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
-    list_display = ["pk", "sale", "opened_by", "status", "outcome", "refund", "created_at"]
-    list_filter = ["status", "outcome"]
+    list_display = ["pk", "sale", "opened_by", "status", "outcome", "cause", "refund", "created_at"]
+    list_filter = ["status", "outcome", "cause"]
+    list_select_related = ["sale", "opened_by"]
     inlines = [DisputePhotoInline]
     actions = ["resolve"]
-    fields = ["sale", "opened_by", "reason", "item_keys", "status", "outcome", "resolution", "refund",
-              "refund_reference", "resolved_by", "resolved_at", "created_at"]
-
-    refund = money_field("refund_minor", "refund")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Dispute._meta.fields] + ["refund"]
+    fields = ["sale", "opened_by", "created_at", "reason", "report_lines", "report_revision", "inspector", "status",
+              "default_cause", "outcome", "refund", "refund_reference", "cause", "cause_reason", "paid_by",
+              "resolution", "resolved_by", "resolved_at"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="refund")
+    def refund(self, obj):
+        return obj.sale.money(obj.refund_minor).format() if obj.refund_minor else "—"
+
+    @admin.display(description="report lines the dealer names")
+    def report_lines(self, obj):
+        items = selectors.dispute_items(dispute=obj)
+        return format_html_join("", "<div>{}</div>", ((item["text"],) for item in items)) if items else "—"
+
+    @admin.display(description="report revision the dealer bid on")
+    def report_revision(self, obj):
+        report = obj.sale.report
+        return f"Revision {report.revision} ({report.fingerprint[:12]}…)" if report else "—"
+
+    @admin.display(description="inspector")
+    def inspector(self, obj):
+        report = obj.sale.report
+        return report.inspection.inspector if report and report.inspection.inspector_id else "—"
+
+    @admin.display(description="default cause of a refund")
+    def default_cause(self, obj):
+        cause = selectors.dispute_default_cause(dispute=obj)
+        return Dispute.Cause(cause).label if cause else "None: staff choose (the dispute names no report line)"
+
+    @admin.display(description="paid by")
+    def paid_by(self, obj):
+        claim = GuaranteeClaim.objects.filter(dispute=obj).first()
+        if claim is not None:
+            url = reverse("admin:payments_guaranteeclaim_change", args=[claim.pk])
+            return format_html('<a href="{}">Inspection guarantee: {}</a>', url, obj.sale.money(claim.amount_minor))
+        receivable = SellerReceivable.objects.filter(dispute=obj).first()
+        if receivable is not None:
+            url = reverse("admin:payments_sellerreceivable_change", args=[receivable.pk])
+            return format_html('<a href="{}">Seller receivable: {}</a>', url,
+                               receivable.money(receivable.amount_minor))
+        return "—"
 
     @admin.action(description="Resolve dispute (refund / partial / reject)")
     def resolve(self, request, queryset):
@@ -222,10 +315,14 @@ class DisputeAdmin(admin.ModelAdmin):
                 if amount is None:
                     return False
             services.dispute_resolve(dispute=dispute, actor=request.user, outcome=data["outcome"],
-                                     amount_minor=amount, resolution=data["resolution"].strip())
+                                     amount_minor=amount, resolution=data["resolution"].strip(),
+                                     cause=data["cause"] or None, cause_reason=data["cause_reason"])
             return True
 
-        return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=DisputeResolveForm,
+        defaults = {selectors.dispute_default_cause(dispute=dispute) for dispute in queryset.select_related("sale")}
+        initial = {"cause": defaults.pop()} if len(defaults) == 1 else {}
+        return _form_action(modeladmin=self, request=request, queryset=queryset,
+                            form_class=functools.partial(DisputeResolveForm, initial=initial),
                             title="Resolve dispute", name="resolve", apply=apply)
 
 
@@ -260,14 +357,132 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every account with its balance (a sum of entries) and, on its page, its history. The inspection guarantee
+    is funded from here."""
+
     list_display = ["kind", "owner", "currency", "balance"]
     list_filter = ["kind"]
+    fields = ["kind", "owner", "currency", "created_at", "balance", "history"]
+    readonly_fields = ["balance", "history"]
+    actions = ["fund_guarantee"]
 
     @admin.display(description="balance (sum of entries)")
     def balance(self, obj):
-        from payments.ledger import account_balance
-
         return money_display(account_balance(obj), obj.currency)
+
+    @admin.display(description="history (newest first, the last 200 entries)")
+    def history(self, obj):
+        rows = selectors.ledger_account_history(account=obj)
+        if not rows:
+            return "No entries yet."
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (row["entry"].transaction.created_at.strftime("%Y-%m-%d %H:%M"),
+             row["entry"].transaction.get_kind_display(), row["entry"].transaction.memo,
+             f"Sale {row['entry'].transaction.sale_id}" if row["entry"].transaction.sale_id else "",
+             Money(row["entry"].amount_minor, obj.currency).format(),
+             Money(row["balance_minor"], obj.currency).format()) for row in rows))
+        return format_html('<table><thead><tr><th>When</th><th>What</th><th>Memo</th><th>Sale</th><th>Amount</th>'
+                           '<th>Balance after</th></tr></thead><tbody>{}</tbody></table>', body)
+
+    @admin.action(description="Fund the inspection guarantee")
+    def fund_guarantee(self, request, queryset):
+        if any(account.kind != LedgerAccount.Kind.GUARANTEE for account in queryset):
+            self.message_user(request, "Select the inspection guarantee account to fund it.", messages.ERROR)
+            return None
+
+        def apply(account, data, form):
+            amount = _parse_amount(data["amount"], account.currency, form, "amount")
+            if amount is None:
+                return False
+            services.guarantee_fund(actor=request.user, amount_minor=amount, source=data["source"],
+                                    memo=data["memo"], token=data["token"])
+            return True
+
+        return _form_action(modeladmin=self, request=request, queryset=queryset,
+                            form_class=functools.partial(GuaranteeFundForm, initial={"token": uuid.uuid4().hex}),
+                            title="Fund the inspection guarantee", name="fund_guarantee", apply=apply)
+
+
+@admin.register(GuaranteeClaim)
+class GuaranteeClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Refunds the inspection guarantee paid, each traced to the report revision, its lines and the inspector."""
+
+    list_display = ["created_at", "sale", "dispute", "inspector", "report_revision", "missed", "amount"]
+    fields = ["created_at", "sale", "dispute", "report_revision", "inspector", "missed", "amount",
+              "ledger_transaction", "decided_by"]
+    readonly_fields = fields
+    list_filter = ["inspector"]
+    list_select_related = ["sale", "dispute", "inspector", "report"]
+    search_fields = ["inspector__email", "sale__listing__vin"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="report revision")
+    def report_revision(self, obj):
+        return f"Revision {obj.report.revision} of listing {obj.report.listing_id}"
+
+    @admin.display(description="what the inspection missed")
+    def missed(self, obj):
+        return "; ".join(obj.lines)
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return Money(obj.amount_minor, obj.currency).format()
+
+
+class ReceivableSettlementInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReceivableSettlement
+    fields = ["created_at", "method", "amount", "bank_reference", "payout_sale", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return Money(obj.amount_minor, obj.receivable.currency).format()
+
+
+@admin.register(SellerReceivable)
+class SellerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What sellers owe after a refund staff charged to them. Settled by recording their transfer here, or set
+    off against their next payout automatically."""
+
+    list_display = ["pk", "seller", "sale", "amount", "settled", "outstanding", "status", "reference", "created_at"]
+    fields = ["seller", "sale", "dispute", "reason", "amount", "settled", "outstanding", "reference", "status",
+              "created_by", "created_at", "settled_at", "ledger_transaction"]
+    readonly_fields = fields
+    list_filter = ["status"]
+    list_select_related = ["seller", "sale"]
+    search_fields = ["seller__email", "sale__listing__vin"]
+    inlines = [ReceivableSettlementInline]
+    actions = ["record_payment"]
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return obj.money(obj.amount_minor).format()
+
+    @admin.display(description="settled")
+    def settled(self, obj):
+        return obj.money(obj.settled_minor).format()
+
+    @admin.display(description="still owed")
+    def outstanding(self, obj):
+        return obj.money(obj.outstanding_minor).format()
+
+    @admin.display(description="transfer reference")
+    def reference(self, obj):
+        return obj.bank_reference
+
+    @admin.action(description="Record a payment from the seller")
+    def record_payment(self, request, queryset):
+        def apply(receivable, data, form):
+            amount = _parse_amount(data["amount"], receivable.currency, form, "amount")
+            if amount is None:
+                return False
+            services.receivable_payment_record(receivable=receivable, actor=request.user, amount_minor=amount,
+                                               bank_reference_text=data["bank_reference"])
+            return True
+
+        return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=ReceivablePaymentForm,
+                            title="Record a payment from the seller", name="record_payment", apply=apply)
 
 
 @admin.register(PayoutTransfer)

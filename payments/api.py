@@ -27,14 +27,68 @@ class SalePaymentOutputSerializer(serializers.Serializer):
     confirmed_at = serializers.DateTimeField(allow_null=True)
 
 
+class ReportRefOutputSerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+    fingerprint = serializers.CharField()
+
+
+class ReportLineOutputSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="What a dispute's item_keys name.")
+    category = serializers.CharField()
+    label = serializers.CharField()
+    severity = serializers.CharField(help_text="ok, minor, major, na, or empty when not recorded.")
+    note = serializers.CharField()
+    summary = serializers.CharField(help_text='The line within its category: "Front discs — minor: worn".')
+    text = serializers.CharField(help_text='How the line reads: "Brakes · Front discs — minor: worn".')
+    disclosed = serializers.BooleanField(help_text="The report disclosed a defect here: it cannot ground a dispute.")
+
+
+class DisclosedItemOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    category = serializers.CharField()
+    label = serializers.CharField()
+    severity = serializers.CharField()
+    note = serializers.CharField()
+    text = serializers.CharField()
+
+
+class DisputeItemOutputSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+
+
 class SaleDisputeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     reason = serializers.CharField()
     item_keys = serializers.ListField(child=serializers.CharField())
+    items = serializers.SerializerMethodField(help_text="The report lines the dispute names, as they read.")
     outcome = serializers.CharField()
+    cause = serializers.CharField(help_text="Who paid a refund: inspection_missed (Gavel's inspection guarantee) "
+                                            "or seller_misrepresented; empty without a refund.")
     refund_minor = serializers.IntegerField()
     resolution = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(DisputeItemOutputSerializer(many=True))
+    def get_items(self, dispute):
+        return selectors.dispute_items(dispute=dispute)
+
+
+class ReceivableSettlementOutputSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class SellerReceivableOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    settled_minor = serializers.IntegerField()
+    outstanding_minor = serializers.IntegerField()
+    reason = serializers.CharField()
+    bank_reference = serializers.CharField(help_text="The reference for a transfer settling it.")
     created_at = serializers.DateTimeField()
 
 
@@ -52,6 +106,11 @@ class SaleOutputSerializer(serializers.Serializer):
     seller_fee_minor = serializers.IntegerField()
     seller_receives_minor = serializers.IntegerField()
     refunded_minor = serializers.IntegerField()
+    guarantee_paid_minor = serializers.IntegerField(help_text="The part of the refunds Gavel's inspection guarantee "
+                                                              "paid.")
+    report = serializers.SerializerMethodField(help_text="The published report revision the dealer bid on.")
+    disclosed_items = serializers.SerializerMethodField(
+        help_text="What that revision disclosed: these lines cannot ground a dispute.")
     payment_deadline = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
     collection_proposed_at = serializers.DateTimeField(allow_null=True)
@@ -66,8 +125,12 @@ class SaleOutputSerializer(serializers.Serializer):
     payout_status = serializers.CharField()
     payout_reference = serializers.CharField()
     paid_out_at = serializers.DateTimeField(allow_null=True)
+    set_off_minor = serializers.SerializerMethodField(
+        help_text="The seller's side: the part of the payout kept to settle what they owed (0 for the dealer).")
     payments = serializers.SerializerMethodField()
     disputes = serializers.SerializerMethodField()
+    receivables = serializers.SerializerMethodField(
+        help_text="What the seller owes Gavel for this sale (the seller and staff; empty for the dealer).")
 
     def get_car(self, sale) -> str:
         return str(sale.listing)
@@ -89,6 +152,26 @@ class SaleOutputSerializer(serializers.Serializer):
     @extend_schema_field(SaleDisputeOutputSerializer(many=True))
     def get_disputes(self, sale):
         return SaleDisputeOutputSerializer(sale.disputes.order_by("created_at"), many=True).data
+
+    @extend_schema_field(ReportRefOutputSerializer(allow_null=True))
+    def get_report(self, sale):
+        return ReportRefOutputSerializer(sale.report).data if sale.report_id else None
+
+    @extend_schema_field(DisclosedItemOutputSerializer(many=True))
+    def get_disclosed_items(self, sale):
+        return DisclosedItemOutputSerializer(selectors.sale_disclosed_lines(sale=sale), many=True).data
+
+    def _sellers_side(self, sale) -> bool:
+        return selectors.sale_party(sale=sale, user=self.context["request"].user) in ("seller", "staff")
+
+    def get_set_off_minor(self, sale) -> int:
+        return sale.set_off_minor if self._sellers_side(sale) else 0
+
+    @extend_schema_field(SellerReceivableOutputSerializer(many=True))
+    def get_receivables(self, sale):
+        if not self._sellers_side(sale):
+            return []
+        return SellerReceivableOutputSerializer(selectors.sale_receivables(sale=sale), many=True).data
 
 
 class SalePayInputSerializer(serializers.Serializer):
@@ -116,8 +199,16 @@ class SaleHandoverInputSerializer(serializers.Serializer):
 
 class SaleDisputeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
-    item_keys = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    item_keys = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50,
+        help_text="Keys of the report lines the car differs from (GET …/report-lines/); at least one when the sale "
+                  "has a report, none the report disclosed.")
     photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+
+
+class SaleReportLinesOutputSerializer(serializers.Serializer):
+    report = ReportRefOutputSerializer(allow_null=True)
+    lines = ReportLineOutputSerializer(many=True)
 
 
 class SecondChanceOfferOutputSerializer(serializers.Serializer):
@@ -203,6 +294,17 @@ class SaleHandoverApi(_SaleObjectApi):
         if not values and not confirm:
             raise serializers.ValidationError({"confirm": ["Confirm the handover or change the arrangement."]})
         return Response(_sale_payload(self.get_sale(sale_id), request))
+
+
+class SaleReportLinesApi(_SaleObjectApi):
+    @extend_schema(responses={200: SaleReportLinesOutputSerializer},
+                   description="The lines of the report revision the dealer bid on, each marked `disclosed` when "
+                               "the report disclosed a defect there. A dispute names lines by their `key`.")
+    def get(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        return Response(SaleReportLinesOutputSerializer({
+            "report": sale.report if sale.report_id else None,
+            "lines": selectors.sale_report_lines(sale=sale)}).data)
 
 
 class SaleDisputeApi(_SaleObjectApi):

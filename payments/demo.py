@@ -1,5 +1,6 @@
 """Demo settlement for `make run` (idempotent): the sold Ford from the auctions demo paid by card, handed over
-and paid out; one more car sold at auction whose invoice is waiting for the dealer's payment.
+and paid out; one more car sold at auction whose invoice is waiting for the dealer's payment; the inspection
+guarantee funded with an opening balance.
 
 DEMO ONLY: the second car's auction gets its times moved into the past before closing, as auctions.demo does.
 """
@@ -52,8 +53,15 @@ def _awaiting_car(admin: User) -> None:
     auction_services.auction_close(auction_id=auction.pk)
 
 
+def _guarantee_funded(admin: User) -> None:
+    """The inspection guarantee starts with €5,000 from Gavel's own account (once: the token is fixed)."""
+    services.guarantee_fund(actor=admin, amount_minor=5_000_00, source="bank", memo="Opening balance (demo)",
+                            token="demo-opening-balance")
+
+
 def demo_sales_ensure() -> list[Sale]:
     admin = User.objects.get(email__iexact="admin@gavel.test")
+    _guarantee_funded(admin)
     sales = []
     sale = _sale_for(PAID_OUT_VIN)
     if sale is not None:

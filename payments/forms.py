@@ -3,6 +3,7 @@
 from django import forms
 
 from payments.models import Dispute
+from payments.services import GUARANTEE_SOURCES
 
 
 class CollectionForm(forms.Form):
@@ -17,22 +18,47 @@ class CollectionForm(forms.Form):
     doc_service_book = forms.BooleanField(label="Service book", required=False)
 
 
+class ReportLinesField(forms.MultipleChoiceField):
+    """The report lines a dispute names, ticked on the sale page. Which keys are lines of the report and which
+    the report disclosed is the dispute service's rule (payments.selectors.dispute_item_problem), not the form's."""
+
+    def valid_value(self, value):
+        return True
+
+
 class DisputeForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
                              help_text="How does the car differ materially from the published report?")
-    item_keys = forms.CharField(label="Report items concerned", required=False, max_length=2000,
-                                help_text="Optional: the report items, separated by commas. Items the report "
-                                          "disclosed cannot ground a dispute.")
-
-    def clean_item_keys(self):
-        return [key.strip() for key in self.cleaned_data["item_keys"].split(",") if key.strip()]
+    item_keys = ReportLinesField(label="Report lines the car differs from", required=False)
 
 
 class DisputeResolveForm(forms.Form):
     outcome = forms.ChoiceField(choices=[c for c in Dispute.Outcome.choices if c[0]])
     amount = forms.CharField(label="Partial refund amount", required=False,
                              help_text="Only for a partial refund, e.g. 750.00")
+    cause = forms.ChoiceField(
+        label="Who pays a refund", required=False, widget=forms.RadioSelect,
+        choices=[c for c in Dispute.Cause.choices if c[0]],
+        help_text="Preselected: the inspection missed it when the dispute names report lines (the report did not "
+                  "disclose them). Only a misrepresentation, with a reason, charges the seller.")
+    cause_reason = forms.CharField(
+        label="Why the seller is responsible", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Required when the seller misrepresented the car; the seller reads it.")
     resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+
+
+class ReceivablePaymentForm(forms.Form):
+    amount = forms.CharField(label="Amount received", help_text="As on the bank statement, e.g. 750.00")
+    bank_reference = forms.CharField(label="Bank reference", max_length=200,
+                                     help_text="The bank's transaction id for this credit.")
+
+
+class GuaranteeFundForm(forms.Form):
+    amount = forms.CharField(label="Amount", help_text="e.g. 10000.00")
+    source = forms.ChoiceField(choices=[(key, f"From {label}") for key, (_, label) in GUARANTEE_SOURCES.items()])
+    memo = forms.CharField(max_length=300, required=False, help_text="Shown in the account's history.")
+    # One per form shown: a form submitted twice funds once.
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
 class BankTransferConfirmForm(forms.Form):

@@ -3,12 +3,22 @@
 Sign convention (payments.models): an entry's amount is positive when value flows INTO the account (debit) and
 negative when it flows out (credit). Movements Gavel posts (x = amount):
 
-  payment received   bank -x, dealer +x, dealer -x, escrow +x        (the dealer's money enters escrow)
+  payment received      bank -x, dealer +x, dealer -x, escrow +x        (the dealer's money enters escrow)
+  set-off (payout intent) escrow -s, seller +s                          (what the seller owed, kept back)
   payout (on handover)  escrow -due, platform_fees +fees, seller +net; then seller -net, bank +net
-  refund before payout  escrow -r, dealer +r, dealer -r, bank +r
-  refund after payout   seller -s, platform_fees -p, dealer +r, dealer -r, bank +r  (s + p = r; the seller's
-                        account going negative is what the seller owes back, recovered outside Gavel)
-  duplicate payment     bank -x, dealer +x; dealer -x, bank +x       (second payment sent straight back)
+                        (net = the seller's share minus any set-off)
+  refund, the inspection missed it (before or after payout; Dispute.Cause.INSPECTION_MISSED):
+                        guarantee -r, dealer +r, dealer -r, bank +r     (escrow and the seller untouched)
+  refund, the seller misrepresented the car (Dispute.Cause.SELLER_MISREPRESENTED):
+    before payout       escrow -r, dealer +r, dealer -r, bank +r        (out of the seller's share first)
+    after payout        seller -s, platform_fees -p, dealer +r, dealer -r, bank +r  (s + p = r; the seller's
+                        account is then negative by exactly an open SellerReceivable of s)
+  seller pays back      bank -x, seller +x                              (a bank transfer staff record)
+  guarantee funded      platform_fees -x (or bank -x), guarantee +x
+  duplicate payment     bank -x, dealer +x; dealer -x, bank +x          (second payment sent straight back)
+
+So a seller's account is never negative except by what their open receivables say they owe, and the guarantee
+account holds its funding minus the refunds it paid; `ledger_check_invariants` checks both.
 """
 
 from collections import Counter
@@ -19,9 +29,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
-from payments.models import LedgerAccount, LedgerEntry, LedgerTransaction, Sale
+from payments.models import (
+    GuaranteeClaim,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    ReceivableSettlement,
+    Sale,
+    SellerReceivable,
+)
 
 
 def _money(amount_minor: int) -> str:
@@ -108,18 +127,68 @@ def account_balance(account: LedgerAccount) -> int:
 
 
 def sale_escrow_expected_minor(sale: Sale) -> int:
-    """What escrow should hold for one sale: paid in, not yet paid out, minus refunds taken from escrow."""
+    """What escrow should hold for one sale: paid in, not yet paid out, minus refunds taken from escrow (the
+    guarantee's never are) and minus what was already set off against the seller's debts."""
     if sale.paid_at is None or sale.payout_status == Sale.PayoutStatus.SENT:
         return 0
-    return sale.amount_due_minor - sale.refunded_minor
+    return sale.amount_due_minor - sale.escrow_refunded_minor - sale.set_off_minor
 
 
 def escrow_expected_minor() -> int:
     total = 0
     for sale in Sale.objects.filter(paid_at__isnull=False).exclude(payout_status=Sale.PayoutStatus.SENT).only(
-            "amount_due_minor", "refunded_minor", "paid_at", "payout_status"):
+            "amount_due_minor", "refunded_minor", "guarantee_paid_minor", "set_off_minor", "seller_debited_minor",
+            "paid_at", "payout_status"):
         total += sale_escrow_expected_minor(sale)
     return total
+
+
+def _guarantee_problems() -> list[str]:
+    """The guarantee account holds its funding minus the refunds it paid; every payment is one claim, traced."""
+    problems = []
+    guarantee = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.GUARANTEE).first()
+    entries = LedgerEntry.objects.filter(account=guarantee) if guarantee else LedgerEntry.objects.none()
+    funded = entries.filter(transaction__kind=LedgerTransaction.Kind.GUARANTEE_FUNDED).aggregate(
+        total=Coalesce(Sum("amount_minor"), 0))["total"]
+    claimed = GuaranteeClaim.objects.aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    balance = account_balance(guarantee) if guarantee else 0
+    if balance != funded - claimed:
+        problems.append(f"The guarantee account holds {_money(balance)} but its funding minus the refunds it paid "
+                        f"come to {_money(funded - claimed)}.")
+    taken = dict(entries.values_list("transaction_id").annotate(total=Sum("amount_minor")))
+    for claim in GuaranteeClaim.objects.all():
+        paid = -taken.get(claim.ledger_transaction_id, 0)
+        if paid != claim.amount_minor:
+            problems.append(f"Guarantee payment {claim.pk} (dispute {claim.dispute_id}) is "
+                            f"{_money(claim.amount_minor)} but its ledger transaction takes {_money(paid)} from the "
+                            "guarantee.")
+    by_sales = Sale.objects.aggregate(total=Coalesce(Sum("guarantee_paid_minor"), 0))["total"]
+    if by_sales != claimed:
+        problems.append(f"Sales record {_money(by_sales)} refunded by the guarantee, its payments {_money(claimed)}.")
+    return problems
+
+
+def _seller_problems() -> list[str]:
+    """A seller's account is zero except for what their open receivables say they owe; each receivable's settled
+    amount is the sum of its settlements."""
+    problems = []
+    balances = dict(LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.SELLER)
+                    .values_list("account__owner_id").annotate(total=Sum("amount_minor")))
+    owed: dict[int, int] = {}
+    for receivable in SellerReceivable.objects.filter(status=SellerReceivable.Status.OPEN):
+        owed[receivable.seller_id] = owed.get(receivable.seller_id, 0) + receivable.outstanding_minor
+    for seller_id in sorted(set(balances) | set(owed)):
+        balance, open_total = balances.get(seller_id, 0), owed.get(seller_id, 0)
+        if balance != -open_total:
+            email = User.objects.filter(pk=seller_id).values_list("email", flat=True).first()
+            problems.append(f"Seller {seller_id} ({email}): their account is at {_money(balance)} but their open "
+                            f"receivables come to {_money(open_total)}.")
+    settled = dict(ReceivableSettlement.objects.values_list("receivable_id").annotate(total=Sum("amount_minor")))
+    for receivable in SellerReceivable.objects.all():
+        if receivable.settled_minor != settled.get(receivable.pk, 0):
+            problems.append(f"Receivable {receivable.pk} records {_money(receivable.settled_minor)} settled, its "
+                            f"settlements {_money(settled.get(receivable.pk, 0))}.")
+    return problems
 
 
 def ledger_check_invariants() -> list[str]:
@@ -152,4 +221,6 @@ def ledger_check_invariants() -> list[str]:
             if held != sale_escrow_expected_minor(sale):
                 problems.append(f"Sale {sale.pk}: escrow holds {_money(held)}, "
                                 f"expected {_money(sale_escrow_expected_minor(sale))}.")
+    problems += _guarantee_problems()
+    problems += _seller_problems()
     return problems

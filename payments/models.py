@@ -45,8 +45,12 @@ class LedgerAccount(models.Model):
         ESCROW = "escrow", "Escrow"
         PLATFORM_FEES = "platform_fees", "Platform fees"
         BANK = "bank", "Bank (outside world)"
+        # Pays refunds for defects the inspection missed; funded by staff (from fees or from outside). Its balance
+        # may go negative: the platform stands behind its inspections before the fund is topped up.
+        GUARANTEE = "guarantee", "Inspection guarantee"
 
     OWNED_KINDS = (Kind.DEALER, Kind.SELLER)
+    SYSTEM_KINDS = (Kind.ESCROW, Kind.PLATFORM_FEES, Kind.BANK, Kind.GUARANTEE)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -63,7 +67,8 @@ class LedgerAccount(models.Model):
                                     name="payments_account_one_system_account_per_kind"),
             models.CheckConstraint(
                 condition=(models.Q(kind__in=["dealer", "seller"], owner__isnull=False)
-                           | models.Q(kind__in=["escrow", "platform_fees", "bank"], owner__isnull=True)),
+                           | models.Q(kind__in=["escrow", "platform_fees", "bank", "guarantee"],
+                                      owner__isnull=True)),
                 name="payments_account_owner_matches_kind"),
         ]
 
@@ -78,6 +83,10 @@ class LedgerTransaction(AppendOnlyModel):
         FEE_RECOGNISED = "fee_recognised", "Fee recognised"
         PAYOUT = "payout", "Payout to the seller"
         REFUND = "refund", "Refund to the dealer"
+        GUARANTEE_REFUND = "guarantee_refund", "Refund paid by the inspection guarantee"
+        GUARANTEE_FUNDED = "guarantee_funded", "Inspection guarantee funded"
+        SET_OFF = "set_off", "Payout set off against what the seller owes"
+        RECEIVABLE_PAYMENT = "receivable_payment", "Payment received from a seller who owed"
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -169,9 +178,19 @@ class Sale(models.Model):
     seller_fee_minor = models.BigIntegerField()
     amount_due_minor = models.BigIntegerField(help_text="Hammer price plus the buyer's fee.")
     seller_receives_minor = models.BigIntegerField(help_text="Hammer price minus the seller's fee.")
-    refunded_minor = models.BigIntegerField(default=0)
-    # What the published inspection report disclosed when the car sold: {item_key: {"label", "severity"}}.
-    # Snapshotted so a later report revision cannot move what a dispute may rely on.
+    refunded_minor = models.BigIntegerField(default=0, help_text="Everything refunded to the dealer.")
+    guarantee_paid_minor = models.BigIntegerField(
+        default=0, help_text="The part of the refunds the inspection guarantee paid (the seller's money untouched).")
+    set_off_minor = models.BigIntegerField(
+        default=0, help_text="The part of this sale's payout kept to settle what the seller owed from other sales.")
+    seller_debited_minor = models.BigIntegerField(
+        default=0, help_text="The part of the refunds charged to the seller's account (what they then owed), because "
+                             "their share had left escrow: paid out, or set off against their debts.")
+    # The published report revision the dealer bid on (the auction's) and what it disclosed, snapshotted when the
+    # sale opens: {line key: {"category", "label", "severity", "note", "text"}}
+    # (inspections.selectors.report_disclosed_items). A later revision cannot move what a dispute may rely on.
+    report = models.ForeignKey("inspections.InspectionReport", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="sales")
     disclosed_items = models.JSONField(default=dict, blank=True)
 
     payment_deadline = models.DateTimeField(db_index=True)
@@ -222,6 +241,16 @@ class Sale(models.Model):
             models.CheckConstraint(condition=models.Q(refunded_minor__gte=0,
                                                       refunded_minor__lte=models.F("amount_due_minor")),
                                    name="payments_sale_refund_within_amount_due"),
+            models.CheckConstraint(condition=models.Q(guarantee_paid_minor__gte=0,
+                                                      guarantee_paid_minor__lte=models.F("refunded_minor")),
+                                   name="payments_sale_guarantee_within_refunds"),
+            models.CheckConstraint(condition=models.Q(set_off_minor__gte=0,
+                                                      set_off_minor__lte=models.F("seller_receives_minor")),
+                                   name="payments_sale_set_off_within_seller_share"),
+            models.CheckConstraint(condition=models.Q(seller_debited_minor__gte=0,
+                                                      seller_debited_minor__lte=models.F("refunded_minor")
+                                                      - models.F("guarantee_paid_minor")),
+                                   name="payments_sale_debited_within_charged"),
         ]
         indexes = [models.Index(fields=["buyer", "-created_at"]), models.Index(fields=["seller", "-created_at"])]
 
@@ -238,6 +267,16 @@ class Sale(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status in self.PAID_STATUSES
+
+    @property
+    def seller_charged_minor(self) -> int:
+        """The refunds charged to the sale itself (the seller's share, then the fees): all but the guarantee's."""
+        return self.refunded_minor - self.guarantee_paid_minor
+
+    @property
+    def escrow_refunded_minor(self) -> int:
+        """The refunds escrow paid: those charged to the sale, except what the seller's account was charged."""
+        return self.seller_charged_minor - self.seller_debited_minor
 
 
 class Payment(models.Model):
@@ -305,6 +344,13 @@ class Dispute(models.Model):
         PARTIAL = "partial", "Partial refund"
         REJECT = "reject", "Rejected"
 
+    class Cause(models.TextChoices):
+        """Who pays a refund, decided by staff: the same rule before and after the payout."""
+
+        NONE = "", "—"
+        INSPECTION_MISSED = "inspection_missed", "The inspection missed it: Gavel's inspection guarantee pays"
+        SELLER_MISREPRESENTED = "seller_misrepresented", "The seller misrepresented the car: the seller pays"
+
     TRANSITIONS = {Status.OPEN: {Status.RESOLVED}, Status.RESOLVED: set()}
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="disputes")
@@ -316,6 +362,8 @@ class Dispute(models.Model):
     resolution = models.TextField(blank=True)
     refund_minor = models.BigIntegerField(default=0)
     refund_reference = models.CharField(max_length=200, blank=True)
+    cause = models.CharField(max_length=24, choices=Cause.choices, default=Cause.NONE, blank=True)
+    cause_reason = models.TextField(blank=True, help_text="Why the seller is held responsible (the seller reads it).")
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -380,3 +428,119 @@ class SecondChanceOffer(models.Model):
 
     def __str__(self):
         return f"Second-chance offer {self.pk} on sale {self.sale_id}"
+
+
+class GuaranteeClaim(AppendOnlyModel):
+    """A refund the inspection guarantee paid because the inspection missed a defect: traced to the report
+    revision, the lines the dispute named and the inspector who published it. Append-only, like the ledger."""
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.PROTECT, related_name="guarantee_claim")
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="guarantee_claims")
+    report = models.ForeignKey("inspections.InspectionReport", on_delete=models.PROTECT,
+                               related_name="guarantee_claims")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    item_keys = models.JSONField(default=list)
+    lines = models.JSONField(default=list, help_text="The report lines the inspection missed, as they read.")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "inspection guarantee payment"
+        constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
+                                              name="payments_guarantee_claim_amount_positive")]
+
+    def __str__(self):
+        return f"Guarantee payment for dispute {self.dispute_id}"
+
+
+class SellerReceivable(models.Model):
+    """What a seller owes Gavel: staff decided the seller misrepresented the car and the refund came after the
+    payout. Explicit data the seller sees on the sale page (amount, reason, how to settle), mirrored in the
+    ledger by the seller's account going negative by exactly the outstanding amount. Settled by a payment staff
+    record (a bank transfer with the receivable's reference) or set off against the seller's next payout."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SETTLED = "settled", "Settled"
+
+    TRANSITIONS = {Status.OPEN: {Status.SETTLED}, Status.SETTLED: set()}
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="receivables")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="receivables")
+    dispute = models.OneToOneField(Dispute, on_delete=models.PROTECT, related_name="receivable")
+    amount_minor = models.BigIntegerField()
+    settled_minor = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    reason = models.TextField(help_text="Staff's written reason: why the seller is held responsible.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    ledger_transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="+",
+                                           help_text="The refund that charged the seller's account.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "seller receivable"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payments_receivable_amount_positive"),
+            models.CheckConstraint(condition=models.Q(settled_minor__gte=0,
+                                                      settled_minor__lte=models.F("amount_minor")),
+                                   name="payments_receivable_settled_within_amount"),
+            models.CheckConstraint(condition=(models.Q(status="open", settled_minor__lt=models.F("amount_minor"))
+                                              | models.Q(status="settled",
+                                                         settled_minor=models.F("amount_minor"))),
+                                   name="payments_receivable_status_matches_settled"),
+        ]
+        indexes = [models.Index(fields=["seller", "status"], name="payments_receivable_seller")]
+
+    def __str__(self):
+        return f"Receivable {self.pk}: {Money(self.amount_minor, self.currency)} from {self.seller}"
+
+    @property
+    def outstanding_minor(self) -> int:
+        return self.amount_minor - self.settled_minor
+
+    @property
+    def bank_reference(self) -> str:
+        """What the seller writes on their transfer (check digits: a mistyped reference fails the check)."""
+        from payments.providers.bank import receivable_reference
+
+        return receivable_reference(self.pk)
+
+    def money(self, minor: int) -> Money:
+        return Money(minor, self.currency)
+
+
+class ReceivableSettlement(AppendOnlyModel):
+    """One payment towards a receivable: a bank transfer staff saw arrive, or a set-off against a payout."""
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer from the seller"
+        SET_OFF = "set_off", "Set off against a payout"
+
+    receivable = models.ForeignKey(SellerReceivable, on_delete=models.PROTECT, related_name="settlements")
+    method = models.CharField(max_length=16, choices=Method.choices)
+    amount_minor = models.BigIntegerField()
+    bank_reference = models.CharField(max_length=200, blank=True, help_text="The bank's id of the transfer.")
+    payout_sale = models.ForeignKey(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="set_offs",
+                                    help_text="The sale whose payout was set off.")
+    ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payments_settlement_amount_positive"),
+            models.UniqueConstraint(fields=["receivable", "payout_sale"], condition=models.Q(method="set_off"),
+                                    name="payments_settlement_one_set_off_per_payout"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()}: {Money(self.amount_minor, self.receivable.currency)}"

@@ -1,11 +1,12 @@
-"""Reads for settlement: who sees which sale, report items a dispute may not rely on, timelines, and where a
-seller's car stands (it reads the whole chain — listing, inspection, auction, sale, payout — so it lives here, at
-the top of the app order)."""
+"""Reads for settlement: who sees which sale, the report lines a dispute may name, what sellers owe, timelines,
+and where a seller's car stands (it reads the whole chain — listing, inspection, auction, sale, payout — so it
+lives here, at the top of the app order)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -15,15 +16,25 @@ from auctions.models import Auction
 from core.models import AuditLog
 from core.money import Money
 from inspections.models import Inspection
-from inspections.selectors import inspection_booking_text, inspections_for_listings
+from inspections.selectors import inspection_booking_text, inspections_for_listings, report_lines
 from marketplace.models import Listing
 from marketplace.selectors import listing_list_for_seller, listing_missing_for_submit
-from payments.models import Dispute, LedgerEntry, Payment, Sale, SecondChanceOffer
+from payments.ledger import account_balance
+from payments.models import (
+    Dispute,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    Sale,
+    SecondChanceOffer,
+    SellerReceivable,
+)
 
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
     """Staff see every sale; a dealer the sales they bought; a seller the sales of their cars; nobody else any."""
-    qs = Sale.objects.select_related("listing", "buyer", "seller", "auction")
+    qs = Sale.objects.select_related("listing", "buyer", "seller", "auction", "report")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if user.is_staff_member:
@@ -343,22 +354,100 @@ def sale_overdue_next_step(*, sale: Sale) -> str:
     return f"if it does not come, the car is yours again. {NEW_AUCTION}"
 
 
-def listing_disclosed_items(*, listing) -> dict:
-    """Items the car's published inspection report disclosed as minor or major defects:
-    {item_key: {"label": str, "severity": "minor" | "major"}}.
-
-    The inspections app owns reports; when it offers `inspections.selectors.listing_disclosed_defects(listing=)`
-    settlement uses it. Until then no report exists and nothing is disclosed. The sale keeps a snapshot."""
-    try:
-        from inspections.selectors import listing_disclosed_defects
-    except ImportError:
-        return {}
-    return {str(key): dict(value) for key, value in listing_disclosed_defects(listing=listing).items()}
-
-
-def dispute_disclosed_item_keys(*, sale: Sale, item_keys: list[str]) -> list[str]:
-    """The item keys a dispute may NOT rely on because the published report disclosed them. The one place
-    this rule lives."""
+def sale_report_lines(*, sale: Sale) -> list[dict]:
+    """The lines of the report revision the dealer bid on, each marked `disclosed` from the sale's snapshot (the
+    record of what the report disclosed). Empty for a sale without a report."""
+    if sale.report_id is None:
+        return []
     disclosed = sale.disclosed_items or {}
-    return [key for key in item_keys
-            if key in disclosed and (disclosed[key] or {}).get("severity") in ("minor", "major")]
+    return [{**line, "disclosed": line["key"] in disclosed} for line in report_lines(report=sale.report)]
+
+
+def sale_report_line_groups(*, sale: Sale) -> list[tuple[str, list[dict]]]:
+    """sale_report_lines grouped by category, in report order: what the dispute form offers."""
+    groups: dict[str, list[dict]] = {}
+    for line in sale_report_lines(sale=sale):
+        groups.setdefault(line["category"], []).append(line)
+    return list(groups.items())
+
+
+def sale_disclosed_lines(*, sale: Sale) -> list[dict]:
+    """What the report disclosed, as the sale recorded it: [{"key", "text", "category", "label", "severity",
+    "note"}], in report order."""
+    order = {line["key"]: index for index, line in enumerate(sale_report_lines(sale=sale))}
+    items = (sale.disclosed_items or {}).items()
+    return [{"key": key, **value} for key, value in sorted(items, key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
+
+
+def dispute_item_problem(*, sale: Sale, item_keys: list[str]) -> tuple[bool, str] | None:
+    """Why these report lines cannot ground a dispute on this sale — (disclosed?, message) — or None when they can.
+    The one place this rule lives: a sale with a report needs at least one of its lines, every key must be one,
+    and none may be a line the report disclosed."""
+    if sale.report_id is not None and not item_keys:
+        return False, "Choose the report lines the car differs from (at least one)."
+    lines = {line["key"] for line in sale_report_lines(sale=sale)}
+    unknown = [key for key in item_keys if key not in lines]
+    if unknown:
+        return False, f"Not a line of this car's inspection report: {', '.join(unknown)}."
+    disclosed = sale.disclosed_items or {}
+    named = [disclosed[key]["text"] for key in item_keys if key in disclosed]
+    if named:
+        return True, f"Disclosed in the report: {'; '.join(named)}."
+    return None
+
+
+def dispute_items(*, dispute: Dispute) -> list[dict]:
+    """The report lines a dispute names, as they read: [{"key", "text"}] (a key the report no longer resolves —
+    a dispute from before lines were checked — reads as itself)."""
+    lines = {line["key"]: line["text"] for line in sale_report_lines(sale=dispute.sale)} if dispute.item_keys else {}
+    return [{"key": key, "text": lines.get(key, key)} for key in dispute.item_keys]
+
+
+def dispute_default_cause(*, dispute: Dispute) -> str:
+    """Who pays a refund unless staff decide otherwise: the inspection missed it when the dispute names lines of
+    the report (none of them disclosed — dispute_item_problems saw to that); nobody by default when it names
+    none (staff must choose). A misrepresentation is never a default: it needs a written reason."""
+    if dispute.sale.report_id is not None and dispute.item_keys:
+        return Dispute.Cause.INSPECTION_MISSED
+    return Dispute.Cause.NONE
+
+
+def receivable_how_to_settle(receivable: SellerReceivable) -> str:
+    """The one text that tells a seller how to settle (notification, email and sale page say the same)."""
+    owed = receivable.money(receivable.outstanding_minor).format()
+    return (f"Transfer {owed} to {settings.GAVEL_BANK_ACCOUNT_NAME}, "
+            f"IBAN {settings.GAVEL_BANK_IBAN}, BIC {settings.GAVEL_BANK_BIC}, with the reference "
+            f"{receivable.bank_reference}; or leave it to be set off against your next payout on Gavel.")
+
+
+def sale_receivables(*, sale: Sale) -> QuerySet:
+    return sale.receivables.prefetch_related("settlements").order_by("created_at", "id")
+
+
+def sale_set_offs(*, sale: Sale) -> QuerySet:
+    """What this sale's payout settled of the seller's receivables from other sales."""
+    return sale.set_offs.select_related("receivable", "receivable__sale__listing").order_by("id")
+
+
+def seller_open_receivables(*, seller: User) -> QuerySet:
+    return SellerReceivable.objects.filter(seller=seller, status=SellerReceivable.Status.OPEN).order_by(
+        "created_at", "id")
+
+
+def sale_paid_to_bank_minor(*, sale: Sale) -> int:
+    """What the payout sent to the seller's bank account, as the ledger recorded it (0 before it is sent)."""
+    return (LedgerEntry.objects.filter(transaction__sale=sale, transaction__kind=LedgerTransaction.Kind.PAYOUT,
+                                       account__kind=LedgerAccount.Kind.BANK, amount_minor__gt=0)
+            .values_list("amount_minor", flat=True).first() or 0)
+
+
+def ledger_account_history(*, account: LedgerAccount, limit: int = 200) -> list[dict]:
+    """The newest entries of an account with the balance after each: [{"entry", "balance_minor"}], newest first."""
+    entries = list(LedgerEntry.objects.filter(account=account).select_related("transaction", "transaction__sale")
+                   .order_by("-transaction__created_at", "-transaction_id", "-id")[:limit])
+    balance = account_balance(account)
+    rows = []
+    for entry in entries:
+        rows.append({"entry": entry, "balance_minor": balance})
+        balance -= entry.amount_minor
+    return rows

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sales/<int:sale_id>/pay/", api.SalePayApi.as_view(), name="sale-pay"),
     path("sales/<int:sale_id>/handover/", api.SaleHandoverApi.as_view(), name="sale-handover"),
     path("sales/<int:sale_id>/dispute/", api.SaleDisputeApi.as_view(), name="sale-dispute"),
+    path("sales/<int:sale_id>/report-lines/", api.SaleReportLinesApi.as_view(), name="sale-report-lines"),
     path("second-chance-offers/", api.SecondChanceOfferListApi.as_view(), name="second-chance-list"),
     path("second-chance-offers/<int:offer_id>/", api.SecondChanceOfferDecisionApi.as_view(),
          name="second-chance-decision"),

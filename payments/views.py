@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
 from payments import selectors, services
@@ -67,6 +67,8 @@ class SaleListView(LoginRequiredMixin, TemplateView):
         context["sales"] = selectors.sale_list_visible_to(user=user)[:200]
         context["offers"] = selectors.second_chance_offers_for(dealer=user).filter(
             status=SecondChanceOffer.Status.PENDING) if user.role == "dealer" else []
+        context["owed"] = list(selectors.seller_open_receivables(seller=user).select_related("sale__listing")) \
+            if user.role == "seller" else []
         return context
 
 
@@ -100,8 +102,15 @@ class SaleDetailView(SaleMixin, TemplateView):
                          and window_ends is not None and timezone.now() <= window_ends),
             dispute_window_ends=window_ends,
             dispute_form=kwargs.get("dispute_form") or DisputeForm(),
-            disputes=sale.disputes.order_by("created_at"),
-            disclosed=sorted((sale.disclosed_items or {}).items()),
+            disputes=[(dispute, selectors.dispute_items(dispute=dispute))
+                      for dispute in sale.disputes.order_by("created_at")],
+            disclosed=selectors.sale_disclosed_lines(sale=sale),
+            report_line_groups=selectors.sale_report_line_groups(sale=sale),
+            receivables=[(receivable, selectors.receivable_how_to_settle(receivable))
+                         for receivable in selectors.sale_receivables(sale=sale)]
+            if self.party in ("seller", "staff") else [],
+            set_offs=selectors.sale_set_offs(sale=sale) if self.party in ("seller", "staff") else [],
+            paid_to_bank=selectors.sale_paid_to_bank_minor(sale=sale) if self.party in ("seller", "staff") else 0,
             seller_status=selectors.seller_car_status(listing=sale.listing) if self.party == "seller" else None,
             live_refresh=self.request.headers.get("X-Live-Refresh") == "1",
         )
@@ -172,20 +181,37 @@ class SaleHandoverView(_SaleCommandView):
         return None
 
 
-class SaleDisputeView(_SaleCommandView):
-    def run(self, request):
+class SaleDisputeView(SaleDetailView):
+    """The dealer opens a dispute. A refusal about what they entered (the reason, the report lines they ticked)
+    shows the page again with the form as they filled it and the error on its field; anything else (not theirs,
+    not disputable now) goes back to the sale page with a message, like the other commands."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, sale_id):
         wait = upload_throttle_wait(request)
         if wait is not None:
             messages.error(request, upload_throttle_message(wait))
-            return None
+            return redirect("payments:detail", sale_id=sale_id)
         form = DisputeForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-            return None
-        services.dispute_open(sale=self.sale, dealer=request.user, reason=form.cleaned_data["reason"],
-                              item_keys=form.cleaned_data["item_keys"], photos=request.FILES.getlist("photos"))
-        messages.success(request, "Your dispute is open. Our team reviews it and contacts you and the seller.")
-        return None
+        if form.is_valid():
+            try:
+                services.dispute_open(sale=self.sale, dealer=request.user, reason=form.cleaned_data["reason"],
+                                      item_keys=form.cleaned_data["item_keys"], photos=request.FILES.getlist("photos"))
+            except ValidationFailed as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+            except ApplicationError as exc:
+                details = [message for messages_ in exc.fields.values() for message in messages_]
+                messages.error(request, " ".join([exc.message, *details]) if details else exc.message)
+                return redirect("payments:detail", sale_id=sale_id)
+            else:
+                messages.success(request, "Your dispute is open. Our team reviews it and contacts you and the seller.")
+                return redirect("payments:detail", sale_id=sale_id)
+        return self.render_to_response(self.get_context_data(dispute_form=form), status=400)
 
 
 class CardPageView(LoginRequiredMixin, TemplateView):

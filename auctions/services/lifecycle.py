@@ -27,6 +27,7 @@ from core.exceptions import ApplicationError, PermissionRefused, ValidationFaile
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify
 from core.transitions import TransitionResult, transition
+from inspections.selectors import report_current_for_listing
 from marketplace.models import Listing
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ def _money(minor: int | None) -> str:
 
 def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, starting_price_minor: int,
                      duration_minutes: int | None = None) -> Auction:
-    """Book an approved car into an auction. Starts at once if `starts_at` has already come."""
+    """Book an approved car into an auction. Starts at once if `starts_at` has already come. The auction keeps the
+    car's current published report revision (under the listing's row lock, which publishing takes too)."""
     _ensure_staff(actor)
     duration = settings.GAVEL_AUCTION_DEFAULT_MINUTES if duration_minutes is None else duration_minutes
     errors = {}
@@ -72,7 +74,7 @@ def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, star
                     listing=locked, status=Auction.Status.SCHEDULED, starts_at=starts_at,
                     ends_at=starts_at + timedelta(minutes=duration), duration_minutes=duration,
                     starting_price_minor=starting_price_minor, reserve_minor=locked.reserve_minor,
-                    scheduled_by=actor)
+                    scheduled_by=actor, report=report_current_for_listing(listing_id=locked.pk))
         except IntegrityError:
             raise ApplicationError("This car already has an open auction.", code="auction_exists") from None
         transition(locked, Listing.Status.IN_AUCTION, actor=actor, reason=f"Auction {auction.pk} scheduled",

@@ -15,6 +15,11 @@ def bank_reference(sale_id: int) -> str:
     return f"GVL-{sale_id}-{check_digits(str(sale_id))}"
 
 
+def receivable_reference(receivable_id: int) -> str:
+    """The reference a seller writes on a transfer settling what they owe (a receivable)."""
+    return f"GVL-R-{receivable_id}-{check_digits(str(receivable_id))}"
+
+
 def bank_reference_valid(reference: str) -> bool:
     parts = reference.strip().upper().split("-")
     return (len(parts) == 3 and parts[0] == "GVL" and parts[1].isdigit() and parts[2] == check_digits(parts[1]))

@@ -1,4 +1,5 @@
-"""Every write to settlement. `sales`: creation to handover; `payouts`; `disputes`; `offers` (second chance)."""
+"""Every write to settlement. `sales`: creation to handover; `payouts`; `disputes`; `offers` (second chance);
+`receivables`: what sellers owe and the inspection guarantee."""
 
 from payments.services.common import AmountMismatch, PaymentNotFound, PayoutInFlight, SaleNotFound, SaleNotPayable
 from payments.services.disputes import DisclosedItems, DisputeWindowClosed, dispute_open, dispute_resolve
@@ -13,9 +14,11 @@ from payments.services.payouts import (
     payout_amounts,
     payout_release,
     payout_retry,
+    payout_to_bank,
     payouts_due_ids,
     sales_complete_due,
 )
+from payments.services.receivables import GUARANTEE_SOURCES, guarantee_fund, receivable_payment_record
 from payments.services.sales import (
     bank_transfer_confirm,
     card_webhook_receive,
@@ -29,10 +32,11 @@ from payments.services.sales import (
 )
 
 __all__ = [
-    "AmountMismatch", "DisclosedItems", "DisputeWindowClosed", "OfferExpired", "PaymentNotFound", "PayoutInFlight",
-    "SaleNotFound", "SaleNotPayable", "bank_transfer_confirm", "card_webhook_receive", "dispute_open",
-    "dispute_resolve", "handover_confirm", "payment_confirm", "payout_amounts", "payout_release", "payout_retry",
-    "payouts_due_ids", "sale_cancel_and_offer_second_chance", "sale_collection_arrange", "sale_create_for_auction",
-    "sale_pay_initiate", "sale_terms", "sales_complete_due", "sales_mark_overdue", "second_chance_accept",
-    "second_chance_decline", "second_chance_expire_due",
+    "GUARANTEE_SOURCES", "AmountMismatch", "DisclosedItems", "DisputeWindowClosed", "OfferExpired",
+    "PaymentNotFound", "PayoutInFlight", "SaleNotFound", "SaleNotPayable", "bank_transfer_confirm",
+    "card_webhook_receive", "dispute_open", "dispute_resolve", "guarantee_fund", "handover_confirm",
+    "payment_confirm", "payout_amounts", "payout_release", "payout_retry", "payout_to_bank", "payouts_due_ids",
+    "receivable_payment_record", "sale_cancel_and_offer_second_chance", "sale_collection_arrange",
+    "sale_create_for_auction", "sale_pay_initiate", "sale_terms", "sales_complete_due", "sales_mark_overdue",
+    "second_chance_accept", "second_chance_decline", "second_chance_expire_due",
 ]

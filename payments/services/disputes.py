@@ -1,10 +1,17 @@
 """Disputes: the dealer says the car differs materially from the published report; staff decide.
 
-Refunds go back through the provider that took the payment. Where the money comes from:
-- before the payout (escrow still holds it): escrow → dealer → bank;
-- after the payout: the seller's account first (it goes negative: what the seller owes back, recovered by
-  Gavel outside the platform), then the platform's fees beyond the seller's share → dealer → bank.
-Either way escrow keeps equal to the paid-but-not-paid-out sales minus refunds, and every transaction balances.
+A dispute names the report lines the car differs from (the lines of the revision the dealer bid on); a line the
+report disclosed cannot ground it (payments.selectors.dispute_item_problem).
+
+Refunds go back through the provider that took the payment. Who pays is one rule, before or after the payout
+(see payments.ledger for the entries):
+- the inspection missed it (the default: the dispute's lines are ones the report did not disclose): Gavel's
+  inspection guarantee pays, traced to the report revision, the lines and the inspector (GuaranteeClaim); the
+  seller's money is untouched;
+- the seller misrepresented the car (a staff decision with a written reason): before the payout it comes out of
+  escrow, the seller's share first, then the platform's fees; after the payout the seller's account is charged
+  and a SellerReceivable records what they owe, which they see on their sale page and are told about.
+Escrow always equals the paid-but-not-paid-out sales minus what was taken from it, and every transaction balances.
 """
 
 from datetime import timedelta
@@ -20,8 +27,8 @@ from core.models import AuditLog
 from core.transitions import transition
 from marketplace.images import photo_files_delete, photo_process, photo_store
 from payments.ledger import ledger_account, ledger_post
-from payments.models import Dispute, DisputePhoto, LedgerAccount, LedgerTransaction, Sale
-from payments.selectors import dispute_disclosed_item_keys, sale_confirmed_payment
+from payments.models import Dispute, DisputePhoto, GuaranteeClaim, LedgerAccount, LedgerTransaction, Sale
+from payments.selectors import dispute_default_cause, dispute_item_problem, dispute_items, sale_confirmed_payment
 from payments.services.common import (
     Conflict,
     PayoutInFlight,
@@ -32,6 +39,8 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
+from payments.services.payouts import payout_amounts
+from payments.services.receivables import receivable_open
 from payments.services.sales import payment_provider_for
 
 MAX_DISPUTE_PHOTOS = 10
@@ -45,7 +54,7 @@ class DisputeWindowClosed(ApplicationError):
         return f"Disputes can be opened within {settings.GAVEL_DISPUTE_WINDOW_DAYS} days of the handover."
 
 
-class DisclosedItems(ApplicationError):
+class DisclosedItems(ValidationFailed):
     code = "disclosed_in_report"
 
     def default_message(self):
@@ -64,15 +73,18 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
         errors["reason"] = ["Describe how the car differs from the report (at least 10 characters)."]
     if len(reason) > 5000:
         errors["reason"] = ["At most 5,000 characters."]
+    keys = list(dict.fromkeys(keys))
     if len(keys) > 50 or any(len(key) > 100 for key in keys):
         errors["item_keys"] = ["At most 50 items of up to 100 characters."]
     if len(photos) > MAX_DISPUTE_PHOTOS:
         errors["photos"] = [f"At most {MAX_DISPUTE_PHOTOS} photos."]
     if errors:
         raise ValidationFailed(fields=errors)
-    disclosed = dispute_disclosed_item_keys(sale=sale, item_keys=keys)
-    if disclosed:
-        raise DisclosedItems(fields={"item_keys": [f"Disclosed in the report: {', '.join(disclosed)}."]})
+    # The sale's report and its snapshot never change once the sale is open: checked before any lock.
+    problem = dispute_item_problem(sale=sale, item_keys=keys)
+    if problem is not None:
+        disclosed, message = problem
+        raise (DisclosedItems if disclosed else ValidationFailed)(fields={"item_keys": [message]})
     # Decode and re-encode the photos before taking any lock: that is the slow part.
     processed = [photo_process(upload, name=getattr(upload, "name", "")) for upload in photos]
     stored = []
@@ -109,29 +121,76 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
     return dispute
 
 
-def _refund_entries(sale: Sale, amount: int) -> list:
-    """Ledger entries moving `amount` back to the dealer (see the module docstring)."""
+def _sale_pays(sale: Sale, amount: int) -> tuple[list, int]:
+    """Ledger entries moving `amount` back to the dealer out of the sale itself (the seller misrepresented the
+    car), and how much of it the seller's account is charged: what they then owe.
+
+    The refund takes the seller's share first, then the platform's fees. What escrow still holds of the share
+    pays; the part of the share that has left escrow — paid out, or set off against the seller's earlier debts
+    when the payout was first attempted — is charged to the seller's account. Fees come from escrow until the
+    payout recognises them, from the platform's account after."""
     dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
     tail = [(dealer, amount), (dealer, -amount), (ledger_account(LedgerAccount.Kind.BANK), amount)]
-    if sale.payout_status != Sale.PayoutStatus.SENT:
-        return [(ledger_account(LedgerAccount.Kind.ESCROW), -amount), *tail]
-    before = min(sale.refunded_minor, sale.seller_receives_minor)
-    after = min(sale.refunded_minor + amount, sale.seller_receives_minor)
-    from_seller, from_platform = after - before, amount - (after - before)
+    share_left = sale.seller_receives_minor - min(sale.seller_charged_minor, sale.seller_receives_minor)
+    seller_part = min(amount, share_left)
+    platform_part = amount - seller_part
+    paid_out = sale.payout_status == Sale.PayoutStatus.SENT
+    share_in_escrow = 0 if paid_out else max(share_left - sale.set_off_minor + sale.seller_debited_minor, 0)
+    from_escrow = min(seller_part, share_in_escrow) + (0 if paid_out else platform_part)
+    owed = seller_part - min(seller_part, share_in_escrow)
     sources = []
-    if from_seller:
-        sources.append((ledger_account(LedgerAccount.Kind.SELLER, sale.seller), -from_seller))
-    if from_platform:
-        sources.append((ledger_account(LedgerAccount.Kind.PLATFORM_FEES), -from_platform))
-    return [*sources, *tail]
+    if from_escrow:
+        sources.append((ledger_account(LedgerAccount.Kind.ESCROW), -from_escrow))
+    if owed:
+        sources.append((ledger_account(LedgerAccount.Kind.SELLER, sale.seller), -owed))
+    if paid_out and platform_part:
+        sources.append((ledger_account(LedgerAccount.Kind.PLATFORM_FEES), -platform_part))
+    return [*sources, *tail], owed
+
+
+def _refund_cause(*, sale: Sale, dispute: Dispute, cause: str | None, cause_reason: str) -> str:
+    cause = cause or dispute_default_cause(dispute=dispute)
+    if cause not in (Dispute.Cause.INSPECTION_MISSED, Dispute.Cause.SELLER_MISREPRESENTED):
+        raise ValidationFailed(fields={"cause": [
+            "Choose who pays the refund: the inspection missed it, or the seller misrepresented the car."]})
+    if cause == Dispute.Cause.SELLER_MISREPRESENTED and not cause_reason:
+        raise ValidationFailed(fields={"cause_reason": [
+            "Write down why the seller is responsible; the seller reads it."]})
+    if cause == Dispute.Cause.INSPECTION_MISSED and (sale.report_id is None or not dispute.item_keys):
+        raise ValidationFailed(fields={"cause": [
+            "The guarantee pays for report lines the inspection missed, and this dispute names none (or the car "
+            "had no published report): decide that the seller misrepresented the car, with a reason, or reject."]})
+    return cause
+
+
+def _guarantee_pays(*, sale: Sale, dispute: Dispute, amount: int, key: str, provider: str, reference: str,
+                    actor) -> GuaranteeClaim:
+    report = sale.report
+    inspector = report.inspection.inspector
+    lines = [item["text"] for item in dispute_items(dispute=dispute)]
+    who = inspector.get_full_name() or inspector.email if inspector else "unknown"
+    dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
+    txn, _ = ledger_post(
+        idempotency_key=key, kind=LedgerTransaction.Kind.GUARANTEE_REFUND, sale=sale, provider=provider,
+        provider_reference=reference,
+        memo=f"Dispute {dispute.pk}: the inspection missed {'; '.join(lines)} (report revision {report.revision}, "
+             f"inspector {who})",
+        entries=[(ledger_account(LedgerAccount.Kind.GUARANTEE), -amount), (dealer, amount), (dealer, -amount),
+                 (ledger_account(LedgerAccount.Kind.BANK), amount)])
+    return GuaranteeClaim.objects.create(
+        dispute=dispute, sale=sale, report=report, inspector=inspector, item_keys=list(dispute.item_keys),
+        lines=lines, amount_minor=amount, currency=sale.currency, ledger_transaction=txn, decided_by=actor,
+        created_at=db_now())
 
 
 def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int | None = None,
-                    resolution: str = "") -> Dispute:
-    """Staff decide: a full refund (sale → refunded), a partial refund or a rejection (sale → completed)."""
+                    resolution: str = "", cause: str | None = None, cause_reason: str = "") -> Dispute:
+    """Staff decide: a full refund (sale → refunded), a partial refund or a rejection (sale → completed). A
+    refund says who pays (`cause`, see the module docstring); without one the default applies."""
     ensure_staff(actor)
     if outcome not in (Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL, Dispute.Outcome.REJECT):
         raise ValidationFailed(fields={"outcome": ["Choose refund, partial or reject."]})
+    cause_reason = (cause_reason or "").strip()
     with transaction.atomic():
         sale = lock_sale(dispute.sale_id)
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
@@ -147,8 +206,10 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             amount = amount_minor
         else:
             amount = 0
-        reference = ""
+        reference, decided, owed, claim = "", Dispute.Cause.NONE, 0, None
+        sale_updates = {"refunded_minor": sale.refunded_minor + amount}
         if amount:
+            decided = _refund_cause(sale=sale, dispute=dispute, cause=cause, cause_reason=cause_reason)
             if sale.payout_status == Sale.PayoutStatus.SENDING:
                 raise PayoutInFlight()
             payment = sale_confirmed_payment(sale=sale)
@@ -159,37 +220,69 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             # intent-then-call pattern, keyed by the same idempotency key.
             reference = payment_provider_for(payment).refund(payment=payment, amount_minor=amount,
                                                              idempotency_key=key)
-            ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.REFUND, sale=sale, provider=payment.provider,
-                        provider_reference=reference, memo=f"Dispute {dispute.pk}: {outcome}",
-                        entries=_refund_entries(sale, amount))
+            if decided == Dispute.Cause.INSPECTION_MISSED:
+                claim = _guarantee_pays(sale=sale, dispute=dispute, amount=amount, key=key,
+                                        provider=payment.provider, reference=reference, actor=actor)
+                sale_updates["guarantee_paid_minor"] = sale.guarantee_paid_minor + amount
+            else:
+                entries, owed = _sale_pays(sale, amount)
+                sale_updates["seller_debited_minor"] = sale.seller_debited_minor + owed
+                txn, _ = ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.REFUND, sale=sale,
+                                     provider=payment.provider, provider_reference=reference,
+                                     memo=f"Dispute {dispute.pk}: {outcome}, the seller misrepresented the car",
+                                     entries=entries)
+                if owed:
+                    receivable_open(sale=sale, dispute=dispute, amount_minor=owed, reason=cause_reason, actor=actor,
+                                    ledger_transaction=txn)
         now = db_now()
-        sale_updates = {"refunded_minor": sale.refunded_minor + amount}
+        payout_due = False
+        if sale.payout_status != Sale.PayoutStatus.SENT:
+            for name, value in sale_updates.items():
+                setattr(sale, name, value)
+            if payout_amounts(sale) == (0, 0):
+                sale_updates["payout_status"] = Sale.PayoutStatus.NOT_DUE
+            else:
+                payout_due = sale.handed_over_at is not None and sale.payout_status in (
+                    Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED)
         if outcome == Dispute.Outcome.REFUND:
             to = Sale.Status.REFUNDED
-            if sale.payout_status != Sale.PayoutStatus.SENT:
-                sale_updates["payout_status"] = Sale.PayoutStatus.NOT_DUE
         else:
             to = Sale.Status.COMPLETED
             sale_updates["completed_at"] = now
         transition(dispute, Dispute.Status.RESOLVED, actor=actor, reason=resolution or outcome,
                    updates={"outcome": outcome, "refund_minor": amount, "refund_reference": reference,
-                            "resolution": resolution, "resolved_by": actor, "resolved_at": now},
-                   data={"outcome": outcome, "refund_minor": amount})
+                            "resolution": resolution, "resolved_by": actor, "resolved_at": now, "cause": decided,
+                            "cause_reason": cause_reason if amount else ""},
+                   data={"outcome": outcome, "refund_minor": amount, "cause": decided})
         transition(sale, to, actor=actor, reason=f"Dispute {dispute.pk}: {outcome}", updates=sale_updates,
-                   data={"refund_minor": amount, "refund_reference": reference})
+                   data={"refund_minor": amount, "refund_reference": reference, "cause": decided})
         publish_sale_on_commit(sale, "dispute_resolved")
         text = {Dispute.Outcome.REFUND: f"a full refund of {money(sale, amount)}",
                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
                 Dispute.Outcome.REJECT: "no refund"}[outcome]
-        tell_on_commit([sale.buyer_id, sale.seller_id], kind="dispute_resolved", sale=sale,
-                       title=f"Dispute about the {car(sale)} resolved: {text}", body=resolution)
-        if sale.handed_over_at and sale.payout_status in (Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED) \
-                and to == Sale.Status.COMPLETED:
+        title = f"Dispute about the {car(sale)} resolved: {text}"
+        tell_on_commit([sale.buyer_id], kind="dispute_resolved", sale=sale, title=title, body=resolution)
+        if claim is not None:
+            for_seller = ("The inspection missed what the dealer found, so Gavel's inspection guarantee pays the "
+                          "refund: your money is untouched.")
+        elif amount and owed:
+            for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\n"
+                          f"{money(sale, owed)} of the refund had already been paid to you (or set off against what "
+                          "you owed), so it is charged to you; the sale page says how to settle it.")
+        elif amount and sale.payout_status != Sale.PayoutStatus.SENT:
+            for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\nThe refund "
+                          f"comes out of your payout: you receive {money(sale, payout_amounts(sale)[0])}.")
+        else:
+            for_seller = ""
+        tell_on_commit([sale.seller_id], kind="dispute_resolved", sale=sale, title=title,
+                       body="\n\n".join(part for part in (for_seller, resolution) if part))
+        if payout_due:
             from payments.tasks import payout_release_task
 
             sale_id = sale.pk
             transaction.on_commit(lambda: payout_release_task.delay(sale_id))
         audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor, reason=f"Dispute {dispute.pk} resolved",
-                     data={"outcome": outcome, "refund_minor": amount})
+                     data={"outcome": outcome, "refund_minor": amount, "cause": decided,
+                           "guarantee_paid_minor": amount if claim else 0, "receivable_minor": owed})
     dispute.refresh_from_db()
     return dispute

@@ -1,7 +1,9 @@
 """Paying the seller out of escrow, exactly once.
 
 `payout_release` runs in three steps so that a worker killed at any point, then retried, pays once:
-1. a short transaction locks the sale and records the intent (payout_status=sending, attempts+1);
+1. a short transaction locks the sale and records the intent (payout_status=sending, attempts+1); on the first
+   attempt it also sets off what the seller owes from earlier sales (receivables_set_off), so the amount sent
+   is fixed before the bank is ever called;
 2. the payout provider is called OUTSIDE any transaction, keyed by `payout-<sale id>`; the provider is
    idempotent on that key, so a retry after a crash gets the first transfer back instead of a second;
 3. a short transaction posts the ledger (keyed too) and marks the payout sent.
@@ -28,6 +30,7 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
+from payments.services.receivables import receivables_set_off
 
 
 def payout_key(sale: Sale) -> str:
@@ -35,16 +38,25 @@ def payout_key(sale: Sale) -> str:
 
 
 def payout_amounts(sale: Sale) -> tuple[int, int]:
-    """(to the seller, to platform fees) out of what escrow still holds for the sale. Refunds taken from
-    escrow come out of the seller's share first; the platform gives up its fees only beyond that."""
-    seller_part_refunded = min(sale.refunded_minor, sale.seller_receives_minor)
-    platform_part_refunded = sale.refunded_minor - seller_part_refunded
+    """(the seller's share, to platform fees) out of what escrow still holds for the sale. Refunds taken from
+    escrow (the seller misrepresented the car) come out of the seller's share first; the platform gives up its
+    fees only beyond that. Refunds the inspection guarantee paid take nothing from either. What is set off
+    against the seller's debts is part of their share (see payout_to_bank)."""
+    seller_part_refunded = min(sale.seller_charged_minor, sale.seller_receives_minor)
+    platform_part_refunded = sale.seller_charged_minor - seller_part_refunded
     return sale.seller_receives_minor - seller_part_refunded, sale.fees_minor - platform_part_refunded
 
 
+def payout_to_bank(sale: Sale) -> int:
+    """What goes to the seller's bank account before the payout is sent: their share, minus what was set off
+    against their debts, plus what of a later refund was charged to their account instead of this share (it had
+    been set off; see disputes._sale_pays)."""
+    return payout_amounts(sale)[0] - sale.set_off_minor + sale.seller_debited_minor
+
+
 def _releasable(sale: Sale) -> bool:
-    return (sale.handed_over_at is not None
-            and sale.status not in (Sale.Status.REFUNDED, Sale.Status.CANCELLED)
+    # A refunded sale may still owe its seller a payout: the guarantee paid the refund (payout_status tells).
+    return (sale.handed_over_at is not None and sale.status != Sale.Status.CANCELLED
             and sale.payout_status in (Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING))
 
 
@@ -61,15 +73,20 @@ def payout_release(*, sale_id: int) -> Sale:
             publish_sale_on_commit(sale, "payout_not_due")
             sale.refresh_from_db()
             return sale
-        Sale.objects.filter(pk=sale.pk).update(payout_status=Sale.PayoutStatus.SENDING,
-                                               payout_attempts=sale.payout_attempts + 1, payout_last_error="")
+        updates = {"payout_status": Sale.PayoutStatus.SENDING, "payout_attempts": sale.payout_attempts + 1,
+                   "payout_last_error": ""}
+        if sale.payout_attempts == 0 and sale.set_off_minor == 0 and to_seller > 0:
+            updates["set_off_minor"] = receivables_set_off(sale=sale, amount_minor=to_seller)
+        Sale.objects.filter(pk=sale.pk).update(**updates)
+        sale.refresh_from_db()
+        to_bank = payout_to_bank(sale)
         publish_sale_on_commit(sale, "payout_sending")
     # Step 2: the provider, outside any transaction (a bank call must never hold the sale's row lock).
     reference = ""
-    if to_seller > 0:
+    if to_bank > 0:
         try:
             result = payout_provider().send(idempotency_key=payout_key(sale), payee=sale.seller,
-                                            amount_minor=to_seller, currency=sale.currency,
+                                            amount_minor=to_bank, currency=sale.currency,
                                             memo=f"Gavel sale {sale.pk}: {car(sale)}")
         except Exception as exc:
             with transaction.atomic():
@@ -88,33 +105,38 @@ def payout_release(*, sale_id: int) -> Sale:
         if sale.payout_status == Sale.PayoutStatus.SENT:
             return sale
         to_seller, to_fees = payout_amounts(sale)
+        to_bank = payout_to_bank(sale)
         escrow = ledger_account(LedgerAccount.Kind.ESCROW)
         if to_fees:
             ledger_post(idempotency_key=f"fees-{sale.pk}", kind=LedgerTransaction.Kind.FEE_RECOGNISED, sale=sale,
                         memo=f"Fees for sale {sale.pk}",
                         entries=[(escrow, -to_fees), (ledger_account(LedgerAccount.Kind.PLATFORM_FEES), to_fees)])
-        if to_seller:
+        if to_bank:
             seller_account = ledger_account(LedgerAccount.Kind.SELLER, sale.seller)
             ledger_post(idempotency_key=payout_key(sale), kind=LedgerTransaction.Kind.PAYOUT, sale=sale,
-                        provider=settings.GAVEL_PAYOUT_PROVIDER.rsplit(".", 1)[-1], provider_reference=reference,
+                        provider=payout_provider().name, provider_reference=reference,
                         memo=f"Payout for sale {sale.pk}",
-                        entries=[(escrow, -to_seller), (seller_account, to_seller), (seller_account, -to_seller),
-                                 (ledger_account(LedgerAccount.Kind.BANK), to_seller)])
+                        entries=[(escrow, -to_bank), (seller_account, to_bank), (seller_account, -to_bank),
+                                 (ledger_account(LedgerAccount.Kind.BANK), to_bank)])
         now = db_now()
         updates = {"payout_status": Sale.PayoutStatus.SENT, "payout_reference": reference, "paid_out_at": now,
                    "payout_last_error": ""}
+        data = {"reference": reference, "amount_minor": to_bank, "set_off_minor": sale.set_off_minor}
         if sale.status == Sale.Status.HANDED_OVER:
-            transition(sale, Sale.Status.PAID_OUT, reason="Payout sent", updates=updates,
-                       data={"reference": reference, "amount_minor": to_seller})
+            transition(sale, Sale.Status.PAID_OUT, reason="Payout sent", updates=updates, data=data)
         else:
             Sale.objects.filter(pk=sale.pk).update(**updates)
-            audit_record(obj=sale, action=AuditLog.Action.UPDATE, reason="Payout sent",
-                         data={"reference": reference, "amount_minor": to_seller})
+            audit_record(obj=sale, action=AuditLog.Action.UPDATE, reason="Payout sent", data=data)
         publish_sale_on_commit(sale, "paid_out")
         if to_seller:
+            parts = []
+            if sale.set_off_minor:
+                parts.append(f"{money(sale, sale.set_off_minor)} of it was set off against what you owed Gavel from "
+                             "an earlier sale.")
+            if to_bank:
+                parts.append(f"{money(sale, to_bank)} is on its way to your bank account (reference {reference}).")
             tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale,
-                           title=f"You have been paid for your {car(sale)}",
-                           body=f"{money(sale, to_seller)} is on its way to your bank account (reference {reference}).")
+                           title=f"You have been paid for your {car(sale)}", body=" ".join(parts))
         sale.refresh_from_db()
     return sale
 
@@ -141,7 +163,7 @@ def payouts_due_ids(*, batch: int | None = None) -> list[int]:
                                     payout_status__in=[Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED,
                                                        Sale.PayoutStatus.SENDING],
                                     payout_attempts__lt=settings.GAVEL_PAYOUT_MAX_ATTEMPTS)
-                .exclude(status__in=[Sale.Status.REFUNDED, Sale.Status.CANCELLED])
+                .exclude(status=Sale.Status.CANCELLED)
                 .order_by("handed_over_at").values_list("pk", flat=True)[:batch])
 
 

@@ -16,6 +16,7 @@ from core.exceptions import ApplicationError, PermissionRefused, ValidationFaile
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.transitions import TransitionResult, transition
+from inspections.selectors import report_disclosed_items
 from marketplace.services import listing_sale_paid
 from payments import fees
 from payments.ledger import ledger_account, ledger_post
@@ -24,7 +25,7 @@ from payments.providers import payment_provider
 from payments.providers.bank import BankTransferProvider, bank_reference
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
-from payments.selectors import listing_disclosed_items, sale_overdue_next_step
+from payments.selectors import sale_overdue_next_step
 from payments.services.common import (
     AmountMismatch,
     Conflict,
@@ -57,13 +58,16 @@ def sale_terms(*, hammer_price_minor: int) -> dict:
 
 
 def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance_of: Sale | None = None) -> Sale:
+    """Open a sale. It keeps the report revision the auction was scheduled with — the one every dealer bid on, a
+    second-chance buyer included — and what that revision disclosed, whatever is published later."""
     now = db_now()
     listing = auction.listing
+    report = auction.report
     sale = Sale.objects.create(
         auction=auction, listing=listing, buyer=buyer, seller_id=listing.seller_id, second_chance_of=second_chance_of,
         payment_deadline=fees.add_business_days(timezone.localtime(now),
                                                 settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS),
-        disclosed_items=listing_disclosed_items(listing=listing), created_at=now,
+        report=report, disclosed_items=report_disclosed_items(report=report) if report else {}, created_at=now,
         **sale_terms(hammer_price_minor=hammer_price_minor))
     audit_record(obj=sale, action=AuditLog.Action.CREATE, to_state=sale.status,
                  reason=f"Second-chance offer accepted (sale {second_chance_of.pk} cancelled)" if second_chance_of

@@ -116,7 +116,8 @@ def test_any_sequence_of_operations_keeps_the_ledger_invariant(operations, djang
                     services.dispute_open(sale=sale, dealer=sale.buyer, reason="Not as described in the report.")
                 elif step in ("refund", "partial", "reject") and dispute is not None:
                     services.dispute_resolve(dispute=dispute, actor=staff, outcome=step,
-                                             amount_minor=100_00 if step == "partial" else None)
+                                             amount_minor=100_00 if step == "partial" else None,
+                                             cause="seller_misrepresented", cause_reason="Knew of the defect.")
                 elif step == "overdue":
                     Sale.objects.filter(pk=sale.pk, status="awaiting_payment").update(
                         payment_deadline=sale.created_at)

@@ -107,11 +107,13 @@ def test_the_dealer_opens_a_dispute_from_the_sale_page(client_for, sale, django_
     hand_over(sale, django_capture_on_commit_callbacks)
     client = client_for(sale.buyer)
     assert "Open a dispute" in client.get(f"/sales/{sale.pk}/").content.decode()
-    client.post(f"/sales/{sale.pk}/dispute/", {"reason": "The engine knocks; the report said nothing.",
-                                               "item_keys": "engine, exhaust"})
+    refused = client.post(f"/sales/{sale.pk}/dispute/", {"reason": "The engine knocks; the report said nothing.",
+                                                         "item_keys": ["engine"]})
+    assert refused.status_code == 400 and "Not a line of this car" in refused.content.decode()
+    client.post(f"/sales/{sale.pk}/dispute/", {"reason": "The engine knocks; the report said nothing."})
     sale.refresh_from_db()
     assert sale.status == Sale.Status.DISPUTED
-    assert sale.disputes.get().item_keys == ["engine", "exhaust"]
+    assert sale.disputes.get().item_keys == []
 
 
 def test_seed_demo_makes_a_paid_out_sale_and_one_awaiting_payment_once(db):

@@ -112,6 +112,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:sale-pay": {"POST": {"seller", "dealer", "staff"}},
     "api:sale-handover": {"POST": {"seller", "dealer", "staff"}},
     "api:sale-dispute": {"POST": {"seller", "dealer", "staff"}},
+    "api:sale-report-lines": {"GET": {"seller", "dealer", "staff"}},
     "api:second-chance-list": {"GET": SIGNED_IN},
     "api:second-chance-decision": {"POST": {"dealer"}},
     "api:payments-webhook-card": {"POST": ALL},

@@ -34,7 +34,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0002_ledger_append_only_trigger"),
+        ("payments", "0003_guarantee_and_receivables"),
         ("marketplace", "0002_listing_vin_held_in_pipeline"),
         ("core", "0002_notification"),
         ("contenttypes", "0002_remove_content_type_name"),
