@@ -250,7 +250,8 @@ def build_busy_world(reader: Reader, capture) -> dict:
         with capture(execute=True):
             response = logged_in(staff).post(disputes_admin, {
                 "action": "resolve", ACTION_CHECKBOX_NAME: [dispute.pk], "apply": "1", "outcome": "partial",
-                "amount": amount, "resolution": "Gearbox repair."}, follow=True)
+                "amount": amount, "cause": "seller_misrepresented", "cause_reason": "The seller hid the gearbox fault.",
+                "resolution": "Gearbox repair."}, follow=True)
         reader.response(f"admin: partial refund of {amount} (flash)", response)
     assert Sale.objects.get(pk=disputed.pk).refunded_minor == 777_77
 
