@@ -36,6 +36,7 @@ from inspections import services as inspection_services
 from payments import services as payment_services
 from payments.models import Sale
 from payments.providers.card import SIGNATURE_HEADER, card_sign
+from payments.selectors import sale_report_lines
 from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
 from tests.live.conftest import start_server, stop
@@ -110,7 +111,9 @@ def stage(world, settings, django_capture_on_commit_callbacks):
     people = {**people, "bidder": DealerFactory(verified=True, profile__buying_limit_minor=1_000_000_00)}
     ids = {**ids, "working_inspection_id": working.pk, "booked_inspection_id": booked.pk,
            "vin_on_car": working.listing.vin, "seller_email": people["seller"].email,
-           "handed_over_sale_id": handed_over.pk}
+           "handed_over_sale_id": handed_over.pk,
+           # a line the dispute may name (the factory's car has no report: then it names none)
+           "dispute_items": [line["key"] for line in sale_report_lines(sale=handed_over) if not line["disclosed"]][:1]}
     return people, ids, report_listing
 
 
@@ -175,10 +178,11 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:listing-report", "GET", "dealer", kwargs={"listing_id": report_listing["api:listing-report"]}),
         Row("api:sale-list", "GET", "dealer"),
         Row("api:sale-detail", "GET", "dealer"),
+        Row("api:sale-report-lines", "GET", "dealer"),
         Row("api:sale-pay", "POST", "dealer", {"provider": "bank_transfer"}),
         Row("api:sale-handover", "POST", "dealer", {"place": "Hauptstraße 5, Berlin", "doc_keys": True,
                                                     "proposed_at": tomorrow.isoformat()}),
-        Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ["engine.idle"]},
+        Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
             kwargs=disputable),
         Row("api:second-chance-list", "GET", "dealer"),
         Row("api:second-chance-decision", "POST", "dealer", {"decision": "decline"}),
@@ -267,7 +271,7 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
             {"proposed_at": tomorrow.strftime("%Y-%m-%dT%H:%M"), "place": "Hauptstraße 5, Berlin", "doc_keys": "on"},
             kind="form"),
         Row("payments:handover", "POST", "dealer", {}, kind="form"),
-        Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": "engine.idle"},
+        Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
             kind="form", kwargs=disputable),
         Row("payments:card-page", "GET", "dealer"),
         Row("payments:card-page", "POST", "dealer", {}, kind="form"),
