@@ -57,7 +57,8 @@ class Listing(models.Model):
         # Never withdrawn while live; a cancelled auction returns the car to approved.
         S.IN_AUCTION: {S.SOLD, S.UNSOLD, S.APPROVED},
         S.UNSOLD: {S.APPROVED},  # relist
-        S.SOLD: set(),
+        # The sale fell through (cancelled, and nobody else bought): the car can be offered again.
+        S.SOLD: {S.UNSOLD},
         S.REJECTED: set(),
         S.WITHDRAWN: set(),
     }

@@ -1,8 +1,9 @@
 """Reads for settlement: who sees which sale, report items a dispute may not rely on, timelines."""
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
 from accounts.models import User
+from auctions.models import Bid, SellerConsent
 from core.models import AuditLog
 from payments.models import Dispute, LedgerEntry, Payment, Sale, SecondChanceOffer
 
@@ -60,8 +61,22 @@ def sale_status_history(*, sale: Sale) -> QuerySet:
 
 
 def second_chance_offers_for(*, dealer: User) -> QuerySet:
-    return (SecondChanceOffer.objects.filter(dealer=dealer).select_related("sale", "sale__listing", "new_sale")
-            .order_by("-created_at"))
+    """The offers a dealer may see: never one still waiting for the seller's consent (it is not theirs yet, and it
+    would tell them the price is below the reserve)."""
+    return (SecondChanceOffer.objects.filter(dealer=dealer)
+            .filter(Q(consent__isnull=True) | Q(consent__status=SellerConsent.Status.ACCEPTED))
+            .select_related("sale", "sale__listing", "new_sale").order_by("-created_at"))
+
+
+def sale_pending_consent(*, sale: Sale) -> SecondChanceOffer | None:
+    """The second-chance offer on this cancelled sale that waits for the seller's consent, if any."""
+    return (sale.second_chance_offers.filter(status=SecondChanceOffer.Status.AWAITING_SELLER)
+            .select_related("consent").first())
+
+
+def sale_buyer_can_buy(*, sale: Sale) -> bool:
+    profile = getattr(sale.buyer, "dealer_profile", None)
+    return profile is not None and profile.can_bid
 
 
 def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
@@ -70,7 +85,7 @@ def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
     auction = sale.auction
     excluded = set(Sale.objects.filter(auction=auction).values_list("buyer_id", flat=True))
     excluded |= set(SecondChanceOffer.objects.filter(sale__auction=auction).values_list("dealer_id", flat=True))
-    rows = (auction.bids.filter(is_visible=True).exclude(dealer_id__in=excluded)
+    rows = (auction.bids.filter(is_visible=True, state=Bid.State.STANDING).exclude(dealer_id__in=excluded)
             .values("dealer_id").annotate(last=Max("amount_minor"), first_seq=Min("sequence"))
             .order_by("-last", "first_seq"))
     return [(row["dealer_id"], row["last"]) for row in rows]

@@ -88,10 +88,11 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
             transition(sale, Sale.Status.DISPUTED, actor=dealer, reason=f"Dispute {dispute.pk} opened",
                        data={"dispute": dispute.pk, "item_keys": keys})
             staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
-            tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale,
+            tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale, event_key=f"dispute:{dispute.pk}:opened",
                            title=f"The dealer opened a dispute about your {car(sale)}",
                            body="Our team reviews it and will contact you. Nothing is taken from you until then.")
             tell_on_commit(staff_ids, kind="dispute_opened", sale=sale, title=f"Dispute on sale {sale.pk}",
+                           event_key=f"dispute:{dispute.pk}:opened",
                            body=reason[:500])
     except Exception:
         photo_files_delete(stored)
@@ -171,6 +172,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
                 Dispute.Outcome.REJECT: "no refund"}[outcome]
         tell_on_commit([sale.buyer_id, sale.seller_id], kind="dispute_resolved", sale=sale,
+                       event_key=f"dispute:{dispute.pk}:resolved",
                        title=f"Dispute about the {car(sale)} resolved: {text}", body=resolution)
         if sale.handed_over_at and sale.payout_status in (Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED) \
                 and to == Sale.Status.COMPLETED:

@@ -100,7 +100,7 @@ def payout_release(*, sale_id: int) -> Sale:
             audit_record(obj=sale, action=AuditLog.Action.UPDATE, reason="Payout sent",
                          data={"reference": reference, "amount_minor": to_seller})
         if to_seller:
-            tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale,
+            tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale, event_key=f"sale:{sale.pk}:payout_sent",
                            title=f"You have been paid for your {car(sale)}",
                            body=f"{money(sale, to_seller)} is on its way to your bank account (reference {reference}).")
         sale.refresh_from_db()

@@ -1,0 +1,51 @@
+"""Shared pieces of the promise tests: each walks from the outside (API, page, admin, a real worker) to the
+database, on PostgreSQL with real commits, so side effects on commit (notifications, the sale opening) happen
+as they do in production."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from rest_framework.test import APIClient
+
+from accounts.services import token_for
+from auctions import services as auction_services
+from auctions.models import Auction
+from tests.auctions.conftest import move_end
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks queued on commit run in-process, unless the test runs a real worker."""
+    if "celery_worker_process" in request.fixturenames or request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    from config.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+def api(user) -> APIClient:
+    """An API client authenticated by the user's token, as an app would be."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user=user)}")
+    return client
+
+
+def admin_action(client, changelist: str, action: str, objects, **data):
+    """Run a Django admin action with its intermediate form already filled in (`apply`)."""
+    return client.post(changelist, {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], "apply": "1",
+                                    **data}, follow=True)
+
+
+def end_and_close(auction: Auction) -> Auction:
+    move_end(auction, seconds_from_now=-1)
+    auction_services.auction_close(auction_id=auction.pk)
+    auction.refresh_from_db()
+    return auction
