@@ -15,6 +15,7 @@ from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import ValidationFailed
 from marketplace.selectors import listing_list_for_seller
+from payments.selectors import seller_decisions_pending
 
 
 def _signup_rate(group, request):
@@ -78,6 +79,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             context.update(staff_overview())
         if self.request.user.role == User.Role.SELLER:
             context["listings"] = listing_list_for_seller(seller=self.request.user)
+            context["seller_decisions"] = seller_decisions_pending(user=self.request.user)
         return context
 
 

@@ -15,7 +15,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import DealerProfile, User
 from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch
 from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
@@ -189,6 +189,14 @@ def auction_repricings(*, auction: Auction) -> list[dict]:
             .order_by("created_at", "id"))
     return [{"at": row.created_at, "price_before_minor": row.data.get("price_before_minor"),
              "price_after_minor": row.data.get("price_after_minor")} for row in rows]
+
+
+def auction_top_bidder_can_buy(*, auction: Auction) -> bool:
+    """Whether the auction's leader (the top bidder) may still buy: verified and active."""
+    if auction.leader_id is None:
+        return False
+    profile = DealerProfile.objects.select_related("user").filter(user_id=auction.leader_id).first()
+    return profile is not None and profile.can_bid
 
 
 def seller_consent_accepted(*, auction_id: int, dealer_id: int, amount_minor: int) -> bool:

@@ -17,6 +17,10 @@ def _reject(*, obj, actor, reason):
     return services.listing_reject(listing=obj, actor=actor, reason=reason)
 
 
+def _relist(*, obj, actor, reason):
+    return services.listing_relist(listing=obj, actor=actor, reason=reason)
+
+
 class ListingPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ListingPhoto
     extra = 0
@@ -42,7 +46,9 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [ListingPhotoInline]
     actions = [reason_action(name="reject_listings", description="Reject selected listings", service=_reject,
-                             require_reason=True)]
+                             require_reason=True),
+               reason_action(name="relist_listings", description="Relist selected unsold cars (ready for auction)",
+                             service=_relist)]
     fieldsets = [
         ("Status", {"fields": ["status", "rejection_reason", "submitted_at", "status_changed_at", "seller"]}),
         ("Car", {"fields": ["vin", "registration_plate", "make", "model", "variant", "first_registration_year",

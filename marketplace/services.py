@@ -228,6 +228,23 @@ def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionR
     return result
 
 
+def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
+    """Staff put an unsold car back among the cars ready for auction (unsold → approved), to be scheduled again.
+
+    Nothing about the car's money changes here: its next auction takes the reserve from the seller's listing, as
+    every auction does; staff cannot set or lower it."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused("Only Gavel staff may relist a car.")
+    with transaction.atomic():
+        locked = _lock(listing)
+        if locked.status != Listing.Status.UNSOLD:
+            raise ApplicationError(f"Only an unsold car can be relisted; this one is {locked.get_status_display()}.",
+                                   code="not_unsold", fields={"status": ["Not unsold."]})
+        return transition(locked, Listing.Status.APPROVED, actor=actor,
+                          reason=(reason or "").strip() or "Relisted for a new auction",
+                          updates={"status_changed_at": timezone.now()})
+
+
 def _inspection_cancel(listing: Listing, actor: User, reason: str) -> None:
     """A withdrawn or rejected car needs no inspection; a published report is kept."""
     from inspections.services import inspection_cancel_open

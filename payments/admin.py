@@ -108,6 +108,16 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+def _offer_report(offer) -> str:
+    if offer is None:
+        return "no other bidder can buy the car: it is back on offer (listing unsold)."
+    price = Money.of(offer.amount_minor).format()
+    if offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
+        return (f"the next bid, {price}, is below the reserve: the seller has been asked first. The dealer gets the "
+                "offer only after the seller's yes.")
+    return f"offered to the next bidder at {price}."
+
+
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
     list_display = ["pk", "listing", "buyer", "seller", "status", "amount", "payment_deadline", "payout_status",
@@ -162,7 +172,7 @@ class SaleAdmin(admin.ModelAdmin):
     cancel_and_offer_second_chance = reason_action(
         name="cancel_and_offer_second_chance", description="Cancel overdue sale and offer a second chance",
         service=lambda obj, actor, reason: services.sale_cancel_and_offer_second_chance(
-            sale=obj, actor=actor, reason=reason), require_reason=True)
+            sale=obj, actor=actor, reason=reason), require_reason=True, report=lambda obj, offer: _offer_report(offer))
     retry_payout = reason_action(
         name="retry_payout", description="Retry failed payout",
         service=lambda obj, actor, reason: services.payout_retry(sale=obj, actor=actor, reason=reason))
@@ -213,8 +223,13 @@ class DisputeAdmin(admin.ModelAdmin):
 
 @admin.register(SecondChanceOffer)
 class SecondChanceOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["pk", "sale", "dealer", "amount_minor", "status", "expires_at", "new_sale"]
+    list_display = ["pk", "sale", "dealer", "amount", "status", "consent", "expires_at", "new_sale"]
     list_filter = ["status"]
+    list_select_related = ["sale", "sale__listing", "dealer", "consent", "new_sale"]
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return Money.of(obj.amount_minor).format()
 
 
 @admin.register(LedgerTransaction)

@@ -1,16 +1,18 @@
 """Reads for settlement: who sees which sale, report items a dispute may not rely on, timelines."""
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Case, Max, Min, Q, QuerySet, When
 
 from accounts.models import User
 from auctions.models import Bid, SellerConsent
+from auctions.selectors import seller_consents_for
+from core.clock import db_now
 from core.models import AuditLog
 from payments.models import Dispute, LedgerEntry, Payment, Sale, SecondChanceOffer
 
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
     """Staff see every sale; a dealer the sales they bought; a seller the sales of their cars; nobody else any."""
-    qs = Sale.objects.select_related("listing", "buyer", "seller", "auction")
+    qs = Sale.objects.select_related("listing", "buyer", "buyer__dealer_profile", "seller", "auction")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if user.is_staff_member:
@@ -68,6 +70,24 @@ def second_chance_offers_for(*, dealer: User) -> QuerySet:
             .select_related("sale", "sale__listing", "new_sale").order_by("-created_at"))
 
 
+def seller_decisions_for(*, user: User) -> QuerySet:
+    """The below-reserve decisions `user` may see (a seller's own, all for staff), with the sale a second-chance
+    decision is about; waiting ones first."""
+    return (seller_consents_for(user=user).select_related("second_chance_offer__sale")
+            .order_by(Case(When(status=SellerConsent.Status.PENDING, then=0), default=1), "-created_at", "-id"))
+
+
+def seller_decisions_pending(*, user: User) -> list[SellerConsent]:
+    """A seller's decisions still waiting for their answer (before the deadline), soonest deadline first."""
+    return list(seller_decisions_for(user=user).filter(status=SellerConsent.Status.PENDING, deadline__gt=db_now())
+                .order_by("deadline"))
+
+
+def seller_decision_sale_id(consent: SellerConsent) -> int | None:
+    offer = getattr(consent, "second_chance_offer", None)  # a close decision has none
+    return offer.sale_id if offer is not None else None
+
+
 def sale_pending_consent(*, sale: Sale) -> SecondChanceOffer | None:
     """The second-chance offer on this cancelled sale that waits for the seller's consent, if any."""
     return (sale.second_chance_offers.filter(status=SecondChanceOffer.Status.AWAITING_SELLER)
@@ -77,6 +97,11 @@ def sale_pending_consent(*, sale: Sale) -> SecondChanceOffer | None:
 def sale_buyer_can_buy(*, sale: Sale) -> bool:
     profile = getattr(sale.buyer, "dealer_profile", None)
     return profile is not None and profile.can_bid
+
+
+def sale_seller_may_cancel(*, sale: Sale) -> bool:
+    """The seller may cancel, at no cost, an unpaid sale whose buyer may no longer buy (services decide again)."""
+    return sale.status in Sale.UNPAID_STATUSES and not sale_buyer_can_buy(sale=sale)
 
 
 def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:

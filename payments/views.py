@@ -67,6 +67,7 @@ class SaleListView(LoginRequiredMixin, TemplateView):
         context["sales"] = selectors.sale_list_visible_to(user=user)[:200]
         context["offers"] = selectors.second_chance_offers_for(dealer=user).filter(
             status=SecondChanceOffer.Status.PENDING) if user.role == "dealer" else []
+        context["seller_decisions"] = selectors.seller_decisions_pending(user=user) if user.role == "seller" else []
         return context
 
 
@@ -102,7 +103,14 @@ class SaleDetailView(SaleMixin, TemplateView):
             dispute_form=kwargs.get("dispute_form") or DisputeForm(),
             disputes=sale.disputes.order_by("created_at"),
             disclosed=sorted((sale.disclosed_items or {}).items()),
+            buyer_suspended_unpaid=unpaid and not selectors.sale_buyer_can_buy(sale=sale),
+            can_cancel=self.party == "seller" and selectors.sale_seller_may_cancel(sale=sale),
         )
+        offer = selectors.sale_pending_consent(sale=sale) if self.party in ("seller", "staff") else None
+        if offer is not None:
+            context.update(consent_offer=offer, consent=offer.consent,
+                           consent_receives_minor=services.sale_terms(
+                               hammer_price_minor=offer.amount_minor)["seller_receives_minor"])
         return context
 
 
@@ -170,6 +178,43 @@ class SaleHandoverView(_SaleCommandView):
         return None
 
 
+class SaleCancelView(_SaleCommandView):
+    """The seller cancels an unpaid sale whose buyer was suspended."""
+
+    def run(self, request):
+        offer = services.sale_seller_cancel(sale=self.sale, seller=request.user,
+                                            reason=request.POST.get("reason", "")[:1000])
+        if offer is not None and offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
+            messages.success(request, "The sale is cancelled, at no cost to you. The next bidder's price is below "
+                                      "your reserve: decide below whether they may buy your car.")
+        elif offer is not None:
+            messages.success(request, "The sale is cancelled, at no cost to you. We offered your car to the next "
+                                      "bidder at their last bid.")
+        else:
+            messages.success(request, "The sale is cancelled, at no cost to you. Your car can be offered again.")
+        return None
+
+
+class SaleConsentView(_SaleCommandView):
+    """The seller answers whether the next bidder may buy below the reserve."""
+
+    def run(self, request):
+        offer = selectors.sale_pending_consent(sale=self.sale)
+        if offer is None or self.party != "seller":
+            messages.error(request, "There is no decision waiting for you on this sale.")
+            return None
+        accept = request.POST.get("accept") == "1"
+        decided = services.seller_consent_decide(consent_id=offer.consent_id, seller=request.user, accept=accept)
+        if decided.offer is not None and decided.offer.status == SecondChanceOffer.Status.WITHDRAWN:
+            messages.warning(request, "That dealer may no longer buy on Gavel, so there was nothing to accept.")
+        elif accept:
+            messages.success(request, f"Thank you: we offered your car to the next bidder for "
+                                      f"{Money(offer.amount_minor, self.sale.currency).format()}.")
+        else:
+            messages.success(request, "Thank you: your car is not sold at that price and can be offered again.")
+        return None
+
+
 class SaleDisputeView(_SaleCommandView):
     def run(self, request):
         wait = upload_throttle_wait(request)
@@ -224,7 +269,7 @@ class CardPageView(LoginRequiredMixin, TemplateView):
 
 class OfferDecisionView(LoginRequiredMixin, View):
     def post(self, request, offer_id):
-        offer = SecondChanceOffer.objects.filter(pk=offer_id, dealer_id=request.user.pk).first()
+        offer = selectors.second_chance_offers_for(dealer=request.user).filter(pk=offer_id).first()
         if offer is None:
             raise Http404()
         try:
