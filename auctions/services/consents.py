@@ -44,14 +44,14 @@ class ConsentExpired(ApplicationError):
         return "The time to decide has passed; the offer was declined automatically."
 
 
-def seller_consent_request(*, auction: Auction, dealer_id: int, amount_minor: int, source: str, deadline: datetime,
-                           requested_by: User | None = None) -> SellerConsent:
+def seller_consent_request(*, auction: Auction, dealer_id: int, amount_minor: int, source: str, now: datetime,
+                           deadline: datetime, requested_by: User | None = None) -> SellerConsent:
     """Ask the seller whether they sell at `amount_minor` (below the reserve) to `dealer_id`, by `deadline`.
 
     The caller holds the auction's (or the sale's) lock and tells the seller, with its own words and link."""
     return SellerConsent.objects.create(
         auction=auction, dealer_id=dealer_id, amount_minor=amount_minor, reserve_minor=auction.reserve_minor,
-        source=source, deadline=deadline,
+        source=source, deadline=deadline, created_at=now,
         requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None)
 
 
@@ -97,7 +97,7 @@ def seller_consent_record(*, auction: Auction, dealer_id: int, amount_minor: int
         with transaction.atomic():
             consent = SellerConsent.objects.create(
                 auction=auction, dealer_id=dealer_id, amount_minor=amount_minor, reserve_minor=auction.reserve_minor,
-                source=SellerConsent.Source.CLOSE, deadline=auction.decision_deadline or now)
+                source=SellerConsent.Source.CLOSE, deadline=auction.decision_deadline or now, created_at=now)
     consent.auction = auction
     seller_consent_settle(consent, to=SellerConsent.Status.ACCEPTED, actor=seller, reason="Seller accepted", now=now)
     return consent

@@ -156,7 +156,7 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             updates.update(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline=deadline)
             listing_to = None
             seller_consent_request(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
-                                   source=SellerConsent.Source.CLOSE, deadline=deadline)
+                                   source=SellerConsent.Source.CLOSE, now=now, deadline=deadline)
         outcome = updates["outcome"]
         result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
                             on_commit=[lambda: _closed_effects_later(auction_id=auction.pk, outcome=outcome)],
@@ -296,7 +296,8 @@ def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | Non
         now = db_now()
         result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
                             reason=reason, on_commit=[tell],
-                            updates={"decided_at": now, "event_seq": auction.event_seq + 1},
+                            updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner": None,
+                                     "hammer_price_minor": None},
                             data={"winner_id": auction.winner_id, "hammer_price_minor": auction.hammer_price_minor})
         if result.changed:
             transition(auction.listing, Listing.Status.UNSOLD, reason=f"Auction {auction.pk}: {reason}",

@@ -72,7 +72,7 @@ def _offer_next(sale: Sale, *, now, actor=None) -> SecondChanceOffer | None:
         if auction.reserve_minor is not None and amount < auction.reserve_minor:
             deadline = now + timedelta(hours=settings.GAVEL_SELLER_CONSENT_HOURS)
             consent = seller_consent_request(auction=auction, dealer_id=dealer_id, amount_minor=amount,
-                                             source=SellerConsent.Source.SECOND_CHANCE, deadline=deadline,
+                                             source=SellerConsent.Source.SECOND_CHANCE, now=now, deadline=deadline,
                                              requested_by=actor)
             offer = SecondChanceOffer.objects.create(sale=sale, dealer=dealer, amount_minor=amount, consent=consent,
                                                      status=SecondChanceOffer.Status.AWAITING_SELLER,

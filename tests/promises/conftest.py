@@ -19,8 +19,8 @@ def _locmem_email(settings):
 
 @pytest.fixture(autouse=True)
 def _eager_celery(request):
-    """Tasks queued on commit run in-process, unless the test runs a real worker."""
-    if "celery_worker_process" in request.fixturenames or request.node.get_closest_marker("real_worker"):
+    """Tasks queued on commit run in-process, unless the test runs a real worker (a fixture named *_worker*)."""
+    if any("worker" in name for name in request.fixturenames):
         yield
         return
     from config.celery import app
@@ -49,3 +49,25 @@ def end_and_close(auction: Auction) -> Auction:
     auction_services.auction_close(auction_id=auction.pk)
     auction.refresh_from_db()
     return auction
+
+
+def bid(dealer, auction, **amount):
+    """A bid through the API (amount_minor=… or max_amount_minor=…); fails the test unless accepted."""
+    response = api(dealer).post(f"/api/v1/auctions/{auction.pk}/bids/", amount, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def make_overdue(sale):
+    """The payment deadline passes and the beat task marks the sale overdue."""
+    from datetime import timedelta
+
+    from core.clock import db_now
+    from payments.models import Sale
+    from payments.tasks import sales_mark_overdue_task
+
+    Sale.objects.filter(pk=sale.pk).update(payment_deadline=db_now() - timedelta(minutes=1))
+    sales_mark_overdue_task.apply()
+    sale.refresh_from_db()
+    assert sale.status == Sale.Status.OVERDUE
+    return sale
