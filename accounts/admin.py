@@ -7,6 +7,7 @@ from accounts import services
 from accounts.models import DealerProfile, User
 from core.admin import reason_action
 from core.exceptions import ValidationFailed
+from payments.services import dealer_suspend_and_withdraw
 
 
 class UserCreationAdminForm(forms.ModelForm):
@@ -108,9 +109,7 @@ def _verify(*, obj, actor, reason):
 
 def _suspend(*, obj, actor, reason):
     # Suspension withdraws the dealer's bids and tells the sellers concerned: a cross-app workflow that lives in
-    # settlement, the highest app (accounts knows nothing about auctions).
-    from payments.services import dealer_suspend_and_withdraw
-
+    # settlement, the highest app (accounts' services know nothing about auctions).
     return dealer_suspend_and_withdraw(profile=obj, actor=actor, reason=reason)
 
 

@@ -175,7 +175,9 @@ class AuctionSellerOutputSerializer(_AuctionStateFields):
     def get_top_bidder_can_buy(self, auction) -> bool | None:
         if auction.outcome != Auction.Outcome.AWAITING_SELLER:
             return None
-        return auction_top_bidder_can_buy(auction=auction)
+        if not hasattr(auction, "_top_bidder_can_buy"):  # asked for twice per auction (can_accept too)
+            auction._top_bidder_can_buy = auction_top_bidder_can_buy(auction=auction)
+        return auction._top_bidder_can_buy
 
     def get_can_accept(self, auction) -> bool:
         return bool(self.get_can_decide(auction) and self.get_top_bidder_can_buy(auction))
@@ -233,6 +235,9 @@ class BidStaffOutputSerializer(BidSellerOutputSerializer):
     dealer_email = serializers.EmailField(source="dealer.email")
     max_minor = serializers.IntegerField(allow_null=True)
     is_visible = serializers.BooleanField()
+    state = serializers.ChoiceField(
+        choices=Bid.State.choices,
+        help_text="Only standing bids count; withdrawn and replaced ones are kept for the record.")
 
 
 class BidPlacedOutputSerializer(serializers.Serializer):

@@ -58,6 +58,9 @@ def test_a_dealer_suspended_while_leading_is_withdrawn_and_cannot_win(client):
     history = api(runner_up).get(f"/api/v1/auctions/{auction.pk}/bids/").json()["results"]
     assert [(b["label"], b["amount_minor"]) for b in history] == [("Dealer 1", 10_000_00)]
     assert set(Bid.objects.filter(dealer=leader).values_list("state", flat=True)) == {Bid.State.WITHDRAWN}
+    staff_view = api(StaffFactory()).get(f"/api/v1/auctions/{auction.pk}/bids/").json()["results"]
+    assert {(b["dealer_id"], b["state"]) for b in staff_view} >= {(leader.pk, "withdrawn"), (runner_up.pk, "replaced"),
+                                                                  (runner_up.pk, "standing")}
 
     row = AuditLog.objects.for_object(auction).get(data__kind="repriced")
     assert row.actor is not None and "Licence revoked" in row.reason
