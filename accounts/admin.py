@@ -9,6 +9,7 @@ from accounts.models import DealerProfile, User
 from core.admin import money_field, reason_action
 from core.exceptions import ValidationFailed
 from core.forms import MoneyField
+from payments.services import dealer_suspend_and_withdraw
 
 
 class UserCreationAdminForm(forms.ModelForm):
@@ -48,6 +49,26 @@ class UserCreationAdminForm(forms.ModelForm):
         pass
 
 
+class UserChangeAdminForm(DjangoUserAdmin.form):
+    """A dealer stops being able to buy only through suspension, which withdraws their bids from live auctions and
+    tells the sellers concerned. Deactivating a dealer's login, or taking away their dealer role, is refused until
+    they are suspended."""
+
+    def clean(self):
+        data = super().clean()
+        user = self.instance
+        profile = getattr(user, "dealer_profile", None) if user.pk else None
+        if profile is None or profile.status == DealerProfile.Status.SUSPENDED:
+            return data
+        message = ("Suspend this dealer first (Dealer profiles → Suspend selected dealers): that withdraws their bids "
+                   "from live auctions and tells the sellers concerned.")
+        if user.is_active and data.get("is_active") is False:
+            self.add_error("is_active", message)
+        if user.role == User.Role.DEALER and data.get("role") not in (None, User.Role.DEALER):
+            self.add_error("role", message)
+        return data
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -56,6 +77,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name", "phone", "dealer_profile__company_name"]
     readonly_fields = ["date_joined", "last_login"]
     add_form = UserCreationAdminForm
+    form = UserChangeAdminForm
     change_password_form = AdminPasswordChangeForm
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -88,7 +110,9 @@ def _verify(*, obj, actor, reason):
 
 
 def _suspend(*, obj, actor, reason):
-    return services.dealer_suspend(profile=obj, actor=actor, reason=reason)
+    # Suspension withdraws the dealer's bids and tells the sellers concerned: a cross-app workflow that lives in
+    # settlement, the highest app (accounts' services know nothing about auctions).
+    return dealer_suspend_and_withdraw(profile=obj, actor=actor, reason=reason)
 
 
 class DealerProfileAdminForm(forms.ModelForm):

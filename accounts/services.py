@@ -169,3 +169,12 @@ def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
 def token_for(*, user: User) -> str:
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def dealer_profiles_lock(*, user_ids) -> dict[int, DealerProfile]:
+    """Lock the dealer profiles of `user_ids` FOR UPDATE, in a fixed order (by id) so that two callers locking
+    overlapping sets never deadlock; user id -> profile. Callers take these before any auction row."""
+    profiles = (DealerProfile.objects.select_for_update(of=("self",)).select_related("user")
+                .filter(user_id__in=set(user_ids)).order_by("pk"))
+    return {profile.user_id: profile for profile in profiles}
+

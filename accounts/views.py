@@ -12,7 +12,7 @@ from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import Throttled, ValidationFailed
 from core.throttling import signup_page_rate_limit
-from payments.selectors import seller_car_list
+from payments.selectors import seller_car_list, seller_decisions_pending
 
 
 class _SignupView(FormView):
@@ -80,6 +80,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             context.update(staff_overview())
         if self.request.user.role == User.Role.SELLER:
             context["listings"] = seller_car_list(seller=self.request.user)
+            context["seller_decisions"] = seller_decisions_pending(user=self.request.user)
         return context
 
 

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from auctions import services
-from auctions.models import ApprovedListing, Auction, Bid
+from auctions.models import ApprovedListing, Auction, Bid, SellerConsent
 from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
@@ -18,7 +18,7 @@ from marketplace.models import Listing
 class BidInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Bid
     extra = 0
-    fields = ["sequence", "dealer", "amount", "kind", "maximum", "is_visible", "created_at"]
+    fields = ["sequence", "dealer", "amount", "kind", "maximum", "is_visible", "state", "withdrawn_at", "created_at"]
     readonly_fields = fields
     ordering = ["-sequence"]
 
@@ -62,6 +62,26 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         skipped = queryset.count() - closed
         self.message_user(request, f"Closed {closed}; {skipped} not live or not past their end yet.",
                           messages.SUCCESS if closed else messages.WARNING)
+
+
+@admin.register(SellerConsent)
+class SellerConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The sellers' answers about prices below their reserve. Read-only: only the seller answers (on their pages or
+    through the API); staff actions that would sell below the reserve ask the seller instead."""
+
+    list_display = ["pk", "auction", "source", "status", "amount", "reserve", "dealer", "deadline", "decided_by",
+                    "decided_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["auction__listing__vin", "auction__listing__seller__email", "dealer__email"]
+    list_select_related = ["auction", "auction__listing", "dealer", "decided_by"]
+
+    @admin.display(description="amount")
+    def amount(self, obj):
+        return Money.of(obj.amount_minor).format()
+
+    @admin.display(description="reserve")
+    def reserve(self, obj):
+        return Money.of(obj.reserve_minor).format()
 
 
 class ScheduleForm(forms.Form):

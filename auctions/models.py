@@ -37,9 +37,11 @@ class Auction(models.Model):
     }
     del S
     # transition(..., field="outcome", allowed=OUTCOME_TRANSITIONS): only the seller's decision
-    # (or its deadline) changes an outcome after the close, which sets it together with the status.
+    # (or its deadline) changes an outcome after the close, which sets it together with the status; and a
+    # sold car whose winner lost the right to buy before the sale could open is not sold after all.
     OUTCOME_TRANSITIONS = {
         Outcome.AWAITING_SELLER: {Outcome.SOLD, Outcome.UNSOLD},
+        Outcome.SOLD: {Outcome.UNSOLD},
     }
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
 
@@ -123,6 +125,12 @@ class Bid(models.Model):
         PROXY = "proxy", "Maximum bid"
         AUTO = "auto", "Automatic bid"
 
+    class State(models.TextChoices):
+        # Only standing bids count: for the price, the leader, the history dealers see and second chances.
+        STANDING = "standing", "Standing"
+        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+        REPLACED = "replaced", "Replaced when the auction was worked out again without a withdrawn bidder"
+
     auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
     amount_minor = models.BigIntegerField()
@@ -131,6 +139,8 @@ class Bid(models.Model):
     sequence = models.PositiveIntegerField(help_text="1, 2, 3 … per auction, in the order the bids were placed.")
     is_visible = models.BooleanField(
         default=True, help_text="False for a leader raising their own maximum: nothing public changed.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.STANDING)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="When the bid stopped counting.")
     created_at = models.DateTimeField(help_text="The database clock inside the bid's transaction.")
 
     class Meta:
@@ -143,6 +153,62 @@ class Bid(models.Model):
 
     def __str__(self):
         return f"Bid {self.sequence} on auction {self.auction_id}: {Money.of(self.amount_minor).format()}"
+
+
+class SellerConsent(models.Model):
+    """The seller's own answer to selling their car below its reserve: one amount, to one dealer, on one auction.
+
+    Every sale below the reserve needs an accepted consent for exactly its price and buyer (payments checks it
+    where every sale is made). Only the seller's own action accepts; the close and staff actions may only ask,
+    and every question has a deadline after which it counts as declined."""
+
+    class Source(models.TextChoices):
+        CLOSE = "close", "The top bid at the close was below the reserve"
+        SECOND_CHANCE = "second_chance", "Second-chance offer after the buyer did not pay"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the seller"
+        ACCEPTED = "accepted", "Accepted by the seller"
+        DECLINED = "declined", "Declined by the seller"
+        EXPIRED = "expired", "No answer in time: declined"
+        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+
+    S = Status
+    TRANSITIONS = {
+        S.PENDING: {S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN},
+        S.ACCEPTED: set(), S.DECLINED: set(), S.EXPIRED: set(), S.WITHDRAWN: set(),
+    }
+    del S
+
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="seller_consents")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               help_text="Who would buy: the top bidder, or the dealer offered a second chance.")
+    amount_minor = models.BigIntegerField(help_text="The price the seller is asked about.")
+    reserve_minor = models.BigIntegerField(help_text="The auction's reserve when the seller was asked.")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    deadline = models.DateTimeField(db_index=True, help_text="Without an answer by then it counts as declined.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", help_text="Staff whose action asked; empty when Gavel did.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "seller's consent below the reserve"
+        verbose_name_plural = "sellers' consents below the reserve"
+        constraints = [
+            models.UniqueConstraint(fields=["auction"], condition=models.Q(status="pending"),
+                                    name="auctions_consent_one_pending_per_auction"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0, amount_minor__lt=models.F("reserve_minor")),
+                                   name="auctions_consent_below_reserve"),
+        ]
+        indexes = [models.Index(fields=["auction", "status", "amount_minor"], name="auctions_consent_lookup")]
+
+    def __str__(self):
+        return f"Consent {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
 
 
 class BidderLabel(models.Model):

@@ -37,5 +37,7 @@ def rules_in_plain_words() -> list[str]:
         "The seller's reserve price stays secret; you see only whether it has been met. If the auction ends "
         f"below it, the seller has {hours} hours to accept or decline the highest bid.",
         "Your leading bids and unpaid cars together may not exceed your buying limit.",
+        "If a bidder may no longer buy (their account is suspended), their bids and maximum are withdrawn and the "
+        "auction is worked out again from everyone else's bids in their original order: the price may go down.",
         "Bidders are shown as \u201cDealer 1\u201d, \u201cDealer 2\u201d …; nobody sees who you are.",
     ]

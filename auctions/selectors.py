@@ -15,8 +15,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
-from auctions.models import Auction, Bid, BidderLabel, Watch
+from accounts.models import DealerProfile, User
+from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch
+from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
 
@@ -84,7 +85,8 @@ def auction_list_visible_to(*, user: User) -> QuerySet:
             has_my_bid=Exists(my_bids),
             is_watched=Exists(Watch.objects.filter(auction=OuterRef("pk"), dealer=user)),
             my_last_max_minor=Subquery(
-                my_bids.filter(max_minor__isnull=False).order_by("-sequence").values("max_minor")[:1]),
+                my_bids.filter(max_minor__isnull=False, state=Bid.State.STANDING).order_by("-sequence")
+                .values("max_minor")[:1]),
             my_label_number=Subquery(
                 BidderLabel.objects.filter(auction=OuterRef("pk"), dealer=user).values("number")[:1]),
         )
@@ -177,7 +179,48 @@ def auction_labels(*, auction: Auction) -> dict[int, int]:
 
 
 def auction_bids_visible(*, auction: Auction) -> QuerySet:
-    return auction.bids.filter(is_visible=True).select_related("dealer").order_by("-sequence")
+    """The bid history everybody sees: visible bids that still count (not withdrawn or replaced)."""
+    return (auction.bids.filter(is_visible=True, state=Bid.State.STANDING).select_related("dealer")
+            .order_by("-sequence"))
+
+
+def auction_repricings(*, auction: Auction) -> list[dict]:
+    """Each time the auction was worked out again without a withdrawn bidder, oldest first: when, and the price
+    before and after. Public: nothing here says who was withdrawn or why."""
+    rows = (AuditLog.objects.for_object(auction).filter(action=AuditLog.Action.UPDATE, data__kind="repriced")
+            .order_by("created_at", "id"))
+    return [{"at": row.created_at, "price_before_minor": row.data.get("price_before_minor"),
+             "price_after_minor": row.data.get("price_after_minor")} for row in rows]
+
+
+def auction_top_bidder_can_buy(*, auction: Auction) -> bool:
+    """Whether the auction's leader (the top bidder) may still buy: verified and active."""
+    if auction.leader_id is None:
+        return False
+    profile = DealerProfile.objects.select_related("user").filter(user_id=auction.leader_id).first()
+    return profile is not None and profile.can_bid
+
+
+def seller_consent_accepted(*, auction_id: int, dealer_id: int, amount_minor: int) -> bool:
+    """Whether the seller accepted selling this auction's car to `dealer_id` for exactly `amount_minor`."""
+    return SellerConsent.objects.filter(auction_id=auction_id, dealer_id=dealer_id, amount_minor=amount_minor,
+                                        status=SellerConsent.Status.ACCEPTED).exists()
+
+
+def seller_consents_for(*, user: User) -> QuerySet:
+    """The below-reserve decisions `user` may see: a seller's own (pending first), every one for staff."""
+    qs = SellerConsent.objects.select_related("auction__listing").order_by("-created_at", "-id")
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_staff_member:
+        return qs
+    if user.role == User.Role.SELLER:
+        return qs.filter(auction__listing__seller=user)
+    return qs.none()
+
+
+def seller_consent_pending_for_auction(*, auction: Auction) -> SellerConsent | None:
+    return auction.seller_consents.filter(status=SellerConsent.Status.PENDING).first()
 
 
 MAKES_CACHE_SECONDS = 60

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from auctions.engine import Standing, minimum_next_bid
 from auctions.models import Auction, Bid
+from auctions.selectors import auction_repricings, auction_top_bidder_can_buy
 from marketplace.api import ListingPublicOutputSerializer
 
 MY_STATES = ("leading", "outbid", "not_bidding")
@@ -112,9 +113,26 @@ class AuctionDealerListOutputSerializer(AuctionDealerStateOutputSerializer):
     is_watched = serializers.BooleanField()
 
 
+class RepricingOutputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    price_before_minor = serializers.IntegerField(allow_null=True)
+    price_after_minor = serializers.IntegerField(allow_null=True)
+
+
+def _repricings(auction) -> list:
+    return RepricingOutputSerializer(auction_repricings(auction=auction), many=True).data
+
+
 class AuctionDealerDetailOutputSerializer(AuctionDealerListOutputSerializer):
     listing = ListingPublicOutputSerializer()
     rules = serializers.SerializerMethodField()
+    repricings = serializers.SerializerMethodField(
+        help_text="Each time a bidder who may no longer buy was withdrawn and the auction was worked out again from "
+                  "the remaining bids (the price may go down).")
+
+    @extend_schema_field(RepricingOutputSerializer(many=True))
+    def get_repricings(self, auction):
+        return _repricings(auction)
 
     def get_rules(self, auction) -> list[str]:
         from auctions.rules import rules_in_plain_words
@@ -140,6 +158,12 @@ class AuctionSellerOutputSerializer(_AuctionStateFields):
     decision_deadline = serializers.DateTimeField(allow_null=True)
     hammer_price_minor = serializers.IntegerField(allow_null=True)
     can_decide = serializers.SerializerMethodField()
+    can_accept = serializers.SerializerMethodField(
+        help_text="False while deciding when the top bidder may no longer buy (suspended): only declining is left.")
+    top_bidder_can_buy = serializers.SerializerMethodField(
+        help_text="While the seller decides: whether the top bidder may still buy.")
+    repricings = serializers.SerializerMethodField(
+        help_text="Each time a bidder who may no longer buy was withdrawn and the auction was worked out again.")
     winner = serializers.SerializerMethodField()
 
     def get_leader_label(self, auction) -> str | None:
@@ -147,6 +171,20 @@ class AuctionSellerOutputSerializer(_AuctionStateFields):
 
     def get_can_decide(self, auction) -> bool:
         return auction.outcome == Auction.Outcome.AWAITING_SELLER
+
+    def get_top_bidder_can_buy(self, auction) -> bool | None:
+        if auction.outcome != Auction.Outcome.AWAITING_SELLER:
+            return None
+        if not hasattr(auction, "_top_bidder_can_buy"):  # asked for twice per auction (can_accept too)
+            auction._top_bidder_can_buy = auction_top_bidder_can_buy(auction=auction)
+        return auction._top_bidder_can_buy
+
+    def get_can_accept(self, auction) -> bool:
+        return bool(self.get_can_decide(auction) and self.get_top_bidder_can_buy(auction))
+
+    @extend_schema_field(RepricingOutputSerializer(many=True))
+    def get_repricings(self, auction):
+        return _repricings(auction)
 
     @extend_schema_field(AuctionWinnerOutputSerializer(allow_null=True))
     def get_winner(self, auction) -> dict | None:
@@ -197,6 +235,9 @@ class BidStaffOutputSerializer(BidSellerOutputSerializer):
     dealer_email = serializers.EmailField(source="dealer.email")
     max_minor = serializers.IntegerField(allow_null=True)
     is_visible = serializers.BooleanField()
+    state = serializers.ChoiceField(
+        choices=Bid.State.choices,
+        help_text="Only standing bids count; withdrawn and replaced ones are kept for the record.")
 
 
 class BidPlacedOutputSerializer(serializers.Serializer):

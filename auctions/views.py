@@ -89,6 +89,9 @@ def auction_page_context(request, auction: Auction) -> dict:
         server_time=timezone.now(),
         leader_label=f"Dealer {labels[auction.leader_id]}" if auction.leader_id in labels else None,
         report=report_current_for_listing(listing_id=auction.listing_id),
+        top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
+                            or selectors.auction_top_bidder_can_buy(auction=auction)),
+        repricings=selectors.auction_repricings(auction=auction),
     )
 
 

@@ -428,6 +428,8 @@ GAVEL_SELLER_FEE_MINOR = env_int("GAVEL_SELLER_FEE_MINOR", 0)
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2)
 GAVEL_DISPUTE_WINDOW_DAYS = env_int("GAVEL_DISPUTE_WINDOW_DAYS", 7)
 GAVEL_SECOND_CHANCE_HOURS = env_int("GAVEL_SECOND_CHANCE_HOURS", 24)
+# How long a seller has to answer whether the next bidder may buy below the reserve (then it counts as declined).
+GAVEL_SELLER_CONSENT_HOURS = env_int("GAVEL_SELLER_CONSENT_HOURS", 24)
 GAVEL_BANK_IBAN = env_str("GAVEL_BANK_IBAN", "DE89 3704 0044 0532 0130 00")
 GAVEL_BANK_BIC = env_str("GAVEL_BANK_BIC", "COBADEFFXXX")
 GAVEL_BANK_ACCOUNT_NAME = env_str("GAVEL_BANK_ACCOUNT_NAME", "Gavel Escrow GmbH")
@@ -447,6 +449,8 @@ CELERY_BEAT_SCHEDULE.update({
     "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
     "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
+    "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",
+                                        "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
 })
 # Live updates (WebSockets): at most one frame per auction per socket every LIVE_COALESCE_MS (newer state

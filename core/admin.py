@@ -58,11 +58,12 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
 
 
-def reason_action(*, name: str, description: str, service, require_reason: bool = False):
+def reason_action(*, name: str, description: str, service, require_reason: bool = False, report=None):
     """An admin action that asks for a reason on an intermediate page, then calls
     `service(obj=..., actor=..., reason=...)` for each selected object.
 
-    Refusals (ApplicationError) are reported per object; nothing is half-applied to one object."""
+    Refusals (ApplicationError) are reported per object; nothing is half-applied to one object. `report(obj,
+    result)` may return a sentence for staff about what the service did (shown per object)."""
 
     def action(modeladmin, request, queryset):
         if "apply" in request.POST:
@@ -77,6 +78,9 @@ def reason_action(*, name: str, description: str, service, require_reason: bool 
                         continue
                     if getattr(result, "changed", True):
                         done += 1
+                    said = report(obj, result) if report is not None else None
+                    if said:
+                        modeladmin.message_user(request, f"{obj}: {said}", messages.INFO)
                 if done:
                     modeladmin.message_user(request, f"{description}: {done} done.", messages.SUCCESS)
                 for line in refused:

@@ -69,11 +69,16 @@ class Notification(models.Model):
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    event_key = models.CharField(
+        max_length=200, null=True, blank=True,
+        help_text="The event this tells (e.g. auction:12:sold): one notification per event and recipient, however "
+                  "often the code that tells it runs. Empty for ad-hoc messages.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [models.UniqueConstraint(fields=["user", "event_key"], name="core_notification_once_per_event")]
 
     def __str__(self):
         return f"{self.user_id}: {self.title}"

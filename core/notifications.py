@@ -4,13 +4,18 @@ The row is written with the business change (same transaction). The email leaves
 transaction commits, through a Celery task, so a rolled-back change never sends mail and no SMTP
 round trip ever runs inside a request or while a row lock is held. `GAVEL_NOTIFY_ASYNC = False`
 (the test suite) sends in-process instead.
+
+Each outcome is told once: a state change passes an `event_key` naming the event ("auction:12:sold"), and
+the database keeps one notification per (user, event_key). Code that runs twice — a retried task, a
+redelivered message, two workers racing — finds the row already there, writes nothing and sends no email.
 """
 
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from core.models import Notification
 
@@ -60,21 +65,35 @@ def _after_commit(func, **kwargs) -> None:
     transaction.on_commit(run)
 
 
-def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> Notification:
-    notification = Notification.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:500])
+def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+           event_key: str | None = None) -> Notification | None:
+    """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing."""
+    fields = {"user": user, "kind": kind, "title": title[:200], "body": body, "url": url[:500]}
+    if event_key:
+        event_key = event_key[:200]
+        if Notification.objects.filter(user=user, event_key=event_key).exists():
+            return None
+        try:
+            with transaction.atomic():  # a savepoint: a racing twin's row must not break the caller's transaction
+                notification = Notification.objects.create(**fields, event_key=event_key)
+        except IntegrityError:
+            return None
+    else:
+        notification = Notification.objects.create(**fields)
     if email and user.email:
         _after_commit(notification_email_send, notification_id=notification.pk)
     return notification
 
 
-def notify_user_id(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> None:
-    from accounts.models import User
-
-    user = User.objects.filter(pk=user_id).first()
+def notify_user_id(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+                   event_key: str | None = None) -> None:
+    user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
-        notify(user=user, kind=kind, title=title, body=body, url=url, email=email)
+        notify(user=user, kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
 
 
-def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True) -> None:
+def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+                 event_key: str | None = None) -> None:
     """Notify after the current transaction commits, off the request path: for hot paths (a bid)."""
-    _after_commit(notify_user_id, user_id=user_id, kind=kind, title=title, body=body, url=url, email=email)
+    _after_commit(notify_user_id, user_id=user_id, kind=kind, title=title, body=body, url=url, email=email,
+                  event_key=event_key)

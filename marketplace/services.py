@@ -270,7 +270,10 @@ def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionR
 
 def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
     """Staff put a car that did not sell back on the list of cars ready for auction (unsold → approved), with its
-    published report. Refused while another listing of the same VIN is in the pipeline."""
+    published report. Refused while another listing of the same VIN is in the pipeline.
+
+    Nothing about the car's money changes here: its next auction takes the reserve from the seller's listing, as
+    every auction does; staff cannot set or lower it."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
         raise PermissionRefused("Only Gavel staff may relist a car.")
     with transaction.atomic():
@@ -283,6 +286,7 @@ def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> Transi
                                           reason=(reason or "").strip() or "Relisted",
                                           updates={"status_changed_at": timezone.now()})
         car = f"{locked.first_registration_year} {locked.make} {locked.model}"
+        # Ad hoc (no event key): a staff action, never retried by a task; a car may be relisted more than once.
         notify(user=locked.seller, kind="listing_relisted", url=reverse("marketplace:detail", args=[locked.pk]),
                title=f"Your {car} is back on the list for auction",
                body="We will schedule its auction and tell you the date. Your reserve and the inspection report "

@@ -164,6 +164,16 @@ class SaleGuaranteeClaimInline(ReadOnlyAdminMixin, admin.TabularInline):
         return Money(obj.amount_minor, obj.currency).format()
 
 
+def _offer_report(offer) -> str:
+    if offer is None:
+        return "no other bidder can buy the car: it is back on offer (listing unsold)."
+    price = Money.of(offer.amount_minor).format()
+    if offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
+        return (f"the next bid, {price}, is below the reserve: the seller has been asked first. The dealer gets the "
+                "offer only after the seller's yes.")
+    return f"offered to the next bidder at {price}."
+
+
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
     list_display = ["pk", "listing", "buyer", "seller", "status", "amount", "payment_deadline", "payout_status",
@@ -234,7 +244,7 @@ class SaleAdmin(admin.ModelAdmin):
     cancel_and_offer_second_chance = reason_action(
         name="cancel_and_offer_second_chance", description="Cancel overdue sale and offer a second chance",
         service=lambda obj, actor, reason: services.sale_cancel_and_offer_second_chance(
-            sale=obj, actor=actor, reason=reason), require_reason=True)
+            sale=obj, actor=actor, reason=reason), require_reason=True, report=lambda obj, offer: _offer_report(offer))
     retry_payout = reason_action(
         name="retry_payout", description="Retry failed payout",
         service=lambda obj, actor, reason: services.payout_retry(sale=obj, actor=actor, reason=reason))
@@ -328,9 +338,10 @@ class DisputeAdmin(admin.ModelAdmin):
 
 @admin.register(SecondChanceOffer)
 class SecondChanceOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["pk", "sale", "dealer", "amount", "status", "expires_at", "new_sale"]
+    list_display = ["pk", "sale", "dealer", "amount", "status", "consent", "expires_at", "new_sale"]
     list_filter = ["status"]
-    fields = ["sale", "dealer", "amount", "status", "expires_at", "decided_at", "new_sale", "created_at"]
+    list_select_related = ["sale", "sale__listing", "dealer", "consent", "new_sale"]
+    fields = ["sale", "dealer", "amount", "status", "consent", "expires_at", "decided_at", "new_sale", "created_at"]
     readonly_fields = ["amount"]
 
     amount = money_field("amount_minor", "amount (the dealer's last bid)")

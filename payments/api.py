@@ -3,17 +3,18 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from auctions.models import SellerConsent
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from payments import selectors, services
-from payments.models import Payment, Sale, SecondChanceOffer
+from payments.models import Payment, Sale
 from payments.providers import payment_provider_names
 from payments.services.disputes import dispute_window_ends
 
@@ -92,6 +93,45 @@ class SellerReceivableOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class SellerDecisionOutputSerializer(serializers.Serializer):
+    """A question to the seller about selling below their reserve (only the seller and staff see these)."""
+
+    id = serializers.IntegerField()
+    source = serializers.ChoiceField(choices=SellerConsent.Source.choices,
+                                     help_text="close: the top bid when the auction ended; second_chance: the next "
+                                               "bidder after the buyer did not pay.")
+    status = serializers.ChoiceField(choices=SellerConsent.Status.choices)
+    auction_id = serializers.IntegerField()
+    sale_id = serializers.SerializerMethodField(help_text="The cancelled sale a second-chance decision is about.")
+    car = serializers.SerializerMethodField()
+    currency = serializers.SerializerMethodField()
+    amount_minor = serializers.IntegerField(help_text="The price asked about.")
+    reserve_minor = serializers.IntegerField()
+    seller_receives_minor = serializers.SerializerMethodField(help_text="What the seller would receive at that price.")
+    deadline = serializers.DateTimeField(help_text="Without an answer by then it counts as declined.")
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_sale_id(self, consent) -> int | None:
+        return selectors.seller_decision_sale_id(consent)
+
+    def get_car(self, consent) -> str:
+        return str(consent.auction.listing)
+
+    def get_currency(self, consent) -> str:
+        return settings.GAVEL_CURRENCY
+
+    def get_seller_receives_minor(self, consent) -> int:
+        return services.sale_terms(hammer_price_minor=consent.amount_minor)["seller_receives_minor"]
+
+
+class SellerDecisionInputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true: sell at this price; false: do not.")
+
+
+class SaleCancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
 class SaleOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
@@ -131,9 +171,28 @@ class SaleOutputSerializer(serializers.Serializer):
     disputes = serializers.SerializerMethodField()
     receivables = serializers.SerializerMethodField(
         help_text="What the seller owes Gavel for this sale (the seller and staff; empty for the dealer).")
+    buyer_can_buy = serializers.SerializerMethodField(
+        help_text="False once the buying dealer was suspended: while unpaid, the seller may cancel at no cost.")
+    can_cancel = serializers.SerializerMethodField(help_text="Whether the asking user may cancel this sale now.")
+    seller_decision = serializers.SerializerMethodField(
+        help_text="For the seller and staff: a second-chance price below the reserve waiting for the seller's answer.")
 
     def get_car(self, sale) -> str:
         return str(sale.listing)
+
+    def get_buyer_can_buy(self, sale) -> bool:
+        return selectors.sale_buyer_can_buy(sale=sale)
+
+    def get_can_cancel(self, sale) -> bool:
+        party = selectors.sale_party(sale=sale, user=self.context["request"].user)
+        return party == "seller" and selectors.sale_seller_may_cancel(sale=sale)
+
+    @extend_schema_field(SellerDecisionOutputSerializer(allow_null=True))
+    def get_seller_decision(self, sale):
+        if selectors.sale_party(sale=sale, user=self.context["request"].user) not in ("seller", "staff"):
+            return None
+        offer = selectors.sale_pending_consent(sale=sale)
+        return SellerDecisionOutputSerializer(offer.consent).data if offer is not None else None
 
     def get_role(self, sale) -> str:
         return selectors.sale_party(sale=sale, user=self.context["request"].user)
@@ -332,6 +391,55 @@ class SaleDisputeApi(_SaleObjectApi):
         return Response(SaleDisputeOutputSerializer(dispute).data, status=status.HTTP_201_CREATED)
 
 
+class SaleCancelApi(_SaleObjectApi):
+    parser_classes = [JSONParser, FormParser]  # no files here
+    @extend_schema(request=SaleCancelInputSerializer, responses={200: SaleOutputSerializer},
+                   description="The seller cancels an unpaid sale whose buying dealer may no longer buy (suspended), "
+                               "at no cost; the car goes to the next bidder (below the reserve only with the "
+                               "seller's yes) or can be offered again. Refusals: buyer_eligible, sale_paid, "
+                               "permission_denied.")
+    def post(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        data = SaleCancelInputSerializer(data=request.data if isinstance(request.data, dict) else {})
+        data.is_valid(raise_exception=True)
+        services.sale_seller_cancel(sale=sale, seller=request.user, reason=data.validated_data.get("reason", ""))
+        return Response(_sale_payload(self.get_sale(sale_id), request))
+
+
+class SellerDecisionListApi(GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
+    serializer_class = SellerDecisionOutputSerializer
+
+    @extend_schema(responses={200: SellerDecisionOutputSerializer(many=True)},
+                   description="The seller's decisions about prices below their reserve, waiting ones first (staff: "
+                               "everyone's). Nobody buys below the reserve without the seller's yes.")
+    def get(self, request):
+        page = self.paginate_queryset(selectors.seller_decisions_for(user=request.user))
+        return self.get_paginated_response(SellerDecisionOutputSerializer(page, many=True).data)
+
+
+class SellerDecisionApi(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser]  # no files here
+
+    @extend_schema(request=SellerDecisionInputSerializer, responses={200: SellerDecisionOutputSerializer},
+                   description="The seller accepts or declines a price below their reserve, before the deadline. "
+                               "Refusals: no_decision_pending, decision_expired, buyer_not_eligible.")
+    def post(self, request, consent_id: int):
+        consent = selectors.seller_decisions_for(user=request.user).filter(pk=consent_id).first()
+        if consent is None:
+            raise NotFound()
+        if consent.auction.listing.seller_id != request.user.pk:
+            raise PermissionDenied("Only the seller of this car may decide.")  # staff see every decision
+        data = SellerDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.seller_consent_decide(consent_id=consent.pk, seller=request.user,
+                                       accept=data.validated_data["accept"])
+        return Response(SellerDecisionOutputSerializer(
+            selectors.seller_decisions_for(user=request.user).get(pk=consent.pk)).data)
+
+
 class SecondChanceOfferListApi(GenericAPIView):
     permission_classes = [IsAuthenticated]
     pagination_class = PageNumberPagination
@@ -348,7 +456,7 @@ class SecondChanceOfferDecisionApi(APIView):
 
     @extend_schema(request=SecondChanceDecisionInputSerializer, responses={200: SecondChanceOfferOutputSerializer})
     def post(self, request, offer_id):
-        offer = SecondChanceOffer.objects.filter(pk=offer_id, dealer=request.user).first()
+        offer = selectors.second_chance_offers_for(dealer=request.user).filter(pk=offer_id).first()
         if offer is None:
             raise NotFound()
         data = SecondChanceDecisionInputSerializer(data=request.data)

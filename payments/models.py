@@ -146,7 +146,8 @@ class Sale(models.Model):
 
     S = Status
     TRANSITIONS = {
-        S.AWAITING_PAYMENT: {S.PAID, S.OVERDUE},
+        # Cancelled while awaiting payment only by the seller, when the buyer may no longer buy.
+        S.AWAITING_PAYMENT: {S.PAID, S.OVERDUE, S.CANCELLED},
         S.OVERDUE: {S.PAID, S.CANCELLED},
         S.PAID: {S.HANDED_OVER},
         # A failed payout leaves the sale handed_over; the dealer may still dispute within the window.
@@ -396,24 +397,38 @@ class DisputePhoto(models.Model):
 
 
 class SecondChanceOffer(models.Model):
-    """After staff cancel an unpaid sale: the car offered to the next-highest dealer at their last bid."""
+    """After a sale is cancelled unpaid: the car offered to the next-highest dealer at their last bid.
+
+    Below the reserve the seller is asked first (`consent`): the offer waits for the seller and reaches the dealer
+    only after the seller's yes. A no, or no answer in time, ends the second chances: the car can be offered again."""
 
     class Status(models.TextChoices):
+        AWAITING_SELLER = "awaiting_seller", "Waiting for the seller's consent (below the reserve)"
         PENDING = "pending", "Waiting for the dealer"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
+        SELLER_DECLINED = "seller_declined", "Not made: the seller did not agree to the price"
+        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
 
+    S = Status
     TRANSITIONS = {
-        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED},
-        Status.ACCEPTED: set(), Status.DECLINED: set(), Status.EXPIRED: set(),
+        S.AWAITING_SELLER: {S.PENDING, S.SELLER_DECLINED, S.WITHDRAWN},
+        S.PENDING: {S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN},
+        S.ACCEPTED: set(), S.DECLINED: set(), S.EXPIRED: set(), S.SELLER_DECLINED: set(), S.WITHDRAWN: set(),
     }
+    del S
+    OPEN_STATUSES = (Status.AWAITING_SELLER, Status.PENDING)
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="second_chance_offers")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="second_chance_offers")
     amount_minor = models.BigIntegerField(help_text="The dealer's last visible bid.")
-    expires_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    consent = models.OneToOneField("auctions.SellerConsent", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="second_chance_offer",
+                                   help_text="Below the reserve: the seller's decision this offer waits for.")
+    expires_at = models.DateTimeField(
+        db_index=True, help_text="The dealer's deadline once the offer is theirs (the seller's while it waits).")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     decided_at = models.DateTimeField(null=True, blank=True)
     new_sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -421,8 +436,8 @@ class SecondChanceOffer(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["sale"], condition=models.Q(status="pending"),
-                                    name="payments_offer_one_pending_per_sale"),
+            models.UniqueConstraint(fields=["sale"], condition=models.Q(status__in=["awaiting_seller", "pending"]),
+                                    name="payments_offer_one_open_per_sale"),
             models.UniqueConstraint(fields=["sale", "dealer"], name="payments_offer_once_per_dealer"),
         ]
 

@@ -16,3 +16,5 @@ def open_sale_for_sold_auction(sender, auction, **kwargs):
     sale, created = sale_create_for_auction(auction=auction)
     if created:
         logger.info("sale %s opened for auction %s", sale.pk, auction.pk)
+    elif sale is None:
+        logger.warning("no sale for auction %s: its winner may no longer buy", auction.pk)

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Case, Max, Min, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from auctions.models import Auction
+from auctions.models import Auction, Bid, SellerConsent
+from auctions.selectors import seller_consents_for
+from core.clock import db_now
 from core.models import AuditLog
 from core.money import Money
 from inspections.models import Inspection
@@ -34,7 +36,7 @@ from payments.models import (
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
     """Staff see every sale; a dealer the sales they bought; a seller the sales of their cars; nobody else any."""
-    qs = Sale.objects.select_related("listing", "buyer", "seller", "auction", "report")
+    qs = Sale.objects.select_related("listing", "buyer", "buyer__dealer_profile", "seller", "auction", "report")
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     if user.is_staff_member:
@@ -331,8 +333,45 @@ def seller_car_list(*, seller: User) -> list[Listing]:
 
 
 def second_chance_offers_for(*, dealer: User) -> QuerySet:
-    return (SecondChanceOffer.objects.filter(dealer=dealer).select_related("sale", "sale__listing", "new_sale")
-            .order_by("-created_at"))
+    """The offers a dealer may see: never one still waiting for the seller's consent (it is not theirs yet, and it
+    would tell them the price is below the reserve)."""
+    return (SecondChanceOffer.objects.filter(dealer=dealer)
+            .filter(Q(consent__isnull=True) | Q(consent__status=SellerConsent.Status.ACCEPTED))
+            .select_related("sale", "sale__listing", "new_sale").order_by("-created_at"))
+
+
+def seller_decisions_for(*, user: User) -> QuerySet:
+    """The below-reserve decisions `user` may see (a seller's own, all for staff), with the sale a second-chance
+    decision is about; waiting ones first."""
+    return (seller_consents_for(user=user).select_related("second_chance_offer__sale")
+            .order_by(Case(When(status=SellerConsent.Status.PENDING, then=0), default=1), "-created_at", "-id"))
+
+
+def seller_decisions_pending(*, user: User) -> list[SellerConsent]:
+    """A seller's decisions still waiting for their answer (before the deadline), soonest deadline first."""
+    return list(seller_decisions_for(user=user).filter(status=SellerConsent.Status.PENDING, deadline__gt=db_now())
+                .order_by("deadline"))
+
+
+def seller_decision_sale_id(consent: SellerConsent) -> int | None:
+    offer = getattr(consent, "second_chance_offer", None)  # a close decision has none
+    return offer.sale_id if offer is not None else None
+
+
+def sale_pending_consent(*, sale: Sale) -> SecondChanceOffer | None:
+    """The second-chance offer on this cancelled sale that waits for the seller's consent, if any."""
+    return (sale.second_chance_offers.filter(status=SecondChanceOffer.Status.AWAITING_SELLER)
+            .select_related("consent").first())
+
+
+def sale_buyer_can_buy(*, sale: Sale) -> bool:
+    profile = getattr(sale.buyer, "dealer_profile", None)
+    return profile is not None and profile.can_bid
+
+
+def sale_seller_may_cancel(*, sale: Sale) -> bool:
+    """The seller may cancel, at no cost, an unpaid sale whose buyer may no longer buy (services decide again)."""
+    return sale.status in Sale.UNPAID_STATUSES and not sale_buyer_can_buy(sale=sale)
 
 
 def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
@@ -341,7 +380,7 @@ def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
     auction = sale.auction
     excluded = set(Sale.objects.filter(auction=auction).values_list("buyer_id", flat=True))
     excluded |= set(SecondChanceOffer.objects.filter(sale__auction=auction).values_list("dealer_id", flat=True))
-    rows = (auction.bids.filter(is_visible=True).exclude(dealer_id__in=excluded)
+    rows = (auction.bids.filter(is_visible=True, state=Bid.State.STANDING).exclude(dealer_id__in=excluded)
             .values("dealer_id").annotate(last=Max("amount_minor"), first_seq=Min("sequence"))
             .order_by("-last", "first_seq"))
     return [(row["dealer_id"], row["last"]) for row in rows]

@@ -40,5 +40,10 @@ def second_chance_expire_task() -> int:
 
 
 @shared_task
+def second_chance_consents_expire_task() -> int:
+    return services.second_chance_consents_expire_due()
+
+
+@shared_task
 def sales_complete_due_task() -> int:
     return services.sales_complete_due()

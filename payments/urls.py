@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:sale_id>/collection/", views.SaleCollectionView.as_view(), name="collection"),
     path("<int:sale_id>/handover/", views.SaleHandoverView.as_view(), name="handover"),
     path("<int:sale_id>/dispute/", views.SaleDisputeView.as_view(), name="dispute"),
+    path("<int:sale_id>/cancel/", views.SaleCancelView.as_view(), name="cancel"),
+    path("<int:sale_id>/decision/", views.SaleConsentView.as_view(), name="decision"),
     path("card/<str:reference>/", views.CardPageView.as_view(), name="card-page"),
     path("offers/<int:offer_id>/", views.OfferDecisionView.as_view(), name="offer"),
 ]

@@ -69,6 +69,7 @@ class SaleListView(LoginRequiredMixin, TemplateView):
             status=SecondChanceOffer.Status.PENDING) if user.role == "dealer" else []
         context["owed"] = list(selectors.seller_open_receivables(seller=user).select_related("sale__listing")) \
             if user.role == "seller" else []
+        context["seller_decisions"] = selectors.seller_decisions_pending(user=user) if user.role == "seller" else []
         return context
 
 
@@ -113,7 +114,14 @@ class SaleDetailView(SaleMixin, TemplateView):
             paid_to_bank=selectors.sale_paid_to_bank_minor(sale=sale) if self.party in ("seller", "staff") else 0,
             seller_status=selectors.seller_car_status(listing=sale.listing) if self.party == "seller" else None,
             live_refresh=self.request.headers.get("X-Live-Refresh") == "1",
+            buyer_suspended_unpaid=unpaid and not selectors.sale_buyer_can_buy(sale=sale),
+            can_cancel=self.party == "seller" and selectors.sale_seller_may_cancel(sale=sale),
         )
+        offer = selectors.sale_pending_consent(sale=sale) if self.party in ("seller", "staff") else None
+        if offer is not None:
+            context.update(consent_offer=offer, consent=offer.consent,
+                           consent_receives_minor=services.sale_terms(
+                               hammer_price_minor=offer.amount_minor)["seller_receives_minor"])
         return context
 
 
@@ -178,6 +186,43 @@ class SaleHandoverView(_SaleCommandView):
         result = services.handover_confirm(sale=self.sale, actor=request.user)
         messages.success(request, "Handover confirmed. The seller's payout is on its way." if result.changed
                          else "Your confirmation is recorded. We wait for the other side.")
+        return None
+
+
+class SaleCancelView(_SaleCommandView):
+    """The seller cancels an unpaid sale whose buyer was suspended."""
+
+    def run(self, request):
+        offer = services.sale_seller_cancel(sale=self.sale, seller=request.user,
+                                            reason=request.POST.get("reason", "")[:1000])
+        if offer is not None and offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
+            messages.success(request, "The sale is cancelled, at no cost to you. The next bidder's price is below "
+                                      "your reserve: decide below whether they may buy your car.")
+        elif offer is not None:
+            messages.success(request, "The sale is cancelled, at no cost to you. We offered your car to the next "
+                                      "bidder at their last bid.")
+        else:
+            messages.success(request, "The sale is cancelled, at no cost to you. Your car can be offered again.")
+        return None
+
+
+class SaleConsentView(_SaleCommandView):
+    """The seller answers whether the next bidder may buy below the reserve."""
+
+    def run(self, request):
+        offer = selectors.sale_pending_consent(sale=self.sale)
+        if offer is None or self.party != "seller":
+            messages.error(request, "There is no decision waiting for you on this sale.")
+            return None
+        accept = request.POST.get("accept") == "1"
+        decided = services.seller_consent_decide(consent_id=offer.consent_id, seller=request.user, accept=accept)
+        if decided.offer is not None and decided.offer.status == SecondChanceOffer.Status.WITHDRAWN:
+            messages.warning(request, "That dealer may no longer buy on Gavel, so there was nothing to accept.")
+        elif accept:
+            messages.success(request, f"Thank you: we offered your car to the next bidder for "
+                                      f"{Money(offer.amount_minor, self.sale.currency).format()}.")
+        else:
+            messages.success(request, "Thank you: your car is not sold at that price and can be offered again.")
         return None
 
 
@@ -252,7 +297,7 @@ class CardPageView(LoginRequiredMixin, TemplateView):
 
 class OfferDecisionView(LoginRequiredMixin, View):
     def post(self, request, offer_id):
-        offer = SecondChanceOffer.objects.filter(pk=offer_id, dealer_id=request.user.pk).first()
+        offer = selectors.second_chance_offers_for(dealer=request.user).filter(pk=offer_id).first()
         if offer is None:
             raise Http404()
         try:

@@ -10,6 +10,16 @@ from auctions.services.common import (
     IdempotencyKeyReused,
     NoDecisionPending,
     OwnListing,
+    TopBidderCannotBuy,
+)
+from auctions.services.consents import (
+    ConsentExpired,
+    ConsentNotFound,
+    ConsentNotPending,
+    seller_consent_check_decidable,
+    seller_consent_lock,
+    seller_consent_request,
+    seller_consent_settle,
 )
 from auctions.services.lifecycle import (
     auction_cancel,
@@ -17,15 +27,25 @@ from auctions.services.lifecycle import (
     auction_closed_effects,
     auction_decide,
     auction_decisions_expire,
+    auction_sale_void,
     auction_schedule,
     auction_start,
     watch_add,
     watch_remove,
 )
+from auctions.services.withdrawals import (
+    Repricing,
+    auction_bidder_ids,
+    dealer_bids_withdraw,
+    live_auction_ids_with_bids_of,
+)
 
 __all__ = [
-    "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidPlaceResult", "BuyingLimitExceeded", "DecisionExpired",
-    "IdempotencyKeyReused", "NoDecisionPending", "OwnListing", "auction_cancel", "auction_close",
-    "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_schedule", "auction_start",
-    "bid_place", "error_body", "watch_add", "watch_remove",
+    "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidPlaceResult", "BuyingLimitExceeded", "ConsentExpired",
+    "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
+    "OwnListing", "Repricing", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",
+    "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_sale_void", "auction_schedule",
+    "auction_start", "bid_place", "dealer_bids_withdraw", "error_body", "live_auction_ids_with_bids_of",
+    "seller_consent_check_decidable", "seller_consent_lock", "seller_consent_request", "seller_consent_settle",
+    "watch_add", "watch_remove",
 ]

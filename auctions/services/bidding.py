@@ -164,6 +164,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
     listing = auction.listing
     notify_later(user_id=dealer_id, kind="outbid", url=reverse("auctions:detail", args=[auction.pk]),
+                 event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}",
                  title=f"You have been outbid on the {listing.first_registration_year} {listing.make} {listing.model}",
                  body=f"The price is now {money_text(auction.price_minor)}. "
                       "Bid again before the auction ends.")

@@ -71,6 +71,15 @@ class DecisionExpired(ApplicationError):
         return "The time to decide has passed; the bid was declined automatically."
 
 
+class TopBidderCannotBuy(ApplicationError):
+    code = "buyer_not_eligible"
+    status_code = 409
+
+    def default_message(self):
+        return ("The top bidder may no longer buy on Gavel (their account was suspended), so this bid cannot be "
+                "accepted. Decline it at no cost to you; your car can then be offered again.")
+
+
 def lock_auction(auction_id: int) -> Auction:
     """The auction row under FOR UPDATE (only that row: the listing is read, not locked)."""
     try:

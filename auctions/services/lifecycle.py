@@ -13,13 +13,20 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import User
-from auctions.models import Auction, Watch
+from accounts.services import dealer_ensure_can_bid
+from auctions.models import Auction, SellerConsent, Watch
 from auctions.services.common import (
     AuctionNotFound,
     DecisionExpired,
     NoDecisionPending,
+    TopBidderCannotBuy,
     lock_auction,
     publish_on_commit,
+)
+from auctions.services.consents import (
+    seller_consent_close_settle,
+    seller_consent_record,
+    seller_consent_request,
 )
 from auctions.signals import auction_sold
 from core.clock import db_now
@@ -111,9 +118,11 @@ def _sold_effects(auction: Auction) -> list:
         seller = User.objects.get(pk=seller_id)
         winner = User.objects.get(pk=winner_id)
         notify(user=seller, kind="auction_sold", title=f"Your {car} is sold for {price}", url=url,
-               body="A verified dealer bought your car. We will guide you through payment and handover.")
+               body="A verified dealer bought your car. We will guide you through payment and handover.",
+               event_key=f"auction:{auction_id}:sold")
         notify(user=winner, kind="auction_won", title=f"You won the {car} for {price}", url=url,
-               body="Congratulations. Your invoice and the handover steps follow.")
+               body="Congratulations. Your invoice and the handover steps follow.",
+               event_key=f"auction:{auction_id}:sold")
 
     def hand_over():
         fresh = Auction.objects.select_related("listing", "winner").get(pk=auction_id)
@@ -149,6 +158,8 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             deadline = now + timedelta(hours=settings.GAVEL_SELLER_DECISION_HOURS)
             updates.update(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline=deadline)
             listing_to = None
+            seller_consent_request(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
+                                   source=SellerConsent.Source.CLOSE, now=now, deadline=deadline)
         outcome = updates["outcome"]
         result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
                             on_commit=[lambda: _closed_effects_later(auction_id=auction.pk, outcome=outcome)],
@@ -178,31 +189,41 @@ def auction_closed_effects(*, auction_id: int, outcome: str) -> None:
         effects = _sold_effects(auction)
     elif outcome == Auction.Outcome.NO_BIDS:
         effects = [_tell_seller(auction, "auction_no_bids", f"No bids on your {_car(auction)}",
-                                "Nobody bid this time. Our team will contact you about relisting.")]
+                                "Nobody bid this time. Our team will contact you about relisting.",
+                                event_key=f"auction:{auction_id}:no_bids")]
     else:
         effects = [_tell_seller(
             auction, "auction_decision_needed", f"Decide on the top bid for your {_car(auction)}",
             f"The highest bid, {_money(auction.price_minor)}, is below your reserve. Accept or decline it "
-            f"within {settings.GAVEL_SELLER_DECISION_HOURS} hours; after that it is declined automatically.")]
+            f"within {settings.GAVEL_SELLER_DECISION_HOURS} hours; after that it is declined automatically.",
+            event_key=f"auction:{auction_id}:decision_needed")]
     for effect in effects:
         effect()
 
 
-def _tell_seller(auction: Auction, kind: str, title: str, body: str):
+def _tell_seller(auction: Auction, kind: str, title: str, body: str, *, event_key: str):
     seller_id, url = auction.listing.seller_id, reverse("auctions:detail", args=[auction.pk])
 
     def send():
-        notify(user=User.objects.get(pk=seller_id), kind=kind, title=title, body=body, url=url)
+        notify(user=User.objects.get(pk=seller_id), kind=kind, title=title, body=body, url=url, event_key=event_key)
 
     return send
 
 
 def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str = "") -> TransitionResult:
-    """The seller accepts or declines a below-reserve top bid, before the deadline."""
+    """The seller accepts or declines a below-reserve top bid, before the deadline. Accepting records the seller's
+    consent to that price; it is refused when the top bidder may no longer buy (declining is then free)."""
     with transaction.atomic():
-        auction = lock_auction(auction_id)
-        if auction.listing.seller_id != getattr(seller, "pk", None):
+        seen = Auction.objects.filter(pk=auction_id).values("listing__seller_id", "leader_id").first()
+        if seen is None:
+            raise AuctionNotFound()
+        if seen["listing__seller_id"] != getattr(seller, "pk", None):
             raise PermissionRefused("Only the seller of this car may decide.")
+        if accept and seen["leader_id"] is not None:
+            # Lock order: the dealer's profile before the auction. Held until commit, so the top bidder cannot
+            # be suspended between this check and the sale opening.
+            _ensure_can_buy(seen["leader_id"])
+        auction = lock_auction(auction_id)
         if auction.outcome != Auction.Outcome.AWAITING_SELLER:
             raise NoDecisionPending()
         now = db_now()
@@ -212,14 +233,27 @@ def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str =
                        reason=reason or ("Seller accepted" if accept else "Seller declined"))
 
 
+def _ensure_can_buy(dealer_id: int) -> None:
+    dealer = User.objects.filter(pk=dealer_id).first()
+    try:
+        dealer_ensure_can_bid(user=dealer, lock=True)
+    except (ApplicationError, AttributeError):
+        raise TopBidderCannotBuy() from None
+
+
 def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> TransitionResult:
     listing = auction.listing
     updates = {"decided_at": now, "event_seq": auction.event_seq + 1}
     if accept:
+        seller_consent_record(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
+                              seller=actor, now=now)
         updates.update(_sold_updates(auction))
         effects = _sold_effects(auction)
         to, listing_to = Auction.Outcome.SOLD, Listing.Status.SOLD
     else:
+        seller_consent_close_settle(
+            auction=auction, actor=actor, reason=reason, now=now,
+            to=SellerConsent.Status.DECLINED if actor is not None else SellerConsent.Status.EXPIRED)
         effects = [_tell_leader_declined(auction)]
         to, listing_to = Auction.Outcome.UNSOLD, Listing.Status.UNSOLD
     updates.pop("outcome", None)
@@ -233,15 +267,46 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
 
 
 def _tell_leader_declined(auction: Auction):
-    leader_id, car = auction.leader_id, _car(auction)
+    leader_id, car, auction_id = auction.leader_id, _car(auction), auction.pk
     url = reverse("auctions:detail", args=[auction.pk])
 
     def send():
         notify(user=User.objects.get(pk=leader_id), kind="auction_declined", url=url,
                title=f"The seller did not accept your bid on the {car}",
-               body="Your top bid stayed below the seller's reserve and was not accepted.")
+               body="Your top bid stayed below the seller's reserve and was not accepted.",
+               event_key=f"auction:{auction_id}:declined")
 
     return send
+
+
+def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | None:
+    """A sold car whose winner lost the right to buy before its sale could open (suspended between the close and
+    the sale): not sold after all. The car can be offered again; the seller is told. The caller holds the
+    winner's profile lock (lock order: dealer profile, then auction)."""
+    with transaction.atomic():
+        auction = lock_auction(auction_id)
+        if auction.outcome != Auction.Outcome.SOLD:
+            return None
+        seller_id, car, url = auction.listing.seller_id, _car(auction), reverse("auctions:detail", args=[auction.pk])
+
+        def tell():
+            notify(user=User.objects.get(pk=seller_id), kind="auction_sale_void", url=url,
+                   title=f"Your {car} was not sold after all",
+                   body="The winning dealer's account was suspended before the sale opened, so nothing is sold and "
+                        "nothing is charged to you. Your car can be offered again: our team will contact you.",
+                   event_key=f"auction:{auction_id}:sale_void")
+
+        now = db_now()
+        result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+                            reason=reason, on_commit=[tell],
+                            updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner": None,
+                                     "hammer_price_minor": None},
+                            data={"winner_id": auction.winner_id, "hammer_price_minor": auction.hammer_price_minor})
+        if result.changed:
+            transition(auction.listing, Listing.Status.UNSOLD, reason=f"Auction {auction.pk}: {reason}",
+                       updates={"status_changed_at": now})
+            publish_on_commit(auction, "decided")
+        return result
 
 
 def auction_decisions_expire(*, batch: int = 100) -> int:
@@ -273,9 +338,12 @@ def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionRe
             return TransitionResult(False, auction.status, auction.status)
         seller_id, car, url = auction.listing.seller_id, _car(auction), reverse("auctions:detail", args=[auction.pk])
 
+        auction_pk = auction.pk
+
         def tell():
             notify(user=User.objects.get(pk=seller_id), kind="auction_cancelled",
-                   title=f"The auction of your {car} was cancelled", body=reason, url=url)
+                   title=f"The auction of your {car} was cancelled", body=reason, url=url,
+                   event_key=f"auction:{auction_pk}:cancelled")
 
         result = transition(auction, Auction.Status.CANCELLED, actor=actor, reason=reason, on_commit=[tell],
                             updates={"outcome": Auction.Outcome.CANCELLED, "cancel_reason": reason,

@@ -2,11 +2,15 @@
 `receivables`: what sellers owe and the inspection guarantee."""
 
 from payments.services.common import AmountMismatch, PaymentNotFound, PayoutInFlight, SaleNotFound, SaleNotPayable
+from payments.services.consents import SellerDecision, seller_consent_decide
 from payments.services.disputes import DisclosedItems, DisputeWindowClosed, dispute_open, dispute_resolve
+from payments.services.eligibility import DealerSuspended, dealer_suspend_and_withdraw
 from payments.services.offers import (
     OfferExpired,
     sale_cancel_and_offer_second_chance,
+    sale_seller_cancel,
     second_chance_accept,
+    second_chance_consents_expire_due,
     second_chance_decline,
     second_chance_expire_due,
 )
@@ -20,6 +24,8 @@ from payments.services.payouts import (
 )
 from payments.services.receivables import GUARANTEE_SOURCES, guarantee_fund, receivable_payment_record
 from payments.services.sales import (
+    BelowReserveWithoutConsent,
+    BuyerCannotBuy,
     bank_transfer_confirm,
     card_webhook_receive,
     handover_confirm,
@@ -32,11 +38,13 @@ from payments.services.sales import (
 )
 
 __all__ = [
-    "GUARANTEE_SOURCES", "AmountMismatch", "DisclosedItems", "DisputeWindowClosed", "OfferExpired",
-    "PaymentNotFound", "PayoutInFlight", "SaleNotFound", "SaleNotPayable", "bank_transfer_confirm",
-    "card_webhook_receive", "dispute_open", "dispute_resolve", "guarantee_fund", "handover_confirm",
+    "GUARANTEE_SOURCES", "AmountMismatch", "BelowReserveWithoutConsent", "BuyerCannotBuy", "DealerSuspended",
+    "DisclosedItems", "DisputeWindowClosed", "OfferExpired", "PaymentNotFound", "PayoutInFlight", "SaleNotFound",
+    "SaleNotPayable", "SellerDecision", "bank_transfer_confirm", "card_webhook_receive",
+    "dealer_suspend_and_withdraw", "dispute_open", "dispute_resolve", "guarantee_fund", "handover_confirm",
     "payment_confirm", "payout_amounts", "payout_release", "payout_retry", "payout_to_bank", "payouts_due_ids",
     "receivable_payment_record", "sale_cancel_and_offer_second_chance", "sale_collection_arrange",
-    "sale_create_for_auction", "sale_pay_initiate", "sale_terms", "sales_complete_due", "sales_mark_overdue",
-    "second_chance_accept", "second_chance_decline", "second_chance_expire_due",
+    "sale_create_for_auction", "sale_pay_initiate", "sale_seller_cancel", "sale_terms", "sales_complete_due",
+    "sales_mark_overdue", "second_chance_accept", "second_chance_consents_expire_due", "second_chance_decline",
+    "second_chance_expire_due", "seller_consent_decide",
 ]

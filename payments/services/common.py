@@ -86,13 +86,15 @@ def publish_sale_on_commit(sale: Sale, kind: str) -> None:
 
 
 def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,
-                   email: bool = True) -> None:
-    """Notify each user once the surrounding transaction commits (never for a rolled-back change)."""
-    url = reverse("payments:detail", args=[sale.pk]) if sale is not None else ""
+                   email: bool = True, event_key: str | None, url: str | None = None) -> None:
+    """Notify each user once the surrounding transaction commits (never for a rolled-back change), at most once
+    per user and `event_key` (None only for ad-hoc messages)."""
+    if url is None:
+        url = reverse("payments:detail", args=[sale.pk]) if sale is not None else ""
     ids = [user_id for user_id in dict.fromkeys(user_ids) if user_id]
 
     def send():
         for user in User.objects.filter(pk__in=ids):
-            notify(user=user, kind=kind, title=title, body=body, url=url, email=email)
+            notify(user=user, kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
 
     transaction.on_commit(send)

@@ -110,10 +110,11 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
                        data={"dispute": dispute.pk, "item_keys": keys})
             publish_sale_on_commit(sale, "disputed")
             staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
-            tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale,
+            tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale, event_key=f"dispute:{dispute.pk}:opened",
                            title=f"The dealer opened a dispute about your {car(sale)}",
                            body="Our team reviews it and will contact you. Nothing is taken from you until then.")
             tell_on_commit(staff_ids, kind="dispute_opened", sale=sale, title=f"Dispute on sale {sale.pk}",
+                           event_key=f"dispute:{dispute.pk}:opened",
                            body=reason[:500])
     except Exception:
         photo_files_delete(stored)
@@ -261,7 +262,8 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
                 Dispute.Outcome.REJECT: "no refund"}[outcome]
         title = f"Dispute about the {car(sale)} resolved: {text}"
-        tell_on_commit([sale.buyer_id], kind="dispute_resolved", sale=sale, title=title, body=resolution)
+        tell_on_commit([sale.buyer_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
+                       title=title, body=resolution)
         if claim is not None:
             for_seller = ("The inspection missed what the dealer found, so Gavel's inspection guarantee pays the "
                           "refund: your money is untouched.")
@@ -274,8 +276,8 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                           f"comes out of your payout: you receive {money(sale, payout_amounts(sale)[0])}.")
         else:
             for_seller = ""
-        tell_on_commit([sale.seller_id], kind="dispute_resolved", sale=sale, title=title,
-                       body="\n\n".join(part for part in (for_seller, resolution) if part))
+        tell_on_commit([sale.seller_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
+                       title=title, body="\n\n".join(part for part in (for_seller, resolution) if part))
         if payout_due:
             from payments.tasks import payout_release_task
 

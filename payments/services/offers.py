@@ -1,15 +1,42 @@
-"""Overdue sales cancelled by staff, and the car offered to the next-highest bidder at their last bid."""
+"""A sale that falls through unpaid, and the car offered to the next-highest bidder at their last bid.
 
+Who is offered the car: the best remaining bidder of the auction who may buy now (verified, active) and whom the
+price would not take over their buying limit. At or above the reserve the offer goes straight to them. Below the
+reserve the seller is asked first (a decision with its own deadline, GAVEL_SELLER_CONSENT_HOURS): the offer waits
+and reaches the dealer only after the seller's yes. The seller's no, or no answer in time, ends the second chances:
+every remaining bid is lower still, so asking again would only repeat the question; the car can be offered again
+(the listing goes back to unsold, and our team relists it).
+
+When nobody is left to offer it to, the same happens: the car is unsold and can be offered again.
+
+Lock order: the dealer's profile (when a dealer acts), then the sale, then its offer, then the offer's consent.
+"""
+
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import dealer_ensure_can_bid
+from accounts.services import dealer_profiles_lock
+from auctions.models import SellerConsent
+from auctions.selectors import dealer_committed_minor
+from auctions.services import (
+    BuyingLimitExceeded,
+    ConsentNotFound,
+    seller_consent_check_decidable,
+    seller_consent_lock,
+    seller_consent_request,
+    seller_consent_settle,
+)
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.money import Money
 from core.transitions import TransitionResult, transition
+from marketplace.models import Listing
 from marketplace.services import listing_sale_fell_through
 from payments.models import Sale, SecondChanceOffer
 from payments.selectors import second_chance_candidates
@@ -22,7 +49,9 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
-from payments.services.sales import _sale_create
+from payments.services.sales import _sale_create, sale_buyer_lock, sale_terms
+
+logger = logging.getLogger(__name__)
 
 
 class OfferExpired(ApplicationError):
@@ -33,40 +62,80 @@ class OfferExpired(ApplicationError):
         return "This offer has expired."
 
 
-def _offer_next(sale: Sale, *, now) -> SecondChanceOffer | None:
-    """Offer the car to the best remaining bidder who can still buy; None when nobody is left."""
+def _may_be_offered(dealer: User, amount_minor: int) -> bool:
+    """Allowed to buy now, and the price fits in what is left of their buying limit."""
+    profile = getattr(dealer, "dealer_profile", None)
+    if profile is None or not profile.can_bid:
+        return False
+    return dealer_committed_minor(dealer=dealer) + amount_minor <= profile.buying_limit_minor
+
+
+def _offer_next(sale: Sale, *, now, actor=None) -> SecondChanceOffer | None:
+    """Offer the car to the best remaining bidder who may buy it; below the reserve, ask the seller first. Nobody
+    left: the car can be offered again. The caller holds the sale's lock."""
+    auction = sale.auction
     for dealer_id, amount in second_chance_candidates(sale=sale):
-        dealer = User.objects.get(pk=dealer_id)
-        try:
-            dealer_ensure_can_bid(user=dealer)
-        except ApplicationError:
-            continue  # suspended since the auction: skip to the next bidder
-        offer = SecondChanceOffer.objects.create(
-            sale=sale, dealer=dealer, amount_minor=amount,
-            expires_at=now + timedelta(hours=settings.GAVEL_SECOND_CHANCE_HOURS))
-        publish_sale_on_commit(sale, "second_chance_offered")
-        tell_on_commit([dealer_id], kind="second_chance_offer", sale=None,
-                       title=f"Second chance: the {car(sale)} for {money(sale, amount)}",
-                       body=f"The winning dealer did not pay. You may buy the car at your last bid within "
-                            f"{settings.GAVEL_SECOND_CHANCE_HOURS} hours; see My sales.")
-        return offer
-    _fell_through(sale)
+        dealer = User.objects.select_related("dealer_profile").get(pk=dealer_id)
+        if not _may_be_offered(dealer, amount):
+            continue  # suspended, or over their limit since the auction: the next bidder
+        if auction.reserve_minor is not None and amount < auction.reserve_minor:
+            deadline = now + timedelta(hours=settings.GAVEL_SELLER_CONSENT_HOURS)
+            consent = seller_consent_request(auction=auction, dealer_id=dealer_id, amount_minor=amount,
+                                             source=SellerConsent.Source.SECOND_CHANCE, now=now, deadline=deadline,
+                                             requested_by=actor)
+            offer = SecondChanceOffer.objects.create(sale=sale, dealer=dealer, amount_minor=amount, consent=consent,
+                                                     status=SecondChanceOffer.Status.AWAITING_SELLER,
+                                                     expires_at=deadline)
+            receives = sale_terms(hammer_price_minor=amount)["seller_receives_minor"]
+            publish_sale_on_commit(sale, "seller_consent_needed")
+            tell_on_commit([sale.seller_id], kind="seller_consent_needed", sale=sale,
+                           event_key=f"consent:{consent.pk}:asked",
+                           title=f"Decide: sell your {car(sale)} for {money(sale, amount)}?",
+                           body=f"The next-highest bidder offered {money(sale, amount)}, below your reserve of "
+                                f"{money(sale, auction.reserve_minor)}. You would receive {money(sale, receives)}. "
+                                f"Nobody is offered your car below the reserve without your yes: accept or decline "
+                                f"by the deadline on the sale page, or it counts as declined and your car can be "
+                                f"offered again.")
+            return offer
+        return _offer_to_dealer(sale, dealer=dealer, amount_minor=amount, now=now)
+    _car_back_on_offer(sale, now=now, reason="No other bidder can buy the car")
     return None
 
 
-def _fell_through(sale: Sale) -> None:
-    """Nobody is left to buy the car: it is the seller's again, not sold, and can be put up for auction again."""
-    listing_sale_fell_through(listing=sale.listing, reason="The sale fell through: the dealer did not pay and no "
-                                                           "other bidder took the car.")
+def _offer_to_dealer(sale: Sale, *, dealer: User, amount_minor: int, now,
+                     offer: SecondChanceOffer | None = None) -> SecondChanceOffer:
+    expires_at = now + timedelta(hours=settings.GAVEL_SECOND_CHANCE_HOURS)
+    if offer is None:
+        offer = SecondChanceOffer.objects.create(sale=sale, dealer=dealer, amount_minor=amount_minor,
+                                                 expires_at=expires_at)
+    else:
+        transition(offer, SecondChanceOffer.Status.PENDING, reason="The seller agreed to the price",
+                   updates={"expires_at": expires_at})
+    publish_sale_on_commit(sale, "second_chance_offered")
+    tell_on_commit([dealer.pk], kind="second_chance_offer", sale=None, event_key=f"offer:{offer.pk}:made",
+                   url=reverse("payments:list"),
+                   title=f"Second chance: the {car(sale)} for {money(sale, amount_minor)}",
+                   body=f"The winning dealer did not pay. You may buy the car at your last bid within "
+                        f"{settings.GAVEL_SECOND_CHANCE_HOURS} hours; see My sales.")
+    return offer
+
+
+def _car_back_on_offer(sale: Sale, *, now, reason: str) -> None:
+    """The sale fell through and nobody else buys: the car can be sold again (listing sold → unsold)."""
+    listing = Listing.objects.get(pk=sale.listing_id)
+    if listing.status != Listing.Status.SOLD:
+        return
+    listing_sale_fell_through(listing=listing, reason=f"Sale {sale.pk} fell through: {reason}")
     publish_sale_on_commit(sale, "fell_through")
-    tell_on_commit([sale.seller_id], kind="sale_fell_through", sale=sale,
+    tell_on_commit([sale.seller_id], kind="sale_fell_through", sale=sale, event_key=f"sale:{sale.pk}:fell_through",
                    title=f"The sale of your {car(sale)} fell through",
-                   body="The dealer did not pay and no other bidder took the car. It is yours again, not sold: our "
-                        "team will contact you about a new auction.")
+                   body=f"{reason}. The car is yours again, not sold, and nothing is charged to you: our team will "
+                        "contact you about a new auction.")
 
 
 def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> SecondChanceOffer | None:
-    """Staff cancel an overdue sale and offer the car to the next-highest bidder (if there is one)."""
+    """Staff cancel an overdue sale and offer the car to the next-highest bidder (if there is one). Below the
+    reserve the action only asks the seller: staff never sell below the reserve themselves."""
     ensure_staff(actor)
     reason = (reason or "").strip()
     if not reason:
@@ -74,21 +143,44 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
     with transaction.atomic():
         sale = lock_sale(sale.pk)
         if sale.status == Sale.Status.CANCELLED:
-            return sale.second_chance_offers.filter(status=SecondChanceOffer.Status.PENDING).first()
+            return sale.second_chance_offers.filter(status__in=SecondChanceOffer.OPEN_STATUSES).first()
         if sale.status != Sale.Status.OVERDUE:
             raise Conflict("Only an overdue sale can be cancelled.", code="not_overdue")
-        now = db_now()
-        transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
-                   updates={"cancelled_at": now, "cancel_reason": reason})
-        publish_sale_on_commit(sale, "cancelled")
-        tell_on_commit([sale.buyer_id], kind="sale_cancelled", sale=sale,
-                       title=f"Your purchase of the {car(sale)} was cancelled", body=reason)
-        offer = _offer_next(sale, now=now)
-        if offer is not None:  # otherwise the seller hears that the sale fell through
-            tell_on_commit([sale.seller_id], kind="sale_cancelled", sale=sale,
-                           title=f"The dealer did not pay for your {car(sale)}",
-                           body="We cancelled the sale and are offering your car to the next-highest bidder.")
-        return offer
+        return _cancel(sale, actor=actor, reason=reason, seller_text="We cancelled the sale.")
+
+
+def _cancel(sale: Sale, *, actor, reason: str, seller_text: str) -> SecondChanceOffer | None:
+    now = db_now()
+    transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
+               updates={"cancelled_at": now, "cancel_reason": reason})
+    publish_sale_on_commit(sale, "cancelled")
+    tell_on_commit([sale.buyer_id], kind="sale_cancelled", sale=sale, event_key=f"sale:{sale.pk}:cancelled",
+                   title=f"Your purchase of the {car(sale)} was cancelled", body=reason)
+    tell_on_commit([sale.seller_id], kind="sale_cancelled", sale=sale, event_key=f"sale:{sale.pk}:cancelled",
+                   title=f"The sale of your {car(sale)} was cancelled",
+                   body=f"{seller_text} If another dealer bid, we offer them your car at their last bid; below your "
+                        "reserve only with your yes.")
+    return _offer_next(sale, now=now, actor=actor)
+
+
+def sale_seller_cancel(*, sale: Sale, seller: User, reason: str = "") -> SecondChanceOffer | None:
+    """The seller cancels an unpaid sale whose buyer may no longer buy (suspended since the auction), at no cost to
+    them. The car then goes to the next bidder (below the reserve only with the seller's yes) or back on offer."""
+    with transaction.atomic():
+        # Lock order: the buyer's profile, then the sale.
+        profile = dealer_profiles_lock(user_ids=[sale.buyer_id]).get(sale.buyer_id)
+        sale = lock_sale(sale.pk)
+        if sale.seller_id != getattr(seller, "pk", None):
+            raise PermissionRefused("Only the seller of this car may cancel its sale.")
+        if sale.status == Sale.Status.CANCELLED:
+            return sale.second_chance_offers.filter(status__in=SecondChanceOffer.OPEN_STATUSES).first()
+        if sale.status not in Sale.UNPAID_STATUSES:
+            raise Conflict("The dealer has paid: the sale goes ahead.", code="sale_paid")
+        if profile is not None and profile.can_bid:
+            raise Conflict("The buying dealer may still buy, so the sale stands. If they do not pay in time, our "
+                           "team offers your car to the next bidder.", code="buyer_eligible")
+        reason = (reason or "").strip() or "The seller cancelled: the buying dealer may no longer buy on Gavel"
+        return _cancel(sale, actor=seller, reason=reason, seller_text="You cancelled the sale, at no cost to you.")
 
 
 def _lock_offer(offer: SecondChanceOffer) -> tuple[Sale, SecondChanceOffer]:
@@ -100,8 +192,8 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
     """The offered dealer buys the car at their last bid: a new sale awaiting their payment."""
     if offer.dealer_id != getattr(dealer, "pk", None):
         raise PermissionRefused("This offer is not yours.")
-    dealer_ensure_can_bid(user=dealer)
     with transaction.atomic():
+        profile = sale_buyer_lock(buyer=dealer)  # lock order: the dealer's profile first, then the sale
         sale, offer = _lock_offer(offer)
         if offer.status == SecondChanceOffer.Status.ACCEPTED:
             return offer.new_sale
@@ -110,6 +202,10 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
         now = db_now()
         if now >= offer.expires_at:
             raise OfferExpired()
+        # Read after the profile lock: what they committed since the offer was made counts.
+        if dealer_committed_minor(dealer=dealer) + offer.amount_minor > profile.buying_limit_minor:
+            raise BuyingLimitExceeded(fields={"decision": [
+                f"Your buying limit is {Money.of(profile.buying_limit_minor).format(show_minor=False)}."]})
         new_sale = _sale_create(auction=sale.auction, buyer=dealer, hammer_price_minor=offer.amount_minor,
                                 second_chance_of=sale)
         transition(offer, SecondChanceOffer.Status.ACCEPTED, actor=dealer, reason="Accepted",
@@ -150,4 +246,90 @@ def second_chance_expire_due(*, batch: int | None = None) -> int:
                     updates={"decided_at": now}).changed:
                 done += 1
                 _offer_next(sale, now=now)
+    return done
+
+
+@dataclass(frozen=True)
+class ConsentDecided:
+    consent: SellerConsent
+    offer: SecondChanceOffer | None
+
+
+def second_chance_consent_decide(*, consent_id, seller: User, accept: bool) -> ConsentDecided:
+    """The seller answers whether the next-highest bidder may buy below the reserve. Yes: the offer goes to the
+    dealer. No: the second chances end and the car can be offered again."""
+    found = SecondChanceOffer.objects.filter(consent_id=consent_id).values("sale_id", "dealer_id").first()
+    if found is None:
+        raise ConsentNotFound()
+    with transaction.atomic():
+        profile = dealer_profiles_lock(user_ids=[found["dealer_id"]]).get(found["dealer_id"])
+        sale = lock_sale(found["sale_id"])
+        offer = SecondChanceOffer.objects.select_for_update().select_related("dealer").get(consent_id=consent_id)
+        consent = seller_consent_lock(consent_id)
+        now = db_now()
+        seller_consent_check_decidable(consent, seller=seller, now=now)
+        if not accept:
+            seller_consent_settle(consent, to=SellerConsent.Status.DECLINED, actor=seller,
+                                  reason="Seller declined the second-chance price", now=now)
+            transition(offer, SecondChanceOffer.Status.SELLER_DECLINED, actor=seller, reason="The seller declined",
+                       updates={"decided_at": now})
+            _car_back_on_offer(sale, now=now, reason="The seller declined a second-chance price below the reserve")
+            return ConsentDecided(consent, offer)
+        if profile is None or not profile.can_bid:
+            # Suspended since the question was asked: nothing to accept; the next bidder, if any, is next.
+            reason = "The dealer may no longer buy on Gavel"
+            seller_consent_settle(consent, to=SellerConsent.Status.WITHDRAWN, actor=None, reason=reason, now=now)
+            transition(offer, SecondChanceOffer.Status.WITHDRAWN, reason=reason, updates={"decided_at": now})
+            _offer_next(sale, now=now)
+            return ConsentDecided(consent, offer)
+        seller_consent_settle(consent, to=SellerConsent.Status.ACCEPTED, actor=seller,
+                              reason="Seller accepted the second-chance price", now=now)
+        _offer_to_dealer(sale, dealer=offer.dealer, amount_minor=offer.amount_minor, now=now, offer=offer)
+        return ConsentDecided(consent, offer)
+
+
+def second_chance_consents_expire_due(*, batch: int | None = None) -> int:
+    """Seller decisions on second-chance prices past their deadline count as declined: the car can be offered again.
+    Bounded, safe to run twice; each in its own lock order (sale, offer, consent)."""
+    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
+    done = 0
+    due = list(SecondChanceOffer.objects.filter(status=SecondChanceOffer.Status.AWAITING_SELLER,
+                                                consent__deadline__lte=db_now())
+               .order_by("consent__deadline").values_list("pk", "sale_id", "consent_id")[:batch])
+    for offer_id, sale_id, consent_id in due:
+        with transaction.atomic():
+            sale = lock_sale(sale_id)
+            offer = SecondChanceOffer.objects.select_for_update().get(pk=offer_id)
+            consent = seller_consent_lock(consent_id)
+            now = db_now()
+            if offer.status != SecondChanceOffer.Status.AWAITING_SELLER or now < consent.deadline:
+                continue
+            seller_consent_settle(consent, to=SellerConsent.Status.EXPIRED, actor=None,
+                                  reason="No answer by the deadline: declined", now=now)
+            transition(offer, SecondChanceOffer.Status.SELLER_DECLINED, reason="The seller did not answer in time",
+                       updates={"decided_at": now})
+            _car_back_on_offer(sale, now=now, reason="The seller did not answer about a price below the reserve")
+            done += 1
+    return done
+
+
+def second_chance_offers_withdraw_for(*, dealer_id: int, reason: str) -> int:
+    """A dealer who may no longer buy loses their open second-chance offers; each car goes to the next bidder.
+    The caller holds the dealer's profile lock."""
+    done = 0
+    for offer_id, sale_id in (SecondChanceOffer.objects.filter(dealer_id=dealer_id,
+                                                                status__in=SecondChanceOffer.OPEN_STATUSES)
+                              .order_by("pk").values_list("pk", "sale_id")):
+        sale = lock_sale(sale_id)
+        offer = SecondChanceOffer.objects.select_for_update().get(pk=offer_id)
+        if offer.status not in SecondChanceOffer.OPEN_STATUSES:
+            continue
+        now = db_now()
+        if offer.consent_id is not None:
+            consent = seller_consent_lock(offer.consent_id)
+            if consent.status == SellerConsent.Status.PENDING:
+                seller_consent_settle(consent, to=SellerConsent.Status.WITHDRAWN, actor=None, reason=reason, now=now)
+        transition(offer, SecondChanceOffer.Status.WITHDRAWN, reason=reason, updates={"decided_at": now})
+        _offer_next(sale, now=now)
+        done += 1
     return done

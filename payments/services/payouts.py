@@ -135,7 +135,7 @@ def payout_release(*, sale_id: int) -> Sale:
                              "an earlier sale.")
             if to_bank:
                 parts.append(f"{money(sale, to_bank)} is on its way to your bank account (reference {reference}).")
-            tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale,
+            tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale, event_key=f"sale:{sale.pk}:payout_sent",
                            title=f"You have been paid for your {car(sale)}", body=" ".join(parts))
         sale.refresh_from_db()
     return sale

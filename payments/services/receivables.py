@@ -39,7 +39,7 @@ def receivable_open(*, sale: Sale, dispute, amount_minor: int, reason: str, acto
         reason=reason, ledger_transaction=ledger_transaction, created_by=actor, created_at=db_now())
     audit_record(obj=receivable, action=AuditLog.Action.CREATE, actor=actor, to_state=receivable.status,
                  reason=reason, data={"amount_minor": amount_minor, "sale": sale.pk, "dispute": dispute.pk})
-    tell_on_commit([sale.seller_id], kind="receivable_opened", sale=sale,
+    tell_on_commit([sale.seller_id], kind="receivable_opened", sale=sale, event_key=f"receivable:{receivable.pk}:opened",
                    title=f"You owe Gavel {money(sale, amount_minor)} for your {car(sale)}",
                    body=f"Our team found that the car was misrepresented: {reason}\n\nThe dealer was refunded, and "
                         f"this part of your share had already been paid to you (or set off against what you owed), "
@@ -62,6 +62,7 @@ def _settle(receivable: SellerReceivable, *, amount_minor: int, method: str, led
                    updates={"settled_minor": settled, "settled_at": now},
                    data={"amount_minor": amount_minor, "method": method})
         tell_on_commit([receivable.seller_id], kind="receivable_settled", sale=receivable.sale,
+                       event_key=f"receivable:{receivable.pk}:settled",
                        title=f"Settled: what you owed for your {car(receivable.sale)}",
                        body=f"We received the last {receivable.money(amount_minor).format()} ({how}). "
                             "You owe Gavel nothing more for this sale.")

@@ -10,6 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import dealer_ensure_can_bid
+from auctions.models import Auction
+from auctions.selectors import seller_consent_accepted
+from auctions.services import auction_sale_void
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -57,9 +61,43 @@ def sale_terms(*, hammer_price_minor: int) -> dict:
             "seller_receives_minor": (hammer - seller_fee).amount_minor}
 
 
+class BelowReserveWithoutConsent(ApplicationError):
+    code = "below_reserve_without_consent"
+    status_code = 409
+
+    def default_message(self):
+        return "This price is below the seller's reserve and the seller has not agreed to it."
+
+
+class BuyerCannotBuy(ApplicationError):
+    code = "buyer_not_eligible"
+    status_code = 409
+
+    def default_message(self):
+        return "This dealer may no longer buy on Gavel."
+
+
+def sale_buyer_lock(*, buyer: User):
+    """Lock the buyer's dealer profile and refuse unless they may buy now. Every path that makes a sale calls this
+    first, before locking any auction or sale (lock order: dealer profile, auction, sale), so a suspension and a
+    sale for the same dealer are serialised: a sale never belongs to a dealer suspended when it was made."""
+    try:
+        return dealer_ensure_can_bid(user=buyer, lock=True)
+    except ApplicationError:
+        raise BuyerCannotBuy() from None
+
+
 def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance_of: Sale | None = None) -> Sale:
-    """Open a sale. It keeps the report revision the auction was scheduled with — the one every dealer bid on, a
-    second-chance buyer included — and what that revision disclosed, whatever is published later."""
+    """The one place a sale is made, and so the one gate every sale passes, whatever path led here (the close, the
+    seller's decision, a second chance, an admin action, the API): the buyer may buy (their profile is locked and
+    checked), and a price below the reserve carries the seller's accepted consent for exactly that price and buyer.
+    The sale keeps the report revision the auction was scheduled with — the one every dealer bid on, a second-chance
+    buyer included — and what that revision disclosed, whatever is published later."""
+    sale_buyer_lock(buyer=buyer)
+    reserve = auction.reserve_minor
+    if reserve is not None and hammer_price_minor < reserve and not seller_consent_accepted(
+            auction_id=auction.pk, dealer_id=buyer.pk, amount_minor=hammer_price_minor):
+        raise BelowReserveWithoutConsent()
     now = db_now()
     listing = auction.listing
     report = auction.report
@@ -73,34 +111,46 @@ def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance
                  reason=f"Second-chance offer accepted (sale {second_chance_of.pk} cancelled)" if second_chance_of
                  else f"Auction {auction.pk} sold", data={"amount_due_minor": sale.amount_due_minor})
     deadline = timezone.localtime(sale.payment_deadline).strftime("%-d %b %Y, %H:%M")
-    tell_on_commit([buyer.pk], kind="sale_invoice", sale=sale,
+    tell_on_commit([buyer.pk], kind="sale_invoice", sale=sale, event_key=f"sale:{sale.pk}:invoice",
                    title=f"Your invoice for the {car(sale)}: {money(sale, sale.amount_due_minor)}",
                    body=f"Please pay by {deadline} by bank transfer or card. The money is held in escrow "
                         "until the car is handed over.")
     # In the app only: the auction has just emailed the seller that the car is sold.
-    tell_on_commit([sale.seller_id], kind="sale_opened", sale=sale, email=False,
+    tell_on_commit([sale.seller_id], kind="sale_opened", sale=sale, email=False, event_key=f"sale:{sale.pk}:opened",
                    title=f"Sale of your {car(sale)}: waiting for the dealer's payment",
                    body=f"You will receive {money(sale, sale.seller_receives_minor)} once the car is handed over.")
     return sale
 
 
-def sale_create_for_auction(*, auction) -> tuple[Sale, bool]:
+def sale_create_for_auction(*, auction) -> tuple[Sale | None, bool]:
     """Open the sale for a sold auction (reserve met, or the seller accepted). One per auction: the partial
-    unique constraint decides a race between two deliveries of the signal."""
-    from auctions.models import Auction
+    unique constraint decides a race between two deliveries of the signal.
 
+    A winner suspended between the close and this moment gets no sale: the auction is not sold after all
+    (auctions.services.auction_sale_void) and (None, False) comes back."""
     existing = Sale.objects.filter(auction_id=auction.pk, second_chance_of__isnull=True).first()
     if existing is not None:
         return existing, False
-    auction = Auction.objects.select_related("listing").get(pk=auction.pk)
+    auction = Auction.objects.select_related("listing", "winner").get(pk=auction.pk)
     if auction.outcome != Auction.Outcome.SOLD or auction.winner_id is None or not auction.hammer_price_minor:
+        if auction.outcome == Auction.Outcome.UNSOLD and AuditLog.objects.for_object(auction).filter(
+                field="outcome", from_state=Auction.Outcome.SOLD).exists():
+            return None, False  # voided before: a late or repeated delivery of the close's effects
         raise ApplicationError("Only a sold auction opens a sale.", code="auction_not_sold")
-    try:
-        with transaction.atomic():
-            sale = _sale_create(auction=auction, buyer=auction.winner, hammer_price_minor=auction.hammer_price_minor)
-        return sale, True
-    except IntegrityError:
-        return Sale.objects.get(auction_id=auction.pk, second_chance_of__isnull=True), False
+    with transaction.atomic():
+        try:
+            sale_buyer_lock(buyer=auction.winner)
+        except BuyerCannotBuy:
+            auction_sale_void(auction_id=auction.pk,
+                              reason="The winning dealer may no longer buy (suspended before the sale opened)")
+            return None, False
+        try:
+            with transaction.atomic():
+                sale = _sale_create(auction=auction, buyer=auction.winner,
+                                    hammer_price_minor=auction.hammer_price_minor)
+            return sale, True
+        except IntegrityError:
+            return Sale.objects.get(auction_id=auction.pk, second_chance_of__isnull=True), False
 
 
 @dataclass(frozen=True)
@@ -181,11 +231,11 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                        updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
             listing_sale_paid(listing=sale.listing, actor=actor)  # sold for good: the VIN is free again
             publish_sale_on_commit(sale, "paid")
-            tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale,
+            tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
                            title=f"Payment received for the {car(sale)}",
                            body="Your money is held in escrow. Arrange the collection with the seller on the "
                                 "sale page.")
-            tell_on_commit([sale.seller_id], kind="sale_paid", sale=sale,
+            tell_on_commit([sale.seller_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
                            title=f"The dealer paid for your {car(sale)}",
                            body="The money is in escrow. Arrange the handover on the sale page; you are paid out "
                                 "as soon as both of you confirm it.")
@@ -209,6 +259,7 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                          data={"payment": payment.reference, "refund_reference": refund_reference})
             publish_sale_on_commit(sale, "payment_returned")
             tell_on_commit([sale.buyer_id], kind="payment_returned", sale=sale,
+                           event_key=f"payment:{payment.reference}:returned",
                            title=f"We returned a second payment for the {car(sale)}",
                            body=f"{money(sale, amount_minor)} arrived after the invoice was settled or cancelled; "
                                 f"it is on its way back (reference {refund_reference}).")
@@ -290,11 +341,14 @@ def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place:
         for name, value in changes.items():
             setattr(sale, name, value)
         sale.save(update_fields=[*changes.keys(), "updated_at"])
-        audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor, reason="Collection arrangement changed",
-                     data={name: (value.isoformat() if hasattr(value, "isoformat") else
-                                  (value.pk if hasattr(value, "pk") else value)) for name, value in changes.items()})
         other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
+        changed = audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor,
+                               reason="Collection arrangement changed",
+                               data={name: (value.isoformat() if hasattr(value, "isoformat") else
+                                            (value.pk if hasattr(value, "pk") else value))
+                                     for name, value in changes.items()})
         tell_on_commit([other], kind="collection_changed", sale=sale, title=f"Collection of the {car(sale)} updated",
+                       event_key=f"sale:{sale.pk}:collection:{changed.pk}",
                        body="Have a look at the proposed time, place and documents on the sale page.")
         publish_sale_on_commit(sale, "collection")
     return sale
@@ -331,7 +385,9 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
             publish_sale_on_commit(sale, "handover_confirmed")
         if not (sale.buyer_confirmed_at and sale.seller_confirmed_at):
             other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
+            confirmed_at = sale.buyer_confirmed_at or sale.seller_confirmed_at
             tell_on_commit([other], kind="handover_confirm_needed", sale=sale,
+                           event_key=f"sale:{sale.pk}:handover_confirm_needed:{confirmed_at.isoformat()}",
                            title=f"Please confirm the handover of the {car(sale)}",
                            body="The other side has confirmed. Once you do, the seller is paid out.")
             return TransitionResult(False, sale.status, sale.status)
@@ -363,10 +419,10 @@ def sales_mark_overdue(*, batch: int | None = None) -> int:
                           updates={"overdue_at": now}).changed:
                 done += 1
                 publish_sale_on_commit(sale, "overdue")
-                tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale,
+                tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
                                title=f"Your payment for the {car(sale)} is overdue",
                                body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
-                tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale,
+                tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
                                title=f"The dealer has not paid for your {car(sale)} yet",
                                body=f"We are chasing the payment; {sale_overdue_next_step(sale=sale)}")
     return done

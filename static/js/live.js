@@ -239,8 +239,26 @@
       });
     }
 
+    // A bidder who may no longer buy was withdrawn and the auction worked out again: the history was rewritten and
+    // the price may have gone down, so the page refetches it all and says why.
+    function repriced() {
+      var notice = q("[data-repriced-notice]");
+      if (!notice) {
+        notice = document.createElement("div");
+        notice.className = "alert alert-warning small";
+        notice.setAttribute("role", "status");
+        notice.setAttribute("data-repriced-notice", "");
+        notice.textContent = "A bidder who may no longer buy was withdrawn, and the auction was worked out again " +
+          "from the remaining bids: the price may have gone down.";
+        var box = q("#bid-box");
+        if (box) box.insertBefore(notice, box.firstChild);
+      }
+      live.resync();
+    }
+
     function frame(f) {
       if (f.type !== "state" || String(f.auction_id) !== id || f.event_seq <= seq) return;
+      if (f.kind === "repriced") { repriced(); return; }
       if (f.coalesced_from > seq + 1) { live.resync(); return; }  // missed events: the history needs the API
       applyState(f, myStateFor(f.leader_label));
       prependBids(f.new_bids || []);

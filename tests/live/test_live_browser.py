@@ -79,3 +79,27 @@ def test_the_dashboard_card_follows_a_bid_live(browser, asgi_server, e2e_dir):
     assert page.locator(f"{card} [data-bid-count]").inner_text() == "1 bid"
     assert page.locator(f"{card} [data-reserve]").inner_text() == "Reserve met"
     page.screenshot(path=str(e2e_dir / "live-04-dashboard-card.png"), full_page=True)
+
+
+def test_when_a_bidder_is_withdrawn_the_page_follows_the_lower_price_live_and_says_why(browser, asgi_server, e2e_dir):
+    from accounts.models import DealerProfile
+    from payments.services import dealer_suspend_and_withdraw
+    from tests.accounts.factories import StaffFactory
+
+    auction = make_auction(starting_price_minor=10_000_00, reserve_minor=12_000_00)
+    runner_up, leader = DealerFactory(verified=True), DealerFactory(verified=True)
+    services.bid_place(auction_id=auction.pk, dealer=runner_up, max_amount_minor=12_500_00)
+    services.bid_place(auction_id=auction.pk, dealer=leader, max_amount_minor=14_000_00)
+    page = dealer_page(browser, asgi_server, runner_up, f"/auctions/{auction.pk}/", width=390)
+    assert page.locator("[data-price]").inner_text() == "€12,600"
+    page.evaluate("window.__stillTheSamePage = true")
+
+    dealer_suspend_and_withdraw(profile=DealerProfile.objects.get(user=leader), actor=StaffFactory(),
+                                reason="Licence revoked")
+
+    expect(page.locator("[data-repriced-notice]")).to_contain_text("the price may have gone down")
+    expect(page.locator("[data-price]")).to_have_text("€10,000")
+    expect(page.locator(".bid-box [data-my-state]")).to_have_attribute("data-my-state", "leading")
+    expect(page.locator(".bid-history li")).to_have_count(1)
+    assert page.evaluate("window.__stillTheSamePage") is True, "no reload"
+    page.screenshot(path=str(e2e_dir / "live-04-bidder-withdrawn.png"), full_page=True)

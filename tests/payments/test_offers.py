@@ -24,7 +24,8 @@ def bidders(db):
 def overdue_sale(make_sale, bidders, django_capture_on_commit_callbacks):
     """Bids: A 10,000, B 10,500, C 11,000, A 11,500; the winner bids 12,500 and does not pay."""
     a, b, c = bidders
-    sale = make_sale(hammer_minor=12_500_00,
+    # Every runner-up bid meets the reserve here; below it the seller is asked first (tests/promises/test_reserve.py).
+    sale = make_sale(hammer_minor=12_500_00, reserve_minor=10_000_00,
                      others=[(a, 10_000_00), (b, 10_500_00), (c, 11_000_00), (a, 11_500_00)])
     set_sale_times(sale, payment_deadline=db_now() - timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):

@@ -56,11 +56,13 @@ def world(django_capture_on_commit_callbacks):
         payment_services.sales_mark_overdue()
         overdue.refresh_from_db()
         offer = payment_services.sale_cancel_and_offer_second_chance(sale=overdue, actor=staff, reason="unpaid")
+        # The runner-up's bid is below the reserve: the offer reaches the dealer after the seller's yes.
+        payment_services.seller_consent_decide(consent_id=offer.consent_id, seller=seller, accept=True)
 
     ids = {
         "listing_id": draft.pk, "step": 1, "photo_id": photo.pk, "action": "cover",
         "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
-        "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk,
+        "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk, "consent_id": offer.consent_id,
         "uidb64": "MQ", "token": "set-password", "path": photo.thumb.name,
     }
     # Routes whose listing is the inspected car in auction rather than the draft.

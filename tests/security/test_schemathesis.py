@@ -42,14 +42,14 @@ MAX_EXAMPLES = 15
 # door to validation and the services. Everywhere else, fuzzing.
 COVERAGE_PATHS = {
     "anonymous": r"^/api/v1/(auth|payments)/",
-    "seller": r"^/api/v1/(me|listings|auctions|sales)/",
+    "seller": r"^/api/v1/(me|listings|auctions|sales|seller-decisions)/",
     "dealer": r"^/api/v1/(me|auctions|sales|second-chance-offers|listings/\{listing_id\}/report)/",
     "inspector": r"^/api/v1/(inspections|listings/\{listing_id\}/report)/",
     "staff": r"^/api/v1/(inspections|sales)/",
 }
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-PATH_IDS = ("listing_id", "photo_id", "auction_id", "inspection_id", "sale_id", "offer_id")
+PATH_IDS = ("listing_id", "photo_id", "auction_id", "inspection_id", "sale_id", "offer_id", "consent_id")
 UNLIMITED = "1000000/min"
 
 
