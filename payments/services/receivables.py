@@ -39,7 +39,8 @@ def receivable_open(*, sale: Sale, dispute, amount_minor: int, reason: str, acto
         reason=reason, ledger_transaction=ledger_transaction, created_by=actor, created_at=db_now())
     audit_record(obj=receivable, action=AuditLog.Action.CREATE, actor=actor, to_state=receivable.status,
                  reason=reason, data={"amount_minor": amount_minor, "sale": sale.pk, "dispute": dispute.pk})
-    tell_on_commit([sale.seller_id], kind="receivable_opened", sale=sale, event_key=f"receivable:{receivable.pk}:opened",
+    tell_on_commit([sale.seller_id], kind="receivable_opened", sale=sale,
+                   event_key=f"receivable:{receivable.pk}:opened",
                    title=f"You owe Gavel {money(sale, amount_minor)} for your {car(sale)}",
                    body=f"Our team found that the car was misrepresented: {reason}\n\nThe dealer was refunded, and "
                         f"this part of your share had already been paid to you (or set off against what you owed), "
