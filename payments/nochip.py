@@ -244,13 +244,13 @@ def _decide(finding: Finding, *, disclosed: Mapping[str, str], credits: Mapping[
     cost = entry.cost(finding.severity, currency).amount_minor
     reported = disclosed.get(finding.key)
     if reported is not None and severity_rank(reported) >= severity_rank(finding.severity):
-        return decided(Decision.NOT_CLAIMABLE, Reason.DISCLOSED, f"The report disclosed this as {reported}.",
-                       cost=cost)
+        return decided(Decision.NOT_CLAIMABLE, Reason.DISCLOSED,
+                       f"Disclosed as {reported}: already in the price.", cost=cost)
     credit, credit_key = credits.get(entry.group, (0, ""))
     if credit and cost <= credit:
         covering = table.entries[credit_key]
         return decided(Decision.NOT_CLAIMABLE, Reason.COVERED_BY_DISCLOSED,
-                       f"The report disclosed {covering.label} as {disclosed[credit_key]}; that repair "
+                       f"{covering.label} ({disclosed[credit_key]}) is already in the price; its repair "
                        f"({_money(credit, currency)}) puts this right too.", cost=cost, credit=credit)
     if finding.photos < MIN_PHOTOS:
         return decided(Decision.REFUSED, Reason.NO_PHOTO, "A finding needs at least one photo.", cost=cost,
@@ -258,8 +258,8 @@ def _decide(finding: Finding, *, disclosed: Mapping[str, str], credits: Mapping[
     if credit:
         covering = table.entries[credit_key]
         return decided(Decision.CLAIMABLE, Reason.WORSE_THAN_DISCLOSED,
-                       f"Worse than the report disclosed: {_money(cost, currency)} less the disclosed "
-                       f"{covering.label} ({disclosed[credit_key]}, {_money(credit, currency)}).",
+                       f"Worse than disclosed: {_money(cost, currency)} less {covering.label} "
+                       f"({disclosed[credit_key]}, {_money(credit, currency)}), already in the price.",
                        cost=cost, credit=credit, amount=cost - credit)
     return decided(Decision.CLAIMABLE, Reason.UNDISCLOSED,
                    f"Not in the report: the table's {finding.severity} repair costs {_money(cost, currency)}.",
