@@ -15,6 +15,7 @@ Deterministic (derandomized) and bounded, so CI runs the same examples every tim
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -103,7 +104,7 @@ class World:
         auction, bidder = self._challenger(index)
         amount = auction_minimum_next_bid(auction)
         for _ in range(steps):
-            amount += increment_for(amount)
+            amount += increment_for(amount, django_settings.GAVEL_BID_INCREMENTS)
         auction_services.bid_place(auction_id=auction.pk, dealer=bidder, amount_minor=amount)
 
     def do_max(self, index, maximum):
