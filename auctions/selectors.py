@@ -225,10 +225,6 @@ def seller_consents_for(*, user: User) -> QuerySet:
     return qs.none()
 
 
-def seller_consent_pending_for_auction(*, auction: Auction) -> SellerConsent | None:
-    return auction.seller_consents.filter(status=SellerConsent.Status.PENDING).first()
-
-
 MAKES_CACHE_SECONDS = 60
 
 
