@@ -74,14 +74,12 @@ class SellerConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "source"]
     search_fields = ["auction__listing__vin", "auction__listing__seller__email", "dealer__email"]
     list_select_related = ["auction", "auction__listing", "dealer", "decided_by"]
+    fields = ["auction", "dealer", "source", "status", "amount", "reserve", "deadline", "requested_by", "decided_by",
+              "decided_at", "created_at"]
+    readonly_fields = fields
 
-    @admin.display(description="amount")
-    def amount(self, obj):
-        return Money.of(obj.amount_minor).format()
-
-    @admin.display(description="reserve")
-    def reserve(self, obj):
-        return Money.of(obj.reserve_minor).format()
+    amount = money_field("amount_minor", "the price the seller is asked about")
+    reserve = money_field("reserve_minor", "the auction's reserve when the seller was asked")
 
 
 class ScheduleForm(forms.Form):
