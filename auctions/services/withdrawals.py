@@ -26,6 +26,7 @@ from accounts.services import dealer_profiles_lock
 from auctions.engine import BidRejected, Standing, resolve_bid
 from auctions.models import Auction, Bid
 from auctions.selectors import auction_labels, dealer_committed_minor
+from auctions.services.bidding import money_text
 from auctions.services.common import lock_auction, publish_on_commit
 from core.audit import audit_record
 from core.clock import db_now
@@ -85,7 +86,7 @@ def _replay(auction: Auction, actions: list[Bid], *, may_bid) -> tuple[list[tupl
         try:
             resolution = resolve_bid(standing, dealer=action.dealer_id,
                                      starting_price_minor=auction.starting_price_minor, amount_minor=amount,
-                                     max_amount_minor=maximum, ladder=settings.GAVEL_BID_INCREMENTS)
+                                     max_amount_minor=maximum, ladder=settings.GAVEL_BID_INCREMENTS, money=money_text)
         except BidRejected:
             skipped.append(action.sequence)
             continue
