@@ -16,10 +16,25 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+# The tests `make test` runs in its "serial" group (pytest-xdist --dist loadgroup): all of them in one worker, one
+# after another, while the other workers run everything else. Besides the ones marked `serial` (the 32-thread
+# races, whose connections two at once would take from PostgreSQL's 100, and the real-time browser tests), every
+# test that uses one of these fixtures: a Redis it stops and starts, real Celery workers whose auctions end a few
+# seconds from now, the whole stack of the journey.
+SERIAL_FIXTURES = {"private_redis", "celery_worker_process", "journey_stack"}
+# Tests that take long start first, so that a parallel run does not end waiting for one of them.
+LONG_FIRST = ("tests/security/test_schemathesis.py", "tests/security/test_permission_matrix.py",
+              "tests/marketplace/test_demo.py")
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     have_browser = CHROMIUM.exists()
+    if config.getoption("dist", "no") != "no":
+        items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: otherwise as collected
     for item in items:
+        if "serial" in item.keywords or SERIAL_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.xdist_group("serial"))
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (row locks, concurrent transactions); "
                                                     "running on SQLite"))
@@ -113,16 +128,26 @@ def staff(db):
     return StaffFactory()
 
 
+def subprocess_env(extra_env: dict | None = None) -> dict:
+    """The environment of a server or worker a test starts: this worker's test database, Redis and prefixes
+    (tests/dbselect.py) and the running test's media folder, then `extra_env`."""
+    from django.conf import settings
+
+    db = connection.settings_dict
+    env = os.environ.copy()
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env.update(extra_env or {})
+    return env
+
+
 def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None,
                         queues: str | None = None, name: str = "test-worker") -> subprocess.Popen:
     """A real Celery worker in its own process (and session), on the suite's Redis and test database; with
     `beat_schedule` (a file path) it also runs beat, so the periodic tasks (the closing sweeper) fire;
     `queues` limits it as production's `-Q` does (default: every queue)."""
-    db = connection.settings_dict
-    env = os.environ.copy()
-    if db["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env.update(extra_env or {})
+    env = subprocess_env(extra_env)
     beat = ["--beat", "--schedule", str(beat_schedule)] if beat_schedule else []
     only = ["--queues", queues] if queues else []
     proc = subprocess.Popen(
