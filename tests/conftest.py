@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.db import connection
 
 from tests.dbselect import REDIS_AVAILABLE
@@ -27,11 +28,26 @@ LONG_FIRST = ("tests/security/test_schemathesis.py", "tests/security/test_permis
               "tests/marketplace/test_demo.py")
 
 
+def _join_xdist_groups(items) -> None:
+    """`--dist loadgroup` sends the tests whose node id ends in `@<group>` to one worker. pytest-xdist 3.8 adds
+    that suffix by setting `item._nodeid`, which pytest 9.2 no longer reads (a node's id is `item._id` now), so
+    every group would be scattered: add it where pytest reads it."""
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if "serial" in groups:
+            groups = ["serial"]  # the serial group wins over any other
+        if groups and "@" not in item.nodeid.rpartition("::")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     have_browser = CHROMIUM.exists()
-    if config.getoption("dist", "no") != "no":
-        items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: otherwise as collected
+    in_xdist_worker = hasattr(config, "workerinput")
+    if in_xdist_worker:
+        items.sort(key=lambda item: next((rank for rank, path in enumerate(LONG_FIRST)
+                                          if item.nodeid.startswith(path)), len(LONG_FIRST)))  # stable sort
     for item in items:
         if "serial" in item.keywords or SERIAL_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.xdist_group("serial"))
@@ -43,6 +59,8 @@ def pytest_collection_modifyitems(config, items):
         if "browser" in item.keywords and not have_browser:
             item.add_marker(pytest.mark.skip(reason="no /usr/bin/chromium on this machine "
                                                     "(apt-get install chromium); .ci/run installs it"))
+    if in_xdist_worker and getattr(config.option, "loadgroup", False):
+        _join_xdist_groups(items)
 
 
 @pytest.fixture(autouse=True)
