@@ -10,7 +10,8 @@ next one sees.
 
 What each role gets (the suite used to run the whole schema once per role, nine times):
 - an operation the role reaches (past the door: a success or a validation/business refusal): every generated
-  example, the same ones as before (generation is seeded and derandomized, so each role got the same inputs);
+  example (generation is seeded and derandomized: when each role had a run of its own, each got the very same
+  examples, generated nine times over);
 - an operation the role is refused at the door (401/403/404): one request, so the refusal's status, content
   type and body are still checked against the schema. The door answers before the input is read, so the other
   examples told nothing more; which roles are refused where is test_permission_matrix.py's job;
@@ -21,8 +22,8 @@ What each role gets (the suite used to run the whole schema once per role, nine 
   behind the door, and the other roles that reach the operation still send every fuzzed example.
 
 Deterministic and bounded for CI: a fixed seed, derandomized generation, MAX_EXAMPLES fuzzed requests per
-operation, and the coverage phase where it finds something. Rate limits are
-lifted for the run (test settings only); tests/accounts/test_abuse.py and test_upload_rate_limits.py check them.
+operation and role, and the coverage phase where it finds something. Rate limits are lifted for the run (test
+settings only); tests/accounts/test_abuse.py and test_upload_rate_limits.py check them.
 Multipart uploads get Schemathesis' random bytes: they must be refused with a 400, never a 500. The card
 webhook gets no signature: a 400 it is.
 """
