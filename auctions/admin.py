@@ -83,7 +83,7 @@ class SellerConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class ScheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
                                     help_text="Local time. A time in the past starts the auction at once.")
     duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
     starting_price = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,
