@@ -25,9 +25,13 @@ install-dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(PY) manage.py runstack
 
-## test: install and run the whole suite (PostgreSQL and Redis when reachable)
+## test: install and run the whole suite (PostgreSQL and Redis when reachable), in parallel:
+## PYTEST_WORKERS pytest-xdist workers (2 for this 2-core machine, measured against 3 and 4; 0: one process),
+## each with its own test database and Redis; the "serial" group runs in one of them (tests/conftest.py).
+## PYTEST_ARGS comes last and wins, e.g. PYTEST_ARGS="-n 3" or PYTEST_ARGS="-n 0 tests/auctions".
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

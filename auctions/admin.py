@@ -75,18 +75,16 @@ class SellerConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "source"]
     search_fields = ["auction__listing__vin", "auction__listing__seller__email", "dealer__email"]
     list_select_related = ["auction", "auction__listing", "dealer", "decided_by"]
+    fields = ["auction", "dealer", "source", "status", "amount", "reserve", "deadline", "requested_by", "decided_by",
+              "decided_at", "created_at"]
+    readonly_fields = fields
 
-    @admin.display(description="amount")
-    def amount(self, obj):
-        return Money.of(obj.amount_minor).format()
-
-    @admin.display(description="reserve")
-    def reserve(self, obj):
-        return Money.of(obj.reserve_minor).format()
+    amount = money_field("amount_minor", "the price the seller is asked about")
+    reserve = money_field("reserve_minor", "the auction's reserve when the seller was asked")
 
 
 class ScheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
                                     help_text="Local time. A time in the past starts the auction at once.")
     duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
     starting_price = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,

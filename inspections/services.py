@@ -250,7 +250,9 @@ def _tell_seller_appointment(*, inspection_id: int, changed: bool) -> None:
              else f"Your {car} is booked for inspection on {when:%a %d %b, %H:%M}")
     notify(user=listing.seller, kind="inspection_changed" if changed else "inspection_booked", title=title,
            url=reverse("marketplace:detail", args=[listing.pk]),
-           event_key=f"inspection:{inspection.pk}:booked:{inspection.scheduled_at.isoformat()}",
+           # One per appointment as the seller reads it: its time, place and inspector.
+           event_key=f"inspection:{inspection.pk}:booked:{inspection.scheduled_at.isoformat()}:{inspection.place}:"
+                     f"{inspection.inspector_id}",
            body=f"{booked}\n\nPlease have the car, all its keys and the registration document there. If the time "
                 f"does not suit you, write to us at {settings.GAVEL_SUPPORT_EMAIL} and we find another one.")
 

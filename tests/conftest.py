@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.db import connection
 
 from tests.dbselect import REDIS_AVAILABLE
@@ -16,10 +17,40 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+# The tests `make test` runs in its "serial" group (pytest-xdist --dist loadgroup): all of them in one worker, one
+# after another, while the other workers run everything else. Besides the ones marked `serial` (the 32-thread
+# races, whose connections two at once would take from PostgreSQL's 100, and the real-time browser tests), every
+# test that uses one of these fixtures: a Redis it stops and starts, real Celery workers whose auctions end a few
+# seconds from now, the whole stack of the journey.
+SERIAL_FIXTURES = {"private_redis", "celery_worker_process", "journey_stack"}
+# Tests that take long start first, so that a parallel run does not end waiting for one of them.
+LONG_FIRST = ("tests/security/test_schemathesis.py", "tests/security/test_permission_matrix.py",
+              "tests/marketplace/test_demo.py")
+
+
+def _join_xdist_groups(items) -> None:
+    """`--dist loadgroup` sends the tests whose node id ends in `@<group>` to one worker. pytest-xdist 3.8 adds
+    that suffix by setting `item._nodeid`, which pytest 9.2 no longer reads (a node's id is `item._id` now), so
+    every group would be scattered: add it where pytest reads it."""
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if "serial" in groups:
+            groups = ["serial"]  # the serial group wins over any other
+        if groups and "@" not in item.nodeid.rpartition("::")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     have_browser = CHROMIUM.exists()
+    in_xdist_worker = hasattr(config, "workerinput")
+    if in_xdist_worker:
+        items.sort(key=lambda item: next((rank for rank, path in enumerate(LONG_FIRST)
+                                          if item.nodeid.startswith(path)), len(LONG_FIRST)))  # stable sort
     for item in items:
+        if "serial" in item.keywords or SERIAL_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.xdist_group("serial"))
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (row locks, concurrent transactions); "
                                                     "running on SQLite"))
@@ -28,6 +59,8 @@ def pytest_collection_modifyitems(config, items):
         if "browser" in item.keywords and not have_browser:
             item.add_marker(pytest.mark.skip(reason="no /usr/bin/chromium on this machine "
                                                     "(apt-get install chromium); .ci/run installs it"))
+    if in_xdist_worker and getattr(config.option, "loadgroup", False):
+        _join_xdist_groups(items)
 
 
 @pytest.fixture(autouse=True)
@@ -113,16 +146,26 @@ def staff(db):
     return StaffFactory()
 
 
+def subprocess_env(extra_env: dict | None = None) -> dict:
+    """The environment of a server or worker a test starts: this worker's test database, Redis and prefixes
+    (tests/dbselect.py) and the running test's media folder, then `extra_env`."""
+    from django.conf import settings
+
+    db = connection.settings_dict
+    env = os.environ.copy()
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env.update(extra_env or {})
+    return env
+
+
 def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None,
                         queues: str | None = None, name: str = "test-worker") -> subprocess.Popen:
     """A real Celery worker in its own process (and session), on the suite's Redis and test database; with
     `beat_schedule` (a file path) it also runs beat, so the periodic tasks (the closing sweeper) fire;
     `queues` limits it as production's `-Q` does (default: every queue)."""
-    db = connection.settings_dict
-    env = os.environ.copy()
-    if db["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env.update(extra_env or {})
+    env = subprocess_env(extra_env)
     beat = ["--beat", "--schedule", str(beat_schedule)] if beat_schedule else []
     only = ["--queues", queues] if queues else []
     proc = subprocess.Popen(

@@ -16,7 +16,8 @@ from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
 from tests.conftest import start_celery_worker, stop_celery_worker
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serial: real workers and auctions that end a few seconds from now.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.serial]
 
 
 def _wait_for(predicate, *, timeout: float, what: str):

@@ -13,6 +13,8 @@ from core.exceptions import ApplicationError
 from tests.accounts.factories import DealerFactory
 from tests.auctions.factories import make_auction
 
+# serial: 32 connections at once; two such tests at once would crowd PostgreSQL (max_connections 100).
+pytestmark = pytest.mark.serial
 THREADS = 32
 ROUNDS = 4
 

@@ -13,18 +13,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import ROOT, subprocess_env
+from tests.dbselect import free_port
 
 
 def wait_for_port(port: int, proc: subprocess.Popen, what: str, seconds: float = 30) -> None:
@@ -97,12 +91,9 @@ def frames(socket_, count: int, timeout: float = 10) -> list[dict]:
 
 def start_server(*, redis_url: str, extra_env: dict | None = None, log=None) -> Server:
     """`log`: an open file for the server's output (its log lines), instead of the test's own output."""
-    db = connection.settings_dict
-    env = os.environ.copy()
-    env.update(REDIS_URL=redis_url, CHANNELS_PREFIX=settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
-               PYTHONUNBUFFERED="1", **(extra_env or {}))
-    if db["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = subprocess_env({"REDIS_URL": redis_url,
+                          "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
+                          "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),

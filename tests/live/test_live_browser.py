@@ -12,7 +12,8 @@ from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
 from tests.live.conftest import session_cookie
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# serial: soft-close extensions in real time, in a browser, on the real server.
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.serial]
 
 
 def dealer_page(browser, server, user, path, *, width=1280):

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from payments.models import Payment, Sale
@@ -114,17 +113,3 @@ def test_the_dealer_opens_a_dispute_from_the_sale_page(client_for, sale, django_
     sale.refresh_from_db()
     assert sale.status == Sale.Status.DISPUTED
     assert sale.disputes.get().item_keys == []
-
-
-def test_seed_demo_makes_a_paid_out_sale_and_one_awaiting_payment_once(db):
-    import io
-
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
-    statuses = sorted(Sale.objects.values_list("status", flat=True))
-    assert statuses == ["awaiting_payment", "paid_out"]
-    paid_out = Sale.objects.get(status="paid_out")
-    assert paid_out.payout_reference and paid_out.buyer.email == "dealer@gavel.test"
-    out = io.StringIO()
-    call_command("ledger_check", stdout=out)
-    assert out.getvalue().strip() == "OK"

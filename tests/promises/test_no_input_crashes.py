@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from inspections import services as inspection_services
 from payments import services as payment_services
-from payments.models import Sale
+from payments.models import Sale, SecondChanceOffer
 from payments.providers.card import SIGNATURE_HEADER, card_sign
 from payments.selectors import sale_report_lines
 from tests.accounts.factories import PASSWORD, DealerFactory
@@ -112,6 +112,7 @@ def stage(world, settings, django_capture_on_commit_callbacks):
     ids = {**ids, "working_inspection_id": working.pk, "booked_inspection_id": booked.pk,
            "vin_on_car": working.listing.vin, "seller_email": people["seller"].email,
            "handed_over_sale_id": handed_over.pk,
+           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id,
            # a line the dispute may name (the factory's car has no report: then it names none)
            "dispute_items": [line["key"] for line in sale_report_lines(sale=handed_over) if not line["disclosed"]][:1]}
     return people, ids, report_listing
@@ -185,6 +186,10 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
             kwargs=disputable),
         Row("api:second-chance-list", "GET", "dealer"),
+        Row("api:seller-decision-list", "GET", "seller"),
+        Row("api:seller-decision", "POST", "seller", {"accept": False}),
+        Row("api:sale-cancel", "POST", "seller", {"reason": "The buyer was suspended"},
+            kwargs={"sale_id": ids["consent_sale_id"]}),
         Row("api:second-chance-decision", "POST", "dealer", {"decision": "decline"}),
         Row("schema", "GET", "anonymous", query={"format": "json"}),
         Row("api-docs", "GET", "anonymous"),
@@ -276,6 +281,10 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("payments:card-page", "GET", "dealer"),
         Row("payments:card-page", "POST", "dealer", {}, kind="form"),
         Row("payments:offer", "POST", "dealer", {"decision": "decline"}, kind="form"),
+        Row("payments:decision", "POST", "seller", {"accept": "0"}, kind="form",
+            kwargs={"sale_id": ids["consent_sale_id"]}),
+        Row("payments:cancel", "POST", "seller", {"reason": "The buyer was suspended"}, kind="form",
+            kwargs={"sale_id": ids["consent_sale_id"]}),
     ]
 
 
@@ -686,6 +695,10 @@ REFUSED_AS_THEY_STAND = {
     ("inspections:photo_remove", "POST"): "no photo of that id",
     ("inspections:submit", "POST"): "the report in progress is incomplete",
     ("payments:handover", "POST"): "the world's sale is not paid yet",
+    ("api:seller-decision", "POST"): "the world's seller has already answered (they consented to the offer)",
+    ("payments:decision", "POST"): "the world's seller has already answered (they consented to the offer)",
+    ("api:sale-cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
+    ("payments:cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
 }
 
 

@@ -16,7 +16,8 @@ from tests.marketplace.factories import ListingFactory
 from tests.marketplace.images import jpeg_bytes, upload
 from tests.promises.conftest import simultaneously, token_client
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Sixty to seventy connections at once: in the serial group (PostgreSQL allows 100 on this machine, all told).
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.serial]
 
 
 def _post(client, url, data, **kwargs):
