@@ -12,7 +12,8 @@ from rest_framework.permissions import AllowAny
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid input, or a business rule refused the request (see `code` and `fields`).",
+    "400": "Invalid input (in the body, the query or a header: a NUL character is refused everywhere), or a "
+           "business rule refused the request (see `code` and `fields`).",
     "401": "No credentials, or an invalid token.",
     "403": "Signed in, but this role or account may not do this (see `code`).",
     "404": "No such object, or not one this user may see; for lists, a page past the end.",
@@ -31,12 +32,9 @@ class ErrorOutputSerializer(serializers.Serializer):
 
 class GavelAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
-        codes = []
-        takes_input = self.method in UNSAFE_METHODS or any(
-            not getattr(parameter, "location", None) or parameter.location == "query"
-            for parameter in self.get_override_parameters())
-        if takes_input:
-            codes.append("400")
+        # Every request can be refused as invalid input: core.middleware.TextInputMiddleware answers a NUL in any
+        # query string or header with 400 before any view runs.
+        codes = ["400"]
         if not any(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
             codes += ["401", "403"]
         if "{" in self.path or (self.method == "GET" and self._is_list_view() and self._get_paginator()):
