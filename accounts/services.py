@@ -21,6 +21,12 @@ class NotVerified(ApplicationError):
         return "Only verified dealers may bid. Your account is waiting for verification or is suspended."
 
 
+def staff_ensure(actor, message: str = "Only Gavel staff may do that.") -> None:
+    """The one staff check of every service that only staff may call (admin actions, moderation)."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused(message)
+
+
 def _clean_email(email: str) -> str:
     email = (email or "").strip().lower()
     try:

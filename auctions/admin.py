@@ -13,6 +13,7 @@ from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
 from marketplace.models import Listing
+from payments import services as payment_services
 
 
 class BidInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -58,7 +59,7 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Close now (only auctions past their end)")
     def close_now(self, request, queryset):
-        closed = sum(1 for auction in queryset if services.auction_close(auction_id=auction.pk))
+        closed = sum(1 for auction in queryset if payment_services.auction_close_and_settle(auction_id=auction.pk))
         skipped = queryset.count() - closed
         self.message_user(request, f"Closed {closed}; {skipped} not live or not past their end yet.",
                           messages.SUCCESS if closed else messages.WARNING)

@@ -27,6 +27,7 @@ from auctions.serializers import (
 )
 from core.money import AMOUNT_MAX_MINOR
 from marketplace.validators import MAX_MILEAGE_KM
+from payments import services as payment_services
 
 
 class AuctionFilterInputSerializer(serializers.Serializer):
@@ -158,11 +159,11 @@ class AuctionBidsApi(APIView):
         # Dealers skip the annotated read: bid_place locks the auction and answers 404 if it is not theirs to see.
         data = BidInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = bid_policy.bid_submit(auction_id=auction_id, dealer=request.user, path=request.path,
-                                       idempotency_key=request.headers.get("Idempotency-Key"),
-                                       **data.validated_data)
-        response = Response(result.body, status=result.status_code)
-        if result.replayed:
+        answer = bid_policy.bid_submit_api(auction_id=auction_id, dealer=request.user, path=request.path,
+                                           idempotency_key=request.headers.get("Idempotency-Key"),
+                                           **data.validated_data)
+        response = Response(answer.body, status=answer.status_code)
+        if answer.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
 
@@ -190,6 +191,7 @@ class AuctionDecisionApi(APIView):
             raise PermissionDenied("Only the seller of this car may decide.")
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.auction_decide(auction_id=auction.pk, seller=request.user, accept=data.validated_data["accept"])
+        payment_services.auction_decision_settle(auction_id=auction.pk, seller=request.user,
+                                                 accept=data.validated_data["accept"])
         fresh = _get_auction(request, auction_id)
         return Response(AuctionSellerOutputSerializer(fresh, context={"request": request}).data)

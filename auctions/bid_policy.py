@@ -7,18 +7,24 @@ A bid that reaches here has the right shape (api.py's serializer or views.py's f
 2. the idempotency key (API clients may send one): printable ASCII, with the request's hash, so a retry gets
    the first answer back and the same key on a different request is refused.
 3. auctions.services.bid_place: every rule of the auction, under its locks.
-Domain results and refusals come back as they are; api.py and views.py turn them into their answers.
+The page gets the domain result (or the refusal) and words its own answer; the API gets a `BidAnswer`: the JSON
+it sends, which is also what an idempotent retry gets back, byte for byte.
 """
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
 from accounts.models import User
 from auctions import services
-from auctions.services.bidding import BidPlaceResult
-from core.exceptions import Throttled, ValidationFailed
+from auctions.models import bidder_label
+from auctions.serializers import AuctionDealerStateOutputSerializer, BidDealerOutputSerializer
+from auctions.services.bidding import BidResult
+from core.api import error_body
+from core.exceptions import ApplicationError, Throttled, ValidationFailed
 from core.ratelimit import rate_limit_hit
 
 IDEMPOTENCY_KEY_MAX = 255
@@ -50,15 +56,62 @@ def _request_hash(*, path: str, data: dict) -> str:
     return hashlib.sha256(f"POST {path}\n{canonical}".encode()).hexdigest()
 
 
+def bid_answer_body(result: BidResult) -> dict:
+    """The dealer's view of their bid's result, from the rows in memory (no queries)."""
+    auction = result.auction
+    auction.my_state = "leading" if result.leading else "outbid"
+    auction.my_max_minor = result.my_max_minor
+    auction.my_label = bidder_label(result.labels.get(result.dealer_id))
+    auction.viewer_id = result.dealer_id
+    context = {"labels": result.labels, "viewer_id": result.dealer_id}
+    return {"placed": BidDealerOutputSerializer(result.visible_bids, many=True, context=context).data,
+            "auction": AuctionDealerStateOutputSerializer(auction).data}
+
+
 def bid_submit(*, dealer: User, auction_id: int, amount_minor: int | None = None,
-               max_amount_minor: int | None = None, idempotency_key: str | None = None,
-               path: str = "") -> BidPlaceResult:
-    """Place a bid through the policy: rate limit, idempotency, then the auction's rules (see the module).
-    `idempotency_key` is the raw header value, `path` the request's (both only matter with a key)."""
+               max_amount_minor: int | None = None) -> BidResult:
+    """A bid from the auction page: the rate limit, then the auction's rules. Refusals raise."""
     bid_rate_limit(dealer=dealer)
-    idempotency_key = idempotency_key_clean(idempotency_key)
+    return services.bid_place(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
+                              max_amount_minor=max_amount_minor)
+
+
+@dataclass(frozen=True)
+class BidAnswer:
+    """The API's answer to a bid: its status and JSON body (the stored one on an idempotent replay)."""
+
+    status_code: int
+    body: dict
+    replayed: bool = False
+
+
+def bid_submit_api(*, dealer: User, auction_id: int, amount_minor: int | None = None,
+                   max_amount_minor: int | None = None, idempotency_key: str | None = None,
+                   path: str = "") -> BidAnswer:
+    """A bid through the API: the rate limit, the idempotency key, then the auction's rules. Without a key a
+    refusal raises (the API's exception handler answers it); with one, the answer — acceptance or refusal — is
+    stored in the bid's own transaction and a retry gets it back."""
+    bid_rate_limit(dealer=dealer)
+    key = idempotency_key_clean(idempotency_key)
     amounts = {name: value for name, value in (("amount_minor", amount_minor), ("max_amount_minor", max_amount_minor))
                if value is not None}
-    return services.bid_place(auction_id=auction_id, dealer=dealer, idempotency_key=idempotency_key,
-                              request_hash=_request_hash(path=path, data=amounts) if idempotency_key else None,
-                              **amounts)
+    if key is None:
+        result = services.bid_place(auction_id=auction_id, dealer=dealer, **amounts)
+        return BidAnswer(201, bid_answer_body(result))
+    request_hash = _request_hash(path=path, data=amounts)
+    refusal = None
+    with transaction.atomic():
+        services.idempotent_answer_lock(dealer=dealer, key=key)
+        stored = services.idempotent_answer_stored(dealer=dealer, key=key, request_hash=request_hash)
+        if stored is not None:
+            return BidAnswer(stored.response_status, stored.response_body, replayed=True)
+        try:
+            answer = BidAnswer(201, bid_answer_body(services.bid_place(auction_id=auction_id, dealer=dealer,
+                                                                       **amounts)))
+        except ApplicationError as exc:
+            refusal, answer = exc, BidAnswer(exc.status_code, error_body(exc))
+        services.idempotent_answer_store(dealer=dealer, key=key, request_hash=request_hash,
+                                         status_code=answer.status_code, body=answer.body)
+    if refusal is not None:
+        raise refusal
+    return answer

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from auctions import services
 from auctions.models import Auction
+from inspections import services as inspection_services
 from marketplace import services as listing_services
 from marketplace.demo import demo_photo
 from marketplace.models import Listing
@@ -71,7 +72,7 @@ def _approved_demo_listing(*, seller: User, admin: User, vin: str, fields: dict,
         uploads = [demo_photo(title=title, colour=colour, number=1),
                    demo_photo(title=title, colour=tuple(max(0, c - 40) for c in colour), number=2)]
         listing_services.listing_photos_add(listing=listing, actor=seller, uploads=uploads)
-        listing_services.listing_submit(listing=listing, actor=seller)
+        inspection_services.listing_submit_for_inspection(listing=listing, actor=seller)
     if listing.status in (Listing.Status.SUBMITTED, Listing.Status.INSPECTION_SCHEDULED, Listing.Status.INSPECTED):
         inspector = User.objects.get(email__iexact="inspector@gavel.test")
         demo_inspection_walk(

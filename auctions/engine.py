@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 
-# (upper bound of the price band, exclusive, or None for "and above"; increment), minor units.
-DEFAULT_LADDER: tuple[tuple[int | None, int], ...] = ((5_000_00, 50_00), (20_000_00, 100_00), (None, 250_00))
+# The increment ladder: (upper bound of the price band, exclusive, or None for "and above"; increment), minor units.
+# Its one home is the setting GAVEL_BID_INCREMENTS; the engine is always handed it.
+Ladder = Sequence[tuple[int | None, int]]
 
 
 class BidRejected(ApplicationError):
@@ -41,7 +42,7 @@ class AlreadyLeading(BidRejected):
     status_code = 409
 
 
-def increment_for(price_minor: int, ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER) -> int:
+def increment_for(price_minor: int, ladder: Ladder) -> int:
     for upper, step in ladder:
         if upper is None or price_minor < upper:
             return step
@@ -77,7 +78,7 @@ class Resolution:
 
 
 def minimum_next_bid(standing: Standing, *, starting_price_minor: int,
-                     ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER) -> int:
+                     ladder: Ladder) -> int:
     if not standing.has_bids:
         return starting_price_minor
     return standing.price_minor + increment_for(standing.price_minor, ladder)
@@ -91,7 +92,7 @@ def resolve_bid(
     money: Callable[[int], str],
     amount_minor: int | None = None,
     max_amount_minor: int | None = None,
-    ladder: Sequence[tuple[int | None, int]] = DEFAULT_LADDER,
+    ladder: Ladder,
 ) -> Resolution:
     """Apply one dealer's bid (a direct `amount_minor` or a proxy `max_amount_minor`).
 

@@ -71,6 +71,12 @@ class Auction(models.Model):
     winner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="auctions_won")
     hammer_price_minor = models.BigIntegerField(null=True, blank=True)
+    # Who owes the car's price while it is unpaid, and how much: the winner from the sale at the close (or the
+    # seller's yes) until their money arrives; a second-chance buyer from their sale's opening. It counts against
+    # their buying limit. Settlement keeps it (auction_obligation_set / _clear) — auctions never reads sales.
+    owed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    owed_minor = models.BigIntegerField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
 
     scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -91,6 +97,7 @@ class Auction(models.Model):
             models.Index(fields=["status", "starts_at"], name="auctions_status_starts_at"),
             models.Index(fields=["leader", "status"], name="auctions_leader_status"),
             models.Index(fields=["winner", "outcome"], name="auctions_winner_outcome"),
+            models.Index(fields=["owed_by"], condition=models.Q(owed_by__isnull=False), name="auctions_owed_by"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["scheduled", "live"]),
@@ -102,6 +109,9 @@ class Auction(models.Model):
                                    name="auctions_starting_price_positive"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
                                    name="auctions_ends_after_start"),
+            models.CheckConstraint(condition=models.Q(owed_by__isnull=True, owed_minor__isnull=True)
+                                   | models.Q(owed_by__isnull=False, owed_minor__gt=0),
+                                   name="auctions_owed_by_and_amount_together"),
         ]
 
     def __str__(self):
@@ -211,6 +221,12 @@ class SellerConsent(models.Model):
         return f"Consent {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
 
 
+def bidder_label(number: int | None) -> str | None:
+    """A bidder's anonymous name from their label number ("Dealer 3"), or None without one: the one place the
+    wording lives (pages, the API, live events, the transparency log)."""
+    return f"Dealer {number}" if number else None
+
+
 class BidderLabel(models.Model):
     """A dealer's stable anonymous name in one auction ("Dealer 3"), given at their first bid."""
 
@@ -229,7 +245,7 @@ class BidderLabel(models.Model):
 
     @property
     def text(self) -> str:
-        return f"Dealer {self.number}"
+        return bidder_label(self.number) or ""
 
 
 class Watch(models.Model):

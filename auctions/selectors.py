@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Exists,
@@ -16,12 +17,20 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import DealerProfile, User
-from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch
+from auctions.engine import Standing, minimum_next_bid
+from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch, bidder_label
 from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
 
 logger = logging.getLogger(__name__)
+
+
+def auction_minimum_next_bid(auction: Auction) -> int:
+    """The lowest bid the auction takes now, by the published increment ladder."""
+    standing = Standing(auction.price_minor, auction.leader_id, auction.leader_max_minor)
+    return minimum_next_bid(standing, starting_price_minor=auction.starting_price_minor,
+                            ladder=settings.GAVEL_BID_INCREMENTS)
 
 # Statuses a dealer may look at; cancelled auctions disappear for them.
 DEALER_VISIBLE_STATUSES = (Auction.Status.SCHEDULED, Auction.Status.LIVE, Auction.Status.CLOSED)
@@ -33,21 +42,18 @@ def _sum_of(qs: QuerySet, field: str):
 
 
 def dealer_committed_expression(dealer, *, exclude_auction_id: int | None = None):
-    """What a dealer has already committed, as one expression: their maxima on live auctions they lead,
-    their top bids below the reserve that the seller may still accept, plus hammer prices of cars they bought
-    and have not paid into escrow yet (sales awaiting payment or overdue, and cars won a moment ago whose sale
-    is being created on commit). `dealer` is a user id or an OuterRef to one."""
-    from payments.models import Sale
-
+    """What a dealer has already committed, as one expression: their maxima on live auctions they lead, their top
+    bids below the reserve that the seller may still accept, and the prices of cars they bought and have not paid
+    into escrow yet (`Auction.owed_by`, kept by settlement from the close until the money arrives). `dealer` is a
+    user id or an OuterRef to one."""
     leading = Auction.objects.filter(leader=dealer, status=Auction.Status.LIVE)
     if exclude_auction_id is not None:
         leading = leading.exclude(pk=exclude_auction_id)
-    unpaid_sales = Sale.objects.filter(buyer=dealer, status__in=(Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE))
-    won_without_sale = Auction.objects.filter(winner=dealer, outcome=Auction.Outcome.SOLD, sales__isnull=True)
     awaiting_decision = Auction.objects.filter(leader=dealer, status=Auction.Status.CLOSED,
                                                outcome=Auction.Outcome.AWAITING_SELLER)
+    owed = Auction.objects.filter(owed_by=dealer)
     return (_sum_of(leading, "leader_max_minor") + _sum_of(awaiting_decision, "price_minor")
-            + _sum_of(unpaid_sales, "hammer_price_minor") + _sum_of(won_without_sale, "hammer_price_minor"))
+            + _sum_of(owed, "owed_minor"))
 
 
 def dealer_committed_minor(*, dealer: User, exclude_auction_id: int | None = None) -> int:
@@ -219,10 +225,6 @@ def seller_consents_for(*, user: User) -> QuerySet:
     return qs.none()
 
 
-def seller_consent_pending_for_auction(*, auction: Auction) -> SellerConsent | None:
-    return auction.seller_consents.filter(status=SellerConsent.Status.PENDING).first()
-
-
 MAKES_CACHE_SECONDS = 60
 
 
@@ -247,5 +249,5 @@ def dealer_view_prepare(auctions, *, dealer: User):
         auction.viewer_id = dealer.pk
         auction.my_state = "leading" if leading else ("outbid" if auction.has_my_bid else "not_bidding")
         auction.my_max_minor = auction.leader_max_minor if leading else auction.my_last_max_minor
-        auction.my_label = f"Dealer {auction.my_label_number}" if auction.my_label_number else None
+        auction.my_label = bidder_label(auction.my_label_number)
     return auctions

@@ -1,27 +1,16 @@
 """Role-shaped output of auctions. Dealers get the *Dealer* serializers only: no reserve, no maximum but
-their own, no dealer identities. The bid service also uses them to store an idempotent bid's answer."""
+their own, no dealer identities. The bid policy also uses them to store an idempotent bid's answer."""
 
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from auctions.engine import Standing, minimum_next_bid
-from auctions.models import Auction, Bid
-from auctions.selectors import auction_repricings, auction_top_bidder_can_buy
+from auctions.models import Auction, Bid, bidder_label
+from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
 from marketplace.api import ListingPublicOutputSerializer
 
 MY_STATES = ("leading", "outbid", "not_bidding")
-
-
-def auction_minimum_next_bid(auction: Auction) -> int:
-    standing = Standing(auction.price_minor, auction.leader_id, auction.leader_max_minor)
-    return minimum_next_bid(standing, starting_price_minor=auction.starting_price_minor,
-                            ladder=settings.GAVEL_BID_INCREMENTS)
-
-
-def label_text(number: int | None) -> str | None:
-    return f"Dealer {number}" if number else None
 
 
 class _AuctionStateFields(serializers.Serializer):
@@ -167,7 +156,7 @@ class AuctionSellerOutputSerializer(_AuctionStateFields):
     winner = serializers.SerializerMethodField()
 
     def get_leader_label(self, auction) -> str | None:
-        return label_text(getattr(auction, "leader_label_number", None))
+        return bidder_label(getattr(auction, "leader_label_number", None))
 
     def get_can_decide(self, auction) -> bool:
         return auction.outcome == Auction.Outcome.AWAITING_SELLER
@@ -214,7 +203,7 @@ class BidDealerOutputSerializer(serializers.Serializer):
     is_mine = serializers.SerializerMethodField()
 
     def get_label(self, bid) -> str | None:
-        return label_text(self.context.get("labels", {}).get(bid.dealer_id))
+        return bidder_label(self.context.get("labels", {}).get(bid.dealer_id))
 
     def get_is_mine(self, bid) -> bool:
         return bid.dealer_id == self.context.get("viewer_id")
@@ -245,25 +234,3 @@ class BidPlacedOutputSerializer(serializers.Serializer):
 
     placed = BidDealerOutputSerializer(many=True)
     auction = AuctionDealerStateOutputSerializer()
-
-
-def public_snapshot(auction: Auction, *, new_bids=(), labels: dict | None = None) -> dict:
-    """The dealer-safe state sent with every live event (no reserve, maxima or identities)."""
-    labels = labels or {}
-    return {
-        "auction_id": auction.pk,
-        "event_seq": auction.event_seq,
-        "status": auction.status,
-        "outcome": auction.outcome,
-        "price_minor": auction.price_minor,
-        "bid_count": auction.bid_count,
-        "reserve_met": auction.reserve_met,
-        "minimum_next_bid_minor": auction_minimum_next_bid(auction),
-        "ends_at": serializers.DateTimeField().to_representation(auction.ends_at),
-        "leader_label": label_text(labels.get(auction.leader_id)),
-        "new_bids": [
-            {"sequence": b.sequence, "label": label_text(labels.get(b.dealer_id)), "amount_minor": b.amount_minor,
-             "kind": b.kind, "created_at": serializers.DateTimeField().to_representation(b.created_at)}
-            for b in new_bids if b.is_visible
-        ],
-    }

@@ -1,6 +1,7 @@
 """Dealer dashboard and auction pages under /auctions/. Thin: selectors in, services out, redirects back."""
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -14,11 +15,11 @@ from django.views.generic import TemplateView
 from accounts.models import User
 from auctions import bid_policy, selectors, services
 from auctions.forms import AuctionFilterForm, BidForm
-from auctions.models import Auction
+from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
-from auctions.serializers import auction_minimum_next_bid
 from core.exceptions import ApplicationError, Throttled
 from inspections.selectors import report_current_for_listing
+from payments import services as payment_services
 
 TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
 PAGE_SIZE = 12
@@ -51,6 +52,7 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         tab_query.pop("tab", None)
         context.update(form=form, page=page, auctions=auctions, tab=tab, tabs=TABS, query=query.urlencode(),
                        tab_query=tab_query.urlencode(), server_time=timezone.now(),
+                       soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
                        makes=selectors.auction_makes())
         return context
 
@@ -75,7 +77,7 @@ def auction_page_context(request, auction: Auction) -> dict:
     labels = selectors.auction_labels(auction=auction)
     bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile")[:50])
     for bid in bids:
-        bid.label = f"Dealer {labels[bid.dealer_id]}" if bid.dealer_id in labels else "Dealer"
+        bid.label = bidder_label(labels.get(bid.dealer_id)) or "Dealer"
         bid.is_mine = bid.dealer_id == user.pk
     photos = list(auction.listing.photos.all())
     cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
@@ -84,10 +86,10 @@ def auction_page_context(request, auction: Auction) -> dict:
         auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
         is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
         show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
-        minimum_next=auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
+        minimum_next=selectors.auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
-        server_time=timezone.now(),
-        leader_label=f"Dealer {labels[auction.leader_id]}" if auction.leader_id in labels else None,
+        server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
+        leader_label=bidder_label(labels.get(auction.leader_id)),
         report=report_current_for_listing(listing_id=auction.listing_id),
         top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
@@ -125,10 +127,9 @@ class AuctionBidView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            state = result.body["auction"]["my_state"]
-            if "max_amount_minor" in form.amounts() and state == "leading":
+            if "max_amount_minor" in form.amounts() and result.leading:
                 messages.success(request, "Your maximum is set. You are the highest bidder.")
-            elif state == "leading":
+            elif result.leading:
                 messages.success(request, "Your bid is in. You are the highest bidder.")
             else:
                 messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid.")
@@ -154,8 +155,8 @@ class AuctionWatchView(AuctionMixin, View):
 class AuctionDecisionView(AuctionMixin, View):
     def post(self, request, auction_id):
         try:
-            services.auction_decide(auction_id=self.auction.pk, seller=request.user,
-                                    accept=request.POST.get("accept") == "1")
+            payment_services.auction_decision_settle(auction_id=self.auction.pk, seller=request.user,
+                                                     accept=request.POST.get("accept") == "1")
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -143,6 +143,7 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
     """The same bid transaction, straight to PostgreSQL: lock the auction, check it is live and
     not past its end on the database clock, check the amount, insert the bid, update the auction."""
     import psycopg
+    from django.conf import settings
 
     from auctions.engine import increment_for
 
@@ -160,7 +161,8 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
                 with conn.transaction(), conn.cursor() as cur:
                     cur.execute(REFERENCE_SQL_LOCK, [auction_id])
                     status, open_, price, leader, sequence = cur.fetchone()
-                    minimum = START_MINOR if price is None else price + increment_for(price)
+                    ladder = settings.GAVEL_BID_INCREMENTS
+                    minimum = START_MINOR if price is None else price + increment_for(price, ladder)
                     if status != "live" or not open_:
                         code = "auction_ended"
                     elif leader == dealer_id:
@@ -181,7 +183,7 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
                 elapsed = time.perf_counter() - started
                 sample.add(elapsed, code, code == "accepted")
                 if code == "accepted":
-                    targets.saw(auction_id, offer + increment_for(offer))
+                    targets.saw(auction_id, offer + increment_for(offer, settings.GAVEL_BID_INCREMENTS))
                 elif code == "bid_too_low":
                     targets.saw(auction_id, minimum)
                 elif code == "already_leading":

@@ -97,7 +97,7 @@ def main(*, auctions: int, clients: int, workers: int) -> int:
     with http_server(env, workers=workers) as port, celery(env):
         # These auctions were made live directly; in a running system they went live twenty minutes
         # earlier and the minute job has long given each its ETA close task. Run that job once now.
-        from auctions.tasks import auctions_enqueue_closing_task
+        from payments.tasks import auctions_enqueue_closing_task
 
         auctions_enqueue_closing_task.delay()
         def work(index, stop_at):

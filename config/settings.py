@@ -375,14 +375,17 @@ GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
 # both queues unless told otherwise (`-Q`); production runs a dedicated closer (`-Q closing`).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = {"celery": {}, "closing": {}}
-CELERY_TASK_ROUTES = {f"auctions.tasks.{name}": {"queue": "closing"} for name in (
-    "auction_close_task", "auctions_close_due_task", "auctions_start_due_task", "auctions_enqueue_closing_task")}
+CELERY_TASK_ROUTES = {
+    **{f"payments.tasks.{name}": {"queue": "closing"} for name in (
+        "auction_close_task", "auctions_close_due_task", "auctions_enqueue_closing_task")},
+    "auctions.tasks.auctions_start_due_task": {"queue": "closing"},
+}
 CELERY_BEAT_SCHEDULE.update({
     "auctions-start-due": {"task": "auctions.tasks.auctions_start_due_task",
                            "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
-    "auctions-close-due": {"task": "auctions.tasks.auctions_close_due_task",
+    "auctions-close-due": {"task": "payments.tasks.auctions_close_due_task",
                            "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
-    "auctions-enqueue-closing": {"task": "auctions.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
+    "auctions-enqueue-closing": {"task": "payments.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
     "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
 })
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
@@ -452,6 +455,7 @@ CELERY_BEAT_SCHEDULE.update({
     "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",
                                         "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
+    "payments-sales-open-missing": {"task": "payments.tasks.sales_open_missing_task", "schedule": 60.0},
 })
 # Live updates (WebSockets): at most one frame per auction per socket every LIVE_COALESCE_MS (newer state
 # replaces a waiting one); the watchdog pings the channel layer every LIVE_WATCHDOG_SECONDS and closes the

@@ -9,11 +9,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.exceptions import ApplicationError, Throttled
 
 
+def error_body(exc: ApplicationError) -> dict:
+    """The one error body: `{"code", "detail", "fields"?}` (what every refusal answers, and what an idempotent
+    bid keeps as its answer)."""
+    body = {"code": exc.code, "detail": exc.message}
+    if exc.fields:
+        body["fields"] = exc.fields
+    return body
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        body = {"code": exc.code, "detail": exc.message}
-        if exc.fields:
-            body["fields"] = exc.fields
+        body = error_body(exc)
         headers = None
         if isinstance(exc, Throttled):
             body["retry_after_seconds"] = exc.retry_after_seconds

@@ -3,6 +3,7 @@
 import logging
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connections
 
@@ -33,10 +34,8 @@ def redis_up(url: str | None = None) -> bool:
 
 
 def celery_up(timeout: float = 1.0) -> bool:
-    from config.celery import app
-
     try:
-        replies = app.control.ping(timeout=timeout)
+        replies = current_app.control.ping(timeout=timeout)
     except Exception as exc:  # broker unreachable
         logger.warning("health: celery ping failed: %s", exc)
         return False

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
+from core.events import publish_on_commit, user_group
 from core.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ def _after_commit(func, **kwargs) -> None:
     transaction.on_commit(run)
 
 
+def notification_frame(notification: Notification) -> dict:
+    return {"type": "notification", "id": notification.pk, "kind": notification.kind, "title": notification.title,
+            "body": notification.body, "url": notification.url}
+
+
 def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
            event_key: str | None = None) -> Notification | None:
     """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing."""
@@ -80,6 +86,8 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email:
             return None
     else:
         notification = Notification.objects.create(**fields)
+    # The user's open pages hear of it at once (the bell, an outbid banner), once the change commits.
+    publish_on_commit([(user_group(user.pk), notification_frame(notification))])
     if email and user.email:
         _after_commit(notification_email_send, notification_id=notification.pk)
     return notification

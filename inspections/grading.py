@@ -1,22 +1,11 @@
 """How a report's score and grade are computed — formula "grade-v1".
 
-The same text is shown to dealers on every report ("How the grade is computed"); change the
-formula only by adding a new version, never by editing this one.
-
-1. Each checklist category has a weight; the weights add up to 100 points:
-   exterior panels 12, paint 6, glass and lights 5, tyres and wheels 8, brakes 9, interior 7,
-   electrics and electronics 8, engine 13, transmission and drivetrain 9, suspension and
-   steering 8, underbody and corrosion 7, documents 4, test drive 4.
-2. Every item marked minor costs 15 % of its category's weight, every item marked major 60 %.
-   OK and not-applicable items cost nothing. Measured items (tyre tread, number of keys) get
-   their status from the measurement: tread under 1.6 mm is major, under 3.0 mm minor.
-3. Each damage-map entry counts as an item of its category with its severity: scratches and
-   repaints belong to paint; dents, cracks and rust to exterior panels.
-4. A category never loses more than its weight.
-5. Score = 100 − all losses, rounded half up to a whole number (computed in hundredths of a
-   point, never with floating point).
-6. Grade: A from 90, B from 80, C from 65, D from 50, E below.
-7. Caps: a flood or fire indicator makes the grade E; an accident indicator makes it at best C.
+The method is published on every report ("How the grade is computed"): `grade_method_lines()` writes it from the
+constants below, so what dealers read is what `grade_compute` does. Change the formula only by adding a new version,
+never by editing this one. In short: categories weigh points that add up to 100; a minor item costs a share of its
+category's weight, a major one more; damage-map entries count as items of their category; a category never loses more
+than its weight; the score is 100 minus the losses (integer hundredths, rounded half up); the grade follows the score,
+capped by flood, fire and accident indicators.
 
 The explanation lists every item that cost points (category, status, note, points), the most
 expensive first (ties by item key), then each category whose losses were capped, then each grade
@@ -44,6 +33,7 @@ DAMAGE_CATEGORY = {"scratch": "paint", "repaint": "paint", "dent": "exterior_pan
 
 GRADE_FLOORS = (("A", 90), ("B", 80), ("C", 65), ("D", 50))
 GRADE_ORDER = "ABCDE"
+GRADE_CAPS = {"flood": "E", "fire": "E", "accident": "C"}  # an indicator makes the grade at best this
 
 
 def hundredths_text(value: int) -> str:
@@ -119,34 +109,55 @@ def grade_compute(*, items: dict, damage: list, facts: dict, checklist: Checklis
 
     score = (10000 - lost + 50) // 100  # half up; never negative since losses are capped at 100 points
     grade = grade_for_score(score)
-    if facts.get("flood") or facts.get("fire"):
-        which = " and ".join(name for name in ("flood", "fire") if facts.get(name))
-        if grade != "E":
+    found = [name for name in GRADE_CAPS if facts.get(name)]
+    if found:
+        cap = max((GRADE_CAPS[name] for name in found), key=GRADE_ORDER.index)
+        which = " and ".join(name for name in found if GRADE_CAPS[name] == cap)
+        if grade == cap and cap == GRADE_ORDER[-1]:
+            explanation.append({"kind": "grade_cap", "text": f"{which.capitalize()} indicator found: grade {cap}."})
+        elif GRADE_ORDER.index(grade) < GRADE_ORDER.index(cap):
             explanation.append({"kind": "grade_cap", "text": f"{which.capitalize()} indicator found: grade "
-                                                             f"capped at E (the score alone gives {grade})."})
-        else:
-            explanation.append({"kind": "grade_cap", "text": f"{which.capitalize()} indicator found: grade E."})
-        grade = "E"
-    elif facts.get("accident") and GRADE_ORDER.index(grade) < GRADE_ORDER.index("C"):
-        explanation.append({"kind": "grade_cap", "text": f"Accident indicator found: grade capped at C "
-                                                         f"(the score alone gives {grade})."})
-        grade = "C"
+                                                             f"capped at {cap} (the score alone gives {grade})."})
+            grade = cap
     return GradeResult(score=score, grade=grade, explanation=tuple(explanation), lost_hundredths=lost)
 
 
-def grade_method_lines() -> list[str]:
-    """The formula as numbered lines for the report page (from this module's docstring)."""
-    text = __doc__.split("\n\n", 1)[1].rsplit("\n\nThe explanation", 1)[0]
-    intro, _, rest = text.partition("\n\n")
-    lines, current = [], ""
-    for raw in rest.splitlines():
-        stripped = raw.strip()
-        if stripped[:2].rstrip(".").isdigit() and stripped[1:3].startswith("."):
-            if current:
-                lines.append(current)
-            current = stripped.split(" ", 1)[1]
-        else:
-            current += " " + stripped
-    if current:
-        lines.append(current)
-    return lines
+def _join(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def grade_method_lines(checklist: Checklist | None = None) -> list[str]:
+    """The formula as numbered lines for the report page, written from the constants the grading code uses (so the
+    method shown can never drift from the one applied). `checklist` names the categories and the measured items'
+    thresholds (the current checklist by default)."""
+    from inspections.checklist import checklist_load  # the checklist module's loader, not needed by grade_compute
+
+    checklist = checklist or checklist_load()
+    weights = ", ".join(f"{checklist.category_label(key).lower()} {weight}" for key, weight in CATEGORY_WEIGHTS.items())
+    measured = list(dict.fromkeys((category.label.lower(), item.major_below, item.minor_below, item.unit)
+                                  for category in checklist.categories for item in category.items
+                                  if item.kind == "measure" and item.major_below is not None))
+    thresholds = "; ".join(f"{where}: under {major} {unit} is major, under {minor} {unit} minor"
+                           for where, major, minor, unit in measured)
+    damage = {category: [kind for kind, c in DAMAGE_CATEGORY.items() if c == category]
+              for category in dict.fromkeys(DAMAGE_CATEGORY.values())}
+    floors = ", ".join(f"{grade} from {floor}" for grade, floor in GRADE_FLOORS)
+    lowest = GRADE_ORDER[-1]
+    to_e = [name for name, cap in GRADE_CAPS.items() if cap == lowest]
+    capped = [(name, cap) for name, cap in GRADE_CAPS.items() if cap != lowest]
+    return [
+        f"Each checklist category has a weight; the weights add up to {sum(CATEGORY_WEIGHTS.values())} points: "
+        f"{weights}.",
+        f"Every item marked minor costs {PENALTY_PERCENT[Status.MINOR]} % of its category's weight, every item "
+        f"marked major {PENALTY_PERCENT[Status.MAJOR]} %. OK and not-applicable items cost nothing. Measured items "
+        f"get their status from the measurement" + (f": {thresholds}." if thresholds else "."),
+        "Each damage-map entry counts as an item of its category with its severity: " + "; ".join(
+            f"{_join(kinds)} belong to {checklist.category_label(category).lower()}"
+            for category, kinds in damage.items()) + ".",
+        "A category never loses more than its weight.",
+        f"Score = {sum(CATEGORY_WEIGHTS.values())} − all losses, rounded half up to a whole number (computed in "
+        "hundredths of a point, never with floating point).",
+        f"Grade: {floors}, {lowest} below.",
+        f"Caps: a {' or '.join(to_e)} indicator makes the grade {lowest}; "
+        + "; ".join(f"an {name} indicator makes it at best {cap}" for name, cap in capped) + ".",
+    ]

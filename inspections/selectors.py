@@ -107,14 +107,6 @@ def listing_grade_expression(*, prefix: str = ""):
         listing_id=OuterRef(f"{prefix}__pk" if prefix else "pk"), is_current=True).values("grade")[:1])
 
 
-def report_grades_for_listings(*, listing_ids) -> dict[int, tuple[str, int]]:
-    """{listing id: (grade, score)} of the current published reports: one indexed query, for lists
-    of many cars (the partial unique index on (listing) WHERE is_current serves it)."""
-    rows = InspectionReport.objects.filter(listing_id__in=list(listing_ids), is_current=True)
-    return {listing_id: (grade, score) for listing_id, grade, score in
-            rows.values_list("listing_id", "grade", "score")}
-
-
 def report_can_view(*, user: User, listing: Listing) -> bool:
     if not _authenticated(user):
         return False

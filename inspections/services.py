@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
@@ -27,6 +28,7 @@ from inspections.checklist import CURRENT_VERSION, checklist_load
 from inspections.models import Inspection, InspectionPhoto, InspectionReport
 from inspections.selectors import inspection_booking_text
 from marketplace import images
+from marketplace import services as listing_services
 from marketplace.models import Listing
 
 S = Inspection.Status
@@ -70,15 +72,6 @@ class AlreadyClaimed(ApplicationError):
         return "Another inspector took this inspection a moment ago."
 
 
-def _is_staff(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff_member)
-
-
-def _ensure_staff(actor) -> None:
-    if not _is_staff(actor):
-        raise PermissionRefused("Only Gavel staff may do that.")
-
-
 def _lock(inspection: Inspection) -> Inspection:
     return Inspection.objects.select_for_update().select_related("listing").get(pk=inspection.pk)
 
@@ -96,9 +89,35 @@ def _refresh(inspection: Inspection, locked: Inspection | None = None) -> Inspec
 # Requests ---------------------------------------------------------------------------------------
 
 
+def listing_submit_for_inspection(*, listing: Listing, actor: User) -> TransitionResult:
+    """The seller submits a complete draft: it becomes submitted (marketplace) and gets its inspection request,
+    in one transaction, so a submitted car always has one."""
+    with transaction.atomic():
+        result = listing_services.listing_submit(listing=listing, actor=actor)
+        inspection_request_for(listing=listing)
+    return result
+
+
+def listing_withdraw_and_cancel_inspection(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
+    """The seller takes the car off Gavel (marketplace); a withdrawn car needs no inspection."""
+    with transaction.atomic():
+        result = listing_services.listing_withdraw(listing=listing, actor=actor, reason=reason)
+        inspection_cancel_open(listing=listing, actor=actor, reason="The seller withdrew the listing.")
+    return result
+
+
+def listing_reject_and_cancel_inspection(*, listing: Listing, actor: User, reason: str) -> TransitionResult:
+    """Staff reject the car (marketplace; the seller sees the reason); a rejected car needs no inspection."""
+    with transaction.atomic():
+        result = listing_services.listing_reject(listing=listing, actor=actor, reason=reason)
+        inspection_cancel_open(listing=listing, actor=actor,
+                               reason=f"The listing was rejected: {(reason or '').strip()}")
+    return result
+
+
 def inspection_request_for(*, listing: Listing) -> Inspection:
-    """The listing's live inspection, created as `requested` if there is none. Idempotent; called by
-    marketplace.services.listing_submit inside its transaction."""
+    """The listing's live inspection, created as `requested` if there is none. Idempotent; called with the
+    listing's submission (listing_submit_for_inspection), inside its transaction."""
     existing = Inspection.objects.filter(listing=listing).exclude(status=S.CANCELLED).first()
     if existing is not None:
         return existing
@@ -136,7 +155,7 @@ def _ensure_inspector(user) -> None:
 
 def inspection_assign(*, inspection: Inspection, inspector: User, actor: User) -> Inspection:
     """Staff give the inspection to an inspector (before work on the report has started)."""
-    _ensure_staff(actor)
+    staff_ensure(actor)
     _ensure_inspector(inspector)
     with transaction.atomic():
         locked = _lock(inspection)
@@ -225,7 +244,7 @@ def _tell_seller_appointment(*, inspection_id: int, changed: bool) -> None:
     when it is booked and whenever it changes (written in the booking's transaction, mailed after commit)."""
     inspection = Inspection.objects.select_related("listing__seller", "inspector").get(pk=inspection_id)
     listing, booked = inspection.listing, inspection_booking_text(inspection=inspection)
-    car = f"{listing.first_registration_year} {listing.make} {listing.model}"
+    car = listing.display_title
     when = timezone.localtime(inspection.scheduled_at)
     title = (f"Your inspection appointment has changed: {when:%a %d %b, %H:%M}" if changed
              else f"Your {car} is booked for inspection on {when:%a %d %b, %H:%M}")
@@ -514,7 +533,7 @@ def inspection_publish(*, inspection: Inspection, actor: User) -> InspectionRepo
 def inspection_reopen(*, inspection: Inspection, actor: User, reason: str) -> TransitionResult:
     """Staff open a correction: the published revision stays (and stays visible) until the inspector
     publishes the next one."""
-    _ensure_staff(actor)
+    staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Say what needs correcting; the inspector sees it."]})
@@ -532,7 +551,7 @@ def inspection_reopen(*, inspection: Inspection, actor: User, reason: str) -> Tr
 
 def inspection_listing_approve(*, inspection: Inspection, actor: User, reason: str = "") -> TransitionResult:
     """Staff approve the inspected car for auction."""
-    _ensure_staff(actor)
+    staff_ensure(actor)
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status != S.PUBLISHED:
@@ -544,7 +563,5 @@ def inspection_listing_approve(*, inspection: Inspection, actor: User, reason: s
 
 
 def inspection_listing_reject(*, inspection: Inspection, actor: User, reason: str) -> TransitionResult:
-    """Staff reject the car (the seller sees the reason); marketplace's reject service does it."""
-    from marketplace.services import listing_reject
-
-    return listing_reject(listing=inspection.listing, actor=actor, reason=reason)
+    """Staff reject the inspected car (the seller sees the reason)."""
+    return listing_reject_and_cancel_inspection(listing=inspection.listing, actor=actor, reason=reason)

@@ -2,9 +2,7 @@ from django.apps import AppConfig
 
 
 class LiveConfig(AppConfig):
-    """Live updates over WebSockets: consumers only read and forward; publishing hooks onto committed events."""
+    """Live updates over WebSockets, the delivery end: the consumers join the groups that `core.events` names and
+    forward what the services publish there (`core.events.publish_on_commit`); they write nothing."""
 
     name = "live"
-
-    def ready(self):
-        from live import publishing  # noqa: F401  (connects the receivers)

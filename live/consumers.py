@@ -26,7 +26,7 @@ from django.conf import settings
 
 from accounts.models import User
 from auctions.selectors import auction_get_visible_to
-from live.groups import DASHBOARD, auction_group, sale_group, user_group
+from core.events import DASHBOARD, auction_group, sale_group, user_group
 from payments.selectors import sale_get_visible_to
 
 logger = logging.getLogger(__name__)

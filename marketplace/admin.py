@@ -7,12 +7,13 @@ from django.utils.safestring import mark_safe
 
 from core.admin import ReadOnlyAdminMixin, money_display, reason_action
 from core.models import AuditLog
+from inspections import services as inspection_services
 from marketplace import services
 from marketplace.models import Listing, ListingPhoto
 
 
 def _reject(*, obj, actor, reason):
-    return services.listing_reject(listing=obj, actor=actor, reason=reason)
+    return inspection_services.listing_reject_and_cancel_inspection(listing=obj, actor=actor, reason=reason)
 
 
 def _relist(*, obj, actor, reason):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from core.parsers import FormParser, MultiPartParser
 from core.throttling import UploadRateThrottle
+from inspections import services as inspection_services
 from marketplace import selectors, services, validators
 from marketplace.models import Listing
 from payments.selectors import seller_car_status, seller_car_statuses
@@ -206,7 +207,7 @@ class ListingSubmitApi(_ListingObjectApi):
     @extend_schema(request=None, responses={200: ListingOwnerOutputSerializer})
     def post(self, request, listing_id):
         listing = self.get_listing(listing_id)
-        services.listing_submit(listing=listing, actor=request.user)
+        inspection_services.listing_submit_for_inspection(listing=listing, actor=request.user)
         return Response(_owner_payload(self.reloaded(listing), request))
 
 
@@ -219,7 +220,8 @@ class ListingWithdrawApi(_ListingObjectApi):
         listing = self.get_listing(listing_id)
         data = self.ListingWithdrawInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.listing_withdraw(listing=listing, actor=request.user, reason=data.validated_data["reason"])
+        inspection_services.listing_withdraw_and_cancel_inspection(listing=listing, actor=request.user,
+                                                                  reason=data.validated_data["reason"])
         return Response(_owner_payload(self.reloaded(listing), request))
 
 

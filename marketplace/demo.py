@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
+from inspections import services as inspection_services
 from marketplace import services
 from marketplace.models import Listing
 
@@ -89,12 +90,14 @@ def demo_listings_ensure() -> list[Listing]:
             uploads = [demo_photo(title=title, colour=colour, number=n) for n, colour in enumerate(colours, 1)]
             services.listing_photos_add(listing=listing, actor=seller, uploads=uploads)
             if state in ("submitted", "withdrawn", "rejected"):
-                services.listing_submit(listing=listing, actor=seller)
+                inspection_services.listing_submit_for_inspection(listing=listing, actor=seller)
             if state == "withdrawn":
-                services.listing_withdraw(listing=listing, actor=seller, reason="Sold it privately.")
+                inspection_services.listing_withdraw_and_cancel_inspection(listing=listing, actor=seller,
+                                                                          reason="Sold it privately.")
             if state == "rejected":
-                services.listing_reject(listing=listing, actor=admin,
-                                        reason="The photos do not show the car's mileage on the dashboard; "
-                                               "please list it again with a photo of the instrument cluster.")
+                inspection_services.listing_reject_and_cancel_inspection(
+                    listing=listing, actor=admin,
+                    reason="The photos do not show the car's mileage on the dashboard; "
+                           "please list it again with a photo of the instrument cluster.")
         listings.append(listing)
     return listings

@@ -153,11 +153,17 @@ class Listing(models.Model):
         indexes = [models.Index(fields=["seller", "-created_at"])]
 
     def __str__(self):
-        return f"{self.first_registration_year} {self.make} {self.model} ({self.vin})"
+        return f"{self.display_title} ({self.vin})"
 
     @property
     def title(self) -> str:
+        """The model's full name: "Volkswagen Golf 1.5 TSI Life"."""
         return " ".join(part for part in (self.make, self.model, self.variant) if part)
+
+    @property
+    def display_title(self) -> str:
+        """The car as people read it in messages, emails and notifications: "2018 Volkswagen Golf"."""
+        return f"{self.first_registration_year} {self.make} {self.model}"
 
     @property
     def reserve(self) -> Money | None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
@@ -220,7 +221,8 @@ def listing_update(*, listing: Listing, actor: User, **changes) -> Listing:
 
 
 def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
-    """Send a complete draft to the inspection queue."""
+    """A complete draft becomes submitted. The inspection request that goes with it is the inspections app's:
+    callers use `inspections.services.listing_submit_for_inspection`, which does both in one transaction."""
     _ensure_owner(listing, actor)
     with transaction.atomic():
         locked = _lock(listing)
@@ -236,36 +238,27 @@ def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
         now = timezone.now()
         result = _transition_guarding_vin(locked, Listing.Status.SUBMITTED, viewer=actor, actor=actor,
                                           updates={"submitted_at": now, "status_changed_at": now})
-        # A submitted car always has an inspection request, created in the same transaction.
-        from inspections.services import inspection_request_for
-
-        inspection_request_for(listing=locked)
     listing.refresh_from_db()
     return result
 
 
 def listing_withdraw(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
-    """The seller takes the car off Gavel; allowed until its auction is live."""
+    """The seller takes the car off Gavel; allowed until its auction is live. (With its open inspection:
+    `inspections.services.listing_withdraw_and_cancel_inspection`.)"""
     _ensure_owner(listing, actor)
-    with transaction.atomic():
-        result = transition(listing, Listing.Status.WITHDRAWN, actor=actor, reason=(reason or "").strip(),
-                            updates={"status_changed_at": timezone.now()})
-        _inspection_cancel(listing, actor, "The seller withdrew the listing.")
-    return result
+    return transition(listing, Listing.Status.WITHDRAWN, actor=actor, reason=(reason or "").strip(),
+                      updates={"status_changed_at": timezone.now()})
 
 
 def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionResult:
-    """Staff moderation. The reason is stored on the listing and shown to the seller."""
-    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
-        raise PermissionRefused("Only Gavel staff may reject a listing.")
+    """Staff moderation. The reason is stored on the listing and shown to the seller. (With its open inspection:
+    `inspections.services.listing_reject_and_cancel_inspection`.)"""
+    staff_ensure(actor, "Only Gavel staff may reject a listing.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Say why the listing is rejected; the seller will see it."]})
-    with transaction.atomic():
-        result = transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
-                            updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
-        _inspection_cancel(listing, actor, f"The listing was rejected: {reason}")
-    return result
+    return transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
+                      updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
 
 
 def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
@@ -274,8 +267,7 @@ def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> Transi
 
     Nothing about the car's money changes here: its next auction takes the reserve from the seller's listing, as
     every auction does; staff cannot set or lower it."""
-    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
-        raise PermissionRefused("Only Gavel staff may relist a car.")
+    staff_ensure(actor, "Only Gavel staff may relist a car.")
     with transaction.atomic():
         locked = _lock(listing)
         if locked.status != Listing.Status.UNSOLD:
@@ -285,7 +277,7 @@ def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> Transi
         result = _transition_guarding_vin(locked, Listing.Status.APPROVED, viewer=actor, actor=actor,
                                           reason=(reason or "").strip() or "Relisted",
                                           updates={"status_changed_at": timezone.now()})
-        car = f"{locked.first_registration_year} {locked.make} {locked.model}"
+        car = locked.display_title
         # Ad hoc (no event key): a staff action, never retried by a task; a car may be relisted more than once.
         notify(user=locked.seller, kind="listing_relisted", url=reverse("marketplace:detail", args=[locked.pk]),
                title=f"Your {car} is back on the list for auction",
@@ -319,13 +311,6 @@ def listing_sale_fell_through(*, listing: Listing, reason: str, actor=None) -> T
                             updates={"status_changed_at": timezone.now()})
     listing.refresh_from_db()
     return result
-
-
-def _inspection_cancel(listing: Listing, actor: User, reason: str) -> None:
-    """A withdrawn or rejected car needs no inspection; a published report is kept."""
-    from inspections.services import inspection_cancel_open
-
-    inspection_cancel_open(listing=listing, actor=actor, reason=reason)
 
 
 # Photos ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from accounts.models import User
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from inspections import services as inspection_services
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
 from marketplace.models import Listing
@@ -247,11 +248,12 @@ class ListingSubmitView(_ListingCommandView):
     success_message = "Submitted. We will match your car with an inspector and let you know the appointment."
 
     def run(self, request):
-        services.listing_submit(listing=self.listing, actor=request.user)
+        inspection_services.listing_submit_for_inspection(listing=self.listing, actor=request.user)
 
 
 class ListingWithdrawView(_ListingCommandView):
     success_message = "Your listing is withdrawn. Nothing more happens with it."
 
     def run(self, request):
-        services.listing_withdraw(listing=self.listing, actor=request.user, reason=request.POST.get("reason", ""))
+        inspection_services.listing_withdraw_and_cancel_inspection(listing=self.listing, actor=request.user,
+                                                                  reason=request.POST.get("reason", ""))

@@ -5,4 +5,4 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
-        from payments import checks, receivers  # noqa: F401  (system checks; the auction_sold receiver)
+        from payments import checks  # noqa: F401  (registers the system checks)

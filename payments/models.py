@@ -224,7 +224,7 @@ class Sale(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One original sale per auction (what makes the auction_sold receiver idempotent), and at most
+            # One original sale per auction (what makes opening it idempotent), and at most
             # one sale per auction that is not cancelled (a second-chance sale follows a cancelled one).
             models.UniqueConstraint(fields=["auction"], condition=models.Q(second_chance_of__isnull=True),
                                     name="payments_sale_one_original_per_auction"),

@@ -77,11 +77,6 @@ def sale_open_dispute(*, sale: Sale) -> Dispute | None:
     return sale.disputes.filter(status=Dispute.Status.OPEN).first()
 
 
-def sale_ledger_lines(*, sale: Sale) -> QuerySet:
-    return (LedgerEntry.objects.filter(transaction__sale=sale)
-            .select_related("transaction", "account", "account__owner").order_by("transaction_id", "id"))
-
-
 def sale_status_history(*, sale: Sale) -> QuerySet:
     return AuditLog.objects.for_object(sale).filter(action=AuditLog.Action.STATUS_CHANGE)
 

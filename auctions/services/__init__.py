@@ -1,6 +1,6 @@
 """Every write to auctions. `bidding` holds the hot path; `lifecycle` the schedule/start/close/decide/cancel."""
 
-from auctions.services.bidding import BidPlaceResult, bid_place, error_body
+from auctions.services.bidding import BidResult, bid_place
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
@@ -21,12 +21,19 @@ from auctions.services.consents import (
     seller_consent_request,
     seller_consent_settle,
 )
+from auctions.services.idempotency import (
+    idempotent_answer_lock,
+    idempotent_answer_store,
+    idempotent_answer_stored,
+)
 from auctions.services.lifecycle import (
     auction_cancel,
     auction_close,
     auction_closed_effects,
     auction_decide,
     auction_decisions_expire,
+    auction_obligation_clear,
+    auction_obligation_set,
     auction_sale_void,
     auction_schedule,
     auction_start,
@@ -41,11 +48,12 @@ from auctions.services.withdrawals import (
 )
 
 __all__ = [
-    "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidPlaceResult", "BuyingLimitExceeded", "ConsentExpired",
+    "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidResult", "BuyingLimitExceeded", "ConsentExpired",
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
     "OwnListing", "Repricing", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",
-    "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_sale_void", "auction_schedule",
-    "auction_start", "bid_place", "dealer_bids_withdraw", "error_body", "live_auction_ids_with_bids_of",
-    "seller_consent_check_decidable", "seller_consent_lock", "seller_consent_request", "seller_consent_settle",
-    "watch_add", "watch_remove",
+    "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_obligation_clear",
+    "auction_obligation_set", "auction_sale_void", "auction_schedule", "auction_start", "bid_place",
+    "dealer_bids_withdraw", "idempotent_answer_lock", "idempotent_answer_store", "idempotent_answer_stored",
+    "live_auction_ids_with_bids_of", "seller_consent_check_decidable", "seller_consent_lock",
+    "seller_consent_request", "seller_consent_settle", "watch_add", "watch_remove",
 ]

@@ -7,28 +7,27 @@ the rules and write the bids and the new standing. The hot lock — the auction 
 short part. Lock order is always dealer profile → auction; nothing takes them the other way round.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import dealer_check_can_bid, dealer_ensure_can_bid
 from auctions.engine import BidRejected, BidTooLow, Standing, resolve_bid
-from auctions.models import Auction, Bid, BidderLabel, IdempotencyKey
+from auctions.events import auction_publish_on_commit
+from auctions.models import Auction, Bid, BidderLabel
 from auctions.selectors import dealer_committed_minor
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
     AuctionNotLive,
     BuyingLimitExceeded,
-    IdempotencyKeyReused,
     OwnListing,
     lock_auction,
-    publish_on_commit,
 )
 from core.clock import db_now, db_now_expression
 from core.exceptions import ApplicationError
@@ -36,23 +35,31 @@ from core.money import Money
 from core.notifications import notify_later
 
 
-@dataclass
-class BidPlaceResult:
-    """`status_code`/`body` are the API answer (the stored one on a replay)."""
+@dataclass(frozen=True)
+class BidResult:
+    """What a placed bid did: the auction as it stands after it (in memory, as committed), the bid rows it wrote
+    (a proxy answer and the dealer's own bid; invisible for a leader raising their own maximum), the bidders'
+    label numbers, and whose bid it was. api.py and views.py turn it into their answers."""
 
-    status_code: int
-    body: dict
-    replayed: bool = False
-    auction: Auction | None = None
-    bids: list[Bid] = field(default_factory=list)
+    auction: Auction
+    bids: list[Bid]
+    labels: dict[int, int]
+    dealer_id: int
 
+    @property
+    def leading(self) -> bool:
+        return self.auction.leader_id == self.dealer_id
 
-def error_body(exc: ApplicationError) -> dict:
-    """The same JSON core.api.exception_handler renders for a refusal."""
-    body = {"code": exc.code, "detail": exc.message}
-    if exc.fields:
-        body["fields"] = exc.fields
-    return body
+    @property
+    def my_max_minor(self) -> int | None:
+        """The dealer's own maximum now: the leader's private maximum if they lead, else the last one they set."""
+        if self.leading:
+            return self.auction.leader_max_minor
+        return next((b.max_minor for b in reversed(self.bids) if b.dealer_id == self.dealer_id and b.max_minor), None)
+
+    @property
+    def visible_bids(self) -> list[Bid]:
+        return [bid for bid in self.bids if bid.is_visible]
 
 
 def money_text(amount_minor: int) -> str:
@@ -155,7 +162,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
 
     if not resolution.raised_max_only:
         # "extension": the bid fell in the soft-close window and moved the end (the snapshot has the new end).
-        publish_on_commit(auction, "bid" if extended is None else "extension", new_bids=planned, labels=labels)
+        auction_publish_on_commit(auction, "bid" if extended is None else "extension", new_bids=planned, labels=labels)
         if previous_leader is not None and previous_leader != auction.leader_id:
             _notify_outbid_on_commit(auction, previous_leader)
     return planned, labels
@@ -165,24 +172,9 @@ def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
     listing = auction.listing
     notify_later(user_id=dealer_id, kind="outbid", url=reverse("auctions:detail", args=[auction.pk]),
                  event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}",
-                 title=f"You have been outbid on the {listing.first_registration_year} {listing.make} {listing.model}",
+                 title=f"You have been outbid on the {listing.display_title}",
                  body=f"The price is now {money_text(auction.price_minor)}. "
                       "Bid again before the auction ends.")
-
-
-def bid_response_for(*, auction: Auction, dealer: User, bids: list[Bid], labels: dict) -> dict:
-    """The dealer's view of their bid's result, built from the rows in memory (no queries)."""
-    from auctions.serializers import AuctionDealerStateOutputSerializer, BidDealerOutputSerializer
-
-    leading = auction.leader_id == dealer.pk
-    own_max = next((b.max_minor for b in reversed(bids) if b.dealer_id == dealer.pk and b.max_minor), None)
-    auction.my_state = "leading" if leading else "outbid"
-    auction.my_max_minor = auction.leader_max_minor if leading else own_max
-    auction.my_label = f"Dealer {labels[dealer.pk]}" if dealer.pk in labels else None
-    auction.viewer_id = dealer.pk
-    context = {"labels": labels, "viewer_id": dealer.pk}
-    return {"placed": BidDealerOutputSerializer([b for b in bids if b.is_visible], many=True, context=context).data,
-            "auction": AuctionDealerStateOutputSerializer(auction).data}
 
 
 def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_minor) -> None:
@@ -220,45 +212,17 @@ def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_min
             raise
 
 
-def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None, max_amount_minor: int | None = None,
-              idempotency_key: str | None = None, request_hash: str | None = None) -> BidPlaceResult:
-    """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`).
+def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
+              max_amount_minor: int | None = None) -> BidResult:
+    """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`); returns what it did.
 
     Refusals raise ApplicationError (codes: auction_not_live, auction_ended, not_a_dealer, not_verified,
-    own_listing, bid_too_low, already_leading, buying_limit_exceeded, invalid). With an `idempotency_key`
-    the answer — acceptance or refusal — is stored in the same transaction and a retry gets it back."""
-    if not idempotency_key:
-        _refuse_early(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
-                      max_amount_minor=max_amount_minor)
-    refusal = None
+    own_listing, bid_too_low, already_leading, buying_limit_exceeded, invalid). Lock order: the dealer's
+    profile, then the auction (see the module)."""
+    _refuse_early(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor, max_amount_minor=max_amount_minor)
     with transaction.atomic():
         bidder = _bidder(dealer=dealer, auction_id=auction_id)
         auction = lock_auction(auction_id)
-        if idempotency_key:
-            stored = IdempotencyKey.objects.filter(dealer=dealer, key=idempotency_key).first()
-            if stored is not None:
-                if stored.request_hash != request_hash:
-                    raise IdempotencyKeyReused()
-                return BidPlaceResult(stored.response_status, stored.response_body, replayed=True)
-        now = db_now()
-        try:
-            bids, labels = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
-                                  max_amount_minor=max_amount_minor, now=now)
-        except ApplicationError as exc:
-            if not idempotency_key:
-                raise
-            refusal = exc
-            status_code, body = exc.status_code, error_body(exc)
-        else:
-            status_code, body = 201, bid_response_for(auction=auction, dealer=dealer, bids=bids, labels=labels)
-        if idempotency_key:
-            try:
-                with transaction.atomic():
-                    IdempotencyKey.objects.create(dealer=dealer, key=idempotency_key, request_hash=request_hash or "",
-                                                  response_status=status_code, response_body=body)
-            except IntegrityError:
-                # The same key raced in on another auction (this auction's lock serialises the rest).
-                raise IdempotencyKeyReused() from None
-    if refusal is not None:
-        raise refusal
-    return BidPlaceResult(status_code, body, auction=auction, bids=bids)
+        bids, labels = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
+                              max_amount_minor=max_amount_minor, now=db_now())
+    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk)

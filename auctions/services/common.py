@@ -1,9 +1,7 @@
-"""Shared pieces of the auction services: errors, locking, publishing on commit."""
+"""Shared pieces of the auction services: errors and locking."""
 
-from django.db import transaction
 
 from auctions.models import Auction
-from auctions.signals import auction_event
 from core.exceptions import ApplicationError
 
 
@@ -87,13 +85,3 @@ def lock_auction(auction_id: int) -> Auction:
                 .get(pk=auction_id))
     except (Auction.DoesNotExist, ValueError, TypeError):
         raise AuctionNotFound() from None
-
-
-def publish_on_commit(auction: Auction, kind: str, *, new_bids=(), labels: dict | None = None) -> None:
-    """Send `auction_event` once the transaction commits, with a snapshot taken now (under the lock)."""
-    from auctions.serializers import public_snapshot
-
-    snapshot = public_snapshot(auction, new_bids=new_bids, labels=labels)
-    auction_id, seq = auction.pk, auction.event_seq
-    transaction.on_commit(lambda: auction_event.send(sender=Auction, auction_id=auction_id, event_seq=seq,
-                                                     kind=kind, snapshot=snapshot))

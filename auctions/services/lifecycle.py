@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import dealer_ensure_can_bid
+from accounts.services import dealer_ensure_can_bid, staff_ensure
+from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, SellerConsent, Watch
 from auctions.services.common import (
     AuctionNotFound,
@@ -21,18 +22,17 @@ from auctions.services.common import (
     NoDecisionPending,
     TopBidderCannotBuy,
     lock_auction,
-    publish_on_commit,
 )
 from auctions.services.consents import (
     seller_consent_close_settle,
     seller_consent_record,
     seller_consent_request,
 )
-from auctions.signals import auction_sold
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify
+from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
 from inspections.selectors import report_current_for_listing
 from marketplace.models import Listing
@@ -40,14 +40,8 @@ from marketplace.models import Listing
 logger = logging.getLogger(__name__)
 
 
-def _ensure_staff(actor) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
-        raise PermissionRefused("Only Gavel staff may do that.")
-
-
 def _car(auction: Auction) -> str:
-    listing = auction.listing
-    return f"{listing.first_registration_year} {listing.make} {listing.model}"
+    return auction.listing.display_title
 
 
 def _money(minor: int | None) -> str:
@@ -58,7 +52,7 @@ def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, star
                      duration_minutes: int | None = None) -> Auction:
     """Book an approved car into an auction. Starts at once if `starts_at` has already come. The auction keeps the
     car's current published report revision (under the listing's row lock, which publishing takes too)."""
-    _ensure_staff(actor)
+    staff_ensure(actor)
     duration = settings.GAVEL_AUCTION_DEFAULT_MINUTES if duration_minutes is None else duration_minutes
     errors = {}
     if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 7 * 24 * 60:
@@ -99,16 +93,17 @@ def auction_start(*, auction: Auction) -> TransitionResult | None:
             return None
         result = transition(locked, Auction.Status.LIVE, reason="Start time reached",
                             updates={"event_seq": locked.event_seq + 1})
-        publish_on_commit(locked, "started")
+        auction_publish_on_commit(locked, "started")
     return result
 
 
 def _sold_updates(auction: Auction) -> dict:
-    return {"outcome": Auction.Outcome.SOLD, "winner_id": auction.leader_id, "hammer_price_minor": auction.price_minor}
+    return {"outcome": Auction.Outcome.SOLD, "winner_id": auction.leader_id, "hammer_price_minor": auction.price_minor,
+            "owed_by_id": auction.leader_id, "owed_minor": auction.price_minor}
 
 
 def _sold_effects(auction: Auction) -> list:
-    """On commit: tell the seller and the winner, then hand the sale to payments (auction_sold)."""
+    """On commit: tell the seller and the winner. (The sale is settlement's: payments.services.settlement opens it.)"""
     auction_id = auction.pk
     car, price = _car(auction), _money(auction.price_minor)
     seller_id, winner_id = auction.listing.seller_id, auction.leader_id
@@ -124,11 +119,7 @@ def _sold_effects(auction: Auction) -> list:
                body="Congratulations. Your invoice and the handover steps follow.",
                event_key=f"auction:{auction_id}:sold")
 
-    def hand_over():
-        fresh = Auction.objects.select_related("listing", "winner").get(pk=auction_id)
-        auction_sold.send(sender=Auction, auction=fresh)
-
-    return [tell, hand_over]
+    return [tell]
 
 
 def auction_close(*, auction_id: int) -> TransitionResult | None:
@@ -167,7 +158,7 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
         if listing_to:
             transition(listing, listing_to, reason=f"Auction {auction.pk} closed: {outcome}",
                        updates={"status_changed_at": now})
-        publish_on_commit(auction, "closed")
+        auction_publish_on_commit(auction, "closed")
     return result
 
 
@@ -183,7 +174,7 @@ def _closed_effects_later(*, auction_id: int, outcome: str) -> None:
 
 
 def auction_closed_effects(*, auction_id: int, outcome: str) -> None:
-    """After a close has committed: tell the seller (and the winner) the outcome, hand a sold car to payments."""
+    """After a close has committed: tell the seller (and the winner) the outcome."""
     auction = Auction.objects.select_related("listing").get(pk=auction_id)
     if outcome == Auction.Outcome.SOLD:
         effects = _sold_effects(auction)
@@ -262,7 +253,7 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
     if result.changed:
         transition(listing, listing_to, actor=actor, reason=f"Auction {auction.pk}: {reason}",
                    updates={"status_changed_at": now})
-        publish_on_commit(auction, "decided")
+        auction_publish_on_commit(auction, "decided")
     return result
 
 
@@ -300,35 +291,33 @@ def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | Non
         result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
                             reason=reason, on_commit=[tell],
                             updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner": None,
-                                     "hammer_price_minor": None},
+                                     "hammer_price_minor": None, "owed_by": None, "owed_minor": None},
                             data={"winner_id": auction.winner_id, "hammer_price_minor": auction.hammer_price_minor})
         if result.changed:
             transition(auction.listing, Listing.Status.UNSOLD, reason=f"Auction {auction.pk}: {reason}",
                        updates={"status_changed_at": now})
-            publish_on_commit(auction, "decided")
+            auction_publish_on_commit(auction, "decided")
         return result
 
 
 def auction_decisions_expire(*, batch: int = 100) -> int:
     """Decline every awaiting decision whose deadline passed. Bounded; safe to run concurrently."""
-    done = 0
-    with transaction.atomic():
+    def decline(auction_id: int) -> bool:
+        auction = lock_auction(auction_id)
         now = db_now()
-        ids = list(Auction.objects.select_for_update(skip_locked=True)
-                   .filter(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline__lte=now)
-                   .order_by("decision_deadline").values_list("pk", flat=True)[:batch])
-        for auction_id in ids:
-            auction = lock_auction(auction_id)
-            if auction.outcome == Auction.Outcome.AWAITING_SELLER:
-                if _decide(auction, accept=False, actor=None, now=now,
-                           reason="No decision within the window: declined automatically").changed:
-                    done += 1
-    return done
+        if auction.outcome != Auction.Outcome.AWAITING_SELLER or not auction.decision_deadline \
+                or auction.decision_deadline > now:
+            return False
+        return _decide(auction, accept=False, actor=None, now=now,
+                       reason="No decision within the window: declined automatically").changed
+
+    return sweep(Auction.objects.filter(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline__lte=db_now())
+                 .order_by("decision_deadline"), decline, batch=batch)
 
 
 def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionResult:
     """Staff stop a scheduled or live auction; the car goes back to approved."""
-    _ensure_staff(actor)
+    staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Say why the auction is cancelled; the seller will see it."]})
@@ -350,7 +339,7 @@ def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionRe
                                      "closed_at": db_now(), "event_seq": auction.event_seq + 1})
         transition(auction.listing, Listing.Status.APPROVED, actor=actor, reason=f"Auction {auction.pk} cancelled",
                    updates={"status_changed_at": db_now()})
-        publish_on_commit(auction, "cancelled")
+        auction_publish_on_commit(auction, "cancelled")
     return result
 
 
@@ -363,3 +352,14 @@ def watch_add(*, auction: Auction, dealer: User) -> Watch:
 
 def watch_remove(*, auction: Auction, dealer: User) -> None:
     Watch.objects.filter(auction=auction, dealer=dealer).delete()
+
+
+def auction_obligation_set(*, auction_id: int, buyer_id: int, amount_minor: int) -> None:
+    """Settlement says who owes this car's price now (a sale opened for them) and how much: it counts against their
+    buying limit until their money arrives. Call in the sale's transaction, holding the buyer's profile lock."""
+    Auction.objects.filter(pk=auction_id).update(owed_by_id=buyer_id, owed_minor=amount_minor)
+
+
+def auction_obligation_clear(*, auction_id: int) -> None:
+    """Settlement says nobody owes this car's price any more: the money arrived, or the sale was cancelled."""
+    Auction.objects.filter(pk=auction_id).update(owed_by=None, owed_minor=None)

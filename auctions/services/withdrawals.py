@@ -24,10 +24,11 @@ from django.urls import reverse
 from accounts.models import DealerProfile, User
 from accounts.services import dealer_profiles_lock
 from auctions.engine import BidRejected, Standing, resolve_bid
+from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, Bid
 from auctions.selectors import auction_labels, dealer_committed_minor
 from auctions.services.bidding import money_text
-from auctions.services.common import lock_auction, publish_on_commit
+from auctions.services.common import lock_auction
 from core.audit import audit_record
 from core.clock import db_now
 from core.models import AuditLog
@@ -156,7 +157,7 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
                        "withdrawn_sequences": [b.sequence for b in withdrawn], "skipped_sequences": skipped,
                        "price_before_minor": before[0], "price_after_minor": new.price_minor,
                        "leader_before_id": before[1], "leader_after_id": new.leader})
-    publish_on_commit(auction, "repriced", labels=auction_labels(auction=auction))
+    auction_publish_on_commit(auction, "repriced", labels=auction_labels(auction=auction))
     _tell_repriced(auction, repricing, withdrawn_dealer_id=dealer_id)
     logger.info("auction %s repriced after withdrawing dealer %s: %s -> %s", auction.pk, dealer_id, before[0],
                 new.price_minor)
@@ -165,7 +166,7 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
 
 def _tell_repriced(auction: Auction, repricing: Repricing, *, withdrawn_dealer_id: int) -> None:
     listing, key = auction.listing, f"auction:{auction.pk}:repriced:{auction.event_seq}"
-    car = f"{listing.first_registration_year} {listing.make} {listing.model}"
+    car = listing.display_title
     url = reverse("auctions:detail", args=[auction.pk])
     price = Money.of(repricing.price_after_minor).format(show_minor=False) if repricing.price_after_minor else None
     now_text = f"The price is now {price}." if price else "No bids stand now."

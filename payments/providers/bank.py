@@ -20,11 +20,6 @@ def receivable_reference(receivable_id: int) -> str:
     return f"GVL-R-{receivable_id}-{check_digits(str(receivable_id))}"
 
 
-def bank_reference_valid(reference: str) -> bool:
-    parts = reference.strip().upper().split("-")
-    return (len(parts) == 3 and parts[0] == "GVL" and parts[1].isdigit() and parts[2] == check_digits(parts[1]))
-
-
 class BankTransferProvider(PaymentProvider):
     name = "bank_transfer"
 

@@ -4,11 +4,11 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from core.exceptions import ApplicationError, PermissionRefused
+from core.events import publish_on_commit, sale_group
+from core.exceptions import ApplicationError
 from core.money import Money
 from core.notifications import notify
 from payments.models import Sale
-from payments.signals import sale_changed
 
 
 class Conflict(ApplicationError):
@@ -65,24 +65,19 @@ def lock_sale(sale_id: int) -> Sale:
         raise SaleNotFound()
 
 
-def ensure_staff(actor) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
-        raise PermissionRefused("Only Gavel staff may do that.")
-
-
 def money(sale: Sale, minor: int) -> str:
     return Money(minor, sale.currency).format()
 
 
 def car(sale: Sale) -> str:
-    listing = sale.listing
-    return f"{listing.first_registration_year} {listing.make} {listing.model}"
+    return sale.listing.display_title
 
 
 def publish_sale_on_commit(sale: Sale, kind: str) -> None:
-    """Tell the sale's open pages, once the transaction commits, that the sale changed (see payments.signals)."""
-    sale_id = sale.pk
-    transaction.on_commit(lambda: sale_changed.send(sender=Sale, sale_id=sale_id, kind=kind))
+    """Tell the sale's open pages, once the transaction commits, that something a party reads there changed (paid,
+    overdue, collection arranged, handover confirmed, paid out, disputed, cancelled…). The frame carries nothing of
+    the sale: each page re-reads it over HTTP with its viewer's own session (what each party may see differs)."""
+    publish_on_commit([(sale_group(sale.pk), {"type": "sale", "sale_id": sale.pk, "kind": kind})])
 
 
 def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,

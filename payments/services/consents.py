@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from auctions.models import SellerConsent
-from auctions.services import ConsentNotFound, auction_decide
+from auctions.services import ConsentNotFound
 from payments.models import SecondChanceOffer
 from payments.services.offers import second_chance_consent_decide
+from payments.services.settlement import auction_decision_settle
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def seller_consent_decide(*, consent_id, seller: User, accept: bool) -> SellerDe
         raise ConsentNotFound()
     kind, auction_id = source
     if kind == SellerConsent.Source.CLOSE:
-        auction_decide(auction_id=auction_id, seller=seller, accept=accept)
+        auction_decision_settle(auction_id=auction_id, seller=seller, accept=accept)
         return SellerDecision(SellerConsent.objects.get(pk=consent_id))
     decided = second_chance_consent_decide(consent_id=consent_id, seller=seller, accept=accept)
     return SellerDecision(decided.consent, decided.offer)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -33,7 +34,6 @@ from payments.services.common import (
     Conflict,
     PayoutInFlight,
     car,
-    ensure_staff,
     lock_sale,
     money,
     publish_sale_on_commit,
@@ -188,7 +188,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                     resolution: str = "", cause: str | None = None, cause_reason: str = "") -> Dispute:
     """Staff decide: a full refund (sale → refunded), a partial refund or a rejection (sale → completed). A
     refund says who pays (`cause`, see the module docstring); without one the default applies."""
-    ensure_staff(actor)
+    staff_ensure(actor)
     if outcome not in (Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL, Dispute.Outcome.REJECT):
         raise ValidationFailed(fields={"outcome": ["Choose refund, partial or reject."]})
     cause_reason = (cause_reason or "").strip()

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import DealerProfile, User
+from accounts.services import staff_ensure
 from auctions.models import Auction
 from auctions.services import Repricing, auction_bidder_ids, dealer_bids_withdraw, live_auction_ids_with_bids_of
 from core.audit import audit_record
@@ -25,7 +26,7 @@ from core.models import AuditLog
 from core.notifications import notify
 from core.transitions import TransitionResult
 from payments.models import Sale
-from payments.services.common import car, ensure_staff, tell_on_commit
+from payments.services.common import car, tell_on_commit
 from payments.services.offers import second_chance_offers_withdraw_for
 
 
@@ -43,7 +44,7 @@ class DealerSuspended:
 
 
 def dealer_suspend_and_withdraw(*, profile: DealerProfile, actor: User, reason: str) -> DealerSuspended:
-    ensure_staff(actor)
+    staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Say why the dealer is suspended; they will see it."]})
@@ -77,8 +78,7 @@ def _tell_sellers_awaiting_decision(*, dealer_id: int) -> int:
         tell_on_commit([listing.seller_id], kind="top_bidder_suspended",
                        url=reverse("auctions:detail", args=[auction.pk]),
                        event_key=f"auction:{auction.pk}:top_bidder_suspended",
-                       title=f"The top bidder on your {listing.first_registration_year} {listing.make} "
-                             f"{listing.model} may no longer buy",
+                       title=f"The top bidder on your {listing.display_title} may no longer buy",
                        body="Their account was suspended after the auction ended, so their bid cannot be accepted. "
                             "Decline it on the auction page at no cost to you; your car can then be offered again.")
     return len(auctions)

@@ -21,12 +21,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import dealer_profiles_lock
+from accounts.services import dealer_profiles_lock, staff_ensure
 from auctions.models import SellerConsent
 from auctions.selectors import dealer_committed_minor
 from auctions.services import (
     BuyingLimitExceeded,
     ConsentNotFound,
+    auction_obligation_clear,
     seller_consent_check_decidable,
     seller_consent_lock,
     seller_consent_request,
@@ -35,6 +36,7 @@ from auctions.services import (
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.money import Money
+from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
 from marketplace.models import Listing
 from marketplace.services import listing_sale_fell_through
@@ -43,7 +45,6 @@ from payments.selectors import second_chance_candidates
 from payments.services.common import (
     Conflict,
     car,
-    ensure_staff,
     lock_sale,
     money,
     publish_sale_on_commit,
@@ -136,7 +137,7 @@ def _car_back_on_offer(sale: Sale, *, now, reason: str) -> None:
 def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> SecondChanceOffer | None:
     """Staff cancel an overdue sale and offer the car to the next-highest bidder (if there is one). Below the
     reserve the action only asks the seller: staff never sell below the reserve themselves."""
-    ensure_staff(actor)
+    staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": ["Say why the sale is cancelled; both sides see it."]})
@@ -151,6 +152,7 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
 
 def _cancel(sale: Sale, *, actor, reason: str, seller_text: str) -> SecondChanceOffer | None:
     now = db_now()
+    auction_obligation_clear(auction_id=sale.auction_id)  # the dealer no longer owes it
     transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
                updates={"cancelled_at": now, "cancel_reason": reason})
     publish_sale_on_commit(sale, "cancelled")
@@ -231,22 +233,23 @@ def second_chance_decline(*, offer: SecondChanceOffer, dealer: User) -> Transiti
 
 
 def second_chance_expire_due(*, batch: int | None = None) -> int:
-    """Pending offers past their window expire; the next bidder (if any) gets the offer. Bounded, safe twice."""
-    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
-    done = 0
-    with transaction.atomic():
+    """Pending offers past their window expire; the next bidder (if any) gets the offer. Bounded, safe twice.
+    Swept by sale: lock order sale, then offer."""
+    def expire(sale_id: int) -> bool:
+        sale = lock_sale(sale_id)
         now = db_now()
-        offers = list(SecondChanceOffer.objects.select_for_update(skip_locked=True)
-                      .filter(status=SecondChanceOffer.Status.PENDING, expires_at__lte=now)
-                      .order_by("expires_at")[:batch])
-        for offer in offers:
-            sale, offer = _lock_offer(offer)
-            if offer.status == SecondChanceOffer.Status.PENDING and transition(
-                    offer, SecondChanceOffer.Status.EXPIRED, reason="No answer within the window",
-                    updates={"decided_at": now}).changed:
-                done += 1
-                _offer_next(sale, now=now)
-    return done
+        offer = (SecondChanceOffer.objects.select_for_update()
+                 .filter(sale=sale, status=SecondChanceOffer.Status.PENDING, expires_at__lte=now).first())
+        if offer is None or not transition(offer, SecondChanceOffer.Status.EXPIRED, reason="No answer within the "
+                                           "window", updates={"decided_at": now}).changed:
+            return False
+        _offer_next(sale, now=now)
+        return True
+
+    due = Sale.objects.filter(second_chance_offers__status=SecondChanceOffer.Status.PENDING,
+                              second_chance_offers__expires_at__lte=db_now())
+    return sweep(due.order_by("second_chance_offers__expires_at"), expire,
+                 batch=batch or settings.GAVEL_SALES_SWEEP_BATCH)
 
 
 @dataclass(frozen=True)
@@ -290,27 +293,28 @@ def second_chance_consent_decide(*, consent_id, seller: User, accept: bool) -> C
 
 def second_chance_consents_expire_due(*, batch: int | None = None) -> int:
     """Seller decisions on second-chance prices past their deadline count as declined: the car can be offered again.
-    Bounded, safe to run twice; each in its own lock order (sale, offer, consent)."""
-    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
-    done = 0
-    due = list(SecondChanceOffer.objects.filter(status=SecondChanceOffer.Status.AWAITING_SELLER,
-                                                consent__deadline__lte=db_now())
-               .order_by("consent__deadline").values_list("pk", "sale_id", "consent_id")[:batch])
-    for offer_id, sale_id, consent_id in due:
-        with transaction.atomic():
-            sale = lock_sale(sale_id)
-            offer = SecondChanceOffer.objects.select_for_update().get(pk=offer_id)
-            consent = seller_consent_lock(consent_id)
-            now = db_now()
-            if offer.status != SecondChanceOffer.Status.AWAITING_SELLER or now < consent.deadline:
-                continue
-            seller_consent_settle(consent, to=SellerConsent.Status.EXPIRED, actor=None,
-                                  reason="No answer by the deadline: declined", now=now)
-            transition(offer, SecondChanceOffer.Status.SELLER_DECLINED, reason="The seller did not answer in time",
-                       updates={"decided_at": now})
-            _car_back_on_offer(sale, now=now, reason="The seller did not answer about a price below the reserve")
-            done += 1
-    return done
+    Bounded, safe to run twice. Swept by sale: lock order sale, offer, consent."""
+    def expire(sale_id: int) -> bool:
+        sale = lock_sale(sale_id)
+        now = db_now()
+        offer = (SecondChanceOffer.objects.select_for_update()
+                 .filter(sale=sale, status=SecondChanceOffer.Status.AWAITING_SELLER).first())
+        if offer is None:
+            return False
+        consent = seller_consent_lock(offer.consent_id)
+        if now < consent.deadline:
+            return False
+        seller_consent_settle(consent, to=SellerConsent.Status.EXPIRED, actor=None,
+                              reason="No answer by the deadline: declined", now=now)
+        transition(offer, SecondChanceOffer.Status.SELLER_DECLINED, reason="The seller did not answer in time",
+                   updates={"decided_at": now})
+        _car_back_on_offer(sale, now=now, reason="The seller did not answer about a price below the reserve")
+        return True
+
+    due = Sale.objects.filter(second_chance_offers__status=SecondChanceOffer.Status.AWAITING_SELLER,
+                              second_chance_offers__consent__deadline__lte=db_now())
+    return sweep(due.order_by("second_chance_offers__consent__deadline"), expire,
+                 batch=batch or settings.GAVEL_SALES_SWEEP_BATCH)
 
 
 def second_chance_offers_withdraw_for(*, dealer_id: int, reason: str) -> int:

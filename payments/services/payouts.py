@@ -10,12 +10,16 @@
 A failure in step 2 marks the payout failed; the task retries, the beat sweep and the admin action retry later.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
 
+from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.models import AuditLog
+from core.sweeps import sweep
 from core.transitions import transition
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Sale
@@ -24,7 +28,6 @@ from payments.selectors import sale_open_dispute
 from payments.services.common import (
     Conflict,
     car,
-    ensure_staff,
     lock_sale,
     money,
     publish_sale_on_commit,
@@ -143,7 +146,7 @@ def payout_release(*, sale_id: int) -> Sale:
 
 def payout_retry(*, sale: Sale, actor, reason: str = "") -> Sale:
     """Staff retry a failed (or stuck) payout now, through the same exactly-once path."""
-    ensure_staff(actor)
+    staff_ensure(actor)
     with transaction.atomic():
         locked = lock_sale(sale.pk)
         if locked.payout_status not in (Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING,
@@ -169,21 +172,20 @@ def payouts_due_ids(*, batch: int | None = None) -> list[int]:
 
 def sales_complete_due(*, batch: int | None = None) -> int:
     """paid_out → completed once the dispute window after the handover passed without a dispute."""
-    from datetime import timedelta
-
-    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
-    done = 0
-    with transaction.atomic():
+    def complete(sale_id: int) -> bool:
+        sale = lock_sale(sale_id)
         now = db_now()
-        cutoff = now - timedelta(days=settings.GAVEL_DISPUTE_WINDOW_DAYS)
-        ids = list(Sale.objects.select_for_update(skip_locked=True)
-                   .filter(status=Sale.Status.PAID_OUT, handed_over_at__lte=cutoff)
-                   .order_by("handed_over_at").values_list("pk", flat=True)[:batch])
-        for sale_id in ids:
-            sale = lock_sale(sale_id)
-            if sale.status == Sale.Status.PAID_OUT and transition(
-                    sale, Sale.Status.COMPLETED, reason="Dispute window passed",
-                    updates={"completed_at": now}).changed:
-                done += 1
-                publish_sale_on_commit(sale, "completed")
-    return done
+        if sale.status != Sale.Status.PAID_OUT or sale.handed_over_at > now - _dispute_window():
+            return False
+        if not transition(sale, Sale.Status.COMPLETED, reason="Dispute window passed",
+                          updates={"completed_at": now}).changed:
+            return False
+        publish_sale_on_commit(sale, "completed")
+        return True
+
+    return sweep(Sale.objects.filter(status=Sale.Status.PAID_OUT, handed_over_at__lte=db_now() - _dispute_window())
+                 .order_by("handed_over_at"), complete, batch=batch or settings.GAVEL_SALES_SWEEP_BATCH)
+
+
+def _dispute_window() -> timedelta:
+    return timedelta(days=settings.GAVEL_DISPUTE_WINDOW_DAYS)

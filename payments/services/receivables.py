@@ -13,6 +13,7 @@ Lock order: a sale row (when there is one), then receivable rows, oldest first.
 
 from django.db import transaction
 
+from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ValidationFailed
@@ -22,7 +23,7 @@ from core.transitions import transition
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, ReceivableSettlement, Sale, SellerReceivable
 from payments.selectors import receivable_how_to_settle
-from payments.services.common import Conflict, car, ensure_staff, money, tell_on_commit
+from payments.services.common import Conflict, car, money, tell_on_commit
 
 # Where funding for the guarantee comes from: the source account and how a person reads it.
 GUARANTEE_SOURCES = {
@@ -78,7 +79,7 @@ def _settle(receivable: SellerReceivable, *, amount_minor: int, method: str, led
 def receivable_payment_record(*, receivable: SellerReceivable, actor, amount_minor: int,
                               bank_reference_text: str) -> ReceivableSettlement:
     """Staff saw the seller's transfer arrive. Idempotent per bank reference: recording it again changes nothing."""
-    ensure_staff(actor)
+    staff_ensure(actor)
     reference = (bank_reference_text or "").strip()
     errors = {}
     if not reference or len(reference) > 200:
@@ -139,7 +140,7 @@ def receivables_set_off(*, sale: Sale, amount_minor: int) -> int:
 def guarantee_fund(*, actor, amount_minor: int, source: str, memo: str = "", token: str) -> LedgerTransaction:
     """Staff put money into the inspection guarantee, from the platform's fees or from Gavel's own account.
     `token` (one per form) makes a resubmitted form fund once."""
-    ensure_staff(actor)
+    staff_ensure(actor)
     errors = {}
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         errors["amount"] = ["A positive amount."]

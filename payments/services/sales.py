@@ -10,15 +10,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import dealer_ensure_can_bid
+from accounts.services import dealer_ensure_can_bid, staff_ensure
 from auctions.models import Auction
 from auctions.selectors import seller_consent_accepted
-from auctions.services import auction_sale_void
+from auctions.services import auction_obligation_clear, auction_obligation_set, auction_sale_void
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
+from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
 from inspections.selectors import report_disclosed_items
 from marketplace.services import listing_sale_paid
@@ -36,7 +37,6 @@ from payments.services.common import (
     PaymentNotFound,
     SaleNotPayable,
     car,
-    ensure_staff,
     lock_sale,
     money,
     publish_sale_on_commit,
@@ -101,6 +101,9 @@ def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance
     now = db_now()
     listing = auction.listing
     report = auction.report
+    # The buyer owes the price from now until their money arrives: it counts against their buying limit (the
+    # winner's already did from the close; a second-chance buyer's starts here, under their profile lock).
+    auction_obligation_set(auction_id=auction.pk, buyer_id=buyer.pk, amount_minor=hammer_price_minor)
     sale = Sale.objects.create(
         auction=auction, listing=listing, buyer=buyer, seller_id=listing.seller_id, second_chance_of=second_chance_of,
         payment_deadline=fees.add_business_days(timezone.localtime(now),
@@ -230,6 +233,7 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
             transition(sale, Sale.Status.PAID, actor=actor, reason=f"Payment {payment.reference} received",
                        updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
             listing_sale_paid(listing=sale.listing, actor=actor)  # sold for good: the VIN is free again
+            auction_obligation_clear(auction_id=sale.auction_id)  # no longer against the dealer's buying limit
             publish_sale_on_commit(sale, "paid")
             tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
                            title=f"Payment received for the {car(sale)}",
@@ -274,7 +278,7 @@ def payment_provider_for(payment: Payment):
 
 def bank_transfer_confirm(*, sale: Sale, actor, amount_minor: int, bank_reference_text: str) -> PaymentConfirmed:
     """Staff saw the dealer's transfer on the bank statement."""
-    ensure_staff(actor)
+    staff_ensure(actor)
     reference = bank_reference(sale.pk)
     with transaction.atomic():  # a refused confirmation (a wrong amount) leaves no bank payment behind
         Payment.objects.get_or_create(reference=reference, defaults={
@@ -406,23 +410,22 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
 
 def sales_mark_overdue(*, batch: int | None = None) -> int:
     """awaiting_payment → overdue once the deadline passed; both sides are told. Bounded, safe to run twice."""
-    batch = batch or settings.GAVEL_SALES_SWEEP_BATCH
-    done = 0
-    with transaction.atomic():
+    def mark(sale_id: int) -> bool:
+        sale = lock_sale(sale_id)
         now = db_now()
-        ids = list(Sale.objects.select_for_update(skip_locked=True)
-                   .filter(status=Sale.Status.AWAITING_PAYMENT, payment_deadline__lte=now)
-                   .order_by("payment_deadline").values_list("pk", flat=True)[:batch])
-        for sale_id in ids:
-            sale = lock_sale(sale_id)
-            if transition(sale, Sale.Status.OVERDUE, reason="Payment deadline passed",
+        if sale.status != Sale.Status.AWAITING_PAYMENT or sale.payment_deadline > now:
+            return False
+        if not transition(sale, Sale.Status.OVERDUE, reason="Payment deadline passed",
                           updates={"overdue_at": now}).changed:
-                done += 1
-                publish_sale_on_commit(sale, "overdue")
-                tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
-                               title=f"Your payment for the {car(sale)} is overdue",
-                               body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
-                tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
-                               title=f"The dealer has not paid for your {car(sale)} yet",
-                               body=f"We are chasing the payment; {sale_overdue_next_step(sale=sale)}")
-    return done
+            return False
+        publish_sale_on_commit(sale, "overdue")
+        tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
+                       title=f"Your payment for the {car(sale)} is overdue",
+                       body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
+        tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
+                       title=f"The dealer has not paid for your {car(sale)} yet",
+                       body=f"We are chasing the payment; {sale_overdue_next_step(sale=sale)}")
+        return True
+
+    return sweep(Sale.objects.filter(status=Sale.Status.AWAITING_PAYMENT, payment_deadline__lte=db_now())
+                 .order_by("payment_deadline"), mark, batch=batch or settings.GAVEL_SALES_SWEEP_BATCH)

@@ -1,4 +1,5 @@
-// Countdowns: <span class="countdown" data-ends-at="ISO"> inside an element with data-server-time="ISO".
+// Countdowns: <span class="countdown" data-ends-at="ISO"> inside an element with data-server-time="ISO" and
+// data-soft-close-seconds (the rule's window, from the settings: a countdown inside it is marked "soon").
 // The offset between the server's clock and this device's is taken once at load, so a wrong phone clock
 // does not show a wrong time left (and again on each live resync). The server decides the end; this is only a
 // display. Live updates move an end by changing data-ends-at; each tick reads it afresh.
@@ -19,6 +20,7 @@
     var holder = document.querySelector("[data-server-time]");
     var serverNow = holder ? Date.parse(holder.getAttribute("data-server-time")) : NaN;
     var offset = isNaN(serverNow) ? 0 : serverNow - Date.now();
+    var softCloseMs = 1000 * (parseInt(holder ? holder.getAttribute("data-soft-close-seconds") : "", 10) || 0);
     // live.js learns the server's clock again on every resync (detail: the server's time in ms).
     document.addEventListener("gavel:server-time", function (event) { offset = event.detail - Date.now(); });
     var items = Array.prototype.slice.call(document.querySelectorAll(".countdown[data-ends-at]"));
@@ -28,7 +30,7 @@
       items.forEach(function (el) {
         var left = Date.parse(el.getAttribute("data-ends-at")) - now;
         el.textContent = format(left);
-        el.classList.toggle("countdown-soon", left > 0 && left < 120000);
+        el.classList.toggle("countdown-soon", left > 0 && left <= softCloseMs);
       });
     }
     tick();

@@ -24,18 +24,20 @@
                   no_bids: ["", "No bids"], unsold: ["", "Not sold"], cancelled: ["badge-err", "Cancelled"] };
 
   // Money in minor units, like core.money's format(show_minor=False): €12,500 (¥12,500 for a currency without
-  // minor units: the currency's own digits, as ISO 4217 and Intl know them).
-  function money(minor, currency) {
+  // minor units). The site's currency and its minor digits come from the page (<html data-currency
+  // data-currency-digits>, from core.money), so the script keeps no table of its own.
+  var PAGE = document.documentElement;
+  var CURRENCY = PAGE.getAttribute("data-currency") || "EUR";
+  var DIGITS = parseInt(PAGE.getAttribute("data-currency-digits") || "2", 10);
+
+  function money(minor) {
     if (minor === null || minor === undefined) return "—";
-    currency = currency || "EUR";
+    var scale = Math.pow(10, DIGITS), shown = minor % scale === 0 ? 0 : DIGITS;
     try {
-      var digits = new Intl.NumberFormat("en-GB", { style: "currency", currency: currency })
-        .resolvedOptions().maximumFractionDigits;
-      var scale = Math.pow(10, digits), shown = minor % scale === 0 ? 0 : digits;
-      return new Intl.NumberFormat("en-GB", { style: "currency", currency: currency,
+      return new Intl.NumberFormat("en-GB", { style: "currency", currency: CURRENCY,
         minimumFractionDigits: shown, maximumFractionDigits: shown }).format(minor / scale);
     } catch (e) {
-      return (minor / 100).toLocaleString("en-GB", { minimumFractionDigits: 2 }) + " " + currency;
+      return (minor / scale).toFixed(shown) + " " + CURRENCY;
     }
   }
 
@@ -142,7 +144,6 @@
     var seq = parseInt(root.getAttribute("data-event-seq"), 10) || 0;
     var status = root.getAttribute("data-status"), outcome = root.getAttribute("data-outcome");
     var myLabel = root.getAttribute("data-my-label") || null;
-    var currency = root.getAttribute("data-currency") || "EUR";
     var live;
 
     function q(sel) { return root.querySelector(sel); }
@@ -159,7 +160,7 @@
         return;
       }
       var price = q("[data-price]");
-      if (price) price.textContent = money(s.price_minor !== null ? s.price_minor : s.starting_price_minor, currency);
+      if (price) price.textContent = money(s.price_minor !== null ? s.price_minor : s.starting_price_minor);
       var label = q("[data-price-label]");
       if (label && s.price_minor !== null) label.textContent = "Current price";
       var count = q("[data-bid-count]");
@@ -183,7 +184,7 @@
         var input = form.querySelector("input[name=amount_minor]");
         if (input) input.value = s.minimum_next_bid_minor;
         var button = form.querySelector("[data-bid-now]");
-        if (button) button.textContent = "Bid " + money(s.minimum_next_bid_minor, currency) + " now";
+        if (button) button.textContent = "Bid " + money(s.minimum_next_bid_minor) + " now";
       }
       seq = s.event_seq;
       root.setAttribute("data-event-seq", String(seq));
@@ -198,7 +199,7 @@
       who.textContent = (bid.dealer_name || bid.label || "Dealer") + (mine ? " (you)" : "");
       var amount = document.createElement("span");
       amount.className = "bid-amount";
-      amount.textContent = money(bid.amount_minor, currency);
+      amount.textContent = money(bid.amount_minor);
       var when = document.createElement("span");
       when.className = "muted small";
       var at = new Date(bid.created_at);
@@ -226,7 +227,6 @@
       return Promise.all([getJSON(root.getAttribute("data-state-url")),
                           getJSON(root.getAttribute("data-bids-url"))]).then(function (both) {
         var s = both[0], bids = both[1];
-        if (s.currency) currency = s.currency;
         if (s.my_label) myLabel = s.my_label;
         serverTime(s.server_time);
         applyState(s, s.my_state || null);
@@ -284,7 +284,7 @@
       if (s.event_seq < seq) return;
       card.setAttribute("data-event-seq", String(s.event_seq));
       var price = card.querySelector("[data-price]");
-      if (price && s.price_minor !== null) price.textContent = money(s.price_minor, root.getAttribute("data-currency"));
+      if (price && s.price_minor !== null) price.textContent = money(s.price_minor);
       var count = card.querySelector("[data-bid-count]");
       if (count && s.price_minor !== null) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
       showReserve(card.querySelector("[data-reserve]"), s);

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from auctions import services
+from auctions import bid_policy, services
 from auctions.engine import AlreadyLeading, BidTooLow
 from auctions.models import Auction, Bid, BidderLabel
 from auctions.rules import rules_in_plain_words
@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def place(auction, dealer, **kwargs):
-    return services.bid_place(auction_id=auction.pk, dealer=dealer, **kwargs)
+    """The bid service, answered as the API answers it (the policy layer words the domain result)."""
+    result = services.bid_place(auction_id=auction.pk, dealer=dealer, **kwargs)
+    return bid_policy.BidAnswer(201, bid_policy.bid_answer_body(result))
 
 
 def code_of(excinfo) -> str:

@@ -9,9 +9,9 @@ import pytest
 
 from auctions import services
 from auctions.models import Auction
-from auctions.tasks import _enqueue_close
 from config.celery import app
 from core.models import AuditLog
+from payments.tasks import _enqueue_close
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
 from tests.conftest import start_celery_worker, stop_celery_worker

@@ -8,7 +8,7 @@ from django.db import connection, connections
 
 from auctions import services
 from auctions.models import Auction, Bid
-from auctions.serializers import auction_minimum_next_bid
+from auctions.selectors import auction_minimum_next_bid
 from core.exceptions import ApplicationError
 from tests.accounts.factories import DealerFactory
 from tests.auctions.factories import make_auction
@@ -46,8 +46,8 @@ def test_thirty_two_concurrent_bidders_lose_nothing_and_keep_the_order():
                         refused.append(exc.code)
                 else:
                     with lock:
-                        accepted.append((dealer.pk, [(p["sequence"], p["amount_minor"]) for p in
-                                                     result.body["placed"]], result.body["auction"]["my_max_minor"]))
+                        accepted.append((dealer.pk, [(b.sequence, b.amount_minor) for b in result.visible_bids],
+                                         result.my_max_minor))
         except Exception as exc:  # anything but a business refusal fails the test below
             with lock:
                 crashed.append(repr(exc))

@@ -1,6 +1,7 @@
 """The bidding rules, checked case by case and against a brute-force reference model."""
 
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,18 +15,19 @@ from auctions.engine import (
     resolve_bid,
 )
 
+LADDER = django_settings.GAVEL_BID_INCREMENTS  # the published ladder (its one home is the setting)
 START = 1_000_00
 
 
 def bid(standing, dealer, *, amount=None, max_amount=None):
     return resolve_bid(standing, dealer=dealer, starting_price_minor=START, amount_minor=amount,
-                       max_amount_minor=max_amount, money=str)
+                       max_amount_minor=max_amount, money=str, ladder=LADDER)
 
 
 @pytest.mark.parametrize(("price", "step"), [(0, 50_00), (4_999_99, 50_00), (5_000_00, 100_00),
                                              (19_999_99, 100_00), (20_000_00, 250_00), (900_000_00, 250_00)])
 def test_the_increment_follows_the_price_band(price, step):
-    assert increment_for(price) == step
+    assert increment_for(price, LADDER) == step
 
 
 def test_the_first_bid_must_reach_the_starting_price():
@@ -44,7 +46,7 @@ def test_a_first_proxy_bid_shows_the_starting_price_and_keeps_its_maximum_privat
 
 def test_each_next_bid_must_be_at_least_one_increment_above_the_price():
     standing = bid(Standing(), "A", amount=START).standing
-    assert minimum_next_bid(standing, starting_price_minor=START) == START + 50_00
+    assert minimum_next_bid(standing, starting_price_minor=START, ladder=LADDER) == START + 50_00
     with pytest.raises(BidTooLow):
         bid(standing, "B", amount=START + 49_99)
     assert bid(standing, "B", amount=START + 50_00).standing.leader == "B"
@@ -132,7 +134,7 @@ class Reference:
             self.price = value if is_direct else START
             return
         second = ranked[1][1][0]
-        price = top if top == second else min(top, second + increment_for(second))
+        price = top if top == second else min(top, second + increment_for(second, LADDER))
         self.price = max(price, self.direct.get(self.leader, 0))
 
 
@@ -159,7 +161,7 @@ def test_the_engine_agrees_with_the_reference_model_on_any_bid_sequence(sequence
         assert (standing.price_minor, standing.leader) == (reference.price, reference.leader)
         assert standing.leader_max_minor >= standing.price_minor >= START
         if not result.raised_max_only:
-            assert standing.price_minor >= minimum_next_bid(before, starting_price_minor=START)
+            assert standing.price_minor >= minimum_next_bid(before, starting_price_minor=START, ladder=LADDER)
 
     amounts = [b.amount_minor for b in history]
     for previous, current in zip(history, history[1:], strict=False):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from auctions import services
 from auctions.models import Auction
-from auctions.signals import auction_event, auction_sold
+from core import events as core_events
 from core.exceptions import ApplicationError
 from core.models import AuditLog, Notification
 from marketplace.models import Listing
@@ -71,25 +71,17 @@ def test_no_bids_closes_as_no_bids_and_the_car_is_unsold(auction):
     assert Notification.objects.filter(user=auction.listing.seller, kind="auction_no_bids").exists()
 
 
-def test_reserve_met_sells_to_the_leader_and_hands_the_sale_to_payments(auction, dealer):
-    received = []
-
-    def receiver(sender, auction, **kwargs):
-        received.append((auction.pk, auction.winner_id, auction.hammer_price_minor))
-
-    auction_sold.connect(receiver)
-    try:
-        services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=12_000_00)
-        with_callbacks = close_now(auction)
-    finally:
-        auction_sold.disconnect(receiver)
+def test_reserve_met_sells_to_the_leader_who_owes_the_price_and_tells_both(auction, dealer):
+    services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=12_000_00)
+    with_callbacks = close_now(auction)
     assert with_callbacks.changed
     assert (auction.outcome, auction.winner_id, auction.hammer_price_minor) == ("sold", dealer.pk, 12_000_00)
     assert auction.listing.status == Listing.Status.SOLD
-    assert received == [(auction.pk, dealer.pk, 12_000_00)]
+    # From the hammer until their money arrives the price counts against the winner's buying limit (settlement
+    # opens the sale: payments.services.settlement, tested in tests/payments).
+    assert (auction.owed_by_id, auction.owed_minor) == (dealer.pk, 12_000_00)
     kinds = set(Notification.objects.values_list("user_id", "kind"))
     assert {(dealer.pk, "auction_won"), (auction.listing.seller_id, "auction_sold")} <= kinds
-    # Besides these two, payments (listening to auction_sold) emails the winner the invoice.
     auction_mail = [m for m in mail.outbox if not m.subject.startswith("Your invoice")]
     assert sorted(m.to[0] for m in auction_mail) == sorted([dealer.email, auction.listing.seller.email])
 
@@ -158,20 +150,16 @@ def test_staff_cancel_with_a_reason_and_the_car_returns_to_approved(auction, sta
     assert refused.value.code == "auction_not_live"
 
 
-def test_events_go_out_on_commit_with_a_dealer_safe_snapshot(auction, dealers):
-    events = []
-
-    def receiver(sender, **kwargs):
-        events.append(kwargs)
+def test_events_go_out_on_commit_with_a_dealer_safe_snapshot(auction, dealers, monkeypatch):
+    sent = []
+    monkeypatch.setattr(core_events, "send_to_groups", lambda messages: sent.extend(messages) or True)
 
     a, b = dealers(2)
-    auction_event.connect(receiver)
-    try:
-        services.bid_place(auction_id=auction.pk, dealer=a, max_amount_minor=13_000_00)
-        services.bid_place(auction_id=auction.pk, dealer=b, amount_minor=12_500_00)
-        close_now(auction)
-    finally:
-        auction_event.disconnect(receiver)
+    services.bid_place(auction_id=auction.pk, dealer=a, max_amount_minor=13_000_00)
+    services.bid_place(auction_id=auction.pk, dealer=b, amount_minor=12_500_00)
+    close_now(auction)
+    events = [{"kind": frame["kind"], "event_seq": frame["event_seq"], "snapshot": frame}
+              for group, frame in sent if group == core_events.auction_group(auction.pk)]
     assert [e["kind"] for e in events] == ["bid", "bid", "closed"]
     assert [e["event_seq"] for e in events] == sorted(e["event_seq"] for e in events)
     snapshot = events[1]["snapshot"]
@@ -194,7 +182,7 @@ def test_watching_is_idempotent(auction, dealer):
 
 def test_a_close_task_also_closes_every_other_overdue_auction(staff):
     """When the closer's queue backs up, whichever close task runs first sweeps up the rest that are due."""
-    from auctions.tasks import auction_close_task
+    from payments.tasks import auction_close_task
 
     mine, overdue, later = (make_auction(staff=staff) for _ in range(3))
     move_end(mine, seconds_from_now=-1)

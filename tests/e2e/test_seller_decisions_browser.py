@@ -34,7 +34,7 @@ def log_in(browser, base, user, *, viewport=(1280, 900)):
 
 def close(auction: Auction) -> None:
     move_end(auction, seconds_from_now=-1)
-    auction_services.auction_close(auction_id=auction.pk)
+    payment_services.auction_close_and_settle(auction_id=auction.pk)
 
 
 def test_the_seller_declines_a_top_bid_below_the_reserve(browser, live_server, e2e_dir):

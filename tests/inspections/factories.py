@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from inspections import services
+from inspections import services as inspection_services
 from inspections.checklist import Status, checklist_load
 from marketplace import services as listing_services
 from tests.accounts.factories import InspectorFactory, SellerFactory, StaffFactory
@@ -31,7 +32,7 @@ def submitted_listing(*, seller=None, city="Berlin", mileage_km=100_000, **field
         body_type="hatchback", colour="Blue", previous_owners=1, service_history=True, postcode="10115", city=city,
         reserve_minor=12_345_00, **fields)
     listing_services.listing_photo_add(listing=listing, actor=seller, upload=jpeg_upload())
-    listing_services.listing_submit(listing=listing, actor=seller)
+    inspection_services.listing_submit_for_inspection(listing=listing, actor=seller)
     listing.refresh_from_db()
     return listing
 

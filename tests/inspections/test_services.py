@@ -7,7 +7,6 @@ from core.exceptions import PermissionRefused, ValidationFailed
 from inspections import services
 from inspections.models import Inspection, InspectionReport, ReportFrozen
 from inspections.report import canonical_json, content_fingerprint
-from marketplace import services as listing_services
 from marketplace.models import Listing
 from tests.accounts.factories import InspectorFactory
 from tests.inspections.factories import (
@@ -32,7 +31,7 @@ def test_submitting_a_listing_creates_one_requested_inspection_in_its_city():
 def test_withdrawing_the_listing_cancels_its_open_inspection():
     inspection = scheduled_inspection()
     listing = inspection.listing
-    listing_services.listing_withdraw(listing=listing, actor=listing.seller, reason="Sold privately")
+    services.listing_withdraw_and_cancel_inspection(listing=listing, actor=listing.seller, reason="Sold privately")
     inspection.refresh_from_db()
     assert inspection.status == "cancelled"
     assert "withdrew" in inspection.cancel_reason
@@ -40,7 +39,7 @@ def test_withdrawing_the_listing_cancels_its_open_inspection():
 
 def test_rejecting_the_listing_cancels_its_open_inspection(staff):
     listing = submitted_listing()
-    listing_services.listing_reject(listing=listing, actor=staff, reason="Not a real car")
+    services.listing_reject_and_cancel_inspection(listing=listing, actor=staff, reason="Not a real car")
     assert Inspection.objects.get(listing=listing).status == "cancelled"
 
 

@@ -11,6 +11,7 @@ from websockets.exceptions import ConnectionClosed
 
 from auctions import services
 from auctions.models import Auction
+from payments import services as payment_services
 from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
@@ -123,9 +124,9 @@ def test_a_dealers_frames_never_carry_the_reserve_a_maximum_or_an_identity_on_an
         services.bid_place(auction_id=sold.pk, dealer=rival, amount_minor=11_000_00)
         raw.append(ws.recv(timeout=10))
         move_end(sold, seconds_from_now=-1)
-        services.auction_close(auction_id=sold.pk)
+        payment_services.auction_close_and_settle(auction_id=sold.pk)
         raw.append(ws.recv(timeout=10))
-        services.auction_decide(auction_id=sold.pk, seller=sold.listing.seller, accept=True)
+        payment_services.auction_decision_settle(auction_id=sold.pk, seller=sold.listing.seller, accept=True)
         raw.append(ws.recv(timeout=10))
         services.auction_cancel(auction_id=cancelled.pk, actor=staff, reason="Seller withdrew")
         raw.append(ws_cancelled.recv(timeout=10))

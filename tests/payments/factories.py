@@ -1,4 +1,4 @@
-"""Sales made the real way: an auction scheduled, bid on, closed; the auction_sold signal opens the sale."""
+"""Sales made the real way: an auction scheduled, bid on, closed and settled (payments opens the sale)."""
 
 from auctions import services as auction_services
 from payments import services
@@ -14,7 +14,7 @@ def close_now(auction_id: int) -> None:
     from auctions.models import Auction
 
     move_end(Auction.objects.get(pk=auction_id), seconds_from_now=-1)
-    auction_services.auction_close(auction_id=auction_id)
+    services.auction_close_and_settle(auction_id=auction_id)
 
 
 def sold_auction(*, hammer_minor=12_500_00, buyer=None, others=(), reserve_minor=12_000_00, **listing_fields):

@@ -11,9 +11,9 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.services import token_for
-from auctions import services as auction_services
 from auctions.models import Auction
 from core.clock import db_now
+from payments import services as payment_services
 from tests.auctions.conftest import move_end
 
 
@@ -77,7 +77,7 @@ def admin_action(client, changelist: str, action: str, objects, **data):
 
 def end_and_close(auction: Auction) -> Auction:
     move_end(auction, seconds_from_now=-1)
-    auction_services.auction_close(auction_id=auction.pk)
+    payment_services.auction_close_and_settle(auction_id=auction.pk)
     auction.refresh_from_db()
     return auction
 

@@ -17,6 +17,7 @@ from auctions import services as auction_services
 from auctions.models import Auction
 from inspections import services as inspection_services
 from inspections.models import Inspection, InspectionReport
+from payments import services as payment_services
 from payments.models import Sale
 from payments.providers.card import SIGNATURE_HEADER, simulated_card_event
 from tests.accounts.factories import DealerFactory, StaffFactory
@@ -84,7 +85,7 @@ def bid(dealer, auction: Auction, amount_minor: int) -> None:
 def close(auction: Auction, capture) -> Sale:
     move_end(auction, seconds_from_now=-1)
     with capture(execute=True):
-        auction_services.auction_close(auction_id=auction.pk)
+        payment_services.auction_close_and_settle(auction_id=auction.pk)
     return Sale.objects.get(auction=auction, second_chance_of__isnull=True)
 
 

@@ -27,7 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import DealerProfile
 from auctions import services as auction_services
 from auctions.models import Auction
-from auctions.serializers import auction_minimum_next_bid
+from auctions.selectors import auction_minimum_next_bid
 from core.clock import db_now
 from core.models import Notification
 from payments import services as payment_services

@@ -15,6 +15,7 @@ Deterministic (derandomized) and bounded, so CI runs the same examples every tim
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,7 @@ from accounts.models import DealerProfile
 from auctions import services as auction_services
 from auctions.engine import increment_for
 from auctions.models import Auction, Bid, SellerConsent
-from auctions.serializers import auction_minimum_next_bid
+from auctions.selectors import auction_minimum_next_bid
 from core.clock import db_now
 from core.exceptions import ApplicationError
 from payments import services as payment_services
@@ -103,7 +104,7 @@ class World:
         auction, bidder = self._challenger(index)
         amount = auction_minimum_next_bid(auction)
         for _ in range(steps):
-            amount += increment_for(amount)
+            amount += increment_for(amount, django_settings.GAVEL_BID_INCREMENTS)
         auction_services.bid_place(auction_id=auction.pk, dealer=bidder, amount_minor=amount)
 
     def do_max(self, index, maximum):
@@ -137,10 +138,10 @@ class World:
 
     def do_close(self):
         move_end(self.auction, seconds_from_now=-1)
-        auction_services.auction_close(auction_id=self.auction.pk)
+        payment_services.auction_close_and_settle(auction_id=self.auction.pk)
 
     def do_decide(self, accept):
-        auction_services.auction_decide(auction_id=self.auction.pk, seller=self.seller, accept=accept)
+        payment_services.auction_decision_settle(auction_id=self.auction.pk, seller=self.seller, accept=accept)
 
     def do_overdue(self):
         Sale.objects.filter(status=Sale.Status.AWAITING_PAYMENT).update(payment_deadline=db_now() - timedelta(1))

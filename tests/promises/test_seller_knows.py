@@ -105,7 +105,7 @@ def test_while_the_auction_waits_for_the_sellers_decision_my_cars_asks_for_it_no
     auction_services.bid_place(auction_id=auction.pk, dealer=DealerFactory(verified=True), amount_minor=9_500_00)
     move_end(auction, seconds_from_now=-1)
     with django_capture_on_commit_callbacks(execute=True):
-        auction_services.auction_close(auction_id=auction.pk)
+        payment_services.auction_close_and_settle(auction_id=auction.pk)
     listing = auction.listing
     listing.refresh_from_db()
     assert listing.status == Listing.Status.IN_AUCTION  # the listing itself does not move until the decision

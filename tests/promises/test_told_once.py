@@ -15,8 +15,10 @@ from django.core import mail
 from django.db import connection
 
 from auctions import services as auction_services
+from auctions.models import Auction
 from core.models import Notification
 from core.notifications import notify
+from payments import services as payment_services
 from payments.models import Sale
 from tests.accounts.factories import DealerFactory, StaffFactory
 from tests.auctions.factories import make_auction
@@ -54,12 +56,15 @@ def test_close_effects_that_run_twice_tell_the_seller_and_the_winner_once():
 
 def test_close_effects_running_twice_at_the_same_moment_tell_once(monkeypatch):
     from auctions.services import lifecycle
+    from payments.services import settlement
 
     auction = make_auction(starting_price_minor=10_000_00, reserve_minor=12_000_00)
     winner = DealerFactory(verified=True)
     bid(winner, auction, amount_minor=12_500_00)
-    # The close hands its effects to the workers; here two of them run it at the same moment.
+    # The close hands its effects to the workers (the auction's notifications, then settlement's sale); here two of
+    # them run both at the same moment.
     monkeypatch.setattr(lifecycle, "_closed_effects_later", lambda **kwargs: None)
+    monkeypatch.setattr(settlement, "_sale_open_on_commit", lambda auction_id: None)
     end_and_close(auction)
     assert Notification.objects.count() == 0
     barrier, errors = threading.Barrier(2), []
@@ -68,6 +73,7 @@ def test_close_effects_running_twice_at_the_same_moment_tell_once(monkeypatch):
         barrier.wait()
         try:
             auction_services.auction_closed_effects(auction_id=auction.pk, outcome="sold")
+            payment_services.sale_create_for_auction(auction=Auction.objects.get(pk=auction.pk))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

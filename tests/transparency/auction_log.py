@@ -13,7 +13,9 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from auctions.engine import DEFAULT_LADDER, BidRejected, Standing, resolve_bid
+from django.conf import settings
+
+from auctions.engine import BidRejected, Standing, resolve_bid
 from auctions.models import Auction
 from auctions.services.bidding import soft_close_end
 from transparency import canonical
@@ -69,7 +71,7 @@ class SimulatedAuction:
     opened_at_us: int = T0_US
     duration_us: int = 20 * 60 * 1_000_000
     soft_close_seconds: int = 120
-    ladder: tuple = DEFAULT_LADDER
+    ladder: tuple = field(default_factory=lambda: tuple(settings.GAVEL_BID_INCREMENTS))
     currency: str = "EUR"
     sealed: SealedReserve = None
     standing: Standing = field(default_factory=Standing)

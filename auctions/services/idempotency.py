@@ -1,0 +1,42 @@
+"""Idempotent requests: the first answer to a request carrying an Idempotency-Key is kept, and a retry with the
+same key and the same request gets exactly that answer back (an acceptance or a refusal); the same key on a
+different request is refused.
+
+The bid policy (auctions.bid_policy) wraps a bid in `idempotent_answer_lock` → `idempotent_answer_stored` →
+(place the bid) → `idempotent_answer_store`, in one transaction: the answer is stored with the bid it answers,
+so a retry can never place a second bid. Lock order: this key's advisory lock, then the dealer's profile, then
+the auction.
+"""
+
+import hashlib
+
+from django.db import IntegrityError, connection, transaction
+
+from accounts.models import User
+from auctions.models import IdempotencyKey
+from auctions.services.common import IdempotencyKeyReused
+
+
+def idempotent_answer_lock(*, dealer: User, key: str) -> None:
+    """Serialise the requests of one dealer that carry this key (a transaction-level advisory lock), so a retry
+    racing its first attempt waits for it and then finds its answer."""
+    digest = hashlib.sha256(f"idempotency:{dealer.pk}:{key}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+
+
+def idempotent_answer_stored(*, dealer: User, key: str, request_hash: str) -> IdempotencyKey | None:
+    """The stored answer to this key, or None the first time; IdempotencyKeyReused for another request."""
+    stored = IdempotencyKey.objects.filter(dealer=dealer, key=key).first()
+    if stored is not None and stored.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    return stored
+
+
+def idempotent_answer_store(*, dealer: User, key: str, request_hash: str, status_code: int, body: dict) -> None:
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(dealer=dealer, key=key, request_hash=request_hash,
+                                          response_status=status_code, response_body=body)
+    except IntegrityError:
+        raise IdempotencyKeyReused() from None
