@@ -2,11 +2,12 @@ import factory
 from django.utils import timezone
 
 from accounts.models import DealerProfile, User
+from tests.factory_typing import ModelFactory
 
 PASSWORD = "correct-horse-battery-9"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -40,7 +41,7 @@ class StaffFactory(UserFactory):
     is_superuser = True
 
 
-class DealerProfileFactory(factory.django.DjangoModelFactory):
+class DealerProfileFactory(ModelFactory[DealerProfile]):
     class Meta:
         model = DealerProfile
 
