@@ -7,6 +7,7 @@ production is DEBUG=0 plus SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -275,7 +276,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Gavel API",
     "DESCRIPTION": "Gavel: sellers list cars, inspectors publish reports, verified dealers bid, escrow settles.",
     "VERSION": "1.0.0",
@@ -374,7 +375,7 @@ GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
 # Closing on time gets its own queue, so a backlog of emails never delays a close: every worker consumes
 # both queues unless told otherwise (`-Q`); production runs a dedicated closer (`-Q closing`).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"celery": {}, "closing": {}}
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"celery": {}, "closing": {}}
 CELERY_TASK_ROUTES = {
     **{f"payments.tasks.{name}": {"queue": "closing"} for name in (
         "auction_close_task", "auctions_close_due_task", "auctions_enqueue_closing_task")},

@@ -12,7 +12,7 @@ from core.exceptions import ApplicationError, Throttled
 def error_body(exc: ApplicationError) -> dict:
     """The one error body: `{"code", "detail", "fields"?}` (what every refusal answers, and what an idempotent
     bid keeps as its answer)."""
-    body = {"code": exc.code, "detail": exc.message}
+    body: dict[str, object] = {"code": exc.code, "detail": exc.message}
     if exc.fields:
         body["fields"] = exc.fields
     return body

@@ -12,6 +12,7 @@ redelivered message, two workers racing — finds the row already there, writes 
 
 import logging
 
+from celery import Task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -51,7 +52,7 @@ def _after_commit(func, **kwargs) -> None:
             return
         from core import tasks  # core.tasks imports this module
 
-        task = {notification_email_send: tasks.notification_email_send_task,
+        task: Task[..., None] = {notification_email_send: tasks.notification_email_send_task,
                 notify_user_id: tasks.notify_user_id_task}[func]
         try:
             task.delay(**kwargs)

@@ -36,13 +36,14 @@ def transition(
     on_commit: Iterable[Callable[[], None]] = (),
     data: dict | None = None,
 ) -> TransitionResult:
-    table = allowed if allowed is not None else type(instance).TRANSITIONS
+    # The default table is the TRANSITIONS class attribute of the models that change through `status`.
+    table = allowed if allowed is not None else getattr(type(instance), "TRANSITIONS")  # noqa: B009
     current = getattr(instance, field)
     if current == to:
         return TransitionResult(False, current, to)
     if to not in table.get(current, ()):
         raise InvalidTransition(
-            f"{type(instance)._meta.verbose_name.capitalize()} cannot go from {current!r} to {to!r}.",
+            f"{str(type(instance)._meta.verbose_name).capitalize()} cannot go from {current!r} to {to!r}.",
             fields={field: [f"Not allowed from {current!r} to {to!r}."]},
         )
 
@@ -58,7 +59,7 @@ def transition(
                 setattr(instance, field, to)
                 return TransitionResult(False, current, to)
             raise TransitionConflict(
-                f"{model._meta.verbose_name.capitalize()} changed to {fresh!r} while we were changing it "
+                f"{str(model._meta.verbose_name).capitalize()} changed to {fresh!r} while we were changing it "
                 f"from {current!r}."
             )
         setattr(instance, field, to)
