@@ -9,7 +9,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django.views.generic.base import ContextMixin
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
@@ -28,17 +30,19 @@ class SellerRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ListingMixin(LoginRequiredMixin):
+class ListingMixin(LoginRequiredMixin, ContextMixin):
     """Loads the listing from the URL: the owner's (staff may look); anyone else gets 404."""
 
     owner_only = True
+    listing: Listing
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.listing = selectors.listing_get_visible_to(user=request.user, listing_id=kwargs["listing_id"])
-        if self.listing is None or (self.owner_only and self.listing.seller_id != request.user.pk):
+        listing = selectors.listing_get_visible_to(user=request.user, listing_id=kwargs["listing_id"])
+        if listing is None or (self.owner_only and listing.seller_id != request.user.pk):
             raise Http404("No such listing.")
+        self.listing = listing
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -55,6 +59,7 @@ def _wizard_context(current: int, listing: Listing | None) -> dict:
 
 class ListingListView(SellerRequiredMixin, TemplateView):
     template_name = "marketplace/listing_list.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -65,6 +70,7 @@ class ListingListView(SellerRequiredMixin, TemplateView):
 class ListingCreateView(SellerRequiredMixin, FormView):
     template_name = "marketplace/listing_form.html"
     form_class = ListingIdentityForm
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_wizard_context(1, None), "step_title": STEPS[1][0]}
@@ -81,6 +87,7 @@ class ListingCreateView(SellerRequiredMixin, FormView):
 
 class ListingEditView(ListingMixin, FormView):
     template_name = "marketplace/listing_form.html"
+    request: AuthenticatedHttpRequest
 
     def dispatch(self, request, *args, **kwargs):
         if kwargs["step"] not in STEPS:
@@ -126,6 +133,7 @@ class ListingPhotosView(ListingMixin, TemplateView):
 
     template_name = "marketplace/listing_photos.html"
     fragment_template = "marketplace/_photo_manager.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -168,7 +176,9 @@ class ListingPhotosView(ListingMixin, TemplateView):
                 if not request.htmx:
                     messages.success(request, text)
                     return redirect("marketplace:photos", listing_id=self.listing.pk)
-                self.listing = selectors.listing_get_visible_to(user=request.user, listing_id=self.listing.pk)
+                listing = selectors.listing_get_visible_to(user=request.user, listing_id=self.listing.pk)
+                assert listing is not None  # the same user saw it a moment ago
+                self.listing = listing
                 return self.render(upload_form=PhotoUploadForm(), notice=text)
         return self.render(upload_form=form)
 
@@ -198,7 +208,9 @@ class ListingPhotoActionView(ListingMixin, View):
         if request.htmx:
             view = ListingPhotosView()
             view.setup(request, **self.kwargs)
-            view.listing = selectors.listing_get_visible_to(user=request.user, listing_id=listing_id)
+            listing = selectors.listing_get_visible_to(user=request.user, listing_id=listing_id)
+            assert listing is not None  # the same user saw it a moment ago
+            view.listing = listing
             return view.render(error=error)
         if error:
             messages.error(request, error)
