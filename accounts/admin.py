@@ -57,6 +57,7 @@ class UserChangeAdminForm(UserChangeForm):  # DjangoUserAdmin.form
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         user = self.instance
         profile = getattr(user, "dealer_profile", None) if user.pk else None
         if profile is None or profile.status == DealerProfile.Status.SUSPENDED:
