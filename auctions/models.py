@@ -39,7 +39,7 @@ class Auction(models.Model):
     # transition(..., field="outcome", allowed=OUTCOME_TRANSITIONS): only the seller's decision
     # (or its deadline) changes an outcome after the close, which sets it together with the status; and a
     # sold car whose winner lost the right to buy before the sale could open is not sold after all.
-    OUTCOME_TRANSITIONS = {
+    OUTCOME_TRANSITIONS: dict[str, set[str]] = {
         Outcome.AWAITING_SELLER: {Outcome.SOLD, Outcome.UNSOLD},
         Outcome.SOLD: {Outcome.UNSOLD},
     }

@@ -1,6 +1,7 @@
 """Reads for auctions: visibility per role, the dealer dashboard, buying power."""
 
 import logging
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from accounts.models import DealerProfile, User
@@ -107,7 +109,7 @@ def auction_get_visible_to(*, user: User, auction_id) -> Auction | None:
     return auction_list_visible_to(user=user).filter(pk=auction_id).first()
 
 
-SORTS = {
+SORTS: dict[str, tuple[str | Combinable, str]] = {
     "ending_soonest": ("ends_at", "id"),
     "newest": ("-starts_at", "-id"),
     "price_asc": (Coalesce("price_minor", "starting_price_minor").asc(), "id"),
@@ -236,7 +238,7 @@ def auction_makes() -> list[str]:
                     .values_list("listing__make", flat=True).distinct().order_by("listing__make"))
 
     try:
-        return cache.get_or_set("auctions:makes", makes, MAKES_CACHE_SECONDS)
+        return cast(list[str], cache.get_or_set("auctions:makes", makes, MAKES_CACHE_SECONDS))
     except Exception:  # the cache (Redis) is away: the page still renders, from the database
         logger.warning("auction_makes: cache unavailable", exc_info=True)
         return makes()
