@@ -7,6 +7,7 @@ closing; real auctions never do that.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ _CAR = {"fuel": "petrol", "transmission": "manual", "body_type": "hatchback", "p
         "service_history": True}
 
 # (seller, VIN, car fields, colour, plan)
-DEMO_AUCTIONS = [
+DEMO_AUCTIONS: list[tuple[str, str, dict[str, Any], tuple[int, int, int], dict[str, Any]]] = [
     ("seller@gavel.test", "WVWZZZ3CZEE000501", {
         "registration_plate": "B-GV 501", "make": "Volkswagen", "model": "Passat", "variant": "Variant 2.0 TDI",
         "first_registration_year": 2017, "mileage_km": 132_000, "fuel": "diesel", "body_type": "estate",

@@ -45,6 +45,13 @@ class Auction(models.Model):
     }
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
 
+    # One dealer's view, set on an instance for that dealer (auctions.selectors.dealer_view_prepare, the bid answer)
+    # and read by AuctionDealerStateOutputSerializer; not columns.
+    my_state: str
+    my_max_minor: int | None
+    my_label: str | None
+    viewer_id: int
+
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="auctions")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE, blank=True)
