@@ -84,6 +84,9 @@ class Listing(models.Model):
                           "fuel", "transmission", "body_type", "colour", "previous_owners", "service_history",
                           "postcode", "city", "reserve_minor")
 
+    # Set for the seller's pages by payments.selectors.seller_car_list (where the car stands); not a column.
+    seller_status: object
+
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT, db_index=True)
 

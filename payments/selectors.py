@@ -171,6 +171,7 @@ def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
         if auction.decision_deadline and now >= auction.decision_deadline:
             return _status("decision_expired", f"The time to decide has passed: the top bid of {top} is being "
                                                "declined.", url, "See the auction")
+        assert auction.decision_deadline is not None  # set with the outcome awaiting the seller
         return _status("decision_needed", f"The auction ended at {top}, below your reserve of "
                                           f"{_money(auction.reserve_minor)}. Accept or decline the top bid by "
                                           f"{_when(auction.decision_deadline)}; after that it is declined "
@@ -216,6 +217,7 @@ def _sale_status(auction: Auction | None, sale: Sale | None, offer: SecondChance
                                              "automatically and our team is on it.", url, go)
         return _status("payout_on_its_way", f"Handed over. Your payout of {receives} is on its way.", url, go)
     if sale.status == S.PAID_OUT:
+        assert sale.paid_out_at is not None  # set with the paid-out status
         return _status("paid_out", f"Paid out: {receives} sent to your bank account on {_day(sale.paid_out_at)} "
                                    f"(reference {sale.payout_reference}).", url, go)
     if sale.status == S.DISPUTED:
@@ -299,8 +301,8 @@ def seller_car_statuses(*, listings: Iterable[Listing]) -> dict[int, SellerStatu
     for auction in Auction.objects.filter(listing_id__in=ids).order_by("listing_id", "-created_at", "-id"):
         auctions.setdefault(auction.listing_id, auction)
     sales: dict[int, Sale] = {}
-    for sale in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
-        sales.setdefault(sale.listing_id, sale)
+    for opened in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
+        sales.setdefault(opened.listing_id, opened)
     cancelled = [sale.pk for sale in sales.values() if sale.status == Sale.Status.CANCELLED]
     offers = {offer.sale_id: offer for offer in
               SecondChanceOffer.objects.filter(sale_id__in=cancelled, status=SecondChanceOffer.Status.PENDING)}
@@ -391,7 +393,7 @@ def sale_overdue_next_step(*, sale: Sale) -> str:
 def sale_report_lines(*, sale: Sale) -> list[dict]:
     """The lines of the report revision the dealer bid on, each marked `disclosed` from the sale's snapshot (the
     record of what the report disclosed). Empty for a sale without a report."""
-    if sale.report_id is None:
+    if sale.report is None:  # no query when report_id is None
         return []
     disclosed = sale.disclosed_items or {}
     return [{**line, "disclosed": line["key"] in disclosed} for line in report_lines(report=sale.report)]
