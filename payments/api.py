@@ -10,8 +10,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from auctions.models import SellerConsent
 from accounts.http import AuthenticatedRequest
+from auctions.models import SellerConsent
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from payments import selectors, services
