@@ -160,7 +160,9 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
                 started = time.perf_counter()
                 with conn.transaction(), conn.cursor() as cur:
                     cur.execute(REFERENCE_SQL_LOCK, [auction_id])
-                    status, open_, price, leader, sequence = cur.fetchone()
+                    row = cur.fetchone()
+                    assert row is not None  # the auction exists
+                    status, open_, price, leader, sequence = row
                     ladder = settings.GAVEL_BID_INCREMENTS
                     minimum = START_MINOR if price is None else price + increment_for(price, ladder)
                     if status != "live" or not open_:
