@@ -18,7 +18,7 @@ class UserFactory(ModelFactory[User]):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):
+    def _save_password(obj: User, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
 

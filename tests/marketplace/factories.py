@@ -28,9 +28,9 @@ class ListingFactory(ModelFactory[Listing]):
     variant = "1.5 TSI Life"
     first_registration_year = 2018
     mileage_km = 85_000
-    fuel = Listing.Fuel.PETROL
-    transmission = Listing.Transmission.MANUAL
-    body_type = Listing.BodyType.HATCHBACK
+    fuel: str = Listing.Fuel.PETROL
+    transmission: str = Listing.Transmission.MANUAL
+    body_type: str = Listing.BodyType.HATCHBACK
     colour = "Blue"
     previous_owners = 1
     service_history = True
