@@ -1,6 +1,8 @@
 """Auctions: the increment ladder, how long auctions run, the soft close, the seller's decision, the bid rate,
 the closing sweeper, and a new dealer's buying limit. Money in minor units of GAVEL_CURRENCY."""
 
+from typing import NoReturn
+
 from config.settings.env import EnvironmentInvalid, env_duration_count, env_int, env_json, env_money_minor, env_rate
 
 # The increment ladder's one home (auctions.engine is always handed it): (upper bound of the price band in minor
@@ -16,7 +18,7 @@ def bid_increments_check(raw, *, name: str = "GAVEL_BID_INCREMENTS") -> tuple[tu
     """GAVEL_BID_INCREMENTS as JSON, `[[upper_bound_minor_or_null, increment_minor], …]`: upper bounds strictly
     increasing, only the last one null (every price has an increment), every increment positive."""
 
-    def refuse(where: str, message: str):
+    def refuse(where: str, message: str) -> NoReturn:
         raise EnvironmentInvalid(name, f"is invalid at {where}: {message}")
 
     if not isinstance(raw, list) or not raw:

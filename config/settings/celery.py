@@ -20,7 +20,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Closing on time gets its own queue, so a backlog of emails never delays a close: every worker consumes
 # both queues unless told otherwise (`-Q`); production runs a dedicated closer (`-Q closing`).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"celery": {}, "closing": {}}
+CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "closing": {}}
 CELERY_TASK_ROUTES = {
     **{f"payments.tasks.{name}": {"queue": "closing"} for name in (
         "auction_close_task", "auctions_close_due_task", "auctions_enqueue_closing_task")},
