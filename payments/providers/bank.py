@@ -25,9 +25,13 @@ class BankTransferProvider(PaymentProvider):
 
 
 class BankPayoutProvider(PayoutProvider):
-    """Records the outgoing transfer (no network). Idempotent: one PayoutTransfer per idempotency key."""
+    """Records the outgoing transfer (no network). Idempotent: one PayoutTransfer per idempotency key.
+
+    Simulated: no bank is called, so the seller's money does not leave escrow by itself; a production deployment
+    plugs in a provider that sends the transfer (or sets GAVEL_ALLOW_SIMULATED_PROVIDERS and pays by hand)."""
 
     name = "bank"
+    simulated = True
 
     def send(self, *, idempotency_key: str, payee, amount_minor: int, currency: str, memo: str) -> PayoutResult:
         existing = PayoutTransfer.objects.filter(idempotency_key=idempotency_key).first()
