@@ -43,6 +43,7 @@ class Auction(models.Model):
         Outcome.NONE: {Outcome.SOLD, Outcome.AWAITING_SELLER, Outcome.NO_BIDS, Outcome.CANCELLED},
         Outcome.AWAITING_SELLER: {Outcome.SOLD, Outcome.UNSOLD},
         Outcome.SOLD: {Outcome.UNSOLD},
+        Outcome.NO_BIDS: set(), Outcome.UNSOLD: set(), Outcome.CANCELLED: set(),
     }
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
 
