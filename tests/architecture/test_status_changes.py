@@ -17,7 +17,6 @@ field along: the helper checks that move against the field's own table (tests/co
 """
 
 import ast
-from pathlib import Path
 
 import pytest
 from django.apps import apps
