@@ -113,6 +113,21 @@ def _bands_parse(read: Reader, raw, where: str) -> tuple[FeeBand, ...]:
     return tuple(bands)
 
 
+def buyer_fee_bands_check(raw, *, source: str) -> tuple[tuple[int | None, dict], ...]:
+    """Buyer fee bands in the shape of settings.GAVEL_BUYER_FEE_BANDS, `[[upper|null, {"flat_minor": n} |
+    {"bps": n}], …]`, held to the rules the schedule file's bands obey (exactly one fee each, ascending bounds,
+    the last one open); returns them in that shape. A refusal names `source` and the band."""
+    read = Reader(source, FeeScheduleInvalid)
+    rows = []
+    for index, band in enumerate(read.items(raw, "bands")):
+        if not (isinstance(band, list) and len(band) == 2 and isinstance(band[1], dict)
+                and "up_to_minor" not in band[1]):
+            read.fail(f"bands[{index}]", 'must be a pair [upper bound in minor units or null, {"flat_minor": n} '
+                                         'or {"bps": n}]')
+        rows.append({"up_to_minor": band[0], **band[1]})
+    return tuple(band.as_settings_band() for band in _bands_parse(read, rows, "bands"))
+
+
 def fee_schedule_parse(doc, *, source: str) -> FeeSchedule:
     """Build a FeeSchedule from the file's data, refusing anything missing, unknown, negative or out of order."""
     read = Reader(source, FeeScheduleInvalid)
