@@ -36,12 +36,14 @@ class Auction(models.Model):
         S.CANCELLED: set(),
     }
     del S
-    # transition(..., field="outcome", allowed=OUTCOME_TRANSITIONS): only the seller's decision
-    # (or its deadline) changes an outcome after the close, which sets it together with the status; and a
-    # sold car whose winner lost the right to buy before the sale could open is not sold after all.
-    OUTCOME_TRANSITIONS: dict[str, set[str]] = {
+    # transition(..., field="outcome"): the close (or a cancellation) decides the first outcome together with the
+    # status; only the seller's decision (or its deadline) changes it after the close; and a sold car whose
+    # winner lost the right to buy before the sale could open is not sold after all.
+    OUTCOME_TRANSITIONS = {
+        Outcome.NONE: {Outcome.SOLD, Outcome.AWAITING_SELLER, Outcome.NO_BIDS, Outcome.CANCELLED},
         Outcome.AWAITING_SELLER: {Outcome.SOLD, Outcome.UNSOLD},
         Outcome.SOLD: {Outcome.UNSOLD},
+        Outcome.NO_BIDS: set(), Outcome.UNSOLD: set(), Outcome.CANCELLED: set(),
     }
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
 
@@ -147,6 +149,10 @@ class Bid(models.Model):
         STANDING = "standing", "Standing"
         WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
         REPLACED = "replaced", "Replaced when the auction was worked out again without a withdrawn bidder"
+
+    # transition(..., field="state"): a bid stops counting once, for good.
+    STATE_TRANSITIONS = {State.STANDING: {State.WITHDRAWN, State.REPLACED}, State.WITHDRAWN: set(),
+                         State.REPLACED: set()}
 
     auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")

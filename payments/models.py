@@ -160,6 +160,18 @@ class Sale(models.Model):
         S.CANCELLED: set(),
     }
     del S
+    P = PayoutStatus
+    # transition(..., field="payout_status"), see payments.services.payouts: sending records the intent before the
+    # bank is called (again after a failure); a worker that lost the race to a failure may still find the transfer
+    # made (failed → sent); a payout refunds took all of is not due, for good.
+    PAYOUT_STATUS_TRANSITIONS = {
+        P.PENDING: {P.SENDING, P.NOT_DUE},
+        P.SENDING: {P.SENT, P.FAILED},
+        P.FAILED: {P.SENDING, P.SENT, P.NOT_DUE},
+        P.SENT: set(),
+        P.NOT_DUE: set(),
+    }
+    del P
     # The dealer's money is (or was) in escrow from here on.
     PAID_STATUSES = (Status.PAID, Status.HANDED_OVER, Status.PAID_OUT, Status.DISPUTED, Status.REFUNDED,
                      Status.COMPLETED)
@@ -294,6 +306,9 @@ class Payment(models.Model):
         # Money arrived for a sale that another payment had already settled; it went straight back.
         DUPLICATE_REFUNDED = "duplicate_refunded", "Duplicate, refunded"
 
+    TRANSITIONS = {Status.PENDING: {Status.CONFIRMED, Status.DUPLICATE_REFUNDED}, Status.CONFIRMED: set(),
+                   Status.DUPLICATE_REFUNDED: set()}
+
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=20, choices=Provider.choices)
     reference = models.CharField(max_length=100, unique=True, help_text="Ours: shown to the dealer.")
@@ -354,6 +369,9 @@ class Dispute(models.Model):
         SELLER_MISREPRESENTED = "seller_misrepresented", "The seller misrepresented the car: the seller pays"
 
     TRANSITIONS = {Status.OPEN: {Status.RESOLVED}, Status.RESOLVED: set()}
+    # Decided once, together with status → resolved.
+    OUTCOME_TRANSITIONS = {Outcome.NONE: {Outcome.REFUND, Outcome.PARTIAL, Outcome.REJECT}, Outcome.REFUND: set(),
+                           Outcome.PARTIAL: set(), Outcome.REJECT: set()}
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="disputes")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

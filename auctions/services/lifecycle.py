@@ -254,7 +254,7 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
         effects = [_tell_leader_declined(auction)]
         to, listing_to = Auction.Outcome.UNSOLD, Listing.Status.UNSOLD
     updates.pop("outcome", None)
-    result = transition(auction, to, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS, actor=actor,
+    result = transition(auction, to, field="outcome", actor=actor,
                         reason=reason, updates=updates, on_commit=effects)
     if result.changed:
         transition(listing, listing_to, actor=actor, reason=f"Auction {auction.pk}: {reason}",
@@ -295,7 +295,7 @@ def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | Non
                    event_key=f"auction:{auction_id}:sale_void")
 
         now = db_now()
-        result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+        result = transition(auction, Auction.Outcome.UNSOLD, field="outcome",
                             reason=reason, on_commit=[tell],
                             updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner": None,
                                      "hammer_price_minor": None, "owed_by": None, "owed_minor": None},

@@ -36,6 +36,7 @@ from core.clock import db_now
 from core.models import AuditLog
 from core.money import Money
 from core.notifications import notify_later
+from core.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +142,13 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
 
     now = db_now()
     before = (auction.price_minor, auction.leader_id)
-    Bid.objects.filter(pk__in=[bid.pk for bid in withdrawn]).update(state=Bid.State.WITHDRAWN, withdrawn_at=now)
+    for bid in withdrawn:
+        transition(bid, Bid.State.WITHDRAWN, field="state", actor=actor, updates={"withdrawn_at": now},
+                   reason=f"The dealer may no longer buy: {reason}")
     if [_Row.of(bid) for bid in kept] != [row for row, _ in rows]:
-        Bid.objects.filter(pk__in=[bid.pk for bid in kept]).update(state=Bid.State.REPLACED, withdrawn_at=now)
+        for bid in kept:
+            transition(bid, Bid.State.REPLACED, field="state", actor=actor, updates={"withdrawn_at": now},
+                       reason="The auction was worked out again without a withdrawn bidder")
         Bid.objects.bulk_create([
             Bid(auction=auction, dealer_id=row.dealer_id, amount_minor=row.amount_minor, kind=row.kind,
                 max_minor=row.max_minor, is_visible=row.is_visible, sequence=auction.last_sequence + i,
