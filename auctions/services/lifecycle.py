@@ -7,7 +7,7 @@ cannot be withdrawn or scheduled twice; a cancelled auction returns it to `appro
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -140,7 +140,7 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
         if now < auction.ends_at:
             return None
         listing = auction.listing
-        updates: dict[str, Any] = {"closed_at": now, "event_seq": auction.event_seq + 1}
+        updates = {"closed_at": now, "event_seq": auction.event_seq + 1}
         if auction.bid_count == 0:
             updates["outcome"] = Auction.Outcome.NO_BIDS
             listing_to = Listing.Status.UNSOLD
@@ -154,7 +154,7 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             assert auction.leader_id is not None and auction.price_minor is not None  # it has bids
             seller_consent_request(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
                                    source=SellerConsent.Source.CLOSE, now=now, deadline=deadline)
-        outcome = updates["outcome"]
+        outcome = cast(str, updates["outcome"])  # an Auction.Outcome, set in every branch above
         result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
                             on_commit=[lambda: _closed_effects_later(auction_id=auction.pk, outcome=outcome)],
                             data={"outcome": outcome, "price_minor": auction.price_minor})
