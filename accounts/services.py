@@ -148,11 +148,15 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: 
                      field="buying_limit_minor", from_state=str(before), to_state=str(limit_minor))
 
 
+def not_a_dealer_refusal() -> PermissionRefused:
+    return PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+
+
 def dealer_check_can_bid(*, user: User, profile_status: str | None) -> None:
     """Raise unless `user` is an active dealer whose profile (its status read by the caller, None if
     there is none) is verified: for callers that read the status as part of a query of their own."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+        raise not_a_dealer_refusal()
     if profile_status != DealerProfile.Status.VERIFIED or not user.is_active:
         raise NotVerified()
 
@@ -165,7 +169,7 @@ def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
     statement started after this one returns: a value computed in this statement would come from the
     snapshot taken before the wait for the lock."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+        raise not_a_dealer_refusal()
     profiles = DealerProfile.objects.select_for_update(of=("self",)) if lock else DealerProfile.objects
     profile = profiles.filter(user=user).first()
     dealer_check_can_bid(user=user, profile_status=profile.status if profile is not None else None)
