@@ -368,6 +368,9 @@ GAVEL_SELLER_DECISION_HOURS = env_int("GAVEL_SELLER_DECISION_HOURS", 24)
 # Bids per dealer, page and API together ("<n>/<s|min|hour|day>", auctions.bid_policy); the benchmarks raise it.
 GAVEL_BID_RATE = env_str("GAVEL_BID_RATE", "30/min")
 GAVEL_AUCTION_SWEEP_SECONDS = env_int("GAVEL_AUCTION_SWEEP_SECONDS", 3)
+# How long an auction's copy in Redis (auctions.bid_gate: stale bids refused without the database) outlives its
+# last write; every public change of the auction writes it again.
+GAVEL_BID_GATE_SECONDS = env_int("GAVEL_BID_GATE_SECONDS", 120)
 GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50)
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_int("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10)
 GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")

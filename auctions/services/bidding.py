@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import NotVerified, dealer_check_can_bid, dealer_ensure_can_bid, not_a_dealer_refusal
+from auctions.bid_gate import bid_gate_read, bid_gate_refusal
 from auctions.engine import (
     AlreadyLeading,
     BidRejected,
@@ -331,6 +332,15 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     With `idempotency_key` (PostgreSQL; `request_hash` names the request) the decision is stored with the bid in
     the same statement: a retry gets the first decision back (`BidResult.replayed`, or the refusal raised with
     `replayed = True`), and the same key on another request raises IdempotencyKeyReused."""
+    if idempotency_key is None and (amount_minor is None) != (max_amount_minor is None):
+        gate = bid_gate_refusal(bid_gate_read(auction_id), dealer_id=dealer.pk,
+                                offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
+        if gate is not None:
+            code, minimum = gate
+            if code == "bid_too_low":
+                raise bid_too_low(minimum, field="amount_minor" if amount_minor is not None else "max_amount_minor",
+                                  money=money_text)
+            raise AuctionNotLive()
     if bid_in_one_statement():
         return _bid_place_in_one_statement(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
                                            max_amount_minor=max_amount_minor, idempotency_key=idempotency_key,

@@ -77,17 +77,17 @@ bid_steps = st.tuples(st.just("bid"), st.integers(0, 1), st.integers(0, DEALERS 
 steps = st.lists(st.one_of(bid_steps, bid_steps, bid_steps, bid_steps,
                            st.tuples(st.just("limit"), st.integers(0, DEALERS - 1), st.integers(0, 40)),
                            st.tuples(st.just("soon"), st.integers(0, 1)),
-                           st.tuples(st.just("late"), st.integers(0, 1))), min_size=1, max_size=14)
+                           st.tuples(st.just("late"), st.integers(0, 1))), min_size=4, max_size=16)
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(script=steps, start=st.sampled_from([1_000_00, 4_950_00, 19_900_00]))
 def test_the_bid_function_decides_as_the_engine_does(script, start):
     staff = StaffFactory()
     auctions = [make_auction(starting_price_minor=start, staff=staff) for _ in range(2)]
-    dealers = [DealerFactory(verified=True) for _ in range(DEALERS)]
+    dealers = [DealerFactory(verified=True, profile__buying_limit_minor=100_000_00) for _ in range(DEALERS)]
     ids = {d.pk: i for i, d in enumerate(dealers)}
     limits = {i: d.dealer_profile.buying_limit_minor for i, d in enumerate(dealers)}
     model = {i: ModelAuction(a.starting_price_minor, a.reserve_minor) for i, a in enumerate(auctions)}
@@ -126,7 +126,11 @@ def test_the_bid_function_decides_as_the_engine_does(script, start):
                                       request_hash=f"hash-{key}" if key else None)
 
         got = _outcome(place)
-        event(f"{expected[0]} {expected[1] if expected[0] == 'refused' else 'raise' if expected[1].raised_max_only else len(expected[1].bids)}")
+        if expected[0] == "refused":
+            event(f"refused: {expected[1]}")
+        else:
+            event("placed: own maximum raised" if expected[1].raised_max_only
+                  else f"placed: {len(expected[1].bids)} bid rows")
         if expected[0] == "refused":
             assert got[:3] == expected, (step, auction.standing)
             assert not got[3]
