@@ -261,7 +261,7 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -371,6 +371,8 @@ GAVEL_AUCTION_SWEEP_SECONDS = env_int("GAVEL_AUCTION_SWEEP_SECONDS", 3)
 # How long an auction's copy in Redis (auctions.bid_gate: stale bids refused without the database) outlives its
 # last write; every public change of the auction writes it again.
 GAVEL_BID_GATE_SECONDS = env_int("GAVEL_BID_GATE_SECONDS", 120)
+# How long an API token's lookup stays cached (accounts.authentication); revoking forgets it at once.
+GAVEL_TOKEN_CACHE_SECONDS = env_int("GAVEL_TOKEN_CACHE_SECONDS", 300)
 GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50)
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_int("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10)
 GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
