@@ -4,6 +4,7 @@ bench process itself (never by config/, so never in production)."""
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +21,7 @@ class DrfFloorApi(APIView):
         return Response({"ok": True}, status=201)
 
 
+@csrf_exempt
 def django_floor(request):
     """A plain Django view: the framework and Gavel's middleware, no DRF, no query."""
     return JsonResponse({"ok": True}, status=201)
