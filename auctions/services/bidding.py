@@ -332,7 +332,9 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     With `idempotency_key` (PostgreSQL; `request_hash` names the request) the decision is stored with the bid in
     the same statement: a retry gets the first decision back (`BidResult.replayed`, or the refusal raised with
     `replayed = True`), and the same key on another request raises IdempotencyKeyReused."""
-    if idempotency_key is None and (amount_minor is None) != (max_amount_minor is None):
+    # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
+    if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
+            and (amount_minor is None) != (max_amount_minor is None):
         gate = bid_gate_refusal(bid_gate_read(auction_id), dealer_id=dealer.pk,
                                 offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
         if gate is not None:
