@@ -90,6 +90,10 @@ def amount_range_refusal(field: str) -> BidRejected:
                            f"Enter a positive whole number of minor units. {amount_too_large_message()}"]})
 
 
+def already_leading_refusal() -> AlreadyLeading:
+    return AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+
+
 def own_maximum_too_low(current_max_minor: int, *, money: Callable[[int], str]) -> BidTooLow:
     current = money(current_max_minor)
     return BidTooLow(f"Your new maximum must be above your current maximum of {current}.",
@@ -132,7 +136,7 @@ def resolve_bid(
 
     if standing.leader == dealer:
         if not is_proxy:
-            raise AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+            raise already_leading_refusal()
         if offered <= standing.leader_max_minor:
             raise own_maximum_too_low(standing.leader_max_minor, money=money)
         return Resolution(bids=(), standing=Standing(standing.price_minor, dealer, offered), raised_max_only=True)

@@ -29,6 +29,7 @@ from auctions.engine import (
     BidRejected,
     BidTooLow,
     Standing,
+    already_leading_refusal,
     amount_or_maximum_refusal,
     amount_range_refusal,
     bid_too_low,
@@ -262,7 +263,7 @@ def _refusal(decision: dict) -> ApplicationError:
     if code == "buying_limit_exceeded":
         return _over_limit(decision["limit"], field=decision["field"])
     if code == "already_leading":
-        return AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+        return already_leading_refusal()
     if code == "not_a_dealer":
         return not_a_dealer_refusal()
     return {"not_found": AuctionNotFound, "auction_not_live": AuctionNotLive, "auction_ended": AuctionEnded,
