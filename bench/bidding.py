@@ -134,11 +134,15 @@ def run_http(port: int, world: World, clients: int, seconds: float, *, pace_per_
 
 
 def _minimum_from(body) -> int | None:
+    """The minimum a refusal names ("Bid at least €10,100." / "€10,100.50"), in minor units (two digits)."""
     for messages in (body.get("fields") or {}).values():
         for message in messages:
-            digits = "".join(ch for ch in message if ch.isdigit())
+            text = message.rstrip(".")
+            amount = text[text.rfind(" ") + 1:]
+            whole, _, cents = amount.partition(".")
+            digits = "".join(ch for ch in whole if ch.isdigit())
             if digits:
-                return int(digits)
+                return int(digits) * 100 + (int(cents[:2].ljust(2, "0")) if cents[:2].isdigit() else 0)
     return None
 
 
