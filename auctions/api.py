@@ -25,6 +25,7 @@ from auctions.serializers import (
     BidSellerOutputSerializer,
     BidStaffOutputSerializer,
 )
+from core.api import refusal_logged
 from core.money import AMOUNT_MAX_MINOR
 from marketplace.validators import MAX_MILEAGE_KM
 from payments import services as payment_services
@@ -168,6 +169,8 @@ class AuctionBidsApi(APIView):
         response = Response(answer.body, status=answer.status_code)
         if answer.replayed:
             response["Idempotent-Replayed"] = "true"
+        if answer.status_code >= 400:  # a refusal replayed for an idempotent retry
+            refusal_logged(response, request=request, code=answer.body.get("code", ""))
         return response
 
 

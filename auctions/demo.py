@@ -87,7 +87,8 @@ def _approved_demo_listing(*, seller: User, admin: User, vin: str, fields: dict,
 def _bid(auction: Auction, email: str, how: str, amount: int) -> None:
     dealer = User.objects.get(email__iexact=email)
     key = "amount_minor" if how == "amount" else "max_amount_minor"
-    services.bid_place(auction_id=auction.pk, dealer=dealer, **{key: amount})
+    amount_kwargs: dict[str, Any] = {key: amount}
+    services.bid_place(auction_id=auction.pk, dealer=dealer, **amount_kwargs)
 
 
 def demo_auctions_ensure() -> list[Auction]:

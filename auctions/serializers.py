@@ -35,7 +35,8 @@ class _AuctionStateFields(serializers.Serializer):
         return auction_minimum_next_bid(auction)
 
     def get_server_time(self, auction) -> str:
-        return serializers.DateTimeField().to_representation(timezone.now())
+        # A bid's answer carries the database clock of its decision (an idempotent retry gets the same answer).
+        return serializers.DateTimeField().to_representation(getattr(auction, "server_time", None) or timezone.now())
 
 
 class AuctionDealerStateOutputSerializer(_AuctionStateFields):

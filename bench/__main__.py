@@ -15,6 +15,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32], help="concurrent dealers")
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each comparison (hot/many_auctions)")
     parser.add_argument("--auctions", type=int, default=None, help="auctions (many_auctions/close/dashboard)")
     parser.add_argument("--ws-clients", type=int, nargs="+", default=[500, 2000], help="WebSocket clients (fanout)")
     parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")
@@ -39,12 +40,12 @@ def main(argv=None) -> int:
             from bench.bidding import main as bidding_main
 
             status |= bidding_main(auctions=1, clients=args.clients, seconds=args.seconds, workers=args.workers,
-                                   title="Hot auction")
+                                   title="Hot auction", repeats=args.repeats)
         elif name == "many_auctions":
             from bench.bidding import main as bidding_main
 
             status |= bidding_main(auctions=args.auctions or 1000, clients=args.clients, seconds=args.seconds,
-                                   workers=args.workers, title="Many auctions")
+                                   workers=args.workers, title="Many auctions", repeats=args.repeats)
         elif name == "close_lateness":
             from bench.closing import main as closing_main
 

@@ -1,6 +1,6 @@
 """Every write to auctions. `bidding` holds the hot path; `lifecycle` the schedule/start/close/decide/cancel."""
 
-from auctions.services.bidding import BidResult, bid_place
+from auctions.services.bidding import BidResult, bid_in_one_statement, bid_place
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
@@ -52,7 +52,8 @@ __all__ = [
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
     "OwnListing", "Repricing", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",
     "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_obligation_clear",
-    "auction_obligation_set", "auction_sale_void", "auction_schedule", "auction_start", "bid_place",
+    "auction_obligation_set", "auction_sale_void", "auction_schedule", "auction_start", "bid_in_one_statement",
+    "bid_place",
     "dealer_bids_withdraw", "idempotent_answer_lock", "idempotent_answer_store", "idempotent_answer_stored",
     "live_auction_ids_with_bids_of", "seller_consent_check_decidable", "seller_consent_lock",
     "seller_consent_request", "seller_consent_settle", "watch_add", "watch_remove",

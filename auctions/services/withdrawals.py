@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import dealer_profiles_lock
+from auctions.bid_gate import bid_gate_hold
 from auctions.engine import BidRejected, Standing, resolve_bid
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, Bid
@@ -160,6 +161,8 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
     auction.event_seq += 1
     auction.save(update_fields=["price_minor", "leader", "leader_max_minor", "bid_count", "last_sequence",
                                 "event_seq", "updated_at"])
+    # The price may go down: before this commits, no older copy of the minimum may refuse a bid (auctions.bid_gate).
+    bid_gate_hold(auction_id=auction.pk, event_seq=auction.event_seq)
 
     repricing = Repricing(auction_id=auction.pk, price_before_minor=before[0], price_after_minor=new.price_minor,
                           leader_before_id=before[1], leader_after_id=new.leader, withdrawn_bids=len(withdrawn),

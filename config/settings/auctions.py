@@ -66,6 +66,11 @@ GAVEL_BID_RATE = env_rate("GAVEL_BID_RATE", "30/min")
 # far ahead auctions get their on-time closing task.
 GAVEL_AUCTION_SWEEP_SECONDS = env_duration_count("GAVEL_AUCTION_SWEEP_SECONDS", 3, unit="seconds")
 GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50, minimum=1)
+# How long an auction's copy in Redis (auctions.bid_gate: stale bids refused without the database) outlives its
+# last write; every public change of the auction writes it again.
+GAVEL_BID_GATE_SECONDS = env_duration_count("GAVEL_BID_GATE_SECONDS", 120, unit="seconds")
+# How long an API token's lookup stays cached (accounts.authentication); revoking forgets it at once.
+GAVEL_TOKEN_CACHE_SECONDS = env_duration_count("GAVEL_TOKEN_CACHE_SECONDS", 300, unit="seconds")
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_duration_count("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10, unit="minutes")
 # A newly verified dealer's buying limit.
 GAVEL_DEFAULT_BUYING_LIMIT_MINOR = env_money_minor("GAVEL_DEFAULT_BUYING_LIMIT_MINOR", 50_000_00)
