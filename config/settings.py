@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "core",
+    "transparency",
     "accounts",
     "marketplace",
     "inspections",
@@ -371,6 +372,16 @@ GAVEL_AUCTION_SWEEP_SECONDS = env_int("GAVEL_AUCTION_SWEEP_SECONDS", 3)
 GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50)
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_int("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10)
 GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
+# The transparency log's Ed25519 key (docs/transparency.md): GAVEL_LOG_PRIVATE_KEY (base64 of the 32 raw bytes)
+# or the PEM file GAVEL_LOG_KEY_FILE. In development the file defaults to var/ and is made on first start
+# (`make run`, `manage.py transparency_key_create`); production refuses to start without one of them.
+GAVEL_LOG_PRIVATE_KEY = env_str("GAVEL_LOG_PRIVATE_KEY")
+GAVEL_LOG_KEY_FILE = env_str("GAVEL_LOG_KEY_FILE") or (str(VAR_DIR / "gavel-log-key.pem") if DEBUG else "")
+if not DEBUG and not (GAVEL_LOG_PRIVATE_KEY or GAVEL_LOG_KEY_FILE):
+    raise ImproperlyConfigured("GAVEL_LOG_PRIVATE_KEY or GAVEL_LOG_KEY_FILE must be set when DEBUG is off: the "
+                               "transparency log signs with it (manage.py transparency_key_create makes one).")
+# Signed tree heads: every few minutes (beat) and after every close.
+GAVEL_TREE_HEAD_SECONDS = env_int("GAVEL_TREE_HEAD_SECONDS", 180)
 # Closing on time gets its own queue, so a backlog of emails never delays a close: every worker consumes
 # both queues unless told otherwise (`-Q`); production runs a dedicated closer (`-Q closing`).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
@@ -387,6 +398,8 @@ CELERY_BEAT_SCHEDULE.update({
                            "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
     "auctions-enqueue-closing": {"task": "payments.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
     "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
+    "transparency-tree-head": {"task": "transparency.tasks.tree_head_publish_task",
+                               "schedule": float(GAVEL_TREE_HEAD_SECONDS)},
 })
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     "AuctionStatusEnum": "auctions.models.Auction.Status",
@@ -430,6 +443,9 @@ GAVEL_BUYER_FEE_BANDS = (
 GAVEL_SELLER_FEE_MINOR = env_int("GAVEL_SELLER_FEE_MINOR", 0)
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2)
 GAVEL_DISPUTE_WINDOW_DAYS = env_int("GAVEL_DISPUTE_WINDOW_DAYS", 7)
+# The fee schedule in force (payments/schedules/<version>.json): payments computes fees with it and each auction's
+# sealed reserve commits to it (transparency).
+GAVEL_FEE_SCHEDULE_VERSION = "fees-v1"
 GAVEL_SECOND_CHANCE_HOURS = env_int("GAVEL_SECOND_CHANCE_HOURS", 24)
 # How long a seller has to answer whether the next bidder may buy below the reserve (then it counts as declined).
 GAVEL_SELLER_CONSENT_HOURS = env_int("GAVEL_SELLER_CONSENT_HOURS", 24)

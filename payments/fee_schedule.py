@@ -22,12 +22,14 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
+from django.conf import settings
+
 from core.datafile import DataFileInvalid, Reader, json_document_read
 from core.money import MINOR_DIGITS, Money
 from payments import fees
 
 SCHEDULE_DIR = Path(__file__).resolve().parent / "schedules"
-CURRENT_VERSION = "fees-v1"
+CURRENT_VERSION = settings.GAVEL_FEE_SCHEDULE_VERSION  # also what each sealed reserve commits to
 MAX_BPS = 10_000  # 100 %
 
 _TOP_REQUIRED = ("version", "effective_from", "odometer_margin_km", "deposit_limit_multiple", "currencies")

@@ -7,7 +7,7 @@ the rules and write the bids and the new standing. The hot lock — the auction 
 short part. Lock order is always dealer profile → auction; nothing takes them the other way round.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from auctions.engine import BidRejected, BidTooLow, Standing, resolve_bid
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, Bid, BidderLabel
 from auctions.selectors import dealer_committed_minor
+from auctions.services.auction_log import log_append_bid_request
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
@@ -33,18 +34,21 @@ from core.clock import db_now, db_now_expression
 from core.exceptions import ApplicationError
 from core.money import Money
 from core.notifications import notify_later
+from transparency.services import LoggedEntry, receipts_sign
 
 
 @dataclass(frozen=True)
 class BidResult:
     """What a placed bid did: the auction as it stands after it (in memory, as committed), the bid rows it wrote
     (a proxy answer and the dealer's own bid; invisible for a leader raising their own maximum), the bidders'
-    label numbers, and whose bid it was. api.py and views.py turn it into their answers."""
+    label numbers, and whose bid it was. api.py and views.py turn it into their answers. `receipts`: the signed
+    transparency-log receipt of each bid entry this request logged (docs/transparency.md), for the bidder only."""
 
     auction: Auction
     bids: list[Bid]
     labels: dict[int, int]
     dealer_id: int
+    receipts: list[dict] = field(default_factory=list)
 
     @property
     def leading(self) -> bool:
@@ -111,7 +115,7 @@ def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
 
 
 def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,
-           now) -> tuple[list[Bid], dict]:
+           now) -> tuple[list[Bid], dict, list[LoggedEntry]]:
     if auction.status != Auction.Status.LIVE:
         raise AuctionNotLive()
     if now >= auction.ends_at:
@@ -131,7 +135,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         raise BuyingLimitExceeded(fields={"max_amount_minor" if max_amount_minor is not None else "amount_minor": [
             f"Your buying limit is {money_text(bidder.limit_minor)}."]})
 
-    previous_leader = auction.leader_id
+    previous_leader, ends_at_before, first_bid_number = auction.leader_id, auction.ends_at, auction.bid_count + 1
     sequence = auction.last_sequence
     if resolution.raised_max_only:
         # Kept for the record (staff see it); nothing public changed, so no event and no extension.
@@ -158,6 +162,11 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         if extended is not None:
             auction.ends_at = extended
             update.append("ends_at")
+        logged = log_append_bid_request(auction, bids=planned, labels=labels, first_bid_number=first_bid_number,
+                                        ends_at_before=ends_at_before, now=now)
+        update += ["log_seq", "log_reserve_met"] if logged else []
+    else:
+        logged = []
     auction.save(update_fields=update)
 
     if not resolution.raised_max_only:
@@ -165,7 +174,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         auction_publish_on_commit(auction, "bid" if extended is None else "extension", new_bids=planned, labels=labels)
         if previous_leader is not None and previous_leader != auction.leader_id:
             _notify_outbid_on_commit(auction, previous_leader)
-    return planned, labels
+    return planned, labels, logged
 
 
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
@@ -223,6 +232,6 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     with transaction.atomic():
         bidder = _bidder(dealer=dealer, auction_id=auction_id)
         auction = lock_auction(auction_id)
-        bids, labels = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
-                              max_amount_minor=max_amount_minor, now=db_now())
-    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk)
+        bids, labels, logged = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
+                                      max_amount_minor=max_amount_minor, now=db_now())
+    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk, receipts=receipts_sign(logged))
