@@ -1,6 +1,8 @@
 """Reads for auctions: visibility per role, the dealer dashboard, buying power."""
 
+import json
 import logging
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,6 +24,7 @@ from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch, bid
 from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
+from transparency.models import LogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -251,3 +254,12 @@ def dealer_view_prepare(auctions, *, dealer: User):
         auction.my_max_minor = auction.leader_max_minor if leading else auction.my_last_max_minor
         auction.my_label = bidder_label(auction.my_label_number)
     return auctions
+
+
+def auction_close_entry(*, auction_id: int) -> dict | None:
+    """The auction's `closed` entry in the transparency log: its leaf index and server time, or None."""
+    row = LogEntry.objects.filter(auction_id=auction_id, kind="closed").values("index", "body").first()
+    if row is None:
+        return None
+    at_us = json.loads(row["body"])["at_us"]
+    return {"index": row["index"], "at": datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=at_us)}

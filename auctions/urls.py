@@ -9,5 +9,7 @@ urlpatterns = [
     path("<int:auction_id>/", views.AuctionDetailView.as_view(), name="detail"),
     path("<int:auction_id>/bid/", views.AuctionBidView.as_view(), name="bid"),
     path("<int:auction_id>/watch/", views.AuctionWatchView.as_view(), name="watch"),
+    path("<int:auction_id>/record.json", views.AuctionRecordView.as_view(), name="record"),
+    path("<int:auction_id>/receipts.json", views.AuctionReceiptsView.as_view(), name="receipts"),
     path("<int:auction_id>/decision/", views.AuctionDecisionView.as_view(), name="decision"),
 ]

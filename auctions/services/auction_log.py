@@ -14,8 +14,18 @@ from django.conf import settings
 from django.db.models import F
 
 from auctions.models import Auction, Bid, BidderLabel, bidder_label
+from auctions.services.common import AuctionNotFound
+from core.exceptions import ApplicationError, PermissionRefused
 from transparency import canonical
-from transparency.services import LoggedEntry, log_append, reserve_seal, tree_head_publish_on_commit
+from transparency.services import (
+    LoggedEntry,
+    auction_entries,
+    auction_export_build,
+    log_append,
+    receipts_sign,
+    reserve_seal,
+    tree_head_publish_on_commit,
+)
 
 # An auction scheduled without a published report (only in tests and old data) commits to no report.
 NO_REPORT_FINGERPRINT = "0" * 64
@@ -92,3 +102,52 @@ def auction_log_second_chance_offer(*, auction_id: int, dealer_id: int, amount_m
     number = BidderLabel.objects.filter(auction_id=auction_id, dealer_id=dealer_id).values_list("number", flat=True)
     return log_append(kind="second_chance_offer", auction_id=auction_id, seq=seq, at_us=canonical.to_us(now),
                       alias=bidder_label(number.first()), amount_minor=amount_minor)
+
+
+class RecordNotReady(ApplicationError):
+    code = "record_not_ready"
+    status_code = 409
+
+    def default_message(self):
+        return "The auction's record can be downloaded once the auction has closed."
+
+
+class RecordNotLogged(ApplicationError):
+    code = "not_logged"
+    status_code = 404
+
+    def default_message(self):
+        return "This auction opened before the transparency log existed: it has no verifiable record."
+
+
+def _seller_or_bidder(auction_id: int, user) -> dict:
+    row = Auction.objects.filter(pk=auction_id).values("status", "listing__seller_id", "log_seq").first()
+    if row is None:
+        raise AuctionNotFound()
+    user_id = getattr(user, "pk", None)
+    if row["listing__seller_id"] != user_id and not BidderLabel.objects.filter(auction_id=auction_id,
+                                                                               dealer_id=user_id).exists():
+        raise PermissionRefused("Only the car's seller and the auction's bidders may download its record.")
+    return row
+
+
+def auction_record_export(*, auction_id: int, user) -> bytes:
+    """The auction's verifiable record (docs/transparency.md export, with the reserve's opening) for its seller
+    or one of its bidders, after the close."""
+    row = _seller_or_bidder(auction_id, user)
+    if row["status"] != Auction.Status.CLOSED:
+        raise RecordNotReady()
+    if not row["log_seq"]:
+        raise RecordNotLogged()
+    return auction_export_build(auction_id=auction_id, with_opening=True)
+
+
+def auction_receipts_for(*, auction_id: int, dealer) -> list[dict]:
+    """The signed receipts of every bid of `dealer` in the log of this auction (only the dealer's own)."""
+    number = BidderLabel.objects.filter(auction_id=auction_id, dealer_id=getattr(dealer, "pk", None)) \
+        .values_list("number", flat=True).first()
+    if number is None:
+        return []
+    own = bidder_label(number)
+    return receipts_sign([entry for entry in auction_entries(auction_id=auction_id)
+                          if entry.kind == "bid" and canonical.parse_entry(entry.body)["alias"] == own])

@@ -19,7 +19,7 @@ from accounts.models import DealerProfile, User
 from accounts.services import dealer_check_can_bid, dealer_ensure_can_bid
 from auctions.engine import BidRejected, BidTooLow, Standing, resolve_bid
 from auctions.events import auction_publish_on_commit
-from auctions.models import Auction, Bid, BidderLabel
+from auctions.models import Auction, Bid, BidderLabel, bidder_label
 from auctions.selectors import dealer_committed_minor
 from auctions.services.auction_log import log_append_bid_request
 from auctions.services.common import (
@@ -31,9 +31,11 @@ from auctions.services.common import (
     lock_auction,
 )
 from core.clock import db_now, db_now_expression
+from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
 from core.money import Money
 from core.notifications import notify_later
+from transparency import canonical
 from transparency.services import LoggedEntry, receipts_sign
 
 
@@ -234,4 +236,15 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
         auction = lock_auction(auction_id)
         bids, labels, logged = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
                                       max_amount_minor=max_amount_minor, now=db_now())
-    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk, receipts=receipts_sign(logged))
+    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk,
+                     receipts=_receipts_send(auction=auction, dealer=dealer, labels=labels, logged=logged))
+
+
+def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
+    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed), also
+    sent to the dealer's open pages only (their user group), on commit."""
+    own = bidder_label(labels.get(dealer.pk))
+    receipts = [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
+    if receipts:
+        publish_on_commit([(user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})])
+    return receipts
