@@ -135,7 +135,7 @@ class AuctionBidsApi(APIView):
 
     @extend_schema(responses={200: BidDealerOutputSerializer(many=True)},
                    description="The bid history, newest first. Dealers see labels ('Dealer 3') and amounts; the "
-                               "seller also the dealers' names once sold; staff everything.")
+                               "seller also the dealers' companies once the auction has closed; staff everything.")
     def get(self, request, auction_id: int):
         auction = _get_auction(request, auction_id)
         user = request.user
@@ -151,7 +151,7 @@ class AuctionBidsApi(APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(bids, request, view=self)
         context = {"labels": labels, "viewer_id": user.pk,
-                   "identities": auction.outcome == Auction.Outcome.SOLD}
+                   "identities": selectors.auction_identities_visible(auction)}
         return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
 
     @extend_schema(

@@ -211,7 +211,8 @@ class BidDealerOutputSerializer(serializers.Serializer):
 
 
 class BidSellerOutputSerializer(BidDealerOutputSerializer):
-    dealer_name = serializers.SerializerMethodField(help_text="Only once the car is sold.")
+    dealer_name = serializers.SerializerMethodField(help_text="The verified company behind the label, once the "
+                                                              "auction has closed.")
 
     def get_dealer_name(self, bid) -> str | None:
         if not self.context.get("identities"):

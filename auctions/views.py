@@ -60,6 +60,15 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         return context
 
 
+class AuctionRulesView(TemplateView):
+    """The auction rules, the shill rules and the verifiable record, public."""
+
+    template_name = "auctions/rules.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rules": rules_in_plain_words()}
+
+
 class AuctionMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -88,7 +97,7 @@ def auction_page_context(request, auction: Auction) -> dict:
     return dict(
         auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
         is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
-        show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
+        show_identities=selectors.auction_identities_visible(auction) and not is_dealer,
         minimum_next=selectors.auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
         server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,

@@ -30,6 +30,7 @@ from auctions.services.common import (
     OwnListing,
     lock_auction,
 )
+from auctions.services.shill import bidder_ensure_independent
 from core.clock import db_now, db_now_expression
 from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
@@ -97,6 +98,7 @@ class _Bidder:
     """What was learnt about the dealer before the auction lock: their profile or why they can't bid."""
 
     refusal: ApplicationError | None = None
+    profile: DealerProfile | None = None
     limit_minor: int = 0
     committed_minor: int = 0
 
@@ -112,7 +114,7 @@ def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
         profile = dealer_ensure_can_bid(user=dealer, lock=True)
     except ApplicationError as exc:
         return _Bidder(refusal=exc)
-    return _Bidder(limit_minor=profile.buying_limit_minor,
+    return _Bidder(profile=profile, limit_minor=profile.buying_limit_minor,
                    committed_minor=dealer_committed_minor(dealer=dealer, exclude_auction_id=auction_id))
 
 
@@ -122,8 +124,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         raise AuctionNotLive()
     if now >= auction.ends_at:
         raise AuctionEnded()
-    if auction.listing.seller_id == dealer.pk:
-        raise OwnListing()
+    bidder_ensure_independent(auction=auction, dealer=dealer, profile=bidder.profile)
     if bidder.refusal is not None:
         raise bidder.refusal
 
