@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, InternalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -60,7 +60,7 @@ def test_the_body_is_the_canonical_json_of_the_entry():
 def test_the_log_refuses_updates_and_deletes_whatever_the_code_path(statement):
     _append(2)
     services.tree_head_publish()
-    with pytest.raises(InternalError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
 
 
@@ -101,12 +101,14 @@ def test_a_tree_head_is_signed_once_per_size_and_its_proofs_verify():
     assert second.timestamp_us >= first.timestamp_us
 
     proof = services.consistency(first=5, second=13)
-    assert verify_consistency(5, 13, bytes(first.root_hash), bytes(second.root_hash),
-                              [bytes.fromhex(h) for h in proof["path"]])
+    assert verify_consistency(first=5, second=13, first_hash=bytes(first.root_hash),
+                              second_hash=bytes(second.root_hash),
+                              consistency_path=[bytes.fromhex(h) for h in proof["path"]])
     inclusion = services.inclusion(index=3)
     assert inclusion["tree_size"] == 13
-    assert verify_inclusion(3, 13, leaf_hash(inclusion["entry"].encode()), bytes(second.root_hash),
-                            [bytes.fromhex(h) for h in inclusion["inclusion_path"]])
+    assert verify_inclusion(leaf_index=3, tree_size=13, leaf=leaf_hash(inclusion["entry"].encode()),
+                            root_hash=bytes(second.root_hash),
+                            inclusion_path=[bytes.fromhex(h) for h in inclusion["inclusion_path"]])
 
 
 @pytest.mark.django_db
