@@ -35,7 +35,8 @@ class TreeHeadsApi(PublicApi):
 class ConsistencyProofApi(PublicApi):
     @extend_schema(parameters=[ConsistencyInputSerializer], responses={200: ConsistencyProofOutputSerializer},
                    description="The RFC 9162 consistency proof that the tree of `first` leaves is a prefix of the "
-                               "tree of `second` leaves (both sizes of signed heads).")
+                               "tree of `second` leaves (sizes up to the latest signed head; check it against "
+                               "signed roots).")
     def get(self, request):
         data = ConsistencyInputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)

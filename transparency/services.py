@@ -233,14 +233,16 @@ def heads_document_build(*, limit: int = 100) -> dict:
 
 
 def _signed_size(value, name: str) -> int:
+    """A tree size within the latest signed head (a proof is checked against signed roots)."""
     size = _int(value, name)
-    if not SignedHead.objects.filter(tree_size=size).exists():
-        raise ValidationFailed(fields={name: ["No signed tree head has this size."]})
+    signed = SignedHead.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
+    if size > signed:
+        raise ValidationFailed(fields={name: [f"Larger than the latest signed tree head ({signed})."]})
     return size
 
 
 def consistency(*, first, second) -> dict:
-    """The RFC 9162 consistency proof between two signed heads' sizes."""
+    """The RFC 9162 consistency proof between two tree sizes (those of signed heads, to be checked against)."""
     first, second = _signed_size(first, "first"), _signed_size(second, "second")
     if first > second:
         raise ValidationFailed(fields={"first": ["Must not be larger than second."]})

@@ -97,6 +97,11 @@ def test_three_dealers_bid_by_api_and_page_and_the_downloaded_record_verifies_un
     seller_page.force_login(seller)
     detail = seller_page.get(f"/auctions/{auction.pk}/").content.decode()
     assert "server time (UTC)" in detail and "data-record-link" in detail
+    for alias, dealer in (("Dealer 1", a), ("Dealer 2", b), ("Dealer 3", c)):  # the seller: company per alias
+        assert f"{alias} · <span data-identity>{dealer.dealer_profile.company_name}</span>" in detail
+    bidder_view = page_b.get(f"/auctions/{auction.pk}/").content.decode()
+    assert "You bid as <strong>Dealer 2</strong>" in bidder_view
+    assert a.dealer_profile.company_name not in bidder_view and c.dealer_profile.company_name not in bidder_view
     by_seller = seller_page.get(f"/auctions/{auction.pk}/record.json")
     assert by_seller.status_code == 200 and by_seller["Content-Disposition"].startswith("attachment")
     by_bidder = _api(a).get(f"/api/v1/auctions/{auction.pk}/record/")

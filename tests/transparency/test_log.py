@@ -125,7 +125,7 @@ def test_the_public_api_serves_heads_and_proofs_and_refuses_bad_input_with_400()
     assert api.get("/api/v1/transparency/consistency/", {"first": 6, "second": 9}).status_code == 200
     assert api.get("/api/v1/transparency/inclusion/", {"index": 8}).json()["tree_size"] == 9
 
-    assert api.get("/api/v1/transparency/consistency/", {"first": 7, "second": 9}).status_code == 400  # no such head
+    assert api.get("/api/v1/transparency/consistency/", {"first": 7, "second": 10}).status_code == 400  # unsigned
     assert api.get("/api/v1/transparency/consistency/", {"first": 9, "second": 6}).status_code == 400
     assert api.get("/api/v1/transparency/consistency/", {"first": "x"}).status_code == 400
     assert api.get("/api/v1/transparency/inclusion/", {"index": 9, "tree_size": 9}).status_code == 400
