@@ -18,7 +18,10 @@ from transparency.serializers import (
 
 
 class PublicApi(APIView):
+    """Anyone, signed in or not: the log is public (no session, so no CSRF either)."""
+
     permission_classes = [AllowAny]
+    authentication_classes: list = []
 
 
 class TreeHeadsApi(PublicApi):

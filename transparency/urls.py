@@ -6,5 +6,5 @@ app_name = "transparency"
 
 urlpatterns = [
     path("log/", views.TransparencyLogView.as_view(), name="log"),
-    path("log/heads.json", views.heads_json, name="heads_json"),
+    path("log/heads.json", views.HeadsJsonView.as_view(), name="heads_json"),
 ]

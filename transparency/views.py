@@ -4,6 +4,7 @@ consistency and inclusion proofs anyone asks for, readable; heads.json is the sa
 from datetime import UTC, datetime, timedelta
 
 from django.http import JsonResponse
+from django.views import View
 from django.views.generic import TemplateView
 
 from core.exceptions import ApplicationError
@@ -13,9 +14,11 @@ from transparency.serializers import ConsistencyInputSerializer, InclusionInputS
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def heads_json(request):
+class HeadsJsonView(View):
     """gavel-tree-heads, for `gavel-verify --heads https://…/transparency/log/heads.json`."""
-    return JsonResponse(services.heads_document_build(limit=100))
+
+    def get(self, request):
+        return JsonResponse(services.heads_document_build(limit=100))
 
 
 def _errors(serializer) -> list[str]:
