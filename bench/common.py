@@ -35,6 +35,8 @@ def bench_env(**extra) -> dict:
         SECRET_KEY="bench-" + "x" * 60,
         GAVEL_CARD_WEBHOOK_SECRET="bench-card-webhook-secret",
         GAVEL_LOG_PRIVATE_KEY=base64.b64encode(os.urandom(32)).decode("ascii"),
+        # Production-shaped but with the simulated payout provider (nothing here moves real money): allowed.
+        GAVEL_ALLOW_SIMULATED_PROVIDERS="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         SESSION_COOKIE_SECURE="0",

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.money import Money
+from payments.references import receivable_reference
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -523,8 +524,6 @@ class SellerReceivable(models.Model):
     @property
     def bank_reference(self) -> str:
         """What the seller writes on their transfer (check digits: a mistyped reference fails the check)."""
-        from payments.providers.bank import receivable_reference
-
         return receivable_reference(self.pk)
 
     def money(self, minor: int) -> Money:

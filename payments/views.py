@@ -16,8 +16,9 @@ from payments import selectors, services
 from payments.forms import CollectionForm, DisputeForm
 from payments.models import Payment, Sale, SecondChanceOffer
 from payments.providers import payment_provider_names
-from payments.providers.bank import BankTransferProvider, bank_reference
+from payments.providers.bank import BankTransferProvider
 from payments.providers.card import simulated_card_event
+from payments.references import bank_reference
 from payments.services.disputes import dispute_window_ends
 
 TIMELINE = [

@@ -127,7 +127,7 @@ if WORKER:
         shared = urlparse(os.environ["REDIS_URL"])
         number = (int(shared.path.strip("/") or 0) + int(WORKER.removeprefix("gw"))) % 16
         os.environ["REDIS_URL"] = shared._replace(path=f"/{number}").geturl()
-    # The broker follows REDIS_URL (config/settings.py), including in the servers and workers tests start.
+    # The broker follows REDIS_URL (config/settings/celery.py), including in the servers and workers tests start.
     os.environ.pop("CELERY_BROKER_URL", None)
 
 REDIS_AVAILABLE = _reachable(os.environ["REDIS_URL"])

@@ -27,9 +27,10 @@ from payments import fees
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Payment, Sale
 from payments.providers import payment_provider
-from payments.providers.bank import BankTransferProvider, bank_reference
+from payments.providers.bank import BankTransferProvider
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
+from payments.references import bank_reference
 from payments.selectors import sale_overdue_next_step
 from payments.services.common import (
     AmountMismatch,

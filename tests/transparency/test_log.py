@@ -150,7 +150,7 @@ def test_the_log_page_lists_heads_and_keys_and_shows_proofs_readably():
 def _settings_process(env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GAVEL_LOG_")}
     env = {**clean, "DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "gavel.example",
-           "GAVEL_CARD_WEBHOOK_SECRET": "s" * 32, **env}
+           "GAVEL_CARD_WEBHOOK_SECRET": "s" * 32, "GAVEL_ALLOW_SIMULATED_PROVIDERS": "1", **env}
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, capture_output=True,
                           text=True, env=env)
 
