@@ -1,7 +1,7 @@
 """Which log key this process signs with: settings.GAVEL_LOG_PRIVATE_KEY, else the PEM file
 settings.GAVEL_LOG_KEY_FILE. In development (DEBUG) the file under var/ is made on first use if `make run`
-(`transparency_key_create`) has not made it yet; in production a missing key stops the start (config/settings.py,
-transparency/checks.py).
+(`transparency_key_create`) has not made it yet; in production a missing key stops the start
+(config/settings/transparency.py, transparency/checks.py).
 
 Rotation (docs/transparency.md): `manage.py transparency_key_create --path NEW.pem`, point GAVEL_LOG_KEY_FILE at
 it and restart. Every key that ever signed stays published (LogPublicKey), so old heads and receipts still check.
