@@ -4,10 +4,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from auctions import services
+from auctions import selectors, services
 from auctions.models import ApprovedListing, Auction, Bid, SellerConsent
 from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
@@ -43,19 +47,40 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                           service=_cancel, require_reason=True)]
     fieldsets = [
         (None, {"fields": ["listing", "status", "outcome", "starts_at", "ends_at", "duration_minutes",
-                           "scheduled_by", "created_at", "updated_at"]}),
+                           "scheduled_by", "created_at", "updated_at", "integrity_report"]}),
         ("Money", {"fields": ["starting_price", "reserve", "price", "bid_count", "leader", "leader_max",
                               "hammer_price"]}),
         ("Close", {"fields": ["closed_at", "decision_deadline", "decided_at", "winner", "cancel_reason",
                               "last_sequence", "event_seq"]}),
     ]
-    readonly_fields = ["starting_price", "reserve", "price", "leader_max", "hammer_price"]
+    readonly_fields = ["starting_price", "reserve", "price", "leader_max", "hammer_price", "integrity_report"]
 
     starting_price = money_field("starting_price_minor", "starting price")
     reserve = money_field("reserve_minor", "reserve (private)")
     price = money_field("price_minor", "price")
     leader_max = money_field("leader_max_minor", "leader's maximum (private)")
     hammer_price = money_field("hammer_price_minor", "hammer price")
+
+    def get_urls(self):
+        return [path("<int:auction_id>/integrity/", self.admin_site.admin_view(self.integrity_view),
+                     name="auctions_auction_integrity"), *super().get_urls()]
+
+    def integrity_view(self, request, auction_id: int):
+        """The auction's integrity report: linked accounts, rare winners, bidders concentrated on one seller."""
+        auction = get_object_or_404(Auction.objects.select_related("listing"), pk=auction_id)
+        if not self.has_view_permission(request, auction):
+            raise PermissionDenied
+        return TemplateResponse(request, "admin/auctions/integrity.html", {
+            **self.admin_site.each_context(request), "title": f"Integrity report: auction {auction.pk}",
+            "report": selectors.auction_integrity_report(auction=auction), "opts": self.model._meta,
+            "original": auction})
+
+    @admin.display(description="integrity report")
+    def integrity_report(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">Open the integrity report</a>',
+                           reverse("admin:auctions_auction_integrity", args=[obj.pk]))
 
     @admin.action(description="Close now (only auctions past their end)")
     def close_now(self, request, queryset):

@@ -67,6 +67,11 @@ class Auction(models.Model):
     event_seq = models.PositiveBigIntegerField(
         default=0, help_text="Bumped in the same transaction as every public change; live events carry it.")
 
+    # The transparency log (transparency, auctions.services.auction_log): this auction's entries so far (0: not in
+    # the log) and whether its reserve_met entry is written, kept on the locked row so appending needs no query.
+    log_seq = models.PositiveIntegerField(default=0, help_text="Transparency log entries of this auction so far.")
+    log_reserve_met = models.BooleanField(default=False, help_text="Its reserve_met entry is in the log.")
+
     closed_at = models.DateTimeField(null=True, blank=True)
     decision_deadline = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
 from marketplace.api import ListingPublicOutputSerializer
+from transparency.serializers import BidReceiptOutputSerializer
 
 MY_STATES = ("leading", "outbid", "not_bidding")
 
@@ -211,7 +212,8 @@ class BidDealerOutputSerializer(serializers.Serializer):
 
 
 class BidSellerOutputSerializer(BidDealerOutputSerializer):
-    dealer_name = serializers.SerializerMethodField(help_text="Only once the car is sold.")
+    dealer_name = serializers.SerializerMethodField(help_text="The verified company behind the label, once the "
+                                                              "auction has closed.")
 
     def get_dealer_name(self, bid) -> str | None:
         if not self.context.get("identities"):
@@ -235,3 +237,6 @@ class BidPlacedOutputSerializer(serializers.Serializer):
 
     placed = BidDealerOutputSerializer(many=True)
     auction = AuctionDealerStateOutputSerializer()
+    receipts = BidReceiptOutputSerializer(many=True, help_text=(
+        "The signed transparency-log receipt of each of your bids this request logged (docs/transparency.md): "
+        "keep it; it proves the bid was accepted, and when."))

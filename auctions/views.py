@@ -1,12 +1,14 @@
 """Dealer dashboard and auction pages under /auctions/. Thin: selectors in, services out, redirects back."""
 
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
@@ -14,10 +16,11 @@ from django.views.generic import TemplateView
 
 from accounts.models import User
 from auctions import bid_policy, selectors, services
+from auctions.api import record_download
 from auctions.forms import AuctionFilterForm, BidForm
 from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
-from core.exceptions import ApplicationError, Throttled
+from core.exceptions import ApplicationError, PermissionRefused, Throttled
 from inspections.selectors import report_current_for_listing
 from payments import services as payment_services
 
@@ -57,6 +60,15 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         return context
 
 
+class AuctionRulesView(TemplateView):
+    """The auction rules, the shill rules and the verifiable record, public."""
+
+    template_name = "auctions/rules.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rules": rules_in_plain_words()}
+
+
 class AuctionMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -85,7 +97,7 @@ def auction_page_context(request, auction: Auction) -> dict:
     return dict(
         auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
         is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
-        show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
+        show_identities=selectors.auction_identities_visible(auction) and not is_dealer,
         minimum_next=selectors.auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
         server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
@@ -94,6 +106,23 @@ def auction_page_context(request, auction: Auction) -> dict:
         top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
         repricings=selectors.auction_repricings(auction=auction),
+        **_record_context(request, auction, is_dealer=is_dealer),
+    )
+
+
+def _record_context(request, auction: Auction, *, is_dealer: bool) -> dict:
+    """The verifiable record: the close entry's server time, this request's receipts (once), the download links."""
+    user = request.user
+    receipts = request.session.pop(f"bid_receipts:{auction.pk}", None)
+    close_entry = selectors.auction_close_entry(auction_id=auction.pk) if auction.status == "closed" else None
+    bidder = is_dealer and bool(getattr(auction, "my_label", None))
+    closed_at = close_entry["at"] if close_entry else None
+    return dict(
+        close_entry=close_entry,
+        close_time_text=closed_at and f"{closed_at:%H:%M:%S}.{closed_at.microsecond // 10_000:02d}",
+        new_receipts=receipts and json.dumps(receipts, indent=2, ensure_ascii=False),
+        receipts_available=bidder and auction.log_seq > 0,
+        record_available=close_entry is not None and (auction.listing.seller_id == user.pk or bidder),
     )
 
 
@@ -127,6 +156,9 @@ class AuctionBidView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
+            if result.receipts:
+                # Shown once on the page the redirect lands on (auction_page_context): the signed receipt.
+                request.session[f"bid_receipts:{auction_id}"] = result.receipts
             if "max_amount_minor" in form.amounts() and result.leading:
                 messages.success(request, "Your maximum is set. You are the highest bidder.")
             elif result.leading:
@@ -134,6 +166,32 @@ class AuctionBidView(AuctionMixin, View):
             else:
                 messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid.")
         return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionRecordView(LoginRequiredMixin, View):
+    """The auction's verifiable record, for its seller and its bidders after the close."""
+
+    def get(self, request, auction_id):
+        try:
+            body = services.auction_record_export(auction_id=auction_id, user=request.user)
+        except (services.AuctionNotFound, services.RecordNotLogged) as exc:
+            raise Http404(exc.message) from None
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from None
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("auctions:detail", auction_id=auction_id)
+        return record_download(body, auction_id=auction_id)
+
+
+class AuctionReceiptsView(AuctionMixin, View):
+    """The dealer's own signed bid receipts on this auction, as one receipts file for gavel-verify."""
+
+    def get(self, request, auction_id):
+        response = JsonResponse(services.auction_receipts_for(auction_id=self.auction.pk, dealer=request.user),
+                                safe=False)
+        response["Content-Disposition"] = f'attachment; filename="gavel-receipts-{auction_id}.json"'
+        return response
 
 
 class AuctionWatchView(AuctionMixin, View):

@@ -1,5 +1,11 @@
 """Every write to auctions. `bidding` holds the hot path; `lifecycle` the schedule/start/close/decide/cancel."""
 
+from auctions.services.auction_log import (
+    RecordNotLogged,
+    RecordNotReady,
+    auction_receipts_for,
+    auction_record_export,
+)
 from auctions.services.bidding import BidResult, bid_in_one_statement, bid_place
 from auctions.services.common import (
     AuctionEnded,
@@ -50,7 +56,8 @@ from auctions.services.withdrawals import (
 __all__ = [
     "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidResult", "BuyingLimitExceeded", "ConsentExpired",
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
-    "OwnListing", "Repricing", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",
+    "OwnListing", "RecordNotLogged", "RecordNotReady", "Repricing", "auction_receipts_for",
+    "auction_record_export", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",
     "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_obligation_clear",
     "auction_obligation_set", "auction_sale_void", "auction_schedule", "auction_start", "bid_in_one_statement",
     "bid_place",

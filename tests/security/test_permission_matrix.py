@@ -63,6 +63,11 @@ EXPECTED: dict[str, dict[str, set]] = {
     "auctions:bid": {"POST": DEALERS | {"seller", "staff"}},
     "auctions:watch": {"POST": DEALERS | {"seller", "staff"}},
     "auctions:decision": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:rules": {"GET": ALL},
+    "auctions:record": {"GET": {"seller", "dealer"}},  # the seller and the bidders only
+    "auctions:receipts": {"GET": DEALERS | {"seller", "staff"}},  # each dealer's own receipts (others: an empty list)
+    "transparency:log": {"GET": ALL},
+    "transparency:heads_json": {"GET": ALL},
     "inspections:queue": {"GET": {"inspector", "other_inspector"}},
     "inspections:work": {"GET": {"inspector", "staff"}},
     "inspections:claim": {"POST": {"inspector", "other_inspector"}},
@@ -103,6 +108,11 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:auction-bids": {"GET": DEALERS | {"seller", "staff"}, "POST": DEALERS | {"seller", "staff"}},
     "api:auction-watch": {"POST": DEALERS, "DELETE": DEALERS | {"seller", "staff"}},
     "api:auction-decision": {"POST": {"seller"}},
+    "api:auction-record": {"GET": {"seller", "dealer"}},
+    "api:auction-receipts": {"GET": DEALERS | {"seller", "staff"}},
+    "api:transparency-heads": {"GET": ALL},
+    "api:transparency-consistency": {"GET": ALL},
+    "api:transparency-inclusion": {"GET": ALL},
     "api:inspection-list": {"GET": {"inspector", "other_inspector", "staff"}},
     "api:inspection-detail": {"GET": {"inspector", "staff"}},
     "api:inspection-report": {"PUT": {"inspector"}},
