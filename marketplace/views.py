@@ -19,6 +19,7 @@ from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
 from marketplace.models import Listing
 from payments.selectors import seller_car_list, seller_car_status
+from payments.timeline import seller_car_timeline
 
 
 class SellerRequiredMixin(LoginRequiredMixin):
@@ -216,6 +217,7 @@ class ListingDetailView(ListingMixin, TemplateView):
             photos=photos,
             cover=selectors.listing_cover(listing=self.listing),
             seller_status=seller_car_status(listing=self.listing),
+            timeline=seller_car_timeline(listing=self.listing),
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
             is_owner=self.listing.seller_id == self.request.user.pk,
