@@ -18,9 +18,18 @@ from auctions.forms import AuctionFilterForm, BidForm
 from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
 from core.exceptions import ApplicationError, Throttled
-from inspections.selectors import report_current_for_listing
+from core.money import Money
+from inspections.selectors import report_can_view, report_current_for_listing, report_view
 from payments import services as payment_services
+from payments.fee_schedule import all_in_price, fee_schedule_load
+from payments.selectors import sale_list_visible_to
 
+# What a leading bid leads to, said at the moment the dealer bids.
+BID_NEXT_STEPS = (f"If you are still highest when the auction ends and the reserve is met, the car is yours: you get "
+                  f"the invoice at once and pay the all-in price within "
+                  f"{settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS} business days. If the reserve is not met, the "
+                  f"seller has {settings.GAVEL_SELLER_DECISION_HOURS} hours to accept your bid. We tell you "
+                  "either way.")
 TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
 PAGE_SIZE = 12
 
@@ -75,22 +84,30 @@ def auction_page_context(request, auction: Auction) -> dict:
     if is_dealer:
         selectors.dealer_view_prepare([auction], dealer=user)
     labels = selectors.auction_labels(auction=auction)
-    bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile")[:50])
+    # The whole history, not the last few: a dealer judges the bidding by all of it.
+    bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile"))
     for bid in bids:
         bid.label = bidder_label(labels.get(bid.dealer_id)) or "Dealer"
         bid.is_mine = bid.dealer_id == user.pk
     photos = list(auction.listing.photos.all())
     cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
     can_bid_profile = getattr(user, "dealer_profile", None) if is_dealer else None
+    report = report_current_for_listing(listing_id=auction.listing_id)
+    summary = report_view(report=report) if report and report_can_view(user=user, listing=auction.listing) else None
+    minimum_next = selectors.auction_minimum_next_bid(auction)
+    sale = (sale_list_visible_to(user=user).filter(auction=auction).order_by("-created_at", "-id").first()
+            if auction.outcome == Auction.Outcome.SOLD else None)
     return dict(
         auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
         is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
         show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
-        minimum_next=selectors.auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
+        minimum_next=minimum_next, all_in_next=all_in_price(Money.of(minimum_next), fee_schedule_load()),
+        rules=rules_in_plain_words(), sale=sale, report_summary=summary,
+        end_time_zone=timezone.get_current_timezone_name(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
         server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
         leader_label=bidder_label(labels.get(auction.leader_id)),
-        report=report_current_for_listing(listing_id=auction.listing_id),
+        report=report,
         top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
         repricings=selectors.auction_repricings(auction=auction),
@@ -128,11 +145,12 @@ class AuctionBidView(AuctionMixin, View):
             messages.error(request, exc.message)
         else:
             if "max_amount_minor" in form.amounts() and result.leading:
-                messages.success(request, "Your maximum is set. You are the highest bidder.")
+                messages.success(request, f"Your maximum is set. You are the highest bidder. {BID_NEXT_STEPS}")
             elif result.leading:
-                messages.success(request, "Your bid is in. You are the highest bidder.")
+                messages.success(request, f"Your bid is in. You are the highest bidder. {BID_NEXT_STEPS}")
             else:
-                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid.")
+                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid. "
+                                          "We tell you when that happens again; bid again or set a maximum.")
         return redirect("auctions:detail", auction_id=auction_id)
 
 
