@@ -175,6 +175,9 @@ class SellerConsent(models.Model):
     class Source(models.TextChoices):
         CLOSE = "close", "The top bid at the close was below the reserve"
         SECOND_CHANCE = "second_chance", "Second-chance offer after the buyer did not pay"
+        # The seller named the price themselves: their counter-offer, or the buy-now price they agreed to.
+        COUNTER = "counter", "The seller's counter-offer, accepted by the top bidder"
+        BUY_NOW = "buy_now", "The buy-now price the seller agreed to"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the seller"
@@ -219,6 +222,45 @@ class SellerConsent(models.Model):
 
     def __str__(self):
         return f"Consent {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
+
+
+class CounterOffer(models.Model):
+    """The seller's answer to a top bid below the reserve: "not at that price, but at this one" — to the top bidder,
+    above their bid, open for a fixed time. The dealer accepts (the car is sold at the counter price, which is the
+    seller's own word: below the reserve it is recorded as their consent) or declines (not sold)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the dealer"
+        ACCEPTED = "accepted", "Accepted by the dealer"
+        DECLINED = "declined", "Declined by the dealer"
+        EXPIRED = "expired", "No answer in time"
+        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+
+    S = Status
+    TRANSITIONS = {S.PENDING: {S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN},
+                   S.ACCEPTED: set(), S.DECLINED: set(), S.EXPIRED: set(), S.WITHDRAWN: set()}
+    del S
+
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="counter_offers")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               help_text="The top bidder the seller answered.")
+    bid_minor = models.BigIntegerField(help_text="The top bid the seller countered.")
+    amount_minor = models.BigIntegerField(help_text="The seller's price.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField(db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["auction"], name="auctions_one_counter_offer_per_auction"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=models.F("bid_minor")),
+                                   name="auctions_counter_above_the_bid"),
+        ]
+
+    def __str__(self):
+        return f"Counter-offer {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
 
 
 def bidder_label(number: int | None) -> str | None:

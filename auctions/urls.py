@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:auction_id>/bid/", views.AuctionBidView.as_view(), name="bid"),
     path("<int:auction_id>/watch/", views.AuctionWatchView.as_view(), name="watch"),
     path("<int:auction_id>/decision/", views.AuctionDecisionView.as_view(), name="decision"),
+    path("<int:auction_id>/counter-offer/", views.AuctionCounterOfferView.as_view(), name="counter_offer"),
+    path("<int:auction_id>/counter-offer/answer/", views.AuctionCounterAnswerView.as_view(), name="counter_answer"),
 ]

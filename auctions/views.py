@@ -14,10 +14,10 @@ from django.views.generic import TemplateView
 
 from accounts.models import User
 from auctions import bid_policy, selectors, services
-from auctions.forms import AuctionFilterForm, BidForm
+from auctions.forms import AuctionFilterForm, BidForm, CounterOfferForm
 from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
-from core.exceptions import ApplicationError, Throttled
+from core.exceptions import ApplicationError, Throttled, ValidationFailed
 from core.money import Money
 from inspections.selectors import report_can_view, report_current_for_listing, report_view
 from payments import services as payment_services
@@ -95,11 +95,18 @@ def auction_page_context(request, auction: Auction) -> dict:
     report = report_current_for_listing(listing_id=auction.listing_id)
     summary = report_view(report=report) if report and report_can_view(user=user, listing=auction.listing) else None
     minimum_next = selectors.auction_minimum_next_bid(auction)
+    is_seller = auction.listing.seller_id == user.pk
+    counter = selectors.auction_counter_offer(auction=auction)
+    if counter is not None and not (is_seller or user.is_staff_member or counter.dealer_id == user.pk):
+        counter = None  # a counter-offer is between the seller and the top bidder
     sale = (sale_list_visible_to(user=user).filter(auction=auction).order_by("-created_at", "-id").first()
             if auction.outcome == Auction.Outcome.SOLD else None)
     return dict(
         auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
-        is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
+        is_dealer=is_dealer, is_seller=is_seller, is_staff=user.is_staff_member, counter=counter,
+        counter_hours=settings.GAVEL_COUNTER_OFFER_HOURS,
+        bidder_maxima=(selectors.auction_bidder_maxima(auction=auction)
+                       if (is_seller or user.is_staff_member) and auction.status == Auction.Status.CLOSED else []),
         show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
         minimum_next=minimum_next, all_in_next=all_in_price(Money.of(minimum_next), fee_schedule_load()),
         rules=rules_in_plain_words(), sale=sale, report_summary=summary,
@@ -179,4 +186,39 @@ class AuctionDecisionView(AuctionMixin, View):
             messages.error(request, exc.message)
         else:
             messages.success(request, "Thank you: your decision is recorded.")
+        return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionCounterOfferView(AuctionMixin, View):
+    """The seller names a price above a top bid below the reserve; the top bidder answers it."""
+
+    def post(self, request, auction_id):
+        form = CounterOfferForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("auctions:detail", auction_id=auction_id)
+        try:
+            counter = services.counter_offer_make(auction_id=self.auction.pk, seller=request.user,
+                                                  amount_minor=form.amount_minor())
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for ms in exc.fields.values() for m in ms) or exc.message)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Your counter-offer is sent. The top bidder has until "
+                                      f"{timezone.localtime(counter.expires_at):%-d %b %Y, %H:%M} to accept it.")
+        return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionCounterAnswerView(AuctionMixin, View):
+    def post(self, request, auction_id):
+        accept = request.POST.get("accept") == "1"
+        try:
+            payment_services.counter_offer_answer_and_settle(auction_id=self.auction.pk, dealer=request.user,
+                                                            accept=accept)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The car is yours at the seller's price: your invoice is on the sale page."
+                             if accept else "You declined the seller's counter-offer.")
         return redirect("auctions:detail", auction_id=auction_id)

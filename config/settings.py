@@ -465,3 +465,12 @@ LIVE_COALESCE_MS = env_int("LIVE_COALESCE_MS", 50)
 LIVE_WATCHDOG_SECONDS = env_int("LIVE_WATCHDOG_SECONDS", 1)
 LIVE_WATCHDOG_TIMEOUT_SECONDS = env_int("LIVE_WATCHDOG_TIMEOUT_SECONDS", 2)
 LIVE_EVENT_TIMESTAMPS = env_bool("GAVEL_EVENT_TIMESTAMPS", False)
+
+# --- Issue 20: after an auction without a sale (one block; auctions.services.counters, payments.services.buy_now,
+# marketplace relisting) ---
+# How long the top bidder has to answer the seller's counter-offer.
+GAVEL_COUNTER_OFFER_HOURS = env_int("GAVEL_COUNTER_OFFER_HOURS", 24)
+# A car goes back to auction without a new inspection while its published report is at most this old.
+GAVEL_RELIST_REPORT_MAX_AGE_DAYS = env_int("GAVEL_RELIST_REPORT_MAX_AGE_DAYS", 30)
+# How long a buy-now offer stays open to verified dealers once the seller has agreed to its price.
+GAVEL_BUY_NOW_HOURS = env_int("GAVEL_BUY_NOW_HOURS", 24)

@@ -21,6 +21,12 @@ from auctions.services.consents import (
     seller_consent_request,
     seller_consent_settle,
 )
+from auctions.services.counters import (
+    CounterOfferPending,
+    counter_offer_answer,
+    counter_offer_make,
+    counter_offer_pending,
+)
 from auctions.services.idempotency import (
     idempotent_answer_lock,
     idempotent_answer_store,
@@ -48,6 +54,7 @@ from auctions.services.withdrawals import (
 )
 
 __all__ = [
+    "CounterOfferPending", "counter_offer_answer", "counter_offer_make", "counter_offer_pending",
     "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidResult", "BuyingLimitExceeded", "ConsentExpired",
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
     "OwnListing", "Repricing", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",

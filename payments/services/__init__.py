@@ -40,12 +40,14 @@ from payments.services.settlement import (
     auction_close_and_settle,
     auction_decision_settle,
     auctions_close_overdue,
+    counter_offer_answer_and_settle,
     sales_open_missing,
 )
 
 __all__ = [
     "GUARANTEE_SOURCES", "AmountMismatch", "auction_close_and_settle", "auction_decision_settle",
-    "auctions_close_overdue", "sales_open_missing", "BelowReserveWithoutConsent", "BuyerCannotBuy", "DealerSuspended",
+    "auctions_close_overdue", "counter_offer_answer_and_settle", "sales_open_missing",
+    "BelowReserveWithoutConsent", "BuyerCannotBuy", "DealerSuspended",
     "DisclosedItems", "DisputeWindowClosed", "OfferExpired", "PaymentNotFound", "PayoutInFlight", "SaleNotFound",
     "SaleNotPayable", "SellerDecision", "bank_transfer_confirm", "card_webhook_receive",
     "dealer_suspend_and_withdraw", "dispute_open", "dispute_resolve", "guarantee_fund", "handover_confirm",

@@ -63,6 +63,8 @@ EXPECTED: dict[str, dict[str, set]] = {
     "auctions:bid": {"POST": DEALERS | {"seller", "staff"}},
     "auctions:watch": {"POST": DEALERS | {"seller", "staff"}},
     "auctions:decision": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:counter_offer": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:counter_answer": {"POST": DEALERS | {"seller", "staff"}},
     "inspections:queue": {"GET": {"inspector", "other_inspector"}},
     "inspections:work": {"GET": {"inspector", "staff"}},
     "inspections:claim": {"POST": {"inspector", "other_inspector"}},
