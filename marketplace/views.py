@@ -18,7 +18,7 @@ from inspections import services as inspection_services
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
 from marketplace.models import Listing
-from payments.selectors import seller_car_list, seller_car_status
+from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
 from payments.timeline import seller_car_timeline
 
 
@@ -218,6 +218,7 @@ class ListingDetailView(ListingMixin, TemplateView):
             cover=selectors.listing_cover(listing=self.listing),
             seller_status=seller_car_status(listing=self.listing),
             timeline=seller_car_timeline(listing=self.listing),
+            buy_now=buy_now_offer_for_seller(listing=self.listing), buy_now_hours=settings.GAVEL_BUY_NOW_HOURS,
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
             is_owner=self.listing.seller_id == self.request.user.pk,

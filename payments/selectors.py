@@ -23,6 +23,7 @@ from marketplace.models import Listing
 from marketplace.selectors import listing_list_for_seller, listing_missing_for_submit
 from payments.ledger import account_balance
 from payments.models import (
+    BuyNowOffer,
     Dispute,
     LedgerAccount,
     LedgerEntry,
@@ -485,3 +486,16 @@ def ledger_account_history(*, account: LedgerAccount, limit: int = 200) -> list[
         rows.append({"entry": entry, "balance_minor": balance})
         balance -= entry.amount_minor
     return rows
+
+
+def buy_now_offers_open() -> QuerySet:
+    """Buy-now offers a verified dealer may take now (no reserve, no seller: the car and its price)."""
+    return (BuyNowOffer.objects.filter(status=BuyNowOffer.Status.OPEN, expires_at__gt=db_now())
+            .select_related("listing").order_by("expires_at"))
+
+
+def buy_now_offer_for_seller(*, listing: Listing) -> BuyNowOffer | None:
+    """The car's buy-now offer waiting for the seller's answer, or open to dealers."""
+    return (BuyNowOffer.objects.filter(listing=listing, status__in=[BuyNowOffer.Status.AWAITING_SELLER,
+                                                                    BuyNowOffer.Status.OPEN])
+            .order_by("-created_at").first())

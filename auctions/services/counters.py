@@ -21,8 +21,10 @@ from accounts.models import User
 from accounts.services import dealer_ensure_can_bid
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, CounterOffer, SellerConsent
+from auctions.selectors import dealer_committed_minor
 from auctions.services.common import (
     AuctionNotFound,
+    BuyingLimitExceeded,
     DecisionExpired,
     NoDecisionPending,
     TopBidderCannotBuy,
@@ -113,11 +115,12 @@ def _can_buy(dealer_id: int | None) -> bool:
 def counter_offer_answer(*, auction_id: int, dealer: User, accept: bool) -> TransitionResult:
     """The top bidder accepts or declines the seller's counter-offer, before it expires."""
     with transaction.atomic():
+        profile = None
         if accept:
             try:
                 # Lock order: the dealer's profile before the auction; held to the commit, so the dealer cannot be
                 # suspended between this check and the sale opening.
-                dealer_ensure_can_bid(user=dealer, lock=True)
+                profile = dealer_ensure_can_bid(user=dealer, lock=True)
             except ApplicationError:
                 raise TopBidderCannotBuy() from None
         auction = lock_auction(auction_id)
@@ -133,6 +136,11 @@ def counter_offer_answer(*, auction_id: int, dealer: User, accept: bool) -> Tran
         if now >= counter.expires_at:
             raise DecisionExpired("The counter-offer has expired.")
         if accept:
+            # The buying limit, read under the profile lock: this car at the counter price, instead of the bid.
+            committed = dealer_committed_minor(dealer=dealer, exclude_auction_id=auction.pk)
+            if profile is not None and committed + counter.amount_minor > profile.buying_limit_minor:
+                raise BuyingLimitExceeded(
+                    f"Your buying limit is {_money(profile.buying_limit_minor)}: it does not cover this price.")
             return _accept(auction, counter, dealer=dealer, now=now)
         return _decline(auction, counter, actor=dealer, to=CounterOffer.Status.DECLINED, now=now,
                         reason="The top bidder declined the counter-offer")

@@ -88,6 +88,8 @@ EXPECTED: dict[str, dict[str, set]] = {
     "payments:offer": {"POST": {"dealer"}},
     "payments:cancel": {"POST": {"seller", "dealer", "staff"}},
     "payments:decision": {"POST": {"seller", "dealer", "staff"}},
+    "payments:buy_now_answer": {"POST": SIGNED_IN},
+    "payments:buy_now_buy": {"POST": SIGNED_IN},
     "api:auth-token": {"POST": ALL},
     "api:auth-signup-seller": {"POST": ALL},
     "api:auth-signup-dealer": {"POST": ALL},
