@@ -263,6 +263,45 @@ class CounterOffer(models.Model):
         return f"Counter-offer {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
 
 
+class RelistRequest(models.Model):
+    """The seller asks for their unsold car to go to auction again, with a new reserve and starting price. Staff
+    approve it (the car is relisted and its auction booked with the car's published report: no new inspection
+    while that report is young enough) or refuse it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for our team"
+        APPROVED = "approved", "Approved: auction booked"
+        REFUSED = "refused", "Refused"
+
+    S = Status
+    TRANSITIONS = {S.PENDING: {S.APPROVED, S.REFUSED}, S.APPROVED: set(), S.REFUSED: set()}
+    del S
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="relist_requests")
+    reserve_minor = models.BigIntegerField(help_text="The seller's new reserve (private).")
+    starting_price_minor = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    auction = models.OneToOneField(Auction, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   help_text="The auction booked when approved.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status="pending"),
+                                    name="auctions_one_pending_relist_per_listing"),
+            models.CheckConstraint(condition=models.Q(starting_price_minor__gt=0, reserve_minor__gt=0),
+                                   name="auctions_relist_amounts_positive"),
+        ]
+
+    def __str__(self):
+        return f"Relist request {self.pk} · {self.listing}: {self.get_status_display()}"
+
+
 def bidder_label(number: int | None) -> str | None:
     """A bidder's anonymous name from their label number ("Dealer 3"), or None without one: the one place the
     wording lives (pages, the API, live events, the transparency log)."""

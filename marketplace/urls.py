@@ -14,4 +14,5 @@ urlpatterns = [
          name="photo_action"),
     path("<int:listing_id>/submit/", views.ListingSubmitView.as_view(), name="submit"),
     path("<int:listing_id>/withdraw/", views.ListingWithdrawView.as_view(), name="withdraw"),
+    path("<int:listing_id>/relist/", views.ListingRelistView.as_view(), name="relist"),
 ]

@@ -11,12 +11,14 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import User
+from auctions import services as auction_services
+from auctions.models import RelistRequest
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
 from core.throttling import upload_throttle_message, upload_throttle_wait
 from inspections import services as inspection_services
 from marketplace import selectors, services
-from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
+from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, RelistForm, initial_for
 from marketplace.models import Listing
 from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
 from payments.timeline import seller_car_timeline
@@ -219,6 +221,11 @@ class ListingDetailView(ListingMixin, TemplateView):
             seller_status=seller_car_status(listing=self.listing),
             timeline=seller_car_timeline(listing=self.listing),
             buy_now=buy_now_offer_for_seller(listing=self.listing), buy_now_hours=settings.GAVEL_BUY_NOW_HOURS,
+            relist=RelistRequest.objects.filter(listing=self.listing).first(),
+            relist_form=RelistForm(initial={"reserve": self.listing.reserve_minor // 100 or None}),
+            relist_report_fresh=(self.listing.status == Listing.Status.UNSOLD
+                                 and auction_services.relist_report_fresh(listing=self.listing) is not None),
+            relist_days=settings.GAVEL_RELIST_REPORT_MAX_AGE_DAYS,
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
             is_owner=self.listing.seller_id == self.request.user.pk,
@@ -260,3 +267,23 @@ class ListingWithdrawView(_ListingCommandView):
     def run(self, request):
         inspection_services.listing_withdraw_and_cancel_inspection(listing=self.listing, actor=request.user,
                                                                   reason=request.POST.get("reason", ""))
+
+
+class ListingRelistView(ListingMixin, View):
+    """The seller asks for their unsold car to be auctioned again (staff approve)."""
+
+    def post(self, request, listing_id):
+        form = RelistForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("marketplace:detail", listing_id=listing_id)
+        try:
+            auction_services.relist_request(listing=self.listing, seller=request.user, **form.amounts_minor())
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for ms in exc.fields.values() for m in ms) or exc.message)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Thank you: our team checks your request and books the auction. The "
+                                      "inspection report stays as it is.")
+        return redirect("marketplace:detail", listing_id=listing_id)

@@ -46,6 +46,13 @@ from auctions.services.lifecycle import (
     watch_add,
     watch_remove,
 )
+from auctions.services.relisting import (
+    ReportTooOld,
+    relist_approve,
+    relist_refuse,
+    relist_report_fresh,
+    relist_request,
+)
 from auctions.services.withdrawals import (
     Repricing,
     auction_bidder_ids,
@@ -54,6 +61,7 @@ from auctions.services.withdrawals import (
 )
 
 __all__ = [
+    "ReportTooOld", "relist_approve", "relist_refuse", "relist_report_fresh", "relist_request",
     "CounterOfferPending", "counter_offer_answer", "counter_offer_make", "counter_offer_pending",
     "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidResult", "BuyingLimitExceeded", "ConsentExpired",
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",

@@ -58,6 +58,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "marketplace:photo_action": {"POST": {"seller"}},
     "marketplace:submit": {"POST": {"seller"}},
     "marketplace:withdraw": {"POST": {"seller"}},
+    "marketplace:relist": {"POST": {"seller"}},
     "auctions:dashboard": {"GET": DEALERS | {"staff"}},
     "auctions:detail": {"GET": DEALERS | {"seller", "staff"}},
     "auctions:bid": {"POST": DEALERS | {"seller", "staff"}},
