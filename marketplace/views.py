@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
@@ -20,6 +20,7 @@ from inspections import services as inspection_services
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, RelistForm, initial_for
 from marketplace.models import Listing
+from marketplace.vin_decode import vin_decode
 from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
 from payments.timeline import seller_car_timeline
 
@@ -287,3 +288,11 @@ class ListingRelistView(ListingMixin, View):
             messages.success(request, "Thank you: our team checks your request and books the auction. The "
                                       "inspection report stays as it is.")
         return redirect("marketplace:detail", listing_id=listing_id)
+
+
+class VinDecodeView(SellerRequiredMixin, View):
+    """GET ?vin=…: what the VIN encodes (offline), for the wizard to pre-fill; the seller confirms or corrects."""
+
+    def get(self, request):
+        facts = vin_decode(request.GET.get("vin", "")[:40])
+        return JsonResponse({"make": facts.make, "country": facts.country, "model_year": facts.model_year})

@@ -53,6 +53,7 @@ EXPECTED: dict[str, dict[str, set]] = {
         "PUT": {"seller", "other_seller"},
     },
     "marketplace:detail": {"GET": {"seller", "staff"}},
+    "marketplace:vin_decode": {"GET": {"seller", "other_seller"}},
     "marketplace:edit": {"GET": {"seller"}, "POST": {"seller"}, "PUT": {"seller"}},
     "marketplace:photos": {"GET": {"seller"}, "POST": {"seller"}},
     "marketplace:photo_action": {"POST": {"seller"}},
