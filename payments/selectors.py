@@ -167,6 +167,12 @@ def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
         bids = f"{auction.bid_count} bid{'s' if auction.bid_count != 1 else ''}"
         return _status("in_auction", f"In auction now: {bids}, the highest {_money(auction.price_minor)} ({reserve}); "
                                      f"it ends {_when(auction.ends_at)}.", url, "Follow the auction")
+    if auction.outcome == Auction.Outcome.AWAITING_SELLER and getattr(auction, "pending_counter", None):
+        counter = auction.pending_counter
+        return _status("decision_needed", f"You offered the car to the top bidder for "
+                                          f"{_money(counter.amount_minor)} (their bid: {_money(counter.bid_minor)}); "
+                                          f"they answer by {_when(counter.expires_at)}, or it is not sold.", url,
+                       "See the auction")
     if auction.outcome == Auction.Outcome.AWAITING_SELLER:
         top = _money(auction.price_minor)
         if auction.decision_deadline and now >= auction.decision_deadline:
@@ -299,6 +305,11 @@ def seller_car_statuses(*, listings: Iterable[Listing]) -> dict[int, SellerStatu
     auctions: dict[int, Auction] = {}
     for auction in Auction.objects.filter(listing_id__in=ids).order_by("listing_id", "-created_at", "-id"):
         auctions.setdefault(auction.listing_id, auction)
+    awaiting = [a.pk for a in auctions.values() if a.outcome == Auction.Outcome.AWAITING_SELLER]
+    counters = {c.auction_id: c for c in CounterOffer.objects.filter(auction_id__in=awaiting,
+                                                                     status=CounterOffer.Status.PENDING)}
+    for auction in auctions.values():
+        auction.pending_counter = counters.get(auction.pk)
     sales: dict[int, Sale] = {}
     for sale in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
         sales.setdefault(sale.listing_id, sale)

@@ -41,6 +41,8 @@ def test_an_accepted_counter_offer_sells_at_the_sellers_price_with_their_consent
     counter = auction_services.counter_offer_make(auction_id=auction.pk, seller=seller, amount_minor=11_800_00)
     assert counter.expires_at > db_now() + timedelta(hours=23)
     assert SellerConsent.objects.get(auction=auction, source="close").status == SellerConsent.Status.DECLINED
+    from payments.selectors import seller_car_status
+    assert "You offered the car to the top bidder for €11,800" in seller_car_status(listing=auction.listing).text
 
     with django_capture_on_commit_callbacks(execute=True):
         services.counter_offer_answer_and_settle(auction_id=auction.pk, dealer=top, accept=True)
