@@ -15,6 +15,7 @@ from auctions import services as auction_services
 from auctions.models import RelistRequest
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
+from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
 from inspections import services as inspection_services
 from marketplace import selectors, services
@@ -223,7 +224,8 @@ class ListingDetailView(ListingMixin, TemplateView):
             timeline=seller_car_timeline(listing=self.listing),
             buy_now=buy_now_offer_for_seller(listing=self.listing), buy_now_hours=settings.GAVEL_BUY_NOW_HOURS,
             relist=RelistRequest.objects.filter(listing=self.listing).first(),
-            relist_form=RelistForm(initial={"reserve": self.listing.reserve_minor // 100 or None}),
+            relist_form=RelistForm(initial={"reserve": Money.of(self.listing.reserve_minor).major
+                                            if self.listing.reserve_minor else None}),
             relist_report_fresh=(self.listing.status == Listing.Status.UNSOLD
                                  and auction_services.relist_report_fresh(listing=self.listing) is not None),
             relist_days=settings.GAVEL_RELIST_REPORT_MAX_AGE_DAYS,
