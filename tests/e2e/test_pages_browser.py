@@ -11,11 +11,11 @@ from auctions.models import Auction
 from inspections import services as inspection_services
 from payments import services as payment_services
 from payments.models import BuyNowOffer, Sale
-from tests.accounts.factories import PASSWORD, DealerFactory, StaffFactory
+from tests.accounts.factories import PASSWORD, DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
 from tests.e2e.a11y import WIDTHS, check_page
-from tests.inspections.factories import jpeg_upload, published_inspection, submitted_listing
+from tests.inspections.factories import jpeg_upload, published_inspection
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,8 +35,15 @@ def car_in_auction(*, seller=None):
     """A live auction of a car with two photos and a published report with one damage entry."""
     from marketplace import services as listing_services
 
-    listing = submitted_listing(**({"seller": seller} if seller else {}))
-    listing_services.listing_photo_add(listing=listing, actor=listing.seller, upload=jpeg_upload((10, 120, 40)))
+    seller = seller or SellerFactory()
+    listing = listing_services.listing_create(
+        seller=seller, vin="WVWZZZ1KZAW123456", registration_plate="B-GV 20", make="Volkswagen", model="Golf",
+        first_registration_year=2016, mileage_km=100_000, fuel="petrol", transmission="manual",
+        body_type="hatchback", colour="Blue", previous_owners=1, service_history=True, postcode="10115",
+        city="Berlin", reserve_minor=12_345_00)
+    for colour in ((30, 60, 90), (10, 120, 40)):
+        listing_services.listing_photo_add(listing=listing, actor=seller, upload=jpeg_upload(colour, size=(640, 480)))
+    inspection_services.listing_submit_for_inspection(listing=listing, actor=seller)
     inspection, _ = published_inspection(listing=listing)
     staff = StaffFactory()
     inspection_services.inspection_listing_approve(inspection=inspection, actor=staff)
