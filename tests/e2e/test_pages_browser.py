@@ -91,7 +91,7 @@ def test_every_main_page_passes_the_audit_fits_a_phone_and_is_screenshotted(brow
                            ("new-car", "/sell/new/")]:
             as_seller.goto(base + path)
             problems += check_page(as_seller, name=name, width=width, e2e_dir=e2e_dir)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_a_dealer_bids_with_the_keyboard_only_and_is_told_what_happens_next(browser, live_server, e2e_dir):
