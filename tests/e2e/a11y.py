@@ -29,11 +29,22 @@ def overflow_px(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
+def too_wide(page) -> list[str]:
+    """The innermost elements that reach past the right edge of the viewport (to say what to fix)."""
+    return page.evaluate("""() => {
+        const edge = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > edge + 1);
+        return wide.filter(el => !wide.some(other => other !== el && el.contains(other))).slice(0, 5)
+            .map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : ""));
+    }""")
+
+
 def check_page(page, *, name: str, width: str, e2e_dir: Path) -> list[str]:
     """Screenshot the page as var/e2e/pages-<name>-<width>.png; return what is wrong with it (empty: fine)."""
     page.screenshot(path=str(e2e_dir / f"pages-{name}-{width}.png"), full_page=True)
     problems = [f"{name} at {width}: axe {v['impact']} {v['id']} ({v['help']}) on {v['targets']}"
                 for v in axe_violations(page)]
     if width == "phone" and overflow_px(page) > 0:
-        problems.append(f"{name} at {width}: scrolls sideways by {overflow_px(page)} px")
+        problems.append(f"{name} at {width}: scrolls sideways by {overflow_px(page)} px, past the edge: "
+                        f"{too_wide(page)}")
     return problems
