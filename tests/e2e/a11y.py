@@ -35,7 +35,8 @@ def too_wide(page) -> list[str]:
         const edge = document.documentElement.clientWidth;
         const wide = [...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > edge + 1);
         return wide.filter(el => !wide.some(other => other !== el && el.contains(other))).slice(0, 5)
-            .map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : ""));
+            .map(el => el.tagName.toLowerCase()
+                       + (el.className ? "." + String(el.className).split(" ").join(".") : ""));
     }""")
 
 
