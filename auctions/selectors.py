@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import DealerProfile, User
 from auctions.engine import Standing, minimum_next_bid
-from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch, bidder_label
+from auctions.models import Auction, Bid, BidderLabel, CounterOffer, SellerConsent, Watch, bidder_label
 from core.clock import db_now
 from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
@@ -187,6 +187,23 @@ class IdsFirst:
 def auction_labels(*, auction: Auction) -> dict[int, int]:
     """dealer id -> label number, for rendering a bid history."""
     return dict(BidderLabel.objects.filter(auction=auction).values_list("dealer_id", "number"))
+
+
+def auction_counter_offer(*, auction: Auction) -> CounterOffer | None:
+    return CounterOffer.objects.filter(auction=auction).order_by("-created_at").first()
+
+
+def auction_bidder_maxima(*, auction: Auction) -> list[dict]:
+    """For the seller (and staff) deciding after the close, never for dealers: each bidder's anonymous label and
+    the most they were willing to pay (their highest standing bid or maximum), highest first."""
+    labels = auction_labels(auction=auction)
+    best: dict[int, int] = {}
+    for dealer_id, amount, maximum in auction.bids.filter(state=Bid.State.STANDING).values_list(
+            "dealer_id", "amount_minor", "max_minor"):
+        best[dealer_id] = max(best.get(dealer_id, 0), amount, maximum or 0)
+    rows = [{"label": bidder_label(labels.get(dealer_id)) or "Dealer", "max_minor": amount, "dealer_id": dealer_id}
+            for dealer_id, amount in best.items()]
+    return sorted(rows, key=lambda row: (-row["max_minor"], row["label"]))
 
 
 def auction_bids_visible(*, auction: Auction) -> QuerySet:

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:auction_id>/record.json", views.AuctionRecordView.as_view(), name="record"),
     path("<int:auction_id>/receipts.json", views.AuctionReceiptsView.as_view(), name="receipts"),
     path("<int:auction_id>/decision/", views.AuctionDecisionView.as_view(), name="decision"),
+    path("<int:auction_id>/counter-offer/", views.AuctionCounterOfferView.as_view(), name="counter_offer"),
+    path("<int:auction_id>/counter-offer/answer/", views.AuctionCounterAnswerView.as_view(), name="counter_answer"),
 ]

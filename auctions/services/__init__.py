@@ -27,6 +27,12 @@ from auctions.services.consents import (
     seller_consent_request,
     seller_consent_settle,
 )
+from auctions.services.counters import (
+    CounterOfferPending,
+    counter_offer_answer,
+    counter_offer_make,
+    counter_offer_pending,
+)
 from auctions.services.idempotency import (
     idempotent_answer_lock,
     idempotent_answer_store,
@@ -46,6 +52,13 @@ from auctions.services.lifecycle import (
     watch_add,
     watch_remove,
 )
+from auctions.services.relisting import (
+    ReportTooOld,
+    relist_approve,
+    relist_refuse,
+    relist_report_fresh,
+    relist_request,
+)
 from auctions.services.withdrawals import (
     Repricing,
     auction_bidder_ids,
@@ -54,6 +67,8 @@ from auctions.services.withdrawals import (
 )
 
 __all__ = [
+    "ReportTooOld", "relist_approve", "relist_refuse", "relist_report_fresh", "relist_request",
+    "CounterOfferPending", "counter_offer_answer", "counter_offer_make", "counter_offer_pending",
     "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidResult", "BuyingLimitExceeded", "ConsentExpired",
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
     "OwnListing", "RecordNotLogged", "RecordNotReady", "Repricing", "auction_receipts_for",

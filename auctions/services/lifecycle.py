@@ -29,6 +29,7 @@ from auctions.services.consents import (
     seller_consent_record,
     seller_consent_request,
 )
+from auctions.services.counters import CounterOfferPending, counter_offer_expire_locked, counter_offer_pending
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
@@ -222,6 +223,8 @@ def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str =
         auction = lock_auction(auction_id)
         if auction.outcome != Auction.Outcome.AWAITING_SELLER:
             raise NoDecisionPending()
+        if counter_offer_pending(auction=auction) is not None:
+            raise CounterOfferPending()
         now = db_now()
         if auction.decision_deadline and now >= auction.decision_deadline:
             raise DecisionExpired()
@@ -314,6 +317,8 @@ def auction_decisions_expire(*, batch: int = 100) -> int:
         if auction.outcome != Auction.Outcome.AWAITING_SELLER or not auction.decision_deadline \
                 or auction.decision_deadline > now:
             return False
+        if counter_offer_expire_locked(auction=auction, now=now):
+            return True
         return _decide(auction, accept=False, actor=None, now=now,
                        reason="No decision within the window: declined automatically").changed
 
