@@ -68,7 +68,8 @@ def bid_answer_body(result: BidResult) -> dict:
     auction.viewer_id = result.dealer_id
     context = {"labels": result.labels, "viewer_id": result.dealer_id}
     return {"placed": BidDealerOutputSerializer(result.visible_bids, many=True, context=context).data,
-            "auction": AuctionDealerStateOutputSerializer(auction).data}
+            "auction": AuctionDealerStateOutputSerializer(auction).data,
+            "receipts": result.receipts}
 
 
 def bid_submit(*, dealer: User, auction_id: int, amount_minor: int | None = None,

@@ -8,7 +8,10 @@ from rest_framework import serializers
 
 from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
+from core.money import Money
 from marketplace.api import ListingPublicOutputSerializer
+from payments.fee_schedule import all_in_price, fee_schedule_load
+from transparency.serializers import BidReceiptOutputSerializer
 
 MY_STATES = ("leading", "outbid", "not_bidding")
 
@@ -23,6 +26,8 @@ class _AuctionStateFields(serializers.Serializer):
     bid_count = serializers.IntegerField()
     reserve_met = serializers.BooleanField()
     minimum_next_bid_minor = serializers.SerializerMethodField()
+    all_in_next_bid_minor = serializers.SerializerMethodField(
+        help_text="What the dealer pays in all if the hammer falls at the next valid bid: it plus the buyer fee.")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     server_time = serializers.SerializerMethodField()
@@ -33,6 +38,10 @@ class _AuctionStateFields(serializers.Serializer):
 
     def get_minimum_next_bid_minor(self, auction) -> int:
         return auction_minimum_next_bid(auction)
+
+    def get_all_in_next_bid_minor(self, auction) -> int:
+        return all_in_price(Money.of(auction_minimum_next_bid(auction), settings.GAVEL_CURRENCY),
+                            fee_schedule_load()).amount_minor
 
     def get_server_time(self, auction) -> str:
         # A bid's answer carries the database clock of its decision (an idempotent retry gets the same answer).
@@ -213,7 +222,8 @@ class BidDealerOutputSerializer(serializers.Serializer):
 
 
 class BidSellerOutputSerializer(BidDealerOutputSerializer):
-    dealer_name = serializers.SerializerMethodField(help_text="Only once the car is sold.")
+    dealer_name = serializers.SerializerMethodField(help_text="The verified company behind the label, once the "
+                                                              "auction has closed.")
 
     def get_dealer_name(self, bid) -> str | None:
         if not self.context.get("identities"):
@@ -237,3 +247,6 @@ class BidPlacedOutputSerializer(serializers.Serializer):
 
     placed = BidDealerOutputSerializer(many=True)
     auction = AuctionDealerStateOutputSerializer()
+    receipts = BidReceiptOutputSerializer(many=True, help_text=(
+        "The signed transparency-log receipt of each of your bids this request logged (docs/transparency.md): "
+        "keep it; it proves the bid was accepted, and when."))

@@ -6,7 +6,7 @@ WebSockets. BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
 import argparse
 import sys
 
-BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head"]
+BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head", "bid_log"]
 
 
 def main(argv=None) -> int:
@@ -19,7 +19,8 @@ def main(argv=None) -> int:
     parser.add_argument("--auctions", type=int, default=None, help="auctions (many_auctions/close/dashboard)")
     parser.add_argument("--ws-clients", type=int, nargs="+", default=[500, 2000], help="WebSocket clients (fanout)")
     parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")
-    parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head)")
+    parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head, bid_log)")
+    parser.add_argument("--bids", type=int, default=200, help="accepted bids per run (bid_log)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -62,6 +63,10 @@ def main(argv=None) -> int:
             from bench.transparency import main as transparency_main
 
             status |= transparency_main(entries=args.entries)
+        elif name == "bid_log":
+            from bench.bid_log import main as bid_log_main
+
+            status |= bid_log_main(bids=args.bids, entries=args.entries)
         print()
     return status
 

@@ -3,6 +3,7 @@ threads and latency statistics."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -33,6 +34,7 @@ def bench_env(**extra) -> dict:
         DEBUG="0",
         SECRET_KEY="bench-" + "x" * 60,
         GAVEL_CARD_WEBHOOK_SECRET="bench-card-webhook-secret",
+        GAVEL_LOG_PRIVATE_KEY=base64.b64encode(os.urandom(32)).decode("ascii"),
         # Production-shaped but with the simulated payout provider (nothing here moves real money): allowed.
         GAVEL_ALLOW_SIMULATED_PROVIDERS="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",

@@ -10,6 +10,7 @@ from inspections import views as inspections_views
 from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
 from payments.urls_api import urlpatterns as payments_api
+from transparency.urls_api import urlpatterns as transparency_api
 
 admin.site.site_header = "Gavel administration"
 admin.site.site_title = "Gavel admin"
@@ -24,6 +25,7 @@ api_v1 = [
     *auctions_api,
     *inspections_api,
     *payments_api,
+    *transparency_api,
 ]
 
 urlpatterns = [
@@ -36,6 +38,7 @@ urlpatterns = [
     path("inspect/", include("inspections.urls")),
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
+    path("transparency/", include("transparency.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

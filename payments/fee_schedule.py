@@ -27,7 +27,7 @@ from core.money import MINOR_DIGITS, Money
 from payments import fees
 
 SCHEDULE_DIR = Path(__file__).resolve().parent / "schedules"
-CURRENT_VERSION = "fees-v1"
+CURRENT_VERSION = "fees-v1"  # also what each sealed reserve commits to (settings.GAVEL_FEE_SCHEDULE_VERSION)
 MAX_BPS = 10_000  # 100 %
 
 _TOP_REQUIRED = ("version", "effective_from", "odometer_margin_km", "deposit_limit_multiple", "currencies")

@@ -65,3 +65,7 @@ class BankTransferConfirmForm(forms.Form):
     amount = forms.CharField(label="Amount received", help_text="As on the bank statement, e.g. 12399.00")
     bank_reference = forms.CharField(label="Bank reference", max_length=150,
                                      help_text="The bank's transaction id for this credit.")
+
+
+class BuyNowProposeForm(forms.Form):
+    price = forms.CharField(label="Buy-now price", help_text="e.g. 11500.00 — the seller is asked to agree first.")

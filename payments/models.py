@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.money import Money
+from marketplace.models import Listing
 from payments.references import receivable_reference
 
 
@@ -576,3 +577,57 @@ class ReceivableSettlement(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_method_display()}: {Money(self.amount_minor, self.receivable.currency)}"
+
+
+class BuyNowOffer(models.Model):
+    """An unsold car offered at a fixed price for a short time: staff propose the price, the seller agrees to it
+    (their agreement is their consent to that price, below the reserve too), and the first verified dealer who
+    confirms buys the car — one sale, whoever else confirms at the same moment."""
+
+    class Status(models.TextChoices):
+        AWAITING_SELLER = "awaiting_seller", "Waiting for the seller to agree"
+        OPEN = "open", "Open to dealers"
+        SOLD = "sold", "Sold"
+        DECLINED = "declined", "Declined by the seller"
+        EXPIRED = "expired", "Nobody bought it in time"
+
+    S = Status
+    TRANSITIONS = {S.AWAITING_SELLER: {S.OPEN, S.DECLINED, S.EXPIRED}, S.OPEN: {S.SOLD, S.EXPIRED},
+                   S.SOLD: set(), S.DECLINED: set(), S.EXPIRED: set()}
+    del S
+
+    auction = models.ForeignKey("auctions.Auction", on_delete=models.PROTECT, related_name="buy_now_offers",
+                                help_text="The auction that ended without a sale.")
+    listing = models.ForeignKey("marketplace.Listing", on_delete=models.PROTECT, related_name="buy_now_offers")
+    price_minor = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING_SELLER)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    seller_agreed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when the seller agrees.")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="buy_now_offer")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "buy-now offer"
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["awaiting_seller", "open"]),
+                                    name="payments_buy_now_one_active_per_listing"),
+            models.CheckConstraint(condition=models.Q(price_minor__gt=0), name="payments_buy_now_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"Buy now {self.pk} · {self.listing}: {Money.of(self.price_minor).format(show_minor=False)}"
+
+
+class UnsoldListing(Listing):
+    """Admin's view of cars whose auction ended without a sale (a proxy: no table of its own), to offer them for
+    buy now."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "unsold car"
+        verbose_name_plural = "unsold cars (buy now)"

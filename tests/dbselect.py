@@ -17,6 +17,7 @@ its own of everything a test can touch:
 """
 
 import atexit
+import base64
 import os
 import shutil
 import signal
@@ -110,6 +111,8 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DB_POOL", "0")
 # Notification emails in-process, so tests read them from mail.outbox (a worker test may override).
 os.environ.setdefault("GAVEL_NOTIFY_ASYNC", "0")
+# The transparency log's key for this run (the servers and workers tests start inherit it).
+os.environ.setdefault("GAVEL_LOG_PRIVATE_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
 
 WORKER_REDIS: subprocess.Popen | None = None
 if WORKER:

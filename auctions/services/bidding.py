@@ -13,7 +13,7 @@ short part. Lock order is always dealer profile → auction; nothing takes them 
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -37,8 +37,9 @@ from auctions.engine import (
     resolve_bid,
 )
 from auctions.events import auction_publish_on_commit
-from auctions.models import Auction, Bid, BidderLabel
+from auctions.models import Auction, Bid, BidderLabel, bidder_label
 from auctions.selectors import dealer_committed_minor
+from auctions.services.auction_log import log_append_bid_request
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
@@ -49,11 +50,15 @@ from auctions.services.common import (
     lock_auction,
 )
 from auctions.services.idempotency import idempotency_lock_id
+from auctions.services.shill import bidder_ensure_independent
 from core.clock import db_now, db_now_expression
+from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
 from core.notifications import notify_later
 from marketplace.models import Listing
+from transparency import canonical
+from transparency.services import LoggedEntry, receipts_sign
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class BidResult:
     labels: dict[int, int]
     dealer_id: int
     replayed: bool = False  # an idempotent retry: the first decision, nothing placed now
+    receipts: list[dict] = field(default_factory=list)  # the bidder's signed log receipts of this request
 
     @property
     def leading(self) -> bool:
@@ -133,13 +139,12 @@ def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
 
 
 def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,
-           now) -> tuple[list[Bid], dict]:
+           now) -> tuple[list[Bid], dict, list[LoggedEntry]]:
     if auction.status != Auction.Status.LIVE:
         raise AuctionNotLive()
     if now >= auction.ends_at:
         raise AuctionEnded()
-    if auction.listing.seller_id == dealer.pk:
-        raise OwnListing()
+    bidder_ensure_independent(auction=auction, dealer=dealer, profile=bidder.profile)
     if bidder.refusal is not None:
         raise bidder.refusal
 
@@ -153,7 +158,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         raise _over_limit(bidder.limit_minor, field="max_amount_minor" if max_amount_minor is not None
                           else "amount_minor")
 
-    previous_leader = auction.leader_id
+    previous_leader, ends_at_before, first_bid_number = auction.leader_id, auction.ends_at, auction.bid_count + 1
     sequence = auction.last_sequence
     if resolution.raised_max_only:
         # Kept for the record (staff see it); nothing public changed, so no event and no extension.
@@ -181,6 +186,11 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         if extended is not None:
             auction.ends_at = extended
             update.append("ends_at")
+        logged = log_append_bid_request(auction, bids=planned, labels=labels, first_bid_number=first_bid_number,
+                                        extended=auction.ends_at > ends_at_before, now=now)
+        update += ["log_seq", "log_reserve_met"] if logged else []
+    else:
+        logged = []
     auction.save(update_fields=update)
 
     if not resolution.raised_max_only:
@@ -188,7 +198,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         auction_publish_on_commit(auction, "bid" if extended is None else "extension", new_bids=planned, labels=labels)
         if previous_leader is not None and previous_leader != auction.leader_id:
             _notify_outbid_on_commit(auction, previous_leader)
-    return planned, labels
+    return planned, labels, logged
 
 
 def _over_limit(limit_minor: int, *, field: str) -> BuyingLimitExceeded:
@@ -295,19 +305,28 @@ def _result(decision: dict, *, dealer_id: int) -> BidResult:
 
 def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, max_amount_minor,
                                 idempotency_key: str | None, request_hash: str | None) -> BidResult:
+    """The decision is one statement; an accepted bid's transparency-log entries are appended in the same
+    transaction, while the auction row is still locked (`log_append_bid_request`, after the shill check)."""
     ladder = settings.GAVEL_BID_INCREMENTS
-    # One statement: in autocommit it is its own transaction (no BEGIN/COMMIT round trips); the effects below
-    # leave after its commit (or the caller's, inside an outer atomic block).
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT gavel_bid_place(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)", [
-            auction_id, dealer.pk, amount_minor, max_amount_minor, [upper for upper, _ in ladder],
-            [step for _, step in ladder], settings.GAVEL_SOFT_CLOSE_SECONDS, AMOUNT_MAX_MINOR, idempotency_key,
-            idempotency_lock_id(dealer_id=dealer.pk, key=idempotency_key) if idempotency_key else None,
-            request_hash, _REFUSAL_STATUS])
-        decision = cursor.fetchone()[0]
-    if isinstance(decision, str):
-        decision = json.loads(decision)
-    result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT gavel_bid_place(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)", [
+                auction_id, dealer.pk, amount_minor, max_amount_minor, [upper for upper, _ in ladder],
+                [step for _, step in ladder], settings.GAVEL_SOFT_CLOSE_SECONDS, AMOUNT_MAX_MINOR, idempotency_key,
+                idempotency_lock_id(dealer_id=dealer.pk, key=idempotency_key) if idempotency_key else None,
+                request_hash, _REFUSAL_STATUS])
+            decision = cursor.fetchone()[0]
+        if isinstance(decision, str):
+            decision = json.loads(decision)
+        result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
+        logged: list[LoggedEntry] = []
+        if result is not None and not result.replayed:
+            # Who may bid on this car (shill rules) is asked only of a bid the rules accepted: refusing it rolls
+            # the bid back; a bid refused on price or time is refused anyway.
+            bidder_ensure_independent(auction=result.auction, dealer=dealer,
+                                      profile=DealerProfile.objects.filter(user_id=dealer.pk).first())
+            if not decision["raised_max_only"]:
+                logged = _bid_request_log(result, extended=bool(decision["extended"]))
     if result is not None and not result.replayed and not decision["raised_max_only"]:
         auction = result.auction
         auction_publish_on_commit(auction, "extension" if decision["extended"] else "bid",
@@ -320,7 +339,21 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
         refusal = _refusal(decision)
         refusal.replayed = bool(decision.get("replayed"))
         raise refusal
-    return result
+    return replace(result, receipts=_receipts_send(auction=result.auction, dealer=dealer, labels=result.labels,
+                                                   logged=logged))
+
+
+def _bid_request_log(result: BidResult, *, extended: bool) -> list[LoggedEntry]:
+    """Append the accepted request's entries (its visible bids, reserve met, extension) and keep the auction's log
+    counters on its row, inside the bid's transaction."""
+    auction = result.auction
+    visible = [bid for bid in result.bids if bid.is_visible]
+    logged = log_append_bid_request(auction, bids=visible, labels=result.labels,
+                                    first_bid_number=auction.bid_count - len(visible) + 1, extended=extended,
+                                    now=auction.server_time)
+    if logged:
+        Auction.objects.filter(pk=auction.pk).update(log_seq=auction.log_seq, log_reserve_met=auction.log_reserve_met)
+    return logged
 
 
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
@@ -357,6 +390,17 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     with transaction.atomic():
         bidder = _bidder(dealer=dealer, auction_id=auction_id)
         auction = lock_auction(auction_id)
-        bids, labels = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
-                              max_amount_minor=max_amount_minor, now=db_now())
-    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk)
+        bids, labels, logged = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
+                                      max_amount_minor=max_amount_minor, now=db_now())
+    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk,
+                     receipts=_receipts_send(auction=auction, dealer=dealer, labels=labels, logged=logged))
+
+
+def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
+    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed), also
+    sent to the dealer's open pages only (their user group), on commit."""
+    own = bidder_label(labels.get(dealer.pk))
+    receipts = [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
+    if receipts:
+        publish_on_commit([(user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})])
+    return receipts

@@ -19,6 +19,7 @@ which refuses to start on a value it cannot use, naming the variable; the README
     channels      the channel layer and the live consumers' timing
     celery        broker, queues, routes and beat's schedule
     api           REST framework and the OpenAPI schema
+    transparency  the log's signing key, how often a tree head is signed
 """
 
 from config.settings.api import *  # noqa: F403
@@ -35,3 +36,4 @@ from config.settings.marketplace import *  # noqa: F403
 from config.settings.payments import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.site import *  # noqa: F403
+from config.settings.transparency import *  # noqa: F403

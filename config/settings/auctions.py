@@ -74,3 +74,11 @@ GAVEL_TOKEN_CACHE_SECONDS = env_duration_count("GAVEL_TOKEN_CACHE_SECONDS", 300,
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_duration_count("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10, unit="minutes")
 # A newly verified dealer's buying limit.
 GAVEL_DEFAULT_BUYING_LIMIT_MINOR = env_money_minor("GAVEL_DEFAULT_BUYING_LIMIT_MINOR", 50_000_00)
+
+# After an auction without a sale (auctions.services.counters, payments.services.buy_now, marketplace relisting).
+# How long the top bidder has to answer the seller's counter-offer.
+GAVEL_COUNTER_OFFER_HOURS = env_duration_count("GAVEL_COUNTER_OFFER_HOURS", 24, unit="hours")
+# A car goes back to auction without a new inspection while its published report is at most this old.
+GAVEL_RELIST_REPORT_MAX_AGE_DAYS = env_duration_count("GAVEL_RELIST_REPORT_MAX_AGE_DAYS", 30, unit="days")
+# How long a buy-now offer stays open to verified dealers once the seller has agreed to its price.
+GAVEL_BUY_NOW_HOURS = env_duration_count("GAVEL_BUY_NOW_HOURS", 24, unit="hours")

@@ -6,6 +6,7 @@ from config.settings.auctions import GAVEL_AUCTION_SWEEP_SECONDS
 from config.settings.cache import REDIS_URL
 from config.settings.django import TIME_ZONE, VAR_DIR
 from config.settings.env import env_str
+from config.settings.transparency import GAVEL_TREE_HEAD_SECONDS
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_IGNORE_RESULT = True
@@ -36,6 +37,9 @@ CELERY_BEAT_SCHEDULE = {
                            "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
     "auctions-enqueue-closing": {"task": "payments.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
     "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
+    # The transparency log: a signed tree head every few minutes (and one after every close, on commit).
+    "transparency-tree-head": {"task": "transparency.tasks.tree_head_publish_task",
+                               "schedule": float(GAVEL_TREE_HEAD_SECONDS)},
     # Payments: payouts, overdue sales, second chances, consents, completed sales, sales a close left unopened.
     "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
     "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},

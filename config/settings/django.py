@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "core",
+    "transparency",
     "accounts",
     "marketplace",
     "inspections",

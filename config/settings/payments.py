@@ -17,7 +17,7 @@ from config.settings.env import (
     env_money_minor,
     env_str,
 )
-from payments.fee_schedule import FeeScheduleInvalid, buyer_fee_bands_check
+from payments.fee_schedule import CURRENT_VERSION, FeeScheduleInvalid, buyer_fee_bands_check
 
 # A hammer price up to and including a band's upper bound pays that band's fee, flat (`flat_minor`) or in basis
 # points of the price (`bps`, 1/100 of a per cent); the last band is open (null). As JSON in the environment:
@@ -43,6 +43,9 @@ GAVEL_SELLER_FEE_MINOR = env_money_minor("GAVEL_SELLER_FEE_MINOR", 0)
 # (then it counts as declined), within hours.
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2, minimum=1)
 GAVEL_DISPUTE_WINDOW_DAYS = env_duration_count("GAVEL_DISPUTE_WINDOW_DAYS", 7, unit="days")
+# The fee schedule in force (payments/schedules/<version>.json): payments computes fees with it and each auction's
+# sealed reserve commits to it (transparency).
+GAVEL_FEE_SCHEDULE_VERSION = CURRENT_VERSION
 GAVEL_SECOND_CHANCE_HOURS = env_duration_count("GAVEL_SECOND_CHANCE_HOURS", 24, unit="hours")
 GAVEL_SELLER_CONSENT_HOURS = env_duration_count("GAVEL_SELLER_CONSENT_HOURS", 24, unit="hours")
 
