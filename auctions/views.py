@@ -260,7 +260,7 @@ class AuctionCounterOfferView(AuctionMixin, View):
     def post(self, request, auction_id):
         form = CounterOfferForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return redirect("auctions:detail", auction_id=auction_id)
         try:
             counter = services.counter_offer_make(auction_id=self.auction.pk, seller=request.user,

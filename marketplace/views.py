@@ -290,7 +290,7 @@ class ListingRelistView(ListingMixin, View):
     def post(self, request, listing_id):
         form = RelistForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return redirect("marketplace:detail", listing_id=listing_id)
         try:
             auction_services.relist_request(listing=self.listing, seller=request.user, **form.amounts_minor())

@@ -40,7 +40,8 @@ def auction_log_opened(auction: Auction, *, now: datetime) -> LoggedEntry:
     """The opening: the end, the starting price, the published rules, and the sealed reserve's commitment.
     The caller saves `log_seq`."""
     sealed = reserve_seal(auction_id=auction.pk, reserve_minor=auction.reserve_minor,
-                          report_fingerprint=auction.report.fingerprint if auction.report_id else NO_REPORT_FINGERPRINT,
+                          report_fingerprint=(auction.report.fingerprint if auction.report is not None
+                                              else NO_REPORT_FINGERPRINT),
                           fee_schedule_version=settings.GAVEL_FEE_SCHEDULE_VERSION)
     rules = canonical.rules_object(increment_ladder=settings.GAVEL_BID_INCREMENTS,
                                    soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS)

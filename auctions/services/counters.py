@@ -85,6 +85,7 @@ def counter_offer_make(*, auction_id: int, seller: User, amount_minor) -> Counte
         expires_at = now + timedelta(hours=settings.GAVEL_COUNTER_OFFER_HOURS)
         seller_consent_close_settle(auction=auction, to=SellerConsent.Status.DECLINED, actor=seller, now=now,
                                     reason=f"Seller countered with {_money(amount_minor)}")
+        assert auction.leader_id is not None and auction.price_minor is not None  # awaiting the seller: it has bids
         counter = CounterOffer.objects.create(auction=auction, dealer_id=auction.leader_id,
                                               bid_minor=auction.price_minor, amount_minor=amount_minor,
                                               expires_at=expires_at, created_at=now)
@@ -172,7 +173,7 @@ def _accept(auction: Auction, counter: CounterOffer, *, dealer: User, now: datet
                body="You accepted the seller's counter-offer. Your invoice and the handover steps follow.",
                event_key=f"auction:{auction_pk}:sold")
 
-    result = transition(auction, Auction.Outcome.SOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+    result = transition(auction, Auction.Outcome.SOLD, field="outcome",
                         actor=dealer, reason="Counter-offer accepted", on_commit=[tell],
                         updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner_id": winner_id,
                                  "hammer_price_minor": counter.amount_minor, "owed_by_id": winner_id,
@@ -197,7 +198,7 @@ def _decline(auction: Auction, counter: CounterOffer, *, actor, to: str, now: da
                body="The top bidder declined or did not answer in time, so the car is not sold. You can ask for it "
                     "to be relisted on your car's page.", event_key=f"auction:{auction_pk}:counter_declined")
 
-    result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+    result = transition(auction, Auction.Outcome.UNSOLD, field="outcome",
                         actor=actor, reason=reason, on_commit=[tell],
                         updates={"decided_at": now, "event_seq": auction.event_seq + 1})
     if result.changed:
