@@ -4,7 +4,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -327,7 +327,7 @@ def auction_integrity_report(*, auction: Auction) -> dict:
     labels = auction_labels(auction=auction)
     bidders = list(User.objects.filter(pk__in=labels).select_related("dealer_profile"))
     since = db_now() - timedelta(days=INTEGRITY_WINDOW_DAYS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for dealer in sorted(bidders, key=lambda d: labels[d.pk]):
         profile = getattr(dealer, "dealer_profile", None)
         auctions = set(Bid.objects.filter(dealer=dealer, created_at__gte=since, is_visible=True,
@@ -348,7 +348,7 @@ def auction_integrity_report(*, auction: Auction) -> dict:
         return {"address": {k for k in [_address_key(profile and profile.address)] if k},
                 "phone": {k for k in [phone_key(user.phone), phone_key(profile and profile.phone)] if k}}
 
-    people = [("the seller", seller)] + [(row["label"], row["dealer"]) for row in rows]
+    people: list[tuple[str, User]] = [("the seller", seller)] + [(row["label"], row["dealer"]) for row in rows]
     links = []
     for i, (name_a, a) in enumerate(people):
         for name_b, b in people[i + 1:]:

@@ -169,6 +169,7 @@ def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
                                      f"it ends {_when(auction.ends_at)}.", url, "Follow the auction")
     if auction.outcome == Auction.Outcome.AWAITING_SELLER and getattr(auction, "pending_counter", None):
         counter = auction.pending_counter
+        assert counter is not None  # checked just above
         return _status("decision_needed", f"You offered the car to the top bidder for "
                                           f"{_money(counter.amount_minor)} (their bid: {_money(counter.bid_minor)}); "
                                           f"they answer by {_when(counter.expires_at)}, or it is not sold.", url,

@@ -7,8 +7,9 @@ log existed has log_seq 0 and logs nothing. Maxima, identities and the reserve n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import F
@@ -121,7 +122,7 @@ class RecordNotLogged(ApplicationError):
         return "This auction opened before the transparency log existed: it has no verifiable record."
 
 
-def _seller_or_bidder(auction_id: int, user) -> dict:
+def _seller_or_bidder(auction_id: int, user) -> Mapping[str, Any]:
     row = Auction.objects.filter(pk=auction_id).values("status", "listing__seller_id", "log_seq").first()
     if row is None:
         raise AuctionNotFound()
