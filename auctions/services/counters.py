@@ -172,7 +172,7 @@ def _accept(auction: Auction, counter: CounterOffer, *, dealer: User, now: datet
                body="You accepted the seller's counter-offer. Your invoice and the handover steps follow.",
                event_key=f"auction:{auction_pk}:sold")
 
-    result = transition(auction, Auction.Outcome.SOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+    result = transition(auction, Auction.Outcome.SOLD, field="outcome",
                         actor=dealer, reason="Counter-offer accepted", on_commit=[tell],
                         updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner_id": winner_id,
                                  "hammer_price_minor": counter.amount_minor, "owed_by_id": winner_id,
@@ -197,7 +197,7 @@ def _decline(auction: Auction, counter: CounterOffer, *, actor, to: str, now: da
                body="The top bidder declined or did not answer in time, so the car is not sold. You can ask for it "
                     "to be relisted on your car's page.", event_key=f"auction:{auction_pk}:counter_declined")
 
-    result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+    result = transition(auction, Auction.Outcome.UNSOLD, field="outcome",
                         actor=actor, reason=reason, on_commit=[tell],
                         updates={"decided_at": now, "event_seq": auction.event_seq + 1})
     if result.changed:
