@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "inspections",
     "auctions",
     "payments",
+    "insights",
     "live",
 ]
 
@@ -465,3 +466,7 @@ LIVE_COALESCE_MS = env_int("LIVE_COALESCE_MS", 50)
 LIVE_WATCHDOG_SECONDS = env_int("LIVE_WATCHDOG_SECONDS", 1)
 LIVE_WATCHDOG_TIMEOUT_SECONDS = env_int("LIVE_WATCHDOG_TIMEOUT_SECONDS", 2)
 LIVE_EVENT_TIMESTAMPS = env_bool("GAVEL_EVENT_TIMESTAMPS", False)
+# Insights (issue 16): open market data publishes only rows of at least GAVEL_MARKET_K sales (k-anonymity).
+GAVEL_MARKET_K = env_int("GAVEL_MARKET_K", 5)
+if GAVEL_MARKET_K < 1:
+    raise ImproperlyConfigured("GAVEL_MARKET_K must be at least 1.")
