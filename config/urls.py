@@ -36,6 +36,7 @@ urlpatterns = [
     path("inspect/", include("inspections.urls")),
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
+    path("", include("insights.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -75,6 +75,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "inspections:submit": {"POST": {"inspector", "staff"}},
     "inspections:publish": {"POST": {"inspector", "staff"}},
     "inspection_report": {"GET": {"seller", "dealer", "inspector", "staff"}},
+    "insights:methods": {"GET": ALL},
     "payments:list": {"GET": SIGNED_IN},
     "payments:detail": {"GET": {"seller", "dealer", "staff"}},
     "payments:invoice": {"GET": {"dealer", "staff"}},
