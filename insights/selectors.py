@@ -258,15 +258,21 @@ _SALE_FIELDS = dict(make=F("listing__make"), model=F("listing__model"), year=F("
                     transmission=F("listing__transmission"), grade=F("report__grade"))
 
 
+def _comparables_query(pairs: Iterable[tuple[str, str]], *, as_of: date, rules: GuidanceRules):
+    last = month_index(as_of)
+    matches = Q()
+    for make, model in pairs:
+        matches |= Q(listing__make__iregex=_name_pattern(make), listing__model__iregex=_name_pattern(model))
+    return (_sold(Auction.objects)
+            .filter(matches, closed_at__gte=_month_start(last - rules.lookback_months + 1),
+                    closed_at__lt=_month_start(last + 1))
+            .order_by("id").values("id", "hammer_price_minor", "closed_at", **_SALE_FIELDS))
+
+
 def comparable_sales(*, make: str, model: str, as_of: date, rules: GuidanceRules = GUIDANCE_RULES
                      ) -> list[ClosedSale]:
     """Sold auctions of this make and model closed in the lookback months up to `as_of`'s month: one query."""
-    last = month_index(as_of)
-    rows = (_sold(Auction.objects)
-            .filter(closed_at__gte=_month_start(last - rules.lookback_months + 1), closed_at__lt=_month_start(last + 1),
-                    listing__make__iregex=_name_pattern(make), listing__model__iregex=_name_pattern(model))
-            .order_by("id").values("id", "hammer_price_minor", "closed_at", **_SALE_FIELDS))
-    return _closed_sales(rows)
+    return _closed_sales(_comparables_query([(make, model)], as_of=as_of, rules=rules))
 
 
 def guidance_for_car(car: CarSpec, *, as_of: date | None = None,
@@ -276,14 +282,35 @@ def guidance_for_car(car: CarSpec, *, as_of: date | None = None,
                           as_of=as_of, rules=rules)
 
 
+def _guidable(listing: Listing) -> bool:
+    return bool(name_key(listing.make) and name_key(listing.model) and listing.first_registration_year)
+
+
+def guidance_for_listings(listings: Iterable[Listing], *, as_of: date | None = None,
+                          rules: GuidanceRules = GUIDANCE_RULES) -> dict[int, Guidance]:
+    """The guide of each listing (with its grade once a report is published), for any number of listings in two
+    queries: the current grades, and the comparables of every make and model asked about. Listings without make,
+    model or year get none."""
+    as_of = as_of or timezone.localdate()
+    listings = [listing for listing in listings if _guidable(listing)]
+    if not listings:
+        return {}
+    grades = dict(InspectionReport.objects.filter(listing_id__in=[x.pk for x in listings], is_current=True)
+                  .values_list("listing_id", "grade"))
+    pairs = sorted({(name_key(x.make), name_key(x.model)) for x in listings})
+    by_model: dict[tuple[str, str], list[ClosedSale]] = defaultdict(list)
+    for sale in _closed_sales(_comparables_query(pairs, as_of=as_of, rules=rules)):
+        by_model[(name_key(sale.car.make), name_key(sale.car.model))].append(sale)
+    return {listing.pk: price_guidance(car_spec_for_listing(listing, grade=grades.get(listing.pk)),
+                                       by_model[(name_key(listing.make), name_key(listing.model))],
+                                       as_of=as_of, rules=rules)
+            for listing in listings}
+
+
 def guidance_for_listing(listing: Listing, *, as_of: date | None = None,
                          rules: GuidanceRules = GUIDANCE_RULES) -> Guidance | None:
-    """The listing's guide (with its grade once a report is published); None while make or model are missing."""
-    if not name_key(listing.make) or not name_key(listing.model) or not listing.first_registration_year:
-        return None
-    grade = (InspectionReport.objects.filter(listing_id=listing.pk, is_current=True)
-             .values_list("grade", flat=True).first())
-    return guidance_for_car(car_spec_for_listing(listing, grade=grade), as_of=as_of, rules=rules)
+    """The listing's guide; None while make, model or year are missing."""
+    return guidance_for_listings([listing], as_of=as_of, rules=rules).get(listing.pk)
 
 
 def sale_history(*, until: date | None = None) -> list[ClosedSale]:
