@@ -6,4 +6,5 @@ app_name = "insights"
 
 urlpatterns = [
     path("methods/", views.MethodsView.as_view(), name="methods"),
+    path("insights/inspectors/", views.InspectorRecordsView.as_view(), name="inspectors"),
 ]

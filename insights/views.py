@@ -4,9 +4,14 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 from markdown_it import MarkdownIt
+
+from accounts.models import User
+from insights.selectors import inspector_records
 
 METHODS_DOC = Path(settings.BASE_DIR) / "docs" / "methods.md"
 
@@ -35,3 +40,22 @@ class MethodsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "methods": mark_safe(methods_html())}  # noqa: S308  our doc
+
+
+class StaffRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff_member:
+            raise PermissionDenied("Inspector records are for Gavel staff.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class InspectorRecordsView(StaffRequiredMixin, TemplateView):
+    """Staff: every inspector's record in full, with each upheld dispute traced to its report line."""
+
+    template_name = "insights/inspectors.html"
+
+    def get_context_data(self, **kwargs):
+        inspectors = list(User.objects.filter(role=User.Role.INSPECTOR).order_by("email"))
+        records = inspector_records(inspector_ids=[inspector.pk for inspector in inspectors])
+        rows = [(inspector, records[inspector.pk]) for inspector in inspectors]
+        return {**super().get_context_data(**kwargs), "rows": rows}

@@ -76,6 +76,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "inspections:publish": {"POST": {"inspector", "staff"}},
     "inspection_report": {"GET": {"seller", "dealer", "inspector", "staff"}},
     "insights:methods": {"GET": ALL},
+    "insights:inspectors": {"GET": {"staff"}},
     "payments:list": {"GET": SIGNED_IN},
     "payments:detail": {"GET": {"seller", "dealer", "staff"}},
     "payments:invoice": {"GET": {"dealer", "staff"}},
