@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from markdown_it import MarkdownIt
 
 from accounts.models import User
-from insights.selectors import inspector_records
+from insights.selectors import inspector_records, market_data
 
 METHODS_DOC = Path(settings.BASE_DIR) / "docs" / "methods.md"
 
@@ -59,3 +59,12 @@ class InspectorRecordsView(StaffRequiredMixin, TemplateView):
         records = inspector_records(inspector_ids=[inspector.pk for inspector in inspectors])
         rows = [(inspector, records[inspector.pk]) for inspector in inspectors]
         return {**super().get_context_data(**kwargs), "rows": rows}
+
+
+class MarketView(TemplateView):
+    """Open market data for everyone: the same k-anonymous rows the API serves as JSON and CSV."""
+
+    template_name = "insights/market.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "market": market_data()}
