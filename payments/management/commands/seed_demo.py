@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import demo_users_ensure
 from auctions.demo import demo_auctions_ensure
+from insights.demo import demo_history_ensure
 from inspections.demo import demo_inspections_ensure
 from marketplace.demo import demo_listings_ensure
 from payments.demo import demo_sales_ensure
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             inspections = demo_inspections_ensure()
             auctions = demo_auctions_ensure()
             sales = demo_sales_ensure()
+            history = demo_history_ensure()
         self.stdout.write(self.style.SUCCESS("Demo logins (all share one password):"))
         for user, password in users:
             self.stdout.write(f"  {user.get_role_display():<10} {user.email:<24} {password}")
@@ -26,3 +28,4 @@ class Command(BaseCommand):
         states = ", ".join(sorted({x.status for x in inspections}))
         self.stdout.write(f"Demo inspections: {len(inspections)} ({states}).")
         self.stdout.write(f"Demo sales: {len(sales)} ({', '.join(sorted({s.status for s in sales}))}).")
+        self.stdout.write(f"Demo history: {history} closed auctions over the past year (try manage.py price_backtest).")
