@@ -6,7 +6,7 @@ WebSockets. BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
 import argparse
 import sys
 
-BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head"]
+BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head", "insights"]
 
 
 def main(argv=None) -> int:
@@ -19,6 +19,7 @@ def main(argv=None) -> int:
     parser.add_argument("--ws-clients", type=int, nargs="+", default=[500, 2000], help="WebSocket clients (fanout)")
     parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")
     parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head)")
+    parser.add_argument("--sales", type=int, default=100_000, help="closed sales (insights)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -61,6 +62,10 @@ def main(argv=None) -> int:
             from bench.transparency import main as run
 
             status |= run(entries=args.entries)
+        elif name == "insights":
+            from bench.insights import main as run
+
+            status |= run(sales=args.sales)
         print()
     return status
 

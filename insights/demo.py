@@ -82,8 +82,7 @@ def _plan(rng: random.Random, number: int, total: int, today) -> dict:
     # A hidden "true" value: depreciation by age and mileage, a little per finding, and noise.
     value = new_price * (0.88 ** age) * (1 - 0.012 * (km // 10_000)) * (1 - 0.025 * minors) * rng.uniform(0.93, 1.07)
     value_minor = max(1_500_00, int(value) // 50 * 50 * 100)
-    roll = rng.random()
-    outcome = "no_bids" if roll < 0.10 else ("declined" if roll < 0.16 else "sold")
+    outcome = "no_bids" if number % 10 == 3 else ("declined" if number % 17 == 5 else "sold")
     return {
         "make": make, "model": model, "fuel": fuel, "transmission": gearbox, "body_type": body, "year": year,
         "km": km, "minors": rng.sample(MINOR_ITEMS, minors), "value_minor": value_minor, "outcome": outcome,
