@@ -86,7 +86,7 @@ def _plan(rng: random.Random, number: int, total: int, today) -> dict:
     return {
         "make": make, "model": model, "fuel": fuel, "transmission": gearbox, "body_type": body, "year": year,
         "km": km, "minors": rng.sample(MINOR_ITEMS, minors), "value_minor": value_minor, "outcome": outcome,
-        "days_ago": 362 - (number * 355) // total, "hour": rng.randint(9, 19),
+        "days_ago": 362 - (number * 355) // total, "hour": rng.randint(9, 19), "pay_hours": rng.randint(2, 40),
         "buyer": DEALERS[rng.choices([0, 1, 2], weights=[5, 4, 3])[0]],
         "underbidder": DEALERS[rng.randrange(3)], "seller": SELLERS[number % 2],
     }
@@ -190,12 +190,14 @@ def _settle(plan: dict, auction: Auction, *, admin: User, late_days: int, unpaid
     return sale
 
 
-def _age(auction: Auction, *, days: int, hour: int, extra_days: int) -> None:
-    """DEMO ONLY: move the car's auction, bids and sale back into the past (see the module docstring)."""
+def _age(auction: Auction, *, days: int, hour: int, extra: timedelta, deadline_with_hammer: bool) -> None:
+    """DEMO ONLY: move the car's auction, bids and sale back into the past (see the module docstring). The hammer
+    goes back `extra` further than what followed it: the time the dealer took to pay. An on-time sale's deadline
+    keeps its distance to the hammer; a late one's was already set to have passed `late` days before the payment."""
     base = timezone.localtime(auction.closed_at)
     target = (base - timedelta(days=days)).replace(hour=hour)
     shift = base - target  # whole days, and the hour of the day the auction closed
-    hammer = shift + timedelta(days=extra_days)
+    hammer = shift + extra
 
     def back(fields, by):
         return {name: F(name) - by for name in fields}
@@ -206,8 +208,8 @@ def _age(auction: Auction, *, days: int, hour: int, extra_days: int) -> None:
     SellerConsent.objects.filter(auction_id=auction.pk).update(**back(["created_at", "deadline", "decided_at"],
                                                                       hammer))
     sales = Sale.objects.filter(auction_id=auction.pk)
-    sales.update(created_at=F("created_at") - hammer)
-    sales.update(**back(["payment_deadline", "paid_at", "overdue_at", "cancelled_at", "collection_proposed_at",
+    sales.update(**back(["created_at", "payment_deadline"] if deadline_with_hammer else ["created_at"], hammer))
+    sales.update(**back([*([] if deadline_with_hammer else ["payment_deadline"]), "paid_at", "overdue_at", "cancelled_at", "collection_proposed_at",
                          "seller_confirmed_at", "buyer_confirmed_at", "handed_over_at", "paid_out_at",
                          "completed_at"], shift))
     Payment.objects.filter(sale__auction_id=auction.pk).update(**back(["created_at", "confirmed_at"], shift))
@@ -240,6 +242,7 @@ def demo_history_ensure(*, size: int = HISTORY_SIZE) -> int:
             if auction.outcome == Auction.Outcome.SOLD:
                 _settle(plan, auction, admin=admin, late_days=late_days, unpaid=number in unpaid,
                         dispute=disputes.get(number))
-            extra = (late_days or 3) + 2 if (late_days or number in unpaid) else 0
-            _age(auction, days=plan["days_ago"], hour=plan["hour"], extra_days=extra)
+            overdue = bool(late_days or number in unpaid)
+            extra = timedelta(days=(late_days or 3) + 2) if overdue else timedelta(hours=plan["pay_hours"])
+            _age(auction, days=plan["days_ago"], hour=plan["hour"], extra=extra, deadline_with_hammer=not overdue)
     return len(plans)
