@@ -16,6 +16,7 @@ from auctions.models import ApprovedListing, Auction, Bid, RelistRequest, Seller
 from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
+from insights.selectors import guidance_for_listings
 from marketplace.models import Listing
 from payments import services as payment_services
 
@@ -158,8 +159,12 @@ class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         else:
             form = ScheduleForm(initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0),
                                          "duration_minutes": settings.GAVEL_AUCTION_DEFAULT_MINUTES})
+        objects = list(queryset)
+        guidance = guidance_for_listings(objects)
+        for listing in objects:
+            listing.guidance = guidance.get(listing.pk)
         return TemplateResponse(request, "admin/auctions/schedule.html", {
-            **self.admin_site.each_context(request), "title": "Schedule auction", "objects": queryset,
+            **self.admin_site.each_context(request), "title": "Schedule auction", "objects": objects,
             "form": form, "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
 
 

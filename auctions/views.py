@@ -23,6 +23,7 @@ from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
 from core.exceptions import ApplicationError, PermissionRefused, Throttled, ValidationFailed
 from core.money import Money
+from insights.selectors import dealer_record_get
 from inspections.selectors import report_can_view, report_current_for_listing, report_view
 from payments import services as payment_services
 from payments.fee_schedule import all_in_price, fee_schedule_load
@@ -69,7 +70,9 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         context.update(form=form, page=page, auctions=auctions, tab=tab, tabs=TABS, query=query.urlencode(),
                        tab_query=tab_query.urlencode(), server_time=timezone.now(),
                        soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
-                       makes=selectors.auction_makes())
+                       makes=selectors.auction_makes(),
+                       dealer_record=(dealer_record_get(dealer_id=self.request.user.pk)
+                                      if self.request.user.role == User.Role.DEALER else None))
         return context
 
 
@@ -137,6 +140,9 @@ def auction_page_context(request, auction: Auction) -> dict:
         top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
         repricings=selectors.auction_repricings(auction=auction),
+        dealer_record=_buyer_record(auction, user),
+        dealer_record_title=("Record of the top bidder" if auction.outcome == Auction.Outcome.AWAITING_SELLER
+                             else "Record of the buying dealer"),
         **_record_context(request, auction, is_dealer=is_dealer),
     )
 
@@ -155,6 +161,18 @@ def _record_context(request, auction: Auction, *, is_dealer: bool) -> dict:
         receipts_available=bidder and auction.log_seq > 0,
         record_available=close_entry is not None and (auction.listing.seller_id == user.pk or bidder),
     )
+
+
+def _buyer_record(auction: Auction, user) -> object | None:
+    """The record of the dealer the car went (or may go) to, for its seller and staff: on the result, and before
+    the seller accepts a top bid below the reserve."""
+    if auction.listing.seller_id != user.pk and not user.is_staff_member:
+        return None
+    if auction.outcome == Auction.Outcome.SOLD and auction.winner_id:
+        return dealer_record_get(dealer_id=auction.winner_id)
+    if auction.outcome == Auction.Outcome.AWAITING_SELLER and auction.leader_id:
+        return dealer_record_get(dealer_id=auction.leader_id)
+    return None
 
 
 class AuctionDetailView(AuctionMixin, TemplateView):

@@ -6,7 +6,8 @@ WebSockets. BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
 import argparse
 import sys
 
-BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head", "bid_log"]
+BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head", "bid_log",
+              "insights"]
 
 
 def main(argv=None) -> int:
@@ -21,6 +22,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")
     parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head, bid_log)")
     parser.add_argument("--bids", type=int, default=200, help="accepted bids per run (bid_log)")
+    parser.add_argument("--sales", type=int, default=100_000, help="closed sales (insights)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -67,6 +69,10 @@ def main(argv=None) -> int:
             from bench.bid_log import main as bid_log_main
 
             status |= bid_log_main(bids=args.bids, entries=args.entries)
+        elif name == "insights":
+            from bench.insights import main as insights_main
+
+            status |= insights_main(sales=args.sales)
         print()
     return status
 

@@ -19,9 +19,10 @@ from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from insights.selectors import guidance_for_listing
 from inspections import services as inspection_services
 from marketplace import selectors, services
-from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, RelistForm, initial_for
+from marketplace.forms import STEPS, ListingIdentityForm, ListingPricesForm, PhotoUploadForm, RelistForm, initial_for
 from marketplace.models import Listing
 from marketplace.vin_decode import vin_decode
 from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
@@ -113,8 +114,11 @@ class ListingEditView(ListingMixin, FormView):
         return initial_for(self.listing, self.get_form_class())
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **_wizard_context(self.step, self.listing),
-                "step_title": STEPS[self.step][0]}
+        context = {**super().get_context_data(**kwargs), **_wizard_context(self.step, self.listing),
+                   "step_title": STEPS[self.step][0]}
+        if self.get_form_class() is ListingPricesForm:  # the reserve step: what cars like this sold for
+            context["guidance"] = guidance_for_listing(self.listing)
+        return context
 
     def form_valid(self, form):
         try:

@@ -15,6 +15,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from insights.selectors import dealer_record_get
 from payments import selectors, services
 from payments.forms import CollectionForm, DisputeForm
 from payments.models import BuyNowOffer, Payment, Sale, SecondChanceOffer
@@ -131,7 +132,10 @@ class SaleDetailView(SaleMixin, TemplateView):
         if offer is not None:
             context.update(consent_offer=offer, consent=offer.consent,
                            consent_receives_minor=services.sale_terms(
-                               hammer_price_minor=offer.amount_minor)["seller_receives_minor"])
+                               hammer_price_minor=offer.amount_minor)["seller_receives_minor"],
+                           consent_dealer_record=dealer_record_get(dealer_id=offer.dealer_id))
+        elif self.party in ("seller", "staff"):
+            context.update(buyer_record=dealer_record_get(dealer_id=sale.buyer_id))
         return context
 
 

@@ -20,6 +20,7 @@ which refuses to start on a value it cannot use, naming the variable; the README
     celery        broker, queues, routes and beat's schedule
     api           REST framework and the OpenAPI schema
     transparency  the log's signing key, how often a tree head is signed
+    insights      the k of the open market data
 """
 
 from config.settings.api import *  # noqa: F403
@@ -30,6 +31,7 @@ from config.settings.channels import *  # noqa: F403
 from config.settings.database import *  # noqa: F403
 from config.settings.django import *  # noqa: F403
 from config.settings.email import *  # noqa: F403
+from config.settings.insights import *  # noqa: F403
 from config.settings.inspections import *  # noqa: F403
 from config.settings.logging import *  # noqa: F403
 from config.settings.marketplace import *  # noqa: F403

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "inspections",
     "auctions",
     "payments",
+    "insights",
     "live",
 ]
 

@@ -149,6 +149,7 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:auth-signup-seller", "POST", "anonymous", signup),
         Row("api:auth-signup-dealer", "POST", "anonymous", dealer_signup),
         Row("api:me", "GET", "seller"),
+        Row("api:market", "GET", "anonymous", query={"format": "csv"}),
         Row("api:listing-list", "GET", "seller", query={"page": 1}, query_numbers=(("page",),)),
         Row("api:listing-list", "POST", "seller", listing, numbers=listing_numbers),
         Row("api:listing-detail", "GET", "seller"),
@@ -204,6 +205,9 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         # --- the pages -------------------------------------------------------------------------------------------
         Row("home", "GET", "anonymous", query={"ref": "ad"}),
         Row("dealers", "GET", "anonymous"),
+        Row("insights:methods", "GET", "anonymous"),
+        Row("insights:market", "GET", "anonymous"),
+        Row("insights:inspectors", "GET", "staff"),
         Row("healthz", "GET", "anonymous"),
         Row("media", "GET", "seller"),
         Row("accounts:signup", "GET", "anonymous"),
