@@ -119,6 +119,7 @@ class _Bidder:
     """What was learnt about the dealer before the auction lock: their profile or why they can't bid."""
 
     refusal: ApplicationError | None = None
+    profile: DealerProfile | None = None
     limit_minor: int = 0
     committed_minor: int = 0
 
@@ -134,7 +135,7 @@ def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
         profile = dealer_ensure_can_bid(user=dealer, lock=True)
     except ApplicationError as exc:
         return _Bidder(refusal=exc)
-    return _Bidder(limit_minor=profile.buying_limit_minor,
+    return _Bidder(profile=profile, limit_minor=profile.buying_limit_minor,
                    committed_minor=dealer_committed_minor(dealer=dealer, exclude_auction_id=auction_id))
 
 
