@@ -62,7 +62,7 @@ def _insert(sales: int, *, seller, dealers, offset: int) -> None:
             for n in range(count)])
         auctions, closes, hammers = [], [], []
         for listing in listings:
-            assert listing.mileage_km is not None, "every bench listing is built with a mileage"
+            assert listing.mileage_km is not None  # built just above with a mileage
             closed = now - timedelta(days=rng.randrange(1, 360), minutes=rng.randrange(1440))
             hammer = max(1_000_00, 30_000_00 - (2024 - listing.first_registration_year) * 150_000
                          - listing.mileage_km * 5 + rng.randrange(-150_000, 150_000))

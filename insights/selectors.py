@@ -169,8 +169,7 @@ def report_upheld_disputes_source(inspection_ids: list[int]) -> dict[int, dict[s
             .order_by("resolved_at", "id")
             .values("id", "item_keys", "resolved_at", inspection_id=F("sale__report__inspection_id")))
     for row in rows:
-        # A dispute becomes resolved and gets its resolved_at in the same update (payments.services.disputes).
-        assert row["resolved_at"] is not None, "a resolved dispute has resolved_at"
+        assert row["resolved_at"] is not None  # set with the resolved status (payments.services.disputes)
         found[row["inspection_id"]].append(UpheldDispute(
             dispute_ref=f"D-{row['id']}", item_key=", ".join(str(key) for key in row["item_keys"]),
             upheld_at=_local(row["resolved_at"])))
@@ -185,7 +184,7 @@ def report_checked_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]
             .values("handed_over_at", inspection_id=F("report__inspection_id")))
     found: dict[int, dict[str, Any]] = {}
     for row in rows:
-        assert row["handed_over_at"] is not None, "the filter excludes sales not handed over"
+        assert row["handed_over_at"] is not None  # the filter excludes sales not handed over
         found.setdefault(row["inspection_id"], {"checked_at": _local(row["handed_over_at"] + window)})
     return found
 
@@ -352,7 +351,7 @@ def market_results() -> list[AuctionResult]:
     results = []
     for row in rows:
         sold = row["outcome"] == Auction.Outcome.SOLD
-        assert row["closed_at"] is not None, "the filter excludes auctions without closed_at"
+        assert row["closed_at"] is not None  # the filter excludes auctions without closed_at
         results.append(AuctionResult(
             make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"], sold=sold,
             hammer_minor=row["hammer_price_minor"] if sold else None, closed_at=row["closed_at"],
