@@ -18,6 +18,7 @@ ERROR_DESCRIPTIONS = {
     "403": "Signed in, but this role or account may not do this (see `code`).",
     "404": "No such object, or not one this user may see; for lists, a page past the end.",
     "409": "The object is not in a state that allows this (see `code`).",
+    "415": "The body's content type is not one this operation reads, or its multipart boundary is broken.",
     "429": "Too many requests: wait `retry_after_seconds` (also in the Retry-After header).",
 }
 
@@ -43,6 +44,9 @@ class GavelAutoSchema(AutoSchema):
             codes.append("404")
         if self.method in UNSAFE_METHODS and "{" in self.path:
             codes.append("409")
+        # A body DRF's parsers cannot read as the declared content type (e.g. multipart with a broken boundary).
+        if self.method in UNSAFE_METHODS:
+            codes.append("415")
         # Gavel's throttles count writes only; a view limited by a policy of its own names its methods.
         if (self.method in UNSAFE_METHODS and self.view.get_throttles()) or \
                 self.method in getattr(self.view, "rate_limited_methods", ()):

@@ -85,7 +85,7 @@ def test_an_inspector_fills_and_publishes_a_report_and_the_seller_sees_the_grade
     seller_page = seller_context.new_page()
     _log_in(seller_page, live_server.url, inspection.listing.seller.email)
     seller_page.goto(f"{live_server.url}/sell/{inspection.listing_id}/")
-    assert seller_page.get_by_text("Grade A").is_visible()
+    assert seller_page.get_by_text("Grade A", exact=True).is_visible()
     assert seller_page.locator(".status-badge").inner_text() == "Inspected"
     seller_page.screenshot(path=str(e2e_dir / "inspections-03-seller-sees-grade.png"), full_page=True)
     seller_context.close()
