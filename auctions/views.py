@@ -17,7 +17,9 @@ from auctions import bid_policy, selectors, services
 from auctions.forms import AuctionFilterForm, BidForm
 from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
+from auctions.templatetags.auctions import all_in
 from core.exceptions import ApplicationError, Throttled
+from core.templatetags.money import money_whole
 from inspections.selectors import report_current_for_listing
 from payments import services as payment_services
 
@@ -127,12 +129,18 @@ class AuctionBidView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            if "max_amount_minor" in form.amounts() and result.leading:
-                messages.success(request, "Your maximum is set. You are the highest bidder.")
+            # The bid confirmation names the all-in price (the amount + the buyer fee on it) of what was bid.
+            amounts = form.amounts()
+            bid_minor = amounts.get("max_amount_minor", amounts.get("amount_minor"))
+            all_in_text = f" {'Your maximum' if 'max_amount_minor' in amounts else 'You bid'} " \
+                          f"{money_whole(bid_minor)}: {all_in(bid_minor)}."
+            if "max_amount_minor" in amounts and result.leading:
+                messages.success(request, "Your maximum is set. You are the highest bidder." + all_in_text)
             elif result.leading:
-                messages.success(request, "Your bid is in. You are the highest bidder.")
+                messages.success(request, "Your bid is in. You are the highest bidder." + all_in_text)
             else:
-                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid.")
+                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid."
+                                 + all_in_text)
         return redirect("auctions:detail", auction_id=auction_id)
 
 

@@ -428,6 +428,8 @@ GAVEL_BUYER_FEE_BANDS = (
           (30_000_00, {"flat_minor": 399_00}), (None, {"bps": 150}))
 )
 GAVEL_SELLER_FEE_MINOR = env_int("GAVEL_SELLER_FEE_MINOR", 0)
+# The published fee schedule new sales use (payments/schedules/<version>.json); each sale records the version.
+GAVEL_FEE_SCHEDULE_VERSION = env_str("GAVEL_FEE_SCHEDULE_VERSION", "fees-v1")
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2)
 GAVEL_DISPUTE_WINDOW_DAYS = env_int("GAVEL_DISPUTE_WINDOW_DAYS", 7)
 GAVEL_SECOND_CHANCE_HOURS = env_int("GAVEL_SECOND_CHANCE_HOURS", 24)

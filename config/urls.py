@@ -9,6 +9,7 @@ from core import views as core_views
 from inspections import views as inspections_views
 from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
+from payments import views as payments_views
 from payments.urls_api import urlpatterns as payments_api
 
 admin.site.site_header = "Gavel administration"
@@ -36,6 +37,7 @@ urlpatterns = [
     path("inspect/", include("inspections.urls")),
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
+    path("rules/fees/", payments_views.FeeRulesView.as_view(), name="rules-fees"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -13,9 +13,17 @@ from core.admin import ReadOnlyAdminMixin, money_display, money_field, reason_ac
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from payments import selectors, services
-from payments.forms import BankTransferConfirmForm, DisputeResolveForm, GuaranteeFundForm, ReceivablePaymentForm
+from payments.forms import (
+    BankTransferConfirmForm,
+    DepositTopUpConfirmForm,
+    DisputeResolveForm,
+    GuaranteeFundForm,
+    ReceivablePaymentForm,
+)
 from payments.ledger import account_balance
 from payments.models import (
+    DepositTopUp,
+    DepositWithdrawal,
     Dispute,
     DisputePhoto,
     GuaranteeClaim,
@@ -29,6 +37,7 @@ from payments.models import (
     SecondChanceOffer,
     SellerReceivable,
 )
+from payments.services import deposits
 
 
 def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
@@ -502,5 +511,47 @@ class PayoutTransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["reference", "idempotency_key"]
     fields = ["reference", "idempotency_key", "payee", "amount", "memo", "created_at"]
     readonly_fields = ["amount"]
+
+    amount = money_field("amount_minor", "amount", currency_field="currency")
+
+
+@admin.register(DepositTopUp)
+class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Transfers dealers announced into their deposits; staff confirm the money arrived (a ledger transaction)."""
+
+    list_display = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at"]
+    fields = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at",
+              "confirmed_by", "ledger_transaction"]
+    readonly_fields = fields
+    list_filter = ["status"]
+    list_select_related = ["dealer"]
+    search_fields = ["reference", "dealer__email"]
+    actions = ["confirm_received"]
+
+    announced = money_field("amount_minor", "announced", currency_field="currency")
+    received = money_field("received_minor", "received", currency_field="currency")
+
+    @admin.action(description="Confirm the transfer arrived (into the deposit)")
+    def confirm_received(self, request, queryset):
+        def apply(topup, data, form):
+            amount = None
+            if data["amount"].strip():
+                amount = _parse_amount(data["amount"], topup.currency, form, "amount")
+                if amount is None:
+                    return False
+            deposits.deposit_topup_confirm(topup=topup, actor=request.user, received_minor=amount)
+            return True
+
+        return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=DepositTopUpConfirmForm,
+                            title="Confirm the transfer arrived", name="confirm_received", apply=apply)
+
+
+@admin.register(DepositWithdrawal)
+class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "dealer", "amount", "payout_reference"]
+    fields = ["created_at", "dealer", "amount", "payout_reference", "ledger_transaction"]
+    readonly_fields = fields
+    list_select_related = ["dealer"]
+    search_fields = ["payout_reference", "dealer__email"]
 
     amount = money_field("amount_minor", "amount", currency_field="currency")

@@ -48,8 +48,11 @@ class LedgerAccount(models.Model):
         # Pays refunds for defects the inspection missed; funded by staff (from fees or from outside). Its balance
         # may go negative: the platform stands behind its inspections before the fund is topped up.
         GUARANTEE = "guarantee", "Inspection guarantee"
+        # A dealer's deposit with Gavel: topped up by bank transfer, gives the buying limit, pays break fees and
+        # unpaid-sale fees, withdrawn when nothing is pending. Never negative.
+        DEPOSIT = "deposit", "Dealer deposit"
 
-    OWNED_KINDS = (Kind.DEALER, Kind.SELLER)
+    OWNED_KINDS = (Kind.DEALER, Kind.SELLER, Kind.DEPOSIT)
     SYSTEM_KINDS = (Kind.ESCROW, Kind.PLATFORM_FEES, Kind.BANK, Kind.GUARANTEE)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -66,7 +69,7 @@ class LedgerAccount(models.Model):
             models.UniqueConstraint(fields=["kind"], condition=models.Q(owner__isnull=True),
                                     name="payments_account_one_system_account_per_kind"),
             models.CheckConstraint(
-                condition=(models.Q(kind__in=["dealer", "seller"], owner__isnull=False)
+                condition=(models.Q(kind__in=["dealer", "seller", "deposit"], owner__isnull=False)
                            | models.Q(kind__in=["escrow", "platform_fees", "bank", "guarantee"],
                                       owner__isnull=True)),
                 name="payments_account_owner_matches_kind"),
@@ -87,6 +90,10 @@ class LedgerTransaction(AppendOnlyModel):
         GUARANTEE_FUNDED = "guarantee_funded", "Inspection guarantee funded"
         SET_OFF = "set_off", "Payout set off against what the seller owes"
         RECEIVABLE_PAYMENT = "receivable_payment", "Payment received from a seller who owed"
+        DEPOSIT_TOPUP = "deposit_topup", "Deposit topped up"
+        DEPOSIT_WITHDRAWAL = "deposit_withdrawal", "Deposit withdrawn"
+        BREAK_FEE = "break_fee", "Break fee from the deposit"
+        UNPAID_SALE_FEE = "unpaid_sale_fee", "Unpaid-sale fee from the deposit"
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -179,6 +186,8 @@ class Sale(models.Model):
     seller_fee_minor = models.BigIntegerField()
     amount_due_minor = models.BigIntegerField(help_text="Hammer price plus the buyer's fee.")
     seller_receives_minor = models.BigIntegerField(help_text="Hammer price minus the seller's fee.")
+    fee_schedule_version = models.CharField(
+        max_length=40, default="fees-v1", help_text="The published fee schedule the fees were computed from.")
     refunded_minor = models.BigIntegerField(default=0, help_text="Everything refunded to the dealer.")
     guarantee_paid_minor = models.BigIntegerField(
         default=0, help_text="The part of the refunds the inspection guarantee paid (the seller's money untouched).")
@@ -559,3 +568,59 @@ class ReceivableSettlement(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_method_display()}: {Money(self.amount_minor, self.receivable.currency)}"
+
+
+class DepositTopUp(models.Model):
+    """A dealer's announced bank transfer into their deposit: pending until staff confirm the money arrived (as
+    for sale payments by bank transfer), then one ledger transaction (bank → deposit)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the transfer"
+        CONFIRMED = "confirmed", "Received"
+
+    TRANSITIONS = {Status.PENDING: {Status.CONFIRMED}, Status.CONFIRMED: set()}
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposit_topups")
+    amount_minor = models.BigIntegerField()
+    received_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    ledger_transaction = models.OneToOneField(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT,
+                                              related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "deposit top-up"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payments_topup_amount_positive"),
+            models.CheckConstraint(condition=models.Q(received_minor__isnull=True) | models.Q(received_minor__gt=0),
+                                   name="payments_topup_received_positive"),
+        ]
+
+    def __str__(self):
+        return f"Deposit top-up {self.reference or self.pk}"
+
+
+class DepositWithdrawal(AppendOnlyModel):
+    """Money sent back from a dealer's deposit to their bank (deposit → bank), once nothing was pending."""
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposit_withdrawals")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payout_reference = models.CharField(max_length=100)
+    ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "deposit withdrawal"
+        constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
+                                              name="payments_withdrawal_amount_positive")]
+
+    def __str__(self):
+        return f"Deposit withdrawal {self.payout_reference}"

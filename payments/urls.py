@@ -6,6 +6,9 @@ app_name = "payments"
 
 urlpatterns = [
     path("", views.SaleListView.as_view(), name="list"),
+    path("deposit/", views.DepositView.as_view(), name="deposit"),
+    path("deposit/top-up/", views.DepositTopUpView.as_view(), name="deposit-topup"),
+    path("deposit/withdraw/", views.DepositWithdrawView.as_view(), name="deposit-withdraw"),
     path("<int:sale_id>/", views.SaleDetailView.as_view(), name="detail"),
     path("<int:sale_id>/invoice/", views.SaleInvoiceView.as_view(), name="invoice"),
     path("<int:sale_id>/pay/", views.SalePayView.as_view(), name="pay"),

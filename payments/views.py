@@ -13,11 +13,12 @@ from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
 from payments import selectors, services
-from payments.forms import CollectionForm, DisputeForm
+from payments.forms import CollectionForm, DepositAmountForm, DisputeForm
 from payments.models import Payment, Sale, SecondChanceOffer
 from payments.providers import payment_provider_names
 from payments.providers.bank import BankTransferProvider, bank_reference
 from payments.providers.card import simulated_card_event
+from payments.services import deposits
 from payments.services.disputes import dispute_window_ends
 
 TIMELINE = [
@@ -310,3 +311,81 @@ class OfferDecisionView(LoginRequiredMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("payments:list")
+
+
+class DealerOnlyMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.user.role != "dealer":
+            raise Http404("Only dealers hold a deposit.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DepositView(DealerOnlyMixin, TemplateView):
+    """The dealer's deposit: balance, the buying limit it gives, pending top-ups, history; top up or withdraw."""
+
+    template_name = "payments/deposit.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dealer = self.request.user
+        context.update(selectors.deposit_summary(dealer=dealer))
+        context.setdefault("topup_form", DepositAmountForm(prefix="topup"))
+        context.setdefault("withdraw_form", DepositAmountForm(prefix="withdraw"))
+        return context
+
+
+class DepositTopUpView(DealerOnlyMixin, View):
+    def post(self, request):
+        form = DepositAmountForm(request.POST, prefix="topup")
+        if form.is_valid():
+            try:
+                topup = deposits.deposit_topup_request(dealer=request.user,
+                                                       amount_minor=form.cleaned_data["amount_minor"])
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"Transfer {Money(topup.amount_minor, topup.currency).format()} with "
+                                          f"the reference {topup.reference}; we add it when it arrives.")
+                return redirect("payments:deposit")
+        view = DepositView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(topup_form=form), status=400)
+
+
+class DepositWithdrawView(DealerOnlyMixin, View):
+    def post(self, request):
+        form = DepositAmountForm(request.POST, prefix="withdraw")
+        if form.is_valid():
+            try:
+                withdrawal = deposits.deposit_withdraw(dealer=request.user,
+                                                       amount_minor=form.cleaned_data["amount_minor"])
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"{Money(withdrawal.amount_minor, withdrawal.currency).format()} is on "
+                                          f"its way to your bank (reference {withdrawal.payout_reference}).")
+                return redirect("payments:deposit")
+        view = DepositView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(withdraw_form=form), status=400)
+
+
+def _form_errors(form, exc: ApplicationError) -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+            placed = True
+    if not placed or exc.message and not exc.fields:
+        form.add_error(None, exc.message)
+
+
+class FeeRulesView(TemplateView):
+    """The published fee schedule and the rules after the hammer, for everybody (no login)."""
+
+    template_name = "payments/fee_rules.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.fee_rules())
+        return context

@@ -5,7 +5,7 @@ from accounts.demo import demo_users_ensure
 from auctions.demo import demo_auctions_ensure
 from inspections.demo import demo_inspections_ensure
 from marketplace.demo import demo_listings_ensure
-from payments.demo import demo_sales_ensure
+from payments.demo import demo_deposits_ensure, demo_sales_ensure
 
 
 class Command(BaseCommand):
@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             users = demo_users_ensure()
+            demo_deposits_ensure()  # the dealers' buying limits come from their deposits
             listings = demo_listings_ensure()
             inspections = demo_inspections_ensure()
             auctions = demo_auctions_ensure()
