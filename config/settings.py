@@ -432,6 +432,8 @@ GAVEL_SELLER_FEE_MINOR = env_int("GAVEL_SELLER_FEE_MINOR", 0)
 GAVEL_FEE_SCHEDULE_VERSION = env_str("GAVEL_FEE_SCHEDULE_VERSION", "fees-v1")
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2)
 GAVEL_DISPUTE_WINDOW_DAYS = env_int("GAVEL_DISPUTE_WINDOW_DAYS", 7)
+# How long a seller has to accept or refuse a price adjustment from the collection check.
+GAVEL_ADJUSTMENT_DECISION_HOURS = env_int("GAVEL_ADJUSTMENT_DECISION_HOURS", 48)
 GAVEL_SECOND_CHANCE_HOURS = env_int("GAVEL_SECOND_CHANCE_HOURS", 24)
 # How long a seller has to answer whether the next bidder may buy below the reserve (then it counts as declined).
 GAVEL_SELLER_CONSENT_HOURS = env_int("GAVEL_SELLER_CONSENT_HOURS", 24)
@@ -454,6 +456,7 @@ CELERY_BEAT_SCHEDULE.update({
     "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
     "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
+    "payments-adjustments-lapse": {"task": "payments.tasks.adjustment_requests_lapse_task", "schedule": 300.0},
     "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",
                                         "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},

@@ -26,7 +26,7 @@ from marketplace.services import listing_sale_paid
 from payments import fees
 from payments.fee_schedule import SaleAmounts, fee_schedule_load, sale_amounts
 from payments.ledger import ledger_account, ledger_post
-from payments.models import LedgerAccount, LedgerTransaction, Payment, Sale
+from payments.models import AdjustmentRequest, LedgerAccount, LedgerTransaction, Payment, Sale
 from payments.providers import payment_provider
 from payments.providers.bank import BankTransferProvider, bank_reference
 from payments.providers.base import ProviderPayment, WebhookRejected
@@ -381,6 +381,9 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
         if sale.status != Sale.Status.PAID:
             raise Conflict("The handover can be confirmed once the dealer's payment is in escrow.",
                                    code="not_paid")
+        if AdjustmentRequest.objects.filter(sale=sale, status=AdjustmentRequest.Status.PENDING).exists():
+            raise Conflict("A price adjustment is waiting for the seller's answer: the handover waits for it.",
+                           code="adjustment_pending")
         now = db_now()
         updates = {}
         if (actor.pk == sale.buyer_id or is_staff) and not sale.buyer_confirmed_at:
