@@ -25,6 +25,9 @@ from marketplace.selectors import listing_list_for_seller, listing_missing_for_s
 from payments.fee_schedule import CURRENT_VERSION, buying_limit, fee_schedule_load
 from payments.ledger import account_balance
 from payments.models import (
+    AdjustmentRequest,
+    CollectionCheck,
+    CollectionPhoto,
     DepositTopUp,
     Dispute,
     LedgerAccount,
@@ -585,3 +588,32 @@ def fee_rules(*, version: str | None = None) -> dict:
         })
     return {"schedule": schedule, "currencies": currencies, "table": table,
             "dispute_window_days": settings.GAVEL_DISPUTE_WINDOW_DAYS}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The collection check and the price adjustment
+
+
+def collection_finding_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every item a finding can name, grouped for a select: the damage map by panel, then the checklist."""
+    table = repair_cost_table_load()
+    damage, checklist = [], []
+    for key, entry in table.entries.items():
+        (damage if key.startswith("damage.") else checklist).append((key, entry.label))
+    return [("Damage map", damage), ("Checklist", checklist)]
+
+
+def sale_collection(*, sale: Sale) -> dict:
+    """The sale's collection check (its computation, photos per finding) and its adjustment request."""
+    check = CollectionCheck.objects.filter(sale=sale).first()
+    request = AdjustmentRequest.objects.filter(sale=sale).first()
+    if check is None:
+        return {"check": None, "adjustment": request}
+    photos: dict[str, list] = {}
+    for photo in check.photos.all():
+        photos.setdefault(photo.finding_key or photo.kind, []).append(photo)
+    findings = [{**finding, "photo_files": photos.get(finding["key"], [])}
+                for finding in check.computation.get("findings", [])]
+    return {"check": check, "computation": check.computation, "findings": findings,
+            "vin_photos": photos.get(CollectionPhoto.Kind.VIN, []),
+            "odometer_photos": photos.get(CollectionPhoto.Kind.ODOMETER, []), "adjustment": request}
