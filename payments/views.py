@@ -451,9 +451,9 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
                     field = f"findings-{filled[int(number)]}-{rest}" if int(number) < len(filled) else "findings"
                 errors.setdefault(field, []).extend(messages_)
             if not exc.fields:
-                errors["__all__"] = [exc.message]
+                errors["general"] = [exc.message]
             if "photo" in errors:  # a photo that is no image, too large …
-                errors.setdefault("__all__", []).extend(errors.pop("photo"))
+                errors.setdefault("general", []).extend(errors.pop("photo"))
             for row in rows:
                 row["errors"] = [e for part in ("key", "severity", "photos")
                                  for e in errors.get(f"findings-{row['index']}-{part}", [])]
