@@ -38,6 +38,7 @@ urlpatterns = [
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
     path("rules/fees/", payments_views.FeeRulesView.as_view(), name="rules-fees"),
+    path("transparency/", payments_views.TransparencyView.as_view(), name="transparency"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from insights.platform_figures import SMALL_NUMBER, platform_figures
 from payments import selectors, services
 from payments.forms import CollectionForm, DepositAmountForm, DisputeForm
 from payments.models import AdjustmentRequest, Payment, Sale, SecondChanceOffer
@@ -492,3 +493,14 @@ class SaleAdjustmentDecideView(_SaleCommandView):
         else:
             messages.success(request, "You refused the adjustment: the sale is cancelled at no cost to you. The car "
                                       "is yours again; relist it when you choose.")
+
+
+class TransparencyView(TemplateView):
+    """Public figures on price adjustments, disputes and payouts, computed from the records."""
+
+    template_name = "payments/transparency.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(figures=platform_figures(), small_number=SMALL_NUMBER)
+        return context

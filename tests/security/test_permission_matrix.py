@@ -83,6 +83,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "payments:deposit-topup": {"POST": DEALERS},
     "payments:deposit-withdraw": {"POST": DEALERS},
     "rules-fees": {"GET": ALL},
+    "transparency": {"GET": ALL},
     "payments:detail": {"GET": {"seller", "dealer", "staff"}},
     "payments:invoice": {"GET": {"dealer", "staff"}},
     "payments:pay": {"POST": {"seller", "dealer", "staff"}},
