@@ -27,13 +27,13 @@ class Figure:
 
 def _count(label: str, count: int) -> Figure:
     if count < SMALL_NUMBER:
-        return Figure(label, f"fewer than {SMALL_NUMBER}" if count else "none", bool(count))
+        return Figure(label, f"fewer than {SMALL_NUMBER}", True)
     return Figure(label, f"{count:,}", False)
 
 
 def _share(label: str, part: int, whole: int, of: str) -> Figure:
     if whole < SMALL_NUMBER:
-        return Figure(label, f"fewer than {SMALL_NUMBER} {of} so far" if whole else f"no {of} yet", bool(whole))
+        return Figure(label, f"fewer than {SMALL_NUMBER} {of} so far", True)
     return Figure(label, f"{percent(Fraction(part, whole))} % of {whole:,} {of}", False)
 
 
@@ -50,15 +50,14 @@ def platform_figures() -> list[Figure]:
         handed_over_at__isnull=False, paid_out_at__isnull=False).values_list("handed_over_at", "paid_out_at")]
 
     if len(applied) < SMALL_NUMBER:
-        adjustment = Figure("Median price adjustment", f"fewer than {SMALL_NUMBER} adjustments so far"
-                            if applied else "no adjustments yet", bool(applied))
+        adjustment = Figure("Median price adjustment", f"fewer than {SMALL_NUMBER} adjustments so far", True)
     else:
         currency = applied[0][1]
         middle = median(amount for amount, _ in applied)
         adjustment = Figure("Median price adjustment", Money(int(middle), currency).format(), False)
     if len(payouts) < SMALL_NUMBER:
-        payout = Figure("Median time from the handover to the payout",
-                        f"fewer than {SMALL_NUMBER} payouts so far" if payouts else "no payouts yet", bool(payouts))
+        payout = Figure("Median time from the handover to the payout", f"fewer than {SMALL_NUMBER} payouts so far",
+                        True)
     else:
         payout = Figure("Median time from the handover to the payout", f"{one_decimal(median(payouts))} days", False)
     return [
