@@ -8,9 +8,18 @@ from rest_framework import serializers
 
 from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
+from core.money import Money
 from marketplace.api import ListingPublicOutputSerializer
+from payments.fee_schedule import all_in_price, fee_schedule_load
 
 MY_STATES = ("leading", "outbid", "not_bidding")
+
+
+def all_in_minor(amount_minor: int | None) -> int | None:
+    """What a dealer pays in all if the hammer falls at this amount (+ the buyer fee of the schedule in force)."""
+    if amount_minor is None or amount_minor <= 0:
+        return None
+    return all_in_price(Money.of(amount_minor), fee_schedule_load(settings.GAVEL_FEE_SCHEDULE_VERSION)).amount_minor
 
 
 class _AuctionStateFields(serializers.Serializer):
@@ -46,6 +55,16 @@ class AuctionDealerStateOutputSerializer(_AuctionStateFields):
     my_max_minor = serializers.IntegerField(allow_null=True, help_text="Your own maximum, if you set one.")
     my_label = serializers.CharField(allow_null=True, help_text="Your anonymous name in this auction.")
     is_winner = serializers.SerializerMethodField()
+    price_all_in_minor = serializers.SerializerMethodField(
+        help_text="The current (or starting) price plus the buyer fee on it: what you pay in all at that hammer.")
+    minimum_next_bid_all_in_minor = serializers.SerializerMethodField(
+        help_text="The next minimum bid plus the buyer fee on it.")
+
+    def get_price_all_in_minor(self, auction) -> int | None:
+        return all_in_minor(auction.price_minor if auction.price_minor is not None else auction.starting_price_minor)
+
+    def get_minimum_next_bid_all_in_minor(self, auction) -> int | None:
+        return all_in_minor(auction_minimum_next_bid(auction))
 
     def get_is_winner(self, auction) -> bool:
         return auction.outcome == Auction.Outcome.SOLD and auction.winner_id == getattr(auction, "viewer_id", None)
@@ -201,6 +220,10 @@ class BidDealerOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Bid.Kind.choices)
     created_at = serializers.DateTimeField()
     is_mine = serializers.SerializerMethodField()
+    all_in_minor = serializers.SerializerMethodField(help_text="The amount plus the buyer fee on it.")
+
+    def get_all_in_minor(self, bid) -> int | None:
+        return all_in_minor(bid.amount_minor)
 
     def get_label(self, bid) -> str | None:
         return bidder_label(self.context.get("labels", {}).get(bid.dealer_id))
