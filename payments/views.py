@@ -93,7 +93,9 @@ class SaleDetailView(SaleMixin, TemplateView):
             card_enabled="card" in payment_provider_names(),
             can_pay=unpaid and self.party == "buyer",
             can_arrange=sale.status in (Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE, Sale.Status.PAID),
-            can_confirm=sale.status == Sale.Status.PAID,
+            # The handover waits for the seller's answer to a price adjustment.
+            can_confirm=sale.status == Sale.Status.PAID and not AdjustmentRequest.objects.filter(
+                sale=sale, status=AdjustmentRequest.Status.PENDING).exists(),
             i_confirmed=(self.party == "buyer" and sale.buyer_confirmed_at)
             or (self.party == "seller" and sale.seller_confirmed_at),
             collection_form=kwargs.get("collection_form") or CollectionForm(initial={
