@@ -22,6 +22,8 @@ from payments.forms import (
 )
 from payments.ledger import account_balance
 from payments.models import (
+    AdjustmentRequest,
+    CollectionCheck,
     DepositTopUp,
     DepositWithdrawal,
     Dispute,
@@ -555,3 +557,31 @@ class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["payout_reference", "dealer__email"]
 
     amount = money_field("amount_minor", "amount", currency_field="currency")
+
+
+@admin.register(CollectionCheck)
+class CollectionCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What dealers recorded at the handover, with the rules' computation (payments.nochip)."""
+
+    list_display = ["recorded_at", "sale", "dealer", "outcome"]
+    fields = ["recorded_at", "sale", "dealer", "vin_on_car", "odometer_km", "findings", "as_reported", "outcome",
+              "computation"]
+    readonly_fields = fields
+    list_filter = ["outcome"]
+    list_select_related = ["sale", "dealer"]
+
+
+@admin.register(AdjustmentRequest)
+class AdjustmentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Price adjustments: computed, never typed; the seller decides."""
+
+    list_display = ["created_at", "sale", "amount", "status", "deadline", "break_fee_taken"]
+    fields = ["created_at", "sale", "dealer", "amount", "status", "deadline", "decided_at", "break_fee",
+              "break_fee_taken", "computation"]
+    readonly_fields = fields
+    list_filter = ["status"]
+    list_select_related = ["sale"]
+
+    amount = money_field("amount_minor", "amount", currency_field="currency")
+    break_fee = money_field("break_fee_minor", "break fee", currency_field="currency")
+    break_fee_taken = money_field("break_fee_taken_minor", "from the deposit", currency_field="currency")

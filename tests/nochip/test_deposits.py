@@ -154,3 +154,21 @@ def test_staff_confirm_a_top_up_in_admin(client):
                                "amount": ""})
     assert answer.status_code == 302
     assert deposit_balance_minor(dealer) == 2_500_00 and profile(dealer).buying_limit_minor == 25_000_00
+
+
+def test_staff_cancelling_an_unpaid_sale_take_the_unpaid_sale_fee_from_the_deposit(make_sale):
+    from datetime import timedelta
+
+    from core.clock import db_now
+    from payments import services
+    from tests.payments.factories import set_sale_times
+
+    dealer = deposit_dealer(2_000_00)
+    sale = make_sale(hammer_minor=12_500_00, buyer=dealer)
+    set_sale_times(sale, payment_deadline=db_now() - timedelta(minutes=1))
+    services.sales_mark_overdue()
+    sale.refresh_from_db()
+    services.sale_cancel_and_offer_second_chance(sale=sale, actor=StaffFactory(), reason="No payment")
+    assert deposit_balance_minor(dealer) == 2_000_00 - 500_00 and profile(dealer).buying_limit_minor == 15_000_00
+    assert LedgerTransaction.objects.get(kind=LedgerTransaction.Kind.UNPAID_SALE_FEE).sale_id == sale.pk
+    assert_books_balance()
