@@ -125,7 +125,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     # The matrix's sale has no collection check nor adjustment yet: reading them is a 404 for everybody (the
     # parties get past the door; tests/nochip/test_api_adjustments.py reads them once recorded).
     "api:sale-collection-check": {"GET": NOBODY, "POST": {"seller", "dealer", "staff"}},
-    "api:sale-adjustment": {"GET": NOBODY, "POST": {"seller", "dealer", "staff"}},
+    "api:sale-adjustment": {"GET": NOBODY, "POST": {"dealer"}},
     "api:sale-adjustment-decision": {"POST": {"seller", "dealer", "staff"}},
     "api:sale-report-lines": {"GET": {"seller", "dealer", "staff"}},
     "api:sale-cancel": {"POST": {"seller"}},
