@@ -158,7 +158,7 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int | None, 
                      reason=reason or ("Individual buying limit set" if limit_minor is not None
                                        else "Back to the limit the deposit gives"),
                      field="buying_limit_minor", from_state=str(before), to_state=str(after),
-                     data={"individual_limit_minor": limit_minor, "individual_before": before_individual})
+                     data={"individual_limit": limit_minor is not None})
 
 
 def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason: str) -> int:
@@ -176,8 +176,7 @@ def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason
         DealerProfile.objects.filter(pk=profile.pk).update(deposit_limit_minor=deposit_limit_minor,
                                                            buying_limit_minor=after)
         audit_record(obj=profile, action=AuditLog.Action.UPDATE, actor=None, reason=reason,
-                     field="buying_limit_minor", from_state=str(before), to_state=str(after),
-                     data={"deposit_limit_minor": deposit_limit_minor})
+                     field="buying_limit_minor", from_state=str(before), to_state=str(after))
         return after
 
 
