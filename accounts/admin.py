@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts import services
 from accounts.models import DealerProfile, User
@@ -90,6 +92,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
+            services.token_cache_forget(user_ids=[obj.pk])  # deactivated, another role: the API sees it now
             return
         data = form.cleaned_data
         created = services.user_create(
@@ -98,6 +101,14 @@ class UserAdmin(DjangoUserAdmin):
         )
         # The admin goes on with `obj` (log entry, redirect): make it the saved user.
         obj.__dict__.update(created.__dict__)
+
+    def delete_model(self, request, obj):
+        services.token_cache_forget(user_ids=[obj.pk])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        services.token_cache_forget(user_ids=list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
 
     def save_related(self, request, form, formsets, change):
         if change:
@@ -168,3 +179,18 @@ class DealerProfileAdmin(admin.ModelAdmin):
         if "buying_limit_minor" in form.changed_data:
             services.dealer_set_buying_limit(profile=obj, limit_minor=new_limit, actor=request.user,
                                              reason="Changed in admin")
+
+
+class TokenAdmin(DrfTokenAdmin):
+    """DRF's token admin, revoking through accounts.services (the cached lookup is forgotten at once)."""
+
+    def delete_model(self, request, obj):
+        services.token_revoke(user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            services.token_revoke(user=token.user)
+
+
+admin.site.unregister(TokenProxy)
+admin.site.register(TokenProxy, TokenAdmin)

@@ -1,10 +1,12 @@
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.authentication import token_cache_key
 from accounts.models import DealerProfile, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -180,11 +182,15 @@ def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason
         return after
 
 
+def not_a_dealer_refusal() -> PermissionRefused:
+    return PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+
+
 def dealer_check_can_bid(*, user: User, profile_status: str | None) -> None:
     """Raise unless `user` is an active dealer whose profile (its status read by the caller, None if
     there is none) is verified: for callers that read the status as part of a query of their own."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+        raise not_a_dealer_refusal()
     if profile_status != DealerProfile.Status.VERIFIED or not user.is_active:
         raise NotVerified()
 
@@ -197,7 +203,7 @@ def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
     statement started after this one returns: a value computed in this statement would come from the
     snapshot taken before the wait for the lock."""
     if not user.is_authenticated or user.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+        raise not_a_dealer_refusal()
     profiles = DealerProfile.objects.select_for_update(of=("self",)) if lock else DealerProfile.objects
     profile = profiles.filter(user=user).first()
     dealer_check_can_bid(user=user, profile_status=profile.status if profile is not None else None)
@@ -207,6 +213,21 @@ def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
 def token_for(*, user: User) -> str:
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def token_cache_forget(*, user_ids) -> None:
+    """Forget the cached token lookups of these users (accounts.authentication), at once: call it whenever a user
+    changes in a way their API requests must see (deactivated, another role) or is deleted."""
+    keys = [token_cache_key(key) for key in Token.objects.filter(user_id__in=list(user_ids))
+            .values_list("key", flat=True)]
+    if keys:
+        cache.delete_many(keys)
+
+
+def token_revoke(*, user: User) -> None:
+    """Revoke the user's API token: from the next request on it authenticates nobody."""
+    token_cache_forget(user_ids=[user.pk])
+    Token.objects.filter(user=user).delete()
 
 
 def dealer_profiles_lock(*, user_ids) -> dict[int, DealerProfile]:

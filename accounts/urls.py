@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
@@ -11,7 +12,10 @@ urlpatterns = [
     path("signup/dealer/", views.DealerSignupView.as_view(), name="signup_dealer"),
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
                                                 authentication_form=EmailAuthenticationForm,
-                                                redirect_authenticated_user=True), name="login"),
+                                                redirect_authenticated_user=True,
+                                                # Django's view would name the host; the page names Gavel.
+                                                extra_context={"site_name": settings.GAVEL_SITE_NAME}),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",

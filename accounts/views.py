@@ -12,7 +12,7 @@ from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import Throttled, ValidationFailed
 from core.throttling import signup_page_rate_limit
-from payments.selectors import seller_car_list, seller_decisions_pending
+from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
 
 
 class _SignupView(FormView):
@@ -78,6 +78,9 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["dealer_profile"] = dealer_profile_get(user=self.request.user)
         if self.request.user.role == User.Role.STAFF:
             context.update(staff_overview())
+            context["staff_work"] = staff_work_list()
+        if self.request.user.role == User.Role.DEALER:
+            context["work"] = dealer_work_list(dealer=self.request.user)
         if self.request.user.role == User.Role.SELLER:
             context["listings"] = seller_car_list(seller=self.request.user)
             context["seller_decisions"] = seller_decisions_pending(user=self.request.user)

@@ -4,14 +4,19 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from auctions import services
-from auctions.models import ApprovedListing, Auction, Bid, SellerConsent
+from auctions import selectors, services
+from auctions.models import ApprovedListing, Auction, Bid, RelistRequest, SellerConsent
 from core.admin import ReadOnlyAdminMixin, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
+from insights.selectors import guidance_for_listings
 from marketplace.models import Listing
 from payments import services as payment_services
 
@@ -43,19 +48,40 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                                           service=_cancel, require_reason=True)]
     fieldsets = [
         (None, {"fields": ["listing", "status", "outcome", "starts_at", "ends_at", "duration_minutes",
-                           "scheduled_by", "created_at", "updated_at"]}),
+                           "scheduled_by", "created_at", "updated_at", "integrity_report"]}),
         ("Money", {"fields": ["starting_price", "reserve", "price", "bid_count", "leader", "leader_max",
                               "hammer_price"]}),
         ("Close", {"fields": ["closed_at", "decision_deadline", "decided_at", "winner", "cancel_reason",
                               "last_sequence", "event_seq"]}),
     ]
-    readonly_fields = ["starting_price", "reserve", "price", "leader_max", "hammer_price"]
+    readonly_fields = ["starting_price", "reserve", "price", "leader_max", "hammer_price", "integrity_report"]
 
     starting_price = money_field("starting_price_minor", "starting price")
     reserve = money_field("reserve_minor", "reserve (private)")
     price = money_field("price_minor", "price")
     leader_max = money_field("leader_max_minor", "leader's maximum (private)")
     hammer_price = money_field("hammer_price_minor", "hammer price")
+
+    def get_urls(self):
+        return [path("<int:auction_id>/integrity/", self.admin_site.admin_view(self.integrity_view),
+                     name="auctions_auction_integrity"), *super().get_urls()]
+
+    def integrity_view(self, request, auction_id: int):
+        """The auction's integrity report: linked accounts, rare winners, bidders concentrated on one seller."""
+        auction = get_object_or_404(Auction.objects.select_related("listing"), pk=auction_id)
+        if not self.has_view_permission(request, auction):
+            raise PermissionDenied
+        return TemplateResponse(request, "admin/auctions/integrity.html", {
+            **self.admin_site.each_context(request), "title": f"Integrity report: auction {auction.pk}",
+            "report": selectors.auction_integrity_report(auction=auction), "opts": self.model._meta,
+            "original": auction})
+
+    @admin.display(description="integrity report")
+    def integrity_report(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">Open the integrity report</a>',
+                           reverse("admin:auctions_auction_integrity", args=[obj.pk]))
 
     @admin.action(description="Close now (only auctions past their end)")
     def close_now(self, request, queryset):
@@ -134,6 +160,63 @@ class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         else:
             form = ScheduleForm(initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0),
                                          "duration_minutes": settings.GAVEL_AUCTION_DEFAULT_MINUTES})
+        objects = list(queryset)
+        guidance = guidance_for_listings(objects)
+        for listing in objects:
+            listing.guidance = guidance.get(listing.pk)
         return TemplateResponse(request, "admin/auctions/schedule.html", {
-            **self.admin_site.each_context(request), "title": "Schedule auction", "objects": queryset,
+            **self.admin_site.each_context(request), "title": "Schedule auction", "objects": objects,
+            "form": form, "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
+
+
+def _relist_refuse(*, obj, actor, reason):
+    return services.relist_refuse(request_id=obj.pk, actor=actor, reason=reason)
+
+
+class RelistApproveForm(forms.Form):
+    starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+                                    help_text="Local time. A time in the past starts the auction at once.")
+    duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
+
+
+@admin.register(RelistRequest)
+class RelistRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Sellers' requests to auction an unsold car again, with their new reserve and starting price."""
+
+    list_display = ["id", "listing", "reserve", "starting_price", "status", "created_at", "auction"]
+    list_filter = ["status"]
+    list_select_related = ["listing"]
+    actions = ["approve_and_schedule", "refuse"]
+    exclude = ["reserve_minor", "starting_price_minor"]
+    readonly_fields = ["reserve", "starting_price"]
+
+    reserve = money_field("reserve_minor", "new reserve")
+    starting_price = money_field("starting_price_minor", "starting price")
+    refuse = reason_action(name="refuse", description="Refuse (tell the seller why)", service=_relist_refuse,
+                           require_reason=True)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Approve and schedule the auction (same inspection report)")
+    def approve_and_schedule(self, request, queryset):
+        if "apply" in request.POST:
+            form = RelistApproveForm(request.POST)
+            if form.is_valid():
+                for relist in queryset:
+                    try:
+                        services.relist_approve(request_id=relist.pk, actor=request.user,
+                                                starts_at=form.cleaned_data["starts_at"],
+                                                duration_minutes=form.cleaned_data["duration_minutes"])
+                    except ApplicationError as exc:
+                        self.message_user(request, f"{relist}: {exc.message}", messages.ERROR)
+                    else:
+                        self.message_user(request, f"{relist}: relisted, auction scheduled.", messages.SUCCESS)
+                return None
+        else:
+            form = RelistApproveForm(initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0),
+                                              "duration_minutes": settings.GAVEL_AUCTION_DEFAULT_MINUTES})
+        return TemplateResponse(request, "admin/auctions/schedule.html", {
+            **self.admin_site.each_context(request), "title": "Approve and schedule the auction", "objects": queryset,
+            "action_name": "approve_and_schedule", "submit_label": "Approve and schedule",
             "form": form, "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})

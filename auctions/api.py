@@ -5,7 +5,15 @@ dealers (verified or not) live, scheduled and closed auctions in the dealer shap
 a maximum but their own, or another dealer's identity. Anyone else gets 404.
 """
 
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
@@ -25,9 +33,11 @@ from auctions.serializers import (
     BidSellerOutputSerializer,
     BidStaffOutputSerializer,
 )
+from core.api import refusal_logged
 from core.money import AMOUNT_MAX_MINOR
 from marketplace.validators import MAX_MILEAGE_KM
 from payments import services as payment_services
+from transparency.serializers import BidReceiptOutputSerializer
 
 
 class AuctionFilterInputSerializer(serializers.Serializer):
@@ -126,7 +136,7 @@ class AuctionBidsApi(APIView):
 
     @extend_schema(responses={200: BidDealerOutputSerializer(many=True)},
                    description="The bid history, newest first. Dealers see labels ('Dealer 3') and amounts; the "
-                               "seller also the dealers' names once sold; staff everything.")
+                               "seller also the dealers' companies once the auction has closed; staff everything.")
     def get(self, request, auction_id: int):
         auction = _get_auction(request, auction_id)
         user = request.user
@@ -142,7 +152,7 @@ class AuctionBidsApi(APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(bids, request, view=self)
         context = {"labels": labels, "viewer_id": user.pk,
-                   "identities": auction.outcome == Auction.Outcome.SOLD}
+                   "identities": selectors.auction_identities_visible(auction)}
         return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
 
     @extend_schema(
@@ -165,6 +175,8 @@ class AuctionBidsApi(APIView):
         response = Response(answer.body, status=answer.status_code)
         if answer.replayed:
             response["Idempotent-Replayed"] = "true"
+        if answer.status_code >= 400:  # a refusal replayed for an idempotent retry
+            refusal_logged(response, request=request, code=answer.body.get("code", ""))
         return response
 
 
@@ -181,6 +193,34 @@ class AuctionWatchApi(APIView):
         auction = _get_auction(request, auction_id)
         services.watch_remove(auction=auction, dealer=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuctionRecordApi(APIView):
+    @extend_schema(responses={
+        200: OpenApiResponse(response=OpenApiTypes.BINARY, description=(
+            "The auction's verifiable record (gavel-auction-export, docs/transparency.md): canonical JSON and one "
+            "newline, with the opening of the sealed reserve. Check it with `gavel-verify`.")),
+        403: OpenApiResponse(description="Only the car's seller and the auction's bidders (permission_denied)."),
+        404: OpenApiResponse(description="No such auction, or it has no record in the log (not_logged)."),
+        409: OpenApiResponse(description="The auction has not closed yet (record_not_ready)."),
+    })
+    def get(self, request, auction_id: int):
+        return record_download(services.auction_record_export(auction_id=auction_id, user=request.user),
+                               auction_id=auction_id)
+
+
+class AuctionReceiptsApi(APIView):
+    @extend_schema(responses={200: BidReceiptOutputSerializer(many=True)},
+                   description="The signed receipt of each of your own bids on this auction (empty for anyone else).")
+    def get(self, request, auction_id: int):
+        _get_auction(request, auction_id)
+        return Response(services.auction_receipts_for(auction_id=auction_id, dealer=request.user))
+
+
+def record_download(body: bytes, *, auction_id: int) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="gavel-auction-{auction_id}.json"'
+    return response
 
 
 class AuctionDecisionApi(APIView):

@@ -5,7 +5,9 @@ A bid that reaches here has the right shape (api.py's serializer or views.py's f
    (core.ratelimit); beyond it, Throttled (429). If Redis is away the bid goes on and the outage is logged:
    a rate limit never turns a bid into a 500.
 2. the idempotency key (API clients may send one): printable ASCII, with the request's hash, so a retry gets
-   the first answer back and the same key on a different request is refused.
+   the first answer back and the same key on a different request is refused. On PostgreSQL the bid function keeps
+   the key with the decision in the bid's own statement, and the answer is rendered again from the decision (the
+   server time in it is the decision's); on SQLite the answer itself is stored around bid_place.
 3. auctions.services.bid_place: every rule of the auction, under its locks.
 The page gets the domain result (or the refusal) and words its own answer; the API gets a `BidAnswer`: the JSON
 it sends, which is also what an idempotent retry gets back, byte for byte.
@@ -65,7 +67,8 @@ def bid_answer_body(result: BidResult) -> dict:
     auction.viewer_id = result.dealer_id
     context = {"labels": result.labels, "viewer_id": result.dealer_id}
     return {"placed": BidDealerOutputSerializer(result.visible_bids, many=True, context=context).data,
-            "auction": AuctionDealerStateOutputSerializer(auction).data}
+            "auction": AuctionDealerStateOutputSerializer(auction).data,
+            "receipts": result.receipts}
 
 
 def bid_submit(*, dealer: User, auction_id: int, amount_minor: int | None = None,
@@ -99,6 +102,15 @@ def bid_submit_api(*, dealer: User, auction_id: int, amount_minor: int | None = 
         result = services.bid_place(auction_id=auction_id, dealer=dealer, **amounts)
         return BidAnswer(201, bid_answer_body(result))
     request_hash = _request_hash(path=path, data=amounts)
+    if services.bid_in_one_statement():
+        try:
+            result = services.bid_place(auction_id=auction_id, dealer=dealer, idempotency_key=key,
+                                        request_hash=request_hash, **amounts)
+        except ApplicationError as exc:
+            if getattr(exc, "replayed", False):
+                return BidAnswer(exc.status_code, error_body(exc), replayed=True)
+            raise
+        return BidAnswer(201, bid_answer_body(result), replayed=result.replayed)
     refusal = None
     with transaction.atomic():
         services.idempotent_answer_lock(dealer=dealer, key=key)

@@ -77,6 +77,35 @@ class Resolution:
     raised_max_only: bool = False  # the leader raised their own maximum: nothing visible changes
 
 
+# The refusals' wording, in one place: resolve_bid raises them, and so does the bid service for the decisions the
+# database function (auctions/sql) returns as a code and numbers.
+def amount_or_maximum_refusal() -> BidRejected:
+    return BidRejected("Give either an amount or a maximum, not both.", code="invalid",
+                       fields={"amount_minor": ["Give either amount_minor or max_amount_minor."]})
+
+
+def amount_range_refusal(field: str) -> BidRejected:
+    return BidRejected("The amount must be a positive whole number of minor units, within the largest amount "
+                       "Gavel takes.", code="invalid", fields={field: [
+                           f"Enter a positive whole number of minor units. {amount_too_large_message()}"]})
+
+
+def already_leading_refusal() -> AlreadyLeading:
+    return AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+
+
+def own_maximum_too_low(current_max_minor: int, *, money: Callable[[int], str]) -> BidTooLow:
+    current = money(current_max_minor)
+    return BidTooLow(f"Your new maximum must be above your current maximum of {current}.",
+                     minimum_minor=current_max_minor,
+                     fields={"max_amount_minor": [f"Must be above your current maximum of {current}."]})
+
+
+def bid_too_low(minimum_minor: int, *, field: str, money: Callable[[int], str]) -> BidTooLow:
+    return BidTooLow(f"The lowest bid now is {money(minimum_minor)}.", minimum_minor=minimum_minor,
+                     fields={field: [f"Bid at least {money(minimum_minor)}."]})
+
+
 def minimum_next_bid(standing: Standing, *, starting_price_minor: int,
                      ladder: Ladder) -> int:
     if not standing.has_bids:
@@ -98,31 +127,22 @@ def resolve_bid(
 
     `money` formats an amount of minor units for the refusals a dealer reads (the engine knows no currency)."""
     if (amount_minor is None) == (max_amount_minor is None):
-        raise BidRejected("Give either an amount or a maximum, not both.", code="invalid",
-                          fields={"amount_minor": ["Give either amount_minor or max_amount_minor."]})
+        raise amount_or_maximum_refusal()
     offered = amount_minor if amount_minor is not None else max_amount_minor
     if isinstance(offered, bool) or not isinstance(offered, int) or not 0 < offered <= AMOUNT_MAX_MINOR:
-        field = "amount_minor" if amount_minor is not None else "max_amount_minor"
-        raise BidRejected("The amount must be a positive whole number of minor units, within the largest amount "
-                          "Gavel takes.", code="invalid", fields={field: [
-                              f"Enter a positive whole number of minor units. {amount_too_large_message()}"]})
+        raise amount_range_refusal("amount_minor" if amount_minor is not None else "max_amount_minor")
     is_proxy = max_amount_minor is not None
     minimum = minimum_next_bid(standing, starting_price_minor=starting_price_minor, ladder=ladder)
 
     if standing.leader == dealer:
         if not is_proxy:
-            raise AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+            raise already_leading_refusal()
         if offered <= standing.leader_max_minor:
-            current = money(standing.leader_max_minor)
-            raise BidTooLow(f"Your new maximum must be above your current maximum of {current}.",
-                            minimum_minor=standing.leader_max_minor,
-                            fields={"max_amount_minor": [f"Must be above your current maximum of {current}."]})
+            raise own_maximum_too_low(standing.leader_max_minor, money=money)
         return Resolution(bids=(), standing=Standing(standing.price_minor, dealer, offered), raised_max_only=True)
 
     if offered < minimum:
-        field = "max_amount_minor" if is_proxy else "amount_minor"
-        raise BidTooLow(f"The lowest bid now is {money(minimum)}.", minimum_minor=minimum,
-                        fields={field: [f"Bid at least {money(minimum)}."]})
+        raise bid_too_low(minimum, field="max_amount_minor" if is_proxy else "amount_minor", money=money)
 
     kind = "proxy" if is_proxy else "direct"
     if not standing.has_bids:

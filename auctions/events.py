@@ -7,8 +7,10 @@ stays behind the REST API. Every frame carries the auction's `event_seq`; a clie
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from rest_framework import serializers
 
+from auctions.bid_gate import bid_gate_write
 from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid
 from core.events import DASHBOARD, auction_group, publish_on_commit
@@ -56,7 +58,12 @@ def auction_frames(*, kind: str, snapshot: dict) -> tuple[dict, dict]:
 def auction_publish_on_commit(auction: Auction, kind: str, *, new_bids: Iterable[Bid] = (),
                               labels: dict | None = None) -> None:
     """Tell the auction's page and every dashboard, once the transaction commits, what changed: a snapshot
-    taken now, under the auction's row lock."""
-    state, summary = auction_frames(kind=kind, snapshot=auction_public_snapshot(auction, new_bids=new_bids,
-                                                                                labels=labels))
+    taken now, under the auction's row lock. The auction's copy for the bid gate (auctions.bid_gate) is written
+    at the same moment."""
+    snapshot = auction_public_snapshot(auction, new_bids=new_bids, labels=labels)
+    state, summary = auction_frames(kind=kind, snapshot=snapshot)
+    copy = {"auction_id": auction.pk, "event_seq": auction.event_seq, "status": auction.status,
+            "minimum_minor": snapshot["minimum_next_bid_minor"], "leader_id": auction.leader_id,
+            "ends_at_ms": int(auction.ends_at.timestamp() * 1000)}
+    transaction.on_commit(lambda: bid_gate_write(**copy))
     publish_on_commit([(auction_group(auction.pk), state), (DASHBOARD, summary)])

@@ -54,3 +54,15 @@ class BidForm(forms.Form):
         if self.cleaned_data.get("amount_minor") is not None:
             return {"amount_minor": self.cleaned_data["amount_minor"]}
         return {"max_amount_minor": Money.from_major(self.cleaned_data["max_amount"]).amount_minor}
+
+
+class CounterOfferForm(forms.Form):
+    """The seller's counter-offer, in whole currency units."""
+
+    amount = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,
+                                label=f"Your price ({settings.GAVEL_CURRENCY})",
+                                error_messages={"invalid": "Enter your price as an amount, e.g. 12500.",
+                                                "required": "Enter your price."})
+
+    def amount_minor(self) -> int:
+        return Money.from_major(self.cleaned_data["amount"]).amount_minor

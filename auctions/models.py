@@ -36,12 +36,14 @@ class Auction(models.Model):
         S.CANCELLED: set(),
     }
     del S
-    # transition(..., field="outcome", allowed=OUTCOME_TRANSITIONS): only the seller's decision
-    # (or its deadline) changes an outcome after the close, which sets it together with the status; and a
-    # sold car whose winner lost the right to buy before the sale could open is not sold after all.
+    # transition(..., field="outcome"): the close (or a cancellation) decides the first outcome together with the
+    # status; only the seller's decision (or its deadline) changes it after the close; and a sold car whose
+    # winner lost the right to buy before the sale could open is not sold after all.
     OUTCOME_TRANSITIONS = {
+        Outcome.NONE: {Outcome.SOLD, Outcome.AWAITING_SELLER, Outcome.NO_BIDS, Outcome.CANCELLED},
         Outcome.AWAITING_SELLER: {Outcome.SOLD, Outcome.UNSOLD},
         Outcome.SOLD: {Outcome.UNSOLD},
+        Outcome.NO_BIDS: set(), Outcome.UNSOLD: set(), Outcome.CANCELLED: set(),
     }
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
 
@@ -64,6 +66,11 @@ class Auction(models.Model):
     leader_max_minor = models.BigIntegerField(null=True, blank=True, help_text="Private: the leader's maximum.")
     event_seq = models.PositiveBigIntegerField(
         default=0, help_text="Bumped in the same transaction as every public change; live events carry it.")
+
+    # The transparency log (transparency, auctions.services.auction_log): this auction's entries so far (0: not in
+    # the log) and whether its reserve_met entry is written, kept on the locked row so appending needs no query.
+    log_seq = models.PositiveIntegerField(default=0, help_text="Transparency log entries of this auction so far.")
+    log_reserve_met = models.BooleanField(default=False, help_text="Its reserve_met entry is in the log.")
 
     closed_at = models.DateTimeField(null=True, blank=True)
     decision_deadline = models.DateTimeField(null=True, blank=True)
@@ -141,6 +148,10 @@ class Bid(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
         REPLACED = "replaced", "Replaced when the auction was worked out again without a withdrawn bidder"
 
+    # transition(..., field="state"): a bid stops counting once, for good.
+    STATE_TRANSITIONS = {State.STANDING: {State.WITHDRAWN, State.REPLACED}, State.WITHDRAWN: set(),
+                         State.REPLACED: set()}
+
     auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
     amount_minor = models.BigIntegerField()
@@ -175,6 +186,9 @@ class SellerConsent(models.Model):
     class Source(models.TextChoices):
         CLOSE = "close", "The top bid at the close was below the reserve"
         SECOND_CHANCE = "second_chance", "Second-chance offer after the buyer did not pay"
+        # The seller named the price themselves: their counter-offer, or the buy-now price they agreed to.
+        COUNTER = "counter", "The seller's counter-offer, accepted by the top bidder"
+        BUY_NOW = "buy_now", "The buy-now price the seller agreed to"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the seller"
@@ -219,6 +233,84 @@ class SellerConsent(models.Model):
 
     def __str__(self):
         return f"Consent {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
+
+
+class CounterOffer(models.Model):
+    """The seller's answer to a top bid below the reserve: "not at that price, but at this one" — to the top bidder,
+    above their bid, open for a fixed time. The dealer accepts (the car is sold at the counter price, which is the
+    seller's own word: below the reserve it is recorded as their consent) or declines (not sold)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the dealer"
+        ACCEPTED = "accepted", "Accepted by the dealer"
+        DECLINED = "declined", "Declined by the dealer"
+        EXPIRED = "expired", "No answer in time"
+        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+
+    S = Status
+    TRANSITIONS = {S.PENDING: {S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN},
+                   S.ACCEPTED: set(), S.DECLINED: set(), S.EXPIRED: set(), S.WITHDRAWN: set()}
+    del S
+
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="counter_offers")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               help_text="The top bidder the seller answered.")
+    bid_minor = models.BigIntegerField(help_text="The top bid the seller countered.")
+    amount_minor = models.BigIntegerField(help_text="The seller's price.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField(db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["auction"], name="auctions_one_counter_offer_per_auction"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=models.F("bid_minor")),
+                                   name="auctions_counter_above_the_bid"),
+        ]
+
+    def __str__(self):
+        return f"Counter-offer {self.pk} · auction {self.auction_id}: {self.get_status_display()}"
+
+
+class RelistRequest(models.Model):
+    """The seller asks for their unsold car to go to auction again, with a new reserve and starting price. Staff
+    approve it (the car is relisted and its auction booked with the car's published report: no new inspection
+    while that report is young enough) or refuse it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for our team"
+        APPROVED = "approved", "Approved: auction booked"
+        REFUSED = "refused", "Refused"
+
+    S = Status
+    TRANSITIONS = {S.PENDING: {S.APPROVED, S.REFUSED}, S.APPROVED: set(), S.REFUSED: set()}
+    del S
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="relist_requests")
+    reserve_minor = models.BigIntegerField(help_text="The seller's new reserve (private).")
+    starting_price_minor = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    auction = models.OneToOneField(Auction, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   help_text="The auction booked when approved.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status="pending"),
+                                    name="auctions_one_pending_relist_per_listing"),
+            models.CheckConstraint(condition=models.Q(starting_price_minor__gt=0, reserve_minor__gt=0),
+                                   name="auctions_relist_amounts_positive"),
+        ]
+
+    def __str__(self):
+        return f"Relist request {self.pk} · {self.listing}: {self.get_status_display()}"
 
 
 def bidder_label(number: int | None) -> str | None:

@@ -39,5 +39,19 @@ def rules_in_plain_words() -> list[str]:
         "Your leading bids and unpaid cars together may not exceed your buying limit.",
         "If a bidder may no longer buy (their account is suspended), their bids and maximum are withdrawn and the "
         "auction is worked out again from everyone else's bids in their original order: the price may go down.",
-        "Bidders are shown as \u201cDealer 1\u201d, \u201cDealer 2\u201d …; nobody sees who you are.",
+        "Bidders are shown as \u201cDealer 1\u201d, \u201cDealer 2\u201d …; nobody sees who you are. After the close "
+        "the seller sees which verified company each bidder was; each bidder sees only their own alias.",
+        *SHILL_RULES,
+        "Every event that decides an auction — its opening with a sealed commitment to the reserve, every accepted "
+        "bid, the reserve being met, every extension, the close — goes into Gavel's public transparency log. Every "
+        "accepted bid gets a signed receipt; after the close the seller and the bidders can download the auction's "
+        "record and check it with gavel-verify, without trusting Gavel.",
     ]
+
+
+SHILL_RULES = [
+    "Nobody may bid on a car they have an interest in: the seller, Gavel staff, the car's inspector and accounts "
+    "linked to the seller (the same company or trade licence, the same phone number) are refused.",
+    "Staff review every auction's integrity report: accounts sharing an address, bidders who almost never win, "
+    "and bidders who bid mostly on one seller's cars are looked into.",
+]

@@ -1,6 +1,9 @@
 """Reads for auctions: visibility per role, the dealer dashboard, buying power."""
 
+import json
 import logging
+import re
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,10 +21,12 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import DealerProfile, User
 from auctions.engine import Standing, minimum_next_bid
-from auctions.models import Auction, Bid, BidderLabel, SellerConsent, Watch, bidder_label
+from auctions.models import Auction, Bid, BidderLabel, CounterOffer, SellerConsent, Watch, bidder_label
+from core.clock import db_now
 from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
+from transparency.models import LogEntry
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +189,23 @@ def auction_labels(*, auction: Auction) -> dict[int, int]:
     return dict(BidderLabel.objects.filter(auction=auction).values_list("dealer_id", "number"))
 
 
+def auction_counter_offer(*, auction: Auction) -> CounterOffer | None:
+    return CounterOffer.objects.filter(auction=auction).order_by("-created_at").first()
+
+
+def auction_bidder_maxima(*, auction: Auction) -> list[dict]:
+    """For the seller (and staff) deciding after the close, never for dealers: each bidder's anonymous label and
+    the most they were willing to pay (their highest standing bid or maximum), highest first."""
+    labels = auction_labels(auction=auction)
+    best: dict[int, int] = {}
+    for dealer_id, amount, maximum in auction.bids.filter(state=Bid.State.STANDING).values_list(
+            "dealer_id", "amount_minor", "max_minor"):
+        best[dealer_id] = max(best.get(dealer_id, 0), amount, maximum or 0)
+    rows = [{"label": bidder_label(labels.get(dealer_id)) or "Dealer", "max_minor": amount, "dealer_id": dealer_id}
+            for dealer_id, amount in best.items()]
+    return sorted(rows, key=lambda row: (-row["max_minor"], row["label"]))
+
+
 def auction_bids_visible(*, auction: Auction) -> QuerySet:
     """The bid history everybody sees: visible bids that still count (not withdrawn or replaced)."""
     return (auction.bids.filter(is_visible=True, state=Bid.State.STANDING).select_related("dealer")
@@ -251,3 +273,85 @@ def dealer_view_prepare(auctions, *, dealer: User):
         auction.my_max_minor = auction.leader_max_minor if leading else auction.my_last_max_minor
         auction.my_label = bidder_label(auction.my_label_number)
     return auctions
+
+
+def auction_close_entry(*, auction_id: int) -> dict | None:
+    """The auction's `closed` entry in the transparency log: its leaf index and server time, or None."""
+    row = LogEntry.objects.filter(auction_id=auction_id, kind="closed").values("index", "body").first()
+    if row is None:
+        return None
+    at_us = json.loads(row["body"])["at_us"]
+    return {"index": row["index"], "at": datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=at_us)}
+
+
+def auction_identities_visible(auction: Auction) -> bool:
+    """Whether the seller (and staff) see which verified company each "Dealer N" was: once the auction has closed,
+    whatever its outcome. Dealers never see another dealer's identity; each sees their own alias."""
+    return auction.status == Auction.Status.CLOSED
+
+
+MIN_PHONE_DIGITS = 6
+
+
+def phone_key(phone: str | None) -> str | None:
+    """A phone number compared by its digits (at least MIN_PHONE_DIGITS), the last ten (country prefixes differ)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-10:] if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def name_key(text: str | None) -> str | None:
+    """A company name or licence number compared without case, spaces or punctuation."""
+    key = re.sub(r"[\W_]+", "", (text or "").casefold())
+    return key or None
+
+
+INTEGRITY_WINDOW_DAYS = 90
+# A bidder is flagged when, over the window, they bid on at least this many closed auctions and won at most this
+# share of them, or when at least this share of their auctions were one seller's cars (and there were a few).
+RARE_WIN_MIN_AUCTIONS, RARE_WIN_MAX_SHARE = 10, 0.05
+ONE_SELLER_MIN_AUCTIONS, ONE_SELLER_MIN_SHARE = 3, 0.5
+
+
+def _address_key(text: str | None) -> str | None:
+    key = "".join(ch for ch in (text or "").casefold() if ch.isalnum())
+    return key or None
+
+
+def auction_integrity_report(*, auction: Auction) -> dict:
+    """Staff's integrity report of one auction: who bid (alias → company), accounts that share an address or a
+    phone with each other or the seller (flags: the bid path already refused the seller's own phone and company),
+    bidders who almost never win over the last 90 days, and bidders who bid mostly on this seller's cars."""
+    seller = User.objects.select_related("dealer_profile").get(pk=auction.listing.seller_id)
+    labels = auction_labels(auction=auction)
+    bidders = list(User.objects.filter(pk__in=labels).select_related("dealer_profile"))
+    since = db_now() - timedelta(days=INTEGRITY_WINDOW_DAYS)
+    rows = []
+    for dealer in sorted(bidders, key=lambda d: labels[d.pk]):
+        profile = getattr(dealer, "dealer_profile", None)
+        auctions = set(Bid.objects.filter(dealer=dealer, created_at__gte=since, is_visible=True,
+                                          auction__status=Auction.Status.CLOSED).values_list("auction_id", flat=True))
+        won = Auction.objects.filter(pk__in=auctions, winner=dealer).count()
+        same_seller = Auction.objects.filter(pk__in=auctions, listing__seller_id=seller.pk).count()
+        flags = []
+        if len(auctions) >= RARE_WIN_MIN_AUCTIONS and won <= RARE_WIN_MAX_SHARE * len(auctions):
+            flags.append(f"won {won} of the {len(auctions)} auctions they bid on in {INTEGRITY_WINDOW_DAYS} days")
+        if len(auctions) >= ONE_SELLER_MIN_AUCTIONS and same_seller >= ONE_SELLER_MIN_SHARE * len(auctions):
+            flags.append(f"{same_seller} of their {len(auctions)} auctions in {INTEGRITY_WINDOW_DAYS} days were "
+                         "this seller's cars")
+        rows.append({"label": bidder_label(labels[dealer.pk]), "dealer": dealer, "profile": profile,
+                     "auctions": len(auctions), "won": won, "same_seller": same_seller, "flags": flags})
+
+    def keys(user: User) -> dict[str, set]:
+        profile = getattr(user, "dealer_profile", None)
+        return {"address": {k for k in [_address_key(profile and profile.address)] if k},
+                "phone": {k for k in [phone_key(user.phone), phone_key(profile and profile.phone)] if k}}
+
+    people = [("the seller", seller)] + [(row["label"], row["dealer"]) for row in rows]
+    links = []
+    for i, (name_a, a) in enumerate(people):
+        for name_b, b in people[i + 1:]:
+            for what in ("address", "phone"):
+                if keys(a)[what] & keys(b)[what]:
+                    links.append(f"{name_a} and {name_b} share a{'n' if what == 'address' else ''} {what}")
+    return {"auction": auction, "bidders": rows, "links": links, "window_days": INTEGRITY_WINDOW_DAYS,
+            "flagged": bool(links) or any(row["flags"] for row in rows)}

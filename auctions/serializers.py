@@ -10,7 +10,8 @@ from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
 from core.money import Money
 from marketplace.api import ListingPublicOutputSerializer
-from payments.fee_schedule import all_in_price, fee_schedule_load
+from payments.selectors import all_in_price_in_force
+from transparency.serializers import BidReceiptOutputSerializer
 
 MY_STATES = ("leading", "outbid", "not_bidding")
 
@@ -19,7 +20,7 @@ def all_in_minor(amount_minor: int | None) -> int | None:
     """What a dealer pays in all if the hammer falls at this amount (+ the buyer fee of the schedule in force)."""
     if amount_minor is None or amount_minor <= 0:
         return None
-    return all_in_price(Money.of(amount_minor), fee_schedule_load(settings.GAVEL_FEE_SCHEDULE_VERSION)).amount_minor
+    return all_in_price_in_force(Money.of(amount_minor)).amount_minor
 
 
 class _AuctionStateFields(serializers.Serializer):
@@ -32,6 +33,9 @@ class _AuctionStateFields(serializers.Serializer):
     bid_count = serializers.IntegerField()
     reserve_met = serializers.BooleanField()
     minimum_next_bid_minor = serializers.SerializerMethodField()
+    all_in_next_bid_minor = serializers.SerializerMethodField(
+        allow_null=True,
+        help_text="What the dealer pays in all if the hammer falls at the next valid bid: it plus the buyer fee.")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     server_time = serializers.SerializerMethodField()
@@ -43,8 +47,12 @@ class _AuctionStateFields(serializers.Serializer):
     def get_minimum_next_bid_minor(self, auction) -> int:
         return auction_minimum_next_bid(auction)
 
+    def get_all_in_next_bid_minor(self, auction) -> int | None:
+        return all_in_minor(auction_minimum_next_bid(auction))
+
     def get_server_time(self, auction) -> str:
-        return serializers.DateTimeField().to_representation(timezone.now())
+        # A bid's answer carries the database clock of its decision (an idempotent retry gets the same answer).
+        return serializers.DateTimeField().to_representation(getattr(auction, "server_time", None) or timezone.now())
 
 
 class AuctionDealerStateOutputSerializer(_AuctionStateFields):
@@ -57,14 +65,9 @@ class AuctionDealerStateOutputSerializer(_AuctionStateFields):
     is_winner = serializers.SerializerMethodField()
     price_all_in_minor = serializers.SerializerMethodField(
         help_text="The current (or starting) price plus the buyer fee on it: what you pay in all at that hammer.")
-    minimum_next_bid_all_in_minor = serializers.SerializerMethodField(
-        help_text="The next minimum bid plus the buyer fee on it.")
 
     def get_price_all_in_minor(self, auction) -> int | None:
         return all_in_minor(auction.price_minor if auction.price_minor is not None else auction.starting_price_minor)
-
-    def get_minimum_next_bid_all_in_minor(self, auction) -> int | None:
-        return all_in_minor(auction_minimum_next_bid(auction))
 
     def get_is_winner(self, auction) -> bool:
         return auction.outcome == Auction.Outcome.SOLD and auction.winner_id == getattr(auction, "viewer_id", None)
@@ -233,7 +236,8 @@ class BidDealerOutputSerializer(serializers.Serializer):
 
 
 class BidSellerOutputSerializer(BidDealerOutputSerializer):
-    dealer_name = serializers.SerializerMethodField(help_text="Only once the car is sold.")
+    dealer_name = serializers.SerializerMethodField(help_text="The verified company behind the label, once the "
+                                                              "auction has closed.")
 
     def get_dealer_name(self, bid) -> str | None:
         if not self.context.get("identities"):
@@ -257,3 +261,6 @@ class BidPlacedOutputSerializer(serializers.Serializer):
 
     placed = BidDealerOutputSerializer(many=True)
     auction = AuctionDealerStateOutputSerializer()
+    receipts = BidReceiptOutputSerializer(many=True, help_text=(
+        "The signed transparency-log receipt of each of your bids this request logged (docs/transparency.md): "
+        "keep it; it proves the bid was accepted, and when."))

@@ -9,5 +9,7 @@ urlpatterns = [
     path("auctions/<int:auction_id>/", api.AuctionDetailApi.as_view(), name="auction-detail"),
     path("auctions/<int:auction_id>/bids/", api.AuctionBidsApi.as_view(), name="auction-bids"),
     path("auctions/<int:auction_id>/watch/", api.AuctionWatchApi.as_view(), name="auction-watch"),
+    path("auctions/<int:auction_id>/record/", api.AuctionRecordApi.as_view(), name="auction-record"),
+    path("auctions/<int:auction_id>/receipts/", api.AuctionReceiptsApi.as_view(), name="auction-receipts"),
     path("auctions/<int:auction_id>/decision/", api.AuctionDecisionApi.as_view(), name="auction-decision"),
 ]

@@ -1,12 +1,14 @@
 """Dealer dashboard and auction pages under /auctions/. Thin: selectors in, services out, redirects back."""
 
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
@@ -14,15 +16,25 @@ from django.views.generic import TemplateView
 
 from accounts.models import User
 from auctions import bid_policy, selectors, services
-from auctions.forms import AuctionFilterForm, BidForm
+from auctions.api import record_download
+from auctions.forms import AuctionFilterForm, BidForm, CounterOfferForm
 from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
 from auctions.templatetags.auctions import all_in
-from core.exceptions import ApplicationError, Throttled
+from core.exceptions import ApplicationError, PermissionRefused, Throttled, ValidationFailed
+from core.money import Money
 from core.templatetags.money import money_whole
-from inspections.selectors import report_current_for_listing
+from insights.selectors import dealer_record_get
+from inspections.selectors import report_can_view, report_current_for_listing, report_view
 from payments import services as payment_services
+from payments.selectors import all_in_price_in_force, sale_list_visible_to
 
+# What a leading bid leads to, said at the moment the dealer bids.
+BID_NEXT_STEPS = (f"If you are still highest when the auction ends and the reserve is met, the car is yours: you get "
+                  f"the invoice at once and pay the all-in price within "
+                  f"{settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS} business days. If the reserve is not met, the "
+                  f"seller has {settings.GAVEL_SELLER_DECISION_HOURS} hours to accept your bid. We tell you "
+                  "either way.")
 TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
 PAGE_SIZE = 12
 
@@ -55,8 +67,19 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         context.update(form=form, page=page, auctions=auctions, tab=tab, tabs=TABS, query=query.urlencode(),
                        tab_query=tab_query.urlencode(), server_time=timezone.now(),
                        soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
-                       makes=selectors.auction_makes())
+                       makes=selectors.auction_makes(),
+                       dealer_record=(dealer_record_get(dealer_id=self.request.user.pk)
+                                      if self.request.user.role == User.Role.DEALER else None))
         return context
+
+
+class AuctionRulesView(TemplateView):
+    """The auction rules, the shill rules and the verifiable record, public."""
+
+    template_name = "auctions/rules.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rules": rules_in_plain_words()}
 
 
 class AuctionMixin(LoginRequiredMixin):
@@ -77,26 +100,73 @@ def auction_page_context(request, auction: Auction) -> dict:
     if is_dealer:
         selectors.dealer_view_prepare([auction], dealer=user)
     labels = selectors.auction_labels(auction=auction)
-    bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile")[:50])
+    # The whole history, not the last few: a dealer judges the bidding by all of it.
+    bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile"))
     for bid in bids:
         bid.label = bidder_label(labels.get(bid.dealer_id)) or "Dealer"
         bid.is_mine = bid.dealer_id == user.pk
     photos = list(auction.listing.photos.all())
     cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
     can_bid_profile = getattr(user, "dealer_profile", None) if is_dealer else None
+    report = report_current_for_listing(listing_id=auction.listing_id)
+    summary = report_view(report=report) if report and report_can_view(user=user, listing=auction.listing) else None
+    minimum_next = selectors.auction_minimum_next_bid(auction)
+    is_seller = auction.listing.seller_id == user.pk
+    counter = selectors.auction_counter_offer(auction=auction)
+    if counter is not None and not (is_seller or user.is_staff_member or counter.dealer_id == user.pk):
+        counter = None  # a counter-offer is between the seller and the top bidder
+    sale = (sale_list_visible_to(user=user).filter(auction=auction).order_by("-created_at", "-id").first()
+            if auction.outcome == Auction.Outcome.SOLD else None)
     return dict(
         auction=auction, listing=auction.listing, photos=photos, cover=cover, bids=bids,
-        is_dealer=is_dealer, is_seller=auction.listing.seller_id == user.pk, is_staff=user.is_staff_member,
-        show_identities=auction.outcome == Auction.Outcome.SOLD and not is_dealer,
-        minimum_next=selectors.auction_minimum_next_bid(auction), rules=rules_in_plain_words(),
+        is_dealer=is_dealer, is_seller=is_seller, is_staff=user.is_staff_member, counter=counter,
+        counter_hours=settings.GAVEL_COUNTER_OFFER_HOURS,
+        bidder_maxima=(selectors.auction_bidder_maxima(auction=auction)
+                       if (is_seller or user.is_staff_member) and auction.status == Auction.Status.CLOSED else []),
+        show_identities=selectors.auction_identities_visible(auction) and not is_dealer,
+        minimum_next=minimum_next, all_in_next=all_in_price_in_force(Money.of(minimum_next)),
+        rules=rules_in_plain_words(), sale=sale, report_summary=summary,
+        end_time_zone=timezone.get_current_timezone_name(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
         server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
         leader_label=bidder_label(labels.get(auction.leader_id)),
-        report=report_current_for_listing(listing_id=auction.listing_id),
+        report=report,
         top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
         repricings=selectors.auction_repricings(auction=auction),
+        dealer_record=_buyer_record(auction, user),
+        dealer_record_title=("Record of the top bidder" if auction.outcome == Auction.Outcome.AWAITING_SELLER
+                             else "Record of the buying dealer"),
+        **_record_context(request, auction, is_dealer=is_dealer),
     )
+
+
+def _record_context(request, auction: Auction, *, is_dealer: bool) -> dict:
+    """The verifiable record: the close entry's server time, this request's receipts (once), the download links."""
+    user = request.user
+    receipts = request.session.pop(f"bid_receipts:{auction.pk}", None)
+    close_entry = selectors.auction_close_entry(auction_id=auction.pk) if auction.status == "closed" else None
+    bidder = is_dealer and bool(getattr(auction, "my_label", None))
+    closed_at = close_entry["at"] if close_entry else None
+    return dict(
+        close_entry=close_entry,
+        close_time_text=closed_at and f"{closed_at:%H:%M:%S}.{closed_at.microsecond // 10_000:02d}",
+        new_receipts=receipts and json.dumps(receipts, indent=2, ensure_ascii=False),
+        receipts_available=bidder and auction.log_seq > 0,
+        record_available=close_entry is not None and (auction.listing.seller_id == user.pk or bidder),
+    )
+
+
+def _buyer_record(auction: Auction, user) -> object | None:
+    """The record of the dealer the car went (or may go) to, for its seller and staff: on the result, and before
+    the seller accepts a top bid below the reserve."""
+    if auction.listing.seller_id != user.pk and not user.is_staff_member:
+        return None
+    if auction.outcome == Auction.Outcome.SOLD and auction.winner_id:
+        return dealer_record_get(dealer_id=auction.winner_id)
+    if auction.outcome == Auction.Outcome.AWAITING_SELLER and auction.leader_id:
+        return dealer_record_get(dealer_id=auction.leader_id)
+    return None
 
 
 class AuctionDetailView(AuctionMixin, TemplateView):
@@ -129,19 +199,50 @@ class AuctionBidView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
+            if result.receipts:
+                # Shown once on the page the redirect lands on (auction_page_context): the signed receipt.
+                request.session[f"bid_receipts:{auction_id}"] = result.receipts
             # The bid confirmation names the all-in price (the amount + the buyer fee on it) of what was bid.
             amounts = form.amounts()
             bid_minor = amounts.get("max_amount_minor", amounts.get("amount_minor"))
             all_in_text = f" {'Your maximum' if 'max_amount_minor' in amounts else 'You bid'} " \
                           f"{money_whole(bid_minor)}: {all_in(bid_minor)}."
             if "max_amount_minor" in amounts and result.leading:
-                messages.success(request, "Your maximum is set. You are the highest bidder." + all_in_text)
+                messages.success(request, f"Your maximum is set. You are the highest bidder.{all_in_text} "
+                                          f"{BID_NEXT_STEPS}")
             elif result.leading:
-                messages.success(request, "Your bid is in. You are the highest bidder." + all_in_text)
+                messages.success(request, f"Your bid is in. You are the highest bidder.{all_in_text} {BID_NEXT_STEPS}")
             else:
-                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid."
-                                 + all_in_text)
+                messages.warning(request, f"Your bid is in, but another dealer's maximum is higher: you are outbid."
+                                          f"{all_in_text} We tell you when that happens again; bid again or set a "
+                                          "maximum.")
         return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionRecordView(LoginRequiredMixin, View):
+    """The auction's verifiable record, for its seller and its bidders after the close."""
+
+    def get(self, request, auction_id):
+        try:
+            body = services.auction_record_export(auction_id=auction_id, user=request.user)
+        except (services.AuctionNotFound, services.RecordNotLogged) as exc:
+            raise Http404(exc.message) from None
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from None
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("auctions:detail", auction_id=auction_id)
+        return record_download(body, auction_id=auction_id)
+
+
+class AuctionReceiptsView(AuctionMixin, View):
+    """The dealer's own signed bid receipts on this auction, as one receipts file for gavel-verify."""
+
+    def get(self, request, auction_id):
+        response = JsonResponse(services.auction_receipts_for(auction_id=self.auction.pk, dealer=request.user),
+                                safe=False)
+        response["Content-Disposition"] = f'attachment; filename="gavel-receipts-{auction_id}.json"'
+        return response
 
 
 class AuctionWatchView(AuctionMixin, View):
@@ -169,4 +270,39 @@ class AuctionDecisionView(AuctionMixin, View):
             messages.error(request, exc.message)
         else:
             messages.success(request, "Thank you: your decision is recorded.")
+        return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionCounterOfferView(AuctionMixin, View):
+    """The seller names a price above a top bid below the reserve; the top bidder answers it."""
+
+    def post(self, request, auction_id):
+        form = CounterOfferForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("auctions:detail", auction_id=auction_id)
+        try:
+            counter = services.counter_offer_make(auction_id=self.auction.pk, seller=request.user,
+                                                  amount_minor=form.amount_minor())
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for ms in exc.fields.values() for m in ms) or exc.message)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Your counter-offer is sent. The top bidder has until "
+                                      f"{timezone.localtime(counter.expires_at):%-d %b %Y, %H:%M} to accept it.")
+        return redirect("auctions:detail", auction_id=auction_id)
+
+
+class AuctionCounterAnswerView(AuctionMixin, View):
+    def post(self, request, auction_id):
+        accept = request.POST.get("accept") == "1"
+        try:
+            payment_services.counter_offer_answer_and_settle(auction_id=self.auction.pk, dealer=request.user,
+                                                            accept=accept)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The car is yours at the seller's price: your invoice is on the sale page."
+                             if accept else "You declined the seller's counter-offer.")
         return redirect("auctions:detail", auction_id=auction_id)

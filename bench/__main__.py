@@ -6,7 +6,8 @@ WebSockets. BENCH_DB / BENCH_REDIS_URL pick the throwaway database."""
 import argparse
 import sys
 
-BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head"]
+BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head", "bid_log",
+              "insights"]
 
 
 def main(argv=None) -> int:
@@ -15,10 +16,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 32], help="concurrent dealers")
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each comparison (hot/many_auctions)")
     parser.add_argument("--auctions", type=int, default=None, help="auctions (many_auctions/close/dashboard)")
     parser.add_argument("--ws-clients", type=int, nargs="+", default=[500, 2000], help="WebSocket clients (fanout)")
     parser.add_argument("--rate", type=float, default=10.0, help="bids per second (fanout)")
-    parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head)")
+    parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head, bid_log)")
+    parser.add_argument("--bids", type=int, default=200, help="accepted bids per run (bid_log)")
+    parser.add_argument("--sales", type=int, default=100_000, help="closed sales (insights)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -39,12 +43,12 @@ def main(argv=None) -> int:
             from bench.bidding import main as run
 
             status |= run(auctions=1, clients=args.clients, seconds=args.seconds, workers=args.workers,
-                          title="Hot auction")
+                          title="Hot auction", repeats=args.repeats)
         elif name == "many_auctions":
             from bench.bidding import main as run
 
             status |= run(auctions=args.auctions or 1000, clients=args.clients, seconds=args.seconds,
-                          workers=args.workers, title="Many auctions")
+                          workers=args.workers, title="Many auctions", repeats=args.repeats)
         elif name == "close_lateness":
             from bench.closing import main as run
 
@@ -61,6 +65,14 @@ def main(argv=None) -> int:
             from bench.transparency import main as run
 
             status |= run(entries=args.entries)
+        elif name == "bid_log":
+            from bench.bid_log import main as run
+
+            status |= run(bids=args.bids, entries=args.entries)
+        elif name == "insights":
+            from bench.insights import main as run
+
+            status |= run(sales=args.sales)
         print()
     return status
 

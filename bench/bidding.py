@@ -1,9 +1,17 @@
 """Hot auction and many auctions: dealers bidding through the HTTP API of the production-shaped
-server (gunicorn for the API as in production, several worker processes, PostgreSQL), against a reference: the same bid
-transaction issued straight to PostgreSQL from the same number of clients, in the same run.
+server (gunicorn for the API as in production, several worker processes, PostgreSQL), against references measured
+in the same run, each comparison repeated (--repeats, min/median/max printed):
 
-    python -m bench hot_auction [--seconds 20] [--clients 16 32]
-    python -m bench many_auctions [--seconds 20] [--clients 16 32] [--auctions 1000]
+- the framework floor (bench/urls.py, served by the same server: bench/wsgi.py): the DRF floor (the API's token
+  authentication + `SELECT 1`) and a plain Django view; in-process, an accepted and a refused bid cost as multiples
+  of the DRF floor; over HTTP, bid requests/s and accepted bids/s as a ratio to the DRF floor's requests/s under the
+  same load;
+- raw SQL: the same bid transaction issued straight to PostgreSQL, against the bid function (gavel_bid_place)
+  called directly from psycopg by as many clients;
+- p50/p99 of bids paced at half the request rate the server sustained.
+
+    python -m bench hot_auction [--seconds 20] [--clients 16 32] [--repeats 3]
+    python -m bench many_auctions [--seconds 20] [--clients 16 32] [--auctions 1000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from bench.common import (
     recreate_database,
     run_threads,
     setup_django,
+    spread,
 )
 
 START_MINOR = 1_000_00
@@ -125,11 +134,15 @@ def run_http(port: int, world: World, clients: int, seconds: float, *, pace_per_
 
 
 def _minimum_from(body) -> int | None:
+    """The minimum a refusal names ("Bid at least €10,100." / "€10,100.50"), in minor units (two digits)."""
     for messages in (body.get("fields") or {}).values():
         for message in messages:
-            digits = "".join(ch for ch in message if ch.isdigit())
+            text = message.rstrip(".")
+            amount = text[text.rfind(" ") + 1:]
+            whole, _, cents = amount.partition(".")
+            digits = "".join(ch for ch in whole if ch.isdigit())
             if digits:
-                return int(digits)
+                return int(digits) * 100 + (int(cents[:2].ljust(2, "0")) if cents[:2].isdigit() else 0)
     return None
 
 
@@ -172,8 +185,9 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
                     else:
                         code = "accepted"
                         cur.execute(
-                            "INSERT INTO auctions_bid (auction_id, dealer_id, amount_minor, kind, sequence, "
-                            "is_visible, created_at) VALUES (%s, %s, %s, 'direct', %s, true, clock_timestamp())",
+                            "INSERT INTO auctions_bid (auction_id, dealer_id, amount_minor, kind, sequence, state, "
+                            "is_visible, created_at) "
+                            "VALUES (%s, %s, %s, 'direct', %s, 'standing', true, clock_timestamp())",
                             [auction_id, dealer_id, offer, sequence + 1])
                         cur.execute(
                             "UPDATE auctions_auction SET price_minor = %s, leader_id = %s, leader_max_minor = %s, "
@@ -230,6 +244,10 @@ def reset_auctions(world: World) -> None:
     IdempotencyKey.objects.all().delete()
     Auction.objects.filter(pk__in=world.auction_ids).update(
         price_minor=None, leader=None, leader_max_minor=None, bid_count=0, last_sequence=0, event_seq=0)
+    # The prices went back down behind Gavel's back: the bid gate's copies (in the bench's Redis) must go too.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def report(label: str, sample: Sample) -> dict:
@@ -243,34 +261,171 @@ def report(label: str, sample: Sample) -> dict:
             "p99": percentile(sample.latencies, 99)}
 
 
-def main(*, auctions: int, clients: list[int], seconds: float, workers: int, title: str) -> int:
+def run_floor(port: int, world: World, clients: int, seconds: float, *, path: str = "/bench/floor/drf/") -> Sample:
+    """The DRF floor under the same load: every client POSTs to it with its token, back to back."""
+    sample = Sample()
+
+    def work(index, stop_at):
+        http = Http(port, world.tokens[index])
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            status, _ = http.request_raw("POST", path, {})
+            sample.add(time.perf_counter() - started, "accepted" if status == 201 else str(status), status == 201)
+
+    sample.wall = run_threads(clients, seconds, work)
+    return sample
+
+
+def run_function(world: World, clients: int, seconds: float, *, dsn: str) -> Sample:
+    """The bid function alone, called from psycopg (one statement, autocommit) by `clients` connections."""
+    import psycopg
+    from django.conf import settings
+
+    from auctions.engine import increment_for
+    from core.money import AMOUNT_MAX_MINOR
+
+    sample, targets = Sample(), Targets(world.auction_ids)
+    ladder = settings.GAVEL_BID_INCREMENTS
+    uppers, steps = [upper for upper, _ in ladder], [step for _, step in ladder]
+
+    def work(index, stop_at):
+        conn = psycopg.connect(dsn, autocommit=True)
+        dealer_id = world.dealer_ids[index]
+        rng = random.Random(index)
+        try:
+            while time.monotonic() < stop_at:
+                auction_id = rng.choice(world.auction_ids)
+                offer = targets.get(auction_id)
+                started = time.perf_counter()
+                decision = conn.execute(
+                    "SELECT gavel_bid_place(%s, %s, %s, NULL, %s, %s, %s, %s, NULL, NULL, NULL, NULL)",
+                    [auction_id, dealer_id, offer, uppers, steps, settings.GAVEL_SOFT_CLOSE_SECONDS,
+                     AMOUNT_MAX_MINOR]).fetchone()[0]
+                elapsed = time.perf_counter() - started
+                code = decision.get("refusal", "accepted")
+                sample.add(elapsed, code, code == "accepted")
+                if code == "accepted":
+                    targets.saw(auction_id, offer + increment_for(offer, ladder))
+                elif code == "bid_too_low":
+                    targets.saw(auction_id, decision["minimum"])
+                elif code == "already_leading":
+                    time.sleep(0.002)
+        finally:
+            conn.close()
+
+    sample.wall = run_threads(clients, seconds, work)
+    return sample
+
+
+def in_process_costs(world: World, *, requests: int = 150) -> dict:
+    """Median wall time per request through Django's handler in this process (no network, no server): the DRF
+    floor, a plain Django view, an accepted bid and a refused (stale) bid, on the first auction."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import clear_url_caches
+
+    settings.ROOT_URLCONF = "bench.urls"
+    clear_url_caches()
+    clients = [Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1") for token in world.tokens[:2]]
+    auction_id = world.auction_ids[0]
+    bid_path = f"/api/v1/auctions/{auction_id}/bids/"
+
+    def median_of(call) -> float:
+        for _ in range(20):  # warm-up
+            call(0)
+        times = []
+        for i in range(requests):
+            started = time.perf_counter()
+            call(i)
+            times.append(time.perf_counter() - started)
+        return sorted(times)[len(times) // 2]
+
+    state = {"next": START_MINOR, "turn": 0}
+
+    def accepted(_):
+        client = clients[state["turn"] % 2]
+        response = client.post(bid_path, {"amount_minor": state["next"]}, content_type="application/json")
+        if response.status_code != 201:
+            raise RuntimeError(f"an in-process bid was refused: {response.content[:200]!r}")
+        state["next"], state["turn"] = response.json()["auction"]["minimum_next_bid_minor"], state["turn"] + 1
+
+    def refused(_):
+        client = clients[state["turn"] % 2]  # the one not leading
+        response = client.post(bid_path, {"amount_minor": START_MINOR}, content_type="application/json")
+        if response.status_code != 400:
+            raise RuntimeError(f"a stale in-process bid was not refused: {response.content[:200]!r}")
+
+    return {
+        "drf": median_of(lambda _: clients[0].post("/bench/floor/drf/", {}, content_type="application/json")),
+        "django": median_of(lambda _: clients[0].post("/bench/floor/django/", {}, content_type="application/json")),
+        "accepted": median_of(accepted),
+        "refused": median_of(refused),
+    }
+
+
+def main(*, auctions: int, clients: list[int], seconds: float, workers: int, title: str, repeats: int = 3) -> int:
     env = bench_env()
     recreate_database(env)
     setup_django(env)
     world = build_world(dealers=max(clients), auctions=auctions)
     dsn = env["DATABASE_URL"]
     print(f"{title}: {auctions} live auction(s), {http_server_name(workers)}, PostgreSQL, "
-          f"{seconds:.0f} s per run")
+          f"{seconds:g} s per run, {repeats} repeats (min / median / max)")
     failures = 0
-    with http_server(env, workers=workers) as port:
+
+    costs = []
+    for _ in range(repeats):
+        reset_auctions(world)
+        costs.append(in_process_costs(world))
+    reset_auctions(world)
+    print(f"  in-process, median per request: DRF floor {spread([c['drf'] * 1000 for c in costs], '{:.2f}')} ms; "
+          f"plain Django view {spread([c['django'] * 1000 for c in costs], '{:.2f}')} ms")
+    print(f"  -> accepted bid / DRF floor: {spread([c['accepted'] / c['drf'] for c in costs])} (goal <= 3); "
+          f"refused bid / DRF floor: {spread([c['refused'] / c['drf'] for c in costs])} (goal <= 1.3)")
+
+    with http_server(env, workers=workers, wsgi="bench.wsgi:application") as port:
         for n in clients:
-            reset_auctions(world)
-            ref = report(f"reference (SQL, {n} clients)", run_reference(world, n, seconds, dsn=dsn))
-            problems = check_invariants(world.auction_ids)
-            reset_auctions(world)
-            ours = report(f"Gavel HTTP API ({n} clients)", run_http(port, world, n, seconds))
-            problems += check_invariants(world.auction_ids)
-            print(f"  -> Gavel/reference throughput ratio at {n} clients: {ours['rate'] / ref['rate']:.2f} accepted "
-                  f"bids, {ours['requests'] / ref['requests']:.2f} bid requests (goal >= 0.5); invariant check: "
-                  f"{'OK' if not problems else problems[:5]}")
-            failures += bool(problems)
-            reset_auctions(world)
-            # Half load: bid requests paced at half the request rate the server just sustained.
-            half = report(f"Gavel at half load ({ours['requests'] / 2:.0f} req/s)",
-                          run_http(port, world, n, seconds, pace_per_s=max(1.0, ours["requests"] / 2)))
-            half_problems = check_invariants(world.auction_ids)
-            print(f"  -> p99 at half load: {ms(half['p99'])} (goal <= 50 ms); p99 ratio to the reference's "
-                  f"full-load p99: {half['p99'] / ref['p99']:.2f}; invariant check: "
-                  f"{'OK' if not half_problems else half_problems[:5]}")
-            failures += bool(half_problems)
+            ratios: dict[str, list[float]] = {"requests": [], "accepted": [], "function": [], "p99": [],
+                                              "p50": [], "rps": [], "floor": [], "django": []}
+            for repeat in range(repeats):
+                floor = run_floor(port, world, n, seconds)
+                django_floor = run_floor(port, world, n, seconds, path="/bench/floor/django/")
+                reset_auctions(world)
+                ref = run_reference(world, n, seconds, dsn=dsn)
+                problems = check_invariants(world.auction_ids)
+                reset_auctions(world)
+                function = run_function(world, n, seconds, dsn=dsn)
+                problems += check_invariants(world.auction_ids)
+                reset_auctions(world)
+                ours = run_http(port, world, n, seconds)
+                problems += check_invariants(world.auction_ids)
+                floor_rps = sum(floor.codes.values()) / floor.wall
+                ours_rps = sum(ours.codes.values()) / ours.wall
+                reset_auctions(world)
+                half = run_http(port, world, n, seconds, pace_per_s=max(1.0, ours_rps / 2))
+                problems += check_invariants(world.auction_ids)
+                if repeat == 0:
+                    report(f"reference (SQL, {n} clients)", ref)
+                    report(f"bid function (psycopg, {n} clients)", function)
+                    report(f"Gavel HTTP API ({n} clients)", ours)
+                    report(f"Gavel at half load ({ours_rps / 2:.0f} req/s)", half)
+                ratios["floor"].append(floor_rps)
+                ratios["django"].append(sum(django_floor.codes.values()) / django_floor.wall)
+                ratios["rps"].append(ours_rps)
+                ratios["requests"].append(ours_rps / floor_rps)
+                ratios["accepted"].append((ours.accepted / ours.wall) / floor_rps)
+                ratios["function"].append((function.accepted / function.wall) / (ref.accepted / ref.wall))
+                ratios["p50"].append(percentile(half.latencies, 50) * 1000)
+                ratios["p99"].append(percentile(half.latencies, 99) * 1000)
+                if problems:
+                    failures += 1
+                    print(f"  invariant check FAILED: {problems[:5]}")
+            print(f"  {n} clients: DRF floor {spread(ratios['floor'], '{:.0f}')} req/s; plain Django view "
+                  f"{spread(ratios['django'], '{:.0f}')} req/s; Gavel bids {spread(ratios['rps'], '{:.0f}')} req/s")
+            print(f"  -> bid requests/s / DRF floor requests/s: {spread(ratios['requests'])} (goal >= 0.8); "
+                  f"accepted bids/s / DRF floor requests/s: {spread(ratios['accepted'])}")
+            print(f"  -> bid function / raw-SQL reference, accepted bids/s: {spread(ratios['function'])} "
+                  f"(goal >= 0.8)")
+            print(f"  -> half load: p50 {spread(ratios['p50'], '{:.1f}')} ms, p99 {spread(ratios['p99'], '{:.1f}')} ms "
+                  f"(goal p99 <= 50 ms); invariant checks: {'OK' if not failures else 'FAILED'}")
     return 1 if failures else 0

@@ -1,7 +1,7 @@
 """Fan-out: N WebSocket clients on one auction of the production-shaped server (uvicorn, several worker
 processes, the Redis pub/sub channel layer) while bids arrive through the HTTP API at a steady rate.
 
-Delay is measured from the bid's commit to each client's receipt: the server runs with GAVEL_EVENT_TIMESTAMPS=1,
+Delay is measured from the bid's commit to each client's receipt: the server runs with LIVE_EVENT_TIMESTAMPS=1,
 which puts `committed_at` (time.time() when the committed transaction's event is published, i.e. on commit)
 into each frame; client and server share this machine's clock. After the last bid every client's last
 event_seq is compared with the auction's event_seq from the REST API: a frame covers the events
@@ -208,7 +208,7 @@ def report(label: str, receipts: Receipts) -> str:
 
 def main(*, clients: list[int], seconds: float, rate: float = 10.0, workers: int = 4) -> int:
     limit = raise_file_limit()
-    env = bench_env(GAVEL_EVENT_TIMESTAMPS="1", LIVE_WATCHDOG_SECONDS="1")
+    env = bench_env(LIVE_EVENT_TIMESTAMPS="1", LIVE_WATCHDOG_SECONDS="1")
     recreate_database(env)
     setup_django(env)
     world = build_world(dealers=2, auctions=1)

@@ -6,11 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from auctions.urls_api import urlpatterns as auctions_api
 from core import views as core_views
+from insights import api as insights_api
 from inspections import views as inspections_views
 from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
 from payments import views as payments_views
 from payments.urls_api import urlpatterns as payments_api
+from transparency.urls_api import urlpatterns as transparency_api
 
 admin.site.site_header = "Gavel administration"
 admin.site.site_title = "Gavel admin"
@@ -21,10 +23,12 @@ api_v1 = [
     path("auth/signup/seller/", accounts_api.SellerSignupApi.as_view(), name="auth-signup-seller"),
     path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("market/", insights_api.MarketApi.as_view(), name="market"),
     *marketplace_api,
     *auctions_api,
     *inspections_api,
     *payments_api,
+    *transparency_api,
 ]
 
 urlpatterns = [
@@ -38,7 +42,10 @@ urlpatterns = [
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
     path("rules/fees/", payments_views.FeeRulesView.as_view(), name="rules-fees"),
+    # The public figures at /transparency/ itself, the public log under it (/transparency/log/).
     path("transparency/", payments_views.TransparencyView.as_view(), name="transparency"),
+    path("transparency/", include("transparency.urls")),
+    path("", include("insights.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

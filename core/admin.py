@@ -130,6 +130,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "object_repr", "content_type", "action", "from_value", "to_value", "actor_repr",
                     "reason"]
     list_filter = ["action", "content_type"]
+    ordering = ["-created_at", "-id"]  # newest first: what just happened is what staff look for
     search_fields = ["object_repr", "actor_repr", "reason"]
     date_hierarchy = "created_at"
     list_select_related = ["content_type"]

@@ -1,5 +1,7 @@
 """DRF glue: every error leaves the API as JSON with a stable `code`, never a 500 for bad input."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -7,6 +9,17 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import ApplicationError, Throttled
+
+logger = logging.getLogger("gavel.refusals")
+
+
+def refusal_logged(response: Response, *, request, code: str) -> Response:
+    """Log an expected refusal (a rule said no: a bid too low, a limit) at INFO, once: Django would log every 4xx
+    as a WARNING, and on a hot auction nearly every bid is refused."""
+    if request is not None:
+        logger.info("%s %s refused: %s", request.method, request.path, code)
+    response._has_been_logged = True
+    return response
 
 
 def error_body(exc: ApplicationError) -> dict:
@@ -25,7 +38,8 @@ def exception_handler(exc, context):
         if isinstance(exc, Throttled):
             body["retry_after_seconds"] = exc.retry_after_seconds
             headers = {"Retry-After": str(exc.retry_after_seconds)}
-        return Response(body, status=exc.status_code, headers=headers)
+        return refusal_logged(Response(body, status=exc.status_code, headers=headers), request=context.get("request"),
+                              code=exc.code)
 
     response = drf_exception_handler(exc, context)
     if response is None:

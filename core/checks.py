@@ -60,7 +60,7 @@ def check_dotted_paths(app_configs, **kwargs):
                 resolve_dotted(path)
             except Exception as exc:  # noqa: BLE001 - any failure to import or look up is the finding
                 errors.append(Error(f"{where} names {path!r}, which does not exist ({type(exc).__name__}: {exc}).",
-                                    hint="Fix the dotted path in config/settings.py or the environment.",
+                                    hint="Fix the dotted path in config/settings/ or the environment.",
                                     id="core.E001"))
     return errors
 

@@ -5,6 +5,12 @@ compare-and-swap UPDATE (… WHERE status = <the status we read>), writes an aud
 schedules side effects on commit. Two concurrent calls for the same change: one wins,
 the other finds the row already in the target state and reports `changed=False`,
 writing nothing and running nothing.
+
+A model may have more than one status field, each with its own table: `TRANSITIONS` for `status`,
+`<FIELD>_TRANSITIONS` for any other (`Sale.PAYOUT_STATUS_TRANSITIONS`, `Auction.OUTCOME_TRANSITIONS`,
+`Bid.STATE_TRANSITIONS`). `transition(..., field=...)` finds the table of the field it changes. A change may
+carry a second status field along in `updates` (an auction's close decides its first outcome): that move is
+checked against its own table, compared-and-swapped too and recorded in the audit row's data.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +21,18 @@ from django.db import models, transaction
 from core.audit import audit_record
 from core.exceptions import InvalidTransition, TransitionConflict
 from core.models import AuditLog
+
+
+def transitions_table(model: type[models.Model], field: str = "status") -> Mapping[str, Iterable[str]] | None:
+    """The allowed-transitions table of `model`'s status field `field`, or None when the field has none."""
+    return getattr(model, "TRANSITIONS" if field == "status" else f"{field.upper()}_TRANSITIONS", None)
+
+
+def _refuse(model: type[models.Model], field: str, current: str, to: str) -> InvalidTransition:
+    return InvalidTransition(
+        f"{model._meta.verbose_name.capitalize()} cannot go from {current!r} to {to!r}.",
+        fields={field: [f"Not allowed from {current!r} to {to!r}."]},
+    )
 
 
 @dataclass(frozen=True)
@@ -31,27 +49,35 @@ def transition(
     actor=None,
     reason: str = "",
     field: str = "status",
-    allowed: Mapping[str, Iterable[str]] | None = None,
     updates: Mapping[str, object] | None = None,
     on_commit: Iterable[Callable[[], None]] = (),
     data: dict | None = None,
 ) -> TransitionResult:
-    table = allowed if allowed is not None else type(instance).TRANSITIONS
+    model = type(instance)
+    table = transitions_table(model, field)
+    if table is None:
+        raise TypeError(f"{model.__name__}.{field} has no allowed-transitions table.")
     current = getattr(instance, field)
     if current == to:
         return TransitionResult(False, current, to)
     if to not in table.get(current, ()):
-        raise InvalidTransition(
-            f"{type(instance)._meta.verbose_name.capitalize()} cannot go from {current!r} to {to!r}.",
-            fields={field: [f"Not allowed from {current!r} to {to!r}."]},
-        )
+        raise _refuse(model, field, current, to)
 
     updates = dict(updates or {})
-    model = type(instance)
+    if field in updates:
+        raise TypeError(f"`updates` may not set {field!r}: that is the transition's own `to`.")
+    expected = {field: current}
+    data = dict(data or {})
+    for name, value in updates.items():
+        carried = transitions_table(model, name)
+        if carried is None or getattr(instance, name) == value:
+            continue
+        if value not in carried.get(getattr(instance, name), ()):
+            raise _refuse(model, name, getattr(instance, name), value)
+        expected[name] = getattr(instance, name)
+        data.setdefault(name, value)
     with transaction.atomic():
-        changed_rows = model._default_manager.filter(pk=instance.pk, **{field: current}).update(
-            **{field: to}, **updates
-        )
+        changed_rows = model._default_manager.filter(pk=instance.pk, **expected).update(**{field: to}, **updates)
         if changed_rows == 0:
             fresh = model._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
             if fresh == to:

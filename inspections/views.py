@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from accounts.models import User
 from core.exceptions import ApplicationError, ValidationFailed
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from insights.selectors import inspector_records
 from inspections import selectors, services
 from inspections.checklist import Status
 from inspections.forms import DamageForm, ScheduleForm
@@ -307,4 +308,7 @@ class ReportView(LoginRequiredMixin, TemplateView):
         context["is_staff"] = self.request.user.is_staff_member
         if context["is_staff"]:
             context["revisions"] = list(selectors.report_revisions(report=published))
+        inspector_id = published.inspection.inspector_id
+        if inspector_id is not None:
+            context["inspector_record"] = inspector_records(inspector_ids=[inspector_id])[inspector_id]
         return context

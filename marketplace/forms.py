@@ -4,7 +4,7 @@ so a service's field errors land on the right input (core.api.form_errors_from).
 from django import forms
 from django.conf import settings
 
-from core.money import SYMBOLS, Money
+from core.money import AMOUNT_MAX_MINOR, SYMBOLS, Money
 from marketplace import validators
 from marketplace.models import Listing
 
@@ -142,3 +142,18 @@ class PhotoUploadForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-input": ""}),
         help_text="JPEG, PNG or WebP, up to 15 MB each. Front, back, both sides, interior, dashboard with mileage.",
     )
+
+
+class RelistForm(forms.Form):
+    """The seller's new reserve and starting price for another auction, in whole currency units."""
+
+    reserve = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,
+                                 label=f"New reserve ({settings.GAVEL_CURRENCY})",
+                                 error_messages={"invalid": "Enter the reserve as an amount, e.g. 12500."})
+    starting_price = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,
+                                        label=f"Starting price ({settings.GAVEL_CURRENCY})",
+                                        error_messages={"invalid": "Enter the starting price as an amount."})
+
+    def amounts_minor(self) -> dict:
+        return {"reserve_minor": Money.from_major(self.cleaned_data["reserve"]).amount_minor,
+                "starting_price_minor": Money.from_major(self.cleaned_data["starting_price"]).amount_minor}

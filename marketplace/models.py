@@ -56,7 +56,7 @@ class Listing(models.Model):
         S.APPROVED: {S.IN_AUCTION, S.REJECTED, S.WITHDRAWN},
         # Never withdrawn while live; a cancelled auction returns the car to approved.
         S.IN_AUCTION: {S.SOLD, S.UNSOLD, S.APPROVED},
-        S.UNSOLD: {S.APPROVED},  # relist
+        S.UNSOLD: {S.APPROVED, S.SOLD},  # relist, or sold at a buy-now price the seller agreed to
         # A sale that falls through (the dealer never paid, no other bidder took the car) gives the car back.
         S.SOLD: {S.UNSOLD},
         S.REJECTED: set(),

@@ -261,12 +261,14 @@ def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionR
                       updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
 
 
-def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> TransitionResult:
+def listing_relist(*, listing: Listing, actor: User, reason: str = "",
+                   seller_reserve_minor: int | None = None) -> TransitionResult:
     """Staff put a car that did not sell back on the list of cars ready for auction (unsold → approved), with its
     published report. Refused while another listing of the same VIN is in the pipeline.
 
-    Nothing about the car's money changes here: its next auction takes the reserve from the seller's listing, as
-    every auction does; staff cannot set or lower it."""
+    Its next auction takes the reserve from the seller's listing, as every auction does; staff cannot set or lower
+    it. Only a reserve the seller asked for themselves (`seller_reserve_minor`, from their relist request) replaces
+    it, recorded in the audit log."""
     staff_ensure(actor, "Only Gavel staff may relist a car.")
     with transaction.atomic():
         locked = _lock(listing)
@@ -274,6 +276,12 @@ def listing_relist(*, listing: Listing, actor: User, reason: str = "") -> Transi
             raise ApplicationError(f"Only a car that did not sell can be relisted; this one is "
                                    f"{locked.get_status_display().lower()}.", code="not_relistable")
         _check_vin_free(locked.vin, exclude_pk=locked.pk, viewer=actor)
+        if seller_reserve_minor is not None and seller_reserve_minor != locked.reserve_minor:
+            audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, field="reserve_minor",
+                         from_state=str(locked.reserve_minor), to_state=str(seller_reserve_minor),
+                         reason="The seller's new reserve for relisting")
+            Listing.objects.filter(pk=locked.pk).update(reserve_minor=seller_reserve_minor)
+            locked.reserve_minor = seller_reserve_minor
         result = _transition_guarding_vin(locked, Listing.Status.APPROVED, viewer=actor, actor=actor,
                                           reason=(reason or "").strip() or "Relisted",
                                           updates={"status_changed_at": timezone.now()})

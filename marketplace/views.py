@@ -4,21 +4,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import User
+from auctions import services as auction_services
+from auctions.models import RelistRequest
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, ValidationFailed
+from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from insights.selectors import guidance_for_listing
 from inspections import services as inspection_services
 from marketplace import selectors, services
-from marketplace.forms import STEPS, ListingIdentityForm, PhotoUploadForm, initial_for
+from marketplace.forms import STEPS, ListingIdentityForm, ListingPricesForm, PhotoUploadForm, RelistForm, initial_for
 from marketplace.models import Listing
-from payments.selectors import seller_car_list, seller_car_status
+from marketplace.vin_decode import vin_decode
+from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
+from payments.timeline import seller_car_timeline
 
 
 class SellerRequiredMixin(LoginRequiredMixin):
@@ -101,8 +107,11 @@ class ListingEditView(ListingMixin, FormView):
         return initial_for(self.listing, self.get_form_class())
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **_wizard_context(self.step, self.listing),
-                "step_title": STEPS[self.step][0]}
+        context = {**super().get_context_data(**kwargs), **_wizard_context(self.step, self.listing),
+                   "step_title": STEPS[self.step][0]}
+        if self.get_form_class() is ListingPricesForm:  # the reserve step: what cars like this sold for
+            context["guidance"] = guidance_for_listing(self.listing)
+        return context
 
     def form_valid(self, form):
         try:
@@ -216,6 +225,14 @@ class ListingDetailView(ListingMixin, TemplateView):
             photos=photos,
             cover=selectors.listing_cover(listing=self.listing),
             seller_status=seller_car_status(listing=self.listing),
+            timeline=seller_car_timeline(listing=self.listing),
+            buy_now=buy_now_offer_for_seller(listing=self.listing), buy_now_hours=settings.GAVEL_BUY_NOW_HOURS,
+            relist=RelistRequest.objects.filter(listing=self.listing).first(),
+            relist_form=RelistForm(initial={"reserve": Money.of(self.listing.reserve_minor).major
+                                            if self.listing.reserve_minor else None}),
+            relist_report_fresh=(self.listing.status == Listing.Status.UNSOLD
+                                 and auction_services.relist_report_fresh(listing=self.listing) is not None),
+            relist_days=settings.GAVEL_RELIST_REPORT_MAX_AGE_DAYS,
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
             is_owner=self.listing.seller_id == self.request.user.pk,
@@ -257,3 +274,31 @@ class ListingWithdrawView(_ListingCommandView):
     def run(self, request):
         inspection_services.listing_withdraw_and_cancel_inspection(listing=self.listing, actor=request.user,
                                                                   reason=request.POST.get("reason", ""))
+
+
+class ListingRelistView(ListingMixin, View):
+    """The seller asks for their unsold car to be auctioned again (staff approve)."""
+
+    def post(self, request, listing_id):
+        form = RelistForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return redirect("marketplace:detail", listing_id=listing_id)
+        try:
+            auction_services.relist_request(listing=self.listing, seller=request.user, **form.amounts_minor())
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for ms in exc.fields.values() for m in ms) or exc.message)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Thank you: our team checks your request and books the auction. The "
+                                      "inspection report stays as it is.")
+        return redirect("marketplace:detail", listing_id=listing_id)
+
+
+class VinDecodeView(SellerRequiredMixin, View):
+    """GET ?vin=…: what the VIN encodes (offline), for the wizard to pre-fill; the seller confirms or corrects."""
+
+    def get(self, request):
+        facts = vin_decode(request.GET.get("vin", "")[:40])
+        return JsonResponse({"make": facts.make, "country": facts.country, "model_year": facts.model_year})

@@ -15,6 +15,7 @@ from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from payments import selectors, services
 from payments.forms import (
     BankTransferConfirmForm,
+    BuyNowProposeForm,
     DepositTopUpConfirmForm,
     DisputeResolveForm,
     GuaranteeFundForm,
@@ -23,6 +24,7 @@ from payments.forms import (
 from payments.ledger import account_balance
 from payments.models import (
     AdjustmentRequest,
+    BuyNowOffer,
     CollectionCheck,
     DepositTopUp,
     DepositWithdrawal,
@@ -38,6 +40,7 @@ from payments.models import (
     Sale,
     SecondChanceOffer,
     SellerReceivable,
+    UnsoldListing,
 )
 from payments.services import deposits
 
@@ -585,3 +588,49 @@ class AdjustmentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     amount = money_field("amount_minor", "amount", currency_field="currency")
     break_fee = money_field("break_fee_minor", "break fee", currency_field="currency")
     break_fee_taken = money_field("break_fee_taken_minor", "from the deposit", currency_field="currency")
+
+
+@admin.register(UnsoldListing)
+class UnsoldListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Cars whose auction ended without a sale; the action offers them for buy now at a price the seller agrees to."""
+
+    list_display = ["__str__", "seller", "city", "reserve", "status"]
+    search_fields = ["vin", "make", "model", "seller__email"]
+    list_select_related = ["seller"]
+    actions = ["offer_buy_now"]
+    exclude = ["reserve_minor", "asking_price_minor"]
+    readonly_fields = ["reserve"]
+
+    reserve = money_field("reserve_minor", "reserve")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=UnsoldListing.Status.UNSOLD)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.action(description="Offer for buy now (24 h, the seller agrees first)")
+    def offer_buy_now(self, request, queryset):
+        def apply(listing, data, form):
+            price = _parse_amount(data["price"], Money.zero().currency, form, "price")
+            if price is None:
+                return False
+            services.buy_now_propose(listing=listing, actor=request.user, price_minor=price)
+            return True
+
+        return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=BuyNowProposeForm,
+                            title="Offer for buy now", name="offer_buy_now", apply=apply)
+
+
+@admin.register(BuyNowOffer)
+class BuyNowOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "listing", "price", "status", "seller_agreed_at", "expires_at", "buyer", "sale"]
+    list_filter = ["status"]
+    list_select_related = ["listing", "buyer", "sale"]
+    exclude = ["price_minor"]
+    readonly_fields = ["price"]
+
+    price = money_field("price_minor", "price")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff

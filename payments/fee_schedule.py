@@ -27,7 +27,7 @@ from core.money import MINOR_DIGITS, Money
 from payments import fees
 
 SCHEDULE_DIR = Path(__file__).resolve().parent / "schedules"
-CURRENT_VERSION = "fees-v1"
+CURRENT_VERSION = "fees-v1"  # also what each sealed reserve commits to (settings.GAVEL_FEE_SCHEDULE_VERSION)
 MAX_BPS = 10_000  # 100 %
 
 _TOP_REQUIRED = ("version", "effective_from", "odometer_margin_km", "deposit_limit_multiple", "currencies")
@@ -111,6 +111,21 @@ def _bands_parse(read: Reader, raw, where: str) -> tuple[FeeBand, ...]:
         else:
             bands.append(FeeBand(upper, bps=read.integer(row["bps"], f"{at}.bps", minimum=0, maximum=MAX_BPS)))
     return tuple(bands)
+
+
+def buyer_fee_bands_check(raw, *, source: str) -> tuple[tuple[int | None, dict], ...]:
+    """Buyer fee bands in the shape of settings.GAVEL_BUYER_FEE_BANDS, `[[upper|null, {"flat_minor": n} |
+    {"bps": n}], …]`, held to the rules the schedule file's bands obey (exactly one fee each, ascending bounds,
+    the last one open); returns them in that shape. A refusal names `source` and the band."""
+    read = Reader(source, FeeScheduleInvalid)
+    rows = []
+    for index, band in enumerate(read.items(raw, "bands")):
+        if not (isinstance(band, list) and len(band) == 2 and isinstance(band[1], dict)
+                and "up_to_minor" not in band[1]):
+            read.fail(f"bands[{index}]", 'must be a pair [upper bound in minor units or null, {"flat_minor": n} '
+                                         'or {"bps": n}]')
+        rows.append({"up_to_minor": band[0], **band[1]})
+    return tuple(band.as_settings_band() for band in _bands_parse(read, rows, "bands"))
 
 
 def fee_schedule_parse(doc, *, source: str) -> FeeSchedule:

@@ -77,3 +77,7 @@ class DepositAmountForm(forms.Form):
 class DepositTopUpConfirmForm(forms.Form):
     amount = forms.CharField(label="Amount received", required=False,
                              help_text="Leave empty when it is the amount announced; otherwise e.g. 5000.00")
+
+
+class BuyNowProposeForm(forms.Form):
+    price = forms.CharField(label="Buy-now price", help_text="e.g. 11500.00 — the seller is asked to agree first.")

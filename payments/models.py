@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 
 from core.money import Money
+from marketplace.models import Listing
+from payments.references import receivable_reference
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -168,6 +170,18 @@ class Sale(models.Model):
         S.CANCELLED: set(),
     }
     del S
+    P = PayoutStatus
+    # transition(..., field="payout_status"), see payments.services.payouts: sending records the intent before the
+    # bank is called (again after a failure); a worker that lost the race to a failure may still find the transfer
+    # made (failed → sent); a payout refunds took all of is not due, for good.
+    PAYOUT_STATUS_TRANSITIONS = {
+        P.PENDING: {P.SENDING, P.NOT_DUE},
+        P.SENDING: {P.SENT, P.FAILED},
+        P.FAILED: {P.SENDING, P.SENT, P.NOT_DUE},
+        P.SENT: set(),
+        P.NOT_DUE: set(),
+    }
+    del P
     # The dealer's money is (or was) in escrow from here on.
     PAID_STATUSES = (Status.PAID, Status.HANDED_OVER, Status.PAID_OUT, Status.DISPUTED, Status.REFUNDED,
                      Status.COMPLETED)
@@ -308,6 +322,9 @@ class Payment(models.Model):
         # Money arrived for a sale that another payment had already settled; it went straight back.
         DUPLICATE_REFUNDED = "duplicate_refunded", "Duplicate, refunded"
 
+    TRANSITIONS = {Status.PENDING: {Status.CONFIRMED, Status.DUPLICATE_REFUNDED}, Status.CONFIRMED: set(),
+                   Status.DUPLICATE_REFUNDED: set()}
+
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=20, choices=Provider.choices)
     reference = models.CharField(max_length=100, unique=True, help_text="Ours: shown to the dealer.")
@@ -368,6 +385,9 @@ class Dispute(models.Model):
         SELLER_MISREPRESENTED = "seller_misrepresented", "The seller misrepresented the car: the seller pays"
 
     TRANSITIONS = {Status.OPEN: {Status.RESOLVED}, Status.RESOLVED: set()}
+    # Decided once, together with status → resolved.
+    OUTCOME_TRANSITIONS = {Outcome.NONE: {Outcome.REFUND, Outcome.PARTIAL, Outcome.REJECT}, Outcome.REFUND: set(),
+                           Outcome.PARTIAL: set(), Outcome.REJECT: set()}
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="disputes")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -538,8 +558,6 @@ class SellerReceivable(models.Model):
     @property
     def bank_reference(self) -> str:
         """What the seller writes on their transfer (check digits: a mistyped reference fails the check)."""
-        from payments.providers.bank import receivable_reference
-
         return receivable_reference(self.pk)
 
     def money(self, minor: int) -> Money:
@@ -713,3 +731,57 @@ class AdjustmentRequest(models.Model):
 
     def __str__(self):
         return f"Adjustment request on sale {self.sale_id}"
+
+
+class BuyNowOffer(models.Model):
+    """An unsold car offered at a fixed price for a short time: staff propose the price, the seller agrees to it
+    (their agreement is their consent to that price, below the reserve too), and the first verified dealer who
+    confirms buys the car — one sale, whoever else confirms at the same moment."""
+
+    class Status(models.TextChoices):
+        AWAITING_SELLER = "awaiting_seller", "Waiting for the seller to agree"
+        OPEN = "open", "Open to dealers"
+        SOLD = "sold", "Sold"
+        DECLINED = "declined", "Declined by the seller"
+        EXPIRED = "expired", "Nobody bought it in time"
+
+    S = Status
+    TRANSITIONS = {S.AWAITING_SELLER: {S.OPEN, S.DECLINED, S.EXPIRED}, S.OPEN: {S.SOLD, S.EXPIRED},
+                   S.SOLD: set(), S.DECLINED: set(), S.EXPIRED: set()}
+    del S
+
+    auction = models.ForeignKey("auctions.Auction", on_delete=models.PROTECT, related_name="buy_now_offers",
+                                help_text="The auction that ended without a sale.")
+    listing = models.ForeignKey("marketplace.Listing", on_delete=models.PROTECT, related_name="buy_now_offers")
+    price_minor = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING_SELLER)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    seller_agreed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when the seller agrees.")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="buy_now_offer")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "buy-now offer"
+        constraints = [
+            models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["awaiting_seller", "open"]),
+                                    name="payments_buy_now_one_active_per_listing"),
+            models.CheckConstraint(condition=models.Q(price_minor__gt=0), name="payments_buy_now_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"Buy now {self.pk} · {self.listing}: {Money.of(self.price_minor).format(show_minor=False)}"
+
+
+class UnsoldListing(Listing):
+    """Admin's view of cars whose auction ended without a sale (a proxy: no table of its own), to offer them for
+    buy now."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "unsold car"
+        verbose_name_plural = "unsold cars (buy now)"

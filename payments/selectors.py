@@ -12,20 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import DealerProfile, User
-from auctions.models import Auction, Bid, SellerConsent
+from auctions.models import Auction, Bid, CounterOffer, RelistRequest, SellerConsent, Watch
 from auctions.selectors import dealer_committed_minor, seller_consents_for
 from core.clock import db_now
-from core.models import AuditLog
+from core.models import AuditLog, Notification
 from core.money import MINOR_DIGITS, Money
 from inspections.models import Inspection
 from inspections.repair_cost import repair_cost_table_load
 from inspections.selectors import inspection_booking_text, inspections_for_listings, report_lines
 from marketplace.models import Listing
 from marketplace.selectors import listing_list_for_seller, listing_missing_for_submit
-from payments.fee_schedule import CURRENT_VERSION, buying_limit, fee_schedule_load
+from payments.fee_schedule import CURRENT_VERSION, all_in_price, buying_limit, fee_schedule_load
 from payments.ledger import account_balance
 from payments.models import (
     AdjustmentRequest,
+    BuyNowOffer,
     CollectionCheck,
     CollectionPhoto,
     DepositTopUp,
@@ -172,6 +173,12 @@ def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
         bids = f"{auction.bid_count} bid{'s' if auction.bid_count != 1 else ''}"
         return _status("in_auction", f"In auction now: {bids}, the highest {_money(auction.price_minor)} ({reserve}); "
                                      f"it ends {_when(auction.ends_at)}.", url, "Follow the auction")
+    if auction.outcome == Auction.Outcome.AWAITING_SELLER and getattr(auction, "pending_counter", None):
+        counter = auction.pending_counter
+        return _status("decision_needed", f"You offered the car to the top bidder for "
+                                          f"{_money(counter.amount_minor)} (their bid: {_money(counter.bid_minor)}); "
+                                          f"they answer by {_when(counter.expires_at)}, or it is not sold.", url,
+                       "See the auction")
     if auction.outcome == Auction.Outcome.AWAITING_SELLER:
         top = _money(auction.price_minor)
         if auction.decision_deadline and now >= auction.decision_deadline:
@@ -304,6 +311,11 @@ def seller_car_statuses(*, listings: Iterable[Listing]) -> dict[int, SellerStatu
     auctions: dict[int, Auction] = {}
     for auction in Auction.objects.filter(listing_id__in=ids).order_by("listing_id", "-created_at", "-id"):
         auctions.setdefault(auction.listing_id, auction)
+    awaiting = [a.pk for a in auctions.values() if a.outcome == Auction.Outcome.AWAITING_SELLER]
+    counters = {c.auction_id: c for c in CounterOffer.objects.filter(auction_id__in=awaiting,
+                                                                     status=CounterOffer.Status.PENDING)}
+    for auction in auctions.values():
+        auction.pending_counter = counters.get(auction.pk)
     sales: dict[int, Sale] = {}
     for sale in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
         sales.setdefault(sale.listing_id, sale)
@@ -560,6 +572,12 @@ def deposit_summary(*, dealer: User) -> dict:
     }
 
 
+def all_in_price_in_force(amount: Money) -> Money:
+    """The one home of the all-in price pages and answers show: what a dealer pays in all if the hammer falls at
+    `amount` (the amount plus the buyer fee), by the fee schedule in force (settings.GAVEL_FEE_SCHEDULE_VERSION)."""
+    return all_in_price(amount, fee_schedule_load(settings.GAVEL_FEE_SCHEDULE_VERSION))
+
+
 def fee_rules(*, version: str | None = None) -> dict:
     """The published schedule as the /rules/fees/ page shows it: bands in words, every figure as money."""
     schedule = fee_schedule_load(version or CURRENT_VERSION)
@@ -617,3 +635,72 @@ def sale_collection(*, sale: Sale) -> dict:
     return {"check": check, "computation": check.computation, "findings": findings,
             "vin_photos": photos.get(CollectionPhoto.Kind.VIN, []),
             "odometer_photos": photos.get(CollectionPhoto.Kind.ODOMETER, []), "adjustment": request}
+def buy_now_offers_open() -> QuerySet:
+    """Buy-now offers a verified dealer may take now (no reserve, no seller: the car and its price)."""
+    return (BuyNowOffer.objects.filter(status=BuyNowOffer.Status.OPEN, expires_at__gt=db_now())
+            .select_related("listing").order_by("expires_at"))
+
+
+def buy_now_offer_for_seller(*, listing: Listing) -> BuyNowOffer | None:
+    """The car's buy-now offer waiting for the seller's answer, or open to dealers."""
+    return (BuyNowOffer.objects.filter(listing=listing, status__in=[BuyNowOffer.Status.AWAITING_SELLER,
+                                                                    BuyNowOffer.Status.OPEN])
+            .order_by("-created_at").first())
+
+
+# The dealer's work list ------------------------------------------------------------------------------------------
+
+WATCH_ENDING_SOON = timedelta(hours=24)
+
+
+def dealer_work_list(*, dealer: User) -> dict:
+    """What a dealer has to do or watch now, most urgent first: cars won and to pay (with deadlines), to collect,
+    counter-offers waiting for their answer, live auctions they lead or lost the lead on, watched auctions ending
+    within a day, the buying limit used and left, and their latest notifications."""
+    now = db_now()
+    sales = Sale.objects.filter(buyer=dealer).select_related("listing")
+    bid_on = Auction.objects.filter(status=Auction.Status.LIVE, bids__dealer=dealer,
+                                    bids__state=Bid.State.STANDING).distinct().select_related("listing")
+    profile = getattr(dealer, "dealer_profile", None)
+    limit = profile.buying_limit_minor if profile else 0
+    used = dealer_committed_minor(dealer=dealer) if profile else 0
+    return {
+        "to_pay": list(sales.filter(status__in=Sale.UNPAID_STATUSES).order_by("payment_deadline")),
+        "to_collect": list(sales.filter(status=Sale.Status.PAID).order_by("paid_at")),
+        "counter_offers": list(CounterOffer.objects.filter(dealer=dealer, status=CounterOffer.Status.PENDING,
+                                                           expires_at__gt=now)
+                               .select_related("auction__listing").order_by("expires_at")),
+        "leading": [a for a in bid_on.order_by("ends_at") if a.leader_id == dealer.pk],
+        "outbid": [a for a in bid_on.order_by("ends_at") if a.leader_id != dealer.pk],
+        "watched_ending": list(Auction.objects.filter(
+            pk__in=Watch.objects.filter(dealer=dealer).values("auction_id"), status=Auction.Status.LIVE,
+            ends_at__lte=now + WATCH_ENDING_SOON).select_related("listing").order_by("ends_at")),
+        "limit_minor": limit, "used_minor": used, "left_minor": max(limit - used, 0),
+        "notifications": list(Notification.objects.filter(user=dealer).order_by("-created_at")[:5]),
+    }
+
+
+def staff_work_list() -> list[dict]:
+    """What waits for staff, each with how many and where to act (an admin list filtered to it)."""
+    def admin(name: str, query: str = "") -> str:
+        return reverse(f"admin:{name}_changelist") + (f"?{query}" if query else "")
+
+    rows = [
+        ("cars waiting for an inspector",
+         Inspection.objects.filter(status=Inspection.Status.REQUESTED, inspector__isnull=True).count(),
+         admin("inspections_inspection", "status__exact=requested")),
+        ("reports waiting for approval", Listing.objects.filter(status=Listing.Status.INSPECTED).count(),
+         admin("inspections_inspection", "status__exact=published")),
+        ("overdue payments", Sale.objects.filter(status=Sale.Status.OVERDUE).count(),
+         admin("payments_sale", "status__exact=overdue")),
+        ("open disputes", Dispute.objects.filter(status=Dispute.Status.OPEN).count(),
+         admin("payments_dispute", "status__exact=open")),
+        ("dealers waiting for verification",
+         DealerProfile.objects.filter(status=DealerProfile.Status.PENDING).count(),
+         admin("accounts_dealerprofile", "status__exact=pending")),
+        ("relist requests", RelistRequest.objects.filter(status=RelistRequest.Status.PENDING).count(),
+         admin("auctions_relistrequest", "status__exact=pending")),
+        ("unsold cars (buy now)", Listing.objects.filter(status=Listing.Status.UNSOLD).count(),
+         admin("payments_unsoldlisting")),
+    ]
+    return [{"label": label, "count": count, "url": url} for label, count, url in rows]

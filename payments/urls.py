@@ -22,4 +22,6 @@ urlpatterns = [
     path("<int:sale_id>/decision/", views.SaleConsentView.as_view(), name="decision"),
     path("card/<str:reference>/", views.CardPageView.as_view(), name="card-page"),
     path("offers/<int:offer_id>/", views.OfferDecisionView.as_view(), name="offer"),
+    path("buy-now/<int:offer_id>/answer/", views.BuyNowAnswerView.as_view(), name="buy_now_answer"),
+    path("buy-now/<int:offer_id>/buy/", views.BuyNowBuyView.as_view(), name="buy_now_buy"),
 ]

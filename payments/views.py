@@ -13,12 +13,14 @@ from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
 from insights.platform_figures import SMALL_NUMBER, platform_figures
+from insights.selectors import dealer_record_get
 from payments import selectors, services
 from payments.forms import CollectionForm, DepositAmountForm, DisputeForm
-from payments.models import AdjustmentRequest, Payment, Sale, SecondChanceOffer
+from payments.models import AdjustmentRequest, BuyNowOffer, Payment, Sale, SecondChanceOffer
 from payments.providers import payment_provider_names
-from payments.providers.bank import BankTransferProvider, bank_reference
+from payments.providers.bank import BankTransferProvider
 from payments.providers.card import simulated_card_event
+from payments.references import bank_reference
 from payments.services import adjustments, deposits
 from payments.services.disputes import dispute_window_ends
 
@@ -72,6 +74,7 @@ class SaleListView(LoginRequiredMixin, TemplateView):
         context["owed"] = list(selectors.seller_open_receivables(seller=user).select_related("sale__listing")) \
             if user.role == "seller" else []
         context["seller_decisions"] = selectors.seller_decisions_pending(user=user) if user.role == "seller" else []
+        context["buy_now"] = list(selectors.buy_now_offers_open()) if user.role == "dealer" else []
         return context
 
 
@@ -126,7 +129,10 @@ class SaleDetailView(SaleMixin, TemplateView):
         if offer is not None:
             context.update(consent_offer=offer, consent=offer.consent,
                            consent_receives_minor=services.sale_terms(
-                               hammer_price_minor=offer.amount_minor)["seller_receives_minor"])
+                               hammer_price_minor=offer.amount_minor)["seller_receives_minor"],
+                           consent_dealer_record=dealer_record_get(dealer_id=offer.dealer_id))
+        elif self.party in ("seller", "staff"):
+            context.update(buyer_record=dealer_record_get(dealer_id=sale.buyer_id))
         return context
 
 
@@ -506,3 +512,32 @@ class TransparencyView(TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(figures=platform_figures(), small_number=SMALL_NUMBER)
         return context
+
+
+class BuyNowAnswerView(LoginRequiredMixin, View):
+    """The seller agrees to the buy-now price (the offer opens to dealers) or declines it."""
+
+    def post(self, request, offer_id):
+        agree = request.POST.get("agree") == "1"
+        try:
+            services.buy_now_seller_answer(offer_id=offer_id, seller=request.user, agree=agree)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:dashboard")
+        offer = BuyNowOffer.objects.get(pk=offer_id)
+        messages.success(request, "Agreed: verified dealers can buy your car at that price now; the first to "
+                                  "confirm buys it." if agree else "You declined the buy-now offer.")
+        return redirect("marketplace:detail", listing_id=offer.listing_id)
+
+
+class BuyNowBuyView(LoginRequiredMixin, View):
+    """A verified dealer confirms: the first one buys the car."""
+
+    def post(self, request, offer_id):
+        try:
+            sale = services.buy_now_buy(offer_id=offer_id, dealer=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("payments:list")
+        messages.success(request, "The car is yours. Here is your invoice; pay it by the deadline.")
+        return redirect("payments:detail", sale_id=sale.pk)

@@ -70,6 +70,17 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _joinable_eager_results():
+    """Every test starts allowed to call `.get()` on an eager task's result. With `task_always_eager`, Celery's
+    `apply_async` sets a process-wide "a join would block" flag around the task and puts back the value it found;
+    two threads doing that at once (the concurrency tests race bids from threads) can leave the flag set, and a later
+    test's `task.apply().get()` then fails with "Never call result.get() within a task!"."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Throttle counters live in the shared cache (Redis): every test starts with none."""
     from django.core.cache import cache

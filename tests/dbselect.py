@@ -17,6 +17,7 @@ its own of everything a test can touch:
 """
 
 import atexit
+import base64
 import os
 import shutil
 import signal
@@ -110,6 +111,8 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DB_POOL", "0")
 # Notification emails in-process, so tests read them from mail.outbox (a worker test may override).
 os.environ.setdefault("GAVEL_NOTIFY_ASYNC", "0")
+# The transparency log's key for this run (the servers and workers tests start inherit it).
+os.environ.setdefault("GAVEL_LOG_PRIVATE_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
 
 WORKER_REDIS: subprocess.Popen | None = None
 if WORKER:
@@ -124,7 +127,7 @@ if WORKER:
         shared = urlparse(os.environ["REDIS_URL"])
         number = (int(shared.path.strip("/") or 0) + int(WORKER.removeprefix("gw"))) % 16
         os.environ["REDIS_URL"] = shared._replace(path=f"/{number}").geturl()
-    # The broker follows REDIS_URL (config/settings.py), including in the servers and workers tests start.
+    # The broker follows REDIS_URL (config/settings/celery.py), including in the servers and workers tests start.
     os.environ.pop("CELERY_BROKER_URL", None)
 
 REDIS_AVAILABLE = _reachable(os.environ["REDIS_URL"])

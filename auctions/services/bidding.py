@@ -1,5 +1,10 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
+On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v1.sql):
+one round trip, the hot lock held only while the database decides and writes, the answer built after the commit.
+Its reference model is the pure engine (auctions/engine.py), held to it by a differential test. SQLite (the embedded
+first-run database) has no PL/pgSQL; there the engine runs over the ORM, in the same order:
+
 Order inside the transaction: lock the dealer's profile (their bids on other auctions queue here, so
 two of them cannot both pass the buying limit), then, in a statement of its own, add up what they have already
 committed; only then lock the auction (every bid on one auction queues here), read the database clock, check
@@ -7,32 +12,53 @@ the rules and write the bids and the new standing. The hot lock — the auction 
 short part. Lock order is always dealer profile → auction; nothing takes them the other way round.
 """
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.urls import reverse
 
 from accounts.models import DealerProfile, User
-from accounts.services import dealer_check_can_bid, dealer_ensure_can_bid
-from auctions.engine import BidRejected, BidTooLow, Standing, resolve_bid
+from accounts.services import NotVerified, dealer_check_can_bid, dealer_ensure_can_bid, not_a_dealer_refusal
+from auctions.bid_gate import bid_gate_read, bid_gate_refusal
+from auctions.engine import (
+    AlreadyLeading,
+    BidRejected,
+    BidTooLow,
+    Standing,
+    already_leading_refusal,
+    amount_or_maximum_refusal,
+    amount_range_refusal,
+    bid_too_low,
+    own_maximum_too_low,
+    resolve_bid,
+)
 from auctions.events import auction_publish_on_commit
-from auctions.models import Auction, Bid, BidderLabel
+from auctions.models import Auction, Bid, BidderLabel, bidder_label
 from auctions.selectors import dealer_committed_minor
+from auctions.services.auction_log import log_append_bid_request
 from auctions.services.common import (
     AuctionEnded,
     AuctionNotFound,
     AuctionNotLive,
     BuyingLimitExceeded,
+    IdempotencyKeyReused,
     OwnListing,
     lock_auction,
 )
+from auctions.services.idempotency import idempotency_lock_id
+from auctions.services.shill import bidder_ensure_independent
 from core.clock import db_now, db_now_expression
+from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
-from core.money import Money
+from core.money import AMOUNT_MAX_MINOR, Money
 from core.notifications import notify_later
+from marketplace.models import Listing
+from transparency import canonical
+from transparency.services import LoggedEntry, receipts_sign
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,8 @@ class BidResult:
     bids: list[Bid]
     labels: dict[int, int]
     dealer_id: int
+    replayed: bool = False  # an idempotent retry: the first decision, nothing placed now
+    receipts: list[dict] = field(default_factory=list)  # the bidder's signed log receipts of this request
 
     @property
     def leading(self) -> bool:
@@ -111,13 +139,12 @@ def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
 
 
 def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,
-           now) -> tuple[list[Bid], dict]:
+           now) -> tuple[list[Bid], dict, list[LoggedEntry]]:
     if auction.status != Auction.Status.LIVE:
         raise AuctionNotLive()
     if now >= auction.ends_at:
         raise AuctionEnded()
-    if auction.listing.seller_id == dealer.pk:
-        raise OwnListing()
+    bidder_ensure_independent(auction=auction, dealer=dealer, profile=bidder.profile)
     if bidder.refusal is not None:
         raise bidder.refusal
 
@@ -128,10 +155,10 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
 
     committed_now = max_amount_minor if max_amount_minor is not None else amount_minor
     if bidder.committed_minor + committed_now > bidder.limit_minor:
-        raise BuyingLimitExceeded(fields={"max_amount_minor" if max_amount_minor is not None else "amount_minor": [
-            f"Your buying limit is {money_text(bidder.limit_minor)}."]})
+        raise _over_limit(bidder.limit_minor, field="max_amount_minor" if max_amount_minor is not None
+                          else "amount_minor")
 
-    previous_leader = auction.leader_id
+    previous_leader, ends_at_before, first_bid_number = auction.leader_id, auction.ends_at, auction.bid_count + 1
     sequence = auction.last_sequence
     if resolution.raised_max_only:
         # Kept for the record (staff see it); nothing public changed, so no event and no extension.
@@ -158,6 +185,11 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         if extended is not None:
             auction.ends_at = extended
             update.append("ends_at")
+        logged = log_append_bid_request(auction, bids=planned, labels=labels, first_bid_number=first_bid_number,
+                                        extended=auction.ends_at > ends_at_before, now=now)
+        update += ["log_seq", "log_reserve_met"] if logged else []
+    else:
+        logged = []
     auction.save(update_fields=update)
 
     if not resolution.raised_max_only:
@@ -165,7 +197,11 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         auction_publish_on_commit(auction, "bid" if extended is None else "extension", new_bids=planned, labels=labels)
         if previous_leader is not None and previous_leader != auction.leader_id:
             _notify_outbid_on_commit(auction, previous_leader)
-    return planned, labels
+    return planned, labels, logged
+
+
+def _over_limit(limit_minor: int, *, field: str) -> BuyingLimitExceeded:
+    return BuyingLimitExceeded(fields={field: [f"Your buying limit is {money_text(limit_minor)}."]})
 
 
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
@@ -212,17 +248,156 @@ def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_min
             raise
 
 
+def bid_in_one_statement() -> bool:
+    """Whether bids are decided by the database function (PostgreSQL) rather than the engine over the ORM."""
+    return connection.vendor == "postgresql"
+
+
+# The HTTP status each refusal the function may store with an idempotency key answers with (the exception
+# classes are its one home; the function only copies it into the stored record).
+_REFUSAL_STATUS = json.dumps({cls.code: cls.status_code for cls in (
+    AuctionNotFound, AuctionNotLive, AuctionEnded, OwnListing, NotVerified, BidRejected, AlreadyLeading, BidTooLow,
+    BuyingLimitExceeded)} | {"not_a_dealer": not_a_dealer_refusal().status_code})
+
+
+def _refusal(decision: dict) -> ApplicationError:
+    """The domain error a refusal from the bid function stands for, worded where its wording lives."""
+    code = decision["refusal"]
+    if code == "bid_too_low":
+        if decision.get("own_maximum"):
+            return own_maximum_too_low(decision["minimum"], money=money_text)
+        return bid_too_low(decision["minimum"], field=decision["field"], money=money_text)
+    if code == "invalid":
+        return amount_range_refusal(decision["field"]) if decision["reason"] == "amount_range" \
+            else amount_or_maximum_refusal()
+    if code == "buying_limit_exceeded":
+        return _over_limit(decision["limit"], field=decision["field"])
+    if code == "already_leading":
+        return already_leading_refusal()
+    if code == "not_a_dealer":
+        return not_a_dealer_refusal()
+    return {"not_found": AuctionNotFound, "auction_not_live": AuctionNotLive, "auction_ended": AuctionEnded,
+            "own_listing": OwnListing, "not_verified": NotVerified,
+            "idempotency_key_reused": IdempotencyKeyReused}[code]()
+
+
+def _row(model, data: dict):
+    """A model instance from a row the function returned as JSON (column names), as if loaded from the database."""
+    fields = model._meta.concrete_fields
+    return model.from_db("default", [f.attname for f in fields], [f.to_python(data[f.column]) for f in fields])
+
+
+def _result(decision: dict, *, dealer_id: int) -> BidResult:
+    auction = _row(Auction, decision["auction"])
+    auction.listing = _row(Listing, decision["listing"])
+    auction.server_time = Auction._meta.get_field("created_at").to_python(decision["now"])
+    bids = []
+    for data in decision["bids"]:
+        bid = _row(Bid, {"auction_id": auction.pk, "state": Bid.State.STANDING, "withdrawn_at": None, **data})
+        bid.auction = auction
+        bids.append(bid)
+    labels = {int(dealer): number for dealer, number in decision["labels"].items()}
+    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer_id,
+                     replayed=bool(decision.get("replayed")))
+
+
+def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, max_amount_minor,
+                                idempotency_key: str | None, request_hash: str | None) -> BidResult:
+    """The decision is one statement; an accepted bid's transparency-log entries are appended in the same
+    transaction, while the auction row is still locked (`log_append_bid_request`, after the shill check)."""
+    ladder = settings.GAVEL_BID_INCREMENTS
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT gavel_bid_place(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)", [
+                auction_id, dealer.pk, amount_minor, max_amount_minor, [upper for upper, _ in ladder],
+                [step for _, step in ladder], settings.GAVEL_SOFT_CLOSE_SECONDS, AMOUNT_MAX_MINOR, idempotency_key,
+                idempotency_lock_id(dealer_id=dealer.pk, key=idempotency_key) if idempotency_key else None,
+                request_hash, _REFUSAL_STATUS])
+            decision = cursor.fetchone()[0]
+        if isinstance(decision, str):
+            decision = json.loads(decision)
+        result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
+        logged: list[LoggedEntry] = []
+        if result is not None and not result.replayed:
+            # Who may bid on this car (shill rules) is asked only of a bid the rules accepted: refusing it rolls
+            # the bid back; a bid refused on price or time is refused anyway.
+            bidder_ensure_independent(auction=result.auction, dealer=dealer,
+                                      profile=DealerProfile.objects.filter(user_id=dealer.pk).first())
+            if not decision["raised_max_only"]:
+                logged = _bid_request_log(result, extended=bool(decision["extended"]))
+    if result is not None and not result.replayed and not decision["raised_max_only"]:
+        auction = result.auction
+        auction_publish_on_commit(auction, "extension" if decision["extended"] else "bid",
+                                  new_bids=result.bids, labels=result.labels)
+        previous_leader = decision["previous_leader"]
+        if previous_leader is not None and previous_leader != auction.leader_id:
+            _notify_outbid_on_commit(auction, previous_leader)
+    if result is None:
+        # Raised after the commit: a refusal stored with an idempotency key must stay stored.
+        refusal = _refusal(decision)
+        refusal.replayed = bool(decision.get("replayed"))
+        raise refusal
+    return replace(result, receipts=_receipts_send(auction=result.auction, dealer=dealer, labels=result.labels,
+                                                   logged=logged))
+
+
+def _bid_request_log(result: BidResult, *, extended: bool) -> list[LoggedEntry]:
+    """Append the accepted request's entries (its visible bids, reserve met, extension) and keep the auction's log
+    counters on its row, inside the bid's transaction."""
+    auction = result.auction
+    visible = [bid for bid in result.bids if bid.is_visible]
+    logged = log_append_bid_request(auction, bids=visible, labels=result.labels,
+                                    first_bid_number=auction.bid_count - len(visible) + 1, extended=extended,
+                                    now=auction.server_time)
+    if logged:
+        Auction.objects.filter(pk=auction.pk).update(log_seq=auction.log_seq, log_reserve_met=auction.log_reserve_met)
+    return logged
+
+
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
-              max_amount_minor: int | None = None) -> BidResult:
+              max_amount_minor: int | None = None, idempotency_key: str | None = None,
+              request_hash: str | None = None) -> BidResult:
     """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`); returns what it did.
 
     Refusals raise ApplicationError (codes: auction_not_live, auction_ended, not_a_dealer, not_verified,
     own_listing, bid_too_low, already_leading, buying_limit_exceeded, invalid). Lock order: the dealer's
-    profile, then the auction (see the module)."""
+    profile, then the auction (see the module).
+
+    With `idempotency_key` (PostgreSQL; `request_hash` names the request) the decision is stored with the bid in
+    the same statement: a retry gets the first decision back (`BidResult.replayed`, or the refusal raised with
+    `replayed = True`), and the same key on another request raises IdempotencyKeyReused."""
+    # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
+    if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
+            and (amount_minor is None) != (max_amount_minor is None):
+        gate = bid_gate_refusal(bid_gate_read(auction_id), dealer_id=dealer.pk,
+                                offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
+        if gate is not None:
+            code, minimum = gate
+            if code == "bid_too_low":
+                raise bid_too_low(minimum, field="amount_minor" if amount_minor is not None else "max_amount_minor",
+                                  money=money_text)
+            raise AuctionNotLive()
+    if bid_in_one_statement():
+        return _bid_place_in_one_statement(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
+                                           max_amount_minor=max_amount_minor, idempotency_key=idempotency_key,
+                                           request_hash=request_hash)
+    if idempotency_key is not None:
+        raise ValueError("Idempotency keys go through bid_place only on PostgreSQL; see auctions.bid_policy.")
     _refuse_early(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor, max_amount_minor=max_amount_minor)
     with transaction.atomic():
         bidder = _bidder(dealer=dealer, auction_id=auction_id)
         auction = lock_auction(auction_id)
-        bids, labels = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
-                              max_amount_minor=max_amount_minor, now=db_now())
-    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk)
+        bids, labels, logged = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
+                                      max_amount_minor=max_amount_minor, now=db_now())
+    return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk,
+                     receipts=_receipts_send(auction=auction, dealer=dealer, labels=labels, logged=logged))
+
+
+def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
+    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed), also
+    sent to the dealer's open pages only (their user group), on commit."""
+    own = bidder_label(labels.get(dealer.pk))
+    receipts = [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
+    if receipts:
+        publish_on_commit([(user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})])
+    return receipts

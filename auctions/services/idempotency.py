@@ -2,7 +2,9 @@
 same key and the same request gets exactly that answer back (an acceptance or a refusal); the same key on a
 different request is refused.
 
-The bid policy (auctions.bid_policy) wraps a bid in `idempotent_answer_lock` → `idempotent_answer_stored` →
+On PostgreSQL the bid function (auctions/sql/bid_place_v1.sql) does all of this in the bid's own statement and keeps
+the decision, from which the answer is rendered again. On SQLite the bid policy (auctions.bid_policy) wraps a bid
+in `idempotent_answer_lock` → `idempotent_answer_stored` →
 (place the bid) → `idempotent_answer_store`, in one transaction: the answer is stored with the bid it answers,
 so a retry can never place a second bid. Lock order: this key's advisory lock, then the dealer's profile, then
 the auction.
@@ -17,12 +19,17 @@ from auctions.models import IdempotencyKey
 from auctions.services.common import IdempotencyKeyReused
 
 
+def idempotency_lock_id(*, dealer_id: int, key: str) -> int:
+    """The advisory lock that serialises one dealer's requests carrying `key` (also taken by gavel_bid_place)."""
+    digest = hashlib.sha256(f"idempotency:{dealer_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def idempotent_answer_lock(*, dealer: User, key: str) -> None:
     """Serialise the requests of one dealer that carry this key (a transaction-level advisory lock), so a retry
     racing its first attempt waits for it and then finds its answer."""
-    digest = hashlib.sha256(f"idempotency:{dealer.pk}:{key}".encode()).digest()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [idempotency_lock_id(dealer_id=dealer.pk, key=key)])
 
 
 def idempotent_answer_stored(*, dealer: User, key: str, request_hash: str) -> IdempotencyKey | None:

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.services import dealer_ensure_can_bid, staff_ensure
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, SellerConsent, Watch
+from auctions.services.auction_log import auction_log_closed, auction_log_opened, auction_log_seller_decision
 from auctions.services.common import (
     AuctionNotFound,
     DecisionExpired,
@@ -28,6 +29,7 @@ from auctions.services.consents import (
     seller_consent_record,
     seller_consent_request,
 )
+from auctions.services.counters import CounterOfferPending, counter_offer_expire_locked, counter_offer_pending
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
@@ -89,10 +91,12 @@ def auction_start(*, auction: Auction) -> TransitionResult | None:
     """scheduled → live once the database clock reaches `starts_at`; does nothing before, or twice."""
     with transaction.atomic():
         locked = lock_auction(auction.pk)
-        if locked.status != Auction.Status.SCHEDULED or db_now() < locked.starts_at:
+        now = db_now()
+        if locked.status != Auction.Status.SCHEDULED or now < locked.starts_at:
             return None
+        auction_log_opened(locked, now=now)
         result = transition(locked, Auction.Status.LIVE, reason="Start time reached",
-                            updates={"event_seq": locked.event_seq + 1})
+                            updates={"event_seq": locked.event_seq + 1, "log_seq": locked.log_seq})
         auction_publish_on_commit(locked, "started")
     return result
 
@@ -152,6 +156,8 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             seller_consent_request(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
                                    source=SellerConsent.Source.CLOSE, now=now, deadline=deadline)
         outcome = updates["outcome"]
+        if auction_log_closed(auction, outcome=outcome, now=now):
+            updates["log_seq"] = auction.log_seq
         result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
                             on_commit=[lambda: _closed_effects_later(auction_id=auction.pk, outcome=outcome)],
                             data={"outcome": outcome, "price_minor": auction.price_minor})
@@ -217,6 +223,8 @@ def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str =
         auction = lock_auction(auction_id)
         if auction.outcome != Auction.Outcome.AWAITING_SELLER:
             raise NoDecisionPending()
+        if counter_offer_pending(auction=auction) is not None:
+            raise CounterOfferPending()
         now = db_now()
         if auction.decision_deadline and now >= auction.decision_deadline:
             raise DecisionExpired()
@@ -248,9 +256,10 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
         effects = [_tell_leader_declined(auction)]
         to, listing_to = Auction.Outcome.UNSOLD, Listing.Status.UNSOLD
     updates.pop("outcome", None)
-    result = transition(auction, to, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS, actor=actor,
+    result = transition(auction, to, field="outcome", actor=actor,
                         reason=reason, updates=updates, on_commit=effects)
     if result.changed:
+        auction_log_seller_decision(auction, sold=accept, by_seller=actor is not None, now=now)
         transition(listing, listing_to, actor=actor, reason=f"Auction {auction.pk}: {reason}",
                    updates={"status_changed_at": now})
         auction_publish_on_commit(auction, "decided")
@@ -288,7 +297,7 @@ def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | Non
                    event_key=f"auction:{auction_id}:sale_void")
 
         now = db_now()
-        result = transition(auction, Auction.Outcome.UNSOLD, field="outcome", allowed=Auction.OUTCOME_TRANSITIONS,
+        result = transition(auction, Auction.Outcome.UNSOLD, field="outcome",
                             reason=reason, on_commit=[tell],
                             updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner": None,
                                      "hammer_price_minor": None, "owed_by": None, "owed_minor": None},
@@ -308,6 +317,8 @@ def auction_decisions_expire(*, batch: int = 100) -> int:
         if auction.outcome != Auction.Outcome.AWAITING_SELLER or not auction.decision_deadline \
                 or auction.decision_deadline > now:
             return False
+        if counter_offer_expire_locked(auction=auction, now=now):
+            return True
         return _decide(auction, accept=False, actor=None, now=now,
                        reason="No decision within the window: declined automatically").changed
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import dealer_profiles_lock
+from auctions.bid_gate import bid_gate_hold
 from auctions.engine import BidRejected, Standing, resolve_bid
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, Bid
@@ -34,6 +35,7 @@ from core.clock import db_now
 from core.models import AuditLog
 from core.money import Money
 from core.notifications import notify_later
+from core.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -133,9 +135,13 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
 
     now = db_now()
     before = (auction.price_minor, auction.leader_id)
-    Bid.objects.filter(pk__in=[bid.pk for bid in withdrawn]).update(state=Bid.State.WITHDRAWN, withdrawn_at=now)
+    for bid in withdrawn:
+        transition(bid, Bid.State.WITHDRAWN, field="state", actor=actor, updates={"withdrawn_at": now},
+                   reason=f"The dealer may no longer buy: {reason}")
     if [_Row.of(bid) for bid in kept] != [row for row, _ in rows]:
-        Bid.objects.filter(pk__in=[bid.pk for bid in kept]).update(state=Bid.State.REPLACED, withdrawn_at=now)
+        for bid in kept:
+            transition(bid, Bid.State.REPLACED, field="state", actor=actor, updates={"withdrawn_at": now},
+                       reason="The auction was worked out again without a withdrawn bidder")
         Bid.objects.bulk_create([
             Bid(auction=auction, dealer_id=row.dealer_id, amount_minor=row.amount_minor, kind=row.kind,
                 max_minor=row.max_minor, is_visible=row.is_visible, sequence=auction.last_sequence + i,
@@ -147,6 +153,8 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
     auction.event_seq += 1
     auction.save(update_fields=["price_minor", "leader", "leader_max_minor", "bid_count", "last_sequence",
                                 "event_seq", "updated_at"])
+    # The price may go down: before this commits, no older copy of the minimum may refuse a bid (auctions.bid_gate).
+    bid_gate_hold(auction_id=auction.pk, event_seq=auction.event_seq)
 
     repricing = Repricing(auction_id=auction.pk, price_before_minor=before[0], price_after_minor=new.price_minor,
                           leader_before_id=before[1], leader_after_id=new.leader, withdrawn_bids=len(withdrawn),

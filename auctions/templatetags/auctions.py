@@ -1,8 +1,7 @@
 from django import template
-from django.conf import settings
 
 from core.money import Money
-from payments.fee_schedule import all_in_price, fee_schedule_load
+from payments.selectors import all_in_price_in_force
 
 register = template.Library()
 
@@ -48,14 +47,14 @@ def cover_of(listing):
 @register.filter
 def all_in(amount_minor, currency=None):
     """What a dealer pays in all if the hammer falls at this amount: the amount plus the buyer fee on it, from the
-    published fee schedule in force (payments.fee_schedule.all_in_price): "€15,299 all in"."""
+    published fee schedule in force (payments.selectors.all_in_price_in_force): "€15,299 all in"."""
     if amount_minor is None or amount_minor == "" or isinstance(amount_minor, bool):
         return ""
     try:
         amount = Money.of(int(amount_minor), currency or None)
         if amount.amount_minor <= 0:
             return ""
-        total = all_in_price(amount, fee_schedule_load(settings.GAVEL_FEE_SCHEDULE_VERSION))
+        total = all_in_price_in_force(amount)
     except (TypeError, ValueError):
         return ""
     return f"{total.format(show_minor=bool(total.amount_minor % 100))} all in"

@@ -3,21 +3,8 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from payments.models import PayoutTransfer
 from payments.providers.base import PaymentProvider, PayoutProvider, PayoutResult, ProviderPayment, WebhookRejected
-
-
-def check_digits(number: str) -> str:
-    """ISO 7064 MOD 97-10 check digits (as in an IBAN): a mistyped reference fails the check."""
-    return f"{98 - (int(number + '00') % 97):02d}"
-
-
-def bank_reference(sale_id: int) -> str:
-    return f"GVL-{sale_id}-{check_digits(str(sale_id))}"
-
-
-def receivable_reference(receivable_id: int) -> str:
-    """The reference a seller writes on a transfer settling what they owe (a receivable)."""
-    return f"GVL-R-{receivable_id}-{check_digits(str(receivable_id))}"
 
 
 class BankTransferProvider(PaymentProvider):
@@ -38,13 +25,15 @@ class BankTransferProvider(PaymentProvider):
 
 
 class BankPayoutProvider(PayoutProvider):
-    """Records the outgoing transfer (no network). Idempotent: one PayoutTransfer per idempotency key."""
+    """Records the outgoing transfer (no network). Idempotent: one PayoutTransfer per idempotency key.
+
+    Simulated: no bank is called, so the seller's money does not leave escrow by itself; a production deployment
+    plugs in a provider that sends the transfer (or sets GAVEL_ALLOW_SIMULATED_PROVIDERS and pays by hand)."""
 
     name = "bank"
+    simulated = True
 
     def send(self, *, idempotency_key: str, payee, amount_minor: int, currency: str, memo: str) -> PayoutResult:
-        from payments.models import PayoutTransfer
-
         existing = PayoutTransfer.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             try:

@@ -41,6 +41,9 @@ class WebhookEvent:
 
 class PaymentProvider(ABC):
     name: str
+    # True when no real money moves (development, tests, demos): production refuses to start with one unless
+    # GAVEL_ALLOW_SIMULATED_PROVIDERS is set (payments.providers.simulated_providers_refuse).
+    simulated: bool = False
 
     @abstractmethod
     def initiate(self, *, sale, amount_minor: int, reference: str) -> ProviderPayment:
@@ -63,6 +66,7 @@ class PayoutResult:
 
 class PayoutProvider(ABC):
     name: str
+    simulated: bool = False  # as PaymentProvider.simulated
 
     @abstractmethod
     def send(self, *, idempotency_key: str, payee, amount_minor: int, currency: str, memo: str) -> PayoutResult:

@@ -46,6 +46,7 @@ def simulated_card_event(*, payment_reference: str, amount_minor: int, currency:
 
 class SimulatedCardProvider(PaymentProvider):
     name = "card"
+    simulated = True
 
     def initiate(self, *, sale, amount_minor: int, reference: str) -> ProviderPayment:
         return ProviderPayment(reference=reference, status="pending",

@@ -1,6 +1,7 @@
 """Every write to settlement. `sales`: creation to handover; `payouts`; `disputes`; `offers` (second chance);
 `receivables`: what sellers owe and the inspection guarantee."""
 
+from payments.services.buy_now import BuyNowClosed, buy_now_buy, buy_now_propose, buy_now_seller_answer
 from payments.services.common import AmountMismatch, PaymentNotFound, PayoutInFlight, SaleNotFound, SaleNotPayable
 from payments.services.consents import SellerDecision, seller_consent_decide
 from payments.services.disputes import DisclosedItems, DisputeWindowClosed, dispute_open, dispute_resolve
@@ -40,12 +41,15 @@ from payments.services.settlement import (
     auction_close_and_settle,
     auction_decision_settle,
     auctions_close_overdue,
+    counter_offer_answer_and_settle,
     sales_open_missing,
 )
 
 __all__ = [
+    "BuyNowClosed", "buy_now_buy", "buy_now_propose", "buy_now_seller_answer",
     "GUARANTEE_SOURCES", "AmountMismatch", "auction_close_and_settle", "auction_decision_settle",
-    "auctions_close_overdue", "sales_open_missing", "BelowReserveWithoutConsent", "BuyerCannotBuy", "DealerSuspended",
+    "auctions_close_overdue", "counter_offer_answer_and_settle", "sales_open_missing",
+    "BelowReserveWithoutConsent", "BuyerCannotBuy", "DealerSuspended",
     "DisclosedItems", "DisputeWindowClosed", "OfferExpired", "PaymentNotFound", "PayoutInFlight", "SaleNotFound",
     "SaleNotPayable", "SellerDecision", "bank_transfer_confirm", "card_webhook_receive",
     "dealer_suspend_and_withdraw", "dispute_open", "dispute_resolve", "guarantee_fund", "handover_confirm",

@@ -24,7 +24,7 @@ from payments.fee_schedule import buying_limit, fee_schedule_load
 from payments.ledger import ledger_account, ledger_post
 from payments.models import DepositTopUp, DepositWithdrawal, LedgerAccount, LedgerTransaction, Sale
 from payments.providers import payout_provider
-from payments.providers.bank import check_digits
+from payments.references import deposit_reference
 from payments.selectors import deposit_balance_minor, deposit_pending_items
 
 
@@ -34,11 +34,6 @@ class DepositPending(ApplicationError):
 
     def default_message(self):
         return "The deposit cannot be withdrawn while something is pending."
-
-
-def deposit_reference(topup_id: int) -> str:
-    """The reference a dealer writes on the transfer topping up their deposit (check digits catch a typo)."""
-    return f"GVL-D-{topup_id}-{check_digits(str(topup_id))}"
 
 
 def _dealer_ensure(dealer: User) -> None:

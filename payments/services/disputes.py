@@ -236,12 +236,12 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                     receivable_open(sale=sale, dispute=dispute, amount_minor=owed, reason=cause_reason, actor=actor,
                                     ledger_transaction=txn)
         now = db_now()
-        payout_due = False
+        payout_due, payout_not_due = False, False
         if sale.payout_status != Sale.PayoutStatus.SENT:
             for name, value in sale_updates.items():
                 setattr(sale, name, value)
             if payout_amounts(sale) == (0, 0):
-                sale_updates["payout_status"] = Sale.PayoutStatus.NOT_DUE
+                payout_not_due = True
             else:
                 payout_due = sale.handed_over_at is not None and sale.payout_status in (
                     Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED)
@@ -257,6 +257,9 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                    data={"outcome": outcome, "refund_minor": amount, "cause": decided})
         transition(sale, to, actor=actor, reason=f"Dispute {dispute.pk}: {outcome}", updates=sale_updates,
                    data={"refund_minor": amount, "refund_reference": reference, "cause": decided})
+        if payout_not_due:
+            transition(sale, Sale.PayoutStatus.NOT_DUE, field="payout_status", actor=actor,
+                       reason=f"Dispute {dispute.pk}: the refund took all the payout")
         publish_sale_on_commit(sale, "dispute_resolved")
         text = {Dispute.Outcome.REFUND: f"a full refund of {money(sale, amount)}",
                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",

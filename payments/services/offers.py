@@ -33,6 +33,7 @@ from auctions.services import (
     seller_consent_request,
     seller_consent_settle,
 )
+from auctions.services.auction_log import auction_log_second_chance_offer
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.money import Money
@@ -114,6 +115,7 @@ def _offer_to_dealer(sale: Sale, *, dealer: User, amount_minor: int, now,
     else:
         transition(offer, SecondChanceOffer.Status.PENDING, reason="The seller agreed to the price",
                    updates={"expires_at": expires_at})
+    auction_log_second_chance_offer(auction_id=sale.auction_id, dealer_id=dealer.pk, amount_minor=amount_minor, now=now)
     publish_sale_on_commit(sale, "second_chance_offered")
     tell_on_commit([dealer.pk], kind="second_chance_offer", sale=None, event_key=f"offer:{offer.pk}:made",
                    url=reverse("payments:list"),

@@ -8,6 +8,9 @@
    idempotent on that key, so a retry after a crash gets the first transfer back instead of a second;
 3. a short transaction posts the ledger (keyed too) and marks the payout sent.
 A failure in step 2 marks the payout failed; the task retries, the beat sweep and the admin action retry later.
+Every move of `payout_status` goes through `transition(..., field="payout_status")` (Sale.PAYOUT_STATUS_TRANSITIONS,
+one audit row each); a new attempt on a payout already `sending` (its worker died) changes no status and only
+counts the attempt.
 """
 
 from datetime import timedelta
@@ -72,15 +75,20 @@ def payout_release(*, sale_id: int) -> Sale:
             return sale
         to_seller, to_fees = payout_amounts(sale)
         if to_seller == 0 and to_fees == 0:
-            Sale.objects.filter(pk=sale.pk).update(payout_status=Sale.PayoutStatus.NOT_DUE)
+            transition(sale, Sale.PayoutStatus.NOT_DUE, field="payout_status",
+                       reason="Nothing left to pay out: refunds took it all")
             publish_sale_on_commit(sale, "payout_not_due")
             sale.refresh_from_db()
             return sale
-        updates = {"payout_status": Sale.PayoutStatus.SENDING, "payout_attempts": sale.payout_attempts + 1,
-                   "payout_last_error": ""}
+        updates = {"payout_attempts": sale.payout_attempts + 1, "payout_last_error": ""}
         if sale.payout_attempts == 0 and sale.set_off_minor == 0 and to_seller > 0:
             updates["set_off_minor"] = receivables_set_off(sale=sale, amount_minor=to_seller)
-        Sale.objects.filter(pk=sale.pk).update(**updates)
+        if sale.payout_status == Sale.PayoutStatus.SENDING:
+            Sale.objects.filter(pk=sale.pk).update(**updates)
+        else:
+            transition(sale, Sale.PayoutStatus.SENDING, field="payout_status", reason="Payout attempt",
+                       updates=updates, data={"attempt": updates["payout_attempts"],
+                                              "set_off_minor": updates.get("set_off_minor", sale.set_off_minor)})
         sale.refresh_from_db()
         to_bank = payout_to_bank(sale)
         publish_sale_on_commit(sale, "payout_sending")
@@ -95,10 +103,9 @@ def payout_release(*, sale_id: int) -> Sale:
             with transaction.atomic():
                 locked = lock_sale(sale_id)
                 if locked.payout_status == Sale.PayoutStatus.SENDING:
-                    Sale.objects.filter(pk=sale_id).update(payout_status=Sale.PayoutStatus.FAILED,
-                                                           payout_last_error=str(exc)[:300] or type(exc).__name__)
-                    audit_record(obj=locked, action=AuditLog.Action.UPDATE, reason="Payout failed",
-                                 data={"error": str(exc)[:300], "attempt": locked.payout_attempts})
+                    transition(locked, Sale.PayoutStatus.FAILED, field="payout_status", reason="Payout failed",
+                               updates={"payout_last_error": str(exc)[:300] or type(exc).__name__},
+                               data={"error": str(exc)[:300], "attempt": locked.payout_attempts})
                     publish_sale_on_commit(locked, "payout_failed")
             raise
         reference = result.reference
@@ -122,14 +129,11 @@ def payout_release(*, sale_id: int) -> Sale:
                         entries=[(escrow, -to_bank), (seller_account, to_bank), (seller_account, -to_bank),
                                  (ledger_account(LedgerAccount.Kind.BANK), to_bank)])
         now = db_now()
-        updates = {"payout_status": Sale.PayoutStatus.SENT, "payout_reference": reference, "paid_out_at": now,
-                   "payout_last_error": ""}
         data = {"reference": reference, "amount_minor": to_bank, "set_off_minor": sale.set_off_minor}
+        transition(sale, Sale.PayoutStatus.SENT, field="payout_status", reason="Payout sent", data=data,
+                   updates={"payout_reference": reference, "paid_out_at": now, "payout_last_error": ""})
         if sale.status == Sale.Status.HANDED_OVER:
-            transition(sale, Sale.Status.PAID_OUT, reason="Payout sent", updates=updates, data=data)
-        else:
-            Sale.objects.filter(pk=sale.pk).update(**updates)
-            audit_record(obj=sale, action=AuditLog.Action.UPDATE, reason="Payout sent", data=data)
+            transition(sale, Sale.Status.PAID_OUT, reason="Payout sent", data=data)
         publish_sale_on_commit(sale, "paid_out")
         if to_seller:
             parts = []

@@ -28,9 +28,10 @@ from payments.fee_schedule import SaleAmounts, fee_schedule_load, sale_amounts
 from payments.ledger import ledger_account, ledger_post
 from payments.models import AdjustmentRequest, LedgerAccount, LedgerTransaction, Payment, Sale
 from payments.providers import payment_provider
-from payments.providers.bank import BankTransferProvider, bank_reference
+from payments.providers.bank import BankTransferProvider
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
+from payments.references import bank_reference
 from payments.selectors import sale_overdue_next_step
 from payments.services.common import (
     AmountMismatch,
@@ -234,9 +235,10 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                         memo=f"{payment.reference} for sale {sale.pk}",
                         entries=[(bank, -amount_minor), (dealer, amount_minor), (dealer, -amount_minor),
                                  (ledger_account(LedgerAccount.Kind.ESCROW), amount_minor)])
-            Payment.objects.filter(pk=payment.pk).update(
-                status=Payment.Status.CONFIRMED, provider_reference=provider_reference, confirmed_at=now,
-                confirmed_by=actor if getattr(actor, "is_authenticated", False) else None)
+            transition(payment, Payment.Status.CONFIRMED, actor=actor, reason="The money arrived",
+                       updates={"provider_reference": provider_reference, "confirmed_at": now,
+                                "confirmed_by": actor if getattr(actor, "is_authenticated", False) else None},
+                       data={"provider_reference": provider_reference, "amount_minor": amount_minor})
             transition(sale, Sale.Status.PAID, actor=actor, reason=f"Payment {payment.reference} received",
                        updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
             listing_sale_paid(listing=sale.listing, actor=actor)  # sold for good: the VIN is free again
@@ -262,9 +264,12 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                         provider=payment.provider, provider_reference=refund_reference,
                         memo=f"Duplicate payment {payment.reference} returned",
                         entries=[(dealer, -amount_minor), (bank, amount_minor)])
-            Payment.objects.filter(pk=payment.pk).update(
-                status=Payment.Status.DUPLICATE_REFUNDED, provider_reference=provider_reference, confirmed_at=now,
-                refund_reference=refund_reference)
+            transition(payment, Payment.Status.DUPLICATE_REFUNDED, actor=actor,
+                       reason=f"The money arrived while the sale was {sale.status}: sent back",
+                       updates={"provider_reference": provider_reference, "confirmed_at": now,
+                                "refund_reference": refund_reference},
+                       data={"provider_reference": provider_reference, "refund_reference": refund_reference,
+                             "amount_minor": amount_minor})
             audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor,
                          reason=f"Payment {payment.reference} arrived while the sale was {sale.status}: refunded",
                          data={"payment": payment.reference, "refund_reference": refund_reference})

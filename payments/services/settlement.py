@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.models import User
 from auctions.models import Auction
 from auctions.services import auction_close, auction_decide
+from auctions.services.counters import counter_offer_answer
 from core.clock import db_now
 from core.sweeps import sweep
 from core.transitions import TransitionResult
@@ -50,6 +51,16 @@ def auction_decision_settle(*, auction_id: int, seller: User, accept: bool, reas
     sale in the same transaction."""
     with transaction.atomic():
         result = auction_decide(auction_id=auction_id, seller=seller, accept=accept, reason=reason)
+        if accept and result.changed:
+            sale_create_for_auction(auction=Auction.objects.get(pk=auction_id))
+    return result
+
+
+def counter_offer_answer_and_settle(*, auction_id: int, dealer: User, accept: bool) -> TransitionResult:
+    """The top bidder answers the seller's counter-offer (auctions.services.counters); a yes opens the sale in the
+    same transaction, through the one gate every sale passes."""
+    with transaction.atomic():
+        result = counter_offer_answer(auction_id=auction_id, dealer=dealer, accept=accept)
         if accept and result.changed:
             sale_create_for_auction(auction=Auction.objects.get(pk=auction_id))
     return result

@@ -25,7 +25,25 @@
     document.addEventListener("gavel:server-time", function (event) { offset = event.detail - Date.now(); });
     var items = Array.prototype.slice.call(document.querySelectorAll(".countdown[data-ends-at]"));
     if (!items.length) return;
+    // The absolute end, in this device's time zone (the server writes it in the site's zone, named).
+    var local = document.querySelector("time[data-ends-local]");
+    var shownEnd = "";
+    function showLocalEnd() {
+      var iso = items[0].getAttribute("data-ends-at");
+      if (!local || iso === shownEnd) return;
+      shownEnd = iso;
+      var end = new Date(Date.parse(iso));
+      if (isNaN(end.getTime())) return;
+      local.setAttribute("datetime", iso);
+      try {
+        local.textContent = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" }).format(end);
+      } catch (e) {
+        local.textContent = end.toString();
+      }
+    }
     function tick() {
+      showLocalEnd();
       var now = Date.now() + offset;
       items.forEach(function (el) {
         var left = Date.parse(el.getAttribute("data-ends-at")) - now;

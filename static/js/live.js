@@ -182,7 +182,7 @@
       // frame carries none, so the page asks for them.
       if (s.price_all_in_minor !== undefined) {
         showAllIn(s);
-      } else if (q("[data-all-in]")) {
+      } else if (q("[data-price-all-in]")) {
         getJSON(root.getAttribute("data-state-url")).then(showAllIn);
       }
       var form = q("[data-bid-now-form]");
@@ -192,16 +192,38 @@
         if (input) input.value = s.minimum_next_bid_minor;
         var button = form.querySelector("[data-bid-now]");
         if (button) button.textContent = "Bid " + money(s.minimum_next_bid_minor) + " now";
+        allIn(s);
       }
       seq = s.event_seq;
       root.setAttribute("data-event-seq", String(seq));
     }
 
     function showAllIn(s) {
-      var price = q("[data-all-in]");
+      var price = q("[data-price-all-in]");
       if (price) price.textContent = s.price_all_in_minor ? money(s.price_all_in_minor) + " all in" : "";
-      var next = q("[data-bid-now-all-in-amount]");
-      if (next) next.textContent = s.minimum_next_bid_all_in_minor ? money(s.minimum_next_bid_all_in_minor) + " all in" : "";
+    }
+
+    // The all-in price (the bid plus the buyer fee, payments.fee_schedule) comes with the REST state only, not
+    // in the public frames: after a frame moves the next bid, the page asks the state once, a moment later.
+    var allInTimer = null;
+    function allIn(s) {
+      var el = q("[data-all-in-amount]");
+      if (!el) return;
+      if (s.all_in_next_bid_minor !== undefined) {
+        el.textContent = money(s.all_in_next_bid_minor);
+        el.setAttribute("data-for", String(s.minimum_next_bid_minor));
+        return;
+      }
+      if (el.getAttribute("data-for") === String(s.minimum_next_bid_minor)) return;
+      window.clearTimeout(allInTimer);
+      allInTimer = window.setTimeout(function () {
+        getJSON(root.getAttribute("data-state-url")).then(function (fresh) {
+          if (fresh.all_in_next_bid_minor !== undefined && fresh.minimum_next_bid_minor) {
+            el.textContent = money(fresh.all_in_next_bid_minor);
+            el.setAttribute("data-for", String(fresh.minimum_next_bid_minor));
+          }
+        }, function () {});
+      }, 400);
     }
 
     function bidItem(bid) {
@@ -256,7 +278,7 @@
         var list = q("[data-bid-history]");
         if (list) {
           list.innerHTML = "";
-          (bids.results || bids).slice(0, 50).forEach(function (bid) { list.appendChild(bidItem(bid)); });
+          (bids.results || bids).forEach(function (bid) { list.appendChild(bidItem(bid)); });
           showHistory(list);
         }
       });

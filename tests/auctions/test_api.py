@@ -1,5 +1,7 @@
 """The auction API: shapes per role, permissions on every endpoint, idempotency keys, throttling, queries."""
 
+import logging
+
 import pytest
 from django.urls import reverse
 
@@ -262,3 +264,14 @@ def test_each_role_gets_its_own_shape_and_the_role_says_which(auction, client_fo
         detail = client_for(user).get(url("auction-detail", auction)).json()
         assert item["role"] == detail["role"] == role
         assert only_field in item and only_field in detail
+
+
+def test_an_expected_refusal_is_logged_at_info_not_warning(auction, dealer, client_for, redis, caplog, bid_rate):
+    client = client_for(dealer)
+    with caplog.at_level(logging.INFO):
+        response = client.post(reverse("api:auction-bids", args=[auction.pk]), {"amount_minor": 5_00},
+                               format="json")
+    assert response.status_code == 400 and response.json()["code"] == "bid_too_low"
+    refusals = [r for r in caplog.records if "refused: bid_too_low" in r.getMessage()]
+    assert refusals and all(r.levelno == logging.INFO for r in refusals)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -135,3 +135,52 @@ def test_bids_count_and_history_match(auction, dealers):
     services.bid_place(auction_id=auction.pk, dealer=b, amount_minor=12_000_00)
     auction.refresh_from_db()
     assert auction.bid_count == Bid.objects.filter(auction=auction, is_visible=True).count() == 3
+
+
+def test_the_first_screen_says_what_the_dealer_buys_and_for_how_much(dealers, client_for):
+    from inspections import services as inspection_services
+    from tests.inspections.factories import jpeg_upload, ready_inspection
+
+    inspection = ready_inspection()
+    inspection_services.inspection_damage_add(inspection=inspection, actor=inspection.inspector, panel="bonnet",
+                                              type="scratch", severity="minor", note="10 cm, paint only",
+                                              upload=jpeg_upload((200, 10, 10)))
+    report = inspection_services.inspection_publish(inspection=inspection, actor=inspection.inspector)
+    staff = StaffFactory()
+    inspection_services.inspection_listing_approve(inspection=inspection, actor=staff)
+    auction = make_auction(listing=inspection.listing, staff=staff)
+    a, b = dealers(2)
+    services.bid_place(auction_id=auction.pk, dealer=b, amount_minor=10_000_00)
+    for n in range(9):  # more than the seven the page used to show
+        services.bid_place(auction_id=auction.pk, dealer=[a, b][n % 2], amount_minor=10_100_00 + n * 100_00)
+
+    page = client_for(a).get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert f'data-grade="{report.grade}"' in page and f"score {report.score}/100" in page
+    assert "Scratch</strong> on bonnet — 10 cm, paint only" in page and "data-lightbox" in page
+    assert page.count('class="bid-label"') == 10
+    # The next bid is €11,000; its buyer fee is the €299 band of the published schedule.
+    assert "Bid €11,000 now" in page and "All in with the buyer fee: <strong data-all-in-amount" in page
+    assert "€11,299</strong>" in page
+    assert "data-ends-local" in page and auction.listing.seller.email not in page
+    state = client_for(a).get(reverse("api:auction-detail", args=[auction.pk])).json()
+    assert state["all_in_next_bid_minor"] == 11_299_00
+
+
+def test_a_leading_bid_is_told_what_happens_next_and_the_winner_finds_the_sale(auction, dealers, client_for,
+                                                                              django_capture_on_commit_callbacks):
+    from payments import services as payment_services
+    from payments.models import Sale
+
+    (a,) = dealers(1)
+    client = client_for(a)
+    response = client.post(reverse("auctions:bid", args=[auction.pk]), {"amount_minor": "1200000"},
+                           format="multipart", follow=True)
+    assert "the car is yours: you get the invoice at once" in response.content.decode()
+    move_end(auction, seconds_from_now=-1)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_services.auction_close_and_settle(auction_id=auction.pk)
+    sale = Sale.objects.get(auction=auction)
+    page = client.get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert reverse("payments:detail", args=[sale.pk]) in page and "data-sale-link" in page
+    seller_page = client_for(auction.listing.seller).get(reverse("auctions:detail", args=[auction.pk])).content
+    assert reverse("payments:detail", args=[sale.pk]).encode() in seller_page

@@ -5,7 +5,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 ERROR_REF = "#/components/schemas/ErrorOutput"
 PUBLIC = {"/api/v1/auth/token/", "/api/v1/auth/signup/seller/", "/api/v1/auth/signup/dealer/",
-          "/api/v1/payments/webhooks/card/"}
+          "/api/v1/payments/webhooks/card/", "/api/v1/transparency/heads/", "/api/v1/transparency/consistency/",
+          "/api/v1/transparency/inclusion/"}
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import DealerProfile
 from core.exceptions import InvalidTransition, TransitionConflict
@@ -122,3 +122,55 @@ def test_audit_rows_cannot_be_changed_or_deleted():
         AuditLog.objects.all().delete()
     with pytest.raises(TypeError):
         AuditLog.objects.all().update(reason="x")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_refuses_updates_and_deletes_of_audit_rows_even_in_raw_sql():
+    profile = _profile()
+    transition(profile, DealerProfile.Status.VERIFIED, reason="licence checked")
+    for sql in ("UPDATE core_auditlog SET reason = 'rewritten'", "UPDATE core_auditlog SET to_state = 'suspended'",
+                "DELETE FROM core_auditlog"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    [row] = AuditLog.objects.for_object(profile)
+    assert (row.reason, row.to_state) == ("licence checked", "verified")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_trigger_refuses_an_update_that_clears_the_actor_and_changes_anything_else():
+    profile, actor = _profile(), StaffFactory()
+    transition(profile, DealerProfile.Status.VERIFIED, actor=actor, reason="licence checked")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditlog SET actor_id = NULL, reason = 'rewritten'")
+    assert AuditLog.objects.for_object(profile).get().actor == actor
+
+
+@pytest.mark.django_db
+def test_removing_a_user_keeps_the_rows_of_what_they_did():
+    profile, actor = _profile(), StaffFactory()
+    transition(profile, DealerProfile.Status.VERIFIED, actor=actor, reason="licence checked")
+    who = str(actor)
+
+    actor.delete()
+
+    [row] = AuditLog.objects.for_object(profile)
+    assert (row.actor, row.actor_repr, row.reason) == (None, who, "licence checked")
+
+
+@pytest.mark.django_db
+def test_updates_may_not_set_the_field_the_transition_changes():
+    profile = _profile()
+    with pytest.raises(TypeError):
+        transition(profile, DealerProfile.Status.VERIFIED, updates={"status": DealerProfile.Status.SUSPENDED})
+    profile.refresh_from_db()
+    assert profile.status == DealerProfile.Status.PENDING
+    assert not AuditLog.objects.for_object(profile).exists()
+
+
+@pytest.mark.django_db
+def test_a_field_without_a_transitions_table_cannot_be_transitioned():
+    profile = _profile()
+    with pytest.raises(TypeError):
+        transition(profile, "Someone else", field="company_name")

@@ -150,15 +150,20 @@ def test_a_rolled_back_bid_is_never_announced(asgi_server):
     assert [b["amount_minor"] for b in frame["new_bids"]] == [10_000_00]
 
 
-def test_an_outbid_dealer_hears_it_on_their_own_channel(asgi_server):
+def test_an_outbid_dealer_hears_it_and_the_bidder_gets_their_receipt_on_their_own_channels(asgi_server):
     auction = make_auction()
     dana, rival = DealerFactory(verified=True), DealerFactory(verified=True)
     services.bid_place(auction_id=auction.pk, dealer=dana, amount_minor=10_000_00)
     with asgi_server.ws("/ws/user/", dana) as mine, asgi_server.ws("/ws/user/", rival) as theirs:
-        services.bid_place(auction_id=auction.pk, dealer=rival, amount_minor=10_100_00)
+        result = services.bid_place(auction_id=auction.pk, dealer=rival, amount_minor=10_100_00)
         [note] = frames(mine, 1)
+        [receipt] = frames(theirs, 1)  # the bidder's own signed receipt, on their own channel only
         with pytest.raises(TimeoutError):
             theirs.recv(timeout=1)
+        with pytest.raises(TimeoutError):
+            mine.recv(timeout=1)
+    assert receipt == {"type": "receipt", "auction": auction.pk, "receipts": result.receipts}
+    assert json.loads(receipt["receipts"][0]["entry"])["alias"] == "Dealer 2"
     assert note["type"] == "notification" and note["kind"] == "outbid"
     assert note["title"].startswith("You have been outbid on the 2018 Volkswagen Golf")
     assert note["url"] == f"/auctions/{auction.pk}/"

@@ -2,17 +2,26 @@
 1600×1200 photos and their derivatives are the slow part; every test here reads the same build."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import override_settings
 from PIL import Image
 
+from accounts.models import User
+from insights.demo import DEALERS, VIN_PREFIX
 from marketplace.demo import DEMO_LISTINGS
 from marketplace.models import Listing, ListingPhoto
 from marketplace.validators import validate_vin
 from payments.models import Sale
+
+# The history `make run` loads holds insights.demo.HISTORY_SIZE closed auctions, ~1.5 s each through the real
+# services on a busy machine; the test builds a smaller one with the same code (tests/insights/test_demo_history.py
+# reads it).
+HISTORY = 40
 
 # One worker builds the demo and runs both tests (pytest-xdist, --dist loadgroup).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
@@ -24,8 +33,8 @@ def _demo_build(django_db_setup, django_db_blocker, tmp_path_factory):
     after it: each test runs in a savepoint inside it, so the database is as empty as ever for the other tests."""
     media = tmp_path_factory.mktemp("demo-media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        call_command("seed_demo", stdout=io.StringIO())
-        call_command("seed_demo", stdout=io.StringIO())  # idempotent
+        call_command("seed_demo", history=HISTORY, stdout=io.StringIO())
+        call_command("seed_demo", history=HISTORY, stdout=io.StringIO())  # idempotent
         yield media
         transaction.set_rollback(True)
 
@@ -48,17 +57,44 @@ def test_seed_demo_creates_listings_in_several_states_with_real_photos_once(demo
     for listing in Listing.objects.all():
         validate_vin(listing.vin)
         assert listing.photos.filter(is_cover=True).count() == 1
-    photo = ListingPhoto.objects.first()
+    photo = ListingPhoto.objects.exclude(listing__vin__startswith=VIN_PREFIX).first()
     with photo.large.open() as handle:
         image = Image.open(io.BytesIO(handle.read()))
         assert image.format == "JPEG" and max(image.size) == 1600
 
 
 def test_seed_demo_makes_a_paid_out_sale_and_one_awaiting_payment_once(demo):
-    statuses = sorted(Sale.objects.values_list("status", flat=True))
+    statuses = sorted(Sale.objects.exclude(listing__vin__startswith=VIN_PREFIX).values_list("status", flat=True))
     assert statuses == ["awaiting_payment", "paid_out"]
-    paid_out = Sale.objects.get(status="paid_out")
+    paid_out = Sale.objects.exclude(listing__vin__startswith=VIN_PREFIX).get(status="paid_out")
     assert paid_out.payout_reference and paid_out.buyer.email == "dealer@gavel.test"
     out = io.StringIO()
     call_command("ledger_check", stdout=out)
     assert out.getvalue().strip() == "OK"
+
+
+def test_seed_demo_has_a_year_of_history_behind_the_guide_the_records_and_the_market(demo):
+    from django.utils import timezone
+
+    from auctions.models import Auction
+    from insights.selectors import dealer_records, market_data
+
+    history = Auction.objects.filter(listing__vin__startswith=VIN_PREFIX)
+    assert history.filter(status="closed").count() == HISTORY
+    assert {"sold", "no_bids", "unsold"} <= set(history.values_list("outcome", flat=True))
+    oldest, newest = (timezone.now() - t for t in (history.earliest("closed_at").closed_at,
+                                                   history.latest("closed_at").closed_at))
+    assert oldest.days >= 330 and 1 <= newest.days < 30
+    sales = Sale.objects.filter(listing__vin__startswith=VIN_PREFIX)
+    assert sales.filter(paid_at__gt=F("payment_deadline")).exists()  # late payers
+    assert sales.filter(paid_at__lte=F("payment_deadline"), paid_out_at__isnull=False).count() >= 20
+    assert {"partial", "reject"} <= set(sales.values_list("disputes__outcome", flat=True))
+    dealers = dict(User.objects.filter(email__in=DEALERS).values_list("email", "pk"))
+    records = dealer_records(dealer_ids=dealers.values())
+    assert sum(record.sales_won for record in records.values()) >= sales.count() - 2
+    assert market_data().sales_total >= sales.count()
+    out = io.StringIO()
+    call_command("price_backtest", stdout=out)
+    sold = Auction.objects.filter(status="closed", outcome="sold").count()
+    assert "Price guide backtest (guidance-v1)" in out.getvalue() and f", {sold} sales" in out.getvalue()
+    assert re.search(r"median absolute % error:\s+(\d+\.\d%|—)", out.getvalue())

@@ -228,3 +228,18 @@ def test_photo_page_of_a_submitted_listing_redirects_to_the_listing(browser_clie
     response = browser_client.post(reverse("marketplace:photos", args=[listing.pk]), {"photos": upload(jpeg_bytes())})
     assert not ListingPhoto.objects.exists()
     assert response.status_code == 200 and "Only a draft can be changed" in response.content.decode()
+
+
+def test_the_vin_is_decoded_offline_for_the_wizard(client_for, seller):
+    from marketplace.vin_decode import vin_decode
+
+    assert vin_decode("1HGCM82633A004352").make == "Honda"
+    assert vin_decode("1HGCM82633A004352").model_year == 2003
+    assert vin_decode("WVWZZZ1KZBW000005").make == "Volkswagen"
+    assert vin_decode("WVWZZZ1KZBW000005").model_year is None  # the 10th character alone is two years apart
+    assert vin_decode("not a vin").make == ""
+    client = client_for(seller)
+    answer = client.get(reverse("marketplace:vin_decode"), {"vin": "1HGCM82633A004352"}).json()
+    assert answer == {"make": "Honda", "country": "United States", "model_year": 2003}
+    assert client.get(reverse("marketplace:vin_decode"), {"vin": "\u00e9" * 60}).json()["make"] == ""
+    assert 'data-vin-decode-url="/sell/vin-decode/"' in client.get(reverse("marketplace:create")).content.decode()

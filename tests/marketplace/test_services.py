@@ -252,7 +252,7 @@ def test_transition_table_matches_the_lifecycle():
     assert table[S.DRAFT] == {S.SUBMITTED, S.WITHDRAWN}
     assert S.WITHDRAWN not in table[S.IN_AUCTION] | table[S.SOLD] | table[S.UNSOLD]
     assert table[S.IN_AUCTION] == {S.SOLD, S.UNSOLD, S.APPROVED}
-    assert table[S.UNSOLD] == {S.APPROVED}
+    assert table[S.UNSOLD] == {S.APPROVED, S.SOLD}  # relisted, or bought now at a price the seller agreed to
     assert table[S.SOLD] == {S.UNSOLD}  # a sale that fell through gives the car back
     assert table[S.WITHDRAWN] == table[S.REJECTED] == set()
     for status in Listing.WITHDRAWABLE_STATUSES:

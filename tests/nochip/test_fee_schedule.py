@@ -32,7 +32,7 @@ from payments.fee_schedule import (
 SCHEDULE = fee_schedule_load()
 EUR = Money.of
 DOC = json.loads((SCHEDULE_DIR / f"{CURRENT_VERSION}.json").read_text())
-# Today's default bands (config/settings.py), written out: the file must reproduce them.
+# Today's default bands (config/settings/payments.py), written out: the file must reproduce them.
 TODAYS_DEFAULT_BANDS = ((5_000_00, {"flat_minor": 199_00}), (15_000_00, {"flat_minor": 299_00}),
                         (30_000_00, {"flat_minor": 399_00}), (None, {"bps": 150}))
 

@@ -109,9 +109,11 @@ def test_the_whole_flow_from_close_to_completion_keeps_the_books_right(make_sale
     assert services.sales_complete_due() == 0
     sale.refresh_from_db()
     assert sale.status == Sale.Status.COMPLETED
-    statuses = list(AuditLog.objects.for_object(sale).filter(action=AuditLog.Action.STATUS_CHANGE)
-                    .values_list("to_state", flat=True))
+    changes = AuditLog.objects.for_object(sale).filter(action=AuditLog.Action.STATUS_CHANGE)
+    statuses = list(changes.filter(field="status").values_list("to_state", flat=True))
     assert statuses == ["paid", "handed_over", "paid_out", "completed"]
+    assert list(changes.filter(field="payout_status").values_list("from_state", "to_state")) == [
+        ("pending", "sending"), ("sending", "sent")]
     assert_books_balance()
 
 

@@ -37,6 +37,8 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         self._run_once([python, manage, "migrate", "--no-input", "-v", "1"], env)
+        if not env.get("GAVEL_LOG_PRIVATE_KEY"):
+            self._run_once([python, manage, "transparency_key_create"], env)  # first start: a key under var/
         if not options["no_demo"]:
             self._run_once([python, manage, "seed_demo"], env)
 

@@ -35,7 +35,8 @@ def test_a_seller_lists_a_car_with_two_photos_and_submits_it(browser, live_serve
     page.get_by_role("button", name="Submit for inspection").click()
 
     expect(page.locator(".status-badge")).to_have_text("Submitted")
-    expect(page.get_by_text("Waiting for an inspector.")).to_be_visible()
+    expect(page.locator("[data-seller-status]")).to_have_text("Waiting for an inspector.")
+    expect(page.locator("[data-timeline-next]")).to_have_text("Waiting for an inspector.")  # the timeline says the same
     page.screenshot(path=str(e2e_dir / "marketplace-02-submitted.png"), full_page=True)
 
     listing = Listing.objects.get(seller=seller)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0008_sale_fee_schedule_version'),
+        ('payments', '0009_sale_fee_schedule_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

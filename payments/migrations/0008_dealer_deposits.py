@@ -23,7 +23,7 @@ def append_only_undo(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_auction_owed_backfill'),
+        ('payments', '0007_buy_now'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0007_dealer_deposits'),
+        ('payments', '0008_dealer_deposits'),
     ]
 
     operations = [

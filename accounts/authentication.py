@@ -1,0 +1,45 @@
+"""API token authentication with the lookup cached in Redis: a bid request asks PostgreSQL nothing to know who
+sends it.
+
+The cache maps a digest of the token (never the token itself) to the user as loaded with it, for
+GAVEL_TOKEN_CACHE_SECONDS. Everything that can make a cached answer wrong forgets it at once, by an explicit call:
+revoking the token (accounts.services.token_revoke: the admin's token delete goes through it) and any change to
+the user in the admin (deactivation, role) or their deletion (accounts.services.token_cache_forget). A Redis outage
+falls back to the database lookup.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+
+logger = logging.getLogger(__name__)
+
+
+def token_cache_key(key: str) -> str:
+    return "authtoken:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    def authenticate_credentials(self, key):
+        cache_key = token_cache_key(key)
+        try:
+            user = cache.get(cache_key)
+        except RedisError as exc:
+            logger.warning("token cache unavailable: %s", exc)
+            return super().authenticate_credentials(key)
+        if user is None:
+            user, token = super().authenticate_credentials(key)
+            try:
+                cache.set(cache_key, user, settings.GAVEL_TOKEN_CACHE_SECONDS)
+            except RedisError as exc:
+                logger.warning("token cache unavailable: %s", exc)
+            return user, token
+        if not user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        return user, Token(key=key, user=user)

@@ -1,0 +1,118 @@
+"""What the transparency log costs an accepted bid, and a tree head's publication from the database.
+
+    python -m bench bid_log [--bids 200] [--entries 100000]
+
+1. In process, PostgreSQL: the same sequence of accepted bids (two dealers outbidding each other, one bid entry
+   each) through `auctions.services.bid_place` on an auction in the log (entries appended by gavel_log_append in
+   the bid's transaction, the receipt signed after the commit and sent to the bidder) and on an auction outside
+   it (an auction that opened before the log: nothing appended, nothing signed). Three repeats, the order of the
+   two alternating; the ratio is logged / not logged per repeat (goal <= 1.15).
+2. The log filled to --entries entries by gavel_log_append (in one statement), then a signed tree head published
+   from the stored subtrees (`transparency.services.tree_head_publish`), against the reference of recomputing
+   the root over every leaf hash read from the table.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from bench.common import bench_env, recreate_database, setup_django
+
+REPEATS = 3
+
+
+def _auction(world_ids: list[int], *, logged: bool) -> int:
+    from django.db import transaction
+
+    from auctions.services.auction_log import auction_log_opened
+    from auctions.services.common import lock_auction
+    from core.clock import db_now
+
+    auction_id = world_ids.pop()
+    if logged:
+        with transaction.atomic():
+            auction = lock_auction(auction_id)
+            auction_log_opened(auction, now=db_now())
+            auction.save(update_fields=["log_seq"])
+    return auction_id
+
+
+def _bids(auction_id: int, dealers: list, count: int) -> float:
+    """Seconds per accepted bid over `count` bids, alternating dealers at the minimum next amount."""
+    from auctions.models import Auction
+    from auctions.selectors import auction_minimum_next_bid
+    from auctions.services import bid_place
+
+    amount = auction_minimum_next_bid(Auction.objects.get(pk=auction_id))
+    start = time.perf_counter()
+    for n in range(count):
+        result = bid_place(auction_id=auction_id, dealer=dealers[n % 2], amount_minor=amount)
+        assert result.leading and (result.auction.log_seq == 0 or len(result.receipts) == 1)
+        amount = auction_minimum_next_bid(result.auction)
+    return (time.perf_counter() - start) / count
+
+
+def _fill(entries: int) -> None:
+    from django.db import connection, transaction
+
+    body = '{"at_us":1,"auction_id":0,"ends_at_us":2,"kind":"extension","seq":2,"v":1}'
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(gavel_log_append(0, 'extension', %s)) FROM generate_series(1, %s)",
+                       [body, entries])
+
+
+def _head_reference() -> bytes:
+    from transparency.merkle import MerkleTree
+    from transparency.models import LogEntry
+
+    tree = MerkleTree()
+    tree.extend(bytes(h) for h in LogEntry.objects.order_by("index").values_list("leaf_hash", flat=True).iterator(
+        chunk_size=10_000))
+    return tree.root()
+
+
+def main(*, bids: int = 200, entries: int = 100_000) -> int:
+    env = bench_env(GAVEL_NOTIFY_ASYNC="0")
+    recreate_database(env)
+    setup_django(env)
+    from accounts.models import User
+    from bench.bidding import build_world
+
+    world = build_world(dealers=2, auctions=2 * REPEATS + 1)
+    dealers = list(User.objects.filter(pk__in=world.dealer_ids).select_related("dealer_profile").order_by("pk"))
+    ids = list(world.auction_ids)
+    print(f"Transparency log: cost per accepted bid, {bids} bids per run, in process (bid_place), PostgreSQL, "
+          f"{REPEATS} repeats")
+    _bids(_auction(ids, logged=True), dealers, 10)  # warm up: connections, the key, the code paths
+    ratios = []
+    for repeat in range(REPEATS):
+        order = (False, True) if repeat % 2 == 0 else (True, False)
+        per_bid = {logged: _bids(_auction(ids, logged=logged), dealers, bids) for logged in order}
+        ratios.append(per_bid[True] / per_bid[False])
+        print(f"  repeat {repeat + 1}: not logged {per_bid[False] * 1000:.2f} ms/bid, logged + receipt "
+              f"{per_bid[True] * 1000:.2f} ms/bid -> ratio {ratios[-1]:.3f}")
+    print(f"  -> logged/not-logged ratio per accepted bid: median {statistics.median(ratios):.3f} (goal <= 1.15)")
+
+    from transparency import services
+
+    start = time.perf_counter()
+    _fill(entries)
+    fill_s = time.perf_counter() - start
+    print(f"Tree head publication from the database at {services.log_size():,} entries "
+          f"(filled by gavel_log_append in {fill_s:.1f} s, {fill_s / entries * 1e6:.0f} µs per entry)")
+    heads = []
+    for _ in range(REPEATS):
+        _fill(1)  # a new entry each time, so each publication signs a new head
+        start = time.perf_counter()
+        head = services.tree_head_publish()
+        heads.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    reference_root = _head_reference()
+    reference_s = time.perf_counter() - start
+    assert bytes(head.root_hash) == reference_root
+    print(f"  publish a signed head (size, root from stored subtrees, Ed25519, insert): "
+          f"{', '.join(f'{t * 1000:.1f} ms' for t in heads)}")
+    print(f"  reference: read every leaf hash and recompute the root: {reference_s * 1000:.0f} ms -> ratio "
+          f"{statistics.median(heads) / reference_s:.2e}")
+    return 0

@@ -1,0 +1,193 @@
+"""Reads that must stay fast as the history grows: the seller's reserve step (price guidance) and the dealer record,
+with N closed sales (100,000 by default) in a throwaway database.
+
+    python -m bench insights [--sales 100000]
+
+Figures, three repeats each: the number of queries each read makes at a small and at the full history (they must
+be equal), and the p95 latency of the read — selector plus the pure method — against the p95 of the same SQL run
+raw through a cursor (what the read costs beyond fetching its rows) in the same run.
+
+The history is bulk-inserted (bench data, not demo data): sold auctions spread over the past 12 months across 40
+make/model pairs, years, mileages and grades, each with its sale to one of 200 dealers, a tenth of them paid late.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from datetime import timedelta
+
+from bench.common import bench_env, recreate_database, setup_django
+
+MODELS = [(make, model) for make in ("Volkswagen", "BMW", "Ford", "Opel", "Škoda", "Toyota", "Audi", "Renault")
+          for model in ("A", "B", "C", "D", "E")]
+DEALERS = 200
+CALLS = 40  # timed calls per repeat
+REPEATS = 3
+
+
+def _people():
+    from accounts.models import DealerProfile, User
+
+    # Unusable passwords: nobody logs in, and hashing 200 passwords would take longer than the benchmark.
+    seller = User.objects.create(email="bench-seller@gavel.test", password="!", full_name="Bench Seller")
+    dealers = User.objects.bulk_create([User(email=f"bench-dealer{n}@gavel.test", password="!", full_name=f"D {n}",
+                                             role=User.Role.DEALER) for n in range(DEALERS)])
+    DealerProfile.objects.bulk_create([
+        DealerProfile(user=u, company_name=f"Bench {n}", trade_licence_number=f"BENCH-{n}", address="x", phone="1",
+                      status=DealerProfile.Status.VERIFIED, buying_limit_minor=10**15) for n, u in enumerate(dealers)])
+    return seller, dealers
+
+
+def _insert(sales: int, *, seller, dealers, offset: int) -> None:
+    """Sold auctions with their sales, bulk-inserted in batches; then ANALYZE, as a live database would be."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from auctions.models import Auction
+    from marketplace.models import Listing
+    from payments.models import Sale
+
+    rng = random.Random(offset)
+    now = timezone.now()
+    batch = 5_000
+    for start in range(offset, offset + sales, batch):
+        count = min(batch, offset + sales - start)
+        listings = Listing.objects.bulk_create([
+            Listing(seller=seller, status=Listing.Status.SOLD, sale_paid=True, vin=f"WBNCH{start + n:012d}",
+                    make=MODELS[(start + n) % len(MODELS)][0], model=MODELS[(start + n) % len(MODELS)][1],
+                    first_registration_year=2012 + rng.randrange(12), mileage_km=rng.randrange(5_000, 250_000),
+                    fuel="petrol", transmission="manual", city="Berlin", postcode="10115", reserve_minor=8_000_00)
+            for n in range(count)])
+        auctions, closes = [], []
+        for listing in listings:
+            closed = now - timedelta(days=rng.randrange(1, 360), minutes=rng.randrange(1440))
+            hammer = max(1_000_00, 30_000_00 - (2024 - listing.first_registration_year) * 150_000
+                         - listing.mileage_km * 5 + rng.randrange(-150_000, 150_000))
+            closes.append(closed)
+            auctions.append(Auction(
+                listing=listing, status=Auction.Status.CLOSED, outcome=Auction.Outcome.SOLD,
+                starts_at=closed - timedelta(minutes=20), ends_at=closed, duration_minutes=20,
+                starting_price_minor=500_00, reserve_minor=8_000_00, price_minor=hammer, bid_count=1,
+                closed_at=closed, hammer_price_minor=hammer, winner=dealers[rng.randrange(len(dealers))]))
+        auctions = Auction.objects.bulk_create(auctions)
+        rows = []
+        for auction, closed in zip(auctions, closes, strict=True):
+            paid = closed + timedelta(days=3 if rng.random() < 0.1 else 1)
+            rows.append(Sale(
+                auction=auction, listing=auction.listing, buyer=auction.winner, seller=seller, currency="EUR",
+                status=Sale.Status.PAID_OUT, hammer_price_minor=auction.hammer_price_minor, buyer_fee_minor=0,
+                seller_fee_minor=0, amount_due_minor=auction.hammer_price_minor,
+                seller_receives_minor=auction.hammer_price_minor, payment_deadline=closed + timedelta(days=2),
+                paid_at=paid, handed_over_at=paid + timedelta(days=1), paid_out_at=paid + timedelta(days=1),
+                created_at=closed))
+        Sale.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def _timed(fn) -> list[float]:
+    times = []
+    for _ in range(CALLS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _queries(fn) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _raw(sql_and_params):
+    from django.db import connection
+
+    def run():
+        with connection.cursor() as cursor:
+            for sql, params in sql_and_params:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+    return run
+
+
+def main(*, sales: int = 100_000) -> int:
+    env = bench_env()
+    recreate_database(env)
+    setup_django(env)
+    from django.utils import timezone
+
+    from insights import selectors
+    from insights.records import DealerRecordRules
+    from marketplace.models import Listing
+    from payments.models import Sale
+
+    small = 1_000
+    started = time.perf_counter()
+    seller, dealers = _people()
+    _insert(small, seller=seller, dealers=dealers, offset=0)
+    target = Listing.objects.create(seller=seller, status=Listing.Status.DRAFT, vin="WBNCHTARGET000001",
+                                    make=MODELS[0][0], model=MODELS[0][1], first_registration_year=2018,
+                                    mileage_km=90_000, fuel="petrol", transmission="manual")
+    dealer = dealers[0]
+
+    def guidance():
+        return selectors.guidance_for_listing(target)
+
+    def record():
+        return selectors.dealer_record_get(dealer_id=dealer.pk)
+
+    counts_small = (len(_queries(guidance)), len(_queries(record)))
+    _insert(sales - small, seller=seller, dealers=dealers, offset=1_000_000)
+    build_s = time.perf_counter() - started
+    counts_full = (len(_queries(guidance)), len(_queries(record)))
+    result = guidance()
+    mine = selectors.dealer_record_get(dealer_id=dealer.pk)
+    print(f"Insights reads: {sales:,} closed sales ({len(MODELS)} make/models, {DEALERS} dealers), "
+          f"built in {build_s:.0f} s; {CALLS} calls x {REPEATS} repeats")
+    print(f"  reserve-step guidance: {len(result.comparables)} comparables, enough={result.enough}; "
+          f"dealer record: {mine.sales_won} sales won, {mine.summary}")
+    flat = counts_small == counts_full
+    print(f"  queries at {small:,} / {sales:,} sales: guidance {counts_small[0]} / {counts_full[0]}, "
+          f"dealer record {counts_small[1]} / {counts_full[1]} -> constant: {'yes' if flat else 'NO'}")
+
+    # The reference: the very SQL each read sends, executed raw (the rows fetched, nothing built from them).
+    from django.db.models import F
+
+    as_of = timezone.localtime()
+    last = selectors.month_index(as_of.date())
+    comparables_sql = selectors._comparables_query([(target.make, target.model)], as_of=as_of.date(),
+                                                  rules=selectors.GUIDANCE_RULES).query.sql_with_params()
+    grade_sql = (selectors.InspectionReport.objects.filter(listing_id__in=[target.pk], is_current=True)
+                 .values_list("listing_id", "grade").query.sql_with_params())
+    floor = selectors._month_start(last - DealerRecordRules().window_months - 1)
+    sales_sql = (Sale.objects.filter(buyer_id__in=[dealer.pk], created_at__gte=floor, created_at__lte=as_of)
+                 .order_by("created_at", "id")
+                 .values("id", "buyer_id", "status", "created_at", "second_chance_of_id", "payment_deadline",
+                         "paid_at", "overdue_at", "cancelled_at", "handed_over_at", closed_at=F("auction__closed_at"))
+                 .query.sql_with_params())
+    ids = list(Sale.objects.filter(buyer_id=dealer.pk, created_at__gte=floor).values_list("id", flat=True))
+    disputes_sql = (selectors.Dispute.objects.filter(sale_id__in=ids).order_by("created_at", "id")
+                    .values("sale_id", "status", "outcome", "created_at", "resolved_at").query.sql_with_params())
+    cases = [("reserve-step guidance", guidance, _raw([grade_sql, comparables_sql])),
+             ("dealer record", record, _raw([sales_sql, disputes_sql]))]
+    for name, read, raw in cases:
+        ratios = []
+        for repeat in range(REPEATS):
+            read_p95 = _p95(_timed(read))
+            raw_p95 = _p95(_timed(raw))
+            ratios.append(read_p95 / raw_p95)
+            print(f"  {name}, repeat {repeat + 1}: p95 {read_p95 * 1000:.1f} ms; same SQL raw p95 "
+                  f"{raw_p95 * 1000:.1f} ms; ratio {read_p95 / raw_p95:.2f}")
+        print(f"  -> {name}: median ratio to raw SQL {statistics.median(ratios):.2f}")
+    return 0 if flat else 1
+

@@ -1,0 +1,52 @@
+"""Celery: Redis is the broker; results are not kept (tasks report through the database). The queues, where each
+task goes, and beat's schedule of periodic sweeps, in one place. core.checks fails `manage.py check` when an
+entry here names no registered task."""
+
+from config.settings.auctions import GAVEL_AUCTION_SWEEP_SECONDS
+from config.settings.cache import REDIS_URL
+from config.settings.django import TIME_ZONE, VAR_DIR
+from config.settings.env import env_str
+from config.settings.transparency import GAVEL_TREE_HEAD_SECONDS
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 2}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Closing on time gets its own queue, so a backlog of emails never delays a close: every worker consumes
+# both queues unless told otherwise (`-Q`); production runs a dedicated closer (`-Q closing`).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "closing": {}}
+CELERY_TASK_ROUTES = {
+    **{f"payments.tasks.{name}": {"queue": "closing"} for name in (
+        "auction_close_task", "auctions_close_due_task", "auctions_enqueue_closing_task")},
+    "auctions.tasks.auctions_start_due_task": {"queue": "closing"},
+}
+
+CELERY_BEAT_SCHEDULE = {
+    # Auctions: start and close the due ones (the sweeper behind the on-time tasks), hand out closing tasks
+    # ahead of time, expire sellers' decisions.
+    "auctions-start-due": {"task": "auctions.tasks.auctions_start_due_task",
+                           "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
+    "auctions-close-due": {"task": "payments.tasks.auctions_close_due_task",
+                           "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
+    "auctions-enqueue-closing": {"task": "payments.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
+    "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
+    # The transparency log: a signed tree head every few minutes (and one after every close, on commit).
+    "transparency-tree-head": {"task": "transparency.tasks.tree_head_publish_task",
+                               "schedule": float(GAVEL_TREE_HEAD_SECONDS)},
+    # Payments: payouts, overdue sales, second chances, consents, completed sales, sales a close left unopened.
+    "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
+    "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
+    "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
+    "payments-adjustments-lapse": {"task": "payments.tasks.adjustment_requests_lapse_task", "schedule": 300.0},
+    "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",
+                                        "schedule": 300.0},
+    "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
+    "payments-sales-open-missing": {"task": "payments.tasks.sales_open_missing_task", "schedule": 60.0},
+}

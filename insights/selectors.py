@@ -1,0 +1,354 @@
+"""The wiring between Gavel's records and the pure methods: each selector reads the events in a fixed number of
+queries (whatever the number of dealers, sales, reports or comparables), turns them into the methods' inputs and
+calls the method. No method rule lives here — only which record gives which input (docs/methods.md, "For
+developers").
+
+Sources plug in: the dealer record's per-sale events come from `DEALER_SALE_SOURCES`, the inspector record's
+per-report events from `INSPECTOR_REPORT_SOURCES`. Each source is one function taking the ids it is asked about
+and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass. When the
+no-chip rules (collection deadlines, adjustment requests) or the verifiable record (confirmed odometer/VIN flags)
+land, each adds its source to the tuple and the records count its lines — nothing else changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from auctions.models import Auction
+from insights.guidance import CarSpec, ClosedSale, Guidance, GuidanceRules, price_guidance
+from insights.market import AuctionResult, MarketData, MarketRules, market_aggregate
+from insights.numbers import month_index, name_key
+from insights.records import (
+    CancelReason,
+    DealerRecord,
+    DealerRecordRules,
+    DisputeEvent,
+    DisputeOutcome,
+    InspectorRecord,
+    InspectorRecordRules,
+    ReportEvents,
+    SaleEvents,
+    UpheldDispute,
+    dealer_record,
+    inspector_record,
+)
+from inspections.models import InspectionReport
+from marketplace.models import Listing
+from payments.models import Dispute, Sale
+
+Source = Callable[[list[int]], Mapping[int, Mapping[str, Any]]]
+
+# The published parameters (docs/methods.md): the methods' defaults.
+DEALER_RULES = DealerRecordRules()
+INSPECTOR_RULES = InspectorRecordRules()
+GUIDANCE_RULES = GuidanceRules()
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return None if moment is None else timezone.localtime(moment)
+
+
+def _month_start(index: int) -> datetime:
+    """The first moment of a calendar month (a month index) in the marketplace's time zone."""
+    year, month0 = divmod(index, 12)
+    return timezone.make_aware(datetime(year, month0 + 1, 1))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The dealer record
+
+
+_DISPUTE_OUTCOMES = {
+    Dispute.Outcome.REFUND: DisputeOutcome.UPHELD,
+    Dispute.Outcome.PARTIAL: DisputeOutcome.UPHELD,
+    Dispute.Outcome.REJECT: DisputeOutcome.REJECTED,
+}
+
+
+def _dispute_event(dispute: dict) -> DisputeEvent:
+    outcome = _DISPUTE_OUTCOMES.get(dispute["outcome"], DisputeOutcome.OPEN)
+    if dispute["status"] != Dispute.Status.RESOLVED:
+        outcome = DisputeOutcome.OPEN
+    return DisputeEvent(opened_at=_local(dispute["created_at"]), outcome=outcome,
+                        resolved_at=_local(dispute["resolved_at"]) if outcome != DisputeOutcome.OPEN else None)
+
+
+def sale_disputes_source(sale_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """`payments.Dispute`: every dispute the dealer opened on the sale (refund or partial = upheld)."""
+    found: dict[int, list[DisputeEvent]] = defaultdict(list)
+    rows = (Dispute.objects.filter(sale_id__in=sale_ids).order_by("created_at", "id")
+            .values("sale_id", "status", "outcome", "created_at", "resolved_at"))
+    for row in rows:
+        found[row["sale_id"]].append(_dispute_event(row))
+    return {sale_id: {"disputes": tuple(events)} for sale_id, events in found.items()}
+
+
+DEALER_SALE_SOURCES: tuple[Source, ...] = (sale_disputes_source,)
+
+
+def _cancel_reason(row: dict) -> CancelReason | None:
+    if row["status"] != Sale.Status.CANCELLED:
+        return None
+    # Staff cancel a sale only once it is overdue: not paid by its deadline. A seller may cancel earlier when the
+    # buyer was suspended — not a payment failure of the dealer's.
+    return CancelReason.UNPAID if row["overdue_at"] is not None else CancelReason.OTHER
+
+
+def _window_floor(as_of: datetime, rules: DealerRecordRules) -> datetime:
+    # A superset of the window (whole months plus one): the method itself decides what counts.
+    return _month_start(month_index(as_of.date()) - rules.window_months - 1)
+
+
+def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES,
+                       sources: tuple[Source, ...] | None = None) -> dict[int, list[SaleEvents]]:
+    """Each dealer's won sales in the record's window with their events: one query, plus one per source."""
+    dealer_ids = sorted(set(dealer_ids))
+    rows = list(
+        Sale.objects.filter(buyer_id__in=dealer_ids, created_at__gte=_window_floor(as_of, rules),
+                            created_at__lte=as_of)
+        .order_by("created_at", "id")
+        .values("id", "buyer_id", "status", "created_at", "second_chance_of_id", "payment_deadline", "paid_at",
+                "overdue_at", "cancelled_at", "handed_over_at", closed_at=F("auction__closed_at")))
+    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+    ids = [row["id"] for row in rows]
+    for source in (DEALER_SALE_SOURCES if sources is None else sources):
+        if not ids:
+            break
+        for sale_id, fields in source(ids).items():
+            extra[sale_id].update(fields)
+    found: dict[int, list[SaleEvents]] = {dealer_id: [] for dealer_id in dealer_ids}
+    for row in rows:
+        hammer = row["created_at"] if row["second_chance_of_id"] or row["closed_at"] is None else row["closed_at"]
+        reason = _cancel_reason(row)
+        fields = {"collected_at": _local(row["handed_over_at"]), **extra.get(row["id"], {})}
+        found[row["buyer_id"]].append(SaleEvents(
+            sale_ref=f"S-{row['id']}", hammer_at=_local(hammer), payment_deadline=_local(row["payment_deadline"]),
+            paid_at=_local(row["paid_at"]), cancelled_at=_local(row["cancelled_at"]) if reason else None,
+            cancel_reason=reason, **fields))
+    return found
+
+
+def dealer_records(*, dealer_ids: Iterable[int], as_of: datetime | None = None,
+                   rules: DealerRecordRules = DEALER_RULES) -> dict[int, DealerRecord]:
+    """The dealer record of each dealer, as of now (or `as_of`): a constant number of queries for any number."""
+    as_of = _local(as_of or timezone.now())
+    events = dealer_sale_events(dealer_ids=dealer_ids, as_of=as_of, rules=rules)
+    return {dealer_id: dealer_record(sales, as_of=as_of, rules=rules) for dealer_id, sales in events.items()}
+
+
+def dealer_record_get(*, dealer_id: int, as_of: datetime | None = None,
+                      rules: DealerRecordRules = DEALER_RULES) -> DealerRecord:
+    return dealer_records(dealer_ids=[dealer_id], as_of=as_of, rules=rules)[dealer_id]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The inspector record
+
+
+def report_upheld_disputes_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Disputes upheld on lines of the report, unless staff found that the seller misrepresented the car."""
+    found: dict[int, list[UpheldDispute]] = defaultdict(list)
+    rows = (Dispute.objects.filter(sale__report__inspection_id__in=inspection_ids,
+                                   status=Dispute.Status.RESOLVED,
+                                   outcome__in=[Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL])
+            .exclude(item_keys=[]).exclude(cause=Dispute.Cause.SELLER_MISREPRESENTED)
+            .order_by("resolved_at", "id")
+            .values("id", "item_keys", "resolved_at", inspection_id=F("sale__report__inspection_id")))
+    for row in rows:
+        found[row["inspection_id"]].append(UpheldDispute(
+            dispute_ref=f"D-{row['id']}", item_key=", ".join(str(key) for key in row["item_keys"]),
+            upheld_at=_local(row["resolved_at"])))
+    return {inspection_id: {"upheld_disputes": tuple(d)} for inspection_id, d in found.items()}
+
+
+def report_checked_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """A report is tested once its car was handed over to a buyer and the dispute window closed."""
+    window = timedelta(days=settings.GAVEL_DISPUTE_WINDOW_DAYS)
+    rows = (Sale.objects.filter(report__inspection_id__in=inspection_ids, handed_over_at__isnull=False)
+            .order_by("handed_over_at", "id")
+            .values("handed_over_at", inspection_id=F("report__inspection_id")))
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        found.setdefault(row["inspection_id"], {"checked_at": _local(row["handed_over_at"] + window)})
+    return found
+
+
+INSPECTOR_REPORT_SOURCES: tuple[Source, ...] = (report_upheld_disputes_source, report_checked_source)
+
+
+def inspector_report_events(*, inspector_ids: Iterable[int], as_of: datetime,
+                            sources: tuple[Source, ...] | None = None) -> dict[int, list[ReportEvents]]:
+    """Each inspector's published reports (one per inspection: corrections are revisions of the same report),
+    with the flags of the current revision: one query, plus one per source."""
+    inspector_ids = sorted(set(inspector_ids))
+    rows = (InspectionReport.objects.filter(inspection__inspector_id__in=inspector_ids, published_at__lte=as_of)
+            .order_by("inspection_id", "revision")
+            .values("inspection_id", "published_at", "is_current", "flag_odometer", "flag_vin_mismatch",
+                    inspector_id=F("inspection__inspector_id")))
+    first: dict[int, dict] = {}
+    current: dict[int, dict] = {}
+    for row in rows:
+        first.setdefault(row["inspection_id"], row)
+        if row["is_current"]:
+            current[row["inspection_id"]] = row
+    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+    ids = sorted(first)
+    for source in (INSPECTOR_REPORT_SOURCES if sources is None else sources):
+        if not ids:
+            break
+        for inspection_id, fields in source(ids).items():
+            extra[inspection_id].update(fields)
+    found: dict[int, list[ReportEvents]] = {inspector_id: [] for inspector_id in inspector_ids}
+    for inspection_id, row in first.items():
+        flags = current.get(inspection_id, row)
+        found[row["inspector_id"]].append(ReportEvents(
+            report_ref=f"R-{inspection_id}", published_at=_local(row["published_at"]),
+            odometer_flagged=flags["flag_odometer"], vin_flagged=flags["flag_vin_mismatch"],
+            **extra.get(inspection_id, {})))
+    return found
+
+
+def inspector_records(*, inspector_ids: Iterable[int], as_of: datetime | None = None,
+                      rules: InspectorRecordRules = INSPECTOR_RULES) -> dict[int, InspectorRecord]:
+    as_of = _local(as_of or timezone.now())
+    events = inspector_report_events(inspector_ids=inspector_ids, as_of=as_of)
+    return {inspector_id: inspector_record(reports, as_of=as_of, rules=rules)
+            for inspector_id, reports in events.items()}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Price guidance
+
+
+def _name_pattern(text: str) -> str:
+    """Matches the name as `name_key` does (case ignored, any run of spaces as one), in the database."""
+    return r"^\s*" + r"\s+".join(re.escape(word) for word in text.split()) + r"\s*$"
+
+
+def car_spec_for_listing(listing: Listing, *, grade: str | None = None) -> CarSpec:
+    return CarSpec(make=listing.make, model=listing.model, year=listing.first_registration_year,
+                   mileage_km=listing.mileage_km, fuel=listing.fuel, transmission=listing.transmission, grade=grade)
+
+
+def _sold(queryset):
+    return queryset.filter(status=Auction.Status.CLOSED, outcome=Auction.Outcome.SOLD,
+                           hammer_price_minor__isnull=False, closed_at__isnull=False)
+
+
+def _closed_sales(rows: Iterable[dict]) -> list[ClosedSale]:
+    sales = []
+    for row in rows:
+        car = CarSpec(make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"],
+                      fuel=row["fuel"], transmission=row["transmission"], grade=row["grade"] or None)
+        sales.append(ClosedSale(car=car, hammer_minor=row["hammer_price_minor"],
+                                closed_month=_local(row["closed_at"]).date(), ref=f"A-{row['id']}"))
+    return sales
+
+
+_SALE_FIELDS = dict(make=F("listing__make"), model=F("listing__model"), year=F("listing__first_registration_year"),
+                    mileage_km=F("listing__mileage_km"), fuel=F("listing__fuel"),
+                    transmission=F("listing__transmission"), grade=F("report__grade"))
+
+
+def _comparables_query(pairs: Iterable[tuple[str, str]], *, as_of: date, rules: GuidanceRules):
+    last = month_index(as_of)
+    matches = Q()
+    for make, model in pairs:
+        matches |= Q(listing__make__iregex=_name_pattern(make), listing__model__iregex=_name_pattern(model))
+    return (_sold(Auction.objects)
+            .filter(matches, closed_at__gte=_month_start(last - rules.lookback_months + 1),
+                    closed_at__lt=_month_start(last + 1))
+            .order_by("id").values("id", "hammer_price_minor", "closed_at", **_SALE_FIELDS))
+
+
+def comparable_sales(*, make: str, model: str, as_of: date, rules: GuidanceRules = GUIDANCE_RULES
+                     ) -> list[ClosedSale]:
+    """Sold auctions of this make and model closed in the lookback months up to `as_of`'s month: one query."""
+    return _closed_sales(_comparables_query([(make, model)], as_of=as_of, rules=rules))
+
+
+def guidance_for_car(car: CarSpec, *, as_of: date | None = None,
+                     rules: GuidanceRules = GUIDANCE_RULES) -> Guidance:
+    as_of = as_of or timezone.localdate()
+    return price_guidance(car, comparable_sales(make=car.make, model=car.model, as_of=as_of, rules=rules),
+                          as_of=as_of, rules=rules)
+
+
+def _guidable(listing: Listing) -> bool:
+    return bool(name_key(listing.make) and name_key(listing.model) and listing.first_registration_year)
+
+
+def guidance_for_listings(listings: Iterable[Listing], *, as_of: date | None = None,
+                          rules: GuidanceRules = GUIDANCE_RULES) -> dict[int, Guidance]:
+    """The guide of each listing (with its grade once a report is published), for any number of listings in two
+    queries: the current grades, and the comparables of every make and model asked about. Listings without make,
+    model or year get none."""
+    as_of = as_of or timezone.localdate()
+    listings = [listing for listing in listings if _guidable(listing)]
+    if not listings:
+        return {}
+    grades = dict(InspectionReport.objects.filter(listing_id__in=[x.pk for x in listings], is_current=True)
+                  .values_list("listing_id", "grade"))
+    pairs = sorted({(name_key(x.make), name_key(x.model)) for x in listings})
+    by_model: dict[tuple[str, str], list[ClosedSale]] = defaultdict(list)
+    for sale in _closed_sales(_comparables_query(pairs, as_of=as_of, rules=rules)):
+        by_model[(name_key(sale.car.make), name_key(sale.car.model))].append(sale)
+    return {listing.pk: price_guidance(car_spec_for_listing(listing, grade=grades.get(listing.pk)),
+                                       by_model[(name_key(listing.make), name_key(listing.model))],
+                                       as_of=as_of, rules=rules)
+            for listing in listings}
+
+
+def guidance_for_listing(listing: Listing, *, as_of: date | None = None,
+                         rules: GuidanceRules = GUIDANCE_RULES) -> Guidance | None:
+    """The listing's guide; None while make, model or year are missing."""
+    return guidance_for_listings([listing], as_of=as_of, rules=rules).get(listing.pk)
+
+
+def sale_history(*, until: date | None = None) -> list[ClosedSale]:
+    """Every sold auction (up to `until`'s month), for the backtest: one query."""
+    queryset = _sold(Auction.objects)
+    if until is not None:
+        queryset = queryset.filter(closed_at__lt=_month_start(month_index(until) + 1))
+    return _closed_sales(queryset.order_by("id").values("id", "hammer_price_minor", "closed_at", **_SALE_FIELDS))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Open market data
+
+
+def market_rules() -> MarketRules:
+    return MarketRules(k=settings.GAVEL_MARKET_K)
+
+
+def market_results() -> list[AuctionResult]:
+    """Every decided auction (sold, unsold, no bids) with the seller's payout time: one query."""
+    paid_out = (Sale.objects.filter(auction_id=OuterRef("pk"), paid_out_at__isnull=False)
+                .order_by("paid_out_at").values("paid_out_at")[:1])
+    rows = (Auction.objects.filter(status=Auction.Status.CLOSED, closed_at__isnull=False)
+            .filter(Q(outcome=Auction.Outcome.SOLD, hammer_price_minor__isnull=False)
+                    | Q(outcome__in=[Auction.Outcome.UNSOLD, Auction.Outcome.NO_BIDS]))
+            .order_by("id")
+            .values("outcome", "hammer_price_minor", "closed_at", make=F("listing__make"), model=F("listing__model"),
+                    year=F("listing__first_registration_year"), mileage_km=F("listing__mileage_km"),
+                    paid_out_at=Subquery(paid_out)))
+    results = []
+    for row in rows:
+        sold = row["outcome"] == Auction.Outcome.SOLD
+        results.append(AuctionResult(
+            make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"], sold=sold,
+            hammer_minor=row["hammer_price_minor"] if sold else None, closed_at=row["closed_at"],
+            paid_out_at=row["paid_out_at"] if sold else None))
+    return results
+
+
+def market_data() -> MarketData:
+    return market_aggregate(market_results(), currency=settings.GAVEL_CURRENCY, rules=market_rules())
