@@ -129,13 +129,21 @@ def _suspend(*, obj, actor, reason):
 
 
 class DealerProfileAdminForm(forms.ModelForm):
+    # The individual limit staff set; empty: the limit the dealer's deposit gives (deposit × the published
+    # multiple). Written only through the audited service (save_model).
     buying_limit_minor = MoneyField(
-        min_minor=0, label=f"Buying limit ({settings.GAVEL_CURRENCY})",
-        help_text="The dealer's leading bids plus unpaid cars may not exceed it. An amount like 50,000.00.")
+        min_minor=0, required=False, label=f"Individual buying limit ({settings.GAVEL_CURRENCY})",
+        help_text="The dealer's leading bids plus unpaid cars may not exceed their buying limit. An amount like "
+                  "50,000.00 sets an individual limit; leave it empty for the limit their deposit gives.")
 
     class Meta:
         model = DealerProfile
-        fields = ["company_name", "trade_licence_number", "address", "phone", "buying_limit_minor"]
+        fields = ["company_name", "trade_licence_number", "address", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["buying_limit_minor"] = self.instance.individual_limit_minor
 
 
 @admin.register(DealerProfile)
@@ -147,8 +155,9 @@ class DealerProfileAdmin(admin.ModelAdmin):
     search_fields = ["company_name", "trade_licence_number", "user__email", "user__full_name", "phone"]
     list_select_related = ["user"]
     readonly_fields = ["user", "status", "status_reason", "status_changed_at", "status_changed_by", "verified_at",
-                       "verified_by", "created_at"]
-    fields = ["user", "company_name", "trade_licence_number", "address", "phone", "buying_limit_minor", "status",
+                       "verified_by", "created_at", "buying_limit", "deposit_limit"]
+    fields = ["user", "company_name", "trade_licence_number", "address", "phone", "buying_limit",
+              "deposit_limit", "buying_limit_minor", "status",
               "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at"]
     actions = [
         reason_action(name="verify_dealers", description="Verify selected dealers", service=_verify),
@@ -157,6 +166,7 @@ class DealerProfileAdmin(admin.ModelAdmin):
     ]
 
     buying_limit = money_field("buying_limit_minor", "buying limit")
+    deposit_limit = money_field("deposit_limit_minor", "limit the deposit gives")
 
     def has_add_permission(self, request):
         # Dealers register themselves so their licence and contact data come from them.
@@ -164,7 +174,7 @@ class DealerProfileAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The buying limit is money-adjacent: it changes only through the audited service.
-        new_limit = obj.buying_limit_minor
+        new_limit = form.cleaned_data.get("buying_limit_minor")
         other = [f for f in form.changed_data if f != "buying_limit_minor"]
         if other:
             obj.save(update_fields=other)

@@ -88,6 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def default_buying_limit():
+    """Kept for the first migration, which names it; a new dealer's limit comes from their deposit (0 without)."""
     return settings.GAVEL_DEFAULT_BUYING_LIMIT_MINOR
 
 
@@ -118,13 +119,25 @@ class DealerProfile(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    buying_limit_minor = models.BigIntegerField(default=default_buying_limit)
+    # The limit every bid and offer is checked against: the staff's individual limit when one is set, otherwise
+    # what the deposit gives (deposit × the published multiple, told by payments.services.deposits). The rule is
+    # accounts.services.dealer_buying_limit_effective; nothing else writes this field.
+    buying_limit_minor = models.BigIntegerField(default=0)
+    individual_limit_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="An individual buying limit staff set (audited); empty: the deposit's.")
+    deposit_limit_minor = models.BigIntegerField(
+        default=0, help_text="The buying limit the dealer's deposit gives (deposit × the published multiple).")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("trade_licence_number"), name="accounts_dealer_licence_ci_unique"),
             models.CheckConstraint(condition=models.Q(buying_limit_minor__gte=0), name="accounts_dealer_limit_gte_0"),
+            models.CheckConstraint(condition=models.Q(deposit_limit_minor__gte=0),
+                                   name="accounts_dealer_deposit_limit_gte_0"),
+            models.CheckConstraint(condition=models.Q(individual_limit_minor__isnull=True)
+                                   | models.Q(individual_limit_minor__gte=0),
+                                   name="accounts_dealer_individual_limit_gte_0"),
         ]
         ordering = ["company_name"]
 

@@ -135,19 +135,51 @@ def dealer_suspend(*, profile: DealerProfile, actor: User, reason: str) -> Trans
     )
 
 
-def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int, actor: User, reason: str = "") -> None:
-    if isinstance(limit_minor, bool) or not isinstance(limit_minor, int) or not 0 <= limit_minor <= AMOUNT_MAX_MINOR:
+def dealer_buying_limit_effective(*, individual_limit_minor: int | None, deposit_limit_minor: int) -> int:
+    """The one rule for the buying limit: the individual limit staff set, or else what the deposit gives."""
+    return individual_limit_minor if individual_limit_minor is not None else deposit_limit_minor
+
+
+def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int | None, actor: User,
+                            reason: str = "") -> None:
+    """Staff set an individual buying limit (None: back to the limit the deposit gives). Audited."""
+    if limit_minor is not None and (isinstance(limit_minor, bool) or not isinstance(limit_minor, int)
+                                    or not 0 <= limit_minor <= AMOUNT_MAX_MINOR):
         raise ValidationFailed(fields={"buying_limit_minor": [
             f"Enter a whole, non-negative amount in minor units. {amount_too_large_message()}"]})
     with transaction.atomic():
-        before = DealerProfile.objects.select_for_update().values_list("buying_limit_minor", flat=True).get(
-            pk=profile.pk)
-        if before == limit_minor:
+        locked = DealerProfile.objects.select_for_update().get(pk=profile.pk)
+        before, before_individual = locked.buying_limit_minor, locked.individual_limit_minor
+        after = dealer_buying_limit_effective(individual_limit_minor=limit_minor,
+                                              deposit_limit_minor=locked.deposit_limit_minor)
+        if before == after and before_individual == limit_minor:
             return
-        DealerProfile.objects.filter(pk=profile.pk).update(buying_limit_minor=limit_minor)
-        profile.buying_limit_minor = limit_minor
-        audit_record(obj=profile, action=AuditLog.Action.UPDATE, actor=actor, reason=reason,
-                     field="buying_limit_minor", from_state=str(before), to_state=str(limit_minor))
+        DealerProfile.objects.filter(pk=profile.pk).update(buying_limit_minor=after, individual_limit_minor=limit_minor)
+        profile.buying_limit_minor, profile.individual_limit_minor = after, limit_minor
+        audit_record(obj=profile, action=AuditLog.Action.UPDATE, actor=actor,
+                     reason=reason or ("Individual buying limit set" if limit_minor is not None
+                                       else "Back to the limit the deposit gives"),
+                     field="buying_limit_minor", from_state=str(before), to_state=str(after),
+                     data={"individual_limit": limit_minor is not None})
+
+
+def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason: str) -> int:
+    """What the dealer's deposit gives changed (payments tells it, in the transaction that moved the deposit):
+    store it and, unless staff set an individual limit, make it the buying limit. Returns the buying limit."""
+    if isinstance(deposit_limit_minor, bool) or not isinstance(deposit_limit_minor, int) or deposit_limit_minor < 0:
+        raise ValueError("A deposit limit is a whole number ≥ 0.")
+    with transaction.atomic():
+        profile = DealerProfile.objects.select_for_update().get(user_id=dealer_id)
+        after = dealer_buying_limit_effective(individual_limit_minor=profile.individual_limit_minor,
+                                              deposit_limit_minor=deposit_limit_minor)
+        if (profile.deposit_limit_minor, profile.buying_limit_minor) == (deposit_limit_minor, after):
+            return after
+        before = profile.buying_limit_minor
+        DealerProfile.objects.filter(pk=profile.pk).update(deposit_limit_minor=deposit_limit_minor,
+                                                           buying_limit_minor=after)
+        audit_record(obj=profile, action=AuditLog.Action.UPDATE, actor=None, reason=reason,
+                     field="buying_limit_minor", from_state=str(before), to_state=str(after))
+        return after
 
 
 def not_a_dealer_refusal() -> PermissionRefused:

@@ -10,10 +10,17 @@ from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
 from core.money import Money
 from marketplace.api import ListingPublicOutputSerializer
-from payments.fee_schedule import all_in_price, fee_schedule_load
+from payments.selectors import all_in_price_in_force
 from transparency.serializers import BidReceiptOutputSerializer
 
 MY_STATES = ("leading", "outbid", "not_bidding")
+
+
+def all_in_minor(amount_minor: int | None) -> int | None:
+    """What a dealer pays in all if the hammer falls at this amount (+ the buyer fee of the schedule in force)."""
+    if amount_minor is None or amount_minor <= 0:
+        return None
+    return all_in_price_in_force(Money.of(amount_minor)).amount_minor
 
 
 class _AuctionStateFields(serializers.Serializer):
@@ -27,6 +34,7 @@ class _AuctionStateFields(serializers.Serializer):
     reserve_met = serializers.BooleanField()
     minimum_next_bid_minor = serializers.SerializerMethodField()
     all_in_next_bid_minor = serializers.SerializerMethodField(
+        allow_null=True,
         help_text="What the dealer pays in all if the hammer falls at the next valid bid: it plus the buyer fee.")
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -39,9 +47,8 @@ class _AuctionStateFields(serializers.Serializer):
     def get_minimum_next_bid_minor(self, auction) -> int:
         return auction_minimum_next_bid(auction)
 
-    def get_all_in_next_bid_minor(self, auction) -> int:
-        return all_in_price(Money.of(auction_minimum_next_bid(auction), settings.GAVEL_CURRENCY),
-                            fee_schedule_load()).amount_minor
+    def get_all_in_next_bid_minor(self, auction) -> int | None:
+        return all_in_minor(auction_minimum_next_bid(auction))
 
     def get_server_time(self, auction) -> str:
         # A bid's answer carries the database clock of its decision (an idempotent retry gets the same answer).
@@ -56,6 +63,11 @@ class AuctionDealerStateOutputSerializer(_AuctionStateFields):
     my_max_minor = serializers.IntegerField(allow_null=True, help_text="Your own maximum, if you set one.")
     my_label = serializers.CharField(allow_null=True, help_text="Your anonymous name in this auction.")
     is_winner = serializers.SerializerMethodField()
+    price_all_in_minor = serializers.SerializerMethodField(
+        help_text="The current (or starting) price plus the buyer fee on it: what you pay in all at that hammer.")
+
+    def get_price_all_in_minor(self, auction) -> int | None:
+        return all_in_minor(auction.price_minor if auction.price_minor is not None else auction.starting_price_minor)
 
     def get_is_winner(self, auction) -> bool:
         return auction.outcome == Auction.Outcome.SOLD and auction.winner_id == getattr(auction, "viewer_id", None)
@@ -213,6 +225,10 @@ class BidDealerOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Bid.Kind.choices)
     created_at = serializers.DateTimeField()
     is_mine = serializers.SerializerMethodField()
+    all_in_minor = serializers.SerializerMethodField(help_text="The amount plus the buyer fee on it.")
+
+    def get_all_in_minor(self, bid) -> int | None:
+        return all_in_minor(bid.amount_minor)
 
     def get_label(self, bid) -> str | None:
         return bidder_label(self.context.get("labels", {}).get(bid.dealer_id))

@@ -21,13 +21,14 @@ from auctions.api import record_download
 from auctions.forms import AuctionFilterForm, BidForm, CounterOfferForm
 from auctions.models import Auction, bidder_label
 from auctions.rules import rules_in_plain_words
+from auctions.templatetags.auctions import all_in
 from core.exceptions import ApplicationError, PermissionRefused, Throttled, ValidationFailed
 from core.money import Money
+from core.templatetags.money import money_whole
 from insights.selectors import dealer_record_get
 from inspections.selectors import report_can_view, report_current_for_listing, report_view
 from payments import services as payment_services
-from payments.fee_schedule import all_in_price, fee_schedule_load
-from payments.selectors import sale_list_visible_to
+from payments.selectors import all_in_price_in_force, sale_list_visible_to
 
 # What a leading bid leads to, said at the moment the dealer bids.
 BID_NEXT_STEPS = (f"If you are still highest when the auction ends and the reserve is met, the car is yours: you get "
@@ -130,7 +131,7 @@ def auction_page_context(request, auction: Auction) -> dict:
         bidder_maxima=(selectors.auction_bidder_maxima(auction=auction)
                        if (is_seller or user.is_staff_member) and auction.status == Auction.Status.CLOSED else []),
         show_identities=selectors.auction_identities_visible(auction) and not is_dealer,
-        minimum_next=minimum_next, all_in_next=all_in_price(Money.of(minimum_next), fee_schedule_load()),
+        minimum_next=minimum_next, all_in_next=all_in_price_in_force(Money.of(minimum_next)),
         rules=rules_in_plain_words(), sale=sale, report_summary=summary,
         end_time_zone=timezone.get_current_timezone_name(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
@@ -208,13 +209,20 @@ class AuctionBidView(AuctionMixin, View):
             if result.receipts:
                 # Shown once on the page the redirect lands on (auction_page_context): the signed receipt.
                 request.session[f"bid_receipts:{auction_id}"] = result.receipts
-            if "max_amount_minor" in form.amounts() and result.leading:
-                messages.success(request, f"Your maximum is set. You are the highest bidder. {BID_NEXT_STEPS}")
+            # The bid confirmation names the all-in price (the amount + the buyer fee on it) of what was bid.
+            amounts = form.amounts()
+            bid_minor = amounts.get("max_amount_minor", amounts.get("amount_minor"))
+            all_in_text = f" {'Your maximum' if 'max_amount_minor' in amounts else 'You bid'} " \
+                          f"{money_whole(bid_minor)}: {all_in(bid_minor)}."
+            if "max_amount_minor" in amounts and result.leading:
+                messages.success(request, f"Your maximum is set. You are the highest bidder.{all_in_text} "
+                                          f"{BID_NEXT_STEPS}")
             elif result.leading:
-                messages.success(request, f"Your bid is in. You are the highest bidder. {BID_NEXT_STEPS}")
+                messages.success(request, f"Your bid is in. You are the highest bidder.{all_in_text} {BID_NEXT_STEPS}")
             else:
-                messages.warning(request, "Your bid is in, but another dealer's maximum is higher: you are outbid. "
-                                          "We tell you when that happens again; bid again or set a maximum.")
+                messages.warning(request, f"Your bid is in, but another dealer's maximum is higher: you are outbid."
+                                          f"{all_in_text} We tell you when that happens again; bid again or set a "
+                                          "maximum.")
         return redirect("auctions:detail", auction_id=auction_id)
 
 

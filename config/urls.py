@@ -10,6 +10,7 @@ from insights import api as insights_api
 from inspections import views as inspections_views
 from inspections.urls_api import urlpatterns as inspections_api
 from marketplace.urls_api import urlpatterns as marketplace_api
+from payments import views as payments_views
 from payments.urls_api import urlpatterns as payments_api
 from transparency.urls_api import urlpatterns as transparency_api
 
@@ -40,6 +41,9 @@ urlpatterns = [
     path("inspect/", include("inspections.urls")),
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
+    path("rules/fees/", payments_views.FeeRulesView.as_view(), name="rules-fees"),
+    # The public figures at /transparency/ itself, the public log under it (/transparency/log/).
+    path("transparency/", payments_views.TransparencyView.as_view(), name="transparency"),
     path("transparency/", include("transparency.urls")),
     path("", include("insights.urls")),
     path("admin/", admin.site.urls),

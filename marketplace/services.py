@@ -322,6 +322,20 @@ def listing_sale_fell_through(*, listing: Listing, reason: str, actor=None) -> T
     return result
 
 
+def listing_paid_sale_cancelled(*, listing: Listing, reason: str, actor=None) -> TransitionResult:
+    """Settlement cancelled a sale after the buyer paid (the collection check found another car or another
+    odometer, or the seller refused a price adjustment): the car is the seller's again, not sold, and they choose
+    whether to relist it. One update: the car leaves "sold" and stops being paid for together."""
+    with transaction.atomic():
+        locked = _lock(listing)
+        if locked.status != Listing.Status.SOLD:
+            return TransitionResult(False, locked.status, locked.status)
+        result = transition(locked, Listing.Status.UNSOLD, actor=actor, reason=reason,
+                            updates={"status_changed_at": timezone.now(), "sale_paid": False})
+    listing.refresh_from_db()
+    return result
+
+
 # Photos ---------------------------------------------------------------------------------------
 
 

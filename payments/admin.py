@@ -16,13 +16,18 @@ from payments import selectors, services
 from payments.forms import (
     BankTransferConfirmForm,
     BuyNowProposeForm,
+    DepositTopUpConfirmForm,
     DisputeResolveForm,
     GuaranteeFundForm,
     ReceivablePaymentForm,
 )
 from payments.ledger import account_balance
 from payments.models import (
+    AdjustmentRequest,
     BuyNowOffer,
+    CollectionCheck,
+    DepositTopUp,
+    DepositWithdrawal,
     Dispute,
     DisputePhoto,
     GuaranteeClaim,
@@ -37,6 +42,7 @@ from payments.models import (
     SellerReceivable,
     UnsoldListing,
 )
+from payments.services import deposits
 
 
 def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
@@ -502,6 +508,76 @@ class PayoutTransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["amount"]
 
     amount = money_field("amount_minor", "amount", currency_field="currency")
+
+
+@admin.register(DepositTopUp)
+class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Transfers dealers announced into their deposits; staff confirm the money arrived (a ledger transaction)."""
+
+    list_display = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at"]
+    fields = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at",
+              "confirmed_by", "ledger_transaction"]
+    readonly_fields = fields
+    list_filter = ["status"]
+    list_select_related = ["dealer"]
+    search_fields = ["reference", "dealer__email"]
+    actions = ["confirm_received"]
+
+    announced = money_field("amount_minor", "announced", currency_field="currency")
+    received = money_field("received_minor", "received", currency_field="currency")
+
+    @admin.action(description="Confirm the transfer arrived (into the deposit)")
+    def confirm_received(self, request, queryset):
+        def apply(topup, data, form):
+            amount = None
+            if data["amount"].strip():
+                amount = _parse_amount(data["amount"], topup.currency, form, "amount")
+                if amount is None:
+                    return False
+            deposits.deposit_topup_confirm(topup=topup, actor=request.user, received_minor=amount)
+            return True
+
+        return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=DepositTopUpConfirmForm,
+                            title="Confirm the transfer arrived", name="confirm_received", apply=apply)
+
+
+@admin.register(DepositWithdrawal)
+class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "dealer", "amount", "payout_reference"]
+    fields = ["created_at", "dealer", "amount", "payout_reference", "ledger_transaction"]
+    readonly_fields = fields
+    list_select_related = ["dealer"]
+    search_fields = ["payout_reference", "dealer__email"]
+
+    amount = money_field("amount_minor", "amount", currency_field="currency")
+
+
+@admin.register(CollectionCheck)
+class CollectionCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What dealers recorded at the handover, with the rules' computation (payments.nochip)."""
+
+    list_display = ["recorded_at", "sale", "dealer", "outcome"]
+    fields = ["recorded_at", "sale", "dealer", "vin_on_car", "odometer_km", "findings", "as_reported", "outcome",
+              "computation"]
+    readonly_fields = fields
+    list_filter = ["outcome"]
+    list_select_related = ["sale", "dealer"]
+
+
+@admin.register(AdjustmentRequest)
+class AdjustmentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Price adjustments: computed, never typed; the seller decides."""
+
+    list_display = ["created_at", "sale", "amount", "status", "deadline", "break_fee_taken"]
+    fields = ["created_at", "sale", "dealer", "amount", "status", "deadline", "decided_at", "break_fee",
+              "break_fee_taken", "computation"]
+    readonly_fields = fields
+    list_filter = ["status"]
+    list_select_related = ["sale"]
+
+    amount = money_field("amount_minor", "amount", currency_field="currency")
+    break_fee = money_field("break_fee_minor", "break fee", currency_field="currency")
+    break_fee_taken = money_field("break_fee_taken_minor", "from the deposit", currency_field="currency")
 
 
 @admin.register(UnsoldListing)

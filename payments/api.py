@@ -1,5 +1,7 @@
 """Settlement API under /api/v1/: each party sees only their own sales (404 otherwise), staff see all."""
 
+import json
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -17,6 +19,7 @@ from core.throttling import UploadRateThrottle
 from payments import selectors, services
 from payments.models import Payment, Sale
 from payments.providers import payment_provider_names
+from payments.services import adjustments
 from payments.services.disputes import dispute_window_ends
 
 
@@ -491,3 +494,142 @@ class CardWebhookApi(APIView):
         result = services.card_webhook_receive(headers=request.headers, body=request.body)
         return Response({"received": True, "changed": bool(result and result.changed)})
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The collection check and the price adjustment (payments.services.adjustments)
+
+
+class CollectionCheckInputSerializer(serializers.Serializer):
+    vin_on_car = serializers.CharField(max_length=20)
+    odometer_km = serializers.IntegerField(min_value=0, max_value=adjustments.ODOMETER_MAX_KM)
+    vin_photo = serializers.FileField()
+    odometer_photo = serializers.FileField()
+    findings = serializers.JSONField(
+        required=False, help_text='What is not as reported, as JSON: [{"key": "damage.door_fl.dent", "severity": '
+                                  '"minor" | "major", "photos": ["<name of a file field of this request>", …]}]. '
+                                  "Every other area is recorded as reported. No amount: the rules compute it.")
+
+
+class CollectionCheckOutputSerializer(serializers.Serializer):
+    sale_id = serializers.IntegerField()
+    outcome = serializers.CharField(help_text="claim, nothing_to_claim, below_minimum, cancel_vin_mismatch or "
+                                              "cancel_odometer (the last two cancelled the sale without a fee).")
+    vin_on_car = serializers.CharField()
+    odometer_km = serializers.IntegerField()
+    computation = serializers.DictField(help_text="Every finding's decision, reason and amount; the deductible, "
+                                                  "the cap, the total; the table and schedule versions.")
+    recorded_at = serializers.DateTimeField()
+
+
+class AdjustmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sale_id = serializers.IntegerField()
+    status = serializers.CharField(help_text="pending, accepted, refused (sale cancelled) or lapsed (applied at "
+                                             "the deadline).")
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    computation = serializers.DictField()
+    break_fee_minor = serializers.IntegerField()
+    break_fee_taken_minor = serializers.IntegerField()
+
+
+class AdjustmentDecisionInputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true: the adjusted price; false: cancel the sale at no cost to "
+                                                "the seller (the dealer pays the break fee from their deposit).")
+
+
+def _findings_input(raw, files) -> list:
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise serializers.ValidationError({"findings": ["JSON: a list of findings."]})
+    if not isinstance(raw, list):
+        raise serializers.ValidationError({"findings": ["A list of findings."]})
+    findings = []
+    for index, item in enumerate(raw[:adjustments.MAX_FINDINGS + 1]):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str) \
+                or not isinstance(item.get("severity"), str) or not isinstance(item.get("photos", []), list):
+            raise serializers.ValidationError({f"findings-{index}": [
+                "Each finding: key, severity and photos (names of file fields)."]})
+        names = [name for name in item.get("photos", []) if isinstance(name, str)]
+        missing = [name for name in names if name not in files]
+        if missing:
+            raise serializers.ValidationError({f"findings-{index}-photos": [f"No file field {missing[0]!r}."]})
+        findings.append(adjustments.FindingInput(key=item["key"][:100], severity=item["severity"][:20],
+                                                 photos=tuple(files[name] for name in names)))
+    return findings
+
+
+class SaleCollectionCheckApi(_SaleObjectApi):
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [UploadRateThrottle]
+
+    @extend_schema(responses={200: CollectionCheckOutputSerializer},
+                   description="The sale's collection check, with its computation (404 before one is recorded).")
+    def get(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        check = selectors.sale_collection(sale=sale)["check"]
+        if check is None:
+            raise NotFound("No collection check is recorded for this sale.")
+        return Response(CollectionCheckOutputSerializer(check).data)
+
+    @extend_schema(request={"multipart/form-data": CollectionCheckInputSerializer},
+                   responses={201: CollectionCheckOutputSerializer},
+                   description="The buying dealer records the car at the handover against the published report. "
+                               "A VIN that is not the car's or an odometer beyond the published margin cancels the "
+                               "sale without a fee for the dealer. Refusals: field errors (nothing written), "
+                               "not_at_collection, check_recorded, permission_denied.")
+    def post(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        data = CollectionCheckInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        findings = _findings_input(data.validated_data.get("findings"), request.FILES)
+        check = adjustments.collection_check_record(
+            sale=sale, dealer=request.user, vin_on_car=data.validated_data["vin_on_car"],
+            odometer_km=data.validated_data["odometer_km"], vin_photos=[data.validated_data["vin_photo"]],
+            odometer_photos=[data.validated_data["odometer_photo"]], findings=findings)
+        return Response(CollectionCheckOutputSerializer(check).data, status=status.HTTP_201_CREATED)
+
+
+class SaleAdjustmentApi(_SaleObjectApi):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(responses={200: AdjustmentOutputSerializer},
+                   description="The sale's price adjustment request (404 when none was requested).")
+    def get(self, request, sale_id):
+        adjustment = selectors.sale_collection(sale=self.get_sale(sale_id))["adjustment"]
+        if adjustment is None:
+            raise NotFound("No adjustment was requested for this sale.")
+        return Response(AdjustmentOutputSerializer(adjustment).data)
+
+    @extend_schema(request=None, responses={201: AdjustmentOutputSerializer},
+                   description="The buying dealer requests the adjustment their collection check computed: the "
+                               "amount is never sent, it is the computation's. Refusals: findings (nothing "
+                               "claimable, below the minimum), collection_check, adjustment_requested (one per "
+                               "sale), not_at_collection, permission_denied.")
+    def post(self, request, sale_id):
+        adjustment = adjustments.adjustment_request_open(sale=self.get_sale(sale_id), dealer=request.user)
+        return Response(AdjustmentOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class SaleAdjustmentDecisionApi(_SaleObjectApi):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=AdjustmentDecisionInputSerializer, responses={200: AdjustmentOutputSerializer},
+                   description="The seller accepts or refuses, before the deadline. Refusals: "
+                               "adjustment_deadline_passed, adjustment_decided, permission_denied.")
+    def post(self, request, sale_id):
+        sale = self.get_sale(sale_id)
+        data = AdjustmentDecisionInputSerializer(data=request.data if isinstance(request.data, dict) else {})
+        data.is_valid(raise_exception=True)
+        adjustment = selectors.sale_collection(sale=sale)["adjustment"]
+        if adjustment is None:
+            raise NotFound("No adjustment was requested for this sale.")
+        adjustment = adjustments.adjustment_decide(request=adjustment, seller=request.user,
+                                                   accept=data.validated_data["accept"])
+        return Response(AdjustmentOutputSerializer(adjustment).data)

@@ -15,8 +15,9 @@ from auctions import services as auction_services
 from auctions.demo import _approved_demo_listing, _bid
 from auctions.models import Auction
 from payments import services
-from payments.models import Sale
+from payments.models import DepositTopUp, Sale
 from payments.providers.card import simulated_card_event
+from payments.services import deposits
 
 PAID_OUT_VIN = "WF0XXXGCDX8000505"  # the Ford Focus auctions.demo closes as sold
 AWAITING_VIN = "TMBJG7NE0J0000507"
@@ -57,6 +58,21 @@ def _guarantee_funded(admin: User) -> None:
     """The inspection guarantee starts with €5,000 from Gavel's own account (once: the token is fixed)."""
     services.guarantee_fund(actor=admin, amount_minor=5_000_00, source="bank", memo="Opening balance (demo)",
                             token="demo-opening-balance")
+
+
+DEMO_DEPOSITS = {"dealer@gavel.test": 10_000_00, "dealer2@gavel.test": 5_000_00, "dealer3@gavel.test": 5_000_00}
+
+
+def demo_deposits_ensure() -> None:
+    """Each verified demo dealer has a deposit (topped up by bank transfer, confirmed by the demo admin): it gives
+    their buying limit. Once: a dealer with a confirmed top-up keeps what they have."""
+    admin = User.objects.get(email__iexact="admin@gavel.test")
+    for email, amount_minor in DEMO_DEPOSITS.items():
+        dealer = User.objects.get(email__iexact=email)
+        if DepositTopUp.objects.filter(dealer=dealer, status=DepositTopUp.Status.CONFIRMED).exists():
+            continue
+        topup = deposits.deposit_topup_request(dealer=dealer, amount_minor=amount_minor)
+        deposits.deposit_topup_confirm(topup=topup, actor=admin)
 
 
 def demo_sales_ensure() -> list[Sale]:

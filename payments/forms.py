@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.forms import MoneyField
 from payments.models import Dispute
 from payments.services import GUARANTEE_SOURCES
 
@@ -65,6 +66,17 @@ class BankTransferConfirmForm(forms.Form):
     amount = forms.CharField(label="Amount received", help_text="As on the bank statement, e.g. 12399.00")
     bank_reference = forms.CharField(label="Bank reference", max_length=150,
                                      help_text="The bank's transaction id for this credit.")
+
+
+class DepositAmountForm(forms.Form):
+    """A top-up the dealer announces or a withdrawal they ask for; the service checks the rest."""
+
+    amount_minor = MoneyField(label="Amount", min_minor=1, help_text="An amount like 5,000.00.")
+
+
+class DepositTopUpConfirmForm(forms.Form):
+    amount = forms.CharField(label="Amount received", required=False,
+                             help_text="Leave empty when it is the amount announced; otherwise e.g. 5000.00")
 
 
 class BuyNowProposeForm(forms.Form):

@@ -50,8 +50,11 @@ class LedgerAccount(models.Model):
         # Pays refunds for defects the inspection missed; funded by staff (from fees or from outside). Its balance
         # may go negative: the platform stands behind its inspections before the fund is topped up.
         GUARANTEE = "guarantee", "Inspection guarantee"
+        # A dealer's deposit with Gavel: topped up by bank transfer, gives the buying limit, pays break fees and
+        # unpaid-sale fees, withdrawn when nothing is pending. Never negative.
+        DEPOSIT = "deposit", "Dealer deposit"
 
-    OWNED_KINDS = (Kind.DEALER, Kind.SELLER)
+    OWNED_KINDS = (Kind.DEALER, Kind.SELLER, Kind.DEPOSIT)
     SYSTEM_KINDS = (Kind.ESCROW, Kind.PLATFORM_FEES, Kind.BANK, Kind.GUARANTEE)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -68,7 +71,7 @@ class LedgerAccount(models.Model):
             models.UniqueConstraint(fields=["kind"], condition=models.Q(owner__isnull=True),
                                     name="payments_account_one_system_account_per_kind"),
             models.CheckConstraint(
-                condition=(models.Q(kind__in=["dealer", "seller"], owner__isnull=False)
+                condition=(models.Q(kind__in=["dealer", "seller", "deposit"], owner__isnull=False)
                            | models.Q(kind__in=["escrow", "platform_fees", "bank", "guarantee"],
                                       owner__isnull=True)),
                 name="payments_account_owner_matches_kind"),
@@ -89,6 +92,10 @@ class LedgerTransaction(AppendOnlyModel):
         GUARANTEE_FUNDED = "guarantee_funded", "Inspection guarantee funded"
         SET_OFF = "set_off", "Payout set off against what the seller owes"
         RECEIVABLE_PAYMENT = "receivable_payment", "Payment received from a seller who owed"
+        DEPOSIT_TOPUP = "deposit_topup", "Deposit topped up"
+        DEPOSIT_WITHDRAWAL = "deposit_withdrawal", "Deposit withdrawn"
+        BREAK_FEE = "break_fee", "Break fee from the deposit"
+        UNPAID_SALE_FEE = "unpaid_sale_fee", "Unpaid-sale fee from the deposit"
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -151,7 +158,9 @@ class Sale(models.Model):
         # Cancelled while awaiting payment only by the seller, when the buyer may no longer buy.
         S.AWAITING_PAYMENT: {S.PAID, S.OVERDUE, S.CANCELLED},
         S.OVERDUE: {S.PAID, S.CANCELLED},
-        S.PAID: {S.HANDED_OVER},
+        # Cancelled after payment only by the collection check (a VIN or odometer that is not the report's) or by
+        # the seller refusing a price adjustment; the dealer's money goes back in full.
+        S.PAID: {S.HANDED_OVER, S.CANCELLED},
         # A failed payout leaves the sale handed_over; the dealer may still dispute within the window.
         S.HANDED_OVER: {S.PAID_OUT, S.DISPUTED},
         S.PAID_OUT: {S.COMPLETED, S.DISPUTED},
@@ -193,6 +202,12 @@ class Sale(models.Model):
     seller_fee_minor = models.BigIntegerField()
     amount_due_minor = models.BigIntegerField(help_text="Hammer price plus the buyer's fee.")
     seller_receives_minor = models.BigIntegerField(help_text="Hammer price minus the seller's fee.")
+    adjustment_minor = models.BigIntegerField(
+        default=0, help_text="Price adjustments the seller accepted (or that applied at their deadline).")
+    deductible_used_minor = models.BigIntegerField(
+        default=0, help_text="What accepted adjustments used of the deductible (once per sale).")
+    fee_schedule_version = models.CharField(
+        max_length=40, default="fees-v1", help_text="The published fee schedule the fees were computed from.")
     refunded_minor = models.BigIntegerField(default=0, help_text="Everything refunded to the dealer.")
     guarantee_paid_minor = models.BigIntegerField(
         default=0, help_text="The part of the refunds the inspection guarantee paid (the seller's money untouched).")
@@ -577,6 +592,145 @@ class ReceivableSettlement(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_method_display()}: {Money(self.amount_minor, self.receivable.currency)}"
+
+
+class DepositTopUp(models.Model):
+    """A dealer's announced bank transfer into their deposit: pending until staff confirm the money arrived (as
+    for sale payments by bank transfer), then one ledger transaction (bank → deposit)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the transfer"
+        CONFIRMED = "confirmed", "Received"
+
+    TRANSITIONS = {Status.PENDING: {Status.CONFIRMED}, Status.CONFIRMED: set()}
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposit_topups")
+    amount_minor = models.BigIntegerField()
+    received_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    ledger_transaction = models.OneToOneField(LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT,
+                                              related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "deposit top-up"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payments_topup_amount_positive"),
+            models.CheckConstraint(condition=models.Q(received_minor__isnull=True) | models.Q(received_minor__gt=0),
+                                   name="payments_topup_received_positive"),
+        ]
+
+    def __str__(self):
+        return f"Deposit top-up {self.reference or self.pk}"
+
+
+class DepositWithdrawal(AppendOnlyModel):
+    """Money sent back from a dealer's deposit to their bank (deposit → bank), once nothing was pending."""
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deposit_withdrawals")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payout_reference = models.CharField(max_length=100)
+    ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "deposit withdrawal"
+        constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
+                                              name="payments_withdrawal_amount_positive")]
+
+    def __str__(self):
+        return f"Deposit withdrawal {self.payout_reference}"
+
+
+class CollectionCheck(models.Model):
+    """What the buying dealer recorded at the handover against the published report: the VIN plate, the odometer,
+    and per area "as reported" or a finding (payments.nochip decides each finding; `computation` is its answer,
+    Computation.as_dict(), with the table and schedule versions it used)."""
+
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, related_name="collection_check")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    vin_on_car = models.CharField(max_length=32)
+    odometer_km = models.PositiveIntegerField()
+    findings = models.JSONField(default=list, help_text="[{key, severity, photos}] as recorded.")
+    as_reported = models.JSONField(default=list, help_text="The areas recorded as the report has them.")
+    outcome = models.CharField(max_length=32)
+    computation = models.JSONField(default=dict)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self):
+        return f"Collection check of sale {self.sale_id}"
+
+
+class CollectionPhoto(models.Model):
+    class Kind(models.TextChoices):
+        VIN = "vin", "VIN plate"
+        ODOMETER = "odometer", "Odometer"
+        FINDING = "finding", "Finding"
+
+    collection_check = models.ForeignKey(CollectionCheck, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    finding_key = models.CharField(max_length=100, blank=True)
+    original = models.ImageField(max_length=255)
+    thumb = models.ImageField(max_length=255)
+    medium = models.ImageField(max_length=255)
+    large = models.ImageField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} photo of check {self.collection_check_id}"
+
+
+class AdjustmentRequest(models.Model):
+    """A price adjustment the dealer requested from their collection check: the amount is the computation's
+    (payments.nochip.claim_compute), never typed. The seller accepts or refuses before the deadline; at the
+    deadline the computed adjustment applies (a late refusal is refused). One per sale."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the seller"
+        ACCEPTED = "accepted", "Accepted: the price is adjusted"
+        REFUSED = "refused", "Refused: the sale is cancelled"
+        LAPSED = "lapsed", "Not answered in time: the price is adjusted"
+
+    TRANSITIONS = {Status.PENDING: {Status.ACCEPTED, Status.REFUSED, Status.LAPSED}, Status.ACCEPTED: set(),
+                   Status.REFUSED: set(), Status.LAPSED: set()}
+    APPLIED = (Status.ACCEPTED, Status.LAPSED)
+
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, related_name="adjustment_request")
+    collection_check = models.ForeignKey(CollectionCheck, on_delete=models.PROTECT, related_name="+")
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField()
+    deductible_applied_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    computation = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    deadline = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    break_fee_minor = models.BigIntegerField(default=0, help_text="The published break fee, when refused.")
+    break_fee_taken_minor = models.BigIntegerField(default=0, help_text="What the dealer's deposit paid of it.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
+                                              name="payments_adjustment_amount_positive")]
+
+    def __str__(self):
+        return f"Adjustment request on sale {self.sale_id}"
 
 
 class BuyNowOffer(models.Model):

@@ -13,3 +13,8 @@ def bank_reference(sale_id: int) -> str:
 def receivable_reference(receivable_id: int) -> str:
     """The reference a seller writes on a transfer settling what they owe (a receivable)."""
     return f"GVL-R-{receivable_id}-{check_digits(str(receivable_id))}"
+
+
+def deposit_reference(topup_id: int) -> str:
+    """The reference a dealer writes on the transfer topping up their deposit (check digits catch a typo)."""
+    return f"GVL-D-{topup_id}-{check_digits(str(topup_id))}"

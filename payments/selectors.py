@@ -16,14 +16,20 @@ from auctions.models import Auction, Bid, CounterOffer, RelistRequest, SellerCon
 from auctions.selectors import dealer_committed_minor, seller_consents_for
 from core.clock import db_now
 from core.models import AuditLog, Notification
-from core.money import Money
+from core.money import MINOR_DIGITS, Money
 from inspections.models import Inspection
+from inspections.repair_cost import repair_cost_table_load
 from inspections.selectors import inspection_booking_text, inspections_for_listings, report_lines
 from marketplace.models import Listing
 from marketplace.selectors import listing_list_for_seller, listing_missing_for_submit
+from payments.fee_schedule import CURRENT_VERSION, all_in_price, buying_limit, fee_schedule_load
 from payments.ledger import account_balance
 from payments.models import (
+    AdjustmentRequest,
     BuyNowOffer,
+    CollectionCheck,
+    CollectionPhoto,
+    DepositTopUp,
     Dispute,
     LedgerAccount,
     LedgerEntry,
@@ -502,6 +508,136 @@ def ledger_account_history(*, account: LedgerAccount, limit: int = 200) -> list[
     return rows
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Dealer deposits
+
+# A dealer's sale is pending until it can no longer cost them anything: completed, refunded or cancelled.
+SETTLED_SALE_STATUSES = (Sale.Status.COMPLETED, Sale.Status.REFUNDED, Sale.Status.CANCELLED)
+
+
+def deposit_balance_minor(dealer: User) -> int:
+    account = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.DEPOSIT, owner=dealer).first()
+    return account_balance(account) if account else 0
+
+
+@dataclass(frozen=True)
+class DepositPendingItems:
+    open_sales: int
+    committed_minor: int  # leading bids and unpaid cars
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.open_sales or self.committed_minor)
+
+    def sentences(self) -> list[str]:
+        said = []
+        if self.open_sales:
+            said.append(f"{self.open_sales} of your purchases {'is' if self.open_sales == 1 else 'are'} not "
+                        "settled yet (completed, refunded or cancelled).")
+        if self.committed_minor:
+            said.append("You lead in an auction or owe for a car: "
+                        f"{Money.of(self.committed_minor).format()} committed.")
+        return said
+
+
+def deposit_pending_items(*, dealer: User) -> DepositPendingItems:
+    return DepositPendingItems(
+        open_sales=Sale.objects.filter(buyer=dealer).exclude(status__in=SETTLED_SALE_STATUSES).count(),
+        committed_minor=dealer_committed_minor(dealer=dealer))
+
+
+
+def deposit_summary(*, dealer: User) -> dict:
+    """What the deposit page shows: balance, the buying limit (and whether staff set it), what is pending, the
+    announced transfers and every movement of the deposit, newest first."""
+    profile = DealerProfile.objects.filter(user=dealer).first()
+    account = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.DEPOSIT, owner=dealer).first()
+    history = []
+    if account is not None:
+        for entry in (LedgerEntry.objects.filter(account=account).select_related("transaction")
+                      .order_by("-transaction__created_at", "-id")[:200]):
+            txn = entry.transaction
+            history.append({"when": txn.created_at, "what": txn.get_kind_display(), "memo": txn.memo,
+                            "reference": txn.provider_reference, "sale_id": txn.sale_id,
+                            "amount": Money(entry.amount_minor, account.currency)})
+    currency = settings.GAVEL_CURRENCY
+    return {
+        "balance": Money(deposit_balance_minor(dealer), currency),
+        "buying_limit": Money(profile.buying_limit_minor if profile else 0, currency),
+        "deposit_limit": Money(profile.deposit_limit_minor if profile else 0, currency),
+        "individual_limit": (Money(profile.individual_limit_minor, currency)
+                             if profile and profile.individual_limit_minor is not None else None),
+        "pending": deposit_pending_items(dealer=dealer),
+        "topups": list(DepositTopUp.objects.filter(dealer=dealer, status=DepositTopUp.Status.PENDING)),
+        "history": history,
+        "bank": {"account_name": settings.GAVEL_BANK_ACCOUNT_NAME, "iban": settings.GAVEL_BANK_IBAN,
+                 "bic": settings.GAVEL_BANK_BIC},
+    }
+
+
+def all_in_price_in_force(amount: Money) -> Money:
+    """The one home of the all-in price pages and answers show: what a dealer pays in all if the hammer falls at
+    `amount` (the amount plus the buyer fee), by the fee schedule in force (settings.GAVEL_FEE_SCHEDULE_VERSION)."""
+    return all_in_price(amount, fee_schedule_load(settings.GAVEL_FEE_SCHEDULE_VERSION))
+
+
+def fee_rules(*, version: str | None = None) -> dict:
+    """The published schedule as the /rules/fees/ page shows it: bands in words, every figure as money."""
+    schedule = fee_schedule_load(version or CURRENT_VERSION)
+    table = repair_cost_table_load()
+    currencies = []
+    for code, fees in schedule.currencies.items():
+        bands, lower = [], None
+        for band in fees.buyer_fee_bands:
+            fee = (Money(band.flat_minor, code).format() if band.flat_minor is not None
+                   else f"{band.bps / 100:g} % of the hammer price, rounded half up to the cent")
+            if lower is None:
+                span = f"up to {Money(band.up_to_minor, code).format()}"
+            elif band.up_to_minor is None:
+                span = f"over {Money(lower, code).format()}"
+            else:
+                span = f"{Money(lower + 1, code).format()} to {Money(band.up_to_minor, code).format()}"
+            bands.append({"span": span, "fee": fee})
+            lower = band.up_to_minor
+        currencies.append({
+            "code": code, "bands": bands,
+            "seller_fee": Money(fees.seller_fee_minor, code), "break_fee": Money(fees.break_fee_minor, code),
+            "unpaid_sale_fee": Money(fees.unpaid_sale_fee_minor, code),
+            "deductible": Money(fees.deductible_minor, code), "minimum_claim": Money(fees.minimum_claim_minor, code),
+            "limit_example": (Money(5_000 * 10 ** MINOR_DIGITS[code], code),
+                              buying_limit(Money(5_000 * 10 ** MINOR_DIGITS[code], code), schedule)),
+        })
+    return {"schedule": schedule, "currencies": currencies, "table": table,
+            "dispute_window_days": settings.GAVEL_DISPUTE_WINDOW_DAYS}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The collection check and the price adjustment
+
+
+def collection_finding_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every item a finding can name, grouped for a select: the damage map by panel, then the checklist."""
+    table = repair_cost_table_load()
+    damage, checklist = [], []
+    for key, entry in table.entries.items():
+        (damage if key.startswith("damage.") else checklist).append((key, entry.label))
+    return [("Damage map", damage), ("Checklist", checklist)]
+
+
+def sale_collection(*, sale: Sale) -> dict:
+    """The sale's collection check (its computation, photos per finding) and its adjustment request."""
+    check = CollectionCheck.objects.filter(sale=sale).first()
+    request = AdjustmentRequest.objects.filter(sale=sale).first()
+    if check is None:
+        return {"check": None, "adjustment": request}
+    photos: dict[str, list] = {}
+    for photo in check.photos.all():
+        photos.setdefault(photo.finding_key or photo.kind, []).append(photo)
+    findings = [{**finding, "photo_files": photos.get(finding["key"], [])}
+                for finding in check.computation.get("findings", [])]
+    return {"check": check, "computation": check.computation, "findings": findings,
+            "vin_photos": photos.get(CollectionPhoto.Kind.VIN, []),
+            "odometer_photos": photos.get(CollectionPhoto.Kind.ODOMETER, []), "adjustment": request}
 def buy_now_offers_open() -> QuerySet:
     """Buy-now offers a verified dealer may take now (no reserve, no seller: the car and its price)."""
     return (BuyNowOffer.objects.filter(status=BuyNowOffer.Status.OPEN, expires_at__gt=db_now())

@@ -18,6 +18,7 @@ from django.conf import settings
 from auctions.models import Auction
 from core.clock import db_now
 from payments import services
+from payments.services.adjustments import adjustment_requests_lapse_due
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +120,9 @@ def second_chance_consents_expire_task() -> int:
 @shared_task
 def sales_complete_due_task() -> int:
     return services.sales_complete_due()
+
+
+@shared_task
+def adjustment_requests_lapse_task() -> int:
+    """Price adjustments past their deadline without the seller's answer: the computed adjustment applies."""
+    return adjustment_requests_lapse_due()

@@ -15,14 +15,16 @@ from accounts.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
+from insights.platform_figures import SMALL_NUMBER, platform_figures
 from insights.selectors import dealer_record_get
 from payments import selectors, services
-from payments.forms import CollectionForm, DisputeForm
-from payments.models import BuyNowOffer, Payment, Sale, SecondChanceOffer
+from payments.forms import CollectionForm, DepositAmountForm, DisputeForm
+from payments.models import AdjustmentRequest, BuyNowOffer, Payment, Sale, SecondChanceOffer
 from payments.providers import payment_provider_names
 from payments.providers.bank import BankTransferProvider
 from payments.providers.card import simulated_card_event
 from payments.references import bank_reference
+from payments.services import adjustments, deposits
 from payments.services.disputes import dispute_window_ends
 
 TIMELINE = [
@@ -102,7 +104,9 @@ class SaleDetailView(SaleMixin, TemplateView):
             card_enabled="card" in payment_provider_names(),
             can_pay=unpaid and self.party == "buyer",
             can_arrange=sale.status in (Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE, Sale.Status.PAID),
-            can_confirm=sale.status == Sale.Status.PAID,
+            # The handover waits for the seller's answer to a price adjustment.
+            can_confirm=sale.status == Sale.Status.PAID and not AdjustmentRequest.objects.filter(
+                sale=sale, status=AdjustmentRequest.Status.PENDING).exists(),
             i_confirmed=(self.party == "buyer" and sale.buyer_confirmed_at)
             or (self.party == "seller" and sale.seller_confirmed_at),
             collection_form=kwargs.get("collection_form") or CollectionForm(initial={
@@ -127,6 +131,7 @@ class SaleDetailView(SaleMixin, TemplateView):
             live_refresh=self.request.headers.get("X-Live-Refresh") == "1",
             buyer_suspended_unpaid=unpaid and not selectors.sale_buyer_can_buy(sale=sale),
             can_cancel=self.party == "seller" and selectors.sale_seller_may_cancel(sale=sale),
+            collection=selectors.sale_collection(sale=sale),
         )
         offer = selectors.sale_pending_consent(sale=sale) if self.party in ("seller", "staff") else None
         if offer is not None:
@@ -329,6 +334,197 @@ class OfferDecisionView(LoginRequiredMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("payments:list")
+
+
+class DealerOnlyMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.user.role != "dealer":
+            raise Http404("Only dealers hold a deposit.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DepositView(DealerOnlyMixin, TemplateView):
+    """The dealer's deposit: balance, the buying limit it gives, pending top-ups, history; top up or withdraw."""
+
+    template_name = "payments/deposit.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dealer = self.request.user
+        context.update(selectors.deposit_summary(dealer=dealer))
+        context.setdefault("topup_form", DepositAmountForm(prefix="topup"))
+        context.setdefault("withdraw_form", DepositAmountForm(prefix="withdraw"))
+        return context
+
+
+class DepositTopUpView(DealerOnlyMixin, View):
+    def post(self, request):
+        form = DepositAmountForm(request.POST, prefix="topup")
+        if form.is_valid():
+            try:
+                topup = deposits.deposit_topup_request(dealer=request.user,
+                                                       amount_minor=form.cleaned_data["amount_minor"])
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"Transfer {Money(topup.amount_minor, topup.currency).format()} with "
+                                          f"the reference {topup.reference}; we add it when it arrives.")
+                return redirect("payments:deposit")
+        view = DepositView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(topup_form=form), status=400)
+
+
+class DepositWithdrawView(DealerOnlyMixin, View):
+    def post(self, request):
+        form = DepositAmountForm(request.POST, prefix="withdraw")
+        if form.is_valid():
+            try:
+                withdrawal = deposits.deposit_withdraw(dealer=request.user,
+                                                       amount_minor=form.cleaned_data["amount_minor"])
+            except ApplicationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"{Money(withdrawal.amount_minor, withdrawal.currency).format()} is on "
+                                          f"its way to your bank (reference {withdrawal.payout_reference}).")
+                return redirect("payments:deposit")
+        view = DepositView(request=request, kwargs={})
+        return view.render_to_response(view.get_context_data(withdraw_form=form), status=400)
+
+
+def _form_errors(form, exc: ApplicationError) -> None:
+    placed = False
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+            placed = True
+    if not placed or exc.message and not exc.fields:
+        form.add_error(None, exc.message)
+
+
+class FeeRulesView(TemplateView):
+    """The published fee schedule and the rules after the hammer, for everybody (no login)."""
+
+    template_name = "payments/fee_rules.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.fee_rules())
+        return context
+
+
+FINDING_ROWS = 5
+
+
+class SaleCollectionCheckView(SaleMixin, TemplateView):
+    """The buying dealer's collection check, phone first: the VIN plate and odometer (photo and reading), then a
+    finding per area that is not as the report has it (item, severity, photos). Every other area is recorded as
+    reported. The rules decide each finding; the dealer types no amount."""
+
+    template_name = "payments/collection_check.html"
+
+    def get(self, request, *args, **kwargs):
+        if self.party not in ("buyer", "staff"):
+            raise Http404("Only the buying dealer records the collection check.")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            collection=selectors.sale_collection(sale=self.sale), choices=selectors.collection_finding_choices(),
+            rows=kwargs.get("rows") or [{"index": i, "key": "", "severity": ""} for i in range(FINDING_ROWS)],
+            values=kwargs.get("values", {}), errors=kwargs.get("errors", {}),
+            can_record=self.party == "buyer" and self.sale.status == Sale.Status.PAID
+            and not hasattr(self.sale, "collection_check"),
+            reported_odometer_km=(self.sale.report.content.get("facts", {}).get("odometer_km")
+                                  if self.sale.report_id else None))
+        return context
+
+    def post(self, request, sale_id):
+        if self.party != "buyer":
+            raise Http404("Only the buying dealer records the collection check.")
+        wait = upload_throttle_wait(request)
+        if wait is not None:
+            messages.error(request, upload_throttle_message(wait))
+            return redirect("payments:check", sale_id=sale_id)
+        rows, findings, errors = [], [], {}
+        for index in range(FINDING_ROWS):
+            key = request.POST.get(f"findings-{index}-key", "").strip()
+            severity = request.POST.get(f"findings-{index}-severity", "").strip()
+            rows.append({"index": index, "key": key, "severity": severity})
+            if key:
+                findings.append(adjustments.FindingInput(key=key, severity=severity, photos=tuple(
+                    request.FILES.getlist(f"findings-{index}-photos"))))
+        odometer_text = request.POST.get("odometer_km", "").strip().replace(",", "").replace(".", "")
+        odometer = int(odometer_text) if odometer_text.isdigit() and len(odometer_text) <= 9 else -1
+        values = {"vin_on_car": request.POST.get("vin_on_car", ""), "odometer_km": request.POST.get("odometer_km", "")}
+        try:
+            adjustments.collection_check_record(
+                sale=self.sale, dealer=request.user, vin_on_car=values["vin_on_car"], odometer_km=odometer,
+                vin_photos=request.FILES.getlist("vin_photo"), odometer_photos=request.FILES.getlist("odometer_photo"),
+                findings=findings)
+        except ValidationFailed as exc:
+            # Findings are numbered among the filled rows; the page numbers all rows.
+            filled = [row["index"] for row in rows if row["key"]]
+            for field, messages_ in exc.fields.items():
+                if field.startswith("findings-"):
+                    _, number, rest = field.split("-", 2)
+                    field = f"findings-{filled[int(number)]}-{rest}" if int(number) < len(filled) else "findings"
+                errors.setdefault(field, []).extend(messages_)
+            if not exc.fields:
+                errors["general"] = [exc.message]
+            if "photo" in errors:  # a photo that is no image, too large …
+                errors.setdefault("general", []).extend(errors.pop("photo"))
+            for row in rows:
+                row["errors"] = [e for part in ("key", "severity", "photos")
+                                 for e in errors.get(f"findings-{row['index']}-{part}", [])]
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("payments:detail", sale_id=sale_id)
+        else:
+            self.sale.refresh_from_db()
+            if self.sale.status == Sale.Status.CANCELLED:
+                messages.warning(request, self.sale.cancel_reason)
+            else:
+                messages.success(request, "Your collection check is recorded.")
+            return redirect("payments:check", sale_id=sale_id)
+        return self.render_to_response(self.get_context_data(rows=rows, values=values, errors=errors), status=400)
+
+
+class SaleAdjustmentRequestView(_SaleCommandView):
+    def run(self, request):
+        request_ = adjustments.adjustment_request_open(sale=self.sale, dealer=request.user)
+        messages.success(request, f"Adjustment of {Money(request_.amount_minor, request_.currency).format()} "
+                                  "requested: the seller answers by "
+                                  f"{timezone.localtime(request_.deadline):%d %b %Y, %H:%M}.")
+
+
+class SaleAdjustmentDecideView(_SaleCommandView):
+    def run(self, request):
+        decision = request.POST.get("decision")
+        if decision not in ("accept", "refuse"):
+            raise ValidationFailed(fields={"decision": ["Accept or refuse."]})
+        adjustment = AdjustmentRequest.objects.filter(sale=self.sale).first()
+        if adjustment is None:
+            raise ValidationFailed("No adjustment was requested for this sale.")
+        done = adjustments.adjustment_decide(request=adjustment, seller=request.user, accept=decision == "accept")
+        if done.status == AdjustmentRequest.Status.ACCEPTED:
+            messages.success(request, "You accepted the adjustment; the handover can go ahead.")
+        else:
+            messages.success(request, "You refused the adjustment: the sale is cancelled at no cost to you. The car "
+                                      "is yours again; relist it when you choose.")
+
+
+class TransparencyView(TemplateView):
+    """Public figures on price adjustments, disputes and payouts, computed from the records."""
+
+    template_name = "payments/transparency.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(figures=platform_figures(), small_number=SMALL_NUMBER)
+        return context
 
 
 class BuyNowAnswerView(LoginRequiredMixin, View):

@@ -1,5 +1,8 @@
 from django import template
 
+from core.money import Money
+from payments.selectors import all_in_price_in_force
+
 register = template.Library()
 
 _MY_STATE = {
@@ -39,3 +42,19 @@ def cover_of(listing):
         return covers[0]
     photos = list(listing.photos.all()) if covers is None else []
     return next((p for p in photos if p.is_cover), photos[0] if photos else None)
+
+
+@register.filter
+def all_in(amount_minor, currency=None):
+    """What a dealer pays in all if the hammer falls at this amount: the amount plus the buyer fee on it, from the
+    published fee schedule in force (payments.selectors.all_in_price_in_force): "€15,299 all in"."""
+    if amount_minor is None or amount_minor == "" or isinstance(amount_minor, bool):
+        return ""
+    try:
+        amount = Money.of(int(amount_minor), currency or None)
+        if amount.amount_minor <= 0:
+            return ""
+        total = all_in_price_in_force(amount)
+    except (TypeError, ValueError):
+        return ""
+    return f"{total.format(show_minor=bool(total.amount_minor % 100))} all in"

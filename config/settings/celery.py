@@ -44,6 +44,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
     "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
+    "payments-adjustments-lapse": {"task": "payments.tasks.adjustment_requests_lapse_task", "schedule": 300.0},
     "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",
                                         "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},

@@ -43,9 +43,11 @@ GAVEL_SELLER_FEE_MINOR = env_money_minor("GAVEL_SELLER_FEE_MINOR", 0)
 # (then it counts as declined), within hours.
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2, minimum=1)
 GAVEL_DISPUTE_WINDOW_DAYS = env_duration_count("GAVEL_DISPUTE_WINDOW_DAYS", 7, unit="days")
-# The fee schedule in force (payments/schedules/<version>.json): payments computes fees with it and each auction's
-# sealed reserve commits to it (transparency).
-GAVEL_FEE_SCHEDULE_VERSION = CURRENT_VERSION
+# The fee schedule in force (payments/schedules/<version>.json): payments computes fees with it, each sale records
+# the version it used, and each auction's sealed reserve commits to it (transparency).
+GAVEL_FEE_SCHEDULE_VERSION = env_str("GAVEL_FEE_SCHEDULE_VERSION", CURRENT_VERSION)
+# How long a seller has to accept or refuse a price adjustment from the collection check (then it counts as refused).
+GAVEL_ADJUSTMENT_DECISION_HOURS = env_duration_count("GAVEL_ADJUSTMENT_DECISION_HOURS", 48, unit="hours")
 GAVEL_SECOND_CHANCE_HOURS = env_duration_count("GAVEL_SECOND_CHANCE_HOURS", 24, unit="hours")
 GAVEL_SELLER_CONSENT_HOURS = env_duration_count("GAVEL_SELLER_CONSENT_HOURS", 24, unit="hours")
 

@@ -41,7 +41,8 @@ from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
 from marketplace.models import Listing
 from marketplace.services import listing_sale_fell_through
-from payments.models import Sale, SecondChanceOffer
+from payments.fee_schedule import fee_schedule_load, unpaid_sale_fee
+from payments.models import LedgerTransaction, Sale, SecondChanceOffer
 from payments.selectors import second_chance_candidates
 from payments.services.common import (
     Conflict,
@@ -51,6 +52,7 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
+from payments.services.deposits import deposit_charge
 from payments.services.sales import _sale_create, sale_buyer_lock, sale_terms
 
 logger = logging.getLogger(__name__)
@@ -149,7 +151,12 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
             return sale.second_chance_offers.filter(status__in=SecondChanceOffer.OPEN_STATUSES).first()
         if sale.status != Sale.Status.OVERDUE:
             raise Conflict("Only an overdue sale can be cancelled.", code="not_overdue")
-        return _cancel(sale, actor=actor, reason=reason, seller_text="We cancelled the sale.")
+        offer = _cancel(sale, actor=actor, reason=reason, seller_text="We cancelled the sale.")
+        # The dealer did not pay: the published unpaid-sale fee comes from their deposit (as much as it holds).
+        deposit_charge(dealer=sale.buyer, kind=LedgerTransaction.Kind.UNPAID_SALE_FEE, sale=sale,
+                       fee=unpaid_sale_fee(sale.currency, fee_schedule_load(sale.fee_schedule_version)),
+                       memo=f"Unpaid-sale fee: sale {sale.pk} cancelled unpaid")
+        return offer
 
 
 def _cancel(sale: Sale, *, actor, reason: str, seller_text: str) -> SecondChanceOffer | None:

@@ -24,8 +24,9 @@ from core.transitions import TransitionResult, transition
 from inspections.selectors import report_disclosed_items
 from marketplace.services import listing_sale_paid
 from payments import fees
+from payments.fee_schedule import SaleAmounts, fee_schedule_load, sale_amounts
 from payments.ledger import ledger_account, ledger_post
-from payments.models import LedgerAccount, LedgerTransaction, Payment, Sale
+from payments.models import AdjustmentRequest, LedgerAccount, LedgerTransaction, Payment, Sale
 from payments.providers import payment_provider
 from payments.providers.bank import BankTransferProvider
 from payments.providers.base import ProviderPayment, WebhookRejected
@@ -52,14 +53,20 @@ PROVIDER_REFERENCE_MAX = 150
 
 
 def sale_terms(*, hammer_price_minor: int) -> dict:
-    """The money fields of a sale for a hammer price, from the fee settings."""
-    hammer = Money.of(hammer_price_minor)
-    buyer_fee = fees.buyer_fee(hammer)
-    seller_fee = fees.seller_fee(hammer)
-    return {"currency": hammer.currency, "hammer_price_minor": hammer.amount_minor,
-            "buyer_fee_minor": buyer_fee.amount_minor, "seller_fee_minor": seller_fee.amount_minor,
-            "amount_due_minor": (hammer + buyer_fee).amount_minor,
-            "seller_receives_minor": (hammer - seller_fee).amount_minor}
+    """The money fields of a sale for a hammer price, from the fee schedule in force (GAVEL_FEE_SCHEDULE_VERSION),
+    with the version it used: the sale's invoice can always be recomputed from it (sale_fees_recompute)."""
+    schedule = fee_schedule_load(settings.GAVEL_FEE_SCHEDULE_VERSION)
+    amounts = sale_amounts(Money.of(hammer_price_minor), schedule)
+    return {"currency": amounts.hammer.currency, "hammer_price_minor": amounts.hammer.amount_minor,
+            "buyer_fee_minor": amounts.buyer_fee.amount_minor, "seller_fee_minor": amounts.seller_fee.amount_minor,
+            "amount_due_minor": amounts.dealer_pays.amount_minor,
+            "seller_receives_minor": amounts.seller_receives.amount_minor, "fee_schedule_version": schedule.version}
+
+
+def sale_fees_recompute(sale: Sale) -> SaleAmounts:
+    """The sale's fees computed again from the schedule version its invoice names (on the hammer price: an
+    adjustment never lowers a fee)."""
+    return sale_amounts(sale.money(sale.hammer_price_minor), fee_schedule_load(sale.fee_schedule_version))
 
 
 class BelowReserveWithoutConsent(ApplicationError):
@@ -380,6 +387,9 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
         if sale.status != Sale.Status.PAID:
             raise Conflict("The handover can be confirmed once the dealer's payment is in escrow.",
                                    code="not_paid")
+        if AdjustmentRequest.objects.filter(sale=sale, status=AdjustmentRequest.Status.PENDING).exists():
+            raise Conflict("A price adjustment is waiting for the seller's answer: the handover waits for it.",
+                           code="adjustment_pending")
         now = db_now()
         updates = {}
         if (actor.pk == sale.buyer_id or is_staff) and not sale.buyer_confirmed_at:

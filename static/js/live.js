@@ -178,6 +178,13 @@
       }
       var maxLabel = q("[data-max-label]");
       if (maxLabel && myState) maxLabel.textContent = myState === "leading" ? "Raise your maximum" : "Or set a maximum";
+      // The all-in prices (amount + the buyer fee) come from the server, which holds the fee schedule: a live
+      // frame carries none, so the page asks for them.
+      if (s.price_all_in_minor !== undefined) {
+        showAllIn(s);
+      } else if (q("[data-price-all-in]")) {
+        getJSON(root.getAttribute("data-state-url")).then(showAllIn);
+      }
       var form = q("[data-bid-now-form]");
       if (form && s.minimum_next_bid_minor) {
         form.hidden = myState === "leading";
@@ -189,6 +196,11 @@
       }
       seq = s.event_seq;
       root.setAttribute("data-event-seq", String(seq));
+    }
+
+    function showAllIn(s) {
+      var price = q("[data-price-all-in]");
+      if (price) price.textContent = s.price_all_in_minor ? money(s.price_all_in_minor) + " all in" : "";
     }
 
     // The all-in price (the bid plus the buyer fee, payments.fee_schedule) comes with the REST state only, not
@@ -229,7 +241,16 @@
       var at = new Date(bid.created_at);
       when.textContent = (bid.kind === "auto" ? "automatic · " : "") +
         (isNaN(at) ? "" : at.toLocaleTimeString("en-GB", { hour12: false }));
-      li.appendChild(who); li.appendChild(amount); li.appendChild(when);
+      li.appendChild(who); li.appendChild(amount);
+      if (bid.all_in_minor) {
+        var allIn = document.createElement("span");
+        allIn.className = "muted small";
+        allIn.setAttribute("data-bid-all-in", "");
+        allIn.textContent = money(bid.all_in_minor) + " all in";
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(allIn);
+      }
+      li.appendChild(when);
       return li;
     }
 

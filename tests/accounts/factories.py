@@ -51,6 +51,9 @@ class DealerProfileFactory(ModelFactory[DealerProfile]):
     address = "Hauptstraße 1, 10115 Berlin"
     phone = "+49 30 123456"
     status = DealerProfile.Status.PENDING
+    # Test dealers bid on an individual limit staff set (a deposit is what payments' deposit tests add).
+    buying_limit_minor = 50_000_00
+    individual_limit_minor = factory.LazyAttribute(lambda o: o.buying_limit_minor)
     verified_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == DealerProfile.Status.VERIFIED else None)
 
 

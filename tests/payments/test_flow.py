@@ -205,9 +205,26 @@ def test_staff_confirm_the_handover_for_both_sides(make_sale, django_capture_on_
     assert_books_balance()
 
 
-def test_a_seller_fee_is_kept_by_the_platform(make_sale, settings, django_capture_on_commit_callbacks):
-    settings.GAVEL_SELLER_FEE_MINOR = 100_00
+@pytest.fixture
+def schedule_with_seller_fee(settings, tmp_path, monkeypatch):
+    """A schedule version like fees-v1 but with a €100 seller fee, in force for new sales."""
+    import json
+
+    from payments import fee_schedule
+
+    doc = json.loads((fee_schedule.SCHEDULE_DIR / "fees-v1.json").read_text())
+    doc["version"], doc["currencies"]["EUR"]["seller_fee_minor"] = "fees-test-seller", 100_00
+    (tmp_path / "fees-test-seller.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(fee_schedule, "SCHEDULE_DIR", tmp_path)
+    settings.GAVEL_FEE_SCHEDULE_VERSION = "fees-test-seller"
+    fee_schedule.fee_schedule_load.cache_clear()
+    yield
+    fee_schedule.fee_schedule_load.cache_clear()
+
+
+def test_a_seller_fee_is_kept_by_the_platform(make_sale, schedule_with_seller_fee, django_capture_on_commit_callbacks):
     sale = make_sale(hammer_minor=12_500_00)
+    assert sale.fee_schedule_version == "fees-test-seller"
     assert sale.seller_receives_minor == 12_400_00
     pay_by_card(sale)
     sale = hand_over(sale, django_capture_on_commit_callbacks)

@@ -109,10 +109,14 @@ def stage(world, settings, django_capture_on_commit_callbacks):
     pay_by_card(handed_over, capture=django_capture_on_commit_callbacks)
     for party in (handed_over.seller, handed_over.buyer):  # the payout waits for a worker: not needed here
         payment_services.handover_confirm(sale=handed_over, actor=party)
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_auction = sold_auction(buyer=people["dealer"], seller=people["seller"])
+    paid = Sale.objects.get(auction=paid_auction)  # paid, not handed over: the collection check's moment
+    pay_by_card(paid, capture=django_capture_on_commit_callbacks)
     people = {**people, "bidder": DealerFactory(verified=True, profile__buying_limit_minor=1_000_000_00)}
     ids = {**ids, "working_inspection_id": working.pk, "booked_inspection_id": booked.pk,
            "vin_on_car": working.listing.vin, "seller_email": people["seller"].email,
-           "handed_over_sale_id": handed_over.pk,
+           "handed_over_sale_id": handed_over.pk, "paid_sale_id": paid.pk, "paid_vin": paid.listing.vin,
            "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id,
            # a line the dispute may name (the factory's car has no report: then it names none)
            "dispute_items": [line["key"] for line in sale_report_lines(sale=handed_over) if not line["disclosed"]][:1]}
@@ -139,6 +143,9 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
               "damage": [{"panel": "bonnet", "type": "scratch", "severity": "minor", "note": "Long scratch"}]}
     working = {"inspection_id": ids["working_inspection_id"]}
     disputable = {"sale_id": ids["handed_over_sale_id"]}
+    paid = {"sale_id": ids["paid_sale_id"]}
+    check = {"vin_on_car": ids["paid_vin"], "odometer_km": "1000"}
+    check_photos = {"vin_photo": jpeg_upload, "odometer_photo": jpeg_upload}
     filters = {"make": "Volkswagen", "model": "Golf", "year_min": 2000, "year_max": 2030, "mileage_max": 500_000,
                "price_min": 1, "price_max": 100_000, "location": "Berlin"}
     filter_numbers = (("year_min",), ("year_max",), ("mileage_max",), ("price_min",), ("price_max",))
@@ -194,6 +201,12 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
                                                     "proposed_at": tomorrow.isoformat()}),
         Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
             kwargs=disputable),
+        Row("api:sale-collection-check", "GET", "dealer", kwargs=paid),
+        Row("api:sale-collection-check", "POST", "dealer", {**check, "findings": "[]"}, kind="multipart",
+            numbers=(("odometer_km",),), files=check_photos, kwargs=paid),
+        Row("api:sale-adjustment", "GET", "dealer", kwargs=paid),
+        Row("api:sale-adjustment", "POST", "dealer", kwargs=paid),
+        Row("api:sale-adjustment-decision", "POST", "seller", {"accept": False}, kwargs=paid),
         Row("api:second-chance-list", "GET", "dealer"),
         Row("api:seller-decision-list", "GET", "seller"),
         Row("api:seller-decision", "POST", "seller", {"accept": False}),
@@ -301,6 +314,18 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("payments:handover", "POST", "dealer", {}, kind="form"),
         Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
             kind="form", kwargs=disputable),
+        Row("payments:check", "GET", "dealer", kwargs=paid),
+        Row("payments:check", "POST", "dealer", {**check, "findings-0-key": "", "findings-0-severity": "minor"},
+            kind="multipart", numbers=(("odometer_km",),), files=check_photos, kwargs=paid),
+        Row("payments:adjustment", "POST", "dealer", {}, kind="form", kwargs=paid),
+        Row("payments:adjustment-decide", "POST", "seller", {"decision": "accept"}, kind="form", kwargs=paid),
+        Row("payments:deposit", "GET", "dealer"),
+        Row("payments:deposit-topup", "POST", "dealer", {"topup-amount_minor": "1,000.00"}, kind="form",
+            numbers=(("topup-amount_minor",),)),
+        Row("payments:deposit-withdraw", "POST", "dealer", {"withdraw-amount_minor": "10.00"}, kind="form",
+            numbers=(("withdraw-amount_minor",),)),
+        Row("rules-fees", "GET", "anonymous"),
+        Row("transparency", "GET", "anonymous"),
         Row("payments:card-page", "GET", "dealer"),
         Row("payments:card-page", "POST", "dealer", {}, kind="form"),
         Row("payments:offer", "POST", "dealer", {"decision": "decline"}, kind="form"),
@@ -728,6 +753,13 @@ REFUSED_AS_THEY_STAND = {
     ("inspections:photo_remove", "POST"): "no photo of that id",
     ("inspections:submit", "POST"): "the report in progress is incomplete",
     ("payments:handover", "POST"): "the world's sale is not paid yet",
+    ("api:sale-collection-check", "GET"): "no collection check is recorded in the world (404)",
+    ("api:sale-adjustment", "GET"): "no adjustment is requested in the world (404)",
+    ("api:sale-adjustment", "POST"): "the world's paid sale has no collection check to ground one",
+    ("api:sale-adjustment-decision", "POST"): "no adjustment is requested in the world (404)",
+    ("payments:adjustment", "POST"): "the world's paid sale has no collection check to ground one",
+    ("payments:adjustment-decide", "POST"): "no adjustment is requested in the world",
+    ("payments:deposit-withdraw", "POST"): "the world's dealer has purchases pending (and no deposit)",
     ("api:seller-decision", "POST"): "the world's seller has already answered (they consented to the offer)",
     ("payments:decision", "POST"): "the world's seller has already answered (they consented to the offer)",
     ("api:sale-cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",

@@ -6,7 +6,7 @@ from auctions.demo import demo_auctions_ensure
 from insights.demo import HISTORY_SIZE, demo_history_ensure
 from inspections.demo import demo_inspections_ensure
 from marketplace.demo import demo_listings_ensure
-from payments.demo import demo_sales_ensure
+from payments.demo import demo_deposits_ensure, demo_sales_ensure
 
 
 class Command(BaseCommand):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             users = demo_users_ensure()
+            demo_deposits_ensure()  # the dealers' buying limits come from their deposits
             listings = demo_listings_ensure()
             inspections = demo_inspections_ensure()
             auctions = demo_auctions_ensure()
