@@ -515,9 +515,8 @@ class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Transfers dealers announced into their deposits; staff confirm the money arrived (a ledger transaction)."""
 
     list_display = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at"]
-    fields = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at",
-              "confirmed_by", "ledger_transaction"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at",
+                                "confirmed_by", "ledger_transaction")
     list_filter = ["status"]
     list_select_related = ["dealer"]
     search_fields = ["reference", "dealer__email"]
@@ -544,8 +543,7 @@ class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DepositWithdrawal)
 class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "dealer", "amount", "payout_reference"]
-    fields = ["created_at", "dealer", "amount", "payout_reference", "ledger_transaction"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "dealer", "amount", "payout_reference", "ledger_transaction")
     list_select_related = ["dealer"]
     search_fields = ["payout_reference", "dealer__email"]
 
@@ -557,9 +555,8 @@ class CollectionCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What dealers recorded at the handover, with the rules' computation (payments.nochip)."""
 
     list_display = ["recorded_at", "sale", "dealer", "outcome"]
-    fields = ["recorded_at", "sale", "dealer", "vin_on_car", "odometer_km", "findings", "as_reported", "outcome",
-              "computation"]
-    readonly_fields = fields
+    fields = readonly_fields = ("recorded_at", "sale", "dealer", "vin_on_car", "odometer_km", "findings",
+                                "as_reported", "outcome", "computation")
     list_filter = ["outcome"]
     list_select_related = ["sale", "dealer"]
 
@@ -569,9 +566,8 @@ class AdjustmentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Price adjustments: computed, never typed; the seller decides."""
 
     list_display = ["created_at", "sale", "amount", "status", "deadline", "break_fee_taken"]
-    fields = ["created_at", "sale", "dealer", "amount", "status", "deadline", "decided_at", "break_fee",
-              "break_fee_taken", "computation"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "sale", "dealer", "amount", "status", "deadline", "decided_at",
+                                "break_fee", "break_fee_taken", "computation")
     list_filter = ["status"]
     list_select_related = ["sale"]
 

@@ -589,12 +589,15 @@ def fee_rules(*, version: str | None = None) -> dict:
     for code, fees in schedule.currencies.items():
         bands, lower = [], None
         for band in fees.buyer_fee_bands:
-            fee = (Money(band.flat_minor, code).format() if band.flat_minor is not None
-                   else f"{band.bps / 100:g} % of the hammer price, rounded half up to the cent")
-            if lower is None:
+            if band.flat_minor is not None:
+                fee = Money(band.flat_minor, code).format()
+            else:
+                assert band.bps is not None  # a band has exactly one of flat_minor or bps (_bands_parse)
+                fee = f"{band.bps / 100:g} % of the hammer price, rounded half up to the cent"
+            if band.up_to_minor is None:  # the last band; the only one in a schedule of one band
+                span = "any hammer price" if lower is None else f"over {Money(lower, code).format()}"
+            elif lower is None:
                 span = f"up to {Money(band.up_to_minor, code).format()}"
-            elif band.up_to_minor is None:
-                span = f"over {Money(lower, code).format()}"
             else:
                 span = f"{Money(lower + 1, code).format()} to {Money(band.up_to_minor, code).format()}"
             bands.append({"span": span, "fee": fee})
@@ -618,7 +621,8 @@ def fee_rules(*, version: str | None = None) -> dict:
 def collection_finding_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Every item a finding can name, grouped for a select: the damage map by panel, then the checklist."""
     table = repair_cost_table_load()
-    damage, checklist = [], []
+    damage: list[tuple[str, str]] = []
+    checklist: list[tuple[str, str]] = []
     for key, entry in table.entries.items():
         (damage if key.startswith("damage.") else checklist).append((key, entry.label))
     return [("Damage map", damage), ("Checklist", checklist)]

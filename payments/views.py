@@ -349,6 +349,7 @@ class DepositView(DealerOnlyMixin, TemplateView):
     """The dealer's deposit: balance, the buying limit it gives, pending top-ups, history; top up or withdraw."""
 
     template_name = "payments/deposit.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -438,7 +439,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
             can_record=self.party == "buyer" and self.sale.status == Sale.Status.PAID
             and not hasattr(self.sale, "collection_check"),
             reported_odometer_km=(self.sale.report.content.get("facts", {}).get("odometer_km")
-                                  if self.sale.report_id else None))
+                                  if self.sale.report is not None else None))
         return context
 
     def post(self, request, sale_id):
@@ -448,7 +449,8 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
         if wait is not None:
             messages.error(request, upload_throttle_message(wait))
             return redirect("payments:check", sale_id=sale_id)
-        rows, findings, errors = [], [], {}
+        rows, findings = [], []
+        errors: dict[str, list[str]] = {}
         for index in range(FINDING_ROWS):
             key = request.POST.get(f"findings-{index}-key", "").strip()
             severity = request.POST.get(f"findings-{index}-severity", "").strip()
