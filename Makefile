@@ -33,8 +33,10 @@ PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+## lint: ruff, mypy (configured in pyproject.toml: the whole tree, Django and DRF plugins), migrations in step
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 ## bench: run the benchmarks in bench/

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -30,6 +30,7 @@ class UserCreationAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not self.errors:
             try:
                 services.user_check_new(**{k: data.get(k, "") for k in
@@ -51,13 +52,14 @@ class UserCreationAdminForm(forms.ModelForm):
         pass
 
 
-class UserChangeAdminForm(DjangoUserAdmin.form):
+class UserChangeAdminForm(UserChangeForm):  # DjangoUserAdmin.form
     """A dealer stops being able to buy only through suspension, which withdraws their bids from live auctions and
     tells the sellers concerned. Deactivating a dealer's login, or taking away their dealer role, is refused until
     they are suspended."""
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         user = self.instance
         profile = getattr(user, "dealer_profile", None) if user.pk else None
         if profile is None or profile.status == DealerProfile.Status.SUSPENDED:

@@ -1,11 +1,13 @@
 """Demo people for `make run`: one of each role, with known passwords. Idempotent."""
 
+from typing import Any
+
 from accounts import services
 from accounts.models import DealerProfile, User
 
 DEMO_PASSWORD = "gavel-demo-2026"
 
-DEMO_USERS = [
+DEMO_USERS: list[dict[str, Any]] = [
     {"email": "admin@gavel.test", "full_name": "Ada Admin", "role": User.Role.STAFF},
     {"email": "seller@gavel.test", "full_name": "Sam Seller", "role": User.Role.SELLER, "phone": "+49 30 1234567"},
     {"email": "seller2@gavel.test", "full_name": "Sofia Second", "role": User.Role.SELLER},
@@ -24,7 +26,7 @@ DEMO_USERS = [
 
 def demo_users_ensure() -> list[tuple[User, str]]:
     created = []
-    admin = None
+    admin: User | None = None
     for spec in DEMO_USERS:
         user = User.objects.filter(email__iexact=spec["email"]).first()
         if user is None:
@@ -45,6 +47,7 @@ def demo_users_ensure() -> list[tuple[User, str]]:
         if spec.get("verified"):
             profile = DealerProfile.objects.get(user=user)
             if profile.status == DealerProfile.Status.PENDING:
+                assert admin is not None  # the staff user comes first in DEMO_USERS
                 services.dealer_verify(profile=profile, actor=admin, reason="Demo data: licence checked")
         created.append((user, DEMO_PASSWORD))
     return created

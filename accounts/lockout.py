@@ -1,6 +1,6 @@
 """Answers for clients that failed to log in too often (django-axes)."""
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
@@ -25,7 +25,7 @@ def lockout_response(request, original_response=None, credentials=None):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     detail = f"Too many failed logins. Try again in {minutes} minutes, or reset your password."
     if _wants_json(request):
-        response = JsonResponse({"code": "locked_out", "detail": detail,
+        response: HttpResponse = JsonResponse({"code": "locked_out", "detail": detail,
                                  "retry_after_seconds": minutes * 60}, status=429)
     else:
         response = render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)

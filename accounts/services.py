@@ -207,6 +207,7 @@ def dealer_ensure_can_bid(*, user: User, lock: bool = False) -> DealerProfile:
     profiles = DealerProfile.objects.select_for_update(of=("self",)) if lock else DealerProfile.objects
     profile = profiles.filter(user=user).first()
     dealer_check_can_bid(user=user, profile_status=profile.status if profile is not None else None)
+    assert profile is not None  # dealer_check_can_bid refuses a dealer without a profile
     return profile
 
 

@@ -7,6 +7,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts import services
 from accounts.forms import DealerSignupForm, ProfileForm, SignupForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
@@ -17,6 +18,7 @@ from payments.selectors import dealer_work_list, seller_car_list, seller_decisio
 
 class _SignupView(FormView):
     success_url = reverse_lazy("accounts:dashboard")
+    welcome: str  # each sign-up page says its own
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -70,6 +72,8 @@ class DealerSignupView(_SignupView):
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
+    request: AuthenticatedHttpRequest
+
     def get_template_names(self):
         return [f"accounts/dashboard_{self.request.user.role}.html"]
 
@@ -89,6 +93,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
 class ProfileView(LoginRequiredMixin, FormView):
     template_name = "accounts/profile.html"
+    request: AuthenticatedHttpRequest
     form_class = ProfileForm
     success_url = reverse_lazy("accounts:profile")
 

@@ -24,8 +24,8 @@ from payments import services as payment_services
 class BidInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Bid
     extra = 0
-    fields = ["sequence", "dealer", "amount", "kind", "maximum", "is_visible", "state", "withdrawn_at", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("sequence", "dealer", "amount", "kind", "maximum", "is_visible", "state",
+                                "withdrawn_at", "created_at")
     ordering = ["-sequence"]
 
     amount = money_field("amount_minor", "amount")
@@ -101,9 +101,8 @@ class SellerConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "source"]
     search_fields = ["auction__listing__vin", "auction__listing__seller__email", "dealer__email"]
     list_select_related = ["auction", "auction__listing", "dealer", "decided_by"]
-    fields = ["auction", "dealer", "source", "status", "amount", "reserve", "deadline", "requested_by", "decided_by",
-              "decided_at", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("auction", "dealer", "source", "status", "amount", "reserve", "deadline",
+                                "requested_by", "decided_by", "decided_at", "created_at")
 
     amount = money_field("amount_minor", "the price the seller is asked about")
     reserve = money_field("reserve_minor", "the auction's reserve when the seller was asked")

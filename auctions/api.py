@@ -117,7 +117,9 @@ class AuctionListApi(APIView):
         filters.is_valid(raise_exception=True)
         qs = selectors.auction_list_filtered(user=request.user, filters=filters.validated_data)
         paginator = self.pagination_class()
-        page = _prepare(request.user, paginator.paginate_queryset(selectors.IdsFirst(qs), request, view=self))
+        # DRF's pagination needs only len() and slices of IdsFirst (Django's Paginator); the stubs ask for a Sequence.
+        page = _prepare(request.user, paginator.paginate_queryset(
+            selectors.IdsFirst(qs), request, view=self))  # type: ignore[arg-type]
         data = _serializer_for(request.user)(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -141,6 +143,7 @@ class AuctionBidsApi(APIView):
         auction = _get_auction(request, auction_id)
         user = request.user
         labels = selectors.auction_labels(auction=auction)
+        serializer: type[serializers.Serializer]
         if user.is_staff_member:
             bids, serializer = auction.bids.select_related("dealer__dealer_profile").order_by("-sequence"), \
                 BidStaffOutputSerializer

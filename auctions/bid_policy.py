@@ -16,6 +16,7 @@ it sends, which is also what an idempotent retry gets back, byte for byte.
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -96,8 +97,9 @@ def bid_submit_api(*, dealer: User, auction_id: int, amount_minor: int | None = 
     stored in the bid's own transaction and a retry gets it back."""
     bid_rate_limit(dealer=dealer)
     key = idempotency_key_clean(idempotency_key)
-    amounts = {name: value for name, value in (("amount_minor", amount_minor), ("max_amount_minor", max_amount_minor))
-               if value is not None}
+    amounts: dict[str, Any] = {
+        name: value for name, value in (("amount_minor", amount_minor), ("max_amount_minor", max_amount_minor))
+        if value is not None}
     if key is None:
         result = services.bid_place(auction_id=auction_id, dealer=dealer, **amounts)
         return BidAnswer(201, bid_answer_body(result))

@@ -7,6 +7,7 @@ closing; real auctions never do that.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ _CAR = {"fuel": "petrol", "transmission": "manual", "body_type": "hatchback", "p
         "service_history": True}
 
 # (seller, VIN, car fields, colour, plan)
-DEMO_AUCTIONS = [
+DEMO_AUCTIONS: list[tuple[str, str, dict[str, Any], tuple[int, int, int], dict[str, Any]]] = [
     ("seller@gavel.test", "WVWZZZ3CZEE000501", {
         "registration_plate": "B-GV 501", "make": "Volkswagen", "model": "Passat", "variant": "Variant 2.0 TDI",
         "first_registration_year": 2017, "mileage_km": 132_000, "fuel": "diesel", "body_type": "estate",
@@ -86,7 +87,8 @@ def _approved_demo_listing(*, seller: User, admin: User, vin: str, fields: dict,
 def _bid(auction: Auction, email: str, how: str, amount: int) -> None:
     dealer = User.objects.get(email__iexact=email)
     key = "amount_minor" if how == "amount" else "max_amount_minor"
-    services.bid_place(auction_id=auction.pk, dealer=dealer, **{key: amount})
+    amount_kwargs: dict[str, Any] = {key: amount}
+    services.bid_place(auction_id=auction.pk, dealer=dealer, **amount_kwargs)
 
 
 def demo_auctions_ensure() -> list[Auction]:

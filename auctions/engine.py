@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
@@ -49,12 +50,15 @@ def increment_for(price_minor: int, ladder: Ladder) -> int:
     raise ValueError("The increment ladder needs a last band without an upper bound")
 
 
+D = TypeVar("D")  # how the caller names a dealer (the services: user ids); the engine only compares them
+
+
 @dataclass(frozen=True)
-class Standing:
+class Standing(Generic[D]):
     """The public price plus the one private number that still matters: the leader's maximum."""
 
     price_minor: int | None = None
-    leader: object | None = None
+    leader: D | None = None
     leader_max_minor: int | None = None
 
     @property
@@ -63,17 +67,17 @@ class Standing:
 
 
 @dataclass(frozen=True)
-class PlannedBid:
-    dealer: object
+class PlannedBid(Generic[D]):
+    dealer: D
     amount_minor: int
     kind: str  # "direct" (typed amount), "proxy" (a new maximum), "auto" (a proxy answering)
     max_minor: int | None = None  # private: the maximum behind a proxy bid
 
 
 @dataclass(frozen=True)
-class Resolution:
-    bids: tuple[PlannedBid, ...]
-    standing: Standing
+class Resolution(Generic[D]):
+    bids: tuple[PlannedBid[D], ...]
+    standing: Standing[D]
     raised_max_only: bool = False  # the leader raised their own maximum: nothing visible changes
 
 
@@ -106,23 +110,24 @@ def bid_too_low(minimum_minor: int, *, field: str, money: Callable[[int], str]) 
                      fields={field: [f"Bid at least {money(minimum_minor)}."]})
 
 
-def minimum_next_bid(standing: Standing, *, starting_price_minor: int,
+def minimum_next_bid(standing: Standing[D], *, starting_price_minor: int,
                      ladder: Ladder) -> int:
     if not standing.has_bids:
         return starting_price_minor
+    assert standing.price_minor is not None  # a standing with a leader has a price
     return standing.price_minor + increment_for(standing.price_minor, ladder)
 
 
 def resolve_bid(
-    standing: Standing,
+    standing: Standing[D],
     *,
-    dealer: object,
+    dealer: D,
     starting_price_minor: int,
     money: Callable[[int], str],
     amount_minor: int | None = None,
     max_amount_minor: int | None = None,
     ladder: Ladder,
-) -> Resolution:
+) -> Resolution[D]:
     """Apply one dealer's bid (a direct `amount_minor` or a proxy `max_amount_minor`).
 
     `money` formats an amount of minor units for the refusals a dealer reads (the engine knows no currency)."""
@@ -137,6 +142,7 @@ def resolve_bid(
     if standing.leader == dealer:
         if not is_proxy:
             raise already_leading_refusal()
+        assert standing.leader_max_minor is not None  # a standing with a leader has the leader's maximum
         if offered <= standing.leader_max_minor:
             raise own_maximum_too_low(standing.leader_max_minor, money=money)
         return Resolution(bids=(), standing=Standing(standing.price_minor, dealer, offered), raised_max_only=True)
@@ -151,14 +157,16 @@ def resolve_bid(
         return Resolution(bids=(bid,), standing=Standing(price, dealer, offered))
 
     leader, leader_max = standing.leader, standing.leader_max_minor
+    # A standing with a leader has a price and the leader's maximum.
+    assert leader is not None and leader_max is not None and standing.price_minor is not None
     if offered > leader_max:
-        bids = []
+        planned: list[PlannedBid[D]] = []
         if leader_max > standing.price_minor:
             # The old leader's proxy bids all the way to its maximum before being beaten.
-            bids.append(PlannedBid(leader, leader_max, "auto", leader_max))
+            planned.append(PlannedBid(leader, leader_max, "auto", leader_max))
         price = min(offered, leader_max + increment_for(leader_max, ladder)) if is_proxy else offered
-        bids.append(PlannedBid(dealer, price, kind, offered if is_proxy else None))
-        return Resolution(bids=tuple(bids), standing=Standing(price, dealer, offered))
+        planned.append(PlannedBid(dealer, price, kind, offered if is_proxy else None))
+        return Resolution(bids=tuple(planned), standing=Standing(price, dealer, offered))
 
     # The leader's maximum is at least the offer: their proxy answers at once. On equal maxima
     # the earlier one leads, so the answer equals the offer (the only case where two bids in a

@@ -14,9 +14,10 @@ class AuctionFilterForm(forms.Form):
     year_min = forms.IntegerField(required=False, min_value=1950, max_value=2100, label="Year from")
     year_max = forms.IntegerField(required=False, min_value=1950, max_value=2100, label="Year to")
     mileage_max = forms.IntegerField(required=False, min_value=0, max_value=MAX_MILEAGE_KM, label="Max. mileage (km)")
-    price_min = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+    # Django compares max_value with any number (here a Decimal in major units); the stubs ask for an int.
+    price_min = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,  # type: ignore[arg-type]
                                    label=f"Price from ({settings.GAVEL_CURRENCY})")
-    price_max = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,
+    price_max = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,  # type: ignore[arg-type]
                                    label=f"Price to ({settings.GAVEL_CURRENCY})")
     grade = forms.CharField(required=False, max_length=20)
     location = forms.CharField(required=False, max_length=100, label="City or postcode")
@@ -46,6 +47,7 @@ class BidForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not self.errors and (data.get("amount_minor") is None) == (data.get("max_amount") is None):
             raise forms.ValidationError("Bid the amount shown, or enter your maximum as an amount, e.g. 12500.")
         return data

@@ -4,6 +4,8 @@ Private numbers (never in a dealer-visible payload): Auction.reserve_minor, Auct
 Bid.max_minor, and the identity behind every Bid/leader/winner (dealers see "Dealer N" labels).
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -46,6 +48,17 @@ class Auction(models.Model):
         Outcome.NO_BIDS: set(), Outcome.UNSOLD: set(), Outcome.CANCELLED: set(),
     }
     OPEN_STATUSES = (Status.SCHEDULED, Status.LIVE)
+
+    # One dealer's view, set on an instance for that dealer (auctions.selectors.dealer_view_prepare, the bid answer)
+    # and read by AuctionDealerStateOutputSerializer; not columns.
+    my_state: str
+    my_max_minor: int | None
+    my_label: str | None
+    viewer_id: int
+    # Set for the seller's pages (payments.selectors: the counter-offer waiting for an answer) and on the bid answer
+    # (auctions.services.bidding: the database's clock at the decision); not columns.
+    pending_counter: "CounterOffer | None"
+    server_time: datetime
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="auctions")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)

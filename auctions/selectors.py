@@ -4,6 +4,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +18,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from accounts.models import DealerProfile, User
@@ -112,7 +114,7 @@ def auction_get_visible_to(*, user: User, auction_id) -> Auction | None:
     return auction_list_visible_to(user=user).filter(pk=auction_id).first()
 
 
-SORTS = {
+SORTS: dict[str, tuple[str | Combinable, str]] = {
     "ending_soonest": ("ends_at", "id"),
     "newest": ("-starts_at", "-id"),
     "price_asc": (Coalesce("price_minor", "starting_price_minor").asc(), "id"),
@@ -258,7 +260,7 @@ def auction_makes() -> list[str]:
                     .values_list("listing__make", flat=True).distinct().order_by("listing__make"))
 
     try:
-        return cache.get_or_set("auctions:makes", makes, MAKES_CACHE_SECONDS)
+        return cast(list[str], cache.get_or_set("auctions:makes", makes, MAKES_CACHE_SECONDS))
     except Exception:  # the cache (Redis) is away: the page still renders, from the database
         logger.warning("auction_makes: cache unavailable", exc_info=True)
         return makes()
@@ -325,7 +327,7 @@ def auction_integrity_report(*, auction: Auction) -> dict:
     labels = auction_labels(auction=auction)
     bidders = list(User.objects.filter(pk__in=labels).select_related("dealer_profile"))
     since = db_now() - timedelta(days=INTEGRITY_WINDOW_DAYS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for dealer in sorted(bidders, key=lambda d: labels[d.pk]):
         profile = getattr(dealer, "dealer_profile", None)
         auctions = set(Bid.objects.filter(dealer=dealer, created_at__gte=since, is_visible=True,
@@ -346,7 +348,7 @@ def auction_integrity_report(*, auction: Auction) -> dict:
         return {"address": {k for k in [_address_key(profile and profile.address)] if k},
                 "phone": {k for k in [phone_key(user.phone), phone_key(profile and profile.phone)] if k}}
 
-    people = [("the seller", seller)] + [(row["label"], row["dealer"]) for row in rows]
+    people: list[tuple[str, User]] = [("the seller", seller)] + [(row["label"], row["dealer"]) for row in rows]
     links = []
     for i, (name_a, a) in enumerate(people):
         for name_b, b in people[i + 1:]:

@@ -131,7 +131,8 @@ class RepricingOutputSerializer(serializers.Serializer):
 
 
 def _repricings(auction) -> list:
-    return RepricingOutputSerializer(auction_repricings(auction=auction), many=True).data
+    # many=True makes a ListSerializer, whose data is a list; the stubs type the call as the item serializer.
+    return RepricingOutputSerializer(auction_repricings(auction=auction), many=True).data  # type: ignore[return-value]
 
 
 class AuctionDealerDetailOutputSerializer(AuctionDealerListOutputSerializer):
@@ -218,7 +219,8 @@ class AuctionStaffOutputSerializer(AuctionSellerOutputSerializer):
 
 class BidDealerOutputSerializer(serializers.Serializer):
     sequence = serializers.IntegerField()
-    label = serializers.SerializerMethodField()
+    # DRF's serializer metaclass takes declared fields off the class, so Field.label is untouched at run time.
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
     amount_minor = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Bid.Kind.choices)
     created_at = serializers.DateTimeField()

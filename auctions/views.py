@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from auctions import bid_policy, selectors, services
 from auctions.api import record_download
@@ -41,6 +42,7 @@ PAGE_SIZE = 12
 
 class AuctionDashboardView(LoginRequiredMixin, TemplateView):
     template_name = "auctions/dashboard.html"
+    request: AuthenticatedHttpRequest
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -56,7 +58,9 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         form = AuctionFilterForm(self.request.GET or None)
         filters = form.filters() if form.is_bound and form.is_valid() else {}
         qs = selectors.auction_list_filtered(user=self.request.user, filters={**filters, "tab": tab})
-        page = Paginator(selectors.IdsFirst(qs), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Django's Paginator needs only len() and slices of IdsFirst; the stubs' protocol also asks for __iter__.
+        page: Page[Auction] = Paginator(
+            selectors.IdsFirst(qs), PAGE_SIZE).get_page(self.request.GET.get("page"))  # type: ignore[arg-type]
         auctions = list(page.object_list)
         if self.request.user.role == User.Role.DEALER:
             selectors.dealer_view_prepare(auctions, dealer=self.request.user)
@@ -83,13 +87,16 @@ class AuctionRulesView(TemplateView):
 
 
 class AuctionMixin(LoginRequiredMixin):
+    auction: Auction
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         qs = selectors.auction_list_visible_to(user=request.user).prefetch_related("listing__photos")
-        self.auction = qs.filter(pk=kwargs["auction_id"]).first()
-        if self.auction is None:
+        auction = qs.filter(pk=kwargs["auction_id"]).first()
+        if auction is None:
             raise Http404("No such auction.")
+        self.auction = auction
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -129,7 +136,7 @@ def auction_page_context(request, auction: Auction) -> dict:
         end_time_zone=timezone.get_current_timezone_name(),
         can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
         server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
-        leader_label=bidder_label(labels.get(auction.leader_id)),
+        leader_label=bidder_label(labels.get(auction.leader_id) if auction.leader_id is not None else None),
         report=report,
         top_bidder_can_buy=(auction.outcome != Auction.Outcome.AWAITING_SELLER
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
@@ -185,7 +192,7 @@ class AuctionBidView(AuctionMixin, View):
     def post(self, request, auction_id):
         form = BidForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return redirect("auctions:detail", auction_id=auction_id)
         try:
             result = bid_policy.bid_submit(auction_id=self.auction.pk, dealer=request.user, **form.amounts())
@@ -279,7 +286,7 @@ class AuctionCounterOfferView(AuctionMixin, View):
     def post(self, request, auction_id):
         form = CounterOfferForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return redirect("auctions:detail", auction_id=auction_id)
         try:
             counter = services.counter_offer_make(auction_id=self.auction.pk, seller=request.user,

@@ -40,39 +40,39 @@ def main(argv=None) -> int:
     status = 0
     for name in names:
         if name == "hot_auction":
-            from bench.bidding import main as run
+            from bench.bidding import main as bidding_main
 
-            status |= run(auctions=1, clients=args.clients, seconds=args.seconds, workers=args.workers,
-                          title="Hot auction", repeats=args.repeats)
+            status |= bidding_main(auctions=1, clients=args.clients, seconds=args.seconds, workers=args.workers,
+                                   title="Hot auction", repeats=args.repeats)
         elif name == "many_auctions":
-            from bench.bidding import main as run
+            from bench.bidding import main as bidding_main
 
-            status |= run(auctions=args.auctions or 1000, clients=args.clients, seconds=args.seconds,
-                          workers=args.workers, title="Many auctions", repeats=args.repeats)
+            status |= bidding_main(auctions=args.auctions or 1000, clients=args.clients, seconds=args.seconds,
+                                   workers=args.workers, title="Many auctions", repeats=args.repeats)
         elif name == "close_lateness":
-            from bench.closing import main as run
+            from bench.closing import main as closing_main
 
-            status |= run(auctions=args.auctions or 1000, clients=max(args.clients), workers=args.workers)
+            status |= closing_main(auctions=args.auctions or 1000, clients=max(args.clients), workers=args.workers)
         elif name == "dashboard":
-            from bench.dashboard import main as run
+            from bench.dashboard import main as dashboard_main
 
-            status |= run(auctions=args.auctions or 10_000, workers=args.workers)
+            status |= dashboard_main(auctions=args.auctions or 10_000, workers=args.workers)
         elif name == "fanout":
-            from bench.live import main as run
+            from bench.live import main as live_main
 
-            status |= run(clients=args.ws_clients, seconds=args.seconds, rate=args.rate, workers=args.workers)
+            status |= live_main(clients=args.ws_clients, seconds=args.seconds, rate=args.rate, workers=args.workers)
         elif name == "tree_head":
-            from bench.transparency import main as run
+            from bench.transparency import main as transparency_main
 
-            status |= run(entries=args.entries)
+            status |= transparency_main(entries=args.entries)
         elif name == "bid_log":
-            from bench.bid_log import main as run
+            from bench.bid_log import main as bid_log_main
 
-            status |= run(bids=args.bids, entries=args.entries)
+            status |= bid_log_main(bids=args.bids, entries=args.entries)
         elif name == "insights":
-            from bench.insights import main as run
+            from bench.insights import main as insights_main
 
-            status |= run(sales=args.sales)
+            status |= insights_main(sales=args.sales)
         print()
     return status
 

@@ -173,7 +173,9 @@ def run_reference(world: World, clients: int, seconds: float, *, dsn: str) -> Sa
                 started = time.perf_counter()
                 with conn.transaction(), conn.cursor() as cur:
                     cur.execute(REFERENCE_SQL_LOCK, [auction_id])
-                    status, open_, price, leader, sequence = cur.fetchone()
+                    row = cur.fetchone()
+                    assert row is not None  # the auction exists
+                    status, open_, price, leader, sequence = row
                     ladder = settings.GAVEL_BID_INCREMENTS
                     minimum = START_MINOR if price is None else price + increment_for(price, ladder)
                     if status != "live" or not open_:
@@ -297,10 +299,12 @@ def run_function(world: World, clients: int, seconds: float, *, dsn: str) -> Sam
                 auction_id = rng.choice(world.auction_ids)
                 offer = targets.get(auction_id)
                 started = time.perf_counter()
-                decision = conn.execute(
+                row = conn.execute(
                     "SELECT gavel_bid_place(%s, %s, %s, NULL, %s, %s, %s, %s, NULL, NULL, NULL, NULL)",
                     [auction_id, dealer_id, offer, uppers, steps, settings.GAVEL_SOFT_CLOSE_SECONDS,
-                     AMOUNT_MAX_MINOR]).fetchone()[0]
+                     AMOUNT_MAX_MINOR]).fetchone()
+                assert row is not None  # the function answers one row
+                decision = row[0]
                 elapsed = time.perf_counter() - started
                 code = decision.get("refusal", "accepted")
                 sample.add(elapsed, code, code == "accepted")

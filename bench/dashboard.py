@@ -61,7 +61,7 @@ def count_queries(user, *, html_pages: int, api_pages: int) -> dict[str, list[in
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    counts = {}
+    counts: dict[str, list[int]] = {}
     for name, path, pages in (("dashboard page", "/auctions/", html_pages), ("API list", "/api/v1/auctions/",
                                                                             api_pages)):
         counts[f"{name} (pages {', '.join(map(str, _spread(pages)))})"] = values = []

@@ -60,12 +60,14 @@ def _insert(sales: int, *, seller, dealers, offset: int) -> None:
                     first_registration_year=2012 + rng.randrange(12), mileage_km=rng.randrange(5_000, 250_000),
                     fuel="petrol", transmission="manual", city="Berlin", postcode="10115", reserve_minor=8_000_00)
             for n in range(count)])
-        auctions, closes = [], []
+        auctions, closes, hammers = [], [], []
         for listing in listings:
+            assert listing.mileage_km is not None  # built just above with a mileage
             closed = now - timedelta(days=rng.randrange(1, 360), minutes=rng.randrange(1440))
             hammer = max(1_000_00, 30_000_00 - (2024 - listing.first_registration_year) * 150_000
                          - listing.mileage_km * 5 + rng.randrange(-150_000, 150_000))
             closes.append(closed)
+            hammers.append(hammer)
             auctions.append(Auction(
                 listing=listing, status=Auction.Status.CLOSED, outcome=Auction.Outcome.SOLD,
                 starts_at=closed - timedelta(minutes=20), ends_at=closed, duration_minutes=20,
@@ -73,13 +75,13 @@ def _insert(sales: int, *, seller, dealers, offset: int) -> None:
                 closed_at=closed, hammer_price_minor=hammer, winner=dealers[rng.randrange(len(dealers))]))
         auctions = Auction.objects.bulk_create(auctions)
         rows = []
-        for auction, closed in zip(auctions, closes, strict=True):
+        for auction, closed, hammer in zip(auctions, closes, hammers, strict=True):
             paid = closed + timedelta(days=3 if rng.random() < 0.1 else 1)
             rows.append(Sale(
                 auction=auction, listing=auction.listing, buyer=auction.winner, seller=seller, currency="EUR",
-                status=Sale.Status.PAID_OUT, hammer_price_minor=auction.hammer_price_minor, buyer_fee_minor=0,
-                seller_fee_minor=0, amount_due_minor=auction.hammer_price_minor,
-                seller_receives_minor=auction.hammer_price_minor, payment_deadline=closed + timedelta(days=2),
+                status=Sale.Status.PAID_OUT, hammer_price_minor=hammer, buyer_fee_minor=0,
+                seller_fee_minor=0, amount_due_minor=hammer,
+                seller_receives_minor=hammer, payment_deadline=closed + timedelta(days=2),
                 paid_at=paid, handed_over_at=paid + timedelta(days=1), paid_out_at=paid + timedelta(days=1),
                 created_at=closed))
         Sale.objects.bulk_create(rows)

@@ -60,6 +60,7 @@ def make_sessions(count: int) -> list[str]:
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
+        assert session.session_key is not None  # create() has just set it
         keys.append(session.session_key)
     return keys
 

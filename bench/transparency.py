@@ -16,7 +16,7 @@ import statistics
 import time
 
 from gavel_verify.merkle import verify_consistency, verify_inclusion
-from transparency.merkle import MerkleTree
+from transparency.merkle import MemorySubtreeStore, MerkleTree
 from transparency.signing import LogKey
 
 
@@ -37,7 +37,8 @@ def main(*, entries: int = 1_000_000) -> int:
     print(f"Transparency log tree: {entries:,} entries, in memory")
     leaves = [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(entries)]
 
-    tree = MerkleTree()
+    store = MemorySubtreeStore()
+    tree = MerkleTree(store)
     append_s, _ = _timed(lambda: tree.extend(leaves))
     full_s, _ = _timed(lambda: MerkleTree().extend(leaves))
     head_s, root = _timed(tree.root, repeat=101)
@@ -52,7 +53,7 @@ def main(*, entries: int = 1_000_000) -> int:
     assert ok and verify_consistency(first=first, second=entries, first_hash=old_root, second_hash=root,
                                      consistency_path=proof)
     assert head.verify(key.public_raw)
-    subtrees = sum(len(level) for level in tree.store.levels)
+    subtrees = sum(len(level) for level in store.levels)
 
     rows = [
         (f"append {entries:,} leaf hashes (stores {subtrees:,} subtree hashes)",

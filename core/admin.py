@@ -108,8 +108,7 @@ def reason_action(*, name: str, description: str, service, require_reason: bool 
         )
 
     action.__name__ = name
-    action.short_description = description
-    return action
+    return admin.action(description=description)(action)
 
 
 class ReadOnlyAdminMixin:

@@ -18,14 +18,15 @@ def refusal_logged(response: Response, *, request, code: str) -> Response:
     as a WARNING, and on a hot auction nearly every bid is refused."""
     if request is not None:
         logger.info("%s %s refused: %s", request.method, request.path, code)
-    response._has_been_logged = True
+    # Django's own flag (django.utils.log.log_response), which django-stubs leave out.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
 def error_body(exc: ApplicationError) -> dict:
     """The one error body: `{"code", "detail", "fields"?}` (what every refusal answers, and what an idempotent
     bid keeps as its answer)."""
-    body = {"code": exc.code, "detail": exc.message}
+    body: dict[str, object] = {"code": exc.code, "detail": exc.message}
     if exc.fields:
         body["fields"] = exc.fields
     return body

@@ -6,6 +6,7 @@ class ApplicationError(Exception):
 
     code = "invalid"
     status_code = 400
+    replayed: bool  # set on a refusal given again to an idempotent retry (auctions.services.bidding)
 
     def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict | None = None):
         self.message = message or self.default_message()

@@ -32,7 +32,7 @@ class MoneyField(forms.CharField):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         digits = minor_digits(self._currency())
         try:

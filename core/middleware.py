@@ -38,7 +38,7 @@ class DatabaseUnavailableMiddleware:
         connections["default"].close_if_unusable_or_obsolete()
         detail = "Gavel is briefly unavailable. Nothing was changed; please try again in a moment."
         if wants_json(request):
-            response = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
+            response: HttpResponse = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
         else:
             # No request context: its processors would ask the (unreachable) database who the user is.
             response = HttpResponse(loader.get_template("503.html").render({"detail": detail}), status=503)
@@ -93,7 +93,7 @@ class TextInputMiddleware:
 def _bad_request(request, code: str, detail: str, fields: dict):
     logger.info("refused %s %s: %s %s", request.method, request.path.replace("\x00", "\\0"), code, list(fields))
     if wants_json(request):
-        body = {"code": code, "detail": detail}
+        body: dict[str, object] = {"code": code, "detail": detail}
         if fields:
             body["fields"] = fields
         return JsonResponse(body, status=400)

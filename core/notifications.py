@@ -11,7 +11,9 @@ redelivered message, two workers racing — finds the row already there, writes 
 """
 
 import logging
+from collections.abc import Callable
 
+from celery import Task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -51,8 +53,9 @@ def _after_commit(func, **kwargs) -> None:
             return
         from core import tasks  # core.tasks imports this module
 
-        task = {notification_email_send: tasks.notification_email_send_task,
-                notify_user_id: tasks.notify_user_id_task}[func]
+        task_for: dict[Callable[..., None], Task[..., None]] = {
+            notification_email_send: tasks.notification_email_send_task, notify_user_id: tasks.notify_user_id_task}
+        task = task_for[func]
         try:
             task.delay(**kwargs)
         except Exception as exc:  # the broker is away; what committed stays committed

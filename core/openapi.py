@@ -26,7 +26,9 @@ ERROR_DESCRIPTIONS = {
 class ErrorOutputSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable and stable: invalid, not_found, bid_too_low, …")
     detail = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(child=serializers.JSONField(), required=False,
+    # DRF's serializer metaclass takes declared fields off the class, so `fields` stays Serializer.fields at run
+    # time; the stubs cannot see the metaclass.
+    fields = serializers.DictField(child=serializers.JSONField(), required=False,  # type: ignore[assignment]
                                    help_text="Field name -> messages, when particular fields were refused.")
     retry_after_seconds = serializers.IntegerField(required=False, help_text="On 429 answers.")
 

@@ -14,8 +14,10 @@ import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.exceptions import ImproperlyConfigured
 from redis.commands.core import Script
 from redis.exceptions import RedisError
@@ -65,7 +67,8 @@ class RateLimitResult:
 
 
 # EVALSHA, and SCRIPT LOAD once if a Redis has not seen it (a new or restarted server). Bytes: no client needed.
-_HIT_SCRIPT = Script(None, _HIT.encode())
+# redis-py's annotation asks for a registered client; with bytes and a client on every call, None is what it needs.
+_HIT_SCRIPT = Script(None, _HIT.encode())  # type: ignore[arg-type]
 
 
 def rate_limit_hit(*, scope: str, ident, rate: str, cache_alias: str = "default") -> RateLimitResult:
@@ -75,7 +78,7 @@ def rate_limit_hit(*, scope: str, ident, rate: str, cache_alias: str = "default"
     key = backend.make_and_validate_key(f"ratelimit:{scope}:{ident}")
     try:
         # The redis-py client behind Django's Redis cache (this project's, or Django's own), with its pool.
-        client = backend._cache.get_client(key, write=True)
+        client = cast(DjangoRedisCache, backend)._cache.get_client(key, write=True)
         count, ttl_ms = _HIT_SCRIPT(keys=[key], args=[parsed.seconds * 1000], client=client)
     except RedisError as exc:
         logger.warning("rate limit %s not checked, Redis unavailable: %s", scope, exc)

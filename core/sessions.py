@@ -11,4 +11,5 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 
 class SessionStore(DatabaseSessionStore):
     def _validate_session_key(self, key):
-        return super()._validate_session_key(key) and key.isascii() and key.isalnum()
+        # django-stubs leave out SessionBase._validate_session_key (private, but Django's own hook).
+        return super()._validate_session_key(key) and key.isascii() and key.isalnum()  # type: ignore[misc]

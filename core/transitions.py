@@ -13,8 +13,9 @@ carry a second status field along in `updates` (an auction's close decides its f
 checked against its own table, compared-and-swapped too and recorded in the audit row's data.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import models, transaction
 
@@ -23,14 +24,14 @@ from core.exceptions import InvalidTransition, TransitionConflict
 from core.models import AuditLog
 
 
-def transitions_table(model: type[models.Model], field: str = "status") -> Mapping[str, Iterable[str]] | None:
+def transitions_table(model: type[models.Model], field: str = "status") -> Mapping[str, Collection[str]] | None:
     """The allowed-transitions table of `model`'s status field `field`, or None when the field has none."""
     return getattr(model, "TRANSITIONS" if field == "status" else f"{field.upper()}_TRANSITIONS", None)
 
 
 def _refuse(model: type[models.Model], field: str, current: str, to: str) -> InvalidTransition:
     return InvalidTransition(
-        f"{model._meta.verbose_name.capitalize()} cannot go from {current!r} to {to!r}.",
+        f"{str(model._meta.verbose_name).capitalize()} cannot go from {current!r} to {to!r}.",
         fields={field: [f"Not allowed from {current!r} to {to!r}."]},
     )
 
@@ -73,7 +74,7 @@ def transition(
         if carried is None or getattr(instance, name) == value:
             continue
         if value not in carried.get(getattr(instance, name), ()):
-            raise _refuse(model, name, getattr(instance, name), value)
+            raise _refuse(model, name, getattr(instance, name), cast(str, value))  # a status: the field has a table
         expected[name] = getattr(instance, name)
         data.setdefault(name, value)
     with transaction.atomic():
@@ -84,7 +85,7 @@ def transition(
                 setattr(instance, field, to)
                 return TransitionResult(False, current, to)
             raise TransitionConflict(
-                f"{model._meta.verbose_name.capitalize()} changed to {fresh!r} while we were changing it "
+                f"{str(model._meta.verbose_name).capitalize()} changed to {fresh!r} while we were changing it "
                 f"from {current!r}."
             )
         setattr(instance, field, to)

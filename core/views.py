@@ -52,7 +52,7 @@ def media(request, path):
     content_type = MEDIA_CONTENT_TYPES.get(PurePosixPath(path).suffix.lower())
     if content_type is None:
         raise Http404("No such photo.")
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)  # refuses ../ and directories with 404
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))  # refuses ../ and directories with 404
     response["Content-Type"] = content_type
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Disposition"] = "inline"

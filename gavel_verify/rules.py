@@ -36,8 +36,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
+from typing import Final, Literal, cast
 
-UNKNOWN = object()  # the reserve before the commitment is opened
+
+class _Sealed(Enum):
+    RESERVE = "sealed"
+
+
+UNKNOWN: Final = _Sealed.RESERVE  # the reserve before the commitment is opened
+Reserve = int | None | Literal[_Sealed.RESERVE]  # the reserve in minor units, None (no reserve) or UNKNOWN
 
 ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "HUF"}
 
@@ -45,7 +53,7 @@ ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "HUF
 def increment_for(price_minor: int, ladder: Sequence[Sequence[int | None]]) -> int:
     for upper, step in ladder:
         if upper is None or price_minor < upper:
-            return step
+            return cast(int, step)  # formats.py admits only a positive integer step
     raise ValueError("the ladder has no open-ended last band")
 
 
@@ -74,7 +82,7 @@ class _State:
     starting_price_minor: int
     ends_at_us: int
     currency: str
-    reserve_minor: object  # int, None (no reserve) or UNKNOWN
+    reserve_minor: Reserve
     price_minor: int | None = None
     leader: str | None = None
     bid_count: int = 0
@@ -94,7 +102,7 @@ class _State:
         return increment_for(price, self.ladder)
 
 
-def replay(entries: Sequence[dict], *, reserve_minor: object, say: Callable[[str, str], None]) -> None:
+def replay(entries: Sequence[dict], *, reserve_minor: Reserve, say: Callable[[str, str], None]) -> None:
     """Replay one auction's entries (parsed, in log order, sequence already checked); raise RuleBroken.
 
     `reserve_minor` is the opened commitment's reserve (None: no reserve) or UNKNOWN (not opened yet).
@@ -236,6 +244,7 @@ def _request(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
     follows = entries[j] if j < len(entries) else None
     logged_met = follows is not None and follows["kind"] == "reserve_met" and follows["at_us"] == t
     if logged_met:
+        assert follows is not None  # logged_met says so
         if s.reserve_met:
             raise RuleBroken("reserve-met", f"entry {follows['seq']}: the reserve was already met")
         if follows["price_minor"] != s.price_minor:
@@ -267,6 +276,7 @@ def _request(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
         raise RuleBroken("extension", f"the request at {when(t)} fell in the last {s.window_us / 1e6:g} s before "
                                       f"{when(s.ends_at_us)} and no extension followed")
     if logged_ext:
+        assert follows is not None  # logged_ext says so
         if not moves:
             raise RuleBroken("extension", f"entry {follows['seq']}: the request at {when(t)} was not in the "
                                           "soft-close window")

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gavel_verify import formats, merkle, rules
 from gavel_verify.formats import FormatError
@@ -106,7 +106,7 @@ class Receipt:
 # Reading documents (strict: exact keys, integers, lower-case hex, canonical base64)
 
 
-def _fail(check: str, detail: str):
+def _fail(check: str, detail: str) -> NoReturn:
     raise VerificationFailed(check, detail)
 
 
@@ -409,7 +409,7 @@ class Verifier:
         self.ok("sequence", f"entries 1..{len(entries)} of auction {export.auction_id}, none missing, in time order")
         self.statement(export, heads_by_size, keys)
 
-        reserve: object = rules.UNKNOWN
+        reserve: rules.Reserve = rules.UNKNOWN
         opened = entries[0].entry
         closed = any(logged.entry["kind"] == "closed" for logged in entries)
         if export.opening is None:

@@ -132,6 +132,7 @@ def _auction(plan: dict, listing: Listing, *, admin: User) -> Auction:
     auction = auction_services.auction_schedule(listing=listing, actor=admin, starts_at=now, duration_minutes=20,
                                                 starting_price_minor=start)
     if plan["outcome"] != "no_bids":
+        assert listing.reserve_minor is not None  # every demo listing is built with a reserve (_listing)
         top = value if plan["outcome"] == "sold" else listing.reserve_minor * 90 // 100
         top = max(start + 200_00, top // 100_00 * 100_00)
         underbidder = plan["underbidder"] if plan["underbidder"] != plan["buyer"] else DEALERS[

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from itertools import combinations
+from typing import Any, cast
 
 from insights.numbers import median, month_index, month_label, name_key, quantile, require_int, round_half_away
 
@@ -210,7 +211,8 @@ def _matches(step: WideningStep, target: CarSpec, sale: ClosedSale) -> bool:
 def _closeness(target: CarSpec) -> Callable[[ClosedSale], tuple]:
     def key(sale: ClosedSale) -> tuple:
         car = sale.car
-        km = abs(car.mileage_km - target.mileage_km) if target.mileage_km is not None else 0
+        # With the target's mileage known, _matches keeps only cars whose mileage is known.
+        km = abs(cast(int, car.mileage_km) - target.mileage_km) if target.mileage_km is not None else 0
         return (abs(car.year - target.year), km, -sale.month, sale.hammer_minor, car.year, car.mileage_km or 0,
                 car.grade or "", name_key(car.fuel), name_key(car.transmission), sale.ref)
     return key
@@ -244,7 +246,8 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
     make, model = name_key(target.make), name_key(target.model)
     pool = [s for s in comparables if first <= s.month <= last
             and name_key(s.car.make) == make and name_key(s.car.model) == model]
-    base = {"method": GUIDANCE_METHOD, "target": target, "as_of_month": month_label(last), "rules": rules}
+    base: dict[str, Any] = {"method": GUIDANCE_METHOD, "target": target, "as_of_month": month_label(last),
+                            "rules": rules}
 
     tried: list[StepTried] = []
     chosen: list[ClosedSale] = []
@@ -280,13 +283,15 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
         km_rate = _not_used("mileage", "10,000 km", "the car's mileage is not known")
         km_adj = [0] * n
     else:
-        slopes = [Fraction((hammers[i] - hammers[j]) * 10_000, cars[j].mileage_km - cars[i].mileage_km)
+        target_km = target.mileage_km
+        kms = cast(list[int], [car.mileage_km for car in cars])  # _matches kept only cars with a known mileage
+        slopes = [Fraction((hammers[i] - hammers[j]) * 10_000, kms[j] - kms[i])
                   for i, j in pairs if cars[i].year == cars[j].year and same_grade(i, j)
-                  and abs(cars[i].mileage_km - cars[j].mileage_km) >= rules.km_pair_min_difference]
+                  and abs(kms[i] - kms[j]) >= rules.km_pair_min_difference]
         km_rate = _estimate(slopes, min_pairs=rules.min_pairs, default=default(rules.default_km_bp),
                             name="mileage", per="10,000 km")
-        km_adj = [round_half_away(Fraction(km_rate.amount_minor * (car.mileage_km - target.mileage_km), 10_000))
-                  for car in cars]
+        assert km_rate.amount_minor is not None  # an estimate always has an amount
+        km_adj = [round_half_away(Fraction(km_rate.amount_minor * (km - target_km), 10_000)) for km in kms]
 
     # 2. Year: mileage-adjusted prices of pairs (of the same grade) registered in different years; per year newer.
     after_km = [hammers[i] + km_adj[i] for i in range(n)]
@@ -294,19 +299,22 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
               for i, j in pairs if cars[i].year != cars[j].year and same_grade(i, j)]
     year_rate = _estimate(slopes, min_pairs=rules.min_pairs, default=default(rules.default_year_bp),
                           name="year", per="year")
+    assert year_rate.amount_minor is not None  # an estimate always has an amount
     year_adj = [year_rate.amount_minor * (target.year - car.year) for car in cars]
 
     # 3. Grade: mileage- and year-adjusted prices of pairs with different grades; per grade step better.
-    if not use_grade:
+    if target.grade is None:  # not use_grade
         grade_rate = _not_used("grade", "grade step", "the car is not inspected yet, so grades are not compared")
         grade_adj = [0] * n
     else:
         after_year = [after_km[i] + year_adj[i] for i in range(n)]
-        slopes = [Fraction(after_year[i] - after_year[j], grade_of[cars[j].grade] - grade_of[cars[i].grade])
-                  for i, j in pairs if cars[i].grade != cars[j].grade]
+        grades = cast(list[str], [car.grade for car in cars])  # _matches kept only graded cars
+        slopes = [Fraction(after_year[i] - after_year[j], grade_of[grades[j]] - grade_of[grades[i]])
+                  for i, j in pairs if grades[i] != grades[j]]
         grade_rate = _estimate(slopes, min_pairs=rules.min_pairs, default=default(rules.default_grade_bp),
                                name="grade", per="grade step")
-        grade_adj = [grade_rate.amount_minor * (grade_of[car.grade] - grade_of[target.grade]) for car in cars]
+        assert grade_rate.amount_minor is not None  # an estimate always has an amount
+        grade_adj = [grade_rate.amount_minor * (grade_of[grade] - grade_of[target.grade]) for grade in grades]
 
     lines = [ComparableLine(year=s.car.year, mileage_km=s.car.mileage_km, grade=s.car.grade,
                             hammer_minor=s.hammer_minor, month=month_label(s.month), km_adjustment_minor=km_adj[i],
@@ -316,8 +324,9 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
     # A comparable adjusted to nothing or less is too different to say anything about this car.
     usable = [line for line in lines if line.adjusted_minor > 0]
     rates = (km_rate, year_rate, grade_rate)
-    common = {"steps_tried": tuple(tried), "step": step_no, "step_description": rules.steps[step_no - 1].description,
-              "rates": rates, "excluded_non_positive": len(lines) - len(usable), **base}
+    common: dict[str, Any] = {"steps_tried": tuple(tried), "step": step_no,
+                              "step_description": rules.steps[step_no - 1].description,
+                              "rates": rates, "excluded_non_positive": len(lines) - len(usable), **base}
     if len(usable) < rules.min_comparables:
         return Guidance(enough=False, message=NOT_ENOUGH, **common)
 
@@ -386,6 +395,8 @@ def backtest(history: Iterable[ClosedSale], *, rules: GuidanceRules = GuidanceRu
                 m_not += 1
                 continue
             m_guided += 1
+            # Enough comparables: the range and the typical price are there.
+            assert result.low_minor is not None and result.high_minor is not None and result.typical_minor is not None
             if result.low_minor <= sale.hammer_minor <= result.high_minor:
                 m_inside += 1
             errors.append(Fraction(abs(result.typical_minor - sale.hammer_minor), sale.hammer_minor))

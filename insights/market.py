@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from core.money import Money
 from insights.numbers import days_between, median, name_key, one_decimal, require_int, round_half_away
@@ -157,6 +158,7 @@ def market_aggregate(auctions: Iterable[AuctionResult], *, currency: str,
         if sum(a.sold for a in members) >= rules.k:
             cells.append((key, _cell(level, names, members, rules)))
         elif remainder is not None:
+            assert coarser is not None  # a remainder comes with the coarser cell's key
             remainder[coarser].extend(members)
         else:
             suppressed.extend(members)
@@ -195,7 +197,7 @@ def _cell(level: str, names: tuple[str, str, str, str], members: list[AuctionRes
     return MarketCell(
         level=level, make=make, model=model, years=years, mileage=mileage, sales=len(sold), auctions=len(members),
         sell_through=Fraction(len(sold), len(members)),
-        hammer_median_minor=round_half_away(median(a.hammer_minor for a in sold)),
+        hammer_median_minor=round_half_away(median(cast(int, a.hammer_minor) for a in sold)),  # sold: a hammer price
         payouts=len(payout_days),
         days_to_payout_median=one_decimal(median(payout_days)) if len(payout_days) >= rules.k else None,
     )

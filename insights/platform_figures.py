@@ -46,8 +46,11 @@ def platform_figures() -> list[Figure]:
     disputes = list(Dispute.objects.values_list("status", "outcome"))
     resolved = [d for d in disputes if d[0] == Dispute.Status.RESOLVED]
     upheld = sum(1 for d in resolved if d[1] in (Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL))
-    payouts = [days_between(handed, paid) for handed, paid in Sale.objects.filter(
-        handed_over_at__isnull=False, paid_out_at__isnull=False).values_list("handed_over_at", "paid_out_at")]
+    payouts = []
+    for handed, paid in Sale.objects.filter(
+            handed_over_at__isnull=False, paid_out_at__isnull=False).values_list("handed_over_at", "paid_out_at"):
+        assert handed is not None and paid is not None  # the filter excludes sales without either
+        payouts.append(days_between(handed, paid))
 
     if len(applied) < SMALL_NUMBER:
         adjustment = Figure("Median price adjustment", f"fewer than {SMALL_NUMBER} adjustments so far", True)

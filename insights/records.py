@@ -272,12 +272,14 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
         # dealer's doing (the sale stopped there; what had happened before still counts).
         cancelled = sale.cancelled_at is not None and sale.cancelled_at <= as_of
         horizon = sale.cancelled_at if cancelled and sale.cancel_reason != CancelReason.UNPAID else as_of
+        assert horizon is not None  # cancelled: the cancellation's time
         deductions: list[CountedEvent] = []
         deduct = partial(_deduct, deductions, sale.sale_ref, weight)
 
         paid = sale.paid_at is not None and sale.paid_at <= horizon
         is_scored = True
         if paid:
+            assert sale.paid_at is not None  # paid says so
             days_to_pay.append((days_between(sale.hammer_at, sale.paid_at), weight))
             if sale.paid_at <= sale.payment_deadline:
                 paid_on_time.add(weight)
@@ -285,6 +287,7 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
                 deduct(CountedKind.PAID_LATE, sale.paid_at, rules.paid_late_points,
                        f"Paid {_days(sale.payment_deadline, sale.paid_at)} after the payment deadline.")
         elif cancelled and sale.cancel_reason == CancelReason.UNPAID:
+            assert sale.cancelled_at is not None  # cancelled says so
             cancelled_unpaid.add(weight)
             deduct(CountedKind.CANCELLED_UNPAID, sale.cancelled_at, rules.cancelled_unpaid_points,
                    "Sale cancelled because it was not paid.")
@@ -298,12 +301,14 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
             collected = sale.collected_at is not None and sale.collected_at <= horizon
             if collected or sale.collection_deadline < horizon:
                 collection_due.add(weight)
-            if collected and sale.collected_at <= sale.collection_deadline:
-                collected_on_time.add(weight)
-            elif collected:
-                deduct(CountedKind.COLLECTED_LATE, sale.collected_at, rules.collected_late_points,
-                       f"Collected {_days(sale.collection_deadline, sale.collected_at)} after the collection "
-                       f"deadline.")
+            if collected:
+                assert sale.collected_at is not None  # collected says so
+                if sale.collected_at <= sale.collection_deadline:
+                    collected_on_time.add(weight)
+                else:
+                    deduct(CountedKind.COLLECTED_LATE, sale.collected_at, rules.collected_late_points,
+                           f"Collected {_days(sale.collection_deadline, sale.collected_at)} after the collection "
+                           f"deadline.")
             elif sale.collection_deadline < horizon:
                 deduct(CountedKind.NOT_COLLECTED_PAST_DEADLINE, sale.collection_deadline,
                        rules.collected_late_points,
@@ -312,7 +317,8 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
         for adjustment in sale.adjustments:
             if adjustment.requested_at <= as_of:
                 adj_requested.add(weight)
-                if adjustment.outcome == AdjustmentOutcome.ACCEPTED and adjustment.decided_at <= as_of:
+                if (adjustment.outcome == AdjustmentOutcome.ACCEPTED and adjustment.decided_at is not None
+                        and adjustment.decided_at <= as_of):  # a decided adjustment has its time
                     adj_accepted.add(weight)
         for dispute in sale.disputes:
             if dispute.opened_at > as_of:
@@ -456,6 +462,7 @@ def inspector_record(reports: Iterable[ReportEvents], *, as_of: datetime,
     if is_new:
         summary = f"New inspector — fewer than {rules.min_reports} reports checked"
     else:
+        assert share is not None  # at least min_reports reports were checked
         summary = f"reports upheld: {percent(share)}% of {checked}"
     counted.sort(key=lambda c: (c.at, c.report_ref, c.dispute_ref, c.item_key))
     return InspectorRecord(

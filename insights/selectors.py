@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, Subquery
@@ -52,6 +52,12 @@ INSPECTOR_RULES = InspectorRecordRules()
 GUIDANCE_RULES = GuidanceRules()
 
 
+@overload
+def _local(moment: datetime) -> datetime: ...
+@overload
+def _local(moment: None) -> None: ...
+@overload
+def _local(moment: datetime | None) -> datetime | None: ...
 def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else timezone.localtime(moment)
 
@@ -73,7 +79,7 @@ _DISPUTE_OUTCOMES = {
 }
 
 
-def _dispute_event(dispute: dict) -> DisputeEvent:
+def _dispute_event(dispute: Mapping[str, Any]) -> DisputeEvent:
     outcome = _DISPUTE_OUTCOMES.get(dispute["outcome"], DisputeOutcome.OPEN)
     if dispute["status"] != Dispute.Status.RESOLVED:
         outcome = DisputeOutcome.OPEN
@@ -94,7 +100,7 @@ def sale_disputes_source(sale_ids: list[int]) -> dict[int, dict[str, Any]]:
 DEALER_SALE_SOURCES: tuple[Source, ...] = (sale_disputes_source,)
 
 
-def _cancel_reason(row: dict) -> CancelReason | None:
+def _cancel_reason(row: Mapping[str, Any]) -> CancelReason | None:
     if row["status"] != Sale.Status.CANCELLED:
         return None
     # Staff cancel a sale only once it is overdue: not paid by its deadline. A seller may cancel earlier when the
@@ -163,6 +169,7 @@ def report_upheld_disputes_source(inspection_ids: list[int]) -> dict[int, dict[s
             .order_by("resolved_at", "id")
             .values("id", "item_keys", "resolved_at", inspection_id=F("sale__report__inspection_id")))
     for row in rows:
+        assert row["resolved_at"] is not None  # set with the resolved status (payments.services.disputes)
         found[row["inspection_id"]].append(UpheldDispute(
             dispute_ref=f"D-{row['id']}", item_key=", ".join(str(key) for key in row["item_keys"]),
             upheld_at=_local(row["resolved_at"])))
@@ -177,6 +184,7 @@ def report_checked_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]
             .values("handed_over_at", inspection_id=F("report__inspection_id")))
     found: dict[int, dict[str, Any]] = {}
     for row in rows:
+        assert row["handed_over_at"] is not None  # the filter excludes sales not handed over
         found.setdefault(row["inspection_id"], {"checked_at": _local(row["handed_over_at"] + window)})
     return found
 
@@ -193,8 +201,8 @@ def inspector_report_events(*, inspector_ids: Iterable[int], as_of: datetime,
             .order_by("inspection_id", "revision")
             .values("inspection_id", "published_at", "is_current", "flag_odometer", "flag_vin_mismatch",
                     inspector_id=F("inspection__inspector_id")))
-    first: dict[int, dict] = {}
-    current: dict[int, dict] = {}
+    first: dict[int, Mapping[str, Any]] = {}
+    current: dict[int, Mapping[str, Any]] = {}
     for row in rows:
         first.setdefault(row["inspection_id"], row)
         if row["is_current"]:
@@ -207,10 +215,10 @@ def inspector_report_events(*, inspector_ids: Iterable[int], as_of: datetime,
         for inspection_id, fields in source(ids).items():
             extra[inspection_id].update(fields)
     found: dict[int, list[ReportEvents]] = {inspector_id: [] for inspector_id in inspector_ids}
-    for inspection_id, row in first.items():
-        flags = current.get(inspection_id, row)
-        found[row["inspector_id"]].append(ReportEvents(
-            report_ref=f"R-{inspection_id}", published_at=_local(row["published_at"]),
+    for inspection_id, report in first.items():
+        flags = current.get(inspection_id, report)
+        found[report["inspector_id"]].append(ReportEvents(
+            report_ref=f"R-{inspection_id}", published_at=_local(report["published_at"]),
             odometer_flagged=flags["flag_odometer"], vin_flagged=flags["flag_vin_mismatch"],
             **extra.get(inspection_id, {})))
     return found
@@ -243,7 +251,7 @@ def _sold(queryset):
                            hammer_price_minor__isnull=False, closed_at__isnull=False)
 
 
-def _closed_sales(rows: Iterable[dict]) -> list[ClosedSale]:
+def _closed_sales(rows: Iterable[Mapping[str, Any]]) -> list[ClosedSale]:
     sales = []
     for row in rows:
         car = CarSpec(make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"],
@@ -343,6 +351,7 @@ def market_results() -> list[AuctionResult]:
     results = []
     for row in rows:
         sold = row["outcome"] == Auction.Outcome.SOLD
+        assert row["closed_at"] is not None  # the filter excludes auctions without closed_at
         results.append(AuctionResult(
             make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"], sold=sold,
             hammer_minor=row["hammer_price_minor"] if sold else None, closed_at=row["closed_at"],

@@ -19,6 +19,7 @@ class AssignInspectorForm(forms.Form):
     )
 
 
+@admin.action(description="Assign an inspector")
 def assign_inspector(modeladmin, request, queryset):
     """Intermediate page: pick an inspector, then inspection_assign() for each selected inspection."""
     if "apply" in request.POST:
@@ -42,9 +43,6 @@ def assign_inspector(modeladmin, request, queryset):
         **modeladmin.admin_site.each_context(request), "title": "Assign an inspector", "objects": queryset,
         "form": form, "opts": modeladmin.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     })
-
-
-assign_inspector.short_description = "Assign an inspector"
 
 
 def _approve(*, obj, actor, reason):
@@ -82,9 +80,8 @@ class FlagsFilter(admin.SimpleListFilter):
 class InspectionReportInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InspectionReport
     extra = 0
-    fields = ["revision", "grade", "score", "fingerprint", "flag_list", "published_at", "is_current", "superseded_at",
-              "link"]
-    readonly_fields = fields
+    fields = readonly_fields = ("revision", "grade", "score", "fingerprint", "flag_list", "published_at",
+                                "is_current", "superseded_at", "link")
     ordering = ["-revision"]
 
     @admin.display(description="Flags")
@@ -100,8 +97,7 @@ class InspectionReportInline(ReadOnlyAdminMixin, admin.TabularInline):
 class InspectionPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InspectionPhoto
     extra = 0
-    fields = ["preview", "target", "sha256", "detached_at", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("preview", "target", "sha256", "detached_at", "created_at")
 
     @admin.display(description="Photo")
     def preview(self, photo):

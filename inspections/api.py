@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from core.parsers import FormParser, MultiPartParser
 from core.throttling import UploadRateThrottle
@@ -65,7 +66,9 @@ class InspectionListingOutputSerializer(serializers.Serializer):
 
 class InspectionProgressOutputSerializer(serializers.Serializer):
     answered = serializers.IntegerField()
-    required = serializers.IntegerField()
+    # DRF's serializer metaclass takes declared fields off the class, so Field.required is untouched at run time;
+    # the stubs cannot see the metaclass.
+    required = serializers.IntegerField()  # type: ignore[assignment]
 
 
 class InspectionCurrentReportOutputSerializer(serializers.Serializer):
@@ -110,7 +113,8 @@ class InspectionDetailOutputSerializer(InspectionOutputSerializer):
     @extend_schema_field(InspectionPhotoOutputSerializer(many=True))
     def get_photos(self, inspection) -> list:
         photos = inspection.photos.filter(detached_at__isnull=True)
-        return InspectionPhotoOutputSerializer(photos, many=True, context=self.context).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs type the call as the item serializer.
+        return InspectionPhotoOutputSerializer(photos, many=True, context=self.context).data  # type: ignore[return-value]
 
 
 class InspectionReportInputSerializer(serializers.Serializer):
@@ -135,7 +139,7 @@ class InspectionPhotoInputSerializer(serializers.Serializer):
 
 class PublishedReportFindingOutputSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, as `required` above
     category = serializers.CharField()
     status = serializers.CharField()
     note = serializers.CharField()
@@ -186,6 +190,7 @@ def _published_payload(report, request) -> dict:
 
 class _InspectionObjectApi(APIView):
     permission_classes = [IsAuthenticated]
+    request: AuthenticatedRequest
 
     def get_inspection(self, inspection_id) -> Inspection:
         inspection = selectors.inspection_get_for(user=self.request.user, inspection_id=inspection_id)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -195,6 +197,6 @@ class InspectionReport(models.Model):
 
     @property
     def flag_labels(self) -> list[str]:
-        return [self._meta.get_field(name).verbose_name for name in
+        return [str(cast(models.Field, self._meta.get_field(name)).verbose_name) for name in
                 ("flag_odometer", "flag_vin_mismatch", "flag_accident", "flag_flood", "flag_fire")
                 if getattr(self, name)]

@@ -47,10 +47,10 @@ def draft_empty() -> dict:
 
 
 def _draft(draft: dict | None) -> dict:
-    base = draft_empty()
+    base, stored = draft_empty(), draft or {}
     for name in base:
-        if isinstance((draft or {}).get(name), type(base[name])):
-            base[name] = json.loads(json.dumps(draft[name]))  # a deep copy; the stored draft stays untouched
+        if isinstance(stored.get(name), type(base[name])):
+            base[name] = json.loads(json.dumps(stored[name]))  # a deep copy; the stored draft stays untouched
     return base
 
 

@@ -6,6 +6,7 @@ everywhere). Draft saves are not audited one by one (an inspector saves a hundre
 status changes, assignments, appointments and publications are.
 """
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable
@@ -245,6 +246,7 @@ def _tell_seller_appointment(*, inspection_id: int, changed: bool) -> None:
     inspection = Inspection.objects.select_related("listing__seller", "inspector").get(pk=inspection_id)
     listing, booked = inspection.listing, inspection_booking_text(inspection=inspection)
     car = listing.display_title
+    assert inspection.scheduled_at is not None  # told once booked
     when = timezone.localtime(inspection.scheduled_at)
     title = (f"Your inspection appointment has changed: {when:%a %d %b, %H:%M}" if changed
              else f"Your {car} is booked for inspection on {when:%a %d %b, %H:%M}")
@@ -435,7 +437,7 @@ def _photos_drop(locked: Inspection, photos: list[InspectionPhoto]) -> None:
         else:
             names = photo.file_names
             photo.delete()
-            transaction.on_commit(lambda names=names: images.photo_files_delete(names))
+            transaction.on_commit(functools.partial(images.photo_files_delete, names))
 
 
 def inspection_photo_remove(*, inspection: Inspection, actor: User, photo_id: int) -> None:

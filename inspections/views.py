@@ -1,6 +1,8 @@
 """Inspectors' pages under /inspect/ and the report page /cars/<id>/report/. Thin: forms in, services
 called, redirects (or htmx fragments) out."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from core.exceptions import ApplicationError, ValidationFailed
 from core.throttling import upload_throttle_message, upload_throttle_wait
@@ -29,6 +32,7 @@ class InspectorRequiredMixin(LoginRequiredMixin):
 
 class QueueView(InspectorRequiredMixin, TemplateView):
     template_name = "inspections/queue.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "queue": selectors.inspection_queue(inspector=self.request.user)}
@@ -37,12 +41,15 @@ class QueueView(InspectorRequiredMixin, TemplateView):
 class InspectionMixin(LoginRequiredMixin):
     """Loads the inspection: its inspector's (staff may look); anyone else gets 404."""
 
+    inspection: Inspection
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.inspection = selectors.inspection_get_for(user=request.user, inspection_id=kwargs["inspection_id"])
-        if self.inspection is None:
+        inspection = selectors.inspection_get_for(user=request.user, inspection_id=kwargs["inspection_id"])
+        if inspection is None:
             raise Http404("No such inspection.")
+        self.inspection = inspection
         return super().dispatch(request, *args, **kwargs)
 
     def work_url(self, anchor: str = "") -> str:
@@ -79,7 +86,7 @@ class _CommandView(InspectionMixin, View):
     success_message = ""
     anchor = ""
 
-    def run(self, request):
+    def run(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError
 
     def post(self, request, inspection_id, **kwargs):
@@ -296,6 +303,7 @@ class ReportView(LoginRequiredMixin, TemplateView):
     Staff may open older revisions with ?revision=N."""
 
     template_name = "inspections/report.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

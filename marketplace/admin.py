@@ -43,8 +43,8 @@ class VinRepeatedFilter(admin.SimpleListFilter):
 class ListingPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ListingPhoto
     extra = 0
-    fields = ["preview", "position", "is_cover", "width", "height", "content_type", "size_bytes", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("preview", "position", "is_cover", "width", "height", "content_type", "size_bytes",
+                                "created_at")
     ordering = ["position", "id"]
 
     @admin.display(description="Photo")

@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from core.parsers import FormParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from inspections import services as inspection_services
@@ -157,6 +158,7 @@ def _photos_payload(photos, request) -> dict:
 
 class _ListingObjectApi(APIView):
     permission_classes = [IsAuthenticated]
+    request: AuthenticatedRequest
 
     def get_listing(self, listing_id) -> Listing:
         listing = selectors.listing_get_visible_to(user=self.request.user, listing_id=listing_id)
@@ -176,6 +178,7 @@ class ListingListCreateApi(GenericAPIView):
     @extend_schema(responses={200: ListingOwnerOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(selectors.listing_list_visible_to(user=request.user))
+        assert page is not None  # pagination_class is set
         serializer = ListingOwnerOutputSerializer(page, many=True, context={
             "request": request, "seller_statuses": seller_car_statuses(listings=page)})
         return self.get_paginated_response(serializer.data)
@@ -184,8 +187,9 @@ class ListingListCreateApi(GenericAPIView):
     def post(self, request):
         data = ListingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        listing = services.listing_create(seller=request.user, **data.validated_data)
-        listing = selectors.listing_get_visible_to(user=request.user, listing_id=listing.pk)
+        created = services.listing_create(seller=request.user, **data.validated_data)
+        listing = selectors.listing_get_visible_to(user=request.user, listing_id=created.pk)
+        assert listing is not None  # its seller just made it
         return Response(_owner_payload(listing, request), status=status.HTTP_201_CREATED)
 
 

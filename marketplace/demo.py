@@ -2,6 +2,7 @@
 
 import io
 import unicodedata
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
@@ -12,7 +13,7 @@ from marketplace import services
 from marketplace.models import Listing
 
 # (seller email, state, VIN, fields, photo colours)
-DEMO_LISTINGS = [
+DEMO_LISTINGS: list[tuple[str, str, str, dict[str, Any], list[tuple[int, int, int]]]] = [
     ("seller@gavel.test", "draft", "WVWZZZ1KZAW000101", {
         "registration_plate": "B-GV 1101", "make": "Volkswagen", "model": "Golf", "variant": "1.4 TSI Comfortline",
         "first_registration_year": 2016, "mileage_km": 98_500, "fuel": "petrol", "transmission": "manual",
@@ -95,6 +96,7 @@ def demo_listings_ensure() -> list[Listing]:
                 inspection_services.listing_withdraw_and_cancel_inspection(listing=listing, actor=seller,
                                                                           reason="Sold it privately.")
             if state == "rejected":
+                assert admin is not None  # accounts' demo people come first
                 inspection_services.listing_reject_and_cancel_inspection(
                     listing=listing, actor=admin,
                     reason="The photos do not show the car's mileage on the dashboard; "

@@ -80,7 +80,9 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         from PIL import ImageCms
 
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode)
+        # None only with inPlace=True, which Pillow's annotation does not tell apart.
+        return ImageCms.profileToProfile(  # type: ignore[return-value]
+            image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode)
     except Exception:  # a broken or unusual profile: the untouched pixels are still a fine photo
         return image
 

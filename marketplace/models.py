@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -83,6 +85,11 @@ class Listing(models.Model):
     REQUIRED_TO_SUBMIT = ("vin", "registration_plate", "make", "model", "first_registration_year", "mileage_km",
                           "fuel", "transmission", "body_type", "colour", "previous_owners", "service_history",
                           "postcode", "city", "reserve_minor")
+
+    # Set for the seller's pages, not columns: the cover photo (marketplace.selectors.listing_list_for_seller) and
+    # where the car stands (payments.selectors.seller_car_list: a payments.selectors.SellerStatus, from an app above).
+    cover: "ListingPhoto | None"
+    seller_status: Any
 
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT, db_index=True)

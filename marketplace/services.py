@@ -78,7 +78,8 @@ def _clean(values: dict) -> dict:
     unknown = set(values) - set(Listing.EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not listing fields: {', '.join(sorted(unknown))}")
-    cleaned, errors = {}, {}
+    cleaned: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
     for name, value in values.items():
         if name in _TEXT_LIMITS or name in _NORMALISERS or name in ("fuel", "transmission", "body_type"):
             value = _NORMALISERS.get(name, lambda v: str(v if v is not None else "").strip())(value)

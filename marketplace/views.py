@@ -9,7 +9,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django.views.generic.base import ContextMixin
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from auctions import services as auction_services
 from auctions.models import RelistRequest
@@ -34,17 +36,19 @@ class SellerRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ListingMixin(LoginRequiredMixin):
+class ListingMixin(LoginRequiredMixin, ContextMixin):
     """Loads the listing from the URL: the owner's (staff may look); anyone else gets 404."""
 
     owner_only = True
+    listing: Listing
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.listing = selectors.listing_get_visible_to(user=request.user, listing_id=kwargs["listing_id"])
-        if self.listing is None or (self.owner_only and self.listing.seller_id != request.user.pk):
+        listing = selectors.listing_get_visible_to(user=request.user, listing_id=kwargs["listing_id"])
+        if listing is None or (self.owner_only and listing.seller_id != request.user.pk):
             raise Http404("No such listing.")
+        self.listing = listing
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -61,6 +65,7 @@ def _wizard_context(current: int, listing: Listing | None) -> dict:
 
 class ListingListView(SellerRequiredMixin, TemplateView):
     template_name = "marketplace/listing_list.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -71,6 +76,7 @@ class ListingListView(SellerRequiredMixin, TemplateView):
 class ListingCreateView(SellerRequiredMixin, FormView):
     template_name = "marketplace/listing_form.html"
     form_class = ListingIdentityForm
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_wizard_context(1, None), "step_title": STEPS[1][0]}
@@ -87,6 +93,7 @@ class ListingCreateView(SellerRequiredMixin, FormView):
 
 class ListingEditView(ListingMixin, FormView):
     template_name = "marketplace/listing_form.html"
+    request: AuthenticatedHttpRequest
 
     def dispatch(self, request, *args, **kwargs):
         if kwargs["step"] not in STEPS:
@@ -135,6 +142,7 @@ class ListingPhotosView(ListingMixin, TemplateView):
 
     template_name = "marketplace/listing_photos.html"
     fragment_template = "marketplace/_photo_manager.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -177,7 +185,9 @@ class ListingPhotosView(ListingMixin, TemplateView):
                 if not request.htmx:
                     messages.success(request, text)
                     return redirect("marketplace:photos", listing_id=self.listing.pk)
-                self.listing = selectors.listing_get_visible_to(user=request.user, listing_id=self.listing.pk)
+                listing = selectors.listing_get_visible_to(user=request.user, listing_id=self.listing.pk)
+                assert listing is not None  # the same user saw it a moment ago
+                self.listing = listing
                 return self.render(upload_form=PhotoUploadForm(), notice=text)
         return self.render(upload_form=form)
 
@@ -207,7 +217,9 @@ class ListingPhotoActionView(ListingMixin, View):
         if request.htmx:
             view = ListingPhotosView()
             view.setup(request, **self.kwargs)
-            view.listing = selectors.listing_get_visible_to(user=request.user, listing_id=listing_id)
+            listing = selectors.listing_get_visible_to(user=request.user, listing_id=listing_id)
+            assert listing is not None  # the same user saw it a moment ago
+            view.listing = listing
             return view.render(error=error)
         if error:
             messages.error(request, error)
@@ -282,7 +294,7 @@ class ListingRelistView(ListingMixin, View):
     def post(self, request, listing_id):
         form = RelistForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return redirect("marketplace:detail", listing_id=listing_id)
         try:
             auction_services.relist_request(listing=self.listing, seller=request.user, **form.amounts_minor())

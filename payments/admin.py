@@ -88,8 +88,7 @@ def _form_action(*, modeladmin, request, queryset, form_class, title: str, name:
 
 class LedgerEntryInline(admin.TabularInline):
     model = LedgerEntry
-    fields = ["account", "amount"]
-    readonly_fields = fields
+    fields = readonly_fields = ("account", "amount")
     extra = 0
     can_delete = False
 
@@ -106,8 +105,7 @@ class SaleLedgerLineInline(admin.TabularInline):
     """The sale's ledger transactions, read-only (entries are on the transaction's page)."""
 
     model = LedgerTransaction
-    fields = ["created_at", "kind", "idempotency_key", "provider", "provider_reference", "lines"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "idempotency_key", "provider", "provider_reference", "lines")
     extra = 0
     can_delete = False
     verbose_name_plural = "ledger lines"
@@ -126,9 +124,8 @@ class SaleLedgerLineInline(admin.TabularInline):
 
 class PaymentInline(admin.TabularInline):
     model = Payment
-    fields = ["reference", "provider", "amount", "status", "provider_reference", "confirmed_at",
-              "refund_reference"]
-    readonly_fields = fields
+    fields = readonly_fields = ("reference", "provider", "amount", "status", "provider_reference", "confirmed_at",
+                                "refund_reference")
     extra = 0
     can_delete = False
 
@@ -143,8 +140,7 @@ class SaleReceivableInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = SellerReceivable
     fk_name = "sale"
-    fields = ["link", "amount", "settled", "status", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("link", "amount", "settled", "status", "reason")
     extra = 0
     verbose_name_plural = "what the seller owes"
 
@@ -164,8 +160,7 @@ class SaleReceivableInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class SaleGuaranteeClaimInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = GuaranteeClaim
-    fields = ["created_at", "inspector", "missed", "amount"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "inspector", "missed", "amount")
     extra = 0
     verbose_name_plural = "paid by the inspection guarantee"
 
@@ -266,8 +261,7 @@ class SaleAdmin(admin.ModelAdmin):
 
 class DisputePhotoInline(admin.TabularInline):
     model = DisputePhoto
-    fields = ["original", "width", "height"]
-    readonly_fields = fields
+    fields = readonly_fields = ("original", "width", "height")
     extra = 0
     can_delete = False
 
@@ -282,10 +276,9 @@ class DisputeAdmin(admin.ModelAdmin):
     list_select_related = ["sale", "opened_by"]
     inlines = [DisputePhotoInline]
     actions = ["resolve"]
-    fields = ["sale", "opened_by", "created_at", "reason", "report_lines", "report_revision", "inspector", "status",
-              "default_cause", "outcome", "refund", "refund_reference", "cause", "cause_reason", "paid_by",
-              "resolution", "resolved_by", "resolved_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("sale", "opened_by", "created_at", "reason", "report_lines", "report_revision",
+                                "inspector", "status", "default_cause", "outcome", "refund", "refund_reference",
+                                "cause", "cause_reason", "paid_by", "resolution", "resolved_by", "resolved_at")
 
     def has_add_permission(self, request):
         return False
@@ -433,9 +426,8 @@ class GuaranteeClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Refunds the inspection guarantee paid, each traced to the report revision, its lines and the inspector."""
 
     list_display = ["created_at", "sale", "dispute", "inspector", "report_revision", "missed", "amount"]
-    fields = ["created_at", "sale", "dispute", "report_revision", "inspector", "missed", "amount",
-              "ledger_transaction", "decided_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "sale", "dispute", "report_revision", "inspector", "missed", "amount",
+                                "ledger_transaction", "decided_by")
     list_filter = ["inspector"]
     list_select_related = ["sale", "dispute", "inspector", "report"]
     search_fields = ["inspector__email", "sale__listing__vin"]
@@ -456,8 +448,7 @@ class GuaranteeClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class ReceivableSettlementInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReceivableSettlement
-    fields = ["created_at", "method", "amount", "bank_reference", "payout_sale", "recorded_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "method", "amount", "bank_reference", "payout_sale", "recorded_by")
     extra = 0
 
     @admin.display(description="amount")
@@ -471,9 +462,8 @@ class SellerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     off against their next payout automatically."""
 
     list_display = ["pk", "seller", "sale", "amount", "settled", "outstanding", "status", "reference", "created_at"]
-    fields = ["seller", "sale", "dispute", "reason", "amount", "settled", "outstanding", "reference", "status",
-              "created_by", "created_at", "settled_at", "ledger_transaction"]
-    readonly_fields = fields
+    fields = readonly_fields = ("seller", "sale", "dispute", "reason", "amount", "settled", "outstanding", "reference",
+                                "status", "created_by", "created_at", "settled_at", "ledger_transaction")
     list_filter = ["status"]
     list_select_related = ["seller", "sale"]
     search_fields = ["seller__email", "sale__listing__vin"]
@@ -525,9 +515,8 @@ class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Transfers dealers announced into their deposits; staff confirm the money arrived (a ledger transaction)."""
 
     list_display = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at"]
-    fields = ["created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at",
-              "confirmed_by", "ledger_transaction"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "dealer", "reference", "announced", "received", "status", "confirmed_at",
+                                "confirmed_by", "ledger_transaction")
     list_filter = ["status"]
     list_select_related = ["dealer"]
     search_fields = ["reference", "dealer__email"]
@@ -554,8 +543,7 @@ class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DepositWithdrawal)
 class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "dealer", "amount", "payout_reference"]
-    fields = ["created_at", "dealer", "amount", "payout_reference", "ledger_transaction"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "dealer", "amount", "payout_reference", "ledger_transaction")
     list_select_related = ["dealer"]
     search_fields = ["payout_reference", "dealer__email"]
 
@@ -567,9 +555,8 @@ class CollectionCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What dealers recorded at the handover, with the rules' computation (payments.nochip)."""
 
     list_display = ["recorded_at", "sale", "dealer", "outcome"]
-    fields = ["recorded_at", "sale", "dealer", "vin_on_car", "odometer_km", "findings", "as_reported", "outcome",
-              "computation"]
-    readonly_fields = fields
+    fields = readonly_fields = ("recorded_at", "sale", "dealer", "vin_on_car", "odometer_km", "findings",
+                                "as_reported", "outcome", "computation")
     list_filter = ["outcome"]
     list_select_related = ["sale", "dealer"]
 
@@ -579,9 +566,8 @@ class AdjustmentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Price adjustments: computed, never typed; the seller decides."""
 
     list_display = ["created_at", "sale", "amount", "status", "deadline", "break_fee_taken"]
-    fields = ["created_at", "sale", "dealer", "amount", "status", "deadline", "decided_at", "break_fee",
-              "break_fee_taken", "computation"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "sale", "dealer", "amount", "status", "deadline", "decided_at",
+                                "break_fee", "break_fee_taken", "computation")
     list_filter = ["status"]
     list_select_related = ["sale"]
 

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthenticatedRequest
 from auctions.models import SellerConsent
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.throttling import UploadRateThrottle
@@ -39,7 +40,8 @@ class ReportRefOutputSerializer(serializers.Serializer):
 class ReportLineOutputSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="What a dispute's item_keys name.")
     category = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's serializer metaclass takes declared fields off the class, so Field.label is untouched at run time.
+    label = serializers.CharField()  # type: ignore[assignment]
     severity = serializers.CharField(help_text="ok, minor, major, na, or empty when not recorded.")
     note = serializers.CharField()
     summary = serializers.CharField(help_text='The line within its category: "Front discs — minor: worn".')
@@ -50,7 +52,7 @@ class ReportLineOutputSerializer(serializers.Serializer):
 class DisclosedItemOutputSerializer(serializers.Serializer):
     key = serializers.CharField()
     category = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, as above
     severity = serializers.CharField()
     note = serializers.CharField()
     text = serializers.CharField()
@@ -100,7 +102,8 @@ class SellerDecisionOutputSerializer(serializers.Serializer):
     """A question to the seller about selling below their reserve (only the seller and staff see these)."""
 
     id = serializers.IntegerField()
-    source = serializers.ChoiceField(choices=SellerConsent.Source.choices,
+    # A declared field: DRF's serializer metaclass takes it off the class, so Field.source is untouched.
+    source = serializers.ChoiceField(choices=SellerConsent.Source.choices,  # type: ignore[assignment]
                                      help_text="close: the top bid when the auction ended; second_chance: the next "
                                                "bidder after the buyer did not pay.")
     status = serializers.ChoiceField(choices=SellerConsent.Status.choices)
@@ -299,6 +302,7 @@ def _sale_payload(sale: Sale, request) -> dict:
 
 class _SaleObjectApi(APIView):
     permission_classes = [IsAuthenticated]
+    request: AuthenticatedRequest
 
     def get_sale(self, sale_id) -> Sale:
         sale = selectors.sale_get_visible_to(user=self.request.user, sale_id=sale_id)

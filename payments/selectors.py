@@ -175,6 +175,7 @@ def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
                                      f"it ends {_when(auction.ends_at)}.", url, "Follow the auction")
     if auction.outcome == Auction.Outcome.AWAITING_SELLER and getattr(auction, "pending_counter", None):
         counter = auction.pending_counter
+        assert counter is not None  # checked just above
         return _status("decision_needed", f"You offered the car to the top bidder for "
                                           f"{_money(counter.amount_minor)} (their bid: {_money(counter.bid_minor)}); "
                                           f"they answer by {_when(counter.expires_at)}, or it is not sold.", url,
@@ -184,6 +185,7 @@ def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
         if auction.decision_deadline and now >= auction.decision_deadline:
             return _status("decision_expired", f"The time to decide has passed: the top bid of {top} is being "
                                                "declined.", url, "See the auction")
+        assert auction.decision_deadline is not None  # set with the outcome awaiting the seller
         return _status("decision_needed", f"The auction ended at {top}, below your reserve of "
                                           f"{_money(auction.reserve_minor)}. Accept or decline the top bid by "
                                           f"{_when(auction.decision_deadline)}; after that it is declined "
@@ -229,6 +231,7 @@ def _sale_status(auction: Auction | None, sale: Sale | None, offer: SecondChance
                                              "automatically and our team is on it.", url, go)
         return _status("payout_on_its_way", f"Handed over. Your payout of {receives} is on its way.", url, go)
     if sale.status == S.PAID_OUT:
+        assert sale.paid_out_at is not None  # set with the paid-out status
         return _status("paid_out", f"Paid out: {receives} sent to your bank account on {_day(sale.paid_out_at)} "
                                    f"(reference {sale.payout_reference}).", url, go)
     if sale.status == S.DISPUTED:
@@ -317,8 +320,8 @@ def seller_car_statuses(*, listings: Iterable[Listing]) -> dict[int, SellerStatu
     for auction in auctions.values():
         auction.pending_counter = counters.get(auction.pk)
     sales: dict[int, Sale] = {}
-    for sale in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
-        sales.setdefault(sale.listing_id, sale)
+    for opened in Sale.objects.filter(auction__in=list(auctions.values())).order_by("-created_at", "-id"):
+        sales.setdefault(opened.listing_id, opened)
     cancelled = [sale.pk for sale in sales.values() if sale.status == Sale.Status.CANCELLED]
     offers = {offer.sale_id: offer for offer in
               SecondChanceOffer.objects.filter(sale_id__in=cancelled, status=SecondChanceOffer.Status.PENDING)}
@@ -409,7 +412,7 @@ def sale_overdue_next_step(*, sale: Sale) -> str:
 def sale_report_lines(*, sale: Sale) -> list[dict]:
     """The lines of the report revision the dealer bid on, each marked `disclosed` from the sale's snapshot (the
     record of what the report disclosed). Empty for a sale without a report."""
-    if sale.report_id is None:
+    if sale.report is None:  # no query when report_id is None
         return []
     disclosed = sale.disclosed_items or {}
     return [{**line, "disclosed": line["key"] in disclosed} for line in report_lines(report=sale.report)]
@@ -586,12 +589,15 @@ def fee_rules(*, version: str | None = None) -> dict:
     for code, fees in schedule.currencies.items():
         bands, lower = [], None
         for band in fees.buyer_fee_bands:
-            fee = (Money(band.flat_minor, code).format() if band.flat_minor is not None
-                   else f"{band.bps / 100:g} % of the hammer price, rounded half up to the cent")
-            if lower is None:
+            if band.flat_minor is not None:
+                fee = Money(band.flat_minor, code).format()
+            else:
+                assert band.bps is not None  # a band has exactly one of flat_minor or bps (_bands_parse)
+                fee = f"{band.bps / 100:g} % of the hammer price, rounded half up to the cent"
+            if band.up_to_minor is None:  # the last band; the only one in a schedule of one band
+                span = "any hammer price" if lower is None else f"over {Money(lower, code).format()}"
+            elif lower is None:
                 span = f"up to {Money(band.up_to_minor, code).format()}"
-            elif band.up_to_minor is None:
-                span = f"over {Money(lower, code).format()}"
             else:
                 span = f"{Money(lower + 1, code).format()} to {Money(band.up_to_minor, code).format()}"
             bands.append({"span": span, "fee": fee})
@@ -615,7 +621,8 @@ def fee_rules(*, version: str | None = None) -> dict:
 def collection_finding_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Every item a finding can name, grouped for a select: the damage map by panel, then the checklist."""
     table = repair_cost_table_load()
-    damage, checklist = [], []
+    damage: list[tuple[str, str]] = []
+    checklist: list[tuple[str, str]] = []
     for key, entry in table.entries.items():
         (damage if key.startswith("damage.") else checklist).append((key, entry.label))
     return [("Damage map", damage), ("Checklist", checklist)]

@@ -34,7 +34,7 @@ def _enqueue_close(auction_id: int, ends_at: datetime) -> bool:
             return False
     finally:
         client.close()
-    auction_close_task.apply_async(args=[auction_id], eta=ends_at)
+    auction_close_task.apply_async(args=(auction_id,), eta=ends_at)
     return True
 
 

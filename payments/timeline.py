@@ -114,12 +114,13 @@ def seller_car_timeline(*, listing: Listing) -> list[TimelineStep]:
     result = ""
     if auction is not None and auction.status == Auction.Status.CLOSED:
         outcome = Auction.Outcome
-        result = {
+        results: dict[str, str] = {
             outcome.SOLD: f"Sold for {_money(auction.hammer_price_minor)}.",
             outcome.NO_BIDS: "No bids.",
             outcome.AWAITING_SELLER: f"Top bid {_money(auction.price_minor)}, below your reserve.",
             outcome.UNSOLD: f"Not sold: the top bid was {_money(auction.price_minor)}.",
-        }.get(auction.outcome, auction.get_outcome_display())
+        }
+        result = results.get(auction.outcome, auction.get_outcome_display())
     steps.append(dict(key="result", title="Result", at=auction.closed_at if auction else None, detail=result))
     if auction is not None and auction.decision_deadline:
         decided = (f"Decided {_when(auction.decided_at)}." if auction.decided_at

@@ -3,12 +3,15 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin
 
+from accounts.http import AuthenticatedHttpRequest
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
@@ -31,7 +34,7 @@ TIMELINE = [
     (Sale.Status.PAID_OUT, "Seller paid out"),
     (Sale.Status.COMPLETED, "Completed"),
 ]
-_ORDER = {Sale.Status.AWAITING_PAYMENT: 0, Sale.Status.OVERDUE: 0, Sale.Status.PAID: 1,
+_ORDER: dict[str, int] = {Sale.Status.AWAITING_PAYMENT: 0, Sale.Status.OVERDUE: 0, Sale.Status.PAID: 1,
           Sale.Status.HANDED_OVER: 2, Sale.Status.PAID_OUT: 3, Sale.Status.DISPUTED: 3, Sale.Status.REFUNDED: 3,
           Sale.Status.COMPLETED: 4, Sale.Status.CANCELLED: 0}
 
@@ -44,15 +47,19 @@ def timeline(sale: Sale) -> list[dict]:
             for index, (_, label) in enumerate(TIMELINE)]
 
 
-class SaleMixin(LoginRequiredMixin):
+class SaleMixin(LoginRequiredMixin, ContextMixin):
     """Loads the sale from the URL: the buyer's, the seller's, or any for staff; anyone else gets 404."""
+
+    sale: Sale
+    party: str
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.sale = selectors.sale_get_visible_to(user=request.user, sale_id=kwargs["sale_id"])
-        if self.sale is None:
+        sale = selectors.sale_get_visible_to(user=request.user, sale_id=kwargs["sale_id"])
+        if sale is None:
             raise Http404("No such sale.")
+        self.sale = sale
         self.party = selectors.sale_party(sale=self.sale, user=request.user)
         return super().dispatch(request, *args, **kwargs)
 
@@ -64,6 +71,7 @@ class SaleMixin(LoginRequiredMixin):
 
 class SaleListView(LoginRequiredMixin, TemplateView):
     template_name = "payments/sale_list.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -156,6 +164,9 @@ class SaleInvoiceView(SaleMixin, TemplateView):
 
 
 class _SaleCommandView(SaleMixin, View):
+    def run(self, request: HttpRequest) -> HttpResponseBase | None:
+        raise NotImplementedError
+
     def post(self, request, sale_id):
         try:
             response = self.run(request)
@@ -181,7 +192,7 @@ class SaleCollectionView(_SaleCommandView):
     def run(self, request):
         form = CollectionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
             return None
         data = form.cleaned_data
         services.sale_collection_arrange(
@@ -274,16 +285,18 @@ class CardPageView(LoginRequiredMixin, TemplateView):
     """The simulated card provider's checkout page (development and tests only)."""
 
     template_name = "payments/card_page.html"
+    payment: Payment
 
     def dispatch(self, request, *args, **kwargs):
         if not settings.GAVEL_SIMULATED_CARD_ENABLED:
             raise Http404()
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.payment = Payment.objects.select_related("sale", "sale__listing").filter(
+        payment = Payment.objects.select_related("sale", "sale__listing").filter(
             reference=kwargs["reference"], provider=Payment.Provider.CARD, sale__buyer=request.user).first()
-        if self.payment is None:
+        if payment is None:
             raise Http404()
+        self.payment = payment
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -336,6 +349,7 @@ class DepositView(DealerOnlyMixin, TemplateView):
     """The dealer's deposit: balance, the buying limit it gives, pending top-ups, history; top up or withdraw."""
 
     template_name = "payments/deposit.html"
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -425,7 +439,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
             can_record=self.party == "buyer" and self.sale.status == Sale.Status.PAID
             and not hasattr(self.sale, "collection_check"),
             reported_odometer_km=(self.sale.report.content.get("facts", {}).get("odometer_km")
-                                  if self.sale.report_id else None))
+                                  if self.sale.report is not None else None))
         return context
 
     def post(self, request, sale_id):
@@ -435,7 +449,8 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
         if wait is not None:
             messages.error(request, upload_throttle_message(wait))
             return redirect("payments:check", sale_id=sale_id)
-        rows, findings, errors = [], [], {}
+        rows, findings = [], []
+        errors: dict[str, list[str]] = {}
         for index in range(FINDING_ROWS):
             key = request.POST.get(f"findings-{index}-key", "").strip()
             severity = request.POST.get(f"findings-{index}-severity", "").strip()

@@ -75,7 +75,8 @@ def _joinable_eager_results():
     `apply_async` sets a process-wide "a join would block" flag around the task and puts back the value it found;
     two threads doing that at once (the concurrency tests race bids from threads) can leave the flag set, and a later
     test's `task.apply().get()` then fails with "Never call result.get() within a task!"."""
-    from celery._state import _set_task_join_will_block
+    # celery-types leave out this private function of celery._state.
+    from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]
 
     _set_task_join_will_block(False)
 

@@ -6,6 +6,8 @@ Writes to the log go through the SQL function `gavel_log_append` (migration 0002
 appends serialize only for the rest of the committing transaction.
 """
 
+from datetime import datetime
+
 from django.db import models
 
 
@@ -73,6 +75,10 @@ class LogPublicKey(models.Model):
 
 class SignedHead(models.Model):
     """A signed tree head: the log's size, root hash and time, signed by the log key."""
+
+    # Set for the log's page (transparency.views), not columns.
+    signed_at: datetime
+    root_hex: str
 
     tree_size = models.BigIntegerField()
     timestamp_us = models.BigIntegerField()

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,7 +29,7 @@ from transparency.merkle import MerkleTree, NodeKey
 from transparency.models import LogEntry, LogNode, LogPublicKey, LogState, ReserveSeal, SignedHead
 from transparency.signing import LogKey, SignedTreeHead
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[..., bytes]] = {
     "bid": canonical.bid, "extension": canonical.extension, "reserve_met": canonical.reserve_met,
     "closed": canonical.closed, "seller_decision": canonical.seller_decision,
     "second_chance_offer": canonical.second_chance_offer,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.http import JsonResponse
 from django.views import View
 from django.views.generic import TemplateView
+from rest_framework.serializers import Serializer
 
 from core.exceptions import ApplicationError
 from transparency import services
@@ -37,7 +38,7 @@ class TransparencyLogView(TemplateView):
             head.root_hex = bytes(head.root_hash).hex()
         context.update(heads=list(reversed(heads)), public_keys=services.public_keys(), log_size=services.log_size())
         if "first" in query or "second" in query:
-            form = ConsistencyInputSerializer(data=query)
+            form: Serializer = ConsistencyInputSerializer(data=query)
             context["consistency_errors"] = _errors(form) if not form.is_valid() else []
             if form.is_valid():
                 try:

@@ -7,8 +7,9 @@ log existed has log_seq 0 and logs nothing. Maxima, identities and the reserve n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import F
@@ -40,7 +41,8 @@ def auction_log_opened(auction: Auction, *, now: datetime) -> LoggedEntry:
     """The opening: the end, the starting price, the published rules, and the sealed reserve's commitment.
     The caller saves `log_seq`."""
     sealed = reserve_seal(auction_id=auction.pk, reserve_minor=auction.reserve_minor,
-                          report_fingerprint=auction.report.fingerprint if auction.report_id else NO_REPORT_FINGERPRINT,
+                          report_fingerprint=(auction.report.fingerprint if auction.report is not None
+                                              else NO_REPORT_FINGERPRINT),
                           fee_schedule_version=settings.GAVEL_FEE_SCHEDULE_VERSION)
     rules = canonical.rules_object(increment_ladder=settings.GAVEL_BID_INCREMENTS,
                                    soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS)
@@ -120,7 +122,7 @@ class RecordNotLogged(ApplicationError):
         return "This auction opened before the transparency log existed: it has no verifiable record."
 
 
-def _seller_or_bidder(auction_id: int, user) -> dict:
+def _seller_or_bidder(auction_id: int, user) -> Mapping[str, Any]:
     row = Auction.objects.filter(pk=auction_id).values("status", "listing__seller_id", "log_seq").first()
     if row is None:
         raise AuctionNotFound()

@@ -163,6 +163,7 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
     sequence = auction.last_sequence
     if resolution.raised_max_only:
         # Kept for the record (staff see it); nothing public changed, so no event and no extension.
+        assert auction.price_minor is not None  # the dealer leads, so there is a price
         planned = [Bid(auction=auction, dealer=dealer, amount_minor=auction.price_minor, kind=Bid.Kind.PROXY,
                        max_minor=max_amount_minor, sequence=sequence + 1, is_visible=False, created_at=now)]
     else:
@@ -207,6 +208,7 @@ def _over_limit(limit_minor: int, *, field: str) -> BuyingLimitExceeded:
 
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
     listing = auction.listing
+    assert auction.price_minor is not None  # someone outbid the dealer
     notify_later(user_id=dealer_id, kind="outbid", url=reverse("auctions:detail", args=[auction.pk]),
                  event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}",
                  title=f"You have been outbid on the {listing.display_title}",
@@ -375,6 +377,7 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
         if gate is not None:
             code, minimum = gate
             if code == "bid_too_low":
+                assert minimum is not None  # a "bid too low" comes with the minimum
                 raise bid_too_low(minimum, field="amount_minor" if amount_minor is not None else "max_amount_minor",
                                   money=money_text)
             raise AuctionNotLive()

@@ -49,6 +49,7 @@ def seller_consent_request(*, auction: Auction, dealer_id: int, amount_minor: in
     """Ask the seller whether they sell at `amount_minor` (below the reserve) to `dealer_id`, by `deadline`.
 
     The caller holds the auction's (or the sale's) lock and tells the seller, with its own words and link."""
+    assert auction.reserve_minor is not None  # a yes is asked only below a reserve
     return SellerConsent.objects.create(
         auction=auction, dealer_id=dealer_id, amount_minor=amount_minor, reserve_minor=auction.reserve_minor,
         source=source, deadline=deadline, created_at=now,
@@ -94,6 +95,7 @@ def seller_consent_record(*, auction: Auction, dealer_id: int, amount_minor: int
                .filter(auction=auction, source=SellerConsent.Source.CLOSE, status=SellerConsent.Status.PENDING)
                .select_related("auction__listing").first())
     if consent is None:
+        assert auction.reserve_minor is not None  # a yes is asked only below a reserve
         with transaction.atomic():
             consent = SellerConsent.objects.create(
                 auction=auction, dealer_id=dealer_id, amount_minor=amount_minor, reserve_minor=auction.reserve_minor,

@@ -85,6 +85,7 @@ def counter_offer_make(*, auction_id: int, seller: User, amount_minor) -> Counte
         expires_at = now + timedelta(hours=settings.GAVEL_COUNTER_OFFER_HOURS)
         seller_consent_close_settle(auction=auction, to=SellerConsent.Status.DECLINED, actor=seller, now=now,
                                     reason=f"Seller countered with {_money(amount_minor)}")
+        assert auction.leader_id is not None and auction.price_minor is not None  # awaiting the seller: it has bids
         counter = CounterOffer.objects.create(auction=auction, dealer_id=auction.leader_id,
                                               bid_minor=auction.price_minor, amount_minor=amount_minor,
                                               expires_at=expires_at, created_at=now)

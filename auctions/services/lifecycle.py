@@ -7,6 +7,7 @@ cannot be withdrawn or scheduled twice; a cancelled auction returns it to `appro
 
 import logging
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -111,6 +112,7 @@ def _sold_effects(auction: Auction) -> list:
     auction_id = auction.pk
     car, price = _car(auction), _money(auction.price_minor)
     seller_id, winner_id = auction.listing.seller_id, auction.leader_id
+    assert winner_id is not None  # sold: there is a leader
     url = reverse("auctions:detail", args=[auction_id])
 
     def tell():
@@ -153,9 +155,10 @@ def auction_close(*, auction_id: int) -> TransitionResult | None:
             deadline = now + timedelta(hours=settings.GAVEL_SELLER_DECISION_HOURS)
             updates.update(outcome=Auction.Outcome.AWAITING_SELLER, decision_deadline=deadline)
             listing_to = None
+            assert auction.leader_id is not None and auction.price_minor is not None  # it has bids
             seller_consent_request(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
                                    source=SellerConsent.Source.CLOSE, now=now, deadline=deadline)
-        outcome = updates["outcome"]
+        outcome = cast(str, updates["outcome"])  # an Auction.Outcome, set in every branch above
         if auction_log_closed(auction, outcome=outcome, now=now):
             updates["log_seq"] = auction.log_seq
         result = transition(auction, Auction.Status.CLOSED, reason="End time reached", updates=updates,
@@ -234,6 +237,8 @@ def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str =
 
 def _ensure_can_buy(dealer_id: int) -> None:
     dealer = User.objects.filter(pk=dealer_id).first()
+    if dealer is None:
+        raise TopBidderCannotBuy()
     try:
         dealer_ensure_can_bid(user=dealer, lock=True)
     except (ApplicationError, AttributeError):
@@ -244,6 +249,7 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
     listing = auction.listing
     updates = {"decided_at": now, "event_seq": auction.event_seq + 1}
     if accept:
+        assert auction.leader_id is not None and auction.price_minor is not None  # awaiting the seller: it has bids
         seller_consent_record(auction=auction, dealer_id=auction.leader_id, amount_minor=auction.price_minor,
                               seller=actor, now=now)
         updates.update(_sold_updates(auction))
@@ -268,6 +274,7 @@ def _decide(auction: Auction, *, accept: bool, actor, now, reason: str) -> Trans
 
 def _tell_leader_declined(auction: Auction):
     leader_id, car, auction_id = auction.leader_id, _car(auction), auction.pk
+    assert leader_id is not None  # declined: there was a top bid
     url = reverse("auctions:detail", args=[auction.pk])
 
     def send():

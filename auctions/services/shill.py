@@ -8,6 +8,9 @@ nobody: they are flags on the staff's per-auction integrity report (auctions.sel
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from accounts.models import DealerProfile, User
 from auctions.models import Auction
 from auctions.selectors import name_key, phone_key
@@ -37,11 +40,11 @@ def bidder_ensure_independent(*, auction: Auction, dealer: User, profile: Dealer
         raise LinkedToSeller("Gavel staff may not bid.", code="staff_may_not_bid")
     if Inspection.objects.filter(listing_id=listing.pk, inspector_id=dealer.pk).exists():
         raise LinkedToSeller("You inspected this car, so you cannot bid on it.", code="inspector_may_not_bid")
-    seller = (User.objects.filter(pk=listing.seller_id)
+    seller: Mapping[str, Any] = (User.objects.filter(pk=listing.seller_id)
               .values("phone", "dealer_profile__company_name", "dealer_profile__trade_licence_number",
                       "dealer_profile__phone").first()) or {}
     if _keys(phone_key(seller.get("phone")), phone_key(seller.get("dealer_profile__phone"))) & \
-            _keys(phone_key(dealer.phone), phone_key(profile and profile.phone)):
+            _keys(phone_key(dealer.phone), phone_key(profile.phone if profile else None)):
         raise LinkedToSeller("You cannot bid on this car: your account has the same phone number as the seller's.")
     if profile is not None and (
             _keys(name_key(seller.get("dealer_profile__company_name"))) & _keys(name_key(profile.company_name))

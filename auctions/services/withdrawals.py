@@ -15,7 +15,9 @@ Locks, in the one order used everywhere: dealer profiles (all of the auction's b
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -76,14 +78,19 @@ def auction_bidder_ids(*, auction_ids) -> set[int]:
                .values_list("dealer_id", flat=True).distinct())
 
 
-def _replay(auction: Auction, actions: list[Bid], *, may_bid) -> tuple[list[tuple[_Row, object]], Standing, list]:
+def _replay(auction: Auction, actions: list[Bid], *,
+            may_bid: Callable[[int, int], bool]) -> tuple[list[tuple[_Row, datetime]], Standing[int], list[int]]:
     """Run `actions` (each dealer's own bids and maxima, in their order) through the engine from an empty auction.
     `may_bid(dealer_id, offered_minor)` leaves out those who may not bid that much now."""
-    standing, rows, skipped = Standing(), [], []
+    standing: Standing[int] = Standing()
+    rows: list[tuple[_Row, datetime]] = []
+    skipped: list[int] = []
     for action in actions:
         amount = action.amount_minor if action.kind == Bid.Kind.DIRECT else None
         maximum = action.max_minor if action.kind == Bid.Kind.PROXY else None
-        if not may_bid(action.dealer_id, amount if amount is not None else maximum):
+        offered = amount if amount is not None else maximum
+        assert offered is not None  # a direct bid has its amount, a proxy bid its maximum
+        if not may_bid(action.dealer_id, offered):
             skipped.append(action.sequence)
             continue
         try:
@@ -94,6 +101,7 @@ def _replay(auction: Auction, actions: list[Bid], *, may_bid) -> tuple[list[tupl
             skipped.append(action.sequence)
             continue
         if resolution.raised_max_only:
+            assert standing.price_minor is not None  # the dealer leads, so there is a price
             rows.append((_Row(action.dealer_id, standing.price_minor, Bid.Kind.PROXY, maximum, False),
                          action.created_at))
         else:

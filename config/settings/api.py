@@ -1,8 +1,10 @@
 """The API: Django REST framework and its OpenAPI schema (drf-spectacular)."""
 
+from typing import Any
+
 from config.settings.django import DEBUG
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -18,6 +18,7 @@ holds of the sale;  break fee  deposit -f, platform_fees +f (payments.services.d
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -64,7 +65,7 @@ class FindingInput:
 
 def _disclosed(sale: Sale) -> dict[str, str]:
     """What the report the dealer bid on disclosed (key -> severity), plus what accepted adjustments paid for."""
-    report = disclosed_defects(sale.report.content) if sale.report_id else {}
+    report = disclosed_defects(sale.report.content) if sale.report is not None else {}
     paid_for = {}
     request = AdjustmentRequest.objects.filter(sale=sale, status__in=AdjustmentRequest.APPLIED).first()
     if request is not None:
@@ -73,7 +74,7 @@ def _disclosed(sale: Sale) -> dict[str, str]:
 
 
 def _reported_odometer_km(sale: Sale) -> int | None:
-    if not sale.report_id:
+    if sale.report is None:
         return None
     value = (sale.report.content.get("facts") or {}).get("odometer_km")
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -120,6 +121,7 @@ def _refund_in_full(sale: Sale, *, key: str, memo: str) -> tuple[int, str]:
     if amount <= 0:
         return 0, ""
     payment = sale_confirmed_payment(sale=sale)
+    assert payment is not None  # escrow holds money of the sale only once its payment is confirmed
     reference = payment_provider_for(payment).refund(payment=payment, amount_minor=amount, idempotency_key=key)
     dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
     ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.REFUND, sale=sale, provider=payment.provider,
@@ -166,11 +168,13 @@ def collection_check_record(*, sale: Sale, dealer: User, vin_on_car: str, odomet
             now = db_now()
             reported_km = _reported_odometer_km(sale)
             schedule, table = fee_schedule_load(sale.fee_schedule_version), repair_cost_table_load()
+            assert sale.paid_at is not None  # set with the paid status, checked just above
             window = nochip.ClaimWindow(opens_at=sale.paid_at, closes_at=now)
             decided = [nochip.Finding(key=f.key, severity=f.severity, photos=len(f.photos), recorded_at=now)
                        for f in findings]
-            common = dict(hammer=sale.money(sale.hammer_price_minor), disclosed=_disclosed(sale), findings=decided,
-                          window=window, table=table, schedule=schedule)
+            common: dict[str, Any] = dict(
+                hammer=sale.money(sale.hammer_price_minor), disclosed=_disclosed(sale), findings=decided,
+                window=window, table=table, schedule=schedule)
             if reported_km is None:  # no published report: nothing to hold the VIN and odometer against
                 computation = nochip.claim_compute(**common)
             else:
@@ -258,6 +262,7 @@ def _apply(sale: Sale, request: AdjustmentRequest, *, actor, to: str, reason: st
     """The adjustment applies: that much of the price goes back to the dealer out of the seller's share."""
     amount = request.amount_minor
     payment = sale_confirmed_payment(sale=sale)
+    assert payment is not None  # an adjustment is requested at the collection of a paid sale
     key = f"adjustment:{request.pk}"
     reference = payment_provider_for(payment).refund(payment=payment, amount_minor=amount, idempotency_key=key)
     dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)

@@ -115,6 +115,7 @@ def buy_now_buy(*, offer_id: int, dealer: User) -> Sale:
         now = db_now()
         if offer.status != BuyNowOffer.Status.OPEN or offer.expires_at is None or now >= offer.expires_at:
             raise BuyNowClosed()
+        assert offer.seller_agreed_at is not None  # an open offer is one the seller agreed to
         if dealer_committed_minor(dealer=dealer) + offer.price_minor > profile.buying_limit_minor:
             raise BuyingLimitExceeded(f"Your buying limit is {_price(profile.buying_limit_minor)}: it does not "
                                       "cover this price.")

@@ -94,6 +94,7 @@ def deposit_topup_confirm(*, topup: DepositTopUp, actor: User, received_minor: i
         topup = DepositTopUp.objects.select_for_update().get(pk=topup.pk)
         if topup.status == DepositTopUp.Status.CONFIRMED:
             return topup
+        assert topup.reference is not None  # given with the top-up, in the same transaction (deposit_topup_request)
         txn, _ = ledger_post(
             idempotency_key=f"deposit-topup:{topup.pk}", kind=LedgerTransaction.Kind.DEPOSIT_TOPUP,
             entries=[(ledger_account(LedgerAccount.Kind.BANK), -received), (deposit_account(dealer), received)],

@@ -87,7 +87,7 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=
         raise (DisclosedItems if disclosed else ValidationFailed)(fields={"item_keys": [message]})
     # Decode and re-encode the photos before taking any lock: that is the slow part.
     processed = [photo_process(upload, name=getattr(upload, "name", "")) for upload in photos]
-    stored = []
+    stored: list[str] = []
     try:
         with transaction.atomic():
             sale = lock_sale(sale.pk)
@@ -167,6 +167,7 @@ def _refund_cause(*, sale: Sale, dispute: Dispute, cause: str | None, cause_reas
 def _guarantee_pays(*, sale: Sale, dispute: Dispute, amount: int, key: str, provider: str, reference: str,
                     actor) -> GuaranteeClaim:
     report = sale.report
+    assert report is not None  # the guarantee pays only for a car with a published report (_refund_cause)
     inspector = report.inspection.inspector
     lines = [item["text"] for item in dispute_items(dispute=dispute)]
     who = inspector.get_full_name() or inspector.email if inspector else "unknown"
@@ -207,8 +208,9 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             amount = amount_minor
         else:
             amount = 0
+        decided: str
         reference, decided, owed, claim = "", Dispute.Cause.NONE, 0, None
-        sale_updates = {"refunded_minor": sale.refunded_minor + amount}
+        sale_updates: dict[str, object] = {"refunded_minor": sale.refunded_minor + amount}
         if amount:
             decided = _refund_cause(sale=sale, dispute=dispute, cause=cause, cause_reason=cause_reason)
             if sale.payout_status == Sale.PayoutStatus.SENDING:
@@ -261,9 +263,10 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             transition(sale, Sale.PayoutStatus.NOT_DUE, field="payout_status", actor=actor,
                        reason=f"Dispute {dispute.pk}: the refund took all the payout")
         publish_sale_on_commit(sale, "dispute_resolved")
-        text = {Dispute.Outcome.REFUND: f"a full refund of {money(sale, amount)}",
-                Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
-                Dispute.Outcome.REJECT: "no refund"}[outcome]
+        texts: dict[str, str] = {Dispute.Outcome.REFUND: f"a full refund of {money(sale, amount)}",
+                                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
+                                 Dispute.Outcome.REJECT: "no refund"}
+        text = texts[outcome]
         title = f"Dispute about the {car(sale)} resolved: {text}"
         tell_on_commit([sale.buyer_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
                        title=title, body=resolution)

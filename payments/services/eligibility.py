@@ -61,6 +61,7 @@ def dealer_suspend_and_withdraw(*, profile: DealerProfile, actor: User, reason: 
         offers = second_chance_offers_withdraw_for(dealer_id=dealer_id,
                                                    reason="The dealer may no longer buy on Gavel")
         if result.changed:
+            assert locked.status_changed_at is not None  # the suspension has just set it
             notify(user=locked.user, kind="dealer_suspended", url=reverse("accounts:profile"),
                    event_key=f"dealer:{dealer_id}:suspended:{locked.status_changed_at.isoformat()}",
                    title="Your dealer account is suspended",

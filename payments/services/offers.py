@@ -207,6 +207,7 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
         profile = sale_buyer_lock(buyer=dealer)  # lock order: the dealer's profile first, then the sale
         sale, offer = _lock_offer(offer)
         if offer.status == SecondChanceOffer.Status.ACCEPTED:
+            assert offer.new_sale is not None  # accepting an offer opens its sale
             return offer.new_sale
         if offer.status != SecondChanceOffer.Status.PENDING:
             raise Conflict("This offer is no longer open.", code="offer_closed")

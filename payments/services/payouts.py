@@ -179,7 +179,10 @@ def sales_complete_due(*, batch: int | None = None) -> int:
     def complete(sale_id: int) -> bool:
         sale = lock_sale(sale_id)
         now = db_now()
-        if sale.status != Sale.Status.PAID_OUT or sale.handed_over_at > now - _dispute_window():
+        if sale.status != Sale.Status.PAID_OUT:
+            return False
+        assert sale.handed_over_at is not None  # paid out only after the handover
+        if sale.handed_over_at > now - _dispute_window():
             return False
         if not transition(sale, Sale.Status.COMPLETED, reason="Dispute window passed",
                           updates={"completed_at": now}).changed:

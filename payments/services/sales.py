@@ -179,6 +179,7 @@ def sale_pay_initiate(*, sale: Sale, dealer: User, provider: str) -> PayInitiate
             raise PermissionRefused("Only the buying dealer pays this invoice.")
         if sale.status not in Sale.UNPAID_STATUSES:
             raise SaleNotPayable()
+        payment: Payment | None
         if provider == BankTransferProvider.name:
             reference = bank_reference(sale.pk)
             payment, _ = Payment.objects.get_or_create(reference=reference, defaults={
@@ -405,6 +406,7 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
         if not (sale.buyer_confirmed_at and sale.seller_confirmed_at):
             other = sale.seller_id if actor.pk == sale.buyer_id else sale.buyer_id
             confirmed_at = sale.buyer_confirmed_at or sale.seller_confirmed_at
+            assert confirmed_at is not None  # the actor has just confirmed
             tell_on_commit([other], kind="handover_confirm_needed", sale=sale,
                            event_key=f"sale:{sale.pk}:handover_confirm_needed:{confirmed_at.isoformat()}",
                            title=f"Please confirm the handover of the {car(sale)}",

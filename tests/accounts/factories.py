@@ -2,11 +2,12 @@ import factory
 from django.utils import timezone
 
 from accounts.models import DealerProfile, User
+from tests.factory_typing import ModelFactory
 
 PASSWORD = "correct-horse-battery-9"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -17,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):
+    def _save_password(obj: User, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
 
@@ -40,7 +41,7 @@ class StaffFactory(UserFactory):
     is_superuser = True
 
 
-class DealerProfileFactory(factory.django.DjangoModelFactory):
+class DealerProfileFactory(ModelFactory[DealerProfile]):
     class Meta:
         model = DealerProfile
 

@@ -111,7 +111,7 @@ def test_password_reset_sends_an_email_whose_link_sets_a_new_password(client):
 
     [email] = mail.outbox
     assert email.to == [user.email] and "Reset your Gavel password" in email.subject
-    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", email.body).group(1)
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", str(email.body)).group(1)
     form_page = client.get(link, follow=True)
     response = client.post(form_page.redirect_chain[-1][0],
                            {"new_password1": "brand-new-secret-5", "new_password2": "brand-new-secret-5"}, follow=True)

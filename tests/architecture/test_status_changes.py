@@ -17,6 +17,7 @@ field along: the helper checks that move against the field's own table (tests/co
 """
 
 import ast
+from typing import cast
 
 import pytest
 from django.apps import apps
@@ -102,16 +103,17 @@ def raw_status_changes(source: str, filename: str = "<source>") -> list[str]:
                         keys |= carried.get(sub.id, set())
                 return keys
             if _call_name(value) == "dict":
-                return {kw.arg for kw in value.keywords if kw.arg and is_status_name(kw.arg)}
+                return {kw.arg for kw in cast(ast.Call, value).keywords if kw.arg and is_status_name(kw.arg)}
             if _call_name(value) in dict_makers:
                 return {"<from " + _call_name(value) + ">"}
             return None
 
-        nodes = sorted((n for n in ast.walk(scope) if hasattr(n, "lineno")),
+        nodes = sorted((n for n in ast.walk(scope) if hasattr(n, "lineno") and hasattr(n, "col_offset")),
                        key=lambda n: (n.lineno, n.col_offset))
         for node in nodes:
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
+            # A plain or an annotated assignment (`updates: dict[str, object] = {...}`): the same dict.
+            if isinstance(node, ast.Assign) or (isinstance(node, ast.AnnAssign) and node.value is not None):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(target, ast.Name):
                         keys = keys_of(node.value)
                         if keys is not None:
@@ -141,7 +143,7 @@ def raw_status_changes(source: str, filename: str = "<source>") -> list[str]:
                 added = {kw.arg for kw in node.keywords if kw.arg and is_status_name(kw.arg)}
                 for arg in node.args:
                     added |= keys_of(arg) or set()
-                carried[receiver.id] |= added
+                carried[cast(ast.Name, receiver).id] |= added
                 continue
             if name in QUERYSET_WRITES:
                 changed = {kw.arg for kw in node.keywords if kw.arg and is_status_name(kw.arg)}
@@ -196,6 +198,8 @@ def test_no_status_changes_outside_the_transitions_helper():
      "    Sale.objects.filter(pk=sale.pk).update(**changes)\n", "4: .update() sets status"),
     ("def f(a):\n    u = {'closed_at': 1}\n    u.update(outcome='sold')\n    Auction.objects.filter().update(**u)\n",
      "4: .update() sets outcome"),
+    ("def f(sale):\n    u: dict[str, object] = {'payout_status': 'sent'}\n"
+     "    Sale.objects.filter(pk=sale.pk).update(**u)\n", "3: .update() sets payout_status"),
     ("def won():\n    return {'outcome': 'sold'}\n\ndef f(a):\n    u = {}\n    u.update(won())\n"
      "    Auction.objects.filter().update(**u)\n", "7: .update() sets <from won>"),
     ("def f(bids):\n    Bid.objects.bulk_update(bids, ['state'])\n", "2: bulk_update(…) names a status field"),

@@ -67,7 +67,7 @@ def test_a_bid_below_the_copy_is_refused_without_a_query(auction, dealers, redis
         services.bid_place(auction_id=auction.pk, dealer=first, amount_minor=10_000_00)
     with django_assert_num_queries(0), pytest.raises(ApplicationError) as refused:
         services.bid_place(auction_id=auction.pk, dealer=second, amount_minor=10_000_00)
-    assert refused.value.code == "bid_too_low" and refused.value.minimum_minor == 10_100_00
+    assert refused.value.code == "bid_too_low" and getattr(refused.value, "minimum_minor") == 10_100_00  # noqa: B009
 
 
 def test_an_older_copy_never_overwrites_a_newer_one(auction, dealers, redis, django_capture_on_commit_callbacks):

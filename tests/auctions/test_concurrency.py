@@ -2,6 +2,7 @@
 
 import random
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, connections
@@ -36,7 +37,7 @@ def test_thirty_two_concurrent_bidders_lose_nothing_and_keep_the_order():
                 fresh = Auction.objects.get(pk=auction.pk)
                 next_min = auction_minimum_next_bid(fresh)
                 if index % 2:
-                    kwargs = {"amount_minor": next_min}
+                    kwargs: dict[str, Any] = {"amount_minor": next_min}
                 else:
                     kwargs = {"max_amount_minor": next_min + rng.randrange(0, 40) * 50_00}
                 try:

@@ -147,7 +147,8 @@ offers = st.lists(
 @settings(max_examples=400, deadline=None)
 @given(offers)
 def test_the_engine_agrees_with_the_reference_model_on_any_bid_sequence(sequence):
-    standing, reference, history = Standing(), Reference(), []
+    standing: Standing[str] = Standing()
+    reference, history = Reference(), []
     for dealer, value, is_direct in sequence:
         before = standing
         try:

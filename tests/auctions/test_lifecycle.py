@@ -152,7 +152,12 @@ def test_staff_cancel_with_a_reason_and_the_car_returns_to_approved(auction, sta
 
 def test_events_go_out_on_commit_with_a_dealer_safe_snapshot(auction, dealers, monkeypatch):
     sent = []
-    monkeypatch.setattr(core_events, "send_to_groups", lambda messages: sent.extend(messages) or True)
+
+    def send_to_groups(messages):
+        sent.extend(messages)
+        return True
+
+    monkeypatch.setattr(core_events, "send_to_groups", send_to_groups)
 
     a, b = dealers(2)
     services.bid_place(auction_id=auction.pk, dealer=a, max_amount_minor=13_000_00)

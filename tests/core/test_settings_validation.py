@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import cast
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -160,15 +161,15 @@ def test_development_starts_with_simulated_providers(settings):
 # One home for the list of variables ----------------------------------------------------------------------------
 
 def _variables_read_by_the_settings() -> set[str]:
-    names = set()
+    names: set[str] = set()
     for path in (ROOT / "config" / "settings").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("env_")
                     and node.args and isinstance(node.args[0], ast.Constant)):
-                names.add(node.args[0].value)
+                names.add(cast(str, node.args[0].value))  # a variable's name
                 for keyword in node.keywords:
-                    if keyword.arg == "aliases":
-                        names |= {element.value for element in keyword.value.elts}
+                    if keyword.arg == "aliases":  # written as a tuple of names
+                        names |= set(ast.literal_eval(keyword.value))
     return names
 
 

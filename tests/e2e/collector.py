@@ -12,8 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from playwright.sync_api import Error as PlaywrightError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Keys whose integer value names a user (another dealer's id under one of them is an identity leak).
 USER_KEYS = {"dealer", "dealer_id", "leader", "leader_id", "winner", "winner_id", "user", "user_id", "bidder",
@@ -41,7 +45,7 @@ class Seen:
 @dataclass
 class Dealer:
     key: str
-    user: object
+    user: "User"
     company_name: str
     licence: str
     max_minor: int | None = None

@@ -79,7 +79,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def failure_screenshots(request, e2e_dir):
     """name -> page: if the test fails, each page as it was is saved as var/e2e/journey-failed-<name>.png."""
-    pages = {}
+    pages: dict = {}
     yield pages
     if getattr(request.node, "call_failed", False):
         for name, page in pages.items():

@@ -122,8 +122,12 @@ def test_the_whole_journey_and_no_dealer_ever_sees_a_secret(browser, journey_sta
     def new_context(viewport: dict):
         """A browser context of its own for one user; any 5xx it ever gets fails the journey."""
         context = browser.new_context(viewport=viewport)
-        context.on("response", lambda response: response.status >= 500 and server_errors.append(
-            f"{response.status} {response.request.method} {response.url}"))
+
+        def on_response(response):
+            if response.status >= 500:
+                server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+        context.on("response", on_response)
         return context
 
     staff = StaffFactory(email="stella@gavel.test", full_name="Stella Staff")

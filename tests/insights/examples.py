@@ -69,7 +69,7 @@ def inspector_example() -> list[ReportEvents]:
         published = at(2024, 1, 1) + i * 2 * DAY
         # 212 reports whose car sold and whose dispute window has closed; 18 not (yet) tested by a sale.
         checked = published + 20 * DAY if i < 212 else None
-        upheld = ()
+        upheld: tuple[UpheldDispute, ...] = ()
         if i in (17, 58, 120, 199):
             upheld = (UpheldDispute(dispute_ref=f"D-{i}", item_key="brakes.discs_front",
                                     upheld_at=published + 15 * DAY),)
@@ -86,7 +86,7 @@ GUIDANCE_TARGET = CarSpec("Volkswagen", "Golf", 2018, 95_000, "petrol", "manual"
 def guidance_example() -> list[ClosedSale]:
     def golf(year, km, grade, hammer_eur, month, fuel="petrol", gearbox="manual", ref=""):
         return ClosedSale(CarSpec("Volkswagen", "Golf", year, km, fuel, gearbox, grade), hammer_eur * 100,
-                          date(*month, 1), ref=ref or f"{year}-{km}-{month}")
+                          date(month[0], month[1], 1), ref=ref or f"{year}-{km}-{month}")
     return [
         golf(2018, 80_000, "B", 14_100, (2026, 5)),
         golf(2018, 110_000, "C", 12_400, (2026, 4)),

@@ -256,7 +256,7 @@ def test_inconsistent_events_are_refused():
     with pytest.raises(ValueError):
         DisputeEvent(opened_at=hammer, resolved_at=hammer + timedelta(days=1))
     with pytest.raises(TypeError):
-        DealerRecordRules(min_sales=2.5)
+        DealerRecordRules(min_sales=2.5)  # type: ignore[arg-type]  # a float on purpose
 
 
 # --- properties -------------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ TARGET = CarSpec("Volkswagen", "Golf", 2018, 90_000, "petrol", "manual", "B")
 
 def comp(year=2018, km=90_000, grade="B", hammer=1_400_000, month=(2026, 5), fuel="petrol", gearbox="manual",
          make="Volkswagen", model="Golf", ref=""):
-    return ClosedSale(CarSpec(make, model, year, km, fuel, gearbox, grade), hammer, date(*month, 1),
+    return ClosedSale(CarSpec(make, model, year, km, fuel, gearbox, grade), hammer, date(month[0], month[1], 1),
                       ref=ref or f"{make}-{model}-{year}-{km}-{grade}-{hammer}-{month}-{fuel}-{gearbox}")
 
 
@@ -271,7 +271,7 @@ def test_all_money_in_the_result_is_integer_minor_units():
 
 def test_a_float_price_is_refused():
     with pytest.raises(TypeError):
-        ClosedSale(TARGET, 1_400_000.0, date(2026, 5, 1))
+        ClosedSale(TARGET, 1_400_000.0, date(2026, 5, 1))  # type: ignore[arg-type]  # a float on purpose
     with pytest.raises(ValueError):
         CarSpec("Volkswagen", "Golf", 2018, 90_000, grade="F")
 

@@ -190,6 +190,6 @@ def test_inconsistent_auctions_are_refused():
     with pytest.raises(ValueError):
         AuctionResult("Skoda", "Octavia", 2012, 1, False, 100, at(2026, 1, 1))
     with pytest.raises(TypeError):
-        AuctionResult("Skoda", "Octavia", 2012, 1, True, 100.0, at(2026, 1, 1))
+        AuctionResult("Skoda", "Octavia", 2012, 1, True, 100.0, at(2026, 1, 1))  # type: ignore[arg-type]  # on purpose
     with pytest.raises(ValueError):
         MarketRules(k=0)

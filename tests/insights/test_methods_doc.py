@@ -55,8 +55,8 @@ def test_the_published_defaults_are_the_codes_defaults():
     assert shown(f"last {dealer.window_months} months")
     assert shown(f"Below **{InspectorRecordRules().min_reports} reports checked**")
     for number, step in enumerate(DEFAULT_STEPS, start=1):
-        year = f"within {step.year_band} year" + (" of your car" if number == 1 else "s" * (step.year_band > 1))
-        assert shown(f"| {number} | {year} | {'same' if step.same_fuel else 'any'} | "
+        years = f"within {step.year_band} year" + (" of your car" if number == 1 else "s" * (step.year_band > 1))
+        assert shown(f"| {number} | {years} | {'same' if step.same_fuel else 'any'} | "
                      f"{'same' if step.same_transmission else 'any'} | within {step.max_km_difference:,} km |")
     assert shown(f"at least **{guidance.min_comparables}** sales")
     assert shown(f"the {guidance.max_comparables} closest are used")

@@ -3,6 +3,7 @@ import factory
 from marketplace.models import Listing
 from marketplace.validators import vin_check_digit
 from tests.accounts.factories import SellerFactory
+from tests.factory_typing import ModelFactory
 
 
 def north_american_vin(serial: int) -> str:
@@ -12,7 +13,7 @@ def north_american_vin(serial: int) -> str:
     return draft[:8] + vin_check_digit(draft) + draft[9:]
 
 
-class ListingFactory(factory.django.DjangoModelFactory):
+class ListingFactory(ModelFactory[Listing]):
     """A complete draft (everything but photos). ListingFactory(status=...) for other states."""
 
     class Meta:
@@ -27,9 +28,9 @@ class ListingFactory(factory.django.DjangoModelFactory):
     variant = "1.5 TSI Life"
     first_registration_year = 2018
     mileage_km = 85_000
-    fuel = Listing.Fuel.PETROL
-    transmission = Listing.Transmission.MANUAL
-    body_type = Listing.BodyType.HATCHBACK
+    fuel: str = Listing.Fuel.PETROL
+    transmission: str = Listing.Transmission.MANUAL
+    body_type: str = Listing.BodyType.HATCHBACK
     colour = "Blue"
     previous_owners = 1
     service_history = True

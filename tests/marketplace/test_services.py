@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +14,7 @@ from tests.marketplace.factories import IdentityOnlyListingFactory, ListingFacto
 
 pytestmark = pytest.mark.django_db
 
-IDENTITY = {"vin": "wvwzzz1kzaw000777", "registration_plate": "b-gv 777", "make": " Volkswagen ",
+IDENTITY: dict[str, Any] = {"vin": "wvwzzz1kzaw000777", "registration_plate": "b-gv 777", "make": " Volkswagen ",
             "model": "Golf", "first_registration_year": 2017}
 
 

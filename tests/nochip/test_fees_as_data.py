@@ -2,12 +2,15 @@
 all-in price stands next to bid amounts and in the bid confirmation; /rules/fees/ renders the schedule; a fee
 is never lower because of an adjustment."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
 from auctions import services as auction_services
 from core.money import Money
-from payments.fee_schedule import all_in_price, fee_schedule_load, sale_amounts
+from payments import fee_schedule
+from payments.fee_schedule import CURRENT_VERSION, all_in_price, fee_schedule_load, sale_amounts
 from payments.services.sales import sale_fees_recompute
 from tests.accounts.factories import DealerFactory
 from tests.auctions.factories import make_auction
@@ -60,3 +63,20 @@ def test_the_public_fee_page_renders_the_schedule(client):
                    "1000 km", "€50,000.00"):
         assert figure in text, figure
     assert "up to €5,000.00" in text and "€5,000.01 to €15,000.00" in text and "over €30,000.00" in text
+
+
+def test_the_public_fee_page_renders_a_schedule_of_one_open_band(client, tmp_path, monkeypatch):
+    """The loader accepts a schedule whose one band is open (every hammer price pays the same rule): the page
+    says so instead of failing on the missing upper bound."""
+    doc = json.loads((fee_schedule.SCHEDULE_DIR / f"{CURRENT_VERSION}.json").read_text())
+    doc["currencies"]["EUR"]["buyer_fee_bands"] = [{"up_to_minor": None, "bps": 200}]
+    (tmp_path / f"{CURRENT_VERSION}.json").write_text(json.dumps(doc))
+    monkeypatch.setattr(fee_schedule, "SCHEDULE_DIR", tmp_path)
+    fee_schedule_load.cache_clear()
+    try:
+        page = client.get(reverse("rules-fees"))
+    finally:
+        fee_schedule_load.cache_clear()
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "any hammer price" in text and "2 % of the hammer price" in text

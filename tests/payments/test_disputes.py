@@ -3,6 +3,7 @@ car was misrepresented) or the inspection guarantee. These sales come from facto
 report; tests/promises/test_disclosed_defects.py and test_refund_after_payout.py walk really published ones."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +17,8 @@ from tests.marketplace.images import jpeg_bytes
 from tests.payments.factories import assert_books_balance, hand_over, pay_by_card, set_sale_times
 
 REASON = "The gearbox slips in third gear; the report said the transmission was fine."
-SELLER_KNEW = {"cause": Dispute.Cause.SELLER_MISREPRESENTED, "cause_reason": "The seller had the gearbox repaired."}
+SELLER_KNEW: dict[str, Any] = {"cause": Dispute.Cause.SELLER_MISREPRESENTED,
+                               "cause_reason": "The seller had the gearbox repaired."}
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_repeated_payout_tasks_pay_once(make_sale, django_capture_on_commit_call
     pay_by_card(sale)
     sale = hand_over(sale, django_capture_on_commit_callbacks)
     for _ in range(3):
-        payout_release_task.apply(args=[sale.pk])
+        payout_release_task.apply(args=(sale.pk,))
         services.payout_release(sale_id=sale.pk)
     assert PayoutTransfer.objects.count() == 1
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.PAYOUT).count() == 1

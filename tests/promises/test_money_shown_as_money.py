@@ -142,7 +142,7 @@ class Reader:
 
 def amounts_in_the_world() -> set[int]:
     """Every amount the database holds in minor units (and every ledger balance), big enough to be unmistakable."""
-    amounts = set()
+    amounts: set[int] = set()
     for model in [m for m in admin.site._registry] + [Auction, DealerProfile]:
         names = [f.name for f in model._meta.concrete_fields
                  if f.name.endswith("_minor") and isinstance(f, (IntegerField, BigIntegerField))]

@@ -21,6 +21,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -525,7 +526,7 @@ def test_json_nested_a_thousand_levels_deep_is_refused_by_every_endpoint_that_ta
 
 def test_a_nul_character_in_any_text_of_any_request_is_refused(stage):
     def variants(row):
-        found = []
+        found: list = []
         if row.method == "GET" or row.body is None:
             for name in [*row.query, "q"]:
                 found.append((f"NUL in the query parameter {name}", {"query": {**row.query, name: NUL}}, {}))
@@ -542,7 +543,7 @@ def test_a_nul_character_in_any_text_of_any_request_is_refused(stage):
 
 def test_numbers_beyond_any_range_are_refused_in_every_numeric_field(stage):
     def variants(row):
-        found = []
+        found: list = []
         for path in row.numbers:
             for name, (as_json, as_text) in BAD_NUMBERS.items():
                 value = as_json if row.kind == "json" else as_text
@@ -648,7 +649,7 @@ def test_staff_pages_refuse_a_nul_in_a_search_and_an_amount_beyond_range(stage):
 def test_the_card_webhook_refuses_bad_input_without_a_500(stage, client):
     people, ids, _ = stage
     url = reverse("api:payments-webhook-card")
-    event = {"id": "evt_1", "type": "payment.succeeded",
+    event: dict[str, Any] = {"id": "evt_1", "type": "payment.succeeded",
              "data": {"reference": ids["reference"], "amount_minor": 1, "currency": "EUR", "charge_id": "ch_1"}}
 
     def signed(body: bytes, **extra):

@@ -11,9 +11,11 @@ Each sale comes from a really published report (tests/promises/report_sale.py); 
 API; staff decide in Django admin.
 """
 
+import functools
 import io
 import re
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -413,7 +415,8 @@ def test_payouts_and_a_transfer_racing_to_settle_one_debt_settle_it_exactly_once
     staff = StaffFactory()
     # Both later cars change hands (each handover releases its payout at once) while staff record the seller's
     # transfer of the whole €750: three ways to settle one debt, at the same moment.
-    actions = [lambda sale=sale: services.handover_confirm(sale=sale, actor=staff) for sale in later]
+    actions: list[Callable[[], object]] = [functools.partial(services.handover_confirm, sale=sale, actor=staff)
+                                           for sale in later]
     actions.append(lambda: services.receivable_payment_record(receivable=receivable, actor=staff,
                                                               amount_minor=750_00, bank_reference_text="SEPA-RACE"))
     barrier, refused = threading.Barrier(len(actions)), []

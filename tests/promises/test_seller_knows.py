@@ -227,7 +227,8 @@ def test_the_appointment_is_on_the_car_page_and_sent_when_booked_changed_or_give
     told = Notification.objects.get(user=listing.seller, kind="inspection_booked")
     assert booked in told.body and told.url == reverse("marketplace:detail", args=[listing.pk])
     [email] = mail.outbox
-    assert email.to == [listing.seller.email] and booked in email.body and "Ingrid" in email.subject + email.body
+    assert email.to == [listing.seller.email] and booked in email.body and (
+        "Ingrid" in str(email.subject) + str(email.body))
 
     with django_capture_on_commit_callbacks(execute=True):
         logged_in(ingrid).post(reverse("inspections:schedule", args=[inspection.pk]),

@@ -485,7 +485,7 @@ def auctions(draw):
 
 def _runner_up(auction):
     """The next-highest bidder and their highest bid, from the log (earlier first on equal amounts)."""
-    best = {}
+    best: dict = {}
     for index in auction.indices:
         entry = json.loads(auction.log.bodies[index])
         if entry["kind"] == "bid" and (entry["alias"] not in best or entry["amount_minor"] > best[entry["alias"]][0]):

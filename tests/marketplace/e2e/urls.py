@@ -8,7 +8,7 @@ from config.urls import urlpatterns as site_urlpatterns
 
 
 def media(request, path):
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
 
 
 urlpatterns = [*site_urlpatterns, re_path(r"^media/(?P<path>.*)$", media)]
