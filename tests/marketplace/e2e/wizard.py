@@ -8,12 +8,15 @@ from playwright.sync_api import expect
 def fill_listing_steps(page, *, vin: str, reserve_eur: int) -> None:
     """From "List a car" to step 4 (photos) with a 2019 Golf in Berlin; photos.js is running when it returns."""
     page.get_by_role("link", name="List a car").first.click()
-    page.get_by_label("VIN").fill(vin)
-    page.get_by_label("Registration plate").fill("B-GV 2026")
+    # The make and year before the VIN: once a whole VIN is typed, vin.js fills whichever of them is still empty
+    # when the server's answer arrives, and an answer landing in the middle of Playwright's fill (select all, then
+    # insert) would leave "VolkswagenVolkswagen".
     page.get_by_label("Make", exact=True).fill("Volkswagen")
     page.get_by_label("Model", exact=True).fill("Golf")
     page.get_by_label("Variant").fill("1.5 TSI Life")
     page.get_by_label("First registered (year)").fill("2019")
+    page.get_by_label("Registration plate").fill("B-GV 2026")
+    page.get_by_label("VIN").fill(vin)
     page.get_by_role("button", name="Save and continue").click()
 
     expect(page.get_by_role("heading", name=re.compile("Step 2 of 4"))).to_be_visible()
