@@ -360,38 +360,44 @@ class DepositView(DealerOnlyMixin, TemplateView):
         return context
 
 
-class DepositTopUpView(DealerOnlyMixin, View):
+class _DepositFormView(DealerOnlyMixin, View):
+    """A deposit form's post: the service's answer as a message, or the deposit page again with the form's errors."""
+
+    prefix = ""
+
+    def act(self, *, dealer, amount_minor: int) -> str:
+        raise NotImplementedError
+
     def post(self, request):
-        form = DepositAmountForm(request.POST, prefix="topup")
+        form = DepositAmountForm(request.POST, prefix=self.prefix)
         if form.is_valid():
             try:
-                topup = deposits.deposit_topup_request(dealer=request.user,
-                                                       amount_minor=form.cleaned_data["amount_minor"])
+                message = self.act(dealer=request.user, amount_minor=form.cleaned_data["amount_minor"])
             except ApplicationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, f"Transfer {Money(topup.amount_minor, topup.currency).format()} with "
-                                          f"the reference {topup.reference}; we add it when it arrives.")
+                messages.success(request, message)
                 return redirect("payments:deposit")
         view = DepositView(request=request, kwargs={})
-        return view.render_to_response(view.get_context_data(topup_form=form), status=400)
+        return view.render_to_response(view.get_context_data(**{f"{self.prefix}_form": form}), status=400)
 
 
-class DepositWithdrawView(DealerOnlyMixin, View):
-    def post(self, request):
-        form = DepositAmountForm(request.POST, prefix="withdraw")
-        if form.is_valid():
-            try:
-                withdrawal = deposits.deposit_withdraw(dealer=request.user,
-                                                       amount_minor=form.cleaned_data["amount_minor"])
-            except ApplicationError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, f"{Money(withdrawal.amount_minor, withdrawal.currency).format()} is on "
-                                          f"its way to your bank (reference {withdrawal.payout_reference}).")
-                return redirect("payments:deposit")
-        view = DepositView(request=request, kwargs={})
-        return view.render_to_response(view.get_context_data(withdraw_form=form), status=400)
+class DepositTopUpView(_DepositFormView):
+    prefix = "topup"
+
+    def act(self, *, dealer, amount_minor: int) -> str:
+        topup = deposits.deposit_topup_request(dealer=dealer, amount_minor=amount_minor)
+        return (f"Transfer {Money(topup.amount_minor, topup.currency).format()} with the reference {topup.reference}; "
+                "we add it when it arrives.")
+
+
+class DepositWithdrawView(_DepositFormView):
+    prefix = "withdraw"
+
+    def act(self, *, dealer, amount_minor: int) -> str:
+        withdrawal = deposits.deposit_withdraw(dealer=dealer, amount_minor=amount_minor)
+        return (f"{Money(withdrawal.amount_minor, withdrawal.currency).format()} is on its way to your bank "
+                f"(reference {withdrawal.payout_reference}).")
 
 
 def _form_errors(form, exc: ApplicationError) -> None:
