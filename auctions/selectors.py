@@ -235,7 +235,8 @@ def listing_interested_dealer_ids(*, listing_id: int) -> list[int]:
     """The verified, active dealers who watched or bid on any auction of this car: the ones to tell when the car
     is offered again (buy now)."""
     return list(DealerProfile.objects.filter(status=DealerProfile.Status.VERIFIED, user__is_active=True)
-                .filter(Q(user__watches__auction__listing_id=listing_id) | Q(user__bids__auction__listing_id=listing_id))
+                .filter(Q(user__watches__auction__listing_id=listing_id)
+                        | Q(user__bids__auction__listing_id=listing_id))
                 .values_list("user_id", flat=True).distinct().order_by("user_id"))
 
 
