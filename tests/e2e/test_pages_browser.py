@@ -140,6 +140,22 @@ def test_the_admin_pages_staff_use_pass_the_audit_at_both_widths(browser, live_s
     assert problems == [], "\n".join(problems)
 
 
+def test_the_relist_page_shows_the_price_guide_next_to_the_new_reserve_at_both_widths(browser, live_server, e2e_dir):
+    live = car_in_auction()
+    close(live)  # nobody bid: unsold, the report is fresh
+    problems = []
+    for width in WIDTHS:
+        page = log_in(browser, live_server.url, live.listing.seller, width=width)
+        page.goto(f"{live_server.url}/sell/{live.listing_id}/")
+        guide = page.locator("[data-relist-guidance]")
+        assert guide.is_visible() and "What cars like yours sold for" in guide.inner_text()
+        assert guide.get_by_role("link", name="How the price guide works").get_attribute("href") == (
+            "/methods/#price-guidance")
+        page.get_by_role("link", name="What cars like yours sold for").click()
+        problems += check_page(page, name="relist", width=width, e2e_dir=e2e_dir)
+    assert problems == [], "\n".join(problems)
+
+
 def test_a_dealer_bids_with_the_keyboard_only_and_is_told_what_happens_next(browser, live_server, e2e_dir):
     auction = car_in_auction()
     dealer = DealerFactory(verified=True)
