@@ -231,6 +231,15 @@ def auction_top_bidder_can_buy(*, auction: Auction) -> bool:
     return profile is not None and profile.can_bid
 
 
+def listing_interested_dealer_ids(*, listing_id: int) -> list[int]:
+    """The verified, active dealers who watched or bid on any auction of this car: the ones to tell when the car
+    is offered again (buy now)."""
+    return list(DealerProfile.objects.filter(status=DealerProfile.Status.VERIFIED, user__is_active=True)
+                .filter(Q(user__watches__auction__listing_id=listing_id)
+                        | Q(user__bids__auction__listing_id=listing_id))
+                .values_list("user_id", flat=True).distinct().order_by("user_id"))
+
+
 def seller_consent_accepted(*, auction_id: int, dealer_id: int, amount_minor: int) -> bool:
     """Whether the seller accepted selling this auction's car to `dealer_id` for exactly `amount_minor`."""
     return SellerConsent.objects.filter(auction_id=auction_id, dealer_id=dealer_id, amount_minor=amount_minor,

@@ -101,7 +101,9 @@ class InspectionPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="Photo")
     def preview(self, photo):
-        return format_html('<a href="{}"><img src="{}" alt="" width="96"></a>', photo.large.url, photo.thumb.url)
+        # The image is the link's only content: its alt text names where the link goes.
+        return format_html('<a href="{}"><img src="{}" alt="Photo of {}, full size" width="96"></a>', photo.large.url,
+                           photo.thumb.url, photo.target)
 
 
 @admin.register(Inspection)
@@ -159,5 +161,6 @@ class InspectionReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def content_pretty(self, report):
         import json
 
-        return format_html("<pre>{}</pre>", json.dumps(report.content, indent=2, sort_keys=True,
-                                                        ensure_ascii=False))
+        # A wide block scrolls sideways on a phone: focusable, so the keyboard can scroll it too.
+        return format_html('<pre tabindex="0" aria-label="Report content">{}</pre>',
+                           json.dumps(report.content, indent=2, sort_keys=True, ensure_ascii=False))

@@ -49,8 +49,9 @@ class ListingPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="Photo")
     def preview(self, photo):
-        return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" width="120"></a>',
-                           photo.large.url, photo.thumb.url)
+        # The image is the link's only content: its alt text names where the link goes.
+        return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Photo {} full size (opens '
+                           'in a new tab)" width="120"></a>', photo.large.url, photo.thumb.url, photo.position + 1)
 
 
 @admin.register(Listing)

@@ -233,21 +233,29 @@ class ListingDetailView(ListingMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         photos = list(self.listing.photos.all())
+        is_owner = self.listing.seller_id == self.request.user.pk
+        buy_now = buy_now_offer_for_seller(listing=self.listing)
+        relist = RelistRequest.objects.filter(listing=self.listing).first()
+        relist_report_fresh = (self.listing.status == Listing.Status.UNSOLD
+                               and auction_services.relist_report_fresh(listing=self.listing) is not None)
+        # The seller choosing a new reserve sees what cars like theirs sold for, next to the form.
+        relist_form_shown = (is_owner and relist_report_fresh and buy_now is None
+                             and not (relist and relist.status == RelistRequest.Status.PENDING))
         context.update(
             photos=photos,
             cover=selectors.listing_cover(listing=self.listing),
             seller_status=seller_car_status(listing=self.listing),
             timeline=seller_car_timeline(listing=self.listing),
-            buy_now=buy_now_offer_for_seller(listing=self.listing), buy_now_hours=settings.GAVEL_BUY_NOW_HOURS,
-            relist=RelistRequest.objects.filter(listing=self.listing).first(),
+            buy_now=buy_now, buy_now_hours=settings.GAVEL_BUY_NOW_HOURS,
+            relist=relist,
             relist_form=RelistForm(initial={"reserve": Money.of(self.listing.reserve_minor).major
                                             if self.listing.reserve_minor else None}),
-            relist_report_fresh=(self.listing.status == Listing.Status.UNSOLD
-                                 and auction_services.relist_report_fresh(listing=self.listing) is not None),
+            relist_report_fresh=relist_report_fresh,
+            relist_guidance=guidance_for_listing(self.listing) if relist_form_shown else None,
             relist_days=settings.GAVEL_RELIST_REPORT_MAX_AGE_DAYS,
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
-            is_owner=self.listing.seller_id == self.request.user.pk,
+            is_owner=is_owner,
         )
         return context
 

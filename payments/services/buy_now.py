@@ -18,7 +18,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import staff_ensure
 from auctions.models import Auction, SellerConsent
-from auctions.selectors import dealer_committed_minor
+from auctions.selectors import dealer_committed_minor, listing_interested_dealer_ids
 from auctions.services import BuyingLimitExceeded
 from core.audit import audit_record
 from core.clock import db_now
@@ -100,8 +100,27 @@ def buy_now_seller_answer(*, offer_id: int, seller: User, agree: bool) -> Transi
             return transition(offer, BuyNowOffer.Status.DECLINED, actor=seller, reason="Seller declined",
                               updates={"decided_at": now})
         return transition(offer, BuyNowOffer.Status.OPEN, actor=seller, reason="Seller agreed to the price",
+                          on_commit=[_tell_interested_dealers(offer)],
                           updates={"seller_agreed_at": now,
                                    "expires_at": now + timedelta(hours=settings.GAVEL_BUY_NOW_HOURS)})
+
+
+def _tell_interested_dealers(offer: BuyNowOffer):
+    """The dealers who watched or bid on the car hear that it is on offer now (in the app and by email), once
+    the opening commits; each of them once per offer."""
+    listing_id, offer_pk, price_minor = offer.listing_id, offer.pk, offer.price_minor
+    car = offer.listing.display_title
+    url = reverse("payments:list") + "#buy-now-heading"
+
+    def tell():
+        for dealer in User.objects.filter(pk__in=listing_interested_dealer_ids(listing_id=listing_id)):
+            notify(user=dealer, kind="buy_now_open", url=url, title=f"Buy now: the {car} for {_price(price_minor)}",
+                   body=f"The {car} you watched or bid on did not sell at auction. It is on offer to verified "
+                        f"dealers for {_price(price_minor)} plus the buyer fee for {settings.GAVEL_BUY_NOW_HOURS} "
+                        "hours: the first to confirm buys it.",
+                   event_key=f"buy_now:{offer_pk}:open")
+
+    return tell
 
 
 def buy_now_buy(*, offer_id: int, dealer: User) -> Sale:

@@ -324,10 +324,36 @@
 
     function cards() { return Array.prototype.slice.call(root.querySelectorAll(".auction-card[data-auction-id]")); }
 
+    // Each card's polite live region ([data-card-announce], present from the first render so screen readers
+    // follow it) says what changed: a new price, the lead won or lost, the end. Nothing is said when a resync
+    // finds the card as it was.
+    function announce(card, before, s, myState) {
+      var region = card.querySelector("[data-card-announce]");
+      if (!region) return;
+      var title = card.getAttribute("data-title") || "this car";
+      var price = s.price_minor !== null ? money(s.price_minor) : null;
+      var bids = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
+      var text = "";
+      if (s.status !== "live" && s.status !== "scheduled" && before.live) {
+        text = title + ": the auction has ended — " + (OUTCOME[s.outcome] || ["", "Ended"])[1] + ".";
+      } else if (myState && myState !== before.myState && myState === "outbid") {
+        text = "You lost the lead on the " + title + ": now " + price + ", " + bids + ".";
+      } else if (myState && myState !== before.myState && myState === "leading") {
+        text = "You lead on the " + title + " at " + price + ".";
+      } else if (price && price !== before.price) {
+        text = title + ": now " + price + ", " + bids + "." + (myState === "leading" ? " You lead." : "");
+      }
+      if (text) region.textContent = text;
+    }
+
     function applyCard(card, s, myState) {
       var seq = parseInt(card.getAttribute("data-event-seq"), 10) || 0;
       if (s.event_seq < seq) return;
       card.setAttribute("data-event-seq", String(s.event_seq));
+      var stateEl = card.querySelector("[data-my-state]"), priceEl = card.querySelector("[data-price]");
+      var before = { price: priceEl ? priceEl.textContent.trim() : null,
+                     myState: stateEl ? stateEl.getAttribute("data-my-state") : null,
+                     live: !!card.querySelector(".countdown[data-ends-at]") };
       var price = card.querySelector("[data-price]");
       if (price && s.price_minor !== null) price.textContent = money(s.price_minor);
       var count = card.querySelector("[data-bid-count]");
@@ -348,6 +374,7 @@
         badgeEl.className = "badge my-state " + MY_STATE[myState][0];
         badgeEl.textContent = MY_STATE[myState][1];
       }
+      announce(card, before, s, myState);
     }
 
     function frame(f) {

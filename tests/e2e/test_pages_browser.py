@@ -13,7 +13,7 @@ from payments import services as payment_services
 from payments.models import BuyNowOffer, Sale
 from tests.accounts.factories import PASSWORD, DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.conftest import move_end
-from tests.auctions.factories import make_auction
+from tests.auctions.factories import ApprovedListingFactory, make_auction
 from tests.e2e.a11y import WIDTHS, check_page
 from tests.inspections.factories import jpeg_upload, published_inspection
 
@@ -91,6 +91,68 @@ def test_every_main_page_passes_the_audit_fits_a_phone_and_is_screenshotted(brow
                            ("new-car", "/sell/new/")]:
             as_seller.goto(base + path)
             problems += check_page(as_seller, name=name, width=width, e2e_dir=e2e_dir)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_admin_pages_staff_use_pass_the_audit_at_both_widths(browser, live_server, e2e_dir):
+    """Django admin as staff use it: the index, and the changelist and change form of each main model (our
+    templates and customisations are on these pages: money columns, status badges, the moderation actions)."""
+    base = live_server.url
+    live = car_in_auction()
+    dealer = DealerFactory(verified=True)
+    auction_services.bid_place(auction_id=live.pk, dealer=dealer, amount_minor=10_000_00)
+    ended = make_auction(starting_price_minor=10_000_00, reserve_minor=10_000_00)
+    auction_services.bid_place(auction_id=ended.pk, dealer=dealer, amount_minor=10_500_00)
+    close(ended)
+    sale = Sale.objects.get(auction=ended)
+    inspection = live.listing.inspections.get()
+    report = inspection.reports.get()
+    staff = StaffFactory()
+    waiting = ApprovedListingFactory()  # approved, no auction yet: on the scheduling list
+    pages = [("staff-overview", "/accounts/dashboard/"), ("index", "/admin/"),
+             ("users", "/admin/accounts/user/"), ("user", f"/admin/accounts/user/{dealer.pk}/change/"),
+             ("dealers", "/admin/accounts/dealerprofile/"),
+             ("dealer", f"/admin/accounts/dealerprofile/{dealer.dealer_profile.pk}/change/"),
+             ("listings", "/admin/marketplace/listing/"),
+             ("listing", f"/admin/marketplace/listing/{live.listing_id}/change/"),
+             ("inspections", "/admin/inspections/inspection/"),
+             ("inspection", f"/admin/inspections/inspection/{inspection.pk}/change/"),
+             ("reports", "/admin/inspections/inspectionreport/"),
+             ("report", f"/admin/inspections/inspectionreport/{report.pk}/change/"),
+             ("to-schedule", "/admin/auctions/approvedlisting/"),
+             ("auctions", "/admin/auctions/auction/"), ("auction", f"/admin/auctions/auction/{live.pk}/change/"),
+             ("sales", "/admin/payments/sale/"), ("sale", f"/admin/payments/sale/{sale.pk}/change/"),
+             ("disputes", "/admin/payments/dispute/"), ("audit-log", "/admin/core/auditlog/")]
+    problems = []
+    for width in WIDTHS:
+        page = log_in(browser, base, staff, width=width)
+        for name, path in pages:
+            response = page.goto(base + path)
+            assert response is not None and response.status == 200, path
+            problems += check_page(page, name=f"admin-{name}", width=width, e2e_dir=e2e_dir, django_admin=True)
+        # The scheduling form staff reach through the changelist's action (templates/admin/auctions/schedule.html).
+        page.goto(base + "/admin/auctions/approvedlisting/")
+        page.locator(f"input[name=_selected_action][value='{waiting.pk}']").check()
+        page.locator("select[name=action]").select_option("schedule_auction")
+        page.locator("button[name=index]").click()
+        page.wait_for_selector("input[name=starts_at]")
+        problems += check_page(page, name="admin-schedule-action", width=width, e2e_dir=e2e_dir, django_admin=True)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_relist_page_shows_the_price_guide_next_to_the_new_reserve_at_both_widths(browser, live_server, e2e_dir):
+    live = car_in_auction()
+    close(live)  # nobody bid: unsold, the report is fresh
+    problems = []
+    for width in WIDTHS:
+        page = log_in(browser, live_server.url, live.listing.seller, width=width)
+        page.goto(f"{live_server.url}/sell/{live.listing_id}/")
+        guide = page.locator("[data-relist-guidance]")
+        assert guide.is_visible() and "What cars like yours sold for" in guide.inner_text()
+        assert guide.get_by_role("link", name="How the price guide works").get_attribute("href") == (
+            "/methods/#price-guidance")
+        page.get_by_role("link", name="What cars like yours sold for").click()
+        problems += check_page(page, name="relist", width=width, e2e_dir=e2e_dir)
     assert problems == [], "\n".join(problems)
 
 

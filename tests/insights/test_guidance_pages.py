@@ -87,3 +87,47 @@ def test_price_backtest_replays_the_months_and_prints_its_figures(make_sale):
     assert "not enough comparable sales:   5" in text
     assert re.search(r"median absolute % error:\s+\d+\.\d%", text)
     assert re.search(r"hammer inside the shown range: [01] of 1", text)
+
+
+def _graded_golfs_like_the_unsold_one(make_sale, n):
+    """n inspected Golfs sold at auction, around the relisted car of tests.auctions.test_relisting (2016,
+    100,000 km, graded): a graded car is compared with graded sales only."""
+    from inspections import services as inspection_services
+    from tests.inspections.factories import published_inspection, submitted_listing
+
+    dealer, staff = DealerFactory(verified=True), StaffFactory()
+    for i in range(n):
+        inspection, _ = published_inspection(listing=submitted_listing(mileage_km=88_000 + i * 6_000))
+        inspection_services.inspection_listing_approve(inspection=inspection, actor=staff)
+        pay_by_bank(make_sale(listing=inspection.listing, buyer=dealer, hammer_minor=12_500_00 + i * 250_00))
+
+
+def test_the_relist_form_shows_what_cars_like_this_sold_for_with_the_method_link(make_sale, page_client):
+    from tests.auctions.test_relisting import unsold_inspected_car
+
+    _graded_golfs_like_the_unsold_one(make_sale, 6)
+    listing, _ = unsold_inspected_car()
+    page = page_client(listing.seller).get(reverse("marketplace:detail", args=[listing.pk]))
+    text = page.content.decode()
+    assert "data-relist-form" in text and "data-relist-guidance" in text
+    assert page.context["relist_guidance"].enough and len(page.context["relist_guidance"].comparables) == 6
+    assert "What cars like yours sold for" in text and 'href="#relist-guidance"' in text
+    assert re.search(r"Comparable cars sold for <strong>€[\d,]+ to €[\d,]+</strong>", text)
+    assert reverse("insights:methods") + "#price-guidance" in text
+
+    # Once the seller has asked to relist, the form and its guide make way for the pending request.
+    page_client(listing.seller).post(reverse("marketplace:relist", args=[listing.pk]),
+                                     {"reserve": "13000", "starting_price": "11000"})
+    text = page_client(listing.seller).get(reverse("marketplace:detail", args=[listing.pk])).content.decode()
+    assert "data-relist-pending" in text and "data-relist-guidance" not in text
+
+
+def test_the_relist_guide_says_when_there_are_too_few_sales_and_staff_looking_see_no_form(make_sale, page_client):
+    from tests.auctions.test_relisting import unsold_inspected_car
+
+    _graded_golfs_like_the_unsold_one(make_sale, 2)
+    listing, _ = unsold_inspected_car()
+    text = page_client(listing.seller).get(reverse("marketplace:detail", args=[listing.pk])).content.decode()
+    assert "data-relist-guidance" in text and "Not enough comparable sales" in text
+    staff_view = page_client(StaffFactory()).get(reverse("marketplace:detail", args=[listing.pk])).content.decode()
+    assert "data-relist-form" not in staff_view and "data-relist-guidance" not in staff_view

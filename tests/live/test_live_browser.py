@@ -82,6 +82,31 @@ def test_the_dashboard_card_follows_a_bid_live(browser, asgi_server, e2e_dir):
     page.screenshot(path=str(e2e_dir / "live-04-dashboard-card.png"), full_page=True)
 
 
+def test_the_dashboard_card_announces_price_and_lead_changes_politely_without_reloading(browser, asgi_server,
+                                                                                          e2e_dir):
+    auction = make_auction(starting_price_minor=10_000_00, reserve_minor=12_000_00)
+    dana, rival, third = (DealerFactory(verified=True) for _ in range(3))
+    services.bid_place(auction_id=auction.pk, dealer=dana, amount_minor=10_000_00)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie(dana),
+                          "domain": "127.0.0.1", "path": "/"}])
+    page = context.new_page()
+    page.goto(asgi_server.origin + "/auctions/?tab=my_bids")
+    page.wait_for_selector("html[data-live-dashboard=ready]")
+    page.evaluate("window.__stillTheSamePage = true")
+    region = page.locator(f".auction-card[data-auction-id='{auction.pk}'] [data-card-announce]")
+    assert region.get_attribute("aria-live") == "polite" and region.inner_text() == ""
+
+    services.bid_place(auction_id=auction.pk, dealer=rival, amount_minor=10_100_00)
+    expect(region).to_have_text("You lost the lead on the 2018 Volkswagen Golf: now €10,100, 2 bids.")
+    services.bid_place(auction_id=auction.pk, dealer=third, amount_minor=10_300_00)
+    expect(region).to_have_text("2018 Volkswagen Golf: now €10,300, 3 bids.")
+    services.bid_place(auction_id=auction.pk, dealer=dana, amount_minor=10_500_00)
+    expect(region).to_have_text("You lead on the 2018 Volkswagen Golf at €10,500.")
+    assert page.evaluate("window.__stillTheSamePage") is True, "no reload"
+    page.screenshot(path=str(e2e_dir / "live-05-dashboard-card-announced.png"), full_page=True)
+
+
 def test_when_a_bidder_is_withdrawn_the_page_follows_the_lower_price_live_and_says_why(browser, asgi_server, e2e_dir):
     from accounts.models import DealerProfile
     from payments.services import dealer_suspend_and_withdraw

@@ -116,3 +116,40 @@ def test_staff_offer_an_unsold_car_in_admin_and_the_seller_agrees_on_the_cars_pa
     agreed = seller.post(reverse("payments:buy_now_answer", args=[offer.pk]), {"agree": "1"}, format="multipart",
                          follow=True).content.decode()
     assert "verified dealers can buy your car at that price now" in agreed and "data-buy-now-open" in agreed
+
+
+@pytest.mark.django_db
+def test_dealers_who_watched_or_bid_hear_once_when_the_car_opens_for_buy_now(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from auctions import services as auction_services
+    from core.models import Notification
+
+    auction = make_auction(starting_price_minor=10_000_00, reserve_minor=12_000_00)
+    bidder, watcher, suspended, stranger = (DealerFactory(verified=True), DealerFactory(verified=True),
+                                            DealerFactory(verified=True), DealerFactory(verified=True))
+    auction_services.bid_place(auction_id=auction.pk, dealer=bidder, amount_minor=10_000_00)
+    auction_services.watch_add(auction=auction, dealer=watcher)
+    auction_services.watch_add(auction=auction, dealer=bidder)  # watched and bid: told once all the same
+    auction_services.watch_add(auction=auction, dealer=suspended)
+    suspended.dealer_profile.status = "suspended"
+    suspended.dealer_profile.save(update_fields=["status"])
+    close_now(auction.pk)
+    auction_services.auction_decide(auction_id=auction.pk, seller=auction.listing.seller, accept=False)
+    offer = services.buy_now_propose(listing=auction.listing, actor=StaffFactory(), price_minor=11_000_00)
+    assert not Notification.objects.filter(kind="buy_now_open").exists()  # not before the seller agrees
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.buy_now_seller_answer(offer_id=offer.pk, seller=auction.listing.seller, agree=True)
+
+    told = Notification.objects.filter(kind="buy_now_open").order_by("user_id")
+    assert [n.user_id for n in told] == sorted([bidder.pk, watcher.pk])
+    car = auction.listing.display_title
+    assert {n.title for n in told} == {f"Buy now: the {car} for €11,000"}
+    assert told[0].url == reverse("payments:list") + "#buy-now-heading"
+    assert "for €11,000 plus the buyer fee for 24 hours" in told[0].body
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([bidder.email, watcher.email])
+    assert all(m.subject == f"Buy now: the {car} for €11,000" for m in mail.outbox)
+    assert services.buy_now_buy(offer_id=offer.pk, dealer=watcher).buyer_id == watcher.pk
+    assert not Notification.objects.filter(user__in=[suspended, stranger], kind="buy_now_open").exists()
