@@ -107,6 +107,9 @@ if not os.environ.get("REDIS_URL"):
 os.environ.setdefault("CHANNELS_PREFIX", "gavel-test")
 os.environ.setdefault("CACHE_KEY_PREFIX", "gavel-test")
 os.environ.setdefault("DEBUG", "1")
+# A test database is thrown away: its commits need not wait for the disk (libpq reads PGOPTIONS, in this process
+# and in every server and worker a test starts). Visibility and locking are unchanged; only crash durability goes.
+os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 # The suite holds many connections at once (32-thread bidding tests): plain connections, no pool.
 os.environ.setdefault("DB_POOL", "0")
 # Notification emails in-process, so tests read them from mail.outbox (a worker test may override).
