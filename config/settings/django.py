@@ -11,6 +11,8 @@ VAR_DIR = Path(env_str("GAVEL_VAR_DIR", str(BASE_DIR / "var")))
 
 # Development unless told otherwise: `make run` works on a fresh machine; production is DEBUG=0.
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, a missing page shows Django's technical 404 (the URL patterns tried) only when asked.
+GAVEL_DEBUG_404 = env_bool("GAVEL_DEBUG_404", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # A NUL character in the path, query, headers or form fields: a 400 before any view reads it.
     "core.middleware.TextInputMiddleware",
+    # The site's 404 page also with DEBUG on, unless GAVEL_DEBUG_404 asks for Django's technical one.
+    "core.middleware.NotFoundPageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429.
     "axes.middleware.AxesMiddleware",
 ]
