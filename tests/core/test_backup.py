@@ -100,7 +100,6 @@ def test_a_backup_restored_into_a_fresh_database_holds_every_record_and_a_balanc
 
 
 def test_a_damaged_backup_is_refused_before_anything_is_replaced(tmp_path, fresh_database):
-    call_command("seed_demo", history=0, verbosity=0)
     call_command("backup", output_dir=tmp_path, keep=0, verbosity=0)
     (backup,) = tmp_path.glob("gavel-*")
     dump = backup / DATABASE_FILE
