@@ -1,15 +1,19 @@
+import logging
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
+from django.utils.log import log_response
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 from django.views.static import serve
 
 from core import health
+
+logger = logging.getLogger(__name__)
 
 
 class SellerLandingView(TemplateView):
@@ -38,7 +42,12 @@ def healthz(request):
     down = [name for name, up in parts.items() if not up]
     body = {"status": "down" if down else "ok", **{name: "up" if up else "down" for name, up in parts.items()},
             "down": down}
-    return JsonResponse(body, status=503 if down else 200)
+    response = JsonResponse(body, status=503 if down else 200)
+    if down:
+        # An answer, not a failure of this request: a WARNING that names the parts (Django would log an ERROR).
+        log_response("health: %s down", ", ".join(down), response=response, request=request, level="warning",
+                     logger=logger)
+    return response
 
 
 @require_safe

@@ -6,7 +6,8 @@ from pathlib import Path
 from config.settings.env import env_bool, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-# Where Gavel writes at run time (SQLite, uploaded photos, beat's schedule, the file-based mail backend).
+# Where Gavel writes at run time (make run's embedded PostgreSQL and Valkey, uploaded photos, beat's schedule, the
+# file-based mail backend, backups).
 VAR_DIR = Path(env_str("GAVEL_VAR_DIR", str(BASE_DIR / "var")))
 
 # Development unless told otherwise: `make run` works on a fresh machine; production is DEBUG=0.

@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import psutil
 import pytest
 from django.conf import settings
 
@@ -22,13 +21,12 @@ pytestmark = [pytest.mark.serial]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _postgres_processes(data_dir: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if proc.info["name"] == "postgres" and str(data_dir) in " ".join(cmdline):
-            found.append(proc)
-    return found
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _health(port: int) -> tuple[int, dict] | None:
@@ -58,6 +56,7 @@ def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    postmaster_pid = None
     try:
         # Waiting, not timing: a first start migrates a new database (minutes on a loaded machine).
         deadline = time.monotonic() + 600
@@ -69,8 +68,9 @@ def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_
             time.sleep(1)
         assert answer is not None and answer[0] == 200, f"not healthy: {answer}"
         assert answer[1] == {"status": "ok", "database": "up", "redis": "up", "celery": "up", "down": []}
-        servers = _postgres_processes(var / "postgres")
-        assert servers, "the embedded PostgreSQL runs from var/postgres"
+        # The embedded PostgreSQL serves from var/postgres.
+        postmaster_pid = int((var / "postgres" / "postmaster.pid").read_text().split()[0])
+        assert _running(postmaster_pid)
         # make run's Celery keeps to its prefix on the shared Redis.
         keys = [key.decode() for key in redis.keys("*")]
         assert any(key.startswith("gavel-run:") for key in keys)
@@ -83,4 +83,5 @@ def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_
     assert proc.returncode == 0, output
     assert "Stopped." in output
     assert f"Gavel is up at http://127.0.0.1:{port}" in output
-    assert _postgres_processes(var / "postgres") == []
+    assert postmaster_pid is not None and not _running(postmaster_pid), "Ctrl-C stopped the embedded PostgreSQL too"
+    assert not (var / "postgres" / "postmaster.pid").exists()

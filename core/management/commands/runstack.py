@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -20,7 +21,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from core.embedded_postgres import EmbeddedPostgres
 from core.health import redis_up
 
@@ -28,6 +28,20 @@ from core.health import redis_up
 RUN_REDIS_DB = 3
 LOCAL_REDIS = f"redis://127.0.0.1:6379/{RUN_REDIS_DB}"
 RUN_PREFIX = "gavel-run"
+
+
+def _demo_logins(seed_output: str) -> list[str]:
+    """The lines under seed_demo's "Demo logins" heading (indented: role, email, password)."""
+    lines = seed_output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Demo logins")), None)
+    if start is None:
+        return []
+    logins = []
+    for line in lines[start + 1:]:
+        if not line.startswith("  "):
+            break
+        logins.append(line.strip())
+    return logins
 
 
 def _browser_host(host: str) -> str:
@@ -65,9 +79,11 @@ class Command(BaseCommand):
             self._run_once([python, manage, "migrate", "--no-input", "-v", "0"], env)
             if not env.get("GAVEL_LOG_PRIVATE_KEY"):
                 self._run_once([python, manage, "transparency_key_create"], env)  # first start: a key under var/
+            self.demo_logins: list[str] = []
             if not options["no_demo"]:
-                # Quietly: the logins are printed once, below, with the address.
-                self._run_once([python, manage, "seed_demo", "-v", "0"], env)
+                # seed_demo says what the logins are; they are printed once, below, with the address.
+                output = self._run_once([python, manage, "seed_demo"], env, capture=True)
+                self.demo_logins = _demo_logins(output)
 
             bin_dir = Path(python).parent
             self._start("web", [str(bin_dir / "uvicorn"), "config.asgi:application", "--host", options["host"],
@@ -138,9 +154,8 @@ class Command(BaseCommand):
         url = f"http://{_browser_host(options['host'])}:{options['port']}"
         lines = [self.style.SUCCESS(f"\nGavel is up at {url}"),
                  f"  admin: {url}/admin/   API docs: {url}/api/docs/   health: {url}/healthz"]
-        if not options["no_demo"]:
-            lines.append(f"  demo logins (password {DEMO_PASSWORD}): "
-                         + ", ".join(f"{spec['email']} ({spec['role'].label.lower()})" for spec in DEMO_USERS))
+        if self.demo_logins:
+            lines += ["  demo logins (role, email, password):", *(f"    {line}" for line in self.demo_logins)]
         lines.append(f"  emails are written to {env['EMAIL_FILE_PATH']}/ (one file per message batch)"
                      if env["EMAIL_BACKEND"].endswith("filebased.EmailBackend") else
                      f"  emails go out through {env['EMAIL_BACKEND']}")
@@ -151,30 +166,40 @@ class Command(BaseCommand):
 
     def _wait_healthy(self, options) -> bool:
         """Until /healthz says every part is up (web, database, Redis, the worker), so the address is printed
-        once it works, after the servers' own start-up lines. False when stopped or a child exited first."""
-        url = f"http://{_browser_host(options['host'])}:{options['port']}/healthz"
-        while not self.stopping and all(proc.poll() is None for _name, proc in self.children):
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own http URL)
-                    if response.status == 200:
-                        return True
-            except (OSError, ValueError):  # not listening yet, or 503 (HTTPError is an OSError)
-                pass
-            time.sleep(0.5)
-        return False
+        once it works, after the servers' own start-up lines. /livez first: the web server is listening. False
+        when stopped or a child exited first."""
+        base = f"http://{_browser_host(options['host'])}:{options['port']}"
+        for path, pause in (("/livez", 0.5), ("/healthz", 2.0)):
+            while True:
+                if self.stopping or any(proc.poll() is not None for _name, proc in self.children):
+                    return False
+                try:
+                    with urllib.request.urlopen(base + path, timeout=5) as response:  # noqa: S310 (our own URL)
+                        if response.status == 200:
+                            break
+                except (OSError, ValueError):  # not listening yet, or 503 (HTTPError is an OSError)
+                    pass
+                time.sleep(pause)
+        return True
 
     # processes -------------------------------------------------------------
-    def _run_once(self, cmd, env):
-        # Own session too: a Ctrl-C reaches us, and we decide the order things stop in.
-        proc = subprocess.Popen(cmd, env=env, start_new_session=True)
-        while (returncode := proc.poll()) is None:
-            if self.stopping:
-                proc.terminate()
-                proc.wait()
-                raise SystemExit("Stopped before the start was complete.")
-            time.sleep(0.2)
+    def _run_once(self, cmd, env, *, capture: bool = False) -> str:
+        """Run a step to its end (its output returned when `capture`, else shown). Own session too: a Ctrl-C
+        reaches us, and we decide the order things stop in."""
+        with tempfile.TemporaryFile("w+") as output:
+            proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=output if capture else None)
+            while (returncode := proc.poll()) is None:
+                if self.stopping:
+                    proc.terminate()
+                    proc.wait()
+                    raise SystemExit("Stopped before the start was complete.")
+                time.sleep(0.2)
+            output.seek(0)
+            text = output.read()
         if returncode != 0:
+            self.stdout.write(text)
             raise SystemExit(f"{' '.join(cmd[1:3])} failed with code {returncode}")
+        return text
 
     def _start(self, name, cmd, env):
         # Own process group, so Ctrl-C in the terminal reaches us first and we stop children in order.
