@@ -13,9 +13,11 @@ from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
+from accounts.demo import DEMO_USERS
 from accounts.models import User
 from auctions.demo import DEMO_AUCTIONS
 from auctions.models import Auction
+from core.management.commands.runstack import demo_logins_from_output
 from insights.demo import DEALERS, VIN_PREFIX
 from marketplace.demo import DEMO_LISTINGS
 from marketplace.models import Listing, ListingPhoto
@@ -113,9 +115,13 @@ def test_every_start_gives_the_demos_live_and_scheduled_auctions_their_times_aga
     Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.SCHEDULED).update(
         starts_at=yesterday, ends_at=yesterday + timedelta(minutes=20))
 
-    call_command("seed_demo", history=HISTORY, verbosity=0)
+    output = io.StringIO()
+    call_command("seed_demo", history=HISTORY, stdout=output)
 
     now = timezone.now()
+    # make run prints the logins seed_demo lists, once, with the address.
+    logins = demo_logins_from_output(output.getvalue())
+    assert len(logins) == len(DEMO_USERS) and all(spec["email"] in " ".join(logins) for spec in DEMO_USERS)
     live = Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.LIVE)
     assert live.count() == 3 and all(now + timedelta(minutes=8) < a.ends_at < now + timedelta(minutes=20)
                                      for a in live)

@@ -30,7 +30,7 @@ LOCAL_REDIS = f"redis://127.0.0.1:6379/{RUN_REDIS_DB}"
 RUN_PREFIX = "gavel-run"
 
 
-def _demo_logins(seed_output: str) -> list[str]:
+def demo_logins_from_output(seed_output: str) -> list[str]:
     """The lines under seed_demo's "Demo logins" heading (indented: role, email, password)."""
     lines = seed_output.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("Demo logins")), None)
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             if not options["no_demo"]:
                 # seed_demo says what the logins are; they are printed once, below, with the address.
                 output = self._run_once([python, manage, "seed_demo"], env, capture=True)
-                self.demo_logins = _demo_logins(output)
+                self.demo_logins = demo_logins_from_output(output)
 
             bin_dir = Path(python).parent
             self._start("web", [str(bin_dir / "uvicorn"), "config.asgi:application", "--host", options["host"],
