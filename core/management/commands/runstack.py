@@ -125,8 +125,8 @@ class Command(BaseCommand):
         if env.get("DATABASE_URL"):
             self.stdout.write("PostgreSQL: DATABASE_URL")
             return env["DATABASE_URL"]
-        self.stdout.write("PostgreSQL: starting the embedded server (data in var/postgres) …")
         self.embedded_postgres = EmbeddedPostgres()
+        self.stdout.write(f"PostgreSQL: starting the embedded server (data in {self.embedded_postgres.directory}) …")
         url = self.embedded_postgres.start()
         self.stdout.write(f"PostgreSQL: embedded, pid {self.embedded_postgres.pid}, socket in "
                           f"{self.embedded_postgres.socket_dir}")
