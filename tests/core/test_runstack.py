@@ -3,9 +3,11 @@ once web, worker and beat are up; Ctrl-C stops everything, the PostgreSQL server
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -39,8 +41,18 @@ def _health(port: int) -> tuple[int, dict] | None:
         return None
 
 
-def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_c_stops_it(tmp_path, redis):
-    var = tmp_path / "var"
+@pytest.fixture
+def var_dir():
+    """make run's var/, outside pytest's temporary folder: run as root, the PostgreSQL server runs as its own user
+    and needs to traverse the folders above its data, and pytest makes its own folder root's alone again whenever
+    another pytest starts on this machine."""
+    directory = Path(tempfile.mkdtemp(prefix="gavel-runstack-"))
+    yield directory / "var"
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_c_stops_it(tmp_path, var_dir, redis):
+    var = var_dir
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env.update(GAVEL_VAR_DIR=str(var), MEDIA_ROOT=str(var / "media"), REDIS_URL=settings.REDIS_URL, PORT=str(port))
@@ -66,7 +78,7 @@ def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_
             if answer is not None and answer[0] == 200:
                 break
             time.sleep(1)
-        assert answer is not None and answer[0] == 200, f"not healthy: {answer}"
+        assert answer is not None and answer[0] == 200, f"not healthy: {answer}\n{log.read_text()[-5000:]}"
         assert answer[1] == {"status": "ok", "database": "up", "redis": "up", "celery": "up", "down": []}
         # The embedded PostgreSQL serves from var/postgres.
         postmaster_pid = int((var / "postgres" / "postmaster.pid").read_text().split()[0])

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
@@ -111,7 +111,8 @@ def test_every_start_gives_the_demos_live_and_scheduled_auctions_their_times_aga
     # scheduled one should have started.
     demo_vins = [vin for _email, vin, _fields, _colour, _plan in DEMO_AUCTIONS]
     yesterday = timezone.now() - timedelta(days=1)
-    Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.LIVE).update(ends_at=yesterday)
+    Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.LIVE).update(
+        starts_at=yesterday - timedelta(minutes=20), ends_at=yesterday)
     Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.SCHEDULED).update(
         starts_at=yesterday, ends_at=yesterday + timedelta(minutes=20))
 
@@ -136,6 +137,10 @@ def test_every_start_gives_the_demos_live_and_scheduled_auctions_their_times_aga
 def test_seed_demo_reset_empties_the_database_and_builds_the_demo_anew_without_reusing_ids(demo):
     stranger = User.objects.create_user(email="stranger@example.com", password="a-long-password-1")
     old_admin_id = User.objects.get(email="admin@gavel.test").pk
+    # This module's demo lives in one open transaction (see _demo_build), whose deferred constraint checks would
+    # make PostgreSQL refuse a TRUNCATE; `seed_demo --reset` itself runs in a fresh connection, with none pending.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     call_command("seed_demo", history=0, reset=True, verbosity=0)
 
