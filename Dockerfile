@@ -6,6 +6,6 @@ COPY pyproject.toml README.md ./
 COPY gavel_verify ./gavel_verify
 RUN pip install --no-cache-dir .
 COPY . .
-RUN useradd --create-home gavel && mkdir -p /data/media && chown -R gavel /data /app
+RUN useradd --create-home gavel && mkdir -p /data/media /data/backups && chown -R gavel /data /app
 USER gavel
 EXPOSE 8000 8001

@@ -121,3 +121,29 @@ def demo_auctions_ensure() -> list[Auction]:
         auction.refresh_from_db()
         auctions.append(auction)
     return auctions
+
+
+def demo_auctions_reschedule() -> list[Auction]:
+    """DEMO ONLY, at every `make run`: the demo's auctions that have not run yet, or are still running, get
+    their times again from now (live ones end `minutes` from now, the scheduled one starts `hours_ahead` from
+    now), so whoever starts Gavel finds live auctions, however long it was off. Closed ones stay as they are.
+    Ends only move later here, which the bid gate's copy allows (auctions.bid_gate)."""
+    now = timezone.now()
+    moved = []
+    for email, vin, _fields, _colour, plan in DEMO_AUCTIONS:
+        auction = (Auction.objects.filter(listing__vin=vin, listing__seller__email__iexact=email)
+                   .order_by("-id").first())
+        if auction is None:
+            continue
+        if plan["kind"] == "live" and auction.status == Auction.Status.LIVE:
+            times = {"ends_at": max(auction.ends_at, now + timedelta(minutes=plan["minutes"]))}
+        elif plan["kind"] == "scheduled" and auction.status == Auction.Status.SCHEDULED:
+            starts_at = now + timedelta(hours=plan["hours_ahead"])
+            times = {"starts_at": starts_at, "ends_at": starts_at + (auction.ends_at - auction.starts_at)}
+        else:
+            continue
+        with transaction.atomic():
+            Auction.objects.filter(pk=auction.pk, status=auction.status).update(**times)
+        auction.refresh_from_db()
+        moved.append(auction)
+    return moved

@@ -35,6 +35,8 @@ urlpatterns = [
     path("", core_views.SellerLandingView.as_view(), name="home"),
     path("dealers/", core_views.DealerLandingView.as_view(), name="dealers"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("livez", core_views.livez, name="livez"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),

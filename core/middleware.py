@@ -1,13 +1,15 @@
 """Middleware that answers for the whole site: a clear 503 while the database is unreachable (instead of a 500
-page), and a clear 400 for a request whose text cannot be stored."""
+page), a clear 400 for a request whose text cannot be stored, and the site's own 404 page in development too."""
 
 import logging
 
+from django.conf import settings
 from django.db import OperationalError, connections
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template import loader
+from django.views.defaults import page_not_found
 
 from core.parsers import NUL_MESSAGE
 
@@ -98,3 +100,21 @@ def _bad_request(request, code: str, detail: str, fields: dict):
             body["fields"] = fields
         return JsonResponse(body, status=400)
     return render(request, "400.html", {"detail": detail}, status=400)
+
+
+class NotFoundPageMiddleware:
+    """With DEBUG on, Django answers every Http404 with its technical page (the URL patterns, the view's
+    exception): useful to a developer who asks for it (GAVEL_DEBUG_404=1), confusing to someone trying Gavel
+    out with `make run`. Otherwise the site's own 404 page, as in production. The technical page is the one
+    404 that comes as a bare HttpResponseNotFound (Django's response to an Http404; the API's are DRF responses,
+    Gavel's views raise Http404)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (settings.DEBUG and not settings.GAVEL_DEBUG_404 and response.status_code == 404
+                and type(response) is HttpResponseNotFound):
+            return page_not_found(request, Http404())
+        return response

@@ -1,14 +1,19 @@
+import logging
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.utils.log import log_response
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 from django.views.static import serve
 
 from core import health
+
+logger = logging.getLogger(__name__)
 
 
 class SellerLandingView(TemplateView):
@@ -27,17 +32,35 @@ class DealerLandingView(TemplateView):
 @never_cache
 @require_GET
 def healthz(request):
-    """200 while the database answers; Redis and the worker are reported, not required."""
+    """Ready to serve: 200 when every part Gavel needs answers — the database, Redis (cache, broker, live
+    updates) and at least one Celery worker (auctions close through it) — else 503 naming the parts that are
+    down. For "is the process up" (a container's liveness probe) see livez."""
     database = health.database_up()
     redis_ok = health.redis_up()
     celery_ok = health.celery_up() if redis_ok else False
-    body = {
-        "status": "ok" if database and redis_ok and celery_ok else ("degraded" if database else "down"),
-        "database": "up" if database else "down",
-        "redis": "up" if redis_ok else "down",
-        "celery": "up" if celery_ok else "down",
-    }
-    return JsonResponse(body, status=200 if database else 503)
+    parts = {"database": database, "redis": redis_ok, "celery": celery_ok}
+    down = [name for name, up in parts.items() if not up]
+    body = {"status": "down" if down else "ok", **{name: "up" if up else "down" for name, up in parts.items()},
+            "down": down}
+    response = JsonResponse(body, status=503 if down else 200)
+    if down:
+        # An answer, not a failure of this request: a WARNING that names the parts (Django would log an ERROR).
+        log_response("health: %s down", ", ".join(down), response=response, request=request, level="warning",
+                     logger=logger)
+    return response
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page without a <link rel=icon> (the admin, the API docs)."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """The process is up and answering; nothing else is asked (a restart would not mend the database)."""
+    return JsonResponse({"status": "ok"})
 
 
 # The only files Gavel stores are photos it re-encoded itself (marketplace.images), named by their format.

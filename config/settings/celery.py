@@ -14,7 +14,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 2}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 2}
+# Prefixes every key and pub/sub channel Celery uses on Redis (queues, the workers' control channel), so two
+# programs on one Redis never take each other's tasks: `make run` sets it; empty keeps Celery's own names.
+GAVEL_CELERY_KEY_PREFIX = env_str("GAVEL_CELERY_KEY_PREFIX")
+if GAVEL_CELERY_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = GAVEL_CELERY_KEY_PREFIX
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

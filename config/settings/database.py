@@ -1,4 +1,6 @@
-"""The database: DATABASE_URL (postgres://… in production and CI), SQLite in var/ otherwise."""
+"""The database: DATABASE_URL (postgres://… in production and CI; `make run` sets it to its embedded PostgreSQL
+in var/postgres, core.embedded_postgres). Without it, SQLite in var/: only the test suite on a machine without
+PostgreSQL still falls back to that (tests/dbselect.py)."""
 
 import dj_database_url
 

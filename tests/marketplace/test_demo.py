@@ -3,20 +3,26 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import override_settings
+from django.utils import timezone
 from PIL import Image
 
+from accounts.demo import DEMO_USERS
 from accounts.models import User
+from auctions.demo import DEMO_AUCTIONS
+from auctions.models import Auction
+from core.management.commands.runstack import demo_logins_from_output
 from insights.demo import DEALERS, VIN_PREFIX
 from marketplace.demo import DEMO_LISTINGS
 from marketplace.models import Listing, ListingPhoto
 from marketplace.validators import validate_vin
-from payments.models import Sale
+from payments.models import LedgerEntry, Sale
 
 # The history `make run` loads holds insights.demo.HISTORY_SIZE closed auctions, ~1.5 s each through the real
 # services on a busy machine; the test builds a smaller one with the same code (tests/insights/test_demo_history.py
@@ -98,3 +104,48 @@ def test_seed_demo_has_a_year_of_history_behind_the_guide_the_records_and_the_ma
     sold = Auction.objects.filter(status="closed", outcome="sold").count()
     assert "Price guide backtest (guidance-v1)" in out.getvalue() and f", {sold} sales" in out.getvalue()
     assert re.search(r"median absolute % error:\s+(\d+\.\d%|—)", out.getvalue())
+
+
+def test_every_start_gives_the_demos_live_and_scheduled_auctions_their_times_again_from_now(demo):
+    # Given Gavel was off for a day: the demo's live auctions ended yesterday (nobody closed them) and the
+    # scheduled one should have started.
+    demo_vins = [vin for _email, vin, _fields, _colour, _plan in DEMO_AUCTIONS]
+    yesterday = timezone.now() - timedelta(days=1)
+    Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.LIVE).update(
+        starts_at=yesterday - timedelta(minutes=20), ends_at=yesterday)
+    Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.SCHEDULED).update(
+        starts_at=yesterday, ends_at=yesterday + timedelta(minutes=20))
+
+    output = io.StringIO()
+    call_command("seed_demo", history=HISTORY, stdout=output)
+
+    now = timezone.now()
+    # make run prints the logins seed_demo lists, once, with the address.
+    logins = demo_logins_from_output(output.getvalue())
+    assert len(logins) == len(DEMO_USERS) and all(spec["email"] in " ".join(logins) for spec in DEMO_USERS)
+    live = Auction.objects.filter(listing__vin__in=demo_vins, status=Auction.Status.LIVE)
+    assert live.count() == 3 and all(now + timedelta(minutes=8) < a.ends_at < now + timedelta(minutes=20)
+                                     for a in live)
+    scheduled = Auction.objects.get(listing__vin__in=demo_vins, status=Auction.Status.SCHEDULED)
+    assert scheduled.starts_at > now + timedelta(hours=2)
+    assert scheduled.ends_at - scheduled.starts_at == timedelta(minutes=20)
+    # The closed ones keep the past they had.
+    assert all(a.ends_at < now for a in Auction.objects.filter(listing__vin__in=demo_vins,
+                                                               status=Auction.Status.CLOSED))
+
+
+def test_seed_demo_reset_empties_the_database_and_builds_the_demo_anew_without_reusing_ids(demo):
+    stranger = User.objects.create_user(email="stranger@example.com", password="a-long-password-1")
+    old_admin_id = User.objects.get(email="admin@gavel.test").pk
+    # This module's demo lives in one open transaction (see _demo_build), whose deferred constraint checks would
+    # make PostgreSQL refuse a TRUNCATE; `seed_demo --reset` itself runs in a fresh connection, with none pending.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    call_command("seed_demo", history=0, reset=True, verbosity=0)
+
+    assert not User.objects.filter(pk=stranger.pk).exists()
+    admin = User.objects.get(email="admin@gavel.test")
+    assert admin.pk > stranger.pk > old_admin_id  # ids go on: nothing keyed by an old id meets a new row
+    assert Auction.objects.filter(status=Auction.Status.LIVE).count() == 3
+    assert LedgerEntry.objects.exists()
