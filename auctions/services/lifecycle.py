@@ -23,6 +23,7 @@ from auctions.services.common import (
     DecisionExpired,
     NoDecisionPending,
     TopBidderCannotBuy,
+    auction_result_webhooks,
     lock_auction,
 )
 from auctions.services.consents import (
@@ -124,6 +125,7 @@ def _sold_effects(auction: Auction) -> list:
         notify(user=winner, kind="auction_won", title=f"You won the {car} for {price}", url=url,
                body="Congratulations. Your invoice and the handover steps follow.",
                event_key=f"auction:{auction_id}:sold")
+        auction_result_webhooks(auction_id=auction_id, winner_id=winner_id)
 
     return [tell]
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "core",
     "transparency",
     "accounts",
+    "integrations",
     "marketplace",
     "inspections",
     "auctions",
