@@ -181,6 +181,13 @@ def webhook_body(event: WebhookEvent) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True, cls=DjangoJSONEncoder).encode()
 
 
+def _window_text() -> str:
+    seconds = settings.GAVEL_WEBHOOK_RETRY_WINDOW_SECONDS
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} hours" if seconds != 3600 else "an hour"
+    return f"{seconds} seconds"
+
+
 def _endpoint_failed(endpoint: WebhookEndpoint, now) -> bool:
     """Record a failed try on the endpoint; True when it has now been failing for the whole window (disabled)."""
     WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
@@ -200,8 +207,7 @@ def _endpoint_failed(endpoint: WebhookEndpoint, now) -> bool:
         kind="webhook_endpoint_disabled",
         url=reverse("integrations:webhooks"),
         title="A webhook endpoint was switched off",
-        body=f"Every delivery to {endpoint.url} failed for "
-        f"{settings.GAVEL_WEBHOOK_RETRY_WINDOW_SECONDS // 3600 or 1} h, so Gavel stopped sending to it. "
+        body=f"Every delivery to {endpoint.url} failed for {_window_text()}, so Gavel stopped sending to it. "
         "Fix the receiver, switch it back on and redeliver what it missed.",
         event_key=f"webhook_endpoint:{endpoint.pk}:disabled:{int(now.timestamp())}",
     )
