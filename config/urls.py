@@ -37,6 +37,8 @@ urlpatterns = [
     path("", core_views.SellerLandingView.as_view(), name="home"),
     path("dealers/", core_views.DealerLandingView.as_view(), name="dealers"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read/", core_views.NotificationReadView.as_view(), name="notifications_read"),
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.events import publish_on_commit, user_group
 from core.models import Notification
@@ -108,3 +109,16 @@ def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: st
     """Notify after the current transaction commits, off the request path: for hot paths (a bid)."""
     _after_commit(notify_user_id, user_id=user_id, kind=kind, title=title, body=body, url=url, email=email,
                   event_key=event_key)
+
+
+def notification_unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) read; returns how many changed. Another user's id
+    changes nothing."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())

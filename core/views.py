@@ -1,14 +1,19 @@
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 from django.views.static import serve
 
 from core import health
+from core.models import Notification
+from core.notifications import notifications_mark_read
 
 
 class SellerLandingView(TemplateView):
@@ -57,3 +62,30 @@ def media(request, path):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Disposition"] = "inline"
     return response
+
+
+class NotificationListView(LoginRequiredMixin, TemplateView):
+    """Everything Gavel told the user, newest first, with its link; read or not."""
+
+    template_name = "core/notifications.html"
+    page_size = 50
+
+    def get_context_data(self, **kwargs):
+        rows = Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        page = Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))
+        return {**super().get_context_data(**kwargs), "page": page}
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """POST: mark one notification read (`id`) or all of them; then follow its link or come back to the list."""
+
+    def post(self, request):
+        raw = request.POST.get("id", "")
+        notification_id = int(raw) if raw.isdigit() else None
+        notifications_mark_read(user=request.user, notification_id=notification_id)
+        if notification_id is not None:
+            url = Notification.objects.filter(user=request.user, pk=notification_id).values_list("url", flat=True)
+            target = url.first() or ""
+            if target.startswith("/") and not target.startswith("//"):  # our own pages only: no open redirect
+                return redirect(target)
+        return redirect("notifications")

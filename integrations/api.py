@@ -81,8 +81,8 @@ class WebhookEndpointDetailApi(APIView):
     request: AuthenticatedRequest
 
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request, endpoint_id: int):
-        services.webhook_endpoint_delete(owner=request.user, endpoint_id=endpoint_id)
+    def delete(self, request, webhook_endpoint_id: int):
+        services.webhook_endpoint_delete(owner=request.user, endpoint_id=webhook_endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -91,8 +91,8 @@ class WebhookEndpointEnableApi(APIView):
     request: AuthenticatedRequest
 
     @extend_schema(request=None, responses={200: WebhookEndpointOutputSerializer})
-    def post(self, request, endpoint_id: int):
-        endpoint = services.webhook_endpoint_enable(owner=request.user, endpoint_id=endpoint_id)
+    def post(self, request, webhook_endpoint_id: int):
+        endpoint = services.webhook_endpoint_enable(owner=request.user, endpoint_id=webhook_endpoint_id)
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
 
 
@@ -113,7 +113,7 @@ class WebhookRedeliverApi(APIView):
     request: AuthenticatedRequest
 
     @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer})
-    def post(self, request, delivery_id: int):
-        delivery = services.webhook_redeliver(owner=request.user, delivery_id=delivery_id)
+    def post(self, request, webhook_delivery_id: int):
+        delivery = services.webhook_redeliver(owner=request.user, delivery_id=webhook_delivery_id)
         delivery = selectors.webhook_delivery_list(owner=request.user).get(pk=delivery.pk)
         return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -75,7 +75,7 @@ def resolve(url: str) -> Target:
         raise EgressRefused(
             "The host name does not resolve.", fields={"url": ["The host name does not resolve."]}
         ) from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or not all(_address_allowed(a) for a in addresses):
         # One private answer among public ones is refused too: the connection could be steered to it.
         message = "The address resolves to a private, loopback or link-local network."

@@ -7,17 +7,19 @@ from integrations import api
 urlpatterns = [
     path("webhooks/endpoints/", api.WebhookEndpointListApi.as_view(), name="webhook-endpoint-list"),
     path(
-        "webhooks/endpoints/<int:endpoint_id>/", api.WebhookEndpointDetailApi.as_view(), name="webhook-endpoint-detail"
-    ),
-    path(
-        "webhooks/endpoints/<int:endpoint_id>/enable/",
+        "webhooks/endpoints/<int:webhook_endpoint_id>/enable/",
         api.WebhookEndpointEnableApi.as_view(),
         name="webhook-endpoint-enable",
     ),
     path("webhooks/deliveries/", api.WebhookDeliveryListApi.as_view(), name="webhook-delivery-list"),
     path(
-        "webhooks/deliveries/<int:delivery_id>/redeliver/",
+        "webhooks/deliveries/<int:webhook_delivery_id>/redeliver/",
         api.WebhookRedeliverApi.as_view(),
         name="webhook-delivery-redeliver",
+    ),
+    path(
+        "webhooks/endpoints/<int:webhook_endpoint_id>/",
+        api.WebhookEndpointDetailApi.as_view(),
+        name="webhook-endpoint-detail",
     ),
 ]

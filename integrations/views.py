@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView, View
 
@@ -53,29 +54,32 @@ class WebhooksView(_DealerOnly, TemplateView):
 
 class _Action(_DealerOnly, View):
     def post(self, request, **kwargs):
+        [pk] = kwargs.values()  # each route carries one id: the endpoint's or the delivery's
         try:
-            self.act(request, **kwargs)
+            self.act(request, pk)
+        except services.EndpointNotFound:  # DeliveryNotFound too: someone else's, or gone
+            raise Http404() from None
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("integrations:webhooks")
 
-    def act(self, request, **kwargs) -> None:
+    def act(self, request, pk: int) -> None:
         raise NotImplementedError
 
 
 class WebhookDeleteView(_Action):
-    def act(self, request, endpoint_id):
-        services.webhook_endpoint_delete(owner=request.user, endpoint_id=endpoint_id)
+    def act(self, request, pk: int) -> None:
+        services.webhook_endpoint_delete(owner=request.user, endpoint_id=pk)
         messages.success(request, "Endpoint removed.")
 
 
 class WebhookEnableView(_Action):
-    def act(self, request, endpoint_id):
-        services.webhook_endpoint_enable(owner=request.user, endpoint_id=endpoint_id)
+    def act(self, request, pk: int) -> None:
+        services.webhook_endpoint_enable(owner=request.user, endpoint_id=pk)
         messages.success(request, "Endpoint switched back on.")
 
 
 class WebhookRedeliverView(_Action):
-    def act(self, request, delivery_id):
-        services.webhook_redeliver(owner=request.user, delivery_id=delivery_id)
+    def act(self, request, pk: int) -> None:
+        services.webhook_redeliver(owner=request.user, delivery_id=pk)
         messages.success(request, "Sent again, with the same event id.")

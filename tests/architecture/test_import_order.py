@@ -16,7 +16,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DOMAIN_ORDER = ["core", "transparency", "accounts", "integrations", "marketplace", "inspections", "auctions", "payments", "insights"]
+DOMAIN_ORDER = ["core", "transparency", "accounts", "integrations", "marketplace", "inspections", "auctions",
+                "payments", "insights"]
 TOP = ["live", "config"]  # delivery only
 DELIVERY_MODULES = {"views", "api", "admin", "forms", "serializers", "urls", "urls_api", "consumers", "routing",
                     "bid_policy",

@@ -29,7 +29,9 @@ class Receiver:
         return list(self.received)
 
 
-def start_receiver(statuses: list[int] | None = None, *, redirect_to: str = "") -> tuple[Receiver, object]:
+def start_receiver(
+    statuses: list[int] | None = None, *, redirect_to: str = ""
+) -> tuple[Receiver, http.server.ThreadingHTTPServer]:
     state = Receiver(statuses=list(statuses or [200]), redirect_to=redirect_to)
 
     class Handler(http.server.BaseHTTPRequestHandler):

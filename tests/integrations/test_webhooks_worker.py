@@ -72,7 +72,7 @@ def test_a_receiver_answering_500_then_200_handles_the_event_exactly_once_after_
 
     requests = hook.wait_for(2)
     assert len(requests) == 2
-    handled = {}  # what a receiver does with the documented advice: drop an id it has already handled
+    handled: dict[str, bytes] = {}  # what a receiver does with the documented advice: drop an id it has already handled
     for request in requests:
         handled.setdefault(request.headers["Gavel-Event-Id"], request.body)
     assert list(handled) == [delivery.event.event_id]
