@@ -1,6 +1,7 @@
 import pytest
 
 from tests.integrations.receiver import start_receiver
+from tests.live.conftest import asgi_server  # noqa: F401  (the browser test runs on the real ASGI server)
 
 
 @pytest.fixture(autouse=True)
