@@ -389,8 +389,8 @@ def saved_search_list_matching(*, auction: Auction, price_minor: int) -> QuerySe
         Q(location="") | Q(location__iexact=listing.city) | Q(postcode_at=1),
     )
     if listing.mileage_km is None:
-        return qs.filter(mileage_max__isnull=True)
-    return qs.filter(Q(mileage_max__isnull=True) | Q(mileage_max__gte=listing.mileage_km))
+        return qs.filter(mileage_max__isnull=True).order_by()
+    return qs.filter(Q(mileage_max__isnull=True) | Q(mileage_max__gte=listing.mileage_km)).order_by()
 
 
 def saved_search_auction_get(auction_id: int) -> Auction | None:

@@ -39,6 +39,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", core_views.NotificationReadView.as_view(), name="notifications_read"),
+    path("notifications/preferences/", core_views.NotificationPreferencesView.as_view(),
+         name="notifications_preferences"),
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),

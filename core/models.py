@@ -82,3 +82,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """How one user wants one kind of notification (core.notifications.PREFERENCE_KINDS); no row: every way on.
+    Off in the app, the notification is still kept (read, not pushed to open pages): it is the record that the
+    event was told, once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    kind = models.CharField(max_length=64)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="core_notification_preference_once")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind}"

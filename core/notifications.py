@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.events import publish_on_commit, user_group
-from core.models import Notification
+from core.models import Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,61 @@ def notification_frame(notification: Notification) -> dict:
             "body": notification.body, "url": notification.url}
 
 
+# The kinds each role may tune on the preferences page (a kind not listed here is always told every way).
+_DEALER_KINDS = [
+    ("outbid", "Someone outbid you"), ("auction_won", "You won an auction"),
+    ("saved_search_match", "A new auction matches a saved search"), ("sale_invoice", "Your invoice is ready"),
+    ("sale_paid", "A payment of yours arrived"), ("sale_overdue", "A payment is overdue"),
+    ("second_chance_offer", "A second-chance offer"), ("counter_offer", "A seller's counter-offer"),
+    ("collection_changed", "Collection arrangements changed"), ("dispute_resolved", "A dispute was resolved"),
+    ("webhook_endpoint_disabled", "A webhook endpoint was switched off"),
+]
+_SELLER_KINDS = [
+    ("inspection_booked", "Your inspection is booked"), ("inspection_changed", "Your inspection changed"),
+    ("auction_sold", "Your car is sold"), ("auction_no_bids", "No bids on your car"),
+    ("seller_consent_needed", "A decision is needed from you"), ("sale_paid", "The buyer paid"),
+    ("handover_confirm_needed", "Confirm the handover"), ("payout_sent", "You have been paid"),
+    ("dispute_opened", "A dispute was opened"),
+]
+PREFERENCE_KINDS: dict[str, list[tuple[str, str]]] = {
+    "dealer": _DEALER_KINDS, "seller": _SELLER_KINDS,
+    "inspector": [("inspection_changed", "An inspection changed")],
+    "staff": [("dispute_opened", "A dispute was opened")],
+}
+
+
+def notification_preferences_get(*, user) -> list[dict]:
+    """The user's role's kinds, each with how it is told now (defaults: every way on)."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    rows = []
+    for kind, label in PREFERENCE_KINDS.get(user.role, []):
+        pref = saved.get(kind)
+        rows.append({"kind": kind, "label": label, "in_app": pref.in_app if pref else True,
+                     "email": pref.email if pref else True})
+    return rows
+
+
+def notification_preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> None:
+    """Store `choices` ({kind: {"in_app": bool, "email": bool}}) for the kinds of the user's role; others ignored."""
+    allowed = {kind for kind, _ in PREFERENCE_KINDS.get(user.role, [])}
+    with transaction.atomic():
+        for kind, ways in choices.items():
+            if kind in allowed:
+                NotificationPreference.objects.update_or_create(
+                    user=user, kind=kind,
+                    defaults={"in_app": bool(ways.get("in_app")), "email": bool(ways.get("email"))})
+
+
 def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
            event_key: str | None = None) -> Notification | None:
-    """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing."""
+    """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing.
+    The user's preference for `kind` may turn the email or the in-app alert off (the row is kept, read)."""
     fields = {"user": user, "kind": kind, "title": title[:200], "body": body, "url": url[:500]}
+    preference = NotificationPreference.objects.filter(user=user, kind=kind).values_list("in_app", "email").first()
+    in_app, email_wanted = preference or (True, True)
+    email = email and email_wanted
+    if not in_app:
+        fields["read_at"] = timezone.now()
     if event_key:
         event_key = event_key[:200]
         if Notification.objects.filter(user=user, event_key=event_key).exists():
@@ -91,7 +142,8 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email:
     else:
         notification = Notification.objects.create(**fields)
     # The user's open pages hear of it at once (the bell, an outbid banner), once the change commits.
-    publish_on_commit([(user_group(user.pk), notification_frame(notification))])
+    if in_app:
+        publish_on_commit([(user_group(user.pk), notification_frame(notification))])
     if email and user.email:
         _after_commit(notification_email_send, notification_id=notification.pk)
     return notification

@@ -1,6 +1,7 @@
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -13,7 +14,7 @@ from django.views.static import serve
 
 from core import health
 from core.models import Notification
-from core.notifications import notifications_mark_read
+from core.notifications import notification_preferences_get, notification_preferences_set, notifications_mark_read
 
 
 class SellerLandingView(TemplateView):
@@ -89,3 +90,21 @@ class NotificationReadView(LoginRequiredMixin, View):
             if target.startswith("/") and not target.startswith("//"):  # our own pages only: no open redirect
                 return redirect(target)
         return redirect("notifications")
+
+
+class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
+    """Per kind of notification: in the app and by email, for the kinds of the user's role."""
+
+    template_name = "core/notification_preferences.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "preferences": notification_preferences_get(user=self.request.user)}
+
+    def post(self, request):
+        kinds = [row["kind"] for row in notification_preferences_get(user=request.user)]
+        choices = {kind: {"in_app": request.POST.get(f"{kind}:in_app") == "1",
+                          "email": request.POST.get(f"{kind}:email") == "1"} for kind in kinds}
+        notification_preferences_set(user=request.user, choices=choices)
+        messages.success(request, "Your notification preferences are saved.")
+        return redirect("notifications_preferences")

@@ -216,3 +216,23 @@ def test_the_bell_counts_unread_notifications_and_the_page_marks_them_read(clien
     assert "data-unread-count>2<" in client.get(reverse("notifications")).content.decode()
     client.post(reverse("notifications_read"))
     assert not Notification.objects.filter(user=dealer, read_at__isnull=True).exists()
+
+
+def test_preferences_turn_the_email_or_the_in_app_alert_of_a_kind_off(client, django_capture_on_commit_callbacks):
+    from core.notifications import notify
+
+    dealer = DealerFactory(verified=True)
+    client.force_login(dealer)
+    assert "Someone outbid you" in client.get(reverse("notifications_preferences")).content.decode()
+    client.post(reverse("notifications_preferences"), {"outbid:in_app": "1", "saved_search_match:email": "1"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user=dealer, kind="outbid", title="Outbid", event_key="a")
+        notify(user=dealer, kind="saved_search_match", title="New car", event_key="b")
+        notify(user=dealer, kind="sale_invoice", title="Invoice", event_key="c")  # both ways off: kept, read
+
+    assert [m.subject for m in mail.outbox] == ["New car"]
+    unread = set(Notification.objects.filter(user=dealer, read_at__isnull=True).values_list("title", flat=True))
+    assert unread == {"Outbid"}
+    assert Notification.objects.filter(user=dealer).count() == 3  # each told once, and on record
+    assert notify(user=dealer, kind="saved_search_match", title="New car", event_key="b") is None

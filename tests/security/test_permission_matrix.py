@@ -110,6 +110,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "payments:buy_now_buy": {"POST": SIGNED_IN},
     "notifications": {"GET": SIGNED_IN},
     "notifications_read": {"POST": SIGNED_IN},
+    "notifications_preferences": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "auctions:saved_searches": {"GET": DEALERS, "POST": DEALERS},
     "auctions:saved_search_delete": {"POST": {"dealer"}},
     "integrations:webhooks": {"GET": DEALERS, "POST": DEALERS},
