@@ -39,6 +39,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
     path("notifications/read/", core_views.NotificationReadView.as_view(), name="notifications_read"),
+    path("sw.js", core_views.service_worker, name="service_worker"),
     path("notifications/preferences/", core_views.NotificationPreferencesView.as_view(),
          name="notifications_preferences"),
     path("accounts/", include("accounts.urls")),

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.events import publish_on_commit, user_group
 from core.models import Notification, NotificationPreference
+from core.push import push_enabled, push_send
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +55,15 @@ def _after_commit(func, **kwargs) -> None:
             return
         from core import tasks  # core.tasks imports this module
 
-        task_for: dict[Callable[..., None], Task[..., None]] = {
-            notification_email_send: tasks.notification_email_send_task, notify_user_id: tasks.notify_user_id_task}
+        task_for: dict[Callable[..., object], Task[..., object]] = {
+            notification_email_send: tasks.notification_email_send_task, notify_user_id: tasks.notify_user_id_task,
+            push_send: tasks.push_send_task}
         task = task_for[func]
         try:
             task.delay(**kwargs)
         except Exception as exc:  # the broker is away; what committed stays committed
-            if func is notification_email_send:
-                logger.error("notify: queue unavailable, email for notification %s not sent: %s",
+            if func in (notification_email_send, push_send):
+                logger.error("notify: queue unavailable, %s for notification %s not sent: %s", func.__name__,
                              kwargs["notification_id"], exc)
             else:
                 logger.warning("notify: queue unavailable, %s runs in-process: %s", func.__name__, exc)
@@ -105,19 +107,21 @@ def notification_preferences_get(*, user) -> list[dict]:
     for kind, label in PREFERENCE_KINDS.get(user.role, []):
         pref = saved.get(kind)
         rows.append({"kind": kind, "label": label, "in_app": pref.in_app if pref else True,
-                     "email": pref.email if pref else True})
+                     "email": pref.email if pref else True, "push": pref.push if pref else True})
     return rows
 
 
 def notification_preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> None:
-    """Store `choices` ({kind: {"in_app": bool, "email": bool}}) for the kinds of the user's role; others ignored."""
+    """Store `choices` ({kind: {"in_app": …, "email": …, "push": …}}) for the kinds of the user's role; others
+    ignored."""
     allowed = {kind for kind, _ in PREFERENCE_KINDS.get(user.role, [])}
     with transaction.atomic():
         for kind, ways in choices.items():
             if kind in allowed:
                 NotificationPreference.objects.update_or_create(
                     user=user, kind=kind,
-                    defaults={"in_app": bool(ways.get("in_app")), "email": bool(ways.get("email"))})
+                    defaults={"in_app": bool(ways.get("in_app")), "email": bool(ways.get("email")),
+                              "push": bool(ways.get("push"))})
 
 
 def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
@@ -125,8 +129,9 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email:
     """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing.
     The user's preference for `kind` may turn the email or the in-app alert off (the row is kept, read)."""
     fields = {"user": user, "kind": kind, "title": title[:200], "body": body, "url": url[:500]}
-    preference = NotificationPreference.objects.filter(user=user, kind=kind).values_list("in_app", "email").first()
-    in_app, email_wanted = preference or (True, True)
+    preference = NotificationPreference.objects.filter(user=user, kind=kind).values_list(
+        "in_app", "email", "push").first()
+    in_app, email_wanted, push_wanted = preference or (True, True, True)
     email = email and email_wanted
     if not in_app:
         fields["read_at"] = timezone.now()
@@ -146,6 +151,8 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email:
         publish_on_commit([(user_group(user.pk), notification_frame(notification))])
     if email and user.email:
         _after_commit(notification_email_send, notification_id=notification.pk)
+    if push_wanted and push_enabled():
+        _after_commit(push_send, notification_id=notification.pk)
     return notification
 
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -15,6 +15,7 @@ from django.views.static import serve
 from core import health
 from core.models import Notification
 from core.notifications import notification_preferences_get, notification_preferences_set, notifications_mark_read
+from core.push import push_enabled
 
 
 class SellerLandingView(TemplateView):
@@ -99,12 +100,19 @@ class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),
-                "preferences": notification_preferences_get(user=self.request.user)}
+                "preferences": notification_preferences_get(user=self.request.user),
+                "vapid_public_key": settings.GAVEL_VAPID_PUBLIC_KEY if push_enabled() else ""}
 
     def post(self, request):
         kinds = [row["kind"] for row in notification_preferences_get(user=request.user)]
-        choices = {kind: {"in_app": request.POST.get(f"{kind}:in_app") == "1",
-                          "email": request.POST.get(f"{kind}:email") == "1"} for kind in kinds}
+        choices = {kind: {way: request.POST.get(f"{kind}:{way}") == "1" for way in ("in_app", "email", "push")}
+                   for kind in kinds}
         notification_preferences_set(user=request.user, choices=choices)
         messages.success(request, "Your notification preferences are saved.")
         return redirect("notifications_preferences")
+
+
+@require_safe
+def service_worker(request):
+    """The service worker, from the site's root so that its scope is the whole site (web push, core.push)."""
+    return render(request, "core/sw.js", content_type="application/javascript")

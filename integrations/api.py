@@ -117,3 +117,42 @@ class WebhookRedeliverApi(APIView):
         delivery = services.webhook_redeliver(owner=request.user, delivery_id=webhook_delivery_id)
         delivery = selectors.webhook_delivery_list(owner=request.user).get(pk=delivery.pk)
         return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PushKeysInputSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200)
+    auth = serializers.CharField(max_length=100)
+
+
+class PushSubscriptionInputSerializer(serializers.Serializer):
+    """What the browser's PushSubscription.toJSON() gives."""
+
+    endpoint = serializers.CharField(max_length=1000)
+    keys = PushKeysInputSerializer()
+
+
+class PushUnsubscribeInputSerializer(serializers.Serializer):
+    endpoint = serializers.CharField(max_length=1000)
+
+
+class PushSubscriptionApi(APIView):
+    """Web push for the signed-in user on this browser (any role): the notifications they keep on for push."""
+
+    permission_classes = [IsAuthenticated]
+    request: AuthenticatedRequest
+
+    @extend_schema(request=PushSubscriptionInputSerializer, responses={201: None})
+    def post(self, request):
+        given = PushSubscriptionInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.push_subscription_save(
+            user=request.user, endpoint=given.validated_data["endpoint"], **given.validated_data["keys"]
+        )
+        return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PushUnsubscribeInputSerializer, responses={204: None})
+    def delete(self, request):
+        given = PushUnsubscribeInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.push_subscription_delete(user=request.user, endpoint=given.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.models import User
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.models import PushSubscription
 from core.notifications import notify
 from integrations import egress
 from integrations.models import EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -307,3 +308,21 @@ def webhook_redeliver(*, owner: User, delivery_id: int) -> WebhookDelivery:
         )
         _deliveries_enqueue_on_commit([delivery.pk])
     return delivery
+
+
+def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Keep a browser's web-push subscription for `user` (core.push sends to it). The push service's address
+    passes the same guard as a webhook's: https, public addresses only."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionRefused()
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 1000:
+        raise ValidationFailed(fields={"endpoint": ["The subscription's endpoint (at most 1000 characters)."]})
+    egress.resolve(endpoint)
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+    )
+    return subscription
+
+
+def push_subscription_delete(*, user: User, endpoint: str) -> None:
+    PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()

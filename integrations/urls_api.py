@@ -22,4 +22,5 @@ urlpatterns = [
         api.WebhookEndpointDetailApi.as_view(),
         name="webhook-endpoint-detail",
     ),
+    path("push/subscriptions/", api.PushSubscriptionApi.as_view(), name="push-subscriptions"),
 ]

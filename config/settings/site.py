@@ -11,3 +11,8 @@ GAVEL_CURRENCY = env_currency("GAVEL_CURRENCY", "EUR")
 GAVEL_SUPPORT_EMAIL = env_str("GAVEL_SUPPORT_EMAIL", "support@gavel.test")
 # Notifications' emails go out through Celery after commit; off only for in-process tests.
 GAVEL_NOTIFY_ASYNC = env_bool("GAVEL_NOTIFY_ASYNC", True)
+# Web push (core.push): the VAPID key pair (base64url: the raw 32-byte private key, the 65-byte public point) and
+# the contact push services may write to. Without a private key, web push is off.
+GAVEL_VAPID_PRIVATE_KEY = env_str("GAVEL_VAPID_PRIVATE_KEY")
+GAVEL_VAPID_PUBLIC_KEY = env_str("GAVEL_VAPID_PUBLIC_KEY")
+GAVEL_VAPID_SUBJECT = env_str("GAVEL_VAPID_SUBJECT", "mailto:support@gavel.test")

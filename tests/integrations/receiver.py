@@ -4,12 +4,13 @@ statuses it is told, in order (the last one from then on)."""
 import http.server
 import threading
 from dataclasses import dataclass, field
+from email.message import Message
 
 
 @dataclass
 class Received:
     path: str
-    headers: dict
+    headers: Message
     body: bytes
 
 
@@ -37,7 +38,9 @@ def start_receiver(
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802  (http.server's name)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            state.received.append(Received(path=self.path, headers=dict(self.headers), body=body))
+            state.received.append(
+                Received(path=self.path, headers=self.headers, body=body)
+            )  # headers: case-insensitive
             status = state.statuses.pop(0) if len(state.statuses) > 1 else state.statuses[0]
             self.send_response(status)
             if state.redirect_to:

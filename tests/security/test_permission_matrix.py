@@ -111,6 +111,8 @@ EXPECTED: dict[str, dict[str, set]] = {
     "notifications": {"GET": SIGNED_IN},
     "notifications_read": {"POST": SIGNED_IN},
     "notifications_preferences": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "service_worker": {"GET": ALL},
+    "api:push-subscriptions": {"POST": SIGNED_IN, "DELETE": SIGNED_IN},
     "auctions:saved_searches": {"GET": DEALERS, "POST": DEALERS},
     "auctions:saved_search_delete": {"POST": {"dealer"}},
     "integrations:webhooks": {"GET": DEALERS, "POST": DEALERS},
