@@ -334,7 +334,7 @@ class SavedSearchesView(LoginRequiredMixin, TemplateView):
         form = AuctionFilterForm(request.POST)
         if not form.is_valid():
             messages.error(request, "The filter could not be saved: " + "; ".join(
-                f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+                f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()))
             return redirect("auctions:saved_searches")
         criteria = {key: value for key, value in form.filters().items() if key != "sort"}
         try:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from accounts.http import AuthenticatedHttpRequest
 from core import health
 from core.models import Notification
 from core.notifications import notification_preferences_get, notification_preferences_set, notifications_mark_read
@@ -71,6 +72,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
 
     template_name = "core/notifications.html"
     page_size = 50
+    request: AuthenticatedHttpRequest
 
     def get_context_data(self, **kwargs):
         rows = Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")

@@ -63,9 +63,9 @@ def _criteria_clean(fields: dict) -> dict:
             errors[name] = [f"A whole number from {low} to {high}."]
         else:
             clean[name] = value
-    for low, high in (("year_min", "year_max"), ("price_min", "price_max")):
-        if clean.get(low) is not None and clean.get(high) is not None and clean[low] > clean[high]:
-            errors[high] = ["Not below the minimum."]
+    for lower, upper in (("year_min", "year_max"), ("price_min", "price_max")):
+        if clean.get(lower) is not None and clean.get(upper) is not None and clean[lower] > clean[upper]:
+            errors[upper] = ["Not below the minimum."]
     if errors:
         raise ValidationFailed(fields=errors)
     return clean
