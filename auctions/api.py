@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from auctions import bid_policy, selectors, services
-from auctions.models import Auction
+from auctions.models import Auction, SavedSearch
 from auctions.serializers import (
     AuctionDealerDetailOutputSerializer,
     AuctionDealerListOutputSerializer,
@@ -238,3 +238,71 @@ class AuctionDecisionApi(APIView):
                                                  accept=data.validated_data["accept"])
         fresh = _get_auction(request, auction_id)
         return Response(AuctionSellerOutputSerializer(fresh, context={"request": request}).data)
+
+
+class SavedSearchOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    make = serializers.CharField()
+    model = serializers.CharField()
+    year_min = serializers.IntegerField(allow_null=True)
+    year_max = serializers.IntegerField(allow_null=True)
+    mileage_max = serializers.IntegerField(allow_null=True)
+    price_min_minor = serializers.IntegerField(source="price_min", allow_null=True)
+    price_max_minor = serializers.IntegerField(source="price_max", allow_null=True)
+    grade = serializers.CharField()
+    location = serializers.CharField(help_text="City, or the start of the postcode.")
+    alert_in_app = serializers.BooleanField()
+    alert_email = serializers.ChoiceField(choices=SavedSearch.Email.choices)
+    alert_webhook = serializers.BooleanField(help_text="Also send `saved_search.matched` to your webhook endpoints.")
+    created_at = serializers.DateTimeField()
+
+
+class SavedSearchInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    make = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    model = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    year_min = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2100, default=None)
+    year_max = serializers.IntegerField(required=False, allow_null=True, min_value=1900, max_value=2100, default=None)
+    mileage_max = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_MILEAGE_KM,
+                                           default=None)
+    price_min_minor = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                               max_value=AMOUNT_MAX_MINOR, default=None)
+    price_max_minor = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                               max_value=AMOUNT_MAX_MINOR, default=None)
+    grade = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    alert_in_app = serializers.BooleanField(required=False, default=True)
+    alert_email = serializers.ChoiceField(choices=SavedSearch.Email.choices, required=False,
+                                          default=SavedSearch.Email.OFF)
+    alert_webhook = serializers.BooleanField(required=False, default=False)
+
+
+class SavedSearchListApi(APIView):
+    @extend_schema(responses={200: SavedSearchOutputSerializer(many=True)},
+                   description="Your saved searches (dealers). A new auction that matches one is announced once when "
+                               "it is scheduled and again when it goes live.")
+    def get(self, request):
+        if request.user.role != User.Role.DEALER:
+            raise PermissionDenied("Only dealers save searches.")
+        return Response(SavedSearchOutputSerializer(selectors.saved_search_list(dealer=request.user), many=True).data)
+
+    @extend_schema(request=SavedSearchInputSerializer, responses={201: SavedSearchOutputSerializer})
+    def post(self, request):
+        if request.user.role != User.Role.DEALER:
+            raise PermissionDenied("Only dealers save searches.")
+        given = SavedSearchInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        alerts = {name: data.pop(name) for name in ("alert_in_app", "alert_email", "alert_webhook")}
+        name = data.pop("name")
+        data["price_min"], data["price_max"] = data.pop("price_min_minor"), data.pop("price_max_minor")
+        search = services.saved_search_create(dealer=request.user, name=name, criteria=data, **alerts)
+        return Response(SavedSearchOutputSerializer(search).data, status=status.HTTP_201_CREATED)
+
+
+class SavedSearchDetailApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, saved_search_id: int):
+        services.saved_search_delete(dealer=request.user, search_id=saved_search_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -389,3 +389,63 @@ class ApprovedListing(Listing):
         proxy = True
         verbose_name = "car ready for auction"
         verbose_name_plural = "cars ready for auction"
+
+
+class SavedSearch(models.Model):
+    """A dealer's dashboard filter kept to be told of new auctions that match it (issue 17).
+
+    Empty criteria match anything. `make`, `model` and `location` read as on the dashboard: the make exactly, the
+    model as part of the car's model, the location as the city or the start of the postcode (listings carry no
+    coordinates, so there is no radius). Prices compare with the auction's starting price (scheduled) or current
+    price (live), in minor units."""
+
+    class Email(models.TextChoices):
+        OFF = "off", "No email"
+        INSTANT = "instant", "At once"
+        DAILY = "daily", "In a daily digest"
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=100)
+    make = models.CharField(max_length=60, blank=True)
+    model = models.CharField(max_length=80, blank=True)
+    year_min = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    mileage_max = models.PositiveIntegerField(null=True, blank=True)
+    price_min = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
+    price_max = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
+    grade = models.CharField(max_length=20, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    alert_in_app = models.BooleanField(default=True)
+    alert_email = models.CharField(max_length=8, choices=Email.choices, default=Email.OFF)
+    alert_webhook = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.dealer_id}: {self.name}"
+
+
+class SavedSearchMatch(models.Model):
+    """A new auction announced to a saved search, once per stage (scheduled, live). A daily-digest email collects
+    the matches it has not sent yet."""
+
+    class Stage(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        LIVE = "live", "Live"
+
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search", "auction", "stage"],
+                                               name="auctions_saved_search_match_once")]
+        indexes = [models.Index(fields=["digested_at"], name="auctions_match_undigested",
+                                condition=models.Q(digested_at__isnull=True))]
+
+    def __str__(self):
+        return f"search {self.search_id} ~ auction {self.auction_id} ({self.stage})"

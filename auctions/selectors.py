@@ -17,13 +17,23 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower, StrIndex
 
 from accounts.models import DealerProfile, User
 from auctions.engine import Standing, minimum_next_bid
-from auctions.models import Auction, Bid, BidderLabel, CounterOffer, SellerConsent, Watch, bidder_label
+from auctions.models import (
+    Auction,
+    Bid,
+    BidderLabel,
+    CounterOffer,
+    SavedSearch,
+    SellerConsent,
+    Watch,
+    bidder_label,
+)
 from core.clock import db_now
 from core.models import AuditLog
 from inspections.selectors import listing_grade_expression
@@ -366,3 +376,35 @@ def auction_integrity_report(*, auction: Auction) -> dict:
                     links.append(f"{name_a} and {name_b} share a{'n' if what == 'address' else ''} {what}")
     return {"auction": auction, "bidders": rows, "links": links, "window_days": INTEGRITY_WINDOW_DAYS,
             "flagged": bool(links) or any(row["flags"] for row in rows)}
+
+
+def saved_search_list_matching(*, auction: Auction, price_minor: int) -> QuerySet:
+    """The saved searches `auction` matches, in one query over all of them: each criterion is empty or met by the
+    car (the dashboard's reading: make exactly, model as a part, city or postcode prefix). `auction` needs its
+    listing and `grade` annotation (saved_search_auction_get)."""
+    listing = auction.listing
+    grade = getattr(auction, "grade", None) or ""
+    qs = SavedSearch.objects.alias(
+        model_at=StrIndex(Value(listing.model.lower()), Lower("model")),
+        postcode_at=StrIndex(Value(listing.postcode.lower()), Lower("location")),
+    ).filter(
+        Q(make="") | Q(make__iexact=listing.make),
+        Q(model="") | Q(model_at__gt=0),
+        Q(year_min__isnull=True) | Q(year_min__lte=listing.first_registration_year),
+        Q(year_max__isnull=True) | Q(year_max__gte=listing.first_registration_year),
+        Q(price_min__isnull=True) | Q(price_min__lte=price_minor),
+        Q(price_max__isnull=True) | Q(price_max__gte=price_minor),
+        Q(grade="") | Q(grade=grade),
+        Q(location="") | Q(location__iexact=listing.city) | Q(postcode_at=1),
+    )
+    if listing.mileage_km is None:
+        return qs.filter(mileage_max__isnull=True).order_by()
+    return qs.filter(Q(mileage_max__isnull=True) | Q(mileage_max__gte=listing.mileage_km)).order_by()
+
+
+def saved_search_auction_get(auction_id: int) -> Auction | None:
+    return Auction.objects.select_related("listing").annotate(grade=grade_expression()).filter(pk=auction_id).first()
+
+
+def saved_search_list(*, dealer: User) -> QuerySet:
+    return SavedSearch.objects.filter(dealer=dealer).order_by("id")

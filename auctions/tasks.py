@@ -40,3 +40,17 @@ def auctions_start_due_task() -> int:
 @shared_task
 def auction_decisions_expire_task() -> int:
     return services.auction_decisions_expire()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=5)
+def saved_searches_announce_task(self, *, auction_id: int, stage: str) -> None:
+    """A new auction told to the saved searches it matches: each search once per stage, however often this runs."""
+    try:
+        services.saved_searches_announce(auction_id=auction_id, stage=stage)
+    except Exception as exc:
+        raise self.retry(exc=exc)
+
+
+@shared_task
+def saved_search_digests_send_task() -> int:
+    return services.saved_search_digests_send()

@@ -12,4 +12,6 @@ urlpatterns = [
     path("auctions/<int:auction_id>/record/", api.AuctionRecordApi.as_view(), name="auction-record"),
     path("auctions/<int:auction_id>/receipts/", api.AuctionReceiptsApi.as_view(), name="auction-receipts"),
     path("auctions/<int:auction_id>/decision/", api.AuctionDecisionApi.as_view(), name="auction-decision"),
+    path("saved-searches/", api.SavedSearchListApi.as_view(), name="saved-search-list"),
+    path("saved-searches/<int:saved_search_id>/", api.SavedSearchDetailApi.as_view(), name="saved-search-detail"),
 ]

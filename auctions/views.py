@@ -19,7 +19,7 @@ from accounts.models import User
 from auctions import bid_policy, selectors, services
 from auctions.api import record_download
 from auctions.forms import AuctionFilterForm, BidForm, CounterOfferForm
-from auctions.models import Auction, bidder_label
+from auctions.models import Auction, SavedSearch, bidder_label
 from auctions.rules import rules_in_plain_words
 from auctions.templatetags.auctions import all_in
 from core.exceptions import ApplicationError, PermissionRefused, Throttled, ValidationFailed
@@ -71,7 +71,7 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
         context.update(form=form, page=page, auctions=auctions, tab=tab, tabs=TABS, query=query.urlencode(),
                        tab_query=tab_query.urlencode(), server_time=timezone.now(),
                        soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
-                       makes=selectors.auction_makes(),
+                       makes=selectors.auction_makes(), save_email_choices=SavedSearch.Email.choices,
                        dealer_record=(dealer_record_get(dealer_id=self.request.user.pk)
                                       if self.request.user.role == User.Role.DEALER else None))
         return context
@@ -313,3 +313,51 @@ class AuctionCounterAnswerView(AuctionMixin, View):
             messages.success(request, "The car is yours at the seller's price: your invoice is on the sale page."
                              if accept else "You declined the seller's counter-offer.")
         return redirect("auctions:detail", auction_id=auction_id)
+
+
+class SavedSearchesView(LoginRequiredMixin, TemplateView):
+    """A dealer's saved searches; POST saves the dashboard's current filter (the same form) with its alerts."""
+
+    template_name = "auctions/saved_searches.html"
+    request: AuthenticatedHttpRequest
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role != User.Role.DEALER:
+            raise PermissionDenied("Saved searches are for dealers.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "searches": selectors.saved_search_list(dealer=self.request.user),
+                "email_choices": SavedSearch.Email.choices}
+
+    def post(self, request):
+        form = AuctionFilterForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The filter could not be saved: " + "; ".join(
+                f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()))
+            return redirect("auctions:saved_searches")
+        criteria = {key: value for key, value in form.filters().items() if key != "sort"}
+        try:
+            services.saved_search_create(
+                dealer=request.user, name=request.POST.get("name", ""), criteria=criteria,
+                alert_in_app=request.POST.get("alert_in_app") == "1",
+                alert_email=request.POST.get("alert_email") or SavedSearch.Email.OFF,
+                alert_webhook=request.POST.get("alert_webhook") == "1")
+        except ApplicationError as exc:
+            messages.error(request, exc.message + "".join(
+                f" {' '.join(errors)}" for errors in exc.fields.values()))
+            return redirect("auctions:saved_searches")
+        messages.success(request, "Search saved. You will be told of new auctions that match it.")
+        return redirect("auctions:saved_searches")
+
+
+class SavedSearchDeleteView(LoginRequiredMixin, View):
+    def post(self, request, search_id):
+        try:
+            services.saved_search_delete(dealer=request.user, search_id=search_id)
+        except services.SavedSearchNotFound:
+            raise Http404() from None
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from None
+        messages.success(request, "Saved search removed.")
+        return redirect("auctions:saved_searches")

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 BENCHMARKS = ["hot_auction", "many_auctions", "close_lateness", "dashboard", "fanout", "tree_head", "bid_log",
-              "insights"]
+              "insights", "saved_searches"]
 
 
 def main(argv=None) -> int:
@@ -23,6 +23,7 @@ def main(argv=None) -> int:
     parser.add_argument("--entries", type=int, default=1_000_000, help="log entries (tree_head, bid_log)")
     parser.add_argument("--bids", type=int, default=200, help="accepted bids per run (bid_log)")
     parser.add_argument("--sales", type=int, default=100_000, help="closed sales (insights)")
+    parser.add_argument("--searches", type=int, default=10_000, help="stored saved searches (saved_searches)")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -73,6 +74,10 @@ def main(argv=None) -> int:
             from bench.insights import main as insights_main
 
             status |= insights_main(sales=args.sales)
+        elif name == "saved_searches":
+            from bench.saved_searches import main as saved_searches_main
+
+            status |= saved_searches_main(searches=args.searches)
         print()
     return status
 

@@ -9,6 +9,7 @@ from core import views as core_views
 from insights import api as insights_api
 from inspections import views as inspections_views
 from inspections.urls_api import urlpatterns as inspections_api
+from integrations.urls_api import urlpatterns as integrations_api
 from marketplace.urls_api import urlpatterns as marketplace_api
 from payments import views as payments_views
 from payments.urls_api import urlpatterns as payments_api
@@ -29,6 +30,7 @@ api_v1 = [
     *inspections_api,
     *payments_api,
     *transparency_api,
+    *integrations_api,
 ]
 
 urlpatterns = [
@@ -37,12 +39,18 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("livez", core_views.livez, name="livez"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("notifications/", core_views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read/", core_views.NotificationReadView.as_view(), name="notifications_read"),
+    path("sw.js", core_views.service_worker, name="service_worker"),
+    path("notifications/preferences/", core_views.NotificationPreferencesView.as_view(),
+         name="notifications_preferences"),
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),
     path("inspect/", include("inspections.urls")),
     path("cars/<int:listing_id>/report/", inspections_views.ReportView.as_view(), name="inspection_report"),
     path("sales/", include("payments.urls")),
+    path("integrations/", include("integrations.urls")),
     path("rules/fees/", payments_views.FeeRulesView.as_view(), name="rules-fees"),
     # The public figures at /transparency/ itself, the public log under it (/transparency/log/).
     path("transparency/", payments_views.TransparencyView.as_view(), name="transparency"),

@@ -82,3 +82,36 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """How one user wants one kind of notification (core.notifications.PREFERENCE_KINDS); no row: every way on.
+    Off in the app, the notification is still kept (read, not pushed to open pages): it is the record that the
+    event was told, once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    kind = models.CharField(max_length=64)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    push = models.BooleanField(default=True, help_text="Web push to the devices the user turned it on for.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="core_notification_preference_once")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind}"
+
+
+class PushSubscription(models.Model):
+    """One browser's web-push subscription (the PushSubscription it handed over): where to push, and the keys
+    that encrypt each message for it alone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.endpoint[:60]}"

@@ -18,9 +18,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.events import publish_on_commit, user_group
-from core.models import Notification
+from core.models import Notification, NotificationPreference
+from core.push import push_enabled, push_send
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +55,15 @@ def _after_commit(func, **kwargs) -> None:
             return
         from core import tasks  # core.tasks imports this module
 
-        task_for: dict[Callable[..., None], Task[..., None]] = {
-            notification_email_send: tasks.notification_email_send_task, notify_user_id: tasks.notify_user_id_task}
+        task_for: dict[Callable[..., object], Task[..., object]] = {
+            notification_email_send: tasks.notification_email_send_task, notify_user_id: tasks.notify_user_id_task,
+            push_send: tasks.push_send_task}
         task = task_for[func]
         try:
             task.delay(**kwargs)
         except Exception as exc:  # the broker is away; what committed stays committed
-            if func is notification_email_send:
-                logger.error("notify: queue unavailable, email for notification %s not sent: %s",
+            if func in (notification_email_send, push_send):
+                logger.error("notify: queue unavailable, %s for notification %s not sent: %s", func.__name__,
                              kwargs["notification_id"], exc)
             else:
                 logger.warning("notify: queue unavailable, %s runs in-process: %s", func.__name__, exc)
@@ -74,10 +77,64 @@ def notification_frame(notification: Notification) -> dict:
             "body": notification.body, "url": notification.url}
 
 
+# The kinds each role may tune on the preferences page (a kind not listed here is always told every way).
+_DEALER_KINDS = [
+    ("outbid", "Someone outbid you"), ("auction_won", "You won an auction"),
+    ("saved_search_match", "A new auction matches a saved search"), ("sale_invoice", "Your invoice is ready"),
+    ("sale_paid", "A payment of yours arrived"), ("sale_overdue", "A payment is overdue"),
+    ("second_chance_offer", "A second-chance offer"), ("counter_offer", "A seller's counter-offer"),
+    ("collection_changed", "Collection arrangements changed"), ("dispute_resolved", "A dispute was resolved"),
+    ("webhook_endpoint_disabled", "A webhook endpoint was switched off"),
+]
+_SELLER_KINDS = [
+    ("inspection_booked", "Your inspection is booked"), ("inspection_changed", "Your inspection changed"),
+    ("auction_sold", "Your car is sold"), ("auction_no_bids", "No bids on your car"),
+    ("seller_consent_needed", "A decision is needed from you"), ("sale_paid", "The buyer paid"),
+    ("handover_confirm_needed", "Confirm the handover"), ("payout_sent", "You have been paid"),
+    ("dispute_opened", "A dispute was opened"),
+]
+PREFERENCE_KINDS: dict[str, list[tuple[str, str]]] = {
+    "dealer": _DEALER_KINDS, "seller": _SELLER_KINDS,
+    "inspector": [("inspection_changed", "An inspection changed")],
+    "staff": [("dispute_opened", "A dispute was opened")],
+}
+
+
+def notification_preferences_get(*, user) -> list[dict]:
+    """The user's role's kinds, each with how it is told now (defaults: every way on)."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    rows = []
+    for kind, label in PREFERENCE_KINDS.get(user.role, []):
+        pref = saved.get(kind)
+        rows.append({"kind": kind, "label": label, "in_app": pref.in_app if pref else True,
+                     "email": pref.email if pref else True, "push": pref.push if pref else True})
+    return rows
+
+
+def notification_preferences_set(*, user, choices: dict[str, dict[str, bool]]) -> None:
+    """Store `choices` ({kind: {"in_app": …, "email": …, "push": …}}) for the kinds of the user's role; others
+    ignored."""
+    allowed = {kind for kind, _ in PREFERENCE_KINDS.get(user.role, [])}
+    with transaction.atomic():
+        for kind, ways in choices.items():
+            if kind in allowed:
+                NotificationPreference.objects.update_or_create(
+                    user=user, kind=kind,
+                    defaults={"in_app": bool(ways.get("in_app")), "email": bool(ways.get("email")),
+                              "push": bool(ways.get("push"))})
+
+
 def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
            event_key: str | None = None) -> Notification | None:
-    """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing."""
+    """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing.
+    The user's preference for `kind` may turn the email or the in-app alert off (the row is kept, read)."""
     fields = {"user": user, "kind": kind, "title": title[:200], "body": body, "url": url[:500]}
+    preference = NotificationPreference.objects.filter(user=user, kind=kind).values_list(
+        "in_app", "email", "push").first()
+    in_app, email_wanted, push_wanted = preference or (True, True, True)
+    email = email and email_wanted
+    if not in_app:
+        fields["read_at"] = timezone.now()
     if event_key:
         event_key = event_key[:200]
         if Notification.objects.filter(user=user, event_key=event_key).exists():
@@ -90,9 +147,12 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email:
     else:
         notification = Notification.objects.create(**fields)
     # The user's open pages hear of it at once (the bell, an outbid banner), once the change commits.
-    publish_on_commit([(user_group(user.pk), notification_frame(notification))])
+    if in_app:
+        publish_on_commit([(user_group(user.pk), notification_frame(notification))])
     if email and user.email:
         _after_commit(notification_email_send, notification_id=notification.pk)
+    if push_wanted and push_enabled():
+        _after_commit(push_send, notification_id=notification.pk)
     return notification
 
 
@@ -108,3 +168,16 @@ def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: st
     """Notify after the current transaction commits, off the request path: for hot paths (a bid)."""
     _after_commit(notify_user_id, user_id=user_id, kind=kind, title=title, body=body, url=url, email=email,
                   event_key=event_key)
+
+
+def notification_unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications (or all of them) read; returns how many changed. Another user's id
+    changes nothing."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())

@@ -2,16 +2,24 @@ import logging
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.log import log_response
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from accounts.http import AuthenticatedHttpRequest
 from core import health
+from core.models import Notification
+from core.notifications import notification_preferences_get, notification_preferences_set, notifications_mark_read
+from core.push import push_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +88,56 @@ def media(request, path):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Content-Disposition"] = "inline"
     return response
+
+
+class NotificationListView(LoginRequiredMixin, TemplateView):
+    """Everything Gavel told the user, newest first, with its link; read or not."""
+
+    template_name = "core/notifications.html"
+    page_size = 50
+    request: AuthenticatedHttpRequest
+
+    def get_context_data(self, **kwargs):
+        rows = Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        page = Paginator(rows, self.page_size).get_page(self.request.GET.get("page"))
+        return {**super().get_context_data(**kwargs), "page": page}
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    """POST: mark one notification read (`id`) or all of them; then follow its link or come back to the list."""
+
+    def post(self, request):
+        raw = request.POST.get("id", "")
+        notification_id = int(raw) if raw.isdigit() else None
+        notifications_mark_read(user=request.user, notification_id=notification_id)
+        if notification_id is not None:
+            url = Notification.objects.filter(user=request.user, pk=notification_id).values_list("url", flat=True)
+            target = url.first() or ""
+            if target.startswith("/") and not target.startswith("//"):  # our own pages only: no open redirect
+                return redirect(target)
+        return redirect("notifications")
+
+
+class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
+    """Per kind of notification: in the app and by email, for the kinds of the user's role."""
+
+    template_name = "core/notification_preferences.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "preferences": notification_preferences_get(user=self.request.user),
+                "vapid_public_key": settings.GAVEL_VAPID_PUBLIC_KEY if push_enabled() else ""}
+
+    def post(self, request):
+        kinds = [row["kind"] for row in notification_preferences_get(user=request.user)]
+        choices = {kind: {way: request.POST.get(f"{kind}:{way}") == "1" for way in ("in_app", "email", "push")}
+                   for kind in kinds}
+        notification_preferences_set(user=request.user, choices=choices)
+        messages.success(request, "Your notification preferences are saved.")
+        return redirect("notifications_preferences")
+
+
+@require_safe
+def service_worker(request):
+    """The service worker, from the site's root so that its scope is the whole site (web push, core.push)."""
+    return render(request, "core/sw.js", content_type="application/javascript")

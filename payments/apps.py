@@ -1,4 +1,17 @@
+from types import SimpleNamespace
+
 from django.apps import AppConfig
+
+
+def sale_webhook_payload(sale_id: int, user) -> dict | None:
+    """A sale in a webhook: as GET /api/v1/sales/<id>/ gives it to `user`."""
+    from payments.api import SaleOutputSerializer
+    from payments.selectors import sale_get_visible_to
+
+    sale = sale_get_visible_to(user=user, sale_id=sale_id)
+    if sale is None:
+        return None
+    return dict(SaleOutputSerializer(sale, context={"request": SimpleNamespace(user=user)}).data)
 
 
 class PaymentsConfig(AppConfig):
@@ -9,3 +22,7 @@ class PaymentsConfig(AppConfig):
         from payments.providers import simulated_providers_refuse
 
         simulated_providers_refuse()
+
+        from integrations.payloads import payload_renderer_register
+
+        payload_renderer_register("sale", sale_webhook_payload)

@@ -59,6 +59,13 @@ from auctions.services.relisting import (
     relist_report_fresh,
     relist_request,
 )
+from auctions.services.saved_searches import (
+    SavedSearchNotFound,
+    saved_search_create,
+    saved_search_delete,
+    saved_search_digests_send,
+    saved_searches_announce,
+)
 from auctions.services.withdrawals import (
     Repricing,
     auction_bidder_ids,
@@ -79,4 +86,6 @@ __all__ = [
     "dealer_bids_withdraw", "idempotent_answer_lock", "idempotent_answer_store", "idempotent_answer_stored",
     "live_auction_ids_with_bids_of", "seller_consent_check_decidable", "seller_consent_lock",
     "seller_consent_request", "seller_consent_settle", "watch_add", "watch_remove",
+    "SavedSearchNotFound", "saved_search_create", "saved_search_delete", "saved_search_digests_send",
+    "saved_searches_announce",
 ]

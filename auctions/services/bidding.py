@@ -56,6 +56,8 @@ from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
 from core.notifications import notify_later
+from integrations.models import EventType
+from integrations.services import webhook_emit_on_commit
 from marketplace.models import Listing
 from transparency import canonical
 from transparency.services import LoggedEntry, receipts_sign
@@ -214,6 +216,8 @@ def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
                  title=f"You have been outbid on the {listing.display_title}",
                  body=f"The price is now {money_text(auction.price_minor)}. "
                       "Bid again before the auction ends.")
+    webhook_emit_on_commit(user_id=dealer_id, event_type=EventType.AUCTION_OUTBID, resource="auction",
+                           resource_id=auction.pk, event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}")
 
 
 def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_minor) -> None:

@@ -1,8 +1,10 @@
 """Shared pieces of the auction services: errors and locking."""
 
 
-from auctions.models import Auction
+from auctions.models import Auction, Bid
 from core.exceptions import ApplicationError
+from integrations.models import EventType
+from integrations.services import webhook_emit
 
 
 class AuctionNotLive(ApplicationError):
@@ -85,3 +87,14 @@ def lock_auction(auction_id: int) -> Auction:
                 .get(pk=auction_id))
     except (Auction.DoesNotExist, ValueError, TypeError):
         raise AuctionNotFound() from None
+
+
+def auction_result_webhooks(*, auction_id: int, winner_id: int) -> None:
+    """The dealers' systems hear of a sale: `auction.won` for the buyer, `auction.lost` for every other bidder."""
+    webhook_emit(user_id=winner_id, event_type=EventType.AUCTION_WON, resource="auction", resource_id=auction_id,
+                 event_key=f"auction:{auction_id}:sold")
+    losers = Bid.objects.filter(auction_id=auction_id).exclude(dealer_id=winner_id).values_list(
+        "dealer_id", flat=True).distinct()
+    for dealer_id in losers:
+        webhook_emit(user_id=dealer_id, event_type=EventType.AUCTION_LOST, resource="auction",
+                     resource_id=auction_id, event_key=f"auction:{auction_id}:sold")

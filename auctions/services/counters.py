@@ -28,6 +28,7 @@ from auctions.services.common import (
     DecisionExpired,
     NoDecisionPending,
     TopBidderCannotBuy,
+    auction_result_webhooks,
     lock_auction,
 )
 from auctions.services.consents import seller_consent_close_settle
@@ -172,6 +173,7 @@ def _accept(auction: Auction, counter: CounterOffer, *, dealer: User, now: datet
                title=f"You bought the {car} for {price}",
                body="You accepted the seller's counter-offer. Your invoice and the handover steps follow.",
                event_key=f"auction:{auction_pk}:sold")
+        auction_result_webhooks(auction_id=auction_pk, winner_id=winner_id)
 
     result = transition(auction, Auction.Outcome.SOLD, field="outcome",
                         actor=dealer, reason="Counter-offer accepted", on_commit=[tell],

@@ -16,13 +16,14 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import dealer_ensure_can_bid, staff_ensure
 from auctions.events import auction_publish_on_commit
-from auctions.models import Auction, SellerConsent, Watch
+from auctions.models import Auction, SavedSearchMatch, SellerConsent, Watch
 from auctions.services.auction_log import auction_log_closed, auction_log_opened, auction_log_seller_decision
 from auctions.services.common import (
     AuctionNotFound,
     DecisionExpired,
     NoDecisionPending,
     TopBidderCannotBuy,
+    auction_result_webhooks,
     lock_auction,
 )
 from auctions.services.consents import (
@@ -31,6 +32,7 @@ from auctions.services.consents import (
     seller_consent_request,
 )
 from auctions.services.counters import CounterOfferPending, counter_offer_expire_locked, counter_offer_pending
+from auctions.services.saved_searches import saved_searches_announce_on_commit
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
@@ -83,6 +85,7 @@ def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, star
             raise ApplicationError("This car already has an open auction.", code="auction_exists") from None
         transition(locked, Listing.Status.IN_AUCTION, actor=actor, reason=f"Auction {auction.pk} scheduled",
                    updates={"status_changed_at": db_now()})
+        saved_searches_announce_on_commit(auction_id=auction.pk, stage=SavedSearchMatch.Stage.SCHEDULED)
     auction_start(auction=auction)
     auction.refresh_from_db()
     return auction
@@ -99,6 +102,8 @@ def auction_start(*, auction: Auction) -> TransitionResult | None:
         result = transition(locked, Auction.Status.LIVE, reason="Start time reached",
                             updates={"event_seq": locked.event_seq + 1, "log_seq": locked.log_seq})
         auction_publish_on_commit(locked, "started")
+        if result.changed:
+            saved_searches_announce_on_commit(auction_id=locked.pk, stage=SavedSearchMatch.Stage.LIVE)
     return result
 
 
@@ -124,6 +129,7 @@ def _sold_effects(auction: Auction) -> list:
         notify(user=winner, kind="auction_won", title=f"You won the {car} for {price}", url=url,
                body="Congratulations. Your invoice and the handover steps follow.",
                event_key=f"auction:{auction_id}:sold")
+        auction_result_webhooks(auction_id=auction_id, winner_id=winner_id)
 
     return [tell]
 

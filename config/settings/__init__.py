@@ -21,6 +21,7 @@ which refuses to start on a value it cannot use, naming the variable; the README
     api           REST framework and the OpenAPI schema
     transparency  the log's signing key, how often a tree head is signed
     insights      the k of the open market data
+    integrations  webhooks: the retry schedule, the receiver timeout, loopback for the tests
 """
 
 from config.settings.api import *  # noqa: F403
@@ -33,6 +34,7 @@ from config.settings.django import *  # noqa: F403
 from config.settings.email import *  # noqa: F403
 from config.settings.insights import *  # noqa: F403
 from config.settings.inspections import *  # noqa: F403
+from config.settings.integrations import *  # noqa: F403
 from config.settings.logging import *  # noqa: F403
 from config.settings.marketplace import *  # noqa: F403
 from config.settings.payments import *  # noqa: F403

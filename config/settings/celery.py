@@ -54,5 +54,9 @@ CELERY_BEAT_SCHEDULE = {
     "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",
                                         "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
+    # Saved searches: the daily digest emails.
+    "saved-search-digests": {"task": "auctions.tasks.saved_search_digests_send_task", "schedule": 86400.0},
+    # Webhooks: tries that are due (the long retry delays, and any message the broker lost).
+    "webhooks-deliveries-due": {"task": "integrations.tasks.webhook_deliveries_due_task", "schedule": 60.0},
     "payments-sales-open-missing": {"task": "payments.tasks.sales_open_missing_task", "schedule": 60.0},
 }

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "core",
     "transparency",
     "accounts",
+    "integrations",
     "marketplace",
     "inspections",
     "auctions",

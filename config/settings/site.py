@@ -16,3 +16,9 @@ GAVEL_NOTIFY_ASYNC = env_bool("GAVEL_NOTIFY_ASYNC", True)
 # `manage.py backup`: where backups go and how many it keeps (older ones deleted after a new one is complete).
 GAVEL_BACKUP_DIR = env_str("GAVEL_BACKUP_DIR", str(VAR_DIR / "backups"))
 GAVEL_BACKUP_KEEP = env_int("GAVEL_BACKUP_KEEP", 7, minimum=0)
+
+# Web push (core.push): the VAPID key pair (base64url: the raw 32-byte private key, the 65-byte public point) and
+# the contact push services may write to. Without a private key, web push is off.
+GAVEL_VAPID_PRIVATE_KEY = env_str("GAVEL_VAPID_PRIVATE_KEY")
+GAVEL_VAPID_PUBLIC_KEY = env_str("GAVEL_VAPID_PUBLIC_KEY")
+GAVEL_VAPID_SUBJECT = env_str("GAVEL_VAPID_SUBJECT", "mailto:support@gavel.test")

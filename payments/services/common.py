@@ -8,6 +8,8 @@ from core.events import publish_on_commit, sale_group
 from core.exceptions import ApplicationError
 from core.money import Money
 from core.notifications import notify
+from integrations.models import EventType
+from integrations.services import webhook_emit
 from payments.models import Sale
 
 
@@ -78,6 +80,16 @@ def publish_sale_on_commit(sale: Sale, kind: str) -> None:
     overdue, collection arranged, handover confirmed, paid out, disputed, cancelled…). The frame carries nothing of
     the sale: each page re-reads it over HTTP with its viewer's own session (what each party may see differs)."""
     publish_on_commit([(sale_group(sale.pk), {"type": "sale", "sale_id": sale.pk, "kind": kind})])
+    sale_id, party_ids = sale.pk, [sale.buyer_id, sale.seller_id]
+
+    def webhooks():
+        # Read after commit: the status the sale has reached is what the event is about (once per status).
+        status = Sale.objects.filter(pk=sale_id).values_list("status", flat=True).first()
+        for user_id in party_ids:
+            webhook_emit(user_id=user_id, event_type=EventType.SALE_STATUS_CHANGED, resource="sale",
+                         resource_id=sale_id, event_key=f"sale:{sale_id}:status:{status}")
+
+    transaction.on_commit(webhooks)
 
 
 def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,

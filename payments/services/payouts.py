@@ -24,6 +24,8 @@ from core.clock import db_now
 from core.models import AuditLog
 from core.sweeps import sweep
 from core.transitions import transition
+from integrations.models import EventType
+from integrations.services import webhook_emit
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, Sale
 from payments.providers import payout_provider
@@ -142,6 +144,10 @@ def payout_release(*, sale_id: int) -> Sale:
                              "an earlier sale.")
             if to_bank:
                 parts.append(f"{money(sale, to_bank)} is on its way to your bank account (reference {reference}).")
+            sale_id, seller_id = sale.pk, sale.seller_id
+            transaction.on_commit(lambda: webhook_emit(
+                user_id=seller_id, event_type=EventType.PAYOUT_SENT, resource="sale", resource_id=sale_id,
+                event_key=f"sale:{sale_id}:payout_sent"))
             tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale, event_key=f"sale:{sale.pk}:payout_sent",
                            title=f"You have been paid for your {car(sale)}", body=" ".join(parts))
         sale.refresh_from_db()

@@ -22,6 +22,8 @@ from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
 from inspections.selectors import report_disclosed_items
+from integrations.models import EventType
+from integrations.services import webhook_emit
 from marketplace.services import listing_sale_paid
 from payments import fees
 from payments.fee_schedule import SaleAmounts, fee_schedule_load, sale_amounts
@@ -122,6 +124,9 @@ def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance
                  reason=f"Second-chance offer accepted (sale {second_chance_of.pk} cancelled)" if second_chance_of
                  else f"Auction {auction.pk} sold", data={"amount_due_minor": sale.amount_due_minor})
     deadline = timezone.localtime(sale.payment_deadline).strftime("%-d %b %Y, %H:%M")
+    sale_id, buyer_id = sale.pk, buyer.pk
+    transaction.on_commit(lambda: webhook_emit(user_id=buyer_id, event_type=EventType.INVOICE_ISSUED, resource="sale",
+                                               resource_id=sale_id, event_key=f"sale:{sale_id}:invoice"))
     tell_on_commit([buyer.pk], kind="sale_invoice", sale=sale, event_key=f"sale:{sale.pk}:invoice",
                    title=f"Your invoice for the {car(sale)}: {money(sale, sale.amount_due_minor)}",
                    body=f"Please pay by {deadline} by bank transfer or card. The money is held in escrow "

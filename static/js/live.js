@@ -477,7 +477,14 @@
     LiveSocket("user", path, {
       quiet: true,
       resync: function () { return Promise.resolve(); },  // notifications are also kept as rows and emails
-      frame: function (f) { if (f.type === "notification") toast(f); },
+      frame: function (f) {
+        if (f.type !== "notification") return;
+        toast(f);
+        // The bell in the header counts it at once; the notifications page reads the rows themselves.
+        document.querySelectorAll("[data-unread-count]").forEach(function (el) {
+          el.textContent = String((parseInt(el.textContent, 10) || 0) + 1);
+        });
+      },
     });
   }
 

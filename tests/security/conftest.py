@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 
 from auctions import services as auction_services
+from auctions.models import SavedSearch
 from inspections import services as inspection_services
+from integrations.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from marketplace import services as listing_services
 from payments import services as payment_services
 from payments.models import Sale
@@ -59,7 +61,18 @@ def world(django_capture_on_commit_callbacks):
         # The runner-up's bid is below the reserve: the offer reaches the dealer after the seller's yes.
         payment_services.seller_consent_decide(consent_id=offer.consent_id, seller=seller, accept=True)
 
+    # The dealer's saved searches and webhook endpoints (each with a delivery): one set for the pages, one for the
+    # API, since each removes its own.
+    searches = [SavedSearch.objects.create(dealer=dealer, name=f"Golfs {n}", make="Volkswagen") for n in range(2)]
+    endpoints = [WebhookEndpoint.objects.create(owner=dealer, url="https://93.184.215.14/hook",
+                                                events=[EventType.AUCTION_OUTBID]) for _ in range(2)]
+    event = WebhookEvent.objects.create(owner=dealer, type=EventType.AUCTION_OUTBID, data={}, event_key="matrix")
+    deliveries = [WebhookDelivery.objects.create(event=event, endpoint=e) for e in endpoints]
+
     ids = {
+        "search_id": searches[0].pk, "saved_search_id": searches[1].pk,
+        "endpoint_id": endpoints[0].pk, "webhook_endpoint_id": endpoints[1].pk,
+        "delivery_id": deliveries[0].pk, "webhook_delivery_id": deliveries[1].pk,
         "listing_id": draft.pk, "step": 1, "photo_id": photo.pk, "action": "cover",
         "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
         "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk, "consent_id": offer.consent_id,
