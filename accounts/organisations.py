@@ -156,6 +156,9 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
                                        "email address.", code="invitation_wrong_role")
             member = user
         else:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise ValidationFailed("An account with this email address exists: sign in with it, then open the "
+                                       "link again.", code="invitation_sign_in")
             member = user_create(email=invitation.email, password=password, full_name=full_name,
                                  role=User.Role.DEALER)
         try:
@@ -209,5 +212,5 @@ def member_remove(*, membership: Membership, actor: User) -> None:
     with transaction.atomic():
         Membership.objects.filter(pk=membership.pk).delete()
         member_access_revoke(user=membership.user)
-        audit_record(obj=org, action=AuditLog.Action.DELETE, actor=actor, reason="Member removed",
+        audit_record(obj=org, action=AuditLog.Action.UPDATE, actor=actor, reason="Member removed",
                      data={"member": membership.user_id, "role": membership.role})
