@@ -152,8 +152,7 @@ class MembershipInline(admin.TabularInline):
 
     model = Membership
     fk_name = "organisation"
-    fields = ["user", "role", "invited_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "role", "invited_by", "created_at")
     extra = 0
     can_delete = False
 
@@ -223,9 +222,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "organisation__company_name", "created_by__email"]
     list_select_related = ["organisation", "created_by"]
-    fields = ["name", "prefix", "organisation", "scopes", "created_by", "created_at", "last_used_at", "revoked_at",
-              "revoked_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "prefix", "organisation", "scopes", "created_by", "created_at",
+                                "last_used_at", "revoked_at", "revoked_by")
     actions = ["revoke_keys"]
 
     def has_add_permission(self, request):
