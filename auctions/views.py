@@ -312,8 +312,9 @@ class AuctionCounterAnswerView(AuctionMixin, View):
     def post(self, request, auction_id):
         accept = request.POST.get("accept") == "1"
         try:
-            payment_services.counter_offer_answer_and_settle(auction_id=self.auction.pk, dealer=request.user,
-                                                            accept=accept)
+            member_ensure(request.user, BID)  # taking the seller's counter-offer buys the car
+            payment_services.counter_offer_answer_and_settle(auction_id=self.auction.pk,
+                                                             dealer=dealer_acting_for(request.user), accept=accept)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.capabilities import PAY
+from accounts.capabilities import BID, PAY
 from accounts.http import AuthenticatedRequest
 from accounts.organisations import dealer_acting_for
 from auctions.models import SellerConsent
@@ -466,6 +466,7 @@ class SecondChanceOfferListApi(GenericAPIView):
 
 class SecondChanceOfferDecisionApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = {"POST": BID}  # a second chance buys the car for the organisation
 
     @extend_schema(request=SecondChanceDecisionInputSerializer, responses={200: SecondChanceOfferOutputSerializer})
     def post(self, request, offer_id):

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
 
-from accounts.capabilities import MANAGE, PAY, REFUSALS, member_can, member_ensure
+from accounts.capabilities import BID, MANAGE, PAY, REFUSALS, member_can, member_ensure
 from accounts.http import AuthenticatedHttpRequest
 from accounts.organisations import dealer_acting_for
 from core.exceptions import ApplicationError, ValidationFailed
@@ -336,6 +336,7 @@ class OfferDecisionView(LoginRequiredMixin, View):
         if offer is None:
             raise Http404()
         try:
+            member_ensure(request.user, BID)  # a second chance buys the car (or turns it down) for the organisation
             if request.POST.get("decision") == "accept":
                 sale = services.second_chance_accept(offer=offer, dealer=dealer_acting_for(request.user))
                 messages.success(request, "The car is yours at your last bid. Here is your invoice.")
@@ -572,6 +573,7 @@ class BuyNowBuyView(LoginRequiredMixin, View):
 
     def post(self, request, offer_id):
         try:
+            member_ensure(request.user, BID)
             sale = services.buy_now_buy(offer_id=offer_id, dealer=dealer_acting_for(request.user))
         except ApplicationError as exc:
             messages.error(request, exc.message)
