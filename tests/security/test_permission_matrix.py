@@ -77,7 +77,8 @@ EXPECTED: dict[str, dict[str, set]] = {
     "auctions:decision": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
     "auctions:rules": {"GET": ALL},
     "auctions:record": {"GET": {"seller", "dealer"}},  # the seller and the bidders only
-    "auctions:receipts": {"GET": DEALERS | MEMBERS | {"seller", "staff"}},  # each dealer's own receipts (others: an empty list)
+    # each dealer's own receipts (others: an empty list)
+    "auctions:receipts": {"GET": DEALERS | MEMBERS | {"seller", "staff"}},
     "transparency:log": {"GET": ALL},
     "transparency:heads_json": {"GET": ALL},
     "auctions:counter_offer": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
