@@ -43,6 +43,8 @@ SPECTACULAR_SETTINGS = {
         "InspectionStatusEnum": "inspections.models.Inspection.Status",
         # The `role` of each role-shaped auction answer (discriminator of AuctionListItemOutput/AuctionDetailOutput).
         "AuctionDealerRoleEnum": ["dealer"],
+        "MembershipRoleEnum": "accounts.models.Membership.Role",
+        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "AuctionSellerRoleEnum": ["seller"],
         "AuctionStaffRoleEnum": ["staff"],
     },
