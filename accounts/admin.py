@@ -6,8 +6,8 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from accounts import services
-from accounts.models import DealerProfile, User
+from accounts import apikeys, services
+from accounts.models import ApiKey, DealerProfile, Membership, User
 from core.admin import money_field, reason_action
 from core.exceptions import ValidationFailed
 from core.forms import MoneyField
@@ -146,6 +146,20 @@ class DealerProfileAdminForm(forms.ModelForm):
             self.initial["buying_limit_minor"] = self.instance.individual_limit_minor
 
 
+class MembershipInline(admin.TabularInline):
+    """The organisation's members, to look at: owners manage them on the organisation page (accounts.organisations
+    revokes a removed member's sessions and keys, which a row deleted here would not)."""
+
+    model = Membership
+    fk_name = "organisation"
+    fields = readonly_fields = ("user", "role", "invited_by", "created_at")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DealerProfile)
 class DealerProfileAdmin(admin.ModelAdmin):
     form = DealerProfileAdminForm
@@ -159,6 +173,7 @@ class DealerProfileAdmin(admin.ModelAdmin):
     fields = ["user", "company_name", "trade_licence_number", "address", "phone", "buying_limit",
               "deposit_limit", "buying_limit_minor", "status",
               "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at"]
+    inlines = [MembershipInline]
     actions = [
         reason_action(name="verify_dealers", description="Verify selected dealers", service=_verify),
         reason_action(name="suspend_dealers", description="Suspend selected dealers", service=_suspend,
@@ -196,3 +211,29 @@ class TokenAdmin(DrfTokenAdmin):
 
 admin.site.unregister(TokenProxy)
 admin.site.register(TokenProxy, TokenAdmin)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Staff see every organisation's keys and revoke any (never the key itself: only its prefix is kept)."""
+
+    list_display = ["name", "prefix", "organisation", "scopes", "created_by", "created_at", "last_used_at",
+                    "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "organisation__company_name", "created_by__email"]
+    list_select_related = ["organisation", "created_by"]
+    fields = readonly_fields = ("name", "prefix", "organisation", "scopes", "created_by", "created_at",
+                                "last_used_at", "revoked_at", "revoked_by")
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request):
+        return False  # owners make keys; the key is shown to them once
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the record of who had access stays
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_keys(self, request, queryset):
+        for key in queryset.select_related("organisation"):
+            apikeys.api_key_revoke(key=key, actor=request.user)
+        self.message_user(request, "The selected keys are revoked.")

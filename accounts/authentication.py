@@ -14,9 +14,11 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+
+from accounts.capabilities import request_capability_check
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,12 @@ def token_cache_key(key: str) -> str:
 
 
 class CachedTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None:
+            request_capability_check(request, found[0])
+        return found
+
     def authenticate_credentials(self, key):
         cache_key = token_cache_key(key)
         try:
@@ -43,3 +51,13 @@ class CachedTokenAuthentication(TokenAuthentication):
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         return user, Token(key=key, user=user)
+
+
+class MemberSessionAuthentication(SessionAuthentication):
+    """The browser's session, with the organisation role check every API request gets (accounts.apikeys)."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None:
+            request_capability_check(request, found[0])
+        return found

@@ -43,3 +43,23 @@ class ReasonForm(forms.Form):
     """The admin's intermediate page for an action that needs a reason."""
 
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=[("buyer", "Buyer: bids"),
+                                                   ("accounts", "Accounts: pays, sees invoices"),
+                                                   ("owner", "Owner: everything, manages members and keys")])
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, help_text="e.g. the system that will use it")
+    scopes = forms.MultipleChoiceField(label="Scopes", widget=forms.CheckboxSelectMultiple,
+                                       choices=[("read", "read"), ("bid", "bid"), ("pay", "pay"),
+                                                ("webhooks", "webhooks")])
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    password = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="At least 10 characters; not a common or all-numeric password.")

@@ -147,3 +147,93 @@ class DealerProfile(models.Model):
     @property
     def can_bid(self) -> bool:
         return self.status == self.Status.VERIFIED and self.user.is_active
+
+
+# A dealer organisation is the dealer profile: its record (company, licence, verification status, buying limit,
+# deposit) and the account its bids, sales, deposit and invoices are keyed to (`DealerProfile.user`, the founding
+# owner). Members act for it; each member has one role. Organisation is the name the rest of the code reads.
+Organisation = DealerProfile
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        BUYER = "buyer", "Buyer"
+        ACCOUNTS = "accounts", "Accounts"
+
+    organisation = models.ForeignKey(DealerProfile, on_delete=models.CASCADE, related_name="memberships")
+    # One organisation per person: who a bid or a payment is for is never ambiguous.
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=["owner", "buyer", "accounts"]),
+                                   name="accounts_membership_role_valid"),
+        ]
+        ordering = ["organisation_id", "created_at"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.role} of {self.organisation_id}"
+
+
+class Invitation(models.Model):
+    organisation = models.ForeignKey(DealerProfile, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    # SHA-256 of the token in the emailed link; the token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=["owner", "buyer", "accounts"]),
+                                   name="accounts_invitation_role_valid"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} ({self.role}) to {self.organisation_id}"
+
+
+class ApiKey(models.Model):
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        BID = "bid", "Bid"
+        PAY = "pay", "Pay"
+        WEBHOOKS = "webhooks", "Webhooks"
+
+    organisation = models.ForeignKey(DealerProfile, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    # The key's public part (shown in lists, e.g. "gvk_3fa9c2d1"); the secret is kept only as a SHA-256 digest:
+    # keys are 256 random bits, so a fast digest is as safe as a slow password hash and costs nothing per request.
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    # The owner who made it: requests with the key act as them, limited to the key's scopes.
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.authentication import token_cache_key
-from accounts.models import DealerProfile, User
+from accounts.models import DealerProfile, Membership, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
@@ -95,8 +95,11 @@ def dealer_register(*, email: str, password: str, full_name: str, company_name: 
         with transaction.atomic():
             user = user_create(email=email, password=password, full_name=full_name, phone=phone,
                                role=User.Role.DEALER)
-            DealerProfile.objects.create(user=user, company_name=company_name.strip(),
-                                         trade_licence_number=licence, address=address.strip(), phone=phone.strip())
+            profile = DealerProfile.objects.create(user=user, company_name=company_name.strip(),
+                                                   trade_licence_number=licence, address=address.strip(),
+                                                   phone=phone.strip())
+            # A dealer who registers is the owner of their own organisation (accounts.organisations).
+            Membership.objects.create(organisation=profile, user=user, role=Membership.Role.OWNER)
     except IntegrityError:
         raise ValidationFailed(fields={"trade_licence_number": ["This trade licence is already registered."]})
     return user

@@ -31,4 +31,11 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("organisation/", views.OrganisationView.as_view(), name="organisation"),
+    path("organisation/invite/", views.OrganisationInviteView.as_view(), name="organisation_invite"),
+    path("organisation/members/<int:member_id>/", views.OrganisationMemberView.as_view(), name="organisation_member"),
+    path("organisation/api-keys/", views.OrganisationApiKeyCreateView.as_view(), name="organisation_key_create"),
+    path("organisation/api-keys/<int:key_id>/revoke/", views.OrganisationApiKeyRevokeView.as_view(),
+         name="organisation_key_revoke"),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
 ]

@@ -20,7 +20,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.capabilities import BID
 from accounts.models import User
+from accounts.organisations import dealer_acting_for
 from auctions import bid_policy, selectors, services
 from auctions.models import Auction, SavedSearch
 from auctions.serializers import (
@@ -84,7 +86,8 @@ def _serializer_for(user: User, *, detail: bool = False):
 
 def _prepare(user: User, auctions):
     if user.role == User.Role.DEALER and not user.is_staff_member:
-        selectors.dealer_view_prepare(auctions, dealer=user)
+        # A member sees their organisation's state (leading, outbid, its maximum): the bids are its.
+        selectors.dealer_view_prepare(auctions, dealer=dealer_acting_for(user))
     return auctions
 
 
@@ -134,6 +137,7 @@ class AuctionDetailApi(APIView):
 
 class AuctionBidsApi(APIView):
     pagination_class = PageNumberPagination
+    organisation_capabilities = {"POST": BID}
     rate_limited_methods = ("POST",)  # by auctions.bid_policy, with the page's bid forms (documents the 429)
 
     @extend_schema(responses={200: BidDealerOutputSerializer(many=True)},
@@ -154,7 +158,7 @@ class AuctionBidsApi(APIView):
             bids, serializer = selectors.auction_bids_visible(auction=auction), BidDealerOutputSerializer
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(bids, request, view=self)
-        context = {"labels": labels, "viewer_id": user.pk,
+        context = {"labels": labels, "viewer_id": dealer_acting_for(user).pk,
                    "identities": selectors.auction_identities_visible(auction)}
         return paginator.get_paginated_response(serializer(page, many=True, context=context).data)
 
@@ -172,7 +176,8 @@ class AuctionBidsApi(APIView):
         # Dealers skip the annotated read: bid_place locks the auction and answers 404 if it is not theirs to see.
         data = BidInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        answer = bid_policy.bid_submit_api(auction_id=auction_id, dealer=request.user, path=request.path,
+        answer = bid_policy.bid_submit_api(auction_id=auction_id, dealer=dealer_acting_for(request.user),
+                                           placed_by=request.user, path=request.path,
                                            idempotency_key=request.headers.get("Idempotency-Key"),
                                            **data.validated_data)
         response = Response(answer.body, status=answer.status_code)
@@ -217,7 +222,7 @@ class AuctionReceiptsApi(APIView):
                    description="The signed receipt of each of your own bids on this auction (empty for anyone else).")
     def get(self, request, auction_id: int):
         _get_auction(request, auction_id)
-        return Response(services.auction_receipts_for(auction_id=auction_id, dealer=request.user))
+        return Response(services.auction_receipts_for(auction_id=auction_id, dealer=dealer_acting_for(request.user)))
 
 
 def record_download(body: bytes, *, auction_id: int) -> HttpResponse:

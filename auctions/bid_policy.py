@@ -73,11 +73,11 @@ def bid_answer_body(result: BidResult) -> dict:
 
 
 def bid_submit(*, dealer: User, auction_id: int, amount_minor: int | None = None,
-               max_amount_minor: int | None = None) -> BidResult:
+               max_amount_minor: int | None = None, placed_by: User | None = None) -> BidResult:
     """A bid from the auction page: the rate limit, then the auction's rules. Refusals raise."""
     bid_rate_limit(dealer=dealer)
     return services.bid_place(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
-                              max_amount_minor=max_amount_minor)
+                              max_amount_minor=max_amount_minor, placed_by=placed_by)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class BidAnswer:
 
 def bid_submit_api(*, dealer: User, auction_id: int, amount_minor: int | None = None,
                    max_amount_minor: int | None = None, idempotency_key: str | None = None,
-                   path: str = "") -> BidAnswer:
+                   path: str = "", placed_by: User | None = None) -> BidAnswer:
     """A bid through the API: the rate limit, the idempotency key, then the auction's rules. Without a key a
     refusal raises (the API's exception handler answers it); with one, the answer — acceptance or refusal — is
     stored in the bid's own transaction and a retry gets it back."""
@@ -101,12 +101,12 @@ def bid_submit_api(*, dealer: User, auction_id: int, amount_minor: int | None = 
         name: value for name, value in (("amount_minor", amount_minor), ("max_amount_minor", max_amount_minor))
         if value is not None}
     if key is None:
-        result = services.bid_place(auction_id=auction_id, dealer=dealer, **amounts)
+        result = services.bid_place(auction_id=auction_id, dealer=dealer, placed_by=placed_by, **amounts)
         return BidAnswer(201, bid_answer_body(result))
     request_hash = _request_hash(path=path, data=amounts)
     if services.bid_in_one_statement():
         try:
-            result = services.bid_place(auction_id=auction_id, dealer=dealer, idempotency_key=key,
+            result = services.bid_place(auction_id=auction_id, dealer=dealer, placed_by=placed_by, idempotency_key=key,
                                         request_hash=request_hash, **amounts)
         except ApplicationError as exc:
             if getattr(exc, "replayed", False):

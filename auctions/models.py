@@ -167,6 +167,10 @@ class Bid(models.Model):
 
     auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
+    # The organisation member who placed it (the dealer above is the organisation's account); never shown to the
+    # seller nor to other dealers. Empty on bids from before organisations and on the engine's automatic bids.
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
     amount_minor = models.BigIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
     max_minor = models.BigIntegerField(null=True, blank=True, help_text="Private: the maximum behind a proxy bid.")

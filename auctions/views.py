@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.capabilities import BID, member_can, member_ensure
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.organisations import dealer_acting_for
 from auctions import bid_policy, selectors, services
 from auctions.api import record_download
 from auctions.forms import AuctionFilterForm, BidForm, CounterOfferForm
@@ -101,8 +103,9 @@ class AuctionMixin(LoginRequiredMixin):
 
 
 def auction_page_context(request, auction: Auction) -> dict:
-    """What the auction page shows `request.user` (the page itself, and the bid form's answers that render it)."""
-    user = request.user
+    """What the auction page shows `request.user` (the page itself, and the bid form's answers that render it).
+    A member of a dealer organisation sees it as the organisation: its bids are theirs."""
+    user = dealer_acting_for(request.user)
     is_dealer = user.role == User.Role.DEALER and not user.is_staff_member
     if is_dealer:
         selectors.dealer_view_prepare([auction], dealer=user)
@@ -134,7 +137,8 @@ def auction_page_context(request, auction: Auction) -> dict:
         minimum_next=minimum_next, all_in_next=all_in_price_in_force(Money.of(minimum_next)),
         rules=rules_in_plain_words(), sale=sale, report_summary=summary,
         end_time_zone=timezone.get_current_timezone_name(),
-        can_bid=bool(can_bid_profile and can_bid_profile.can_bid), dealer_profile=can_bid_profile,
+        can_bid=bool(can_bid_profile and can_bid_profile.can_bid and member_can(request.user, BID)),
+        dealer_profile=can_bid_profile,
         server_time=timezone.now(), soft_close_seconds=settings.GAVEL_SOFT_CLOSE_SECONDS,
         leader_label=bidder_label(labels.get(auction.leader_id) if auction.leader_id is not None else None),
         report=report,
@@ -195,7 +199,9 @@ class AuctionBidView(AuctionMixin, View):
             messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
             return redirect("auctions:detail", auction_id=auction_id)
         try:
-            result = bid_policy.bid_submit(auction_id=self.auction.pk, dealer=request.user, **form.amounts())
+            member_ensure(request.user, BID)
+            result = bid_policy.bid_submit(auction_id=self.auction.pk, dealer=dealer_acting_for(request.user),
+                                           placed_by=request.user, **form.amounts())
         except Throttled as exc:
             # The page again, with the reason and the bid box, so the dealer can bid once the wait is over.
             messages.error(request, exc.message)
@@ -246,7 +252,8 @@ class AuctionReceiptsView(AuctionMixin, View):
     """The dealer's own signed bid receipts on this auction, as one receipts file for gavel-verify."""
 
     def get(self, request, auction_id):
-        response = JsonResponse(services.auction_receipts_for(auction_id=self.auction.pk, dealer=request.user),
+        response = JsonResponse(services.auction_receipts_for(auction_id=self.auction.pk,
+                                                              dealer=dealer_acting_for(request.user)),
                                 safe=False)
         response["Content-Disposition"] = f'attachment; filename="gavel-receipts-{auction_id}.json"'
         return response
@@ -305,8 +312,9 @@ class AuctionCounterAnswerView(AuctionMixin, View):
     def post(self, request, auction_id):
         accept = request.POST.get("accept") == "1"
         try:
-            payment_services.counter_offer_answer_and_settle(auction_id=self.auction.pk, dealer=request.user,
-                                                            accept=accept)
+            member_ensure(request.user, BID)  # taking the seller's counter-offer buys the car
+            payment_services.counter_offer_answer_and_settle(auction_id=self.auction.pk,
+                                                             dealer=dealer_acting_for(request.user), accept=accept)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from accounts import api_organisation
 from auctions.urls_api import urlpatterns as auctions_api
 from core import views as core_views
 from insights import api as insights_api
@@ -24,6 +25,12 @@ api_v1 = [
     path("auth/signup/seller/", accounts_api.SellerSignupApi.as_view(), name="auth-signup-seller"),
     path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("organisation/members/", api_organisation.OrganisationMembersApi.as_view(), name="organisation-members"),
+    path("organisation/members/<int:member_id>/", api_organisation.OrganisationMemberApi.as_view(),
+         name="organisation-member"),
+    path("organisation/api-keys/", api_organisation.OrganisationApiKeysApi.as_view(), name="organisation-api-keys"),
+    path("organisation/api-keys/<int:key_id>/", api_organisation.OrganisationApiKeyApi.as_view(),
+         name="organisation-api-key"),
     path("market/", insights_api.MarketApi.as_view(), name="market"),
     *marketplace_api,
     *auctions_api,

@@ -12,7 +12,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.capabilities import BID, PAY
 from accounts.http import AuthenticatedRequest
+from accounts.organisations import dealer_acting_for
 from auctions.models import SellerConsent
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.throttling import UploadRateThrottle
@@ -305,7 +307,7 @@ class _SaleObjectApi(APIView):
     request: AuthenticatedRequest
 
     def get_sale(self, sale_id) -> Sale:
-        sale = selectors.sale_get_visible_to(user=self.request.user, sale_id=sale_id)
+        sale = selectors.sale_get_visible_to(user=dealer_acting_for(self.request.user), sale_id=sale_id)
         if sale is None:
             raise NotFound()
         return sale
@@ -318,7 +320,7 @@ class SaleListApi(GenericAPIView):
 
     @extend_schema(responses={200: SaleOutputSerializer(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(selectors.sale_list_visible_to(user=request.user))
+        page = self.paginate_queryset(selectors.sale_list_visible_to(user=dealer_acting_for(request.user)))
         return self.get_paginated_response(SaleOutputSerializer(page, many=True, context={"request": request}).data)
 
 
@@ -329,6 +331,7 @@ class SaleDetailApi(_SaleObjectApi):
 
 
 class SalePayApi(_SaleObjectApi):
+    organisation_capabilities = {"POST": PAY}
     @extend_schema(request=SalePayInputSerializer, responses={201: SalePayOutputSerializer})
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
@@ -336,7 +339,8 @@ class SalePayApi(_SaleObjectApi):
         data.is_valid(raise_exception=True)
         if data.validated_data["provider"] not in payment_provider_names():
             raise serializers.ValidationError({"provider": ["That payment method is not available."]})
-        started = services.sale_pay_initiate(sale=sale, dealer=request.user, provider=data.validated_data["provider"])
+        acting = dealer_acting_for(request.user)
+        started = services.sale_pay_initiate(sale=sale, dealer=acting, provider=data.validated_data["provider"])
         payment, provider_payment = started.payment, started.provider_payment
         return Response(SalePayOutputSerializer({
             "reference": payment.reference, "provider": payment.provider, "status": payment.status,
@@ -354,9 +358,9 @@ class SaleHandoverApi(_SaleObjectApi):
         values = dict(data.validated_data)
         confirm = values.pop("confirm")
         if values:
-            services.sale_collection_arrange(sale=sale, actor=request.user, **values)
+            services.sale_collection_arrange(sale=sale, actor=dealer_acting_for(request.user), **values)
         if confirm:
-            services.handover_confirm(sale=sale, actor=request.user)
+            services.handover_confirm(sale=sale, actor=dealer_acting_for(request.user))
         if not values and not confirm:
             raise serializers.ValidationError({"confirm": ["Confirm the handover or change the arrangement."]})
         return Response(_sale_payload(self.get_sale(sale_id), request))
@@ -392,7 +396,8 @@ class SaleDisputeApi(_SaleObjectApi):
             payload["item_keys"] = request.data.get("item_keys", [])
         data = SaleDisputeInputSerializer(data=payload)
         data.is_valid(raise_exception=True)
-        dispute = services.dispute_open(sale=sale, dealer=request.user, reason=data.validated_data["reason"],
+        acting = dealer_acting_for(request.user)
+        dispute = services.dispute_open(sale=sale, dealer=acting, reason=data.validated_data["reason"],
                                         item_keys=data.validated_data.get("item_keys", []),
                                         photos=data.validated_data.get("photos", []))
         return Response(SaleDisputeOutputSerializer(dispute).data, status=status.HTTP_201_CREATED)
@@ -409,7 +414,8 @@ class SaleCancelApi(_SaleObjectApi):
         sale = self.get_sale(sale_id)
         data = SaleCancelInputSerializer(data=request.data if isinstance(request.data, dict) else {})
         data.is_valid(raise_exception=True)
-        services.sale_seller_cancel(sale=sale, seller=request.user, reason=data.validated_data.get("reason", ""))
+        acting = dealer_acting_for(request.user)
+        services.sale_seller_cancel(sale=sale, seller=acting, reason=data.validated_data.get("reason", ""))
         return Response(_sale_payload(self.get_sale(sale_id), request))
 
 
@@ -422,7 +428,7 @@ class SellerDecisionListApi(GenericAPIView):
                    description="The seller's decisions about prices below their reserve, waiting ones first (staff: "
                                "everyone's). Nobody buys below the reserve without the seller's yes.")
     def get(self, request):
-        page = self.paginate_queryset(selectors.seller_decisions_for(user=request.user))
+        page = self.paginate_queryset(selectors.seller_decisions_for(user=dealer_acting_for(request.user)))
         return self.get_paginated_response(SellerDecisionOutputSerializer(page, many=True).data)
 
 
@@ -434,17 +440,17 @@ class SellerDecisionApi(APIView):
                    description="The seller accepts or declines a price below their reserve, before the deadline. "
                                "Refusals: no_decision_pending, decision_expired, buyer_not_eligible.")
     def post(self, request, consent_id: int):
-        consent = selectors.seller_decisions_for(user=request.user).filter(pk=consent_id).first()
+        consent = selectors.seller_decisions_for(user=dealer_acting_for(request.user)).filter(pk=consent_id).first()
         if consent is None:
             raise NotFound()
-        if consent.auction.listing.seller_id != request.user.pk:
+        if consent.auction.listing.seller_id != dealer_acting_for(request.user).pk:
             raise PermissionDenied("Only the seller of this car may decide.")  # staff see every decision
         data = SellerDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.seller_consent_decide(consent_id=consent.pk, seller=request.user,
+        services.seller_consent_decide(consent_id=consent.pk, seller=dealer_acting_for(request.user),
                                        accept=data.validated_data["accept"])
         return Response(SellerDecisionOutputSerializer(
-            selectors.seller_decisions_for(user=request.user).get(pk=consent.pk)).data)
+            selectors.seller_decisions_for(user=dealer_acting_for(request.user)).get(pk=consent.pk)).data)
 
 
 class SecondChanceOfferListApi(GenericAPIView):
@@ -454,24 +460,25 @@ class SecondChanceOfferListApi(GenericAPIView):
 
     @extend_schema(responses={200: SecondChanceOfferOutputSerializer(many=True)})
     def get(self, request):
-        page = self.paginate_queryset(selectors.second_chance_offers_for(dealer=request.user))
+        page = self.paginate_queryset(selectors.second_chance_offers_for(dealer=dealer_acting_for(request.user)))
         return self.get_paginated_response(SecondChanceOfferOutputSerializer(page, many=True).data)
 
 
 class SecondChanceOfferDecisionApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = {"POST": BID}  # a second chance buys the car for the organisation
 
     @extend_schema(request=SecondChanceDecisionInputSerializer, responses={200: SecondChanceOfferOutputSerializer})
     def post(self, request, offer_id):
-        offer = selectors.second_chance_offers_for(dealer=request.user).filter(pk=offer_id).first()
+        offer = selectors.second_chance_offers_for(dealer=dealer_acting_for(request.user)).filter(pk=offer_id).first()
         if offer is None:
             raise NotFound()
         data = SecondChanceDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["decision"] == "accept":
-            services.second_chance_accept(offer=offer, dealer=request.user)
+            services.second_chance_accept(offer=offer, dealer=dealer_acting_for(request.user))
         else:
-            services.second_chance_decline(offer=offer, dealer=request.user)
+            services.second_chance_decline(offer=offer, dealer=dealer_acting_for(request.user))
         offer.refresh_from_db()
         return Response(SecondChanceOfferOutputSerializer(offer).data)
 
@@ -590,7 +597,7 @@ class SaleCollectionCheckApi(_SaleObjectApi):
         data.is_valid(raise_exception=True)
         findings = _findings_input(data.validated_data.get("findings"), request.FILES)
         check = adjustments.collection_check_record(
-            sale=sale, dealer=request.user, vin_on_car=data.validated_data["vin_on_car"],
+            sale=sale, dealer=dealer_acting_for(request.user), vin_on_car=data.validated_data["vin_on_car"],
             odometer_km=data.validated_data["odometer_km"], vin_photos=[data.validated_data["vin_photo"]],
             odometer_photos=[data.validated_data["odometer_photo"]], findings=findings)
         return Response(CollectionCheckOutputSerializer(check).data, status=status.HTTP_201_CREATED)
@@ -613,7 +620,8 @@ class SaleAdjustmentApi(_SaleObjectApi):
                                "claimable, below the minimum), collection_check, adjustment_requested (one per "
                                "sale), not_at_collection, permission_denied.")
     def post(self, request, sale_id):
-        adjustment = adjustments.adjustment_request_open(sale=self.get_sale(sale_id), dealer=request.user)
+        acting = dealer_acting_for(request.user)
+        adjustment = adjustments.adjustment_request_open(sale=self.get_sale(sale_id), dealer=acting)
         return Response(AdjustmentOutputSerializer(adjustment).data, status=status.HTTP_201_CREATED)
 
 
@@ -630,6 +638,6 @@ class SaleAdjustmentDecisionApi(_SaleObjectApi):
         adjustment = selectors.sale_collection(sale=sale)["adjustment"]
         if adjustment is None:
             raise NotFound("No adjustment was requested for this sale.")
-        adjustment = adjustments.adjustment_decide(request=adjustment, seller=request.user,
+        adjustment = adjustments.adjustment_decide(request=adjustment, seller=dealer_acting_for(request.user),
                                                    accept=data.validated_data["accept"])
         return Response(AdjustmentOutputSerializer(adjustment).data)

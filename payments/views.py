@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -11,7 +12,9 @@ from django.views import View
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
 
+from accounts.capabilities import BID, MANAGE, PAY, REFUSALS, member_can, member_ensure
 from accounts.http import AuthenticatedHttpRequest
+from accounts.organisations import dealer_acting_for
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
@@ -56,11 +59,11 @@ class SaleMixin(LoginRequiredMixin, ContextMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        sale = selectors.sale_get_visible_to(user=request.user, sale_id=kwargs["sale_id"])
+        sale = selectors.sale_get_visible_to(user=dealer_acting_for(request.user), sale_id=kwargs["sale_id"])
         if sale is None:
             raise Http404("No such sale.")
         self.sale = sale
-        self.party = selectors.sale_party(sale=self.sale, user=request.user)
+        self.party = selectors.sale_party(sale=self.sale, user=dealer_acting_for(request.user))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -75,7 +78,7 @@ class SaleListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
+        user = dealer_acting_for(self.request.user)
         context["sales"] = selectors.sale_list_visible_to(user=user)[:200]
         context["offers"] = selectors.second_chance_offers_for(dealer=user).filter(
             status=SecondChanceOffer.Status.PENDING) if user.role == "dealer" else []
@@ -152,6 +155,8 @@ class SaleInvoiceView(SaleMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         if self.party == "seller":
             raise Http404("No invoice for the seller.")
+        if not member_can(request.user, PAY):
+            raise PermissionDenied(REFUSALS[PAY])
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -179,8 +184,9 @@ class _SaleCommandView(SaleMixin, View):
 
 class SalePayView(_SaleCommandView):
     def run(self, request):
+        member_ensure(request.user, PAY)
         provider = request.POST.get("provider", "")
-        started = services.sale_pay_initiate(sale=self.sale, dealer=request.user, provider=provider)
+        started = services.sale_pay_initiate(sale=self.sale, dealer=dealer_acting_for(request.user), provider=provider)
         if started.provider_payment.redirect_url:
             return redirect(started.provider_payment.redirect_url)
         messages.success(request, f"Transfer the amount with the reference {started.payment.reference}. "
@@ -196,7 +202,7 @@ class SaleCollectionView(_SaleCommandView):
             return None
         data = form.cleaned_data
         services.sale_collection_arrange(
-            sale=self.sale, actor=request.user, proposed_at=data["proposed_at"], place=data["place"],
+            sale=self.sale, actor=dealer_acting_for(request.user), proposed_at=data["proposed_at"], place=data["place"],
             doc_registration=data["doc_registration"], doc_keys=data["doc_keys"],
             doc_service_book=data["doc_service_book"])
         messages.success(request, "Collection details saved. The other side has been told.")
@@ -205,7 +211,7 @@ class SaleCollectionView(_SaleCommandView):
 
 class SaleHandoverView(_SaleCommandView):
     def run(self, request):
-        result = services.handover_confirm(sale=self.sale, actor=request.user)
+        result = services.handover_confirm(sale=self.sale, actor=dealer_acting_for(request.user))
         messages.success(request, "Handover confirmed. The seller's payout is on its way." if result.changed
                          else "Your confirmation is recorded. We wait for the other side.")
         return None
@@ -215,7 +221,7 @@ class SaleCancelView(_SaleCommandView):
     """The seller cancels an unpaid sale whose buyer was suspended."""
 
     def run(self, request):
-        offer = services.sale_seller_cancel(sale=self.sale, seller=request.user,
+        offer = services.sale_seller_cancel(sale=self.sale, seller=dealer_acting_for(request.user),
                                             reason=request.POST.get("reason", "")[:1000])
         if offer is not None and offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
             messages.success(request, "The sale is cancelled, at no cost to you. The next bidder's price is below "
@@ -237,7 +243,8 @@ class SaleConsentView(_SaleCommandView):
             messages.error(request, "There is no decision waiting for you on this sale.")
             return None
         accept = request.POST.get("accept") == "1"
-        decided = services.seller_consent_decide(consent_id=offer.consent_id, seller=request.user, accept=accept)
+        acting = dealer_acting_for(request.user)
+        decided = services.seller_consent_decide(consent_id=offer.consent_id, seller=acting, accept=accept)
         if decided.offer is not None and decided.offer.status == SecondChanceOffer.Status.WITHDRAWN:
             messages.warning(request, "That dealer may no longer buy on Gavel, so there was nothing to accept.")
         elif accept:
@@ -263,7 +270,8 @@ class SaleDisputeView(SaleDetailView):
         form = DisputeForm(request.POST)
         if form.is_valid():
             try:
-                services.dispute_open(sale=self.sale, dealer=request.user, reason=form.cleaned_data["reason"],
+                acting = dealer_acting_for(request.user)
+                services.dispute_open(sale=self.sale, dealer=acting, reason=form.cleaned_data["reason"],
                                       item_keys=form.cleaned_data["item_keys"], photos=request.FILES.getlist("photos"))
             except ValidationFailed as exc:
                 for field, errors in exc.fields.items():
@@ -292,10 +300,13 @@ class CardPageView(LoginRequiredMixin, TemplateView):
             raise Http404()
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        acting = dealer_acting_for(request.user)
         payment = Payment.objects.select_related("sale", "sale__listing").filter(
-            reference=kwargs["reference"], provider=Payment.Provider.CARD, sale__buyer=request.user).first()
+            reference=kwargs["reference"], provider=Payment.Provider.CARD, sale__buyer=acting).first()
         if payment is None:
             raise Http404()
+        if not member_can(request.user, PAY):
+            raise PermissionDenied(REFUSALS[PAY])
         self.payment = payment
         return super().dispatch(request, *args, **kwargs)
 
@@ -321,15 +332,16 @@ class CardPageView(LoginRequiredMixin, TemplateView):
 
 class OfferDecisionView(LoginRequiredMixin, View):
     def post(self, request, offer_id):
-        offer = selectors.second_chance_offers_for(dealer=request.user).filter(pk=offer_id).first()
+        offer = selectors.second_chance_offers_for(dealer=dealer_acting_for(request.user)).filter(pk=offer_id).first()
         if offer is None:
             raise Http404()
         try:
+            member_ensure(request.user, BID)  # a second chance buys the car (or turns it down) for the organisation
             if request.POST.get("decision") == "accept":
-                sale = services.second_chance_accept(offer=offer, dealer=request.user)
+                sale = services.second_chance_accept(offer=offer, dealer=dealer_acting_for(request.user))
                 messages.success(request, "The car is yours at your last bid. Here is your invoice.")
                 return redirect("payments:detail", sale_id=sale.pk)
-            services.second_chance_decline(offer=offer, dealer=request.user)
+            services.second_chance_decline(offer=offer, dealer=dealer_acting_for(request.user))
             messages.success(request, "Offer declined.")
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -340,7 +352,7 @@ class DealerOnlyMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if request.user.role != "dealer":
+        if dealer_acting_for(request.user).role != "dealer":
             raise Http404("Only dealers hold a deposit.")
         return super().dispatch(request, *args, **kwargs)
 
@@ -353,7 +365,7 @@ class DepositView(DealerOnlyMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        dealer = self.request.user
+        dealer = dealer_acting_for(self.request.user)
         context.update(selectors.deposit_summary(dealer=dealer))
         context.setdefault("topup_form", DepositAmountForm(prefix="topup"))
         context.setdefault("withdraw_form", DepositAmountForm(prefix="withdraw"))
@@ -369,10 +381,13 @@ class _DepositFormView(DealerOnlyMixin, View):
         raise NotImplementedError
 
     def post(self, request):
+        if not member_can(request.user, MANAGE):
+            raise PermissionDenied(REFUSALS[MANAGE])
         form = DepositAmountForm(request.POST, prefix=self.prefix)
         if form.is_valid():
             try:
-                message = self.act(dealer=request.user, amount_minor=form.cleaned_data["amount_minor"])
+                acting = dealer_acting_for(request.user)
+                message = self.act(dealer=acting, amount_minor=form.cleaned_data["amount_minor"])
             except ApplicationError as exc:
                 _form_errors(form, exc)
             else:
@@ -467,9 +482,10 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
         odometer_text = request.POST.get("odometer_km", "").strip().replace(",", "").replace(".", "")
         odometer = int(odometer_text) if odometer_text.isdigit() and len(odometer_text) <= 9 else -1
         values = {"vin_on_car": request.POST.get("vin_on_car", ""), "odometer_km": request.POST.get("odometer_km", "")}
+        acting = dealer_acting_for(request.user)
         try:
             adjustments.collection_check_record(
-                sale=self.sale, dealer=request.user, vin_on_car=values["vin_on_car"], odometer_km=odometer,
+                sale=self.sale, dealer=acting, vin_on_car=values["vin_on_car"], odometer_km=odometer,
                 vin_photos=request.FILES.getlist("vin_photo"), odometer_photos=request.FILES.getlist("odometer_photo"),
                 findings=findings)
         except ValidationFailed as exc:
@@ -502,7 +518,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
 
 class SaleAdjustmentRequestView(_SaleCommandView):
     def run(self, request):
-        request_ = adjustments.adjustment_request_open(sale=self.sale, dealer=request.user)
+        request_ = adjustments.adjustment_request_open(sale=self.sale, dealer=dealer_acting_for(request.user))
         messages.success(request, f"Adjustment of {Money(request_.amount_minor, request_.currency).format()} "
                                   "requested: the seller answers by "
                                   f"{timezone.localtime(request_.deadline):%d %b %Y, %H:%M}.")
@@ -516,7 +532,8 @@ class SaleAdjustmentDecideView(_SaleCommandView):
         adjustment = AdjustmentRequest.objects.filter(sale=self.sale).first()
         if adjustment is None:
             raise ValidationFailed("No adjustment was requested for this sale.")
-        done = adjustments.adjustment_decide(request=adjustment, seller=request.user, accept=decision == "accept")
+        acting = dealer_acting_for(request.user)
+        done = adjustments.adjustment_decide(request=adjustment, seller=acting, accept=decision == "accept")
         if done.status == AdjustmentRequest.Status.ACCEPTED:
             messages.success(request, "You accepted the adjustment; the handover can go ahead.")
         else:
@@ -541,7 +558,7 @@ class BuyNowAnswerView(LoginRequiredMixin, View):
     def post(self, request, offer_id):
         agree = request.POST.get("agree") == "1"
         try:
-            services.buy_now_seller_answer(offer_id=offer_id, seller=request.user, agree=agree)
+            services.buy_now_seller_answer(offer_id=offer_id, seller=dealer_acting_for(request.user), agree=agree)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("accounts:dashboard")
@@ -556,7 +573,8 @@ class BuyNowBuyView(LoginRequiredMixin, View):
 
     def post(self, request, offer_id):
         try:
-            sale = services.buy_now_buy(offer_id=offer_id, dealer=request.user)
+            member_ensure(request.user, BID)
+            sale = services.buy_now_buy(offer_id=offer_id, dealer=dealer_acting_for(request.user))
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("payments:list")

@@ -142,7 +142,7 @@ def _bidder(*, dealer: User, auction_id: int) -> _Bidder:
 
 
 def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max_amount_minor,
-           now) -> tuple[list[Bid], dict, list[LoggedEntry]]:
+           now, placed_by: User | None = None) -> tuple[list[Bid], dict, list[LoggedEntry]]:
     if auction.status != Auction.Status.LIVE:
         raise AuctionNotLive()
     if now >= auction.ends_at:
@@ -167,10 +167,12 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
         # Kept for the record (staff see it); nothing public changed, so no event and no extension.
         assert auction.price_minor is not None  # the dealer leads, so there is a price
         planned = [Bid(auction=auction, dealer=dealer, amount_minor=auction.price_minor, kind=Bid.Kind.PROXY,
-                       max_minor=max_amount_minor, sequence=sequence + 1, is_visible=False, created_at=now)]
+                       max_minor=max_amount_minor, sequence=sequence + 1, is_visible=False, created_at=now,
+                       placed_by=placed_by)]
     else:
         planned = [Bid(auction=auction, dealer_id=p.dealer, amount_minor=p.amount_minor, kind=p.kind,
-                       max_minor=p.max_minor, sequence=sequence + i, is_visible=True, created_at=now)
+                       max_minor=p.max_minor, sequence=sequence + i, is_visible=True, created_at=now,
+                       placed_by=placed_by if p.dealer == dealer.pk else None)
                    for i, p in enumerate(resolution.bids, start=1)]
     Bid.objects.bulk_create(planned)
     auction.last_sequence = planned[-1].sequence
@@ -300,7 +302,8 @@ def _result(decision: dict, *, dealer_id: int) -> BidResult:
     auction.server_time = Auction._meta.get_field("created_at").to_python(decision["now"])
     bids = []
     for data in decision["bids"]:
-        bid = _row(Bid, {"auction_id": auction.pk, "state": Bid.State.STANDING, "withdrawn_at": None, **data})
+        bid = _row(Bid, {"auction_id": auction.pk, "state": Bid.State.STANDING, "withdrawn_at": None,
+                         "placed_by_id": None, **data})
         bid.auction = auction
         bids.append(bid)
     labels = {int(dealer): number for dealer, number in decision["labels"].items()}
@@ -309,7 +312,8 @@ def _result(decision: dict, *, dealer_id: int) -> BidResult:
 
 
 def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, max_amount_minor,
-                                idempotency_key: str | None, request_hash: str | None) -> BidResult:
+                                idempotency_key: str | None, request_hash: str | None,
+                                placed_by: User | None = None) -> BidResult:
     """The decision is one statement; an accepted bid's transparency-log entries are appended in the same
     transaction, while the auction row is still locked (`log_append_bid_request`, after the shill check)."""
     ladder = settings.GAVEL_BID_INCREMENTS
@@ -330,6 +334,12 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
             # the bid back; a bid refused on price or time is refused anyway.
             bidder_ensure_independent(auction=result.auction, dealer=dealer,
                                       profile=DealerProfile.objects.filter(user_id=dealer.pk).first())
+            if placed_by is not None:
+                # The member is recorded in the bid's own transaction, while the auction row is still locked.
+                own = [bid for bid in result.bids if bid.dealer_id == dealer.pk]
+                Bid.objects.filter(pk__in=[bid.pk for bid in own]).update(placed_by=placed_by)
+                for bid in own:
+                    bid.placed_by = placed_by
             if not decision["raised_max_only"]:
                 logged = _bid_request_log(result, extended=bool(decision["extended"]))
     if result is not None and not result.replayed and not decision["raised_max_only"]:
@@ -363,7 +373,7 @@ def _bid_request_log(result: BidResult, *, extended: bool) -> list[LoggedEntry]:
 
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
               max_amount_minor: int | None = None, idempotency_key: str | None = None,
-              request_hash: str | None = None) -> BidResult:
+              request_hash: str | None = None, placed_by: User | None = None) -> BidResult:
     """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`); returns what it did.
 
     Refusals raise ApplicationError (codes: auction_not_live, auction_ended, not_a_dealer, not_verified,
@@ -372,7 +382,10 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
 
     With `idempotency_key` (PostgreSQL; `request_hash` names the request) the decision is stored with the bid in
     the same statement: a retry gets the first decision back (`BidResult.replayed`, or the refusal raised with
-    `replayed = True`), and the same key on another request raises IdempotencyKeyReused."""
+    `replayed = True`), and the same key on another request raises IdempotencyKeyReused.
+
+    `dealer` is the organisation's account the bid is for; `placed_by` the member who placed it (recorded on the
+    request's own bids; the engine's automatic bids for other organisations have none)."""
     # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
     if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
             and (amount_minor is None) != (max_amount_minor is None):
@@ -388,7 +401,7 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     if bid_in_one_statement():
         return _bid_place_in_one_statement(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
                                            max_amount_minor=max_amount_minor, idempotency_key=idempotency_key,
-                                           request_hash=request_hash)
+                                           request_hash=request_hash, placed_by=placed_by)
     if idempotency_key is not None:
         raise ValueError("Idempotency keys go through bid_place only on PostgreSQL; see auctions.bid_policy.")
     _refuse_early(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor, max_amount_minor=max_amount_minor)
@@ -396,7 +409,7 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
         bidder = _bidder(dealer=dealer, auction_id=auction_id)
         auction = lock_auction(auction_id)
         bids, labels, logged = _apply(auction=auction, dealer=dealer, bidder=bidder, amount_minor=amount_minor,
-                                      max_amount_minor=max_amount_minor, now=db_now())
+                                      max_amount_minor=max_amount_minor, now=db_now(), placed_by=placed_by)
     return BidResult(auction=auction, bids=bids, labels=labels, dealer_id=dealer.pk,
                      receipts=_receipts_send(auction=auction, dealer=dealer, labels=labels, logged=logged))
 

@@ -1,13 +1,16 @@
 """The API: Django REST framework and its OpenAPI schema (drf-spectacular)."""
 
+from datetime import timedelta
 from typing import Any
 
 from config.settings.django import DEBUG
+from config.settings.env import env_duration, env_rate
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.CachedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.apikeys.ApiKeyAuthentication",
+        "accounts.authentication.MemberSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Bodies through core.parsers: JSON depth-limited, and no text that PostgreSQL cannot store.
@@ -20,6 +23,10 @@ REST_FRAMEWORK: dict[str, Any] = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Dealer organisations (accounts.organisations, accounts.apikeys): how long an emailed invitation stays open;
+# requests per API key, counted in Redis (429 beyond).
+GAVEL_INVITATION_TTL = env_duration("GAVEL_INVITATION_DAYS", timedelta(days=7), unit="days")
+GAVEL_API_KEY_RATE = env_rate("GAVEL_API_KEY_RATE", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gavel API",
     "DESCRIPTION": "Gavel: sellers list cars, inspectors publish reports, verified dealers bid, escrow settles.",
@@ -36,6 +43,8 @@ SPECTACULAR_SETTINGS = {
         "InspectionStatusEnum": "inspections.models.Inspection.Status",
         # The `role` of each role-shaped auction answer (discriminator of AuctionListItemOutput/AuctionDetailOutput).
         "AuctionDealerRoleEnum": ["dealer"],
+        "MembershipRoleEnum": "accounts.models.Membership.Role",
+        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
         "AuctionSellerRoleEnum": ["seller"],
         "AuctionStaffRoleEnum": ["staff"],
     },

@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import DealerProfile, User
+from accounts.models import DealerProfile, Membership, User
 from tests.factory_typing import ModelFactory
 
 PASSWORD = "correct-horse-battery-9"
@@ -44,6 +44,7 @@ class StaffFactory(UserFactory):
 class DealerProfileFactory(ModelFactory[DealerProfile]):
     class Meta:
         model = DealerProfile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory("tests.accounts.factories.DealerFactory", profile=None)
     company_name = factory.Sequence(lambda n: f"Autohaus {n} GmbH")
@@ -55,6 +56,12 @@ class DealerProfileFactory(ModelFactory[DealerProfile]):
     buying_limit_minor = 50_000_00
     individual_limit_minor = factory.LazyAttribute(lambda o: o.buying_limit_minor)
     verified_at = factory.LazyAttribute(lambda o: timezone.now() if o.status == DealerProfile.Status.VERIFIED else None)
+
+    @factory.post_generation
+    def _owner(obj: DealerProfile, create, extracted, **kwargs):
+        # As accounts.services.dealer_register does: the dealer owns their one-member organisation.
+        if create:
+            Membership.objects.create(organisation=obj, user_id=obj.user_id, role=Membership.Role.OWNER)
 
 
 class DealerFactory(UserFactory):
@@ -70,3 +77,11 @@ class DealerFactory(UserFactory):
         status = DealerProfile.Status.PENDING
         verified = factory.Trait(status=DealerProfile.Status.VERIFIED)
         suspended = factory.Trait(status=DealerProfile.Status.SUSPENDED)
+
+
+def member_of(dealer: User, role: str, **fields) -> User:
+    """A person in `dealer`'s organisation with `role` ("owner", "buyer", "accounts"): a dealer-role user of their
+    own, with no profile (the organisation's is `dealer`'s)."""
+    user = UserFactory(role=User.Role.DEALER, **fields)
+    Membership.objects.create(organisation=dealer.dealer_profile, user=user, role=role)
+    return user

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts import apikeys
+from accounts.models import Membership
 from auctions import services as auction_services
 from auctions.models import SavedSearch
 from inspections import services as inspection_services
@@ -16,7 +18,7 @@ from integrations.models import EventType, WebhookDelivery, WebhookEndpoint, Web
 from marketplace import services as listing_services
 from payments import services as payment_services
 from payments.models import Sale
-from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
+from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory, member_of
 from tests.auctions.factories import make_auction
 from tests.inspections.factories import published_inspection, submitted_listing
 from tests.marketplace.factories import ListingFactory
@@ -24,7 +26,7 @@ from tests.marketplace.images import jpeg_bytes, upload
 from tests.payments.factories import set_sale_times, sold_auction
 
 ROLES = ["anonymous", "seller", "other_seller", "dealer", "unverified_dealer", "suspended_dealer", "inspector",
-         "other_inspector", "staff"]
+         "other_inspector", "staff", "org_buyer", "org_accounts"]
 
 
 @pytest.fixture
@@ -35,6 +37,12 @@ def world(django_capture_on_commit_callbacks):
         "inspector": InspectorFactory(), "other_inspector": InspectorFactory(), "staff": StaffFactory(),
     }
     seller, dealer, staff = people["seller"], people["dealer"], people["staff"]
+    # Members of `dealer`'s organisation (`dealer` is its owner and account holder); `spare` is the member the
+    # owners' member routes act on (removed by the matrix's DELETE).
+    people["org_buyer"] = member_of(dealer, Membership.Role.BUYER)
+    people["org_accounts"] = member_of(dealer, Membership.Role.ACCOUNTS)
+    spare = member_of(dealer, Membership.Role.BUYER)
+    key, _raw = apikeys.api_key_create(org=dealer.dealer_profile, actor=dealer, name="matrix", scopes=["read"])
     runner_up = DealerFactory(verified=True)
 
     draft = ListingFactory(seller=seller)
@@ -76,7 +84,7 @@ def world(django_capture_on_commit_callbacks):
         "listing_id": draft.pk, "step": 1, "photo_id": photo.pk, "action": "cover",
         "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
         "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk, "consent_id": offer.consent_id,
-        "uidb64": "MQ", "token": "set-password", "path": photo.thumb.name,
+        "uidb64": "MQ", "token": "set-password", "path": photo.thumb.name, "member_id": spare.pk, "key_id": key.pk,
     }
     # Routes whose listing is the inspected car in auction rather than the draft.
     report_listing = {"inspection_report": inspection.listing_id, "api:listing-report": inspection.listing_id}

@@ -6,8 +6,10 @@ The routes come from the URL configuration, so a new endpoint without an entry i
 business refusal such as 400/409 — the request got past access control). A 500 fails everything.
 
 Roles: anonymous; `seller` owns the cars below; `other_seller`; `dealer` (verified: bids, bought the
-sold car, holds the second-chance offer); `unverified_dealer`; `suspended_dealer`; `inspector`
-(assigned to the inspection); `other_inspector`; `staff`.
+sold car, holds the second-chance offer; the owner and account holder of its organisation); `unverified_dealer`;
+`suspended_dealer` (each the owner of their own one-member organisation); `inspector` (assigned to the
+inspection); `other_inspector`; `staff`; `org_buyer` and `org_accounts`, members of `dealer`'s organisation
+(buyers bid, accounts pay and see invoices; both act for the organisation).
 """
 
 import pytest
@@ -27,6 +29,7 @@ NOBODY: set = set()
 EXCLUDED: dict[str, str] = {}
 
 DEALERS = {"dealer", "unverified_dealer", "suspended_dealer"}
+MEMBERS = {"org_buyer", "org_accounts"}  # of `dealer`'s organisation
 
 # route name -> {method: roles that get past access control}. Reviewed by hand; regenerate a draft with
 # `pytest tests/security -k every_role -s` after emptying it. "Allowed" includes a validation or business
@@ -48,6 +51,13 @@ EXPECTED: dict[str, dict[str, set]] = {
     "accounts:password_reset_complete": {"GET": ALL},
     "accounts:profile": {"GET": SIGNED_IN, "POST": SIGNED_IN, "PUT": SIGNED_IN},
     "accounts:dashboard": {"GET": SIGNED_IN},
+    # The organisation's owners (each dealer owns their own); the member and key routes act on `dealer`'s.
+    "accounts:organisation": {"GET": DEALERS},
+    "accounts:organisation_invite": {"POST": DEALERS},
+    "accounts:organisation_member": {"POST": {"dealer"}},
+    "accounts:organisation_key_create": {"POST": DEALERS},
+    "accounts:organisation_key_revoke": {"POST": {"dealer"}},
+    "accounts:invitation_accept": {"GET": ALL, "POST": ALL},  # a bad token: 400 for everybody, the door is open
     "marketplace:list": {"GET": {"seller", "other_seller"}},
     "marketplace:create": {
         "GET": {"seller", "other_seller"},
@@ -62,18 +72,19 @@ EXPECTED: dict[str, dict[str, set]] = {
     "marketplace:submit": {"POST": {"seller"}},
     "marketplace:withdraw": {"POST": {"seller"}},
     "marketplace:relist": {"POST": {"seller"}},
-    "auctions:dashboard": {"GET": DEALERS | {"staff"}},
-    "auctions:detail": {"GET": DEALERS | {"seller", "staff"}},
-    "auctions:bid": {"POST": DEALERS | {"seller", "staff"}},
-    "auctions:watch": {"POST": DEALERS | {"seller", "staff"}},
-    "auctions:decision": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:dashboard": {"GET": DEALERS | MEMBERS | {"staff"}},
+    "auctions:detail": {"GET": DEALERS | MEMBERS | {"seller", "staff"}},
+    "auctions:bid": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
+    "auctions:watch": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
+    "auctions:decision": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
     "auctions:rules": {"GET": ALL},
     "auctions:record": {"GET": {"seller", "dealer"}},  # the seller and the bidders only
-    "auctions:receipts": {"GET": DEALERS | {"seller", "staff"}},  # each dealer's own receipts (others: an empty list)
+    # each dealer's own receipts (others: an empty list)
+    "auctions:receipts": {"GET": DEALERS | MEMBERS | {"seller", "staff"}},
     "transparency:log": {"GET": ALL},
     "transparency:heads_json": {"GET": ALL},
-    "auctions:counter_offer": {"POST": DEALERS | {"seller", "staff"}},
-    "auctions:counter_answer": {"POST": DEALERS | {"seller", "staff"}},
+    "auctions:counter_offer": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
+    "auctions:counter_answer": {"POST": DEALERS | MEMBERS | {"seller", "staff"}},
     "inspections:queue": {"GET": {"inspector", "other_inspector"}},
     "inspections:work": {"GET": {"inspector", "staff"}},
     "inspections:claim": {"POST": {"inspector", "other_inspector"}},
@@ -90,24 +101,25 @@ EXPECTED: dict[str, dict[str, set]] = {
     "insights:market": {"GET": ALL},
     "insights:inspectors": {"GET": {"staff"}},
     "payments:list": {"GET": SIGNED_IN},
-    "payments:deposit": {"GET": DEALERS},
-    "payments:check": {"GET": {"dealer", "staff"}, "POST": {"dealer"}},
-    "payments:adjustment": {"POST": {"seller", "dealer", "staff"}},
-    "payments:adjustment-decide": {"POST": {"seller", "dealer", "staff"}},
+    "payments:deposit": {"GET": DEALERS | MEMBERS},  # members read; top-up and withdrawal are the owners'
+    "payments:check": {"GET": {"dealer", "staff"} | MEMBERS, "POST": {"dealer"} | MEMBERS},
+    "payments:adjustment": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:adjustment-decide": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
     "payments:deposit-topup": {"POST": DEALERS},
     "payments:deposit-withdraw": {"POST": DEALERS},
     "rules-fees": {"GET": ALL},
     "transparency": {"GET": ALL},
-    "payments:detail": {"GET": {"seller", "dealer", "staff"}},
-    "payments:invoice": {"GET": {"dealer", "staff"}},
-    "payments:pay": {"POST": {"seller", "dealer", "staff"}},
-    "payments:collection": {"POST": {"seller", "dealer", "staff"}},
-    "payments:handover": {"POST": {"seller", "dealer", "staff"}},
-    "payments:dispute": {"POST": {"seller", "dealer", "staff"}},
-    "payments:card-page": {"GET": {"dealer"}, "POST": {"dealer"}},
-    "payments:offer": {"POST": {"dealer"}},
-    "payments:cancel": {"POST": {"seller", "dealer", "staff"}},
-    "payments:decision": {"POST": {"seller", "dealer", "staff"}},
+    "payments:detail": {"GET": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:invoice": {"GET": {"dealer", "staff", "org_accounts"}},  # not a buyer member
+    # A buyer member gets the refusal as a message on the sale page (tests/accounts/test_organisations.py).
+    "payments:pay": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:collection": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:handover": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:dispute": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:card-page": {"GET": {"dealer", "org_accounts"}, "POST": {"dealer", "org_accounts"}},
+    "payments:offer": {"POST": {"dealer"} | MEMBERS},  # an accounts member gets the refusal as a message
+    "payments:cancel": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "payments:decision": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
     "payments:buy_now_answer": {"POST": SIGNED_IN},
     "payments:buy_now_buy": {"POST": SIGNED_IN},
     "notifications": {"GET": SIGNED_IN},
@@ -132,6 +144,10 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:auth-signup-seller": {"POST": ALL},
     "api:auth-signup-dealer": {"POST": ALL},
     "api:me": {"GET": SIGNED_IN},
+    "api:organisation-members": {"GET": DEALERS, "POST": DEALERS},
+    "api:organisation-member": {"PATCH": {"dealer"}, "DELETE": {"dealer"}},
+    "api:organisation-api-keys": {"GET": DEALERS, "POST": DEALERS},
+    "api:organisation-api-key": {"DELETE": {"dealer"}},
     "api:market": {"GET": ALL},
     "api:listing-list": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "api:listing-detail": {"GET": {"seller", "staff"}, "PATCH": {"seller"}},
@@ -142,12 +158,13 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:listing-photo-detail": {"DELETE": {"seller"}},
     "api:listing-photo-cover": {"POST": {"seller"}},
     "api:auction-list": {"GET": SIGNED_IN},
-    "api:auction-detail": {"GET": DEALERS | {"seller", "staff"}},
-    "api:auction-bids": {"GET": DEALERS | {"seller", "staff"}, "POST": DEALERS | {"seller", "staff"}},
-    "api:auction-watch": {"POST": DEALERS, "DELETE": DEALERS | {"seller", "staff"}},
+    "api:auction-detail": {"GET": DEALERS | MEMBERS | {"seller", "staff"}},
+    "api:auction-bids": {"GET": DEALERS | MEMBERS | {"seller", "staff"},
+                         "POST": DEALERS | {"org_buyer", "seller", "staff"}},
+    "api:auction-watch": {"POST": DEALERS | MEMBERS, "DELETE": DEALERS | MEMBERS | {"seller", "staff"}},
     "api:auction-decision": {"POST": {"seller"}},
     "api:auction-record": {"GET": {"seller", "dealer"}},
-    "api:auction-receipts": {"GET": DEALERS | {"seller", "staff"}},
+    "api:auction-receipts": {"GET": DEALERS | MEMBERS | {"seller", "staff"}},
     "api:transparency-heads": {"GET": ALL},
     "api:transparency-consistency": {"GET": ALL},
     "api:transparency-inclusion": {"GET": ALL},
@@ -158,21 +175,21 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:inspection-publish": {"POST": {"inspector"}},
     "api:listing-report": {"GET": {"seller", "dealer", "inspector", "staff"}},
     "api:sale-list": {"GET": SIGNED_IN},
-    "api:sale-detail": {"GET": {"seller", "dealer", "staff"}},
-    "api:sale-pay": {"POST": {"seller", "dealer", "staff"}},
-    "api:sale-handover": {"POST": {"seller", "dealer", "staff"}},
-    "api:sale-dispute": {"POST": {"seller", "dealer", "staff"}},
+    "api:sale-detail": {"GET": {"seller", "dealer", "staff"} | MEMBERS},
+    "api:sale-pay": {"POST": {"seller", "dealer", "staff", "org_accounts"}},
+    "api:sale-handover": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "api:sale-dispute": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
     # The matrix's sale has no collection check nor adjustment yet: reading them is a 404 for everybody (the
     # parties get past the door; tests/nochip/test_api_adjustments.py reads them once recorded).
-    "api:sale-collection-check": {"GET": NOBODY, "POST": {"seller", "dealer", "staff"}},
-    "api:sale-adjustment": {"GET": NOBODY, "POST": {"dealer"}},
-    "api:sale-adjustment-decision": {"POST": {"seller", "dealer", "staff"}},
-    "api:sale-report-lines": {"GET": {"seller", "dealer", "staff"}},
+    "api:sale-collection-check": {"GET": NOBODY, "POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "api:sale-adjustment": {"GET": NOBODY, "POST": {"dealer"} | MEMBERS},
+    "api:sale-adjustment-decision": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
+    "api:sale-report-lines": {"GET": {"seller", "dealer", "staff"} | MEMBERS},
     "api:sale-cancel": {"POST": {"seller"}},
     "api:seller-decision-list": {"GET": SIGNED_IN},
     "api:seller-decision": {"POST": {"seller"}},
     "api:second-chance-list": {"GET": SIGNED_IN},
-    "api:second-chance-decision": {"POST": {"dealer"}},
+    "api:second-chance-decision": {"POST": {"dealer", "org_buyer"}},
     "api:payments-webhook-card": {"POST": ALL},
     "media": {"GET": ALL},  # photos by unguessable names, as <img> tags fetch them (tests/security/test_media.py)
     "schema": {"GET": ALL},
@@ -286,7 +303,7 @@ def test_every_role_gets_exactly_the_access_the_table_gives_it(world):
         for name, methods in EXPECTED.items() for method, roles in methods.items()
         if observed.get(name, {}).get(method) != roles
     ]
-    assert differences == []
+    assert differences == [], "\n".join(differences)
 
 
 def test_users_of_each_role_exist_in_the_world(world):

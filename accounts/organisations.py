@@ -1,0 +1,216 @@
+"""Dealer organisations: members with roles, invitations, and who acts for whom.
+
+The organisation is the dealer profile (accounts.models.Organisation): its account (`DealerProfile.user`, the
+founding owner) is what bids, sales, the deposit and invoices are keyed to, so the limit and everything counted
+against it stay in one place. A member acts for the organisation: a page or API view asks `dealer_acting_for`
+for the account to act as, and `member_can` whether the member's role allows the action. What each role may do
+is ROLE_CAPABILITIES, the one table of it; API keys carry a subset of the same capabilities (accounts.apikeys).
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.capabilities import MANAGE, REFUSALS, member_role
+from accounts.models import ApiKey, Invitation, Membership, Organisation, User
+from accounts.services import _clean_email, token_revoke, user_create
+from core.audit import audit_record
+from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.models import AuditLog
+
+
+class InvitationInvalid(ApplicationError):
+    code = "invitation_invalid"
+    status_code = 400
+
+    def default_message(self):
+        return "This invitation link is not valid. Ask the organisation's owner for a new one."
+
+
+class InvitationExpired(ApplicationError):
+    code = "invitation_expired"
+    status_code = 400
+
+    def default_message(self):
+        return "This invitation has expired. Ask the organisation's owner to invite you again."
+
+
+def organisation_for(user) -> Organisation | None:
+    """The organisation `user` is a member of (any role), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = Membership.objects.select_related("organisation__user").filter(user_id=user.pk).first()
+    return membership.organisation if membership is not None else None
+
+
+def dealer_acting_for(user: User) -> User:
+    """The account `user` acts as: their organisation's account for a member, themselves for anyone else."""
+    if not getattr(user, "is_authenticated", False) or user.role != User.Role.DEALER:
+        return user
+    account_id = Membership.objects.filter(user_id=user.pk).values_list("organisation__user_id", flat=True).first()
+    if account_id is None or account_id == user.pk:
+        return user
+    return User.objects.select_related("dealer_profile").get(pk=account_id)
+
+
+def organisation_members(*, org: Organisation):
+    return Membership.objects.filter(organisation=org).select_related("user").order_by("created_at", "pk")
+
+
+def organisation_invitations_open(*, org: Organisation):
+    return Invitation.objects.filter(organisation=org, accepted_at__isnull=True, cancelled_at__isnull=True,
+                                     expires_at__gt=timezone.now()).order_by("-created_at")
+
+
+def _owner_ensure(*, actor: User, org: Organisation) -> None:
+    if member_role(actor, org) != Membership.Role.OWNER:
+        raise PermissionRefused(REFUSALS[MANAGE], code="role_refused")
+
+
+def _role_clean(role: str) -> str:
+    if role not in Membership.Role.values:
+        raise ValidationFailed(fields={"role": [f"Choose one of: {', '.join(Membership.Role.values)}."]})
+    return role
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, org: Organisation, actor: User, email: str, role: str) -> tuple[Invitation, str]:
+    """An owner invites someone by email; returns the invitation and the token for the emailed link (sent on
+    commit; stored only as its digest)."""
+    _owner_ensure(actor=actor, org=org)
+    role = _role_clean(role)
+    email = (email or "").strip().lower()
+    try:
+        email = _clean_email(email)
+    except ValidationFailed as exc:
+        if "already exists" not in " ".join(exc.fields.get("email", [])):
+            raise
+        # Someone with an account may join if they belong to no organisation; accepting checks it again.
+        if Membership.objects.filter(user__email__iexact=email).exists():
+            raise ValidationFailed(fields={"email": ["This person already belongs to a dealer organisation."]})
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organisation=org, email=email, role=role, token_hash=invitation_token_hash(token), invited_by=actor,
+            expires_at=timezone.now() + settings.GAVEL_INVITATION_TTL)
+        audit_record(obj=org, action=AuditLog.Action.CREATE, actor=actor, reason="Member invited",
+                     data={"invitation": invitation.pk, "email": email, "role": role})
+        transaction.on_commit(lambda: _invitation_email_later(invitation_id=invitation.pk, token=token))
+    return invitation, token
+
+
+def _invitation_email_later(*, invitation_id: int, token: str) -> None:
+    """After commit, through Celery (no SMTP round trip in a request); in-process when notifications are."""
+    if not settings.GAVEL_NOTIFY_ASYNC:
+        invitation_email_send(invitation_id=invitation_id, token=token)
+        return
+    from accounts.tasks import invitation_email_send_task  # accounts.tasks imports this module
+
+    invitation_email_send_task.delay(invitation_id=invitation_id, token=token)
+
+
+def invitation_email_send(*, invitation_id: int, token: str) -> None:
+    invitation = Invitation.objects.select_related("organisation").filter(pk=invitation_id).first()
+    if invitation is None:
+        return
+    link = f"{settings.GAVEL_SITE_URL.rstrip('/')}/accounts/invitations/{token}/"
+    send_mail(f"You are invited to {invitation.organisation.company_name} on Gavel",
+              f"{invitation.organisation.company_name} invites you to join them on Gavel as "
+              f"{invitation.get_role_display().lower()}.\n\nAccept before {invitation.expires_at:%Y-%m-%d %H:%M} "
+              f"UTC:\n{link}\n", None, [invitation.email])
+
+
+def invitation_get(*, token: str) -> Invitation:
+    """The open invitation behind `token`; raises InvitationInvalid or InvitationExpired."""
+    invitation = (Invitation.objects.select_related("organisation")
+                  .filter(token_hash=invitation_token_hash(token or "")).first())
+    if invitation is None or invitation.accepted_at is not None or invitation.cancelled_at is not None:
+        raise InvitationInvalid()
+    if invitation.expires_at <= timezone.now():
+        raise InvitationExpired()
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User | None = None, full_name: str = "", password: str = "") -> User:
+    """Accept an invitation: as the signed-in `user` whose email it was sent to, or with a new account made from
+    `full_name` and `password` for that email. Returns the member."""
+    with transaction.atomic():
+        invitation = invitation_get(token=token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None or invitation.cancelled_at is not None:
+            raise InvitationInvalid()
+        if user is not None and user.is_authenticated:
+            if user.email.lower() != invitation.email.lower():
+                raise PermissionRefused("This invitation was sent to another email address.",
+                                        code="invitation_other_email")
+            if user.role != User.Role.DEALER:
+                raise ValidationFailed("Only a dealer account can join a dealer organisation; sign up with another "
+                                       "email address.", code="invitation_wrong_role")
+            member = user
+        else:
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                raise ValidationFailed("An account with this email address exists: sign in with it, then open the "
+                                       "link again.", code="invitation_sign_in")
+            member = user_create(email=invitation.email, password=password, full_name=full_name,
+                                 role=User.Role.DEALER)
+        try:
+            with transaction.atomic():
+                Membership.objects.create(organisation=invitation.organisation, user=member, role=invitation.role,
+                                          invited_by=invitation.invited_by)
+        except IntegrityError:
+            raise ValidationFailed("You already belong to a dealer organisation.", code="already_member")
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=member)
+        audit_record(obj=invitation.organisation, action=AuditLog.Action.UPDATE, actor=member,
+                     reason="Invitation accepted", data={"invitation": invitation.pk, "role": invitation.role})
+    return member
+
+
+def invitation_cancel(*, invitation: Invitation, actor: User) -> None:
+    _owner_ensure(actor=actor, org=invitation.organisation)
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(cancelled_at=timezone.now())
+
+
+def member_set_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    org = membership.organisation
+    _owner_ensure(actor=actor, org=org)
+    role = _role_clean(role)
+    if membership.user_id == org.user_id and role != Membership.Role.OWNER:
+        raise ValidationFailed(fields={"role": ["The organisation's account holder stays an owner."]})
+    before = membership.role
+    Membership.objects.filter(pk=membership.pk).update(role=role)
+    membership.role = role
+    audit_record(obj=org, action=AuditLog.Action.UPDATE, actor=actor, reason="Member role changed",
+                 field="role", from_state=before, to_state=role, data={"member": membership.user_id})
+    return membership
+
+
+def member_access_revoke(*, user: User) -> None:
+    """End every way `user` is signed in, at once: their browser sessions, their API token, and the API keys they
+    made. Sessions are found by decoding (Django keeps the user id inside the session data)."""
+    token_revoke(user=user)
+    ApiKey.objects.filter(created_by=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    user_id = str(user.pk)
+    stale = [session.pk for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+             if session.get_decoded().get("_auth_user_id") == user_id]
+    Session.objects.filter(pk__in=stale).delete()
+
+
+def member_remove(*, membership: Membership, actor: User) -> None:
+    """An owner removes a member: the membership goes, and so does every session, token and API key of theirs."""
+    org = membership.organisation
+    _owner_ensure(actor=actor, org=org)
+    if membership.user_id == org.user_id:
+        raise ValidationFailed("The organisation's account holder cannot be removed.", code="account_holder")
+    with transaction.atomic():
+        Membership.objects.filter(pk=membership.pk).delete()
+        member_access_revoke(user=membership.user)
+        audit_record(obj=org, action=AuditLog.Action.UPDATE, actor=actor, reason="Member removed",
+                     data={"member": membership.user_id, "role": membership.role})

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from accounts import organisations
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def invitation_email_send_task(*, invitation_id: int, token: str) -> None:
+    organisations.invitation_email_send(invitation_id=invitation_id, token=token)
