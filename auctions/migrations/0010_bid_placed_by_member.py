@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auctions', '0008_relist_request'),
+        ('auctions', '0009_saved_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
