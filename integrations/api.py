@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.capabilities import WEBHOOKS
 from accounts.http import AuthenticatedRequest
 from integrations import selectors, services
 from integrations.models import EventType
@@ -57,65 +58,77 @@ class WebhookDeliveryOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+# Every method of the webhook endpoints needs the "webhooks" capability: an organisation's owners, or a key with
+# that scope (accounts.capabilities).
+_WEBHOOKS_ALL = {"GET": WEBHOOKS, "POST": WEBHOOKS, "DELETE": WEBHOOKS}
+
+
 class WebhookEndpointListApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = _WEBHOOKS_ALL
     request: AuthenticatedRequest
 
     @extend_schema(responses={200: WebhookEndpointOutputSerializer(many=True)})
     def get(self, request):
-        services.webhook_owner_ensure(request.user)
-        endpoints = selectors.webhook_endpoint_list(owner=request.user)
+        endpoints = selectors.webhook_endpoint_list(owner=services.webhook_owner_for(request.user))
         return Response(WebhookEndpointOutputSerializer(endpoints, many=True).data)
 
     @extend_schema(request=WebhookEndpointInputSerializer, responses={201: WebhookEndpointCreatedOutputSerializer})
     def post(self, request):
-        services.webhook_owner_ensure(request.user)
+        owner = services.webhook_owner_for(request.user)
         given = WebhookEndpointInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_create(owner=request.user, **given.validated_data)
+        endpoint = services.webhook_endpoint_create(owner=owner, **given.validated_data)
         return Response(WebhookEndpointCreatedOutputSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
 
 class WebhookEndpointDetailApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = _WEBHOOKS_ALL
     request: AuthenticatedRequest
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, webhook_endpoint_id: int):
-        services.webhook_endpoint_delete(owner=request.user, endpoint_id=webhook_endpoint_id)
+        services.webhook_endpoint_delete(owner=services.webhook_owner_for(request.user),
+                                         endpoint_id=webhook_endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WebhookEndpointEnableApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = _WEBHOOKS_ALL
     request: AuthenticatedRequest
 
     @extend_schema(request=None, responses={200: WebhookEndpointOutputSerializer})
     def post(self, request, webhook_endpoint_id: int):
-        endpoint = services.webhook_endpoint_enable(owner=request.user, endpoint_id=webhook_endpoint_id)
+        endpoint = services.webhook_endpoint_enable(owner=services.webhook_owner_for(request.user),
+                                                    endpoint_id=webhook_endpoint_id)
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
 
 
 class WebhookDeliveryListApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = _WEBHOOKS_ALL
     request: AuthenticatedRequest
 
     @extend_schema(responses={200: WebhookDeliveryOutputSerializer(many=True)})
     def get(self, request):
-        services.webhook_owner_ensure(request.user)
+        owner = services.webhook_owner_for(request.user)
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.webhook_delivery_list(owner=request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.webhook_delivery_list(owner=owner), request, view=self)
         return paginator.get_paginated_response(WebhookDeliveryOutputSerializer(page, many=True).data)
 
 
 class WebhookRedeliverApi(APIView):
     permission_classes = [IsAuthenticated]
+    organisation_capabilities = _WEBHOOKS_ALL
     request: AuthenticatedRequest
 
     @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer})
     def post(self, request, webhook_delivery_id: int):
-        delivery = services.webhook_redeliver(owner=request.user, delivery_id=webhook_delivery_id)
-        delivery = selectors.webhook_delivery_list(owner=request.user).get(pk=delivery.pk)
+        owner = services.webhook_owner_for(request.user)
+        delivery = services.webhook_redeliver(owner=owner, delivery_id=webhook_delivery_id)
+        delivery = selectors.webhook_delivery_list(owner=owner).get(pk=delivery.pk)
         return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 

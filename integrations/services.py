@@ -18,7 +18,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from accounts.capabilities import WEBHOOKS, member_ensure
 from accounts.models import User
+from accounts.organisations import dealer_acting_for
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import PushSubscription
@@ -50,9 +52,18 @@ class DeliveryNotFound(EndpointNotFound):
 
 
 def webhook_owner_ensure(user) -> None:
-    """Webhooks are a dealer's: their systems are told of their bids, wins, sales and saved searches."""
+    """Webhooks are a dealer organisation's: their systems are told of their bids, wins, sales and saved searches.
+    In an organisation only owners manage them (accounts.capabilities)."""
     if not getattr(user, "is_authenticated", False) or user.role != User.Role.DEALER:
         raise PermissionRefused("Only dealers register webhooks.")
+    member_ensure(user, WEBHOOKS)
+
+
+def webhook_owner_for(user) -> User:
+    """The account whose webhooks `user` manages: their organisation's account (events are the account's: its bids,
+    sales and invoices), after the checks of webhook_owner_ensure."""
+    webhook_owner_ensure(user)
+    return dealer_acting_for(user)
 
 
 def webhook_retry_delays() -> list[int]:

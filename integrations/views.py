@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView, View
 
+from accounts.models import User
 from core.exceptions import ApplicationError, PermissionRefused
 from integrations import selectors, services
 from integrations.models import EventType
@@ -15,10 +16,14 @@ DELIVERIES_SHOWN = 50
 
 
 class _DealerOnly(LoginRequiredMixin):
+    """A dealer organisation's owner (or a dealer on their own): `owner` is the account whose webhooks these are."""
+
+    owner: User
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             try:
-                services.webhook_owner_ensure(request.user)
+                self.owner = services.webhook_owner_for(request.user)
             except PermissionRefused as exc:
                 raise PermissionDenied(exc.message) from None
         return super().dispatch(request, *args, **kwargs)
@@ -31,8 +36,8 @@ class WebhooksView(_DealerOnly, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "event_types": EventType.choices,
-            "endpoints": selectors.webhook_endpoint_list(owner=self.request.user),
-            "deliveries": selectors.webhook_delivery_list(owner=self.request.user)[:DELIVERIES_SHOWN],
+            "endpoints": selectors.webhook_endpoint_list(owner=self.owner),
+            "deliveries": selectors.webhook_delivery_list(owner=self.owner)[:DELIVERIES_SHOWN],
             "form": kwargs.get("form", {}),
             "errors": kwargs.get("errors", {}),
         }
@@ -44,7 +49,7 @@ class WebhooksView(_DealerOnly, TemplateView):
             "description": request.POST.get("description", "").strip(),
         }
         try:
-            endpoint = services.webhook_endpoint_create(owner=request.user, **form)
+            endpoint = services.webhook_endpoint_create(owner=self.owner, **form)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(form=form, errors=exc.fields), status=400)
@@ -69,17 +74,17 @@ class _Action(_DealerOnly, View):
 
 class WebhookDeleteView(_Action):
     def act(self, request, pk: int) -> None:
-        services.webhook_endpoint_delete(owner=request.user, endpoint_id=pk)
+        services.webhook_endpoint_delete(owner=self.owner, endpoint_id=pk)
         messages.success(request, "Endpoint removed.")
 
 
 class WebhookEnableView(_Action):
     def act(self, request, pk: int) -> None:
-        services.webhook_endpoint_enable(owner=request.user, endpoint_id=pk)
+        services.webhook_endpoint_enable(owner=self.owner, endpoint_id=pk)
         messages.success(request, "Endpoint switched back on.")
 
 
 class WebhookRedeliverView(_Action):
     def act(self, request, pk: int) -> None:
-        services.webhook_redeliver(owner=request.user, delivery_id=pk)
+        services.webhook_redeliver(owner=self.owner, delivery_id=pk)
         messages.success(request, "Sent again, with the same event id.")
