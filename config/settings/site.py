@@ -11,3 +11,6 @@ GAVEL_CURRENCY = env_currency("GAVEL_CURRENCY", "EUR")
 GAVEL_SUPPORT_EMAIL = env_str("GAVEL_SUPPORT_EMAIL", "support@gavel.test")
 # Notifications' emails go out through Celery after commit; off only for in-process tests.
 GAVEL_NOTIFY_ASYNC = env_bool("GAVEL_NOTIFY_ASYNC", True)
+# A bid's after-commit effects (live frames, the outbid notice, receipts) leave through the outbox, one Redis write,
+# delivered by `manage.py outbox_worker` (core.outbox); off: published and queued one by one (in-process tests).
+GAVEL_OUTBOX = env_bool("GAVEL_OUTBOX", True)

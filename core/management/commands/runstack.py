@@ -49,11 +49,13 @@ class Command(BaseCommand):
                                "--concurrency", "2", "--hostname", "gavel-worker@%h"], env)
         self._start("beat", [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "WARNING",
                              "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env)
+        # A bid's live frames and outbid notices leave through the outbox (core.outbox); this delivers them.
+        self._start("outbox", [python, manage, "outbox_worker"], env)
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"\nGavel is up at {url}"))
         self.stdout.write(f"  admin: {url}/admin/   API docs: {url}/api/docs/")
         extra = " and the embedded Redis" if self.embedded else ""
-        self.stdout.write(f"Press Ctrl-C to stop web, worker, beat{extra}.")
+        self.stdout.write(f"Press Ctrl-C to stop web, worker, beat, outbox{extra}.")
 
         stopping = False
 
