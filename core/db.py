@@ -49,7 +49,8 @@ def reconnecting(work: Callable[[], T]) -> T:
     try:
         if connection.in_atomic_block:
             return work()
-        connection.health_check_done = True  # this work finds a dead connection itself
+        # This work finds a dead connection itself (Django's attribute, which django-stubs leave out).
+        connection.health_check_done = True  # type: ignore[attr-defined]
         try:
             return work()
         except ConnectionLost:

@@ -5,6 +5,7 @@ dead by it is replaced and the bid placed once."""
 
 import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from auctions import services
+from auctions.engine import BidTooLow
 from auctions.models import Auction, Bid
 from auctions.services import bidding
 from auctions.services.shill import LinkedToSeller
@@ -39,7 +41,7 @@ def _script(auction: Auction, dealers, *, late: bool):
     """One sequence: a first bid, a maximum over it, a bid its proxy answers, the leader raising their maximum, a
     bid that beats the maximum, a tie, and (if `late`) a bid in the soft-close window; refusals on the way."""
     a, b, c = dealers
-    outcomes = []
+    outcomes: list[tuple] = []
 
     def bid(dealer, **amounts):
         try:
@@ -112,7 +114,7 @@ def test_an_accepted_bid_is_one_statement_in_three_round_trips_and_a_stale_one_n
     # A stale bid (the minimum already moved) is refused from the bid gate's copy in Redis, without PostgreSQL.
     with CaptureQueriesContext(connection) as refused, pytest.raises(ApplicationError) as too_low:
         services.bid_place(auction_id=auction.pk, dealer=first, amount_minor=12_100_00)
-    assert too_low.value.code == "bid_too_low" and too_low.value.minimum_minor == 12_200_00
+    assert isinstance(too_low.value, BidTooLow) and too_low.value.minimum_minor == 12_200_00
     assert refused.captured_queries == []
 
 
@@ -134,13 +136,18 @@ def test_a_bidder_linked_to_the_seller_is_refused_and_nothing_is_written():
 def test_no_health_check_before_the_bid_and_a_dead_connection_is_replaced_with_the_bid_placed_once(monkeypatch):
     auction = make_auction()
     dealer, rival = DealerFactory(verified=True), DealerFactory(verified=True)
-    wrapper = connections["default"]
+    wrapper: Any = connections["default"]  # Django's health-check attributes, which django-stubs leave out
     wrapper.ensure_connection()
     # A persistent connection at the start of a request, as with CONN_MAX_AGE and CONN_HEALTH_CHECKS.
     wrapper.health_check_enabled, wrapper.health_check_done = True, False
-    checks = []
+    checks: list[int] = []
     real_is_usable = wrapper.is_usable
-    monkeypatch.setattr(wrapper, "is_usable", lambda: checks.append(1) or real_is_usable())
+
+    def is_usable() -> bool:
+        checks.append(1)
+        return real_is_usable()
+
+    monkeypatch.setattr(wrapper, "is_usable", is_usable)
 
     services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=10_000_00)
     assert checks == []
@@ -152,7 +159,7 @@ def test_no_health_check_before_the_bid_and_a_dead_connection_is_replaced_with_t
                          password=settings_dict["PASSWORD"] or None, dbname=settings_dict["NAME"],
                          autocommit=True) as other:
         assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
-    connection.health_check_done = False
+    wrapper.health_check_done = False
 
     result = services.bid_place(auction_id=auction.pk, dealer=rival, amount_minor=10_100_00)
     assert connection.connection.info.backend_pid != pid and checks == []  # replaced without a health check
