@@ -1,7 +1,10 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
-On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v1.sql):
-one round trip, the hot lock held only while the database decides and writes, the answer built after the commit.
+On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v2.sql):
+it decides, writes the bids, appends the request's transparency-log entries and returns the shill rules' facts, so
+an accepted bid costs BEGIN, that statement and COMMIT (no per-request health check: core.db); the hot lock is held
+only while the database decides and writes, the answer is built after the commit, and the after-commit effects leave
+in one Redis write (core.outbox).
 Its reference model is the pure engine (auctions/engine.py), held to it by a differential test. SQLite (the embedded
 first-run database) has no PL/pgSQL; there the engine runs over the ORM, in the same order:
 
