@@ -294,7 +294,8 @@ END $$;
 
 -- The one entry: the idempotency key (if any) around the decision. A retry with the same key and request gets the
 -- first decision back (an acceptance or a refusal) without deciding again; the same key on another request is
--- refused. The decision is stored with the bid it made, in the same transaction.
+-- refused. The decision is stored with the bid it made, in the same transaction (without the shill facts, which
+-- name the seller's phone and company, and the log entries: a replay appends and signs nothing).
 CREATE OR REPLACE FUNCTION gavel_bid_place(
     p_auction_id bigint, p_dealer_id bigint, p_amount bigint, p_max bigint,
     p_ladder_upper bigint[], p_ladder_step bigint[], p_soft_close_seconds integer, p_amount_max bigint,
@@ -322,7 +323,7 @@ BEGIN
         VALUES (p_dealer_id, p_key, p_request_hash,
                 CASE WHEN v_decision ? 'refusal' THEN (p_refusal_status ->> (v_decision ->> 'refusal'))::integer
                      ELSE 201 END,
-                v_decision, clock_timestamp());
+                v_decision - 'independence' - 'logged', clock_timestamp());
     END IF;
     RETURN v_decision;
 END $$;
