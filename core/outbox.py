@@ -143,7 +143,7 @@ def outbox_run(*, stop: threading.Event, consumer: str | None = None, block_ms: 
         try:
             outbox_consume(consumer=name, block_ms=block_ms, claim_idle_ms=claim_idle_ms)
         except RedisError as exc:
-            logger.warning("outbox: Redis unavailable, retrying: %s", exc)
+            logger.warning("outbox: could not read the stream (Redis away, or the stream deleted), retrying: %s", exc)
             stop.wait(1.0)
 
 
