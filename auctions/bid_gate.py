@@ -82,6 +82,13 @@ def bid_gate_write(pipeline_or_client=None, **copy) -> None:
         logger.warning("bid gate: copy of auction %s not written, Redis unavailable: %s", copy["auction_id"], exc)
 
 
+def bid_gate_queue(pipeline, **copy) -> None:
+    """Queue one copy write on the caller's pipeline (the outbox's) as a plain EVAL: a registered script would make
+    redis-py's pipeline ask SCRIPT EXISTS first, a second round trip."""
+    keys, args = bid_gate_write_args(**copy)
+    pipeline.eval(_WRITE.script, len(keys), *keys, *args)
+
+
 def bid_gate_hold(*, auction_id: int, event_seq: int) -> None:
     """Before a change that lowers the price commits: no copy older than `event_seq` may refuse anything now."""
     bid_gate_write(auction_id=auction_id, event_seq=event_seq, minimum_minor=None, ends_at_ms=None, status="",

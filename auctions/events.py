@@ -55,15 +55,22 @@ def auction_frames(*, kind: str, snapshot: dict) -> tuple[dict, dict]:
     return state, summary
 
 
-def auction_publish_on_commit(auction: Auction, kind: str, *, new_bids: Iterable[Bid] = (),
-                              labels: dict | None = None) -> None:
-    """Tell the auction's page and every dashboard, once the transaction commits, what changed: a snapshot
-    taken now, under the auction's row lock. The auction's copy for the bid gate (auctions.bid_gate) is written
-    at the same moment."""
+def auction_event(auction: Auction, kind: str, *, new_bids: Iterable[Bid] = (),
+                  labels: dict | None = None) -> tuple[list[tuple[str, dict]], dict]:
+    """One event's frames (the auction's page, every dashboard) and the bid gate's copy (auctions.bid_gate), from a
+    snapshot taken now, under the auction's row lock."""
     snapshot = auction_public_snapshot(auction, new_bids=new_bids, labels=labels)
     state, summary = auction_frames(kind=kind, snapshot=snapshot)
     copy = {"auction_id": auction.pk, "event_seq": auction.event_seq, "status": auction.status,
             "minimum_minor": snapshot["minimum_next_bid_minor"], "leader_id": auction.leader_id,
             "ends_at_ms": int(auction.ends_at.timestamp() * 1000)}
+    return [(auction_group(auction.pk), state), (DASHBOARD, summary)], copy
+
+
+def auction_publish_on_commit(auction: Auction, kind: str, *, new_bids: Iterable[Bid] = (),
+                              labels: dict | None = None) -> None:
+    """Tell the auction's page and every dashboard, once the transaction commits, what changed (`auction_event`).
+    The auction's copy for the bid gate is written at the same moment."""
+    messages, copy = auction_event(auction, kind, new_bids=new_bids, labels=labels)
     transaction.on_commit(lambda: bid_gate_write(**copy))
-    publish_on_commit([(auction_group(auction.pk), state), (DASHBOARD, summary)])
+    publish_on_commit(messages)

@@ -116,6 +116,20 @@ def asgi_server(env: dict, *, workers: int = 4):
 
 
 @contextmanager
+def outbox_worker(env: dict):
+    """`manage.py outbox_worker` (docker-compose.yml `outbox`): delivers the bids' live frames and notices."""
+    proc = subprocess.Popen([sys.executable, "manage.py", "outbox_worker"], cwd=ROOT, env=env, start_new_session=True)
+    try:
+        yield
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextmanager
 def _serving(command: list[str], env: dict, port: int):
     proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + float(os.environ.get("BENCH_START_SECONDS", "30"))  # a loaded machine: more

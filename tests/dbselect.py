@@ -114,6 +114,8 @@ os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 os.environ.setdefault("DB_POOL", "0")
 # Notification emails in-process, so tests read them from mail.outbox (a worker test may override).
 os.environ.setdefault("GAVEL_NOTIFY_ASYNC", "0")
+# A bid's effects published and queued one by one, in-process; the outbox's tests turn it on with a real worker.
+os.environ.setdefault("GAVEL_OUTBOX", "0")
 # The transparency log's key for this run (the servers and workers tests start inherit it).
 os.environ.setdefault("GAVEL_LOG_PRIVATE_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
 

@@ -1,7 +1,10 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
-On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v1.sql):
-one round trip, the hot lock held only while the database decides and writes, the answer built after the commit.
+On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v2.sql):
+it decides, writes the bids, appends the request's transparency-log entries and returns the shill rules' facts, so
+an accepted bid costs BEGIN, that statement and COMMIT (no per-request health check: core.db); the hot lock is held
+only while the database decides and writes, the answer is built after the commit, and the after-commit effects leave
+in one Redis write (core.outbox).
 Its reference model is the pure engine (auctions/engine.py), held to it by a differential test. SQLite (the embedded
 first-run database) has no PL/pgSQL; there the engine runs over the ORM, in the same order:
 
@@ -23,7 +26,7 @@ from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import NotVerified, dealer_check_can_bid, dealer_ensure_can_bid, not_a_dealer_refusal
-from auctions.bid_gate import bid_gate_read, bid_gate_refusal
+from auctions.bid_gate import bid_gate_queue, bid_gate_read, bid_gate_refusal
 from auctions.engine import (
     AlreadyLeading,
     BidRejected,
@@ -36,7 +39,7 @@ from auctions.engine import (
     own_maximum_too_low,
     resolve_bid,
 )
-from auctions.events import auction_publish_on_commit
+from auctions.events import auction_event, auction_publish_on_commit
 from auctions.models import Auction, Bid, BidderLabel, bidder_label
 from auctions.selectors import dealer_committed_minor
 from auctions.services.auction_log import log_append_bid_request
@@ -50,12 +53,14 @@ from auctions.services.common import (
     lock_auction,
 )
 from auctions.services.idempotency import idempotency_lock_id
-from auctions.services.shill import bidder_ensure_independent
+from auctions.services.shill import bidder_ensure_independent, independence_ensure
 from core.clock import db_now, db_now_expression
+from core.db import first_statement, reconnecting
 from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
 from core.notifications import notify_later
+from core.outbox import outbox_enabled, outbox_send_on_commit
 from integrations.models import EventType
 from integrations.services import webhook_emit_on_commit
 from marketplace.models import Listing
@@ -210,14 +215,22 @@ def _over_limit(limit_minor: int, *, field: str) -> BuyingLimitExceeded:
     return BuyingLimitExceeded(fields={field: [f"Your buying limit is {money_text(limit_minor)}."]})
 
 
-def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
+def _outbid_notice(auction: Auction, dealer_id: int) -> dict:
+    """The outbid notification's arguments (core.notifications.notify_user_id), once per event (`event_key`)."""
     listing = auction.listing
     assert auction.price_minor is not None  # someone outbid the dealer
-    notify_later(user_id=dealer_id, kind="outbid", url=reverse("auctions:detail", args=[auction.pk]),
-                 event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}",
-                 title=f"You have been outbid on the {listing.display_title}",
-                 body=f"The price is now {money_text(auction.price_minor)}. "
-                      "Bid again before the auction ends.")
+    return {"user_id": dealer_id, "kind": "outbid", "url": reverse("auctions:detail", args=[auction.pk]),
+            "event_key": f"auction:{auction.pk}:outbid:{auction.event_seq}",
+            "title": f"You have been outbid on the {listing.display_title}",
+            "body": f"The price is now {money_text(auction.price_minor)}. Bid again before the auction ends."}
+
+
+def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
+    notify_later(**_outbid_notice(auction, dealer_id))
+
+
+def _outbid_webhook_on_commit(auction: Auction, dealer_id: int) -> None:
+    """The outbid dealer's systems are told too (integrations: signed webhooks), once per event."""
     webhook_emit_on_commit(user_id=dealer_id, event_type=EventType.AUCTION_OUTBID, resource="auction",
                            resource_id=auction.pk, event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}")
 
@@ -314,61 +327,67 @@ def _result(decision: dict, *, dealer_id: int) -> BidResult:
 def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, max_amount_minor,
                                 idempotency_key: str | None, request_hash: str | None,
                                 placed_by: User | None = None) -> BidResult:
-    """The decision is one statement; an accepted bid's transparency-log entries are appended in the same
-    transaction, while the auction row is still locked (`log_append_bid_request`, after the shill check)."""
+    """The decision is one statement, which also appends an accepted request's transparency-log entries on the
+    locked row, records the member who placed the bid (`placed_by`), and returns the facts of the shill rules;
+    those rules run here, and a refusal rolls it all back."""
     ladder = settings.GAVEL_BID_INCREMENTS
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT gavel_bid_place(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)", [
-                auction_id, dealer.pk, amount_minor, max_amount_minor, [upper for upper, _ in ladder],
-                [step for _, step in ladder], settings.GAVEL_SOFT_CLOSE_SECONDS, AMOUNT_MAX_MINOR, idempotency_key,
-                idempotency_lock_id(dealer_id=dealer.pk, key=idempotency_key) if idempotency_key else None,
-                request_hash, _REFUSAL_STATUS])
-            decision = cursor.fetchone()[0]
-        if isinstance(decision, str):
-            decision = json.loads(decision)
-        result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
-        logged: list[LoggedEntry] = []
-        if result is not None and not result.replayed:
-            # Who may bid on this car (shill rules) is asked only of a bid the rules accepted: refusing it rolls
-            # the bid back; a bid refused on price or time is refused anyway.
-            bidder_ensure_independent(auction=result.auction, dealer=dealer,
-                                      profile=DealerProfile.objects.filter(user_id=dealer.pk).first())
-            if placed_by is not None:
-                # The member is recorded in the bid's own transaction, while the auction row is still locked.
-                own = [bid for bid in result.bids if bid.dealer_id == dealer.pk]
-                Bid.objects.filter(pk__in=[bid.pk for bid in own]).update(placed_by=placed_by)
-                for bid in own:
-                    bid.placed_by = placed_by
-            if not decision["raised_max_only"]:
-                logged = _bid_request_log(result, extended=bool(decision["extended"]))
-    if result is not None and not result.replayed and not decision["raised_max_only"]:
-        auction = result.auction
-        auction_publish_on_commit(auction, "extension" if decision["extended"] else "bid",
-                                  new_bids=result.bids, labels=result.labels)
-        previous_leader = decision["previous_leader"]
-        if previous_leader is not None and previous_leader != auction.leader_id:
-            _notify_outbid_on_commit(auction, previous_leader)
+    arguments = [auction_id, dealer.pk, amount_minor, max_amount_minor, [upper for upper, _ in ladder],
+                 [step for _, step in ladder], settings.GAVEL_SOFT_CLOSE_SECONDS, AMOUNT_MAX_MINOR, idempotency_key,
+                 idempotency_lock_id(dealer_id=dealer.pk, key=idempotency_key) if idempotency_key else None,
+                 request_hash, _REFUSAL_STATUS, placed_by.pk if placed_by is not None else None]
+
+    def decide() -> tuple[dict, BidResult | None, list[LoggedEntry]]:
+        with transaction.atomic():
+            decision = first_statement("SELECT gavel_bid_place(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                                       "%s::jsonb, %s)", arguments)[0]
+            if isinstance(decision, str):
+                decision = json.loads(decision)
+            result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
+            logged: list[LoggedEntry] = []
+            if result is not None and not result.replayed:
+                # Who may bid on this car (shill rules) is asked only of a bid the rules accepted: refusing it rolls
+                # the bid and its log entries back; a bid refused on price or time is refused anyway.
+                independence_ensure(seller_id=result.auction.listing.seller_id, dealer=dealer,
+                                    facts=decision["independence"])
+                logged = [LoggedEntry(index=entry["index"], body=entry["body"].encode("utf-8"))
+                          for entry in decision["logged"]]
+        return decision, result, logged
+
+    # No per-request health check before the statement: a dead connection is found by the statement itself, and the
+    # transaction runs again on a new one (core.db).
+    decision, result, logged = reconnecting(decide)
     if result is None:
         # Raised after the commit: a refusal stored with an idempotency key must stay stored.
         refusal = _refusal(decision)
         refusal.replayed = bool(decision.get("replayed"))
         raise refusal
-    return replace(result, receipts=_receipts_send(auction=result.auction, dealer=dealer, labels=result.labels,
-                                                   logged=logged))
-
-
-def _bid_request_log(result: BidResult, *, extended: bool) -> list[LoggedEntry]:
-    """Append the accepted request's entries (its visible bids, reserve met, extension) and keep the auction's log
-    counters on its row, inside the bid's transaction."""
     auction = result.auction
-    visible = [bid for bid in result.bids if bid.is_visible]
-    logged = log_append_bid_request(auction, bids=visible, labels=result.labels,
-                                    first_bid_number=auction.bid_count - len(visible) + 1, extended=extended,
-                                    now=auction.server_time)
-    if logged:
-        Auction.objects.filter(pk=auction.pk).update(log_seq=auction.log_seq, log_reserve_met=auction.log_reserve_met)
-    return logged
+    changed = not result.replayed and not decision["raised_max_only"]
+    kind = "extension" if decision["extended"] else "bid"
+    previous_leader = decision["previous_leader"]
+    outbid = changed and previous_leader is not None and previous_leader != auction.leader_id
+    if outbid:
+        _outbid_webhook_on_commit(auction, previous_leader)
+    if not outbox_enabled():
+        if changed:
+            auction_publish_on_commit(auction, kind, new_bids=result.bids, labels=result.labels)
+        if outbid:
+            _notify_outbid_on_commit(auction, previous_leader)
+        return replace(result, receipts=_receipts_send(auction=auction, dealer=dealer, labels=result.labels,
+                                                       logged=logged))
+    # The after-commit effects in one pipelined Redis write (core.outbox): the live frames, the outbid notice, the
+    # bidder's receipts and the bid gate's copy; the outbox worker delivers them.
+    messages: list = []
+    copy = None
+    if changed:
+        messages, copy = auction_event(auction, kind, new_bids=result.bids, labels=result.labels)
+    receipts = _receipts_own(dealer=dealer, labels=result.labels, logged=logged)
+    if receipts:
+        messages.append(_receipts_message(auction=auction, dealer=dealer, receipts=receipts))
+    if messages or outbid:
+        outbox_send_on_commit(messages=messages, notifications=[_outbid_notice(auction, previous_leader)] if outbid
+                              else [], also=None if copy is None else lambda pipeline: bid_gate_queue(pipeline, **copy))
+    return replace(result, receipts=receipts)
 
 
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
@@ -414,11 +433,20 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
                      receipts=_receipts_send(auction=auction, dealer=dealer, labels=labels, logged=logged))
 
 
-def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
-    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed), also
-    sent to the dealer's open pages only (their user group), on commit."""
+def _receipts_own(*, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
+    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed)."""
     own = bidder_label(labels.get(dealer.pk))
-    receipts = [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
+    return [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
+
+
+def _receipts_message(*, auction: Auction, dealer: User, receipts: list[dict]) -> tuple[str, dict]:
+    """The receipts' frame, for the dealer's open pages only (their user group)."""
+    return (user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})
+
+
+def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
+    """The dealer's receipts (`_receipts_own`), also sent to their open pages on commit."""
+    receipts = _receipts_own(dealer=dealer, labels=labels, logged=logged)
     if receipts:
-        publish_on_commit([(user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})])
+        publish_on_commit([_receipts_message(auction=auction, dealer=dealer, receipts=receipts)])
     return receipts

@@ -2,7 +2,7 @@
 same key and the same request gets exactly that answer back (an acceptance or a refusal); the same key on a
 different request is refused.
 
-On PostgreSQL the bid function (auctions/sql/bid_place_v1.sql) does all of this in the bid's own statement and keeps
+On PostgreSQL the bid function (auctions/sql/bid_place_v2.sql) does all of this in the bid's own statement and keeps
 the decision, from which the answer is rendered again. On SQLite the bid policy (auctions.bid_policy) wraps a bid
 in `idempotent_answer_lock` → `idempotent_answer_stored` →
 (place the bid) → `idempotent_answer_store`, in one transaction: the answer is stored with the bid it answers,

@@ -31,24 +31,41 @@ def _keys(*values) -> set:
     return {value for value in values if value}
 
 
-def bidder_ensure_independent(*, auction: Auction, dealer: User, profile: DealerProfile | None) -> None:
-    """Refuse the seller, staff, the car's inspector and accounts linked to the seller, with the reason."""
+def independence_facts(*, auction: Auction, dealer: User, profile: DealerProfile | None) -> dict[str, Any]:
+    """What the rules below read, from the database (the bid function returns the same facts with its decision,
+    auctions/sql/bid_place_v2.sql)."""
     listing = auction.listing
-    if listing.seller_id == dealer.pk:
-        raise OwnListing()
-    if dealer.is_staff_member:
-        raise LinkedToSeller("Gavel staff may not bid.", code="staff_may_not_bid")
-    if Inspection.objects.filter(listing_id=listing.pk, inspector_id=dealer.pk).exists():
-        raise LinkedToSeller("You inspected this car, so you cannot bid on it.", code="inspector_may_not_bid")
     seller: Mapping[str, Any] = (User.objects.filter(pk=listing.seller_id)
               .values("phone", "dealer_profile__company_name", "dealer_profile__trade_licence_number",
                       "dealer_profile__phone").first()) or {}
-    if _keys(phone_key(seller.get("phone")), phone_key(seller.get("dealer_profile__phone"))) & \
-            _keys(phone_key(dealer.phone), phone_key(profile.phone if profile else None)):
+    return {"inspected": Inspection.objects.filter(listing_id=listing.pk, inspector_id=dealer.pk).exists(),
+            "seller_phone": seller.get("phone"), "seller_profile_phone": seller.get("dealer_profile__phone"),
+            "seller_company": seller.get("dealer_profile__company_name"),
+            "seller_licence": seller.get("dealer_profile__trade_licence_number"),
+            "bidder_profile_phone": profile.phone if profile else None,
+            "bidder_company": profile.company_name if profile else None,
+            "bidder_licence": profile.trade_licence_number if profile else None}
+
+
+def independence_ensure(*, seller_id: int, dealer: User, facts: Mapping[str, Any]) -> None:
+    """The shill rules over their facts (`independence_facts`): refuse the seller, staff, the car's inspector and
+    accounts linked to the seller, with the reason."""
+    if seller_id == dealer.pk:
+        raise OwnListing()
+    if dealer.is_staff_member:
+        raise LinkedToSeller("Gavel staff may not bid.", code="staff_may_not_bid")
+    if facts["inspected"]:
+        raise LinkedToSeller("You inspected this car, so you cannot bid on it.", code="inspector_may_not_bid")
+    if _keys(phone_key(facts["seller_phone"]), phone_key(facts["seller_profile_phone"])) & \
+            _keys(phone_key(dealer.phone), phone_key(facts["bidder_profile_phone"])):
         raise LinkedToSeller("You cannot bid on this car: your account has the same phone number as the seller's.")
-    if profile is not None and (
-            _keys(name_key(seller.get("dealer_profile__company_name"))) & _keys(name_key(profile.company_name))
-            or _keys(name_key(seller.get("dealer_profile__trade_licence_number")))
-            & _keys(name_key(profile.trade_licence_number))):
+    if (_keys(name_key(facts["seller_company"])) & _keys(name_key(facts["bidder_company"]))
+            or _keys(name_key(facts["seller_licence"])) & _keys(name_key(facts["bidder_licence"]))):
         raise LinkedToSeller("You cannot bid on this car: it is sold by your own company (same company or trade "
                              "licence).")
+
+
+def bidder_ensure_independent(*, auction: Auction, dealer: User, profile: DealerProfile | None) -> None:
+    """Refuse the seller, staff, the car's inspector and accounts linked to the seller, with the reason."""
+    independence_ensure(seller_id=auction.listing.seller_id, dealer=dealer,
+                        facts=independence_facts(auction=auction, dealer=dealer, profile=profile))

@@ -22,3 +22,7 @@ GAVEL_BACKUP_KEEP = env_int("GAVEL_BACKUP_KEEP", 7, minimum=0)
 GAVEL_VAPID_PRIVATE_KEY = env_str("GAVEL_VAPID_PRIVATE_KEY")
 GAVEL_VAPID_PUBLIC_KEY = env_str("GAVEL_VAPID_PUBLIC_KEY")
 GAVEL_VAPID_SUBJECT = env_str("GAVEL_VAPID_SUBJECT", "mailto:support@gavel.test")
+
+# A bid's after-commit effects (live frames, the outbid notice, receipts) leave through the outbox, one Redis write,
+# delivered by `manage.py outbox_worker` (core.outbox); off: published and queued one by one (in-process tests).
+GAVEL_OUTBOX = env_bool("GAVEL_OUTBOX", True)

@@ -1,4 +1,4 @@
-"""The bid function (auctions/sql/bid_place_v1.sql) against its reference model, the pure engine.
+"""The bid function (auctions/sql/bid_place_v2.sql) against its reference model, the pure engine.
 
 Hypothesis drives random sequences — plain bids, maxima, ties, leaders raising their own maximum, bids in the
 soft-close window and after the end, buying limits with commitments on another auction, idempotent retries —

@@ -93,6 +93,8 @@ class Command(BaseCommand):
                                    "WARNING", "--concurrency", "2", "--hostname", "gavel-worker@%h"], env)
             self._start("beat", [str(bin_dir / "celery"), "-A", "config", "--quiet", "beat", "--loglevel", "WARNING",
                                  "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME], env)
+            # A bid's live frames and outbid notices leave through the outbox (core.outbox); this delivers them.
+            self._start("outbox", [python, manage, "outbox_worker"], env)
             if self._wait_healthy(options):
                 self._banner(env, options)
             while not self.stopping:
