@@ -43,9 +43,10 @@ def rules_in_plain_words() -> list[str]:
         "the seller sees which verified company each bidder was; each bidder sees only their own alias.",
         *SHILL_RULES,
         "Every event that decides an auction — its opening with a sealed commitment to the reserve, every accepted "
-        "bid, the reserve being met, every extension, the close — goes into Gavel's public transparency log. Every "
-        "accepted bid gets a signed receipt; after the close the seller and the bidders can download the auction's "
-        "record and check it with gavel-verify, without trusting Gavel.",
+        "bid, the reserve being met, every extension, a withdrawn bidder with the auction worked out again, the "
+        "close, a sale voided — goes into Gavel's public transparency log. Every accepted bid gets a signed receipt "
+        "(a bid your maximum placed for you too); after the close the seller and the bidders can download the "
+        "auction's record and check it with gavel-verify, without trusting Gavel.",
     ]
 
 

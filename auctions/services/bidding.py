@@ -398,10 +398,31 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
 
 
 def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
-    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed), also
-    sent to the dealer's open pages only (their user group), on commit."""
-    own = bidder_label(labels.get(dealer.pk))
-    receipts = [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
-    if receipts:
-        publish_on_commit([(user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})])
-    return receipts
+    """The signed receipts of the request's bid entries (signed after the commit: no database needed). The bidder's
+    own come back in the answer; each dealer's are sent to their own open pages only (their user group), on commit.
+    A standing maximum that answered for its dealer ("auto") gets that dealer a receipt too, and a notification
+    (the receipts stay listed with all their others: auction_receipts_for)."""
+    dealers = {bidder_label(number): dealer_id for dealer_id, number in labels.items()}
+    by_dealer: dict[int, list[dict]] = {}
+    for receipt in receipts_sign(logged):
+        owner = dealers.get(canonical.parse_entry(receipt["entry"].encode())["alias"])
+        if owner is not None:
+            by_dealer.setdefault(owner, []).append(receipt)
+    if by_dealer:
+        publish_on_commit([(user_group(owner), {"type": "receipt", "auction": auction.pk, "receipts": receipts})
+                           for owner, receipts in by_dealer.items()])
+    for owner, receipts in by_dealer.items():
+        if owner != dealer.pk:
+            _notify_proxy_answered(auction, owner, receipts)
+    return by_dealer.get(dealer.pk, [])
+
+
+def _notify_proxy_answered(auction: Auction, dealer_id: int, receipts: list[dict]) -> None:
+    entry = canonical.parse_entry(receipts[-1]["entry"].encode())
+    notify_later(user_id=dealer_id, kind="proxy_bid_receipt", email=False,
+                 url=reverse("auctions:detail", args=[auction.pk]),
+                 event_key=f"auction:{auction.pk}:receipt:{receipts[-1]['leaf_index']}",
+                 title=f"Your maximum placed a bid of {money_text(entry['amount_minor'])} for you on the "
+                       f"{auction.listing.display_title}",
+                 body="Gavel signed a receipt for this bid; download it with your other receipts from the auction "
+                      "page.")
