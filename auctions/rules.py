@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from auctions.selectors import SESSION_LINK_DAYS
 from core.money import Money
 
 
@@ -52,7 +53,9 @@ def rules_in_plain_words() -> list[str]:
 
 SHILL_RULES = [
     "Nobody may bid on a car they have an interest in: the seller, Gavel staff, the car's inspector and accounts "
-    "linked to the seller (the same company or trade licence, the same phone number) are refused.",
-    "Staff review every auction's integrity report: accounts sharing an address, bidders who almost never win, "
-    "and bidders who bid mostly on one seller's cars are looked into.",
+    "linked to the seller (the same company or trade licence, the same payout account, the same phone number) are "
+    "refused.",
+    "Staff review every auction's integrity report: accounts sharing an address, bidders who signed in from the "
+    f"seller's network address (IP) or device in the {SESSION_LINK_DAYS} days before the end, bidders who almost "
+    "never win, and bidders who bid mostly on one seller's cars are looked into.",
 ]
