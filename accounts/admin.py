@@ -78,14 +78,14 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "role", "is_active", "date_joined"]
     list_filter = ["role", "is_active", "is_staff", "dealer_profile__status"]
-    search_fields = ["email", "full_name", "phone", "dealer_profile__company_name"]
-    readonly_fields = ["date_joined", "last_login"]
+    search_fields = ["email", "full_name", "phone", "payout_account", "dealer_profile__company_name"]
+    readonly_fields = ["date_joined", "last_login", "payout_account"]
     add_form = UserCreationAdminForm
     form = UserChangeAdminForm
     change_password_form = AdminPasswordChangeForm
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["full_name", "phone", "role", "region"]}),
+        ("Person", {"fields": ["full_name", "phone", "payout_account", "role", "region"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

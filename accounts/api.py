@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.selectors import dealer_profile_get
 from core.exceptions import ValidationFailed
-from core.throttling import LoginRateThrottle, SignupRateThrottle
+from core.throttling import LoginRateThrottle, SignupRateThrottle, client_ip
 
 
 class DealerProfileOutputSerializer(serializers.Serializer):
@@ -71,6 +71,7 @@ class TokenObtainApi(APIView):
         if user is None:
             raise ValidationFailed("Email or password is wrong.",
                                    fields={"non_field_errors": ["Email or password is wrong."]})
+        services.session_seen(user=user, ip=client_ip(request), device=None)
         return Response({"token": services.token_for(user=user)})
 
 

@@ -37,6 +37,9 @@ class EmailAuthenticationForm(AuthenticationForm):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150)
     phone = forms.CharField(label="Phone", max_length=32, required=False)
+    payout_account = forms.CharField(
+        label="Payout account (IBAN)", max_length=50, required=False,
+        help_text="Where Gavel pays you. Nobody may bid on a car sold by someone with the same payout account.")
 
 
 class ReasonForm(forms.Form):

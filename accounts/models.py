@@ -38,6 +38,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", max_length=254, unique=True)
     full_name = models.CharField(max_length=150)
     phone = models.CharField(max_length=32, blank=True)
+    payout_account = models.CharField(
+        max_length=34, blank=True, db_index=True,
+        help_text="The IBAN or bank account Gavel pays this user to: capital letters and digits, no spaces.",
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SELLER, db_index=True)
     region = models.CharField(
         max_length=100, blank=True, help_text="Inspectors: the area whose open inspections they may claim."
@@ -237,3 +241,24 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SessionSighting(models.Model):
+    """A sign-in seen from a network address (IP) and a device (a hash of the browser's device cookie; empty for an
+    API client), kept for the
+    shill rules: a bidder seen on the seller's address or device within a window is flagged for staff review
+    (auctions.selectors.auction_integrity_report). One row per user, address and device; `seen_at` the latest."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sightings")
+    ip = models.GenericIPAddressField()
+    device = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the device cookie, hex; empty: none.")
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ip", "device"], name="accounts_sighting_unique")]
+        indexes = [models.Index(fields=["ip", "seen_at"], name="accounts_sighting_ip"),
+                   models.Index(fields=["device", "seen_at"], name="accounts_sighting_device")]
+        ordering = ["-seen_at"]
+
+    def __str__(self):
+        return f"{self.user} from {self.ip}"

@@ -1,3 +1,6 @@
+import hashlib
+import re
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.authentication import token_cache_key
-from accounts.models import DealerProfile, Membership, User
+from accounts.models import DealerProfile, Membership, SessionSighting, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
@@ -105,12 +108,37 @@ def dealer_register(*, email: str, password: str, full_name: str, company_name: 
     return user
 
 
-def user_update_profile(*, user: User, full_name: str, phone: str = "") -> User:
+def payout_account_normalize(value: str | None) -> str:
+    """A payout account (an IBAN or another bank account number) as stored and compared: capital letters and digits,
+    spaces and dashes dropped. Raises ValidationFailed (field payout_account) unless 8 to 34 of them remain."""
+    key = re.sub(r"[\s\-]+", "", value or "").upper()
+    if key and not re.fullmatch(r"[A-Z0-9]{8,34}", key):
+        raise ValidationFailed(fields={"payout_account": [
+            "Enter your IBAN or account number: 8 to 34 letters and digits (spaces are fine)."]})
+    return key
+
+
+def user_update_profile(*, user: User, full_name: str, phone: str = "", payout_account: str | None = None) -> User:
+    """Save the user's name, phone and (when given) payout account; the payout account is checked first."""
     _required(full_name=full_name)
+    update = ["full_name", "phone"]
+    if payout_account is not None:
+        user.payout_account = payout_account_normalize(payout_account)
+        update.append("payout_account")
     user.full_name = full_name.strip()
     user.phone = phone.strip()
-    user.save(update_fields=["full_name", "phone"])
+    user.save(update_fields=update)
     return user
+
+
+def session_seen(*, user: User, ip: str | None, device: str | None) -> None:
+    """Remember that `user` signed in from this network address and device (`device`: the page's long-lived device
+    cookie, stored hashed; None for an API client, which has none). The shill rules' flags read it."""
+    if not ip:
+        return
+    device_hash = hashlib.sha256(device.encode("utf-8", "replace")).hexdigest() if device else ""
+    SessionSighting.objects.update_or_create(user=user, ip=ip, device=device_hash,
+                                             defaults={"seen_at": timezone.now()})
 
 
 def dealer_verify(*, profile: DealerProfile, actor: User, reason: str = "") -> TransitionResult:

@@ -10,11 +10,11 @@ app_name = "accounts"
 urlpatterns = [
     path("signup/", views.SellerSignupView.as_view(), name="signup"),
     path("signup/dealer/", views.DealerSignupView.as_view(), name="signup_dealer"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                                authentication_form=EmailAuthenticationForm,
-                                                redirect_authenticated_user=True,
-                                                # Django's view would name the host; the page names Gavel.
-                                                extra_context={"site_name": settings.GAVEL_SITE_NAME}),
+    path("login/", views.SignInView.as_view(template_name="accounts/login.html",
+                                            authentication_form=EmailAuthenticationForm,
+                                            redirect_authenticated_user=True,
+                                            # Django's view would name the host; the page names Gavel.
+                                            extra_context={"site_name": settings.GAVEL_SITE_NAME}),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(

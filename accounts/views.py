@@ -1,5 +1,8 @@
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -29,8 +32,10 @@ from accounts.organisations import (
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, Throttled, ValidationFailed
-from core.throttling import signup_page_rate_limit
+from core.throttling import client_ip, signup_page_rate_limit
 from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
+
+DEVICE_COOKIE = "gavel_device"
 
 
 class _SignupView(FormView):
@@ -119,7 +124,8 @@ class ProfileView(LoginRequiredMixin, FormView):
     success_url = reverse_lazy("accounts:profile")
 
     def get_initial(self):
-        return {"full_name": self.request.user.full_name, "phone": self.request.user.phone}
+        user = self.request.user
+        return {"full_name": user.full_name, "phone": user.phone, "payout_account": user.payout_account}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -129,7 +135,8 @@ class ProfileView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             services.user_update_profile(user=self.request.user, full_name=form.cleaned_data["full_name"],
-                                         phone=form.cleaned_data["phone"])
+                                         phone=form.cleaned_data["phone"],
+                                         payout_account=form.cleaned_data["payout_account"])
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self.form_invalid(form)
@@ -277,3 +284,16 @@ class InvitationAcceptView(FormView):
         login(self.request, member, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to {self.invitation.organisation.company_name} on Gavel.")
         return redirect("accounts:dashboard")
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page; a successful sign-in is remembered with its address and device (shill rules). The
+    device is a random cookie the browser keeps for two years."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        device = self.request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+        services.session_seen(user=form.get_user(), ip=client_ip(self.request), device=device)
+        response.set_cookie(DEVICE_COOKIE, device, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax",
+                            secure=self.request.is_secure())
+        return response

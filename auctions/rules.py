@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from auctions.selectors import SESSION_LINK_DAYS
 from core.money import Money
 
 
@@ -43,15 +44,18 @@ def rules_in_plain_words() -> list[str]:
         "the seller sees which verified company each bidder was; each bidder sees only their own alias.",
         *SHILL_RULES,
         "Every event that decides an auction — its opening with a sealed commitment to the reserve, every accepted "
-        "bid, the reserve being met, every extension, the close — goes into Gavel's public transparency log. Every "
-        "accepted bid gets a signed receipt; after the close the seller and the bidders can download the auction's "
-        "record and check it with gavel-verify, without trusting Gavel.",
+        "bid, the reserve being met, every extension, a withdrawn bidder with the auction worked out again, the "
+        "close, a sale voided — goes into Gavel's public transparency log. Every accepted bid gets a signed receipt "
+        "(a bid your maximum placed for you too); after the close the seller and the bidders can download the "
+        "auction's record and check it with gavel-verify, without trusting Gavel.",
     ]
 
 
 SHILL_RULES = [
     "Nobody may bid on a car they have an interest in: the seller, Gavel staff, the car's inspector and accounts "
-    "linked to the seller (the same company or trade licence, the same phone number) are refused.",
-    "Staff review every auction's integrity report: accounts sharing an address, bidders who almost never win, "
-    "and bidders who bid mostly on one seller's cars are looked into.",
+    "linked to the seller (the same company or trade licence, the same payout account, the same phone number) are "
+    "refused.",
+    "Staff review every auction's integrity report: accounts sharing an address, bidders who signed in from the "
+    f"seller's network address (IP) or device in the {SESSION_LINK_DAYS} days before the end, bidders who almost "
+    "never win, and bidders who bid mostly on one seller's cars are looked into.",
 ]

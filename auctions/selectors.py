@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower, StrIndex
 
-from accounts.models import DealerProfile, User
+from accounts.models import DealerProfile, SessionSighting, User
 from auctions.engine import Standing, minimum_next_bid
 from auctions.models import (
     Auction,
@@ -338,9 +338,31 @@ def _address_key(text: str | None) -> str | None:
     return key or None
 
 
+# A bidder who signed in from a network address or a device the seller signed in from, within this many days
+# before the auction's end (or now, while it runs), is flagged.
+SESSION_LINK_DAYS = 30
+
+
+def _session_links(*, seller: User, bidders: list[tuple[str, User]], until: datetime) -> list[str]:
+    since = until - timedelta(days=SESSION_LINK_DAYS)
+    seen = SessionSighting.objects.filter(seen_at__gte=since, seen_at__lte=until)
+    seller_ips = set(seen.filter(user=seller).values_list("ip", flat=True))
+    seller_devices = set(seen.filter(user=seller).exclude(device="").values_list("device", flat=True))
+    links = []
+    for label, dealer in bidders:
+        theirs = seen.filter(user=dealer)
+        if seller_ips & set(theirs.values_list("ip", flat=True)):
+            links.append(f"the seller and {label} signed in from the same network address (IP) within "
+                         f"{SESSION_LINK_DAYS} days")
+        if seller_devices & set(theirs.exclude(device="").values_list("device", flat=True)):
+            links.append(f"the seller and {label} signed in on the same device within {SESSION_LINK_DAYS} days")
+    return links
+
+
 def auction_integrity_report(*, auction: Auction) -> dict:
     """Staff's integrity report of one auction: who bid (alias → company), accounts that share an address or a
     phone with each other or the seller (flags: the bid path already refused the seller's own phone and company),
+    bidders who signed in from the seller's network address or device within SESSION_LINK_DAYS,
     bidders who almost never win over the last 90 days, and bidders who bid mostly on this seller's cars."""
     seller = User.objects.select_related("dealer_profile").get(pk=auction.listing.seller_id)
     labels = auction_labels(auction=auction)
@@ -374,6 +396,8 @@ def auction_integrity_report(*, auction: Auction) -> dict:
             for what in ("address", "phone"):
                 if keys(a)[what] & keys(b)[what]:
                     links.append(f"{name_a} and {name_b} share a{'n' if what == 'address' else ''} {what}")
+    links += _session_links(seller=seller, bidders=[(row["label"], row["dealer"]) for row in rows],
+                            until=auction.ends_at if auction.status == Auction.Status.CLOSED else db_now())
     return {"auction": auction, "bidders": rows, "links": links, "window_days": INTEGRITY_WINDOW_DAYS,
             "flagged": bool(links) or any(row["flags"] for row in rows)}
 

@@ -143,16 +143,25 @@ def b64_text(raw: bytes) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # Log entries
 
-ENTRY_KINDS = ("opened", "bid", "extension", "reserve_met", "closed", "seller_decision", "second_chance_offer")
+ENTRY_KINDS = ("opened", "bid", "extension", "reserve_met", "closed", "seller_decision", "second_chance_offer",
+               "withdrawal", "sale_void")
 BID_KINDS = ("direct", "proxy", "auto")
 CLOSE_OUTCOMES = ("sold", "awaiting_seller", "no_bids")
 DECISION_OUTCOMES = ("sold", "unsold")
 DECIDED_BY = ("seller", "deadline")
+# The published rule a withdrawal or a sale void applies (the rules page states each in words):
+# - bidder_may_no_longer_buy: a bidder who may no longer buy leaves a live auction; everyone else's bids are
+#   worked out again in their original order (the price may go down);
+# - winner_may_no_longer_buy: a winner who lost the right to buy before the sale opened buys nothing.
+WITHDRAWAL_RULES = ("bidder_may_no_longer_buy",)
+SALE_VOID_RULES = ("winner_may_no_longer_buy",)
+# Why the rule applied: the dealer's account was suspended.
+REASON_CODES = ("dealer_suspended",)
 RULES_VERSION = 1
 
 # Field -> the type it holds. Every entry has all the common fields and exactly the fields of its kind.
-_INT, _INT_OR_NULL, _STR, _STR_OR_NULL, _HEX, _ALIAS_T, _ALIAS_OR_NULL, _RULES = (
-    "int", "int|null", "str", "str|null", "hex32", "alias", "alias|null", "rules")
+_INT, _INT_OR_NULL, _STR, _STR_OR_NULL, _HEX, _ALIAS_T, _ALIAS_OR_NULL, _RULES, _BOOL = (
+    "int", "int|null", "str", "str|null", "hex32", "alias", "alias|null", "rules", "bool")
 COMMON_FIELDS = {"v": _INT, "kind": _STR, "auction_id": _INT, "seq": _INT, "at_us": _INT}
 KIND_FIELDS: dict[str, dict[str, Any]] = {
     "opened": {"ends_at_us": _INT, "starting_price_minor": _INT, "currency": _STR, "commitment": _HEX,
@@ -164,6 +173,12 @@ KIND_FIELDS: dict[str, dict[str, Any]] = {
                "outcome": CLOSE_OUTCOMES},
     "seller_decision": {"outcome": DECISION_OUTCOMES, "decided_by": DECIDED_BY},
     "second_chance_offer": {"alias": _ALIAS_T, "amount_minor": _INT},
+    # The bidder `alias` withdrawn; then `bid_count` bid entries follow (same at_us, bid numbers from 1): the
+    # auction worked out again from everyone else's bids, ending at price_minor / leader_alias, reserve met or not.
+    "withdrawal": {"alias": _ALIAS_T, "rule": WITHDRAWAL_RULES, "reason_code": REASON_CODES, "bid_count": _INT,
+                   "price_minor": _INT_OR_NULL, "leader_alias": _ALIAS_OR_NULL, "reserve_met": _BOOL},
+    # The sale to the winner `alias` voided after the close: the car is not sold.
+    "sale_void": {"alias": _ALIAS_T, "rule": SALE_VOID_RULES, "reason_code": REASON_CODES},
 }
 
 
@@ -178,6 +193,9 @@ def _check_field(value: Any, kind: Any, where: str) -> None:
     elif base == _INT:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise FormatError(f"{where}: expected a non-negative integer")
+    elif base == _BOOL:
+        if not isinstance(value, bool):
+            raise FormatError(f"{where}: expected true or false")
     elif base == _STR:
         if not isinstance(value, str) or not value:
             raise FormatError(f"{where}: expected a non-empty string")

@@ -29,6 +29,15 @@ private numbers. It never imports Gavel's code; it follows the published rules:
 - After the close: at most one seller decision, only when the seller had to decide; second-chance offers
   only for a sold car, to the other bidders in order of their highest bid (earlier first on equal amounts),
   each at that bidder's highest bid.
+- A bidder who may no longer buy is withdrawn from a live auction (a "withdrawal" entry naming a bidder with
+  standing bids), and the auction is worked out again from everyone else's bids in their original order: the
+  entry is followed, at the same server time, by exactly its bid_count bids numbered from 1, none by the
+  withdrawn bidder, each request one of the three shapes above starting from no bid (no end or extension
+  applies: nothing new was bid), every direct bid among them one its bidder made before (maxima are
+  private). They must end at the entry's price and leader, and "reserve met" from then on is the entry's
+  flag (checked against the reserve once it is opened).
+- A sale void comes only after a sale (by the close or the seller's decision), names the winner, once; the
+  car is then not sold and no second-chance offer follows.
 """
 
 from __future__ import annotations
@@ -92,6 +101,8 @@ class _State:
     decision: dict | None = None
     highest: dict = field(default_factory=dict)  # alias -> (amount, bid_number of the first bid at it)
     offers: list = field(default_factory=list)
+    voided: bool = False
+    directs: set = field(default_factory=set)  # (alias, amount) of every direct bid: a rebuild replays only these
 
     def minimum(self) -> int:
         if self.price_minor is None:
@@ -140,6 +151,11 @@ def replay(entries: Sequence[dict], *, reserve_minor: Reserve, say: Callable[[st
         elif kind == "second_chance_offer":
             _offer(entry, s, say, m)
             i += 1
+        elif kind == "withdrawal":
+            i = _withdrawal(entries, i, s, say, m)
+        elif kind == "sale_void":
+            _sale_void(entry, s, say)
+            i += 1
         else:  # "opened" again
             raise RuleBroken("sequence", f"entry {entry['seq']}: an auction opens once")
 
@@ -148,8 +164,9 @@ def _bid_line(bid: dict, m) -> str:
     return f"bid {bid['bid_number']}: {bid['alias']} {m(bid['amount_minor'])} ({bid['bid_kind']})"
 
 
-def _request(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
-    """Check the request whose first bid is entries[i]; return the index after its entries."""
+def _request(entries: Sequence[dict], i: int, s: _State, say, m, *, rebuild: bool = False) -> int:
+    """Check the request whose first bid is entries[i]; return the index after its entries. `rebuild`: a bid of
+    an auction worked out again after a withdrawal (no end, extension or reserve announcement applies)."""
     first = entries[i]
     after = entries[i + 1] if i + 1 < len(entries) else None
     t = first["at_us"]
@@ -179,7 +196,7 @@ def _request(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
         bids = [first]
 
     # Before the end as it stood when the request came in.
-    if t >= s.ends_at_us:
+    if t >= s.ends_at_us and not rebuild:
         raise RuleBroken("close-time", f"{_bid_line(first, m)} at {when(t)} is not before the end "
                                        f"{when(s.ends_at_us)}")
     for offset, bid in enumerate(bids, start=1):
@@ -234,11 +251,18 @@ def _request(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
         say("price-step", f"{_bid_line(bid, m)}: beats it")
 
     for bid in bids:
+        if bid["bid_kind"] == "direct":
+            if rebuild and (bid["alias"], bid["amount_minor"]) not in s.directs:
+                raise RuleBroken("withdrawal", f"{_bid_line(bid, m)}: a direct bid worked out again must be one its "
+                                               "bidder made before")
+            s.directs.add((bid["alias"], bid["amount_minor"]))
         best = s.highest.get(bid["alias"])
         if best is None or bid["amount_minor"] > best[0]:
             s.highest[bid["alias"]] = (bid["amount_minor"], bid["bid_number"])
     s.price_minor, s.leader, s.bid_count = new_price, new_leader, s.bid_count + len(bids)
     j = i + len(bids)
+    if rebuild:
+        return j
 
     # "reserve met" right after the bids that first reached the reserve.
     follows = entries[j] if j < len(entries) else None
@@ -287,6 +311,56 @@ def _request(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
         s.ends_at_us = follows["ends_at_us"]
         j += 1
     return j
+
+
+def _withdrawal(entries: Sequence[dict], i: int, s: _State, say, m) -> int:
+    """Check a withdrawal and the bids of the auction worked out again that follow it; return the index after."""
+    entry = entries[i]
+    seq, alias, t, count = entry["seq"], entry["alias"], entry["at_us"], entry["bid_count"]
+    if s.closed is not None:
+        raise RuleBroken("withdrawal", f"entry {seq}: a bidder is withdrawn only while the auction is live")
+    if alias not in s.highest:
+        raise RuleBroken("withdrawal", f"entry {seq}: {alias} has no standing bid to withdraw")
+    rebuilt = entries[i + 1:i + 1 + count]
+    if len(rebuilt) != count or any(e["kind"] != "bid" or e["at_us"] != t for e in rebuilt):
+        raise RuleBroken("withdrawal", f"entry {seq}: {count} bid(s) worked out again must follow it at the same "
+                                       "server time")
+    if any(e["alias"] == alias for e in rebuilt):
+        raise RuleBroken("withdrawal", f"entry {seq}: a bid of the withdrawn {alias} is among those worked out again")
+    say("withdrawal", f"{alias} withdrawn at {when(t)} ({entry['rule']}: {entry['reason_code']}); the auction is "
+                      f"worked out again from {count} remaining bid(s)")
+    s.price_minor, s.leader, s.bid_count, s.highest = None, None, 0, {}
+    j = i + 1
+    while j < i + 1 + count:
+        j = _request(entries, j, s, say, m, rebuild=True)
+    if j != i + 1 + count:
+        raise RuleBroken("withdrawal", f"entry {seq}: the bids worked out again run past its {count} bid(s)")
+    if (entry["price_minor"], entry["leader_alias"]) != (s.price_minor, s.leader):
+        raise RuleBroken("withdrawal", f"entry {seq} says price {m(entry['price_minor'])}, leader "
+                                       f"{entry['leader_alias']}; the bids worked out again give {m(s.price_minor)}, "
+                                       f"{s.leader}")
+    met = entry["reserve_met"]
+    if s.reserve_minor is not UNKNOWN:
+        reached = s.price_minor is not None and (s.reserve_minor is None or s.price_minor >= s.reserve_minor)
+        if met != reached:
+            raise RuleBroken("reserve-met", f"entry {seq} says the reserve is {'' if met else 'not '}met at "
+                                            f"{m(s.price_minor)}; the reserve is {m(s.reserve_minor)}")
+    elif met and s.price_minor is None:
+        raise RuleBroken("reserve-met", f"entry {seq}: no bid stands, so no reserve can be met")
+    s.reserve_met = met
+    say("withdrawal", f"worked out again: price {m(s.price_minor)}, leader {s.leader}, reserve "
+                      f"{'met' if met else 'not met'}")
+    return j
+
+
+def _sale_void(entry: dict, s: _State, say) -> None:
+    if s.winner is None or s.voided:
+        raise RuleBroken("sale-void", f"entry {entry['seq']}: a sale is voided only after the car was sold, once")
+    if entry["alias"] != s.winner:
+        raise RuleBroken("sale-void", f"entry {entry['seq']}: the winner was {s.winner}, not {entry['alias']}")
+    s.voided, s.winner = True, None
+    say("sale-void", f"the sale to {entry['alias']} voided at {when(entry['at_us'])} ({entry['rule']}: "
+                     f"{entry['reason_code']}): not sold")
 
 
 def _close(entry: dict, s: _State, say, m) -> None:

@@ -38,6 +38,11 @@ Kinds and their own fields
                          leader_alias (null: no bids), outcome ("sold" | "awaiting_seller" | "no_bids")
     seller_decision      outcome ("sold" | "unsold"), decided_by ("seller" | "deadline")
     second_chance_offer  alias, amount_minor (that bidder's highest bid)
+    withdrawal           alias (the bidder withdrawn), rule ("bidder_may_no_longer_buy"), reason_code
+                         ("dealer_suspended"), bid_count, price_minor, leader_alias, reserve_met (true/false):
+                         followed by bid_count "bid" entries at the same at_us, bid_number 1 … bid_count — the
+                         auction worked out again from everyone else's bids, ending at that price and leader
+    sale_void            alias (the winner), rule ("winner_may_no_longer_buy"), reason_code ("dealer_suspended")
 
 Order within one accepted bid request (all share at_us): its bid entries in the order the engine placed
 them, then "reserve_met" if this request's price first reached the reserve (with no reserve: the first
@@ -58,7 +63,7 @@ from gavel_verify.formats import FormatError, canonical_json, parse_entry
 
 __all__ = [
     "KEY_ORDER", "FormatError", "bid", "canonical_json", "closed", "extension", "opened", "parse_entry",
-    "reserve_met", "rules_object", "second_chance_offer", "seller_decision", "to_us",
+    "reserve_met", "rules_object", "sale_void", "second_chance_offer", "seller_decision", "to_us", "withdrawal",
 ]
 
 KEY_ORDER = {kind: tuple(sorted({**formats.COMMON_FIELDS, **fields})) for kind, fields in formats.KIND_FIELDS.items()}
@@ -122,3 +127,15 @@ def seller_decision(*, auction_id: int, seq: int, at_us: int, outcome: str, deci
 def second_chance_offer(*, auction_id: int, seq: int, at_us: int, alias: str, amount_minor: int) -> bytes:
     return _entry("second_chance_offer", auction_id=auction_id, seq=seq, at_us=at_us, alias=alias,
                   amount_minor=amount_minor)
+
+
+def withdrawal(*, auction_id: int, seq: int, at_us: int, alias: str, rule: str, reason_code: str, bid_count: int,
+               price_minor: int | None, leader_alias: str | None, reserve_met: bool) -> bytes:
+    return _entry("withdrawal", auction_id=auction_id, seq=seq, at_us=at_us, alias=alias, rule=rule,
+                  reason_code=reason_code, bid_count=bid_count, price_minor=price_minor, leader_alias=leader_alias,
+                  reserve_met=reserve_met)
+
+
+def sale_void(*, auction_id: int, seq: int, at_us: int, alias: str, rule: str, reason_code: str) -> bytes:
+    return _entry("sale_void", auction_id=auction_id, seq=seq, at_us=at_us, alias=alias, rule=rule,
+                  reason_code=reason_code)

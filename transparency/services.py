@@ -32,7 +32,8 @@ from transparency.signing import LogKey, SignedTreeHead
 _BUILDERS: dict[str, Callable[..., bytes]] = {
     "bid": canonical.bid, "extension": canonical.extension, "reserve_met": canonical.reserve_met,
     "closed": canonical.closed, "seller_decision": canonical.seller_decision,
-    "second_chance_offer": canonical.second_chance_offer,
+    "second_chance_offer": canonical.second_chance_offer, "withdrawal": canonical.withdrawal,
+    "sale_void": canonical.sale_void,
 }
 # Serializes head publication, so a larger head is never dated before a smaller one.
 _HEAD_LOCK = 0x6761_7665_6C48  # "gavelH"

@@ -28,7 +28,8 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("auctions", "0010_bid_placed_by_member"), ("auctions", "0006_auction_log_seq"),
+    dependencies = [("auctions", "0010_bid_placed_by_member"), ("accounts", "0005_payout_account_and_session_sightings"),
+                    ("auctions", "0006_auction_log_seq"),
                     ("transparency", "0002_log_append_function"), ("inspections", "0001_initial")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -1,6 +1,7 @@
 """Every write to auctions. `bidding` holds the hot path; `lifecycle` the schedule/start/close/decide/cancel."""
 
 from auctions.services.auction_log import (
+    REASON_DEALER_SUSPENDED,
     RecordNotLogged,
     RecordNotReady,
     auction_receipts_for,
@@ -78,7 +79,7 @@ __all__ = [
     "CounterOfferPending", "counter_offer_answer", "counter_offer_make", "counter_offer_pending",
     "AuctionEnded", "AuctionNotFound", "AuctionNotLive", "BidResult", "BuyingLimitExceeded", "ConsentExpired",
     "ConsentNotFound", "ConsentNotPending", "DecisionExpired", "IdempotencyKeyReused", "NoDecisionPending",
-    "OwnListing", "RecordNotLogged", "RecordNotReady", "Repricing", "auction_receipts_for",
+    "OwnListing", "REASON_DEALER_SUSPENDED", "RecordNotLogged", "RecordNotReady", "Repricing", "auction_receipts_for",
     "auction_record_export", "TopBidderCannotBuy", "auction_bidder_ids", "auction_cancel", "auction_close",
     "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_obligation_clear",
     "auction_obligation_set", "auction_sale_void", "auction_schedule", "auction_start", "bid_in_one_statement",

@@ -69,6 +69,38 @@ def log_append_bid_request(auction: Auction, *, bids: Sequence[Bid], labels: dic
     return logged
 
 
+# Why a bidder or a winner was taken out (the log's reason codes, gavel_verify.formats.REASON_CODES).
+REASON_DEALER_SUSPENDED = "dealer_suspended"
+
+
+def auction_log_withdrawal(auction: Auction, *, dealer_id: int, rebuilt: Sequence[Bid], reason_code: str,
+                           now: datetime) -> list[LoggedEntry]:
+    """A bidder who may no longer buy taken out of a live auction, and the auction worked out again from everyone
+    else's bids: the `withdrawal` entry (the new standing, whether the reserve is met now), then `rebuilt` — the
+    visible bids of the replay, in order — as bid entries numbered from 1, all at `now`. The auction holds the new
+    standing; the caller saves `log_seq` and `log_reserve_met` with it."""
+    if not auction.log_seq:
+        return []
+    labels = dict(BidderLabel.objects.filter(auction=auction).values_list("dealer_id", "number"))
+    leader = bidder_label(labels[auction.leader_id]) if auction.leader_id is not None else None
+    auction.log_reserve_met = auction.reserve_met
+    logged = [_next(auction, "withdrawal", now=now, alias=bidder_label(labels[dealer_id]),
+                    rule="bidder_may_no_longer_buy", reason_code=reason_code, bid_count=len(rebuilt),
+                    price_minor=auction.price_minor, leader_alias=leader, reserve_met=auction.log_reserve_met)]
+    logged += [_next(auction, "bid", now=now, alias=bidder_label(labels[bid.dealer_id]), amount_minor=bid.amount_minor,
+                     bid_kind=bid.kind, bid_number=number) for number, bid in enumerate(rebuilt, start=1)]
+    return logged
+
+
+def auction_log_sale_void(auction: Auction, *, winner_id: int, reason_code: str, now: datetime) -> LoggedEntry | None:
+    """A sold car's sale voided before it opened (its winner may no longer buy). The caller saves `log_seq`."""
+    if not auction.log_seq:
+        return None
+    number = BidderLabel.objects.filter(auction=auction, dealer_id=winner_id).values_list("number", flat=True).get()
+    return _next(auction, "sale_void", now=now, alias=bidder_label(number), rule="winner_may_no_longer_buy",
+                 reason_code=reason_code)
+
+
 def auction_log_closed(auction: Auction, *, outcome: str, now: datetime) -> LoggedEntry | None:
     """The close, with a signed tree head that contains it published on commit. The caller saves `log_seq`."""
     if not auction.log_seq:

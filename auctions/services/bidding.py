@@ -381,13 +381,14 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
     copy = None
     if changed:
         messages, copy = auction_event(auction, kind, new_bids=result.bids, labels=result.labels)
-    receipts = _receipts_own(dealer=dealer, labels=result.labels, logged=logged)
-    if receipts:
-        messages.append(_receipts_message(auction=auction, dealer=dealer, receipts=receipts))
-    if messages or outbid:
-        outbox_send_on_commit(messages=messages, notifications=[_outbid_notice(auction, previous_leader)] if outbid
-                              else [], also=None if copy is None else lambda pipeline: bid_gate_queue(pipeline, **copy))
-    return replace(result, receipts=receipts)
+    by_dealer = _receipts_by_dealer(labels=result.labels, logged=logged)
+    messages.extend(_receipts_messages(auction=auction, by_dealer=by_dealer))
+    notifications = [_outbid_notice(auction, previous_leader)] if outbid else []
+    notifications += _proxy_answered_notices(auction=auction, dealer=dealer, by_dealer=by_dealer)
+    if messages or notifications:
+        outbox_send_on_commit(messages=messages, notifications=notifications,
+                              also=None if copy is None else lambda pipeline: bid_gate_queue(pipeline, **copy))
+    return replace(result, receipts=by_dealer.get(dealer.pk, []))
 
 
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
@@ -433,20 +434,48 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
                      receipts=_receipts_send(auction=auction, dealer=dealer, labels=labels, logged=logged))
 
 
-def _receipts_own(*, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
-    """The signed receipts of the dealer's own bid entries (signed after the commit: no database needed)."""
-    own = bidder_label(labels.get(dealer.pk))
-    return [r for r in receipts_sign(logged) if canonical.parse_entry(r["entry"].encode())["alias"] == own]
+def _receipts_by_dealer(*, labels: dict[int, int], logged: list[LoggedEntry]) -> dict[int, list[dict]]:
+    """The signed receipts of the request's bid entries (signed after the commit: no database needed), by the dealer
+    each bid is for: the bidder's own, and those of a standing maximum that answered for its dealer ("auto")."""
+    dealers = {bidder_label(number): dealer_id for dealer_id, number in labels.items()}
+    by_dealer: dict[int, list[dict]] = {}
+    for receipt in receipts_sign(logged):
+        owner = dealers.get(canonical.parse_entry(receipt["entry"].encode())["alias"])
+        if owner is not None:
+            by_dealer.setdefault(owner, []).append(receipt)
+    return by_dealer
 
 
-def _receipts_message(*, auction: Auction, dealer: User, receipts: list[dict]) -> tuple[str, dict]:
-    """The receipts' frame, for the dealer's open pages only (their user group)."""
-    return (user_group(dealer.pk), {"type": "receipt", "auction": auction.pk, "receipts": receipts})
+def _receipts_messages(*, auction: Auction, by_dealer: dict[int, list[dict]]) -> list[tuple[str, dict]]:
+    """Each dealer's receipts, for their own open pages only (their user group)."""
+    return [(user_group(owner), {"type": "receipt", "auction": auction.pk, "receipts": receipts})
+            for owner, receipts in by_dealer.items()]
+
+
+def _proxy_answered_notices(*, auction: Auction, dealer: User, by_dealer: dict[int, list[dict]]) -> list[dict]:
+    """A notification (core.notifications.notify_user_id arguments) to each dealer whose maximum bid for them in this
+    request (the receipts stay listed with all their others: auction_receipts_for)."""
+    notices = []
+    for owner, receipts in by_dealer.items():
+        if owner == dealer.pk:
+            continue
+        entry = canonical.parse_entry(receipts[-1]["entry"].encode())
+        notices.append({
+            "user_id": owner, "kind": "proxy_bid_receipt", "email": False,
+            "url": reverse("auctions:detail", args=[auction.pk]),
+            "event_key": f"auction:{auction.pk}:receipt:{receipts[-1]['leaf_index']}",
+            "title": f"Your maximum placed a bid of {money_text(entry['amount_minor'])} for you on the "
+                     f"{auction.listing.display_title}",
+            "body": "Gavel signed a receipt for this bid; download it with your other receipts from the auction page."})
+    return notices
 
 
 def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], logged: list[LoggedEntry]) -> list[dict]:
-    """The dealer's receipts (`_receipts_own`), also sent to their open pages on commit."""
-    receipts = _receipts_own(dealer=dealer, labels=labels, logged=logged)
-    if receipts:
-        publish_on_commit([_receipts_message(auction=auction, dealer=dealer, receipts=receipts)])
-    return receipts
+    """Without the outbox: each dealer's receipts published to their pages on commit, the proxy notices queued; the
+    bidder's own come back in the answer."""
+    by_dealer = _receipts_by_dealer(labels=labels, logged=logged)
+    if by_dealer:
+        publish_on_commit(_receipts_messages(auction=auction, by_dealer=by_dealer))
+    for notice in _proxy_answered_notices(auction=auction, dealer=dealer, by_dealer=by_dealer):
+        notify_later(**notice)
+    return by_dealer.get(dealer.pk, [])

@@ -17,7 +17,12 @@ from accounts.models import User
 from accounts.services import dealer_ensure_can_bid, staff_ensure
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, SavedSearchMatch, SellerConsent, Watch
-from auctions.services.auction_log import auction_log_closed, auction_log_opened, auction_log_seller_decision
+from auctions.services.auction_log import (
+    auction_log_closed,
+    auction_log_opened,
+    auction_log_sale_void,
+    auction_log_seller_decision,
+)
 from auctions.services.common import (
     AuctionNotFound,
     DecisionExpired,
@@ -292,10 +297,10 @@ def _tell_leader_declined(auction: Auction):
     return send
 
 
-def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | None:
+def auction_sale_void(*, auction_id: int, reason: str, reason_code: str) -> TransitionResult | None:
     """A sold car whose winner lost the right to buy before its sale could open (suspended between the close and
-    the sale): not sold after all. The car can be offered again; the seller is told. The caller holds the
-    winner's profile lock (lock order: dealer profile, then auction)."""
+    the sale): not sold after all, and logged (`sale_void`, with `reason_code`). The car can be offered again; the
+    seller is told. The caller holds the winner's profile lock (lock order: dealer profile, then auction)."""
     with transaction.atomic():
         auction = lock_auction(auction_id)
         if auction.outcome != Auction.Outcome.SOLD:
@@ -310,9 +315,12 @@ def auction_sale_void(*, auction_id: int, reason: str) -> TransitionResult | Non
                    event_key=f"auction:{auction_id}:sale_void")
 
         now = db_now()
+        if auction.winner_id is not None:
+            auction_log_sale_void(auction, winner_id=auction.winner_id, reason_code=reason_code, now=now)
         result = transition(auction, Auction.Outcome.UNSOLD, field="outcome",
                             reason=reason, on_commit=[tell],
                             updates={"decided_at": now, "event_seq": auction.event_seq + 1, "winner": None,
+                                     "log_seq": auction.log_seq,
                                      "hammer_price_minor": None, "owed_by": None, "owed_minor": None},
                             data={"winner_id": auction.winner_id, "hammer_price_minor": auction.hammer_price_minor})
         if result.changed:

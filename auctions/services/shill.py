@@ -1,9 +1,11 @@
 """Who may not bid on a car (shill rules, issue 15): the seller, staff, the car's inspector, and accounts linked to
-the seller — the same company or trade licence, the same phone. The bid path checks this in one place, under the
-auction's lock (`bidder_ensure_independent`); the rules in words are on the public rules page (auctions.rules).
+the seller — the same company or trade licence, the same payout account, the same phone. The bid path checks this in
+one place, under the auction's lock (`bidder_ensure_independent`); the rules in words are on the public rules page
+(auctions.rules).
 
-Weaker signs — the same address, bidders who rarely win, bidders who bid mostly on one seller's cars — refuse
-nobody: they are flags on the staff's per-auction integrity report (auctions.selectors.auction_integrity_report).
+Weaker signs — the same address, a sign-in from the seller's network address or device within a window, bidders
+who rarely win, bidders who bid mostly on one seller's cars — refuse nobody: they are flags on the staff's
+per-auction integrity report (auctions.selectors.auction_integrity_report).
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ def independence_facts(*, auction: Auction, dealer: User, profile: DealerProfile
     auctions/sql/bid_place_v2.sql)."""
     listing = auction.listing
     seller: Mapping[str, Any] = (User.objects.filter(pk=listing.seller_id)
-              .values("phone", "dealer_profile__company_name", "dealer_profile__trade_licence_number",
-                      "dealer_profile__phone").first()) or {}
+              .values("phone", "payout_account", "dealer_profile__company_name",
+                      "dealer_profile__trade_licence_number", "dealer_profile__phone").first()) or {}
     return {"inspected": Inspection.objects.filter(listing_id=listing.pk, inspector_id=dealer.pk).exists(),
+            "seller_payout_account": seller.get("payout_account"),
             "seller_phone": seller.get("phone"), "seller_profile_phone": seller.get("dealer_profile__phone"),
             "seller_company": seller.get("dealer_profile__company_name"),
             "seller_licence": seller.get("dealer_profile__trade_licence_number"),
@@ -56,6 +59,9 @@ def independence_ensure(*, seller_id: int, dealer: User, facts: Mapping[str, Any
         raise LinkedToSeller("Gavel staff may not bid.", code="staff_may_not_bid")
     if facts["inspected"]:
         raise LinkedToSeller("You inspected this car, so you cannot bid on it.", code="inspector_may_not_bid")
+    if facts["seller_payout_account"] and facts["seller_payout_account"] == dealer.payout_account:
+        raise LinkedToSeller("You cannot bid on this car: your account is paid to the same payout account as the "
+                             "seller's.")
     if _keys(phone_key(facts["seller_phone"]), phone_key(facts["seller_profile_phone"])) & \
             _keys(phone_key(dealer.phone), phone_key(facts["bidder_profile_phone"])):
         raise LinkedToSeller("You cannot bid on this car: your account has the same phone number as the seller's.")

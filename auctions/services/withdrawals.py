@@ -30,6 +30,7 @@ from auctions.engine import BidRejected, Standing, resolve_bid
 from auctions.events import auction_publish_on_commit
 from auctions.models import Auction, Bid
 from auctions.selectors import auction_labels, dealer_committed_minor
+from auctions.services.auction_log import auction_log_withdrawal
 from auctions.services.bidding import money_text
 from auctions.services.common import lock_auction
 from core.audit import audit_record
@@ -111,9 +112,10 @@ def _replay(auction: Auction, actions: list[Bid], *,
     return rows, standing, skipped
 
 
-def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None, reason: str,
+def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None, reason: str, reason_code: str,
                           profiles: dict[int, DealerProfile]) -> Repricing | None:
-    """Withdraw `dealer_id`'s standing bids on one live auction and work it out again from the rest.
+    """Withdraw `dealer_id`'s standing bids on one live auction and work it out again from the rest; the withdrawal
+    and the replay's visible bids go into the transparency log (`withdrawal`, with `reason_code`).
 
     `profiles` are the auction's bidders' profiles, already locked by the caller (before this auction's lock);
     a bidder who is not among them (they bid after the caller looked) is judged on an unlocked read."""
@@ -159,8 +161,11 @@ def auction_bids_withdraw(*, auction_id: int, dealer_id: int, actor: User | None
     auction.price_minor, auction.leader_id, auction.leader_max_minor = new.price_minor, new.leader, new.leader_max_minor
     auction.bid_count = sum(1 for row, _ in rows if row.is_visible)
     auction.event_seq += 1
+    auction_log_withdrawal(auction, dealer_id=dealer_id, reason_code=reason_code, now=now,
+                           rebuilt=[Bid(dealer_id=row.dealer_id, amount_minor=row.amount_minor, kind=row.kind)
+                                    for row, _ in rows if row.is_visible])
     auction.save(update_fields=["price_minor", "leader", "leader_max_minor", "bid_count", "last_sequence",
-                                "event_seq", "updated_at"])
+                                "event_seq", "log_seq", "log_reserve_met", "updated_at"])
     # The price may go down: before this commits, no older copy of the minimum may refuse a bid (auctions.bid_gate).
     bid_gate_hold(auction_id=auction.pk, event_seq=auction.event_seq)
 
@@ -203,7 +208,7 @@ def _tell_repriced(auction: Auction, repricing: Repricing, *, withdrawn_dealer_i
                           f"{now_text} Bid again before the auction ends.")
 
 
-def dealer_bids_withdraw(*, dealer_id: int, actor: User | None, reason: str) -> list[Repricing]:
+def dealer_bids_withdraw(*, dealer_id: int, actor: User | None, reason: str, reason_code: str) -> list[Repricing]:
     """Withdraw a dealer's bids from every live auction, each worked out again from the rest.
 
     Call inside the transaction that made the dealer unable to buy, holding their profile lock (so no bid of
@@ -214,7 +219,7 @@ def dealer_bids_withdraw(*, dealer_id: int, actor: User | None, reason: str) -> 
         profiles = dealer_profiles_lock(user_ids=auction_bidder_ids(auction_ids=auction_ids) | {dealer_id})
         for auction_id in auction_ids:
             repricing = auction_bids_withdraw(auction_id=auction_id, dealer_id=dealer_id, actor=actor, reason=reason,
-                                              profiles=profiles)
+                                              reason_code=reason_code, profiles=profiles)
             if repricing is not None:
                 repricings.append(repricing)
     return repricings

@@ -147,10 +147,11 @@ BEGIN
           INTO v_committed;
     END IF;
     -- What the shill rules (auctions.services.shill.independence_refusal) read, for Python to decide after the
-    -- statement: the car's inspectors, the seller's phones and company, the bidder's profile.
+    -- statement: the car's inspectors, the seller's payout account, phones and company, the bidder's profile.
     SELECT jsonb_build_object(
                'inspected', EXISTS (SELECT 1 FROM inspections_inspection i
                                      WHERE i.listing_id = l.id AND i.inspector_id = p_dealer_id),
+               'seller_payout_account', su.payout_account,
                'seller_phone', su.phone, 'seller_profile_phone', sp.phone, 'seller_company', sp.company_name,
                'seller_licence', sp.trade_licence_number,
                'bidder_profile_phone', bp.phone, 'bidder_company', bp.company_name,

@@ -19,7 +19,13 @@ from accounts import services as account_services
 from accounts.models import DealerProfile, User
 from accounts.services import staff_ensure
 from auctions.models import Auction
-from auctions.services import Repricing, auction_bidder_ids, dealer_bids_withdraw, live_auction_ids_with_bids_of
+from auctions.services import (
+    REASON_DEALER_SUSPENDED,
+    Repricing,
+    auction_bidder_ids,
+    dealer_bids_withdraw,
+    live_auction_ids_with_bids_of,
+)
 from core.audit import audit_record
 from core.exceptions import ValidationFailed
 from core.models import AuditLog
@@ -55,7 +61,8 @@ def dealer_suspend_and_withdraw(*, profile: DealerProfile, actor: User, reason: 
         rivals = auction_bidder_ids(auction_ids=live_auction_ids_with_bids_of(dealer_id=dealer_id))
         locked = account_services.dealer_profiles_lock(user_ids=rivals | {dealer_id})[dealer_id]
         result = account_services.dealer_suspend(profile=locked, actor=actor, reason=reason)
-        repricings = dealer_bids_withdraw(dealer_id=dealer_id, actor=actor, reason=reason)
+        repricings = dealer_bids_withdraw(dealer_id=dealer_id, actor=actor, reason=reason,
+                                          reason_code=REASON_DEALER_SUSPENDED)
         decisions = _tell_sellers_awaiting_decision(dealer_id=dealer_id)
         sales = _tell_sellers_of_unpaid_sales(dealer_id=dealer_id, actor=actor)
         offers = second_chance_offers_withdraw_for(dealer_id=dealer_id,

@@ -13,7 +13,12 @@ from accounts.models import User
 from accounts.services import dealer_ensure_can_bid, staff_ensure
 from auctions.models import Auction
 from auctions.selectors import seller_consent_accepted
-from auctions.services import auction_obligation_clear, auction_obligation_set, auction_sale_void
+from auctions.services import (
+    REASON_DEALER_SUSPENDED,
+    auction_obligation_clear,
+    auction_obligation_set,
+    auction_sale_void,
+)
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -157,7 +162,7 @@ def sale_create_for_auction(*, auction) -> tuple[Sale | None, bool]:
         try:
             sale_buyer_lock(buyer=auction.winner)
         except BuyerCannotBuy:
-            auction_sale_void(auction_id=auction.pk,
+            auction_sale_void(auction_id=auction.pk, reason_code=REASON_DEALER_SUSPENDED,
                               reason="The winning dealer may no longer buy (suspended before the sale opened)")
             return None, False
         try:

@@ -89,7 +89,8 @@ def test_withdrawing_a_dealer_lowers_the_copy_before_and_after_the_commit(auctio
         services.bid_place(auction_id=auction.pk, dealer=second, amount_minor=11_000_00)
     assert bid_gate_read(auction.pk).minimum_minor == 11_100_00
     with django_capture_on_commit_callbacks() as pending:
-        services.dealer_bids_withdraw(dealer_id=second.pk, actor=staff, reason="suspended")
+        services.dealer_bids_withdraw(dealer_id=second.pk, actor=staff, reason="suspended",
+                                      reason_code=services.REASON_DEALER_SUSPENDED)
         held = bid_gate_read(auction.pk)
     assert held.minimum_minor is None  # held before the commit: the gate refuses nothing
     assert bid_gate_refusal(held, dealer_id=second.pk, offered_minor=10_100_00) is None

@@ -170,6 +170,23 @@ def test_an_outbid_dealer_hears_it_and_the_bidder_gets_their_receipt_on_their_ow
     assert asgi_server.refused("/ws/user/", None) == 403
 
 
+def test_a_maximum_answering_for_its_dealer_sends_them_the_receipt_on_their_own_channel(asgi_server):
+    auction = make_auction()
+    proxy, rival = DealerFactory(verified=True), DealerFactory(verified=True)
+    services.bid_place(auction_id=auction.pk, dealer=proxy, max_amount_minor=13_000_00)
+    with asgi_server.ws("/ws/user/", proxy) as mine, asgi_server.ws("/ws/user/", rival) as theirs:
+        result = services.bid_place(auction_id=auction.pk, dealer=rival, amount_minor=10_100_00)
+        received = frames(mine, 2)  # the receipt of the bid the maximum placed, and its notification
+        [rivals] = frames(theirs, 1)
+    [receipt] = [frame for frame in received if frame["type"] == "receipt"]
+    [note] = [frame for frame in received if frame["type"] == "notification"]
+    entry = json.loads(receipt["receipts"][0]["entry"])
+    assert (entry["alias"], entry["bid_kind"], entry["amount_minor"]) == ("Dealer 1", "auto", 10_200_00)
+    assert note["kind"] == "proxy_bid_receipt" and note["url"] == f"/auctions/{auction.pk}/"
+    assert rivals == {"type": "receipt", "auction": auction.pk, "receipts": result.receipts}
+    assert [json.loads(r["entry"])["alias"] for r in result.receipts] == ["Dealer 2"]
+
+
 def test_bids_are_accepted_while_redis_is_down_and_clients_reconnect_and_resync_after_it_restarts(
         private_redis, settings, transactional_db):
     settings.CHANNEL_LAYERS = {"default": {**settings.CHANNEL_LAYERS["default"], "CONFIG": {

@@ -16,7 +16,10 @@ from rest_framework.test import APIClient
 from auctions import services as auction_services
 from auctions.models import Auction
 from core.clock import db_now
-from tests.accounts.factories import DealerFactory
+from core.models import Notification
+from payments.services.eligibility import dealer_suspend_and_withdraw
+from payments.services.sales import sale_create_for_auction
+from tests.accounts.factories import DealerFactory, StaffFactory
 from tests.auctions.factories import make_auction
 from transparency import canonical
 from transparency.keys import log_key
@@ -162,3 +165,87 @@ def test_an_auction_without_bids_verifies_and_its_commitment_hides_the_reserve_u
     result = gavel_verify(tmp_path, auction_services.auction_record_export(auction_id=auction.pk,
                                                                            user=auction.listing.seller))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _kinds(auction: Auction) -> list[str]:
+    return list(LogEntry.objects.filter(auction_id=auction.pk).order_by("index").values_list("kind", flat=True))
+
+
+def test_a_withdrawn_bidder_is_logged_with_the_auction_worked_out_again_and_the_record_verifies(tmp_path):
+    auction = _ending_soon(8)
+    a, b, c = (DealerFactory(verified=True) for _ in range(3))
+    bids_url = f"/api/v1/auctions/{auction.pk}/bids/"
+    assert _api(a).post(bids_url, {"max_amount_minor": 12_800_00}, format="json").status_code == 201
+    answered = _api(b).post(bids_url, {"amount_minor": 12_500_00}, format="json").json()
+    assert [bid["kind"] for bid in answered["placed"]] == ["direct", "auto"]  # Dealer 1's maximum: 12,600, met
+
+    suspended = dealer_suspend_and_withdraw(profile=b.dealer_profile, actor=StaffFactory(), reason="Licence revoked")
+    [repricing] = suspended.repricings
+    assert (repricing.price_before_minor, repricing.price_after_minor) == (12_600_00, 10_000_00)
+    withdrawal = canonical.parse_entry(LogEntry.objects.get(auction_id=auction.pk, kind="withdrawal").body.encode())
+    assert {k: withdrawal[k] for k in ("alias", "rule", "reason_code", "bid_count", "price_minor", "leader_alias",
+                                       "reserve_met")} == {
+        "alias": "Dealer 2", "rule": "bidder_may_no_longer_buy", "reason_code": "dealer_suspended", "bid_count": 1,
+        "price_minor": 10_000_00, "leader_alias": "Dealer 1", "reserve_met": False}
+    # The reserve is reached again and announced again.
+    assert _api(c).post(bids_url, {"amount_minor": 12_000_00}, format="json").status_code == 201
+
+    auction = _close_when_due(auction)
+    assert (auction.outcome, auction.price_minor, auction.leader_id) == (Auction.Outcome.SOLD, 12_100_00, a.pk)
+    assert _kinds(auction)[:7] == ["opened", "bid", "bid", "bid", "reserve_met", "withdrawal", "bid"]
+    assert _kinds(auction).count("reserve_met") == 2
+
+    record = _api(a).get(f"/api/v1/auctions/{auction.pk}/record/").content
+    result = gavel_verify(tmp_path, record)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok    withdrawal: Dealer 2 withdrawn" in result.stdout
+
+    price = b'\\"price_minor\\":%d,\\"reason_code'
+    lowered = record.replace(price % 10_000_00, price % 10_100_00, 1)
+    assert lowered != record
+    failed = gavel_verify(tmp_path, lowered)
+    assert failed.returncode == 1 and "FAILED" in failed.stdout
+
+
+def test_a_sale_voided_before_it_opened_is_logged_and_the_record_verifies(tmp_path):
+    auction = _ending_soon(3)
+    winner = DealerFactory(verified=True)
+    auction_services.bid_place(auction_id=auction.pk, dealer=winner, amount_minor=12_500_00)
+    auction = _close_when_due(auction)
+    assert auction.outcome == Auction.Outcome.SOLD  # the close's effects (opening the sale) never ran here
+
+    dealer_suspend_and_withdraw(profile=winner.dealer_profile, actor=StaffFactory(), reason="Licence revoked")
+    assert sale_create_for_auction(auction=auction) == (None, False)
+    auction.refresh_from_db()
+    assert auction.outcome == Auction.Outcome.UNSOLD
+    assert _kinds(auction)[-2:] == ["closed", "sale_void"]
+    void = canonical.parse_entry(LogEntry.objects.get(auction_id=auction.pk, kind="sale_void").body.encode())
+    assert (void["alias"], void["rule"], void["reason_code"]) == ("Dealer 1", "winner_may_no_longer_buy",
+                                                                  "dealer_suspended")
+
+    record = auction_services.auction_record_export(auction_id=auction.pk, user=auction.listing.seller)
+    result = gavel_verify(tmp_path, record)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok    sale-void: the sale to Dealer 1 voided" in result.stdout
+    cut = record.replace(b'\\"kind\\":\\"sale_void\\"', b'\\"kind\\":\\"sale_vaid\\"', 1)
+    assert cut != record and gavel_verify(tmp_path, cut).returncode == 1
+
+
+def test_a_maximum_answering_for_its_dealer_gets_them_a_signed_receipt_and_a_notification(
+        django_capture_on_commit_callbacks):
+    auction = _ending_soon(60)
+    proxy, rival = DealerFactory(verified=True), DealerFactory(verified=True)
+    bids_url = f"/api/v1/auctions/{auction.pk}/bids/"
+    assert _api(proxy).post(bids_url, {"max_amount_minor": 13_000_00}, format="json").status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = _api(rival).post(bids_url, {"amount_minor": 11_000_00}, format="json").json()
+    assert [bid["kind"] for bid in answered["placed"]] == ["direct", "auto"]
+    assert [json.loads(r["entry"])["alias"] for r in answered["receipts"]] == ["Dealer 2"]  # the rival's own only
+
+    told = Notification.objects.get(user=proxy, kind="proxy_bid_receipt")
+    assert told.title.startswith("Your maximum placed a bid of") and told.url == f"/auctions/{auction.pk}/"
+    assert not Notification.objects.filter(user=rival, kind="proxy_bid_receipt").exists()
+    listed = _api(proxy).get(f"/api/v1/auctions/{auction.pk}/receipts/").json()
+    assert [(json.loads(r["entry"])["bid_kind"], json.loads(r["entry"])["amount_minor"]) for r in listed] == [
+        ("proxy", 10_000_00), ("auto", 11_100_00)]
+    assert all(verify_receipt(receipt, log_key().public_raw) for receipt in listed)

@@ -294,6 +294,108 @@ def test_a_log_that_follows_the_rules_by_hand_passes():
     assert failure(data, key=key) is None
 
 
+def withdrawal(a, seq, at_s, alias, count, price, leader, met, rule="bidder_may_no_longer_buy"):
+    return canonical.withdrawal(auction_id=a.auction_id, seq=seq, at_us=T0_US + at_s * S, alias=alias, rule=rule,
+                                reason_code="dealer_suspended", bid_count=count, price_minor=price,
+                                leader_alias=leader, reserve_met=met)
+
+
+def sale_void(a, seq, at_s, alias):
+    return canonical.sale_void(auction_id=a.auction_id, seq=seq, at_us=T0_US + at_s * S, alias=alias,
+                               rule="winner_may_no_longer_buy", reason_code="dealer_suspended")
+
+
+def _withdrawn_story(a, *, price=10_100_00, leader="Dealer 3", met=False, rebuilt=None, then=None):
+    """Dealer 1 (a maximum), Dealer 2 (12,500) and Dealer 3 (a maximum) push the price past the reserve; Dealer 2
+    is withdrawn at 60 s: worked out again, the two maxima give 10,100 to Dealer 3, below the reserve; Dealer 1
+    then reaches the reserve again."""
+    rebuilt = rebuilt if rebuilt is not None else [
+        bid(a, 7, 60, "Dealer 1", 10_000_00, "proxy", number=1),
+        bid(a, 8, 60, "Dealer 3", 10_100_00, "proxy", number=2)]
+    return [
+        bid(a, 2, 10, "Dealer 1", 10_000_00, "proxy"), bid(a, 3, 20, "Dealer 2", 12_500_00),
+        canonical.reserve_met(auction_id=a.auction_id, seq=4, at_us=T0_US + 20 * S, price_minor=12_500_00),
+        bid(a, 5, 30, "Dealer 3", 12_600_00, "proxy", number=3),
+        withdrawal(a, 6, 60, "Dealer 2", len(rebuilt), price, leader, met),
+        *rebuilt,
+        *(then(a, 7 + len(rebuilt)) if then else []),
+    ]
+
+
+def _rest_of_withdrawn_story(a, seq):
+    return [bid(a, seq, 90, "Dealer 1", 12_000_00, number=3),
+            canonical.reserve_met(auction_id=a.auction_id, seq=seq + 1, at_us=T0_US + 90 * S, price_minor=12_000_00),
+            closed(a, seq + 2, 1200, 12_000_00, 3, "Dealer 1", "sold")]
+
+
+def test_a_withdrawn_bidder_and_the_auction_worked_out_again_verify():
+    data, key = _export_of(lambda a: _withdrawn_story(a, then=_rest_of_withdrawn_story))
+    assert failure(data, key=key) is None
+
+
+def test_a_voided_sale_verifies_and_no_second_chance_follows_it():
+    def story(a):
+        return [bid(a, 2, 10, "Dealer 1", 12_500_00),
+                canonical.reserve_met(auction_id=a.auction_id, seq=3, at_us=T0_US + 10 * S, price_minor=12_500_00),
+                closed(a, 4, 1200, 12_500_00, 1, "Dealer 1", "sold"), sale_void(a, 5, 1300, "Dealer 1")]
+    data, key = _export_of(story)
+    assert failure(data, key=key) is None
+    data, key = _export_of(lambda a: [*story(a), sale_void(a, 6, 1400, "Dealer 1")])
+    assert failure(data, key=key) == "sale-void"
+
+
+@pytest.mark.parametrize(("name", "bodies", "check"), [
+    ("a withdrawal claiming a price the remaining bids do not give",
+     lambda a: _withdrawn_story(a, price=10_200_00), "withdrawal"),
+    ("a withdrawal naming the wrong leader", lambda a: _withdrawn_story(a, leader="Dealer 1"), "withdrawal"),
+    ("the withdrawn bidder among the bids worked out again", lambda a: _withdrawn_story(a, rebuilt=[
+        bid(a, 7, 60, "Dealer 1", 10_000_00, "proxy", number=1),
+        bid(a, 8, 60, "Dealer 2", 10_100_00, "proxy", number=2)], leader="Dealer 2"), "withdrawal"),
+    ("fewer bids worked out again than announced", lambda a: _withdrawn_story(a, rebuilt=[
+        bid(a, 7, 60, "Dealer 1", 10_000_00, "proxy", number=1)])[:-1], "withdrawal"),
+    ("a rebuilt bid that breaks the increment", lambda a: _withdrawn_story(a, rebuilt=[
+        bid(a, 7, 60, "Dealer 1", 10_000_00, "proxy", number=1),
+        bid(a, 8, 60, "Dealer 3", 10_050_00, "proxy", number=2)], price=10_050_00), "price-step"),
+    ("a direct bid worked out again that its bidder never made", lambda a: _withdrawn_story(a, rebuilt=[
+        bid(a, 7, 60, "Dealer 1", 10_000_00, "proxy", number=1), bid(a, 8, 60, "Dealer 3", 10_100_00, number=2)]),
+     "withdrawal"),
+    ("the reserve still said met after the price fell below it",
+     lambda a: _withdrawn_story(a, met=True, then=lambda a, seq: [
+         closed(a, seq, 1200, 10_100_00, 2, "Dealer 3", "sold")]), "reserve-met"),
+    ("the reserve reached again and not announced", lambda a: _withdrawn_story(a, then=lambda a, seq: [
+        bid(a, seq, 90, "Dealer 1", 12_000_00, number=3), closed(a, seq + 1, 1200, 12_000_00, 3, "Dealer 1", "sold")]),
+     "reserve-met"),
+    ("a withdrawal of an alias that never bid", lambda a: [
+        bid(a, 2, 10, "Dealer 1", 10_000_00), withdrawal(a, 3, 60, "Dealer 2", 0, None, None, False)], "withdrawal"),
+    ("a withdrawal after the close", lambda a: [
+        bid(a, 2, 10, "Dealer 1", 10_000_00), closed(a, 3, 1200, 10_000_00, 1, "Dealer 1", "awaiting_seller"),
+        withdrawal(a, 4, 1300, "Dealer 1", 0, None, None, False)], "withdrawal"),
+    ("a sale void without a sale", lambda a: [
+        bid(a, 2, 10, "Dealer 1", 10_000_00), closed(a, 3, 1200, 10_000_00, 1, "Dealer 1", "awaiting_seller"),
+        sale_void(a, 4, 1300, "Dealer 1")], "sale-void"),
+    ("a sale void naming another bidder", lambda a: [
+        bid(a, 2, 10, "Dealer 1", 10_000_00), bid(a, 3, 20, "Dealer 2", 12_100_00),
+        canonical.reserve_met(auction_id=a.auction_id, seq=4, at_us=T0_US + 20 * S, price_minor=12_100_00),
+        closed(a, 5, 1200, 12_100_00, 2, "Dealer 2", "sold"), sale_void(a, 6, 1300, "Dealer 1")], "sale-void"),
+    ("a second chance after a voided sale", lambda a: [
+        bid(a, 2, 10, "Dealer 1", 10_000_00), bid(a, 3, 20, "Dealer 2", 12_100_00),
+        canonical.reserve_met(auction_id=a.auction_id, seq=4, at_us=T0_US + 20 * S, price_minor=12_100_00),
+        closed(a, 5, 1200, 12_100_00, 2, "Dealer 2", "sold"), sale_void(a, 6, 1300, "Dealer 2"),
+        canonical.second_chance_offer(auction_id=a.auction_id, seq=7, at_us=T0_US + 1400 * S, alias="Dealer 1",
+                                      amount_minor=10_000_00)], "second-chance"),
+])
+def test_a_signed_withdrawal_or_void_that_breaks_the_rules_fails_naming_it(name, bodies, check):
+    data, key = _export_of(bodies)
+    assert failure(data, key=key) == check, name
+
+
+def test_an_unknown_withdrawal_rule_is_not_an_entry():
+    with pytest.raises(formats.FormatError, match="rule"):
+        canonical.withdrawal(auction_id=7, seq=2, at_us=T0_US, alias="Dealer 1", rule="because_we_said_so",
+                             reason_code="dealer_suspended", bid_count=0, price_minor=None, leader_alias=None,
+                             reserve_met=False)
+
+
 def test_a_wrong_opening_of_the_commitment_fails(story):
     for field, value in (("reserve_minor", 11_000_00), ("salt", random_hex()), ("report_fingerprint", random_hex()),
                          ("fee_schedule_version", "2025-12")):

@@ -4,10 +4,11 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import DealerProfile, User
+from accounts import services as accounts_services
+from accounts.models import DealerProfile, SessionSighting, User
 from auctions import selectors, services
 from core.exceptions import ApplicationError
-from tests.accounts.factories import DealerFactory, StaffFactory
+from tests.accounts.factories import PASSWORD, DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.factories import make_auction
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,71 @@ def test_the_integrity_report_flags_bidders_sharing_an_address_and_is_for_staff_
 def test_the_rules_page_is_public_and_states_the_shill_rules():
     page = Client().get("/auctions/rules/")
     assert page.status_code == 200 and "linked to the seller" in page.content.decode()
+
+
+def test_a_dealer_paid_to_the_sellers_payout_account_is_refused():
+    auction = make_auction()
+    seller = User.objects.get(pk=auction.listing.seller_id)
+    accounts_services.user_update_profile(user=seller, full_name=seller.full_name,
+                                          payout_account="de89 3704 0044 0532 0130 00")
+    seller.refresh_from_db()
+    assert seller.payout_account == "DE89370400440532013000"
+    linked = DealerFactory(verified=True, payout_account="DE89370400440532013000")
+    answer = _bid(linked, auction)
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "linked_to_seller" and "same payout account" in answer.json()["detail"]
+    assert not auction.bids.exists()
+    assert _bid(DealerFactory(verified=True, payout_account="DE02120300000000202051"), auction).status_code == 201
+
+
+def test_the_profile_page_saves_a_payout_account_and_refuses_a_malformed_one():
+    seller = SellerFactory()
+    client = Client()
+    client.force_login(seller)
+    bad = client.post("/accounts/profile/", {"full_name": "Sam Seller", "phone": "", "payout_account": "DE89 !!"})
+    assert bad.status_code == 200 and "8 to 34 letters and digits" in bad.content.decode()
+    seller.refresh_from_db()
+    assert seller.payout_account == "" and seller.full_name != "Sam Seller"  # nothing half-written
+    good = client.post("/accounts/profile/", {"full_name": "Sam Seller", "phone": "",
+                                              "payout_account": "DE89 3704 0044 0532 0130 00"})
+    assert good.status_code == 302
+    seller.refresh_from_db()
+    assert (seller.full_name, seller.payout_account) == ("Sam Seller", "DE89370400440532013000")
+
+
+def test_a_bidder_signed_in_from_the_sellers_address_or_device_is_flagged_for_staff_not_refused():
+    auction = make_auction()
+    seller = User.objects.get(pk=auction.listing.seller_id)
+    same_ip, same_device, elsewhere = (DealerFactory(verified=True) for _ in range(3))
+    browser = Client(REMOTE_ADDR="203.0.113.7")  # the seller's browser: its device cookie stays in it
+    assert browser.post("/accounts/login/", {"username": seller.email, "password": PASSWORD}).status_code == 302
+    assert SessionSighting.objects.filter(user=seller, ip="203.0.113.7").exclude(device="").exists()
+    browser.post("/accounts/logout/")  # signs out; the device cookie stays (Client.logout() would drop it)
+    moved = browser.post("/accounts/login/", {"username": same_device.email, "password": PASSWORD},
+                         REMOTE_ADDR="198.51.100.20")
+    assert moved.status_code == 302
+    api = APIClient(REMOTE_ADDR="203.0.113.7")
+    assert api.post("/api/v1/auth/token/", {"email": same_ip.email, "password": PASSWORD}).status_code == 200
+    Client(REMOTE_ADDR="192.0.2.1").post("/accounts/login/", {"username": elsewhere.email, "password": PASSWORD})
+
+    for n, dealer in enumerate((same_ip, same_device, elsewhere)):  # flagged, never refused
+        assert _bid_max(dealer, auction, 11_000_00 + n * 1_000_00).status_code == 201
+    labels = selectors.auction_labels(auction=auction)
+    alias = {dealer: f"Dealer {labels[dealer.pk]}" for dealer in (same_ip, same_device, elsewhere)}
+    report = selectors.auction_integrity_report(auction=auction)
+    signed_in = [link for link in report["links"] if "signed in" in link]  # (the factories share a phone)
+    assert report["flagged"] and sorted(signed_in) == sorted([
+        f"the seller and {alias[same_ip]} signed in from the same network address (IP) within 30 days",
+        f"the seller and {alias[same_device]} signed in on the same device within 30 days"])
+
+    staff = Client()
+    staff.force_login(StaffFactory())
+    page = staff.get(f"/admin/auctions/auction/{auction.pk}/integrity/").content.decode()
+    assert "signed in on the same device" in page and "same network address (IP)" in page
+    assert "payout account" in Client().get("/auctions/rules/").content.decode()
+
+
+def _bid_max(dealer, auction, maximum_minor):
+    client = APIClient()
+    client.force_authenticate(dealer)
+    return client.post(f"/api/v1/auctions/{auction.pk}/bids/", {"max_amount_minor": maximum_minor}, format="json")
