@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -24,7 +24,7 @@ from payments.providers import payment_provider_names
 from payments.providers.bank import BankTransferProvider
 from payments.providers.card import simulated_card_event
 from payments.references import bank_reference
-from payments.services import adjustments, deposits
+from payments.services import adjustments, deposits, documents
 from payments.services.disputes import dispute_window_ends
 
 TIMELINE = [
@@ -96,6 +96,7 @@ class SaleDetailView(SaleMixin, TemplateView):
         window_ends = dispute_window_ends(sale)
         context.update(
             timeline=timeline(sale),
+            sale_documents=documents.documents_visible_to(sale=sale, party=self.party),
             history=selectors.sale_status_history(sale=sale),
             payments=selectors.sale_payments(sale=sale) if self.party != "seller" else [],
             bank=(BankTransferProvider().initiate(sale=sale, amount_minor=sale.amount_due_minor,
@@ -161,6 +162,19 @@ class SaleInvoiceView(SaleMixin, TemplateView):
                        reference=bank_reference(self.sale.pk),
                        issued=timezone.localtime(self.sale.created_at))
         return context
+
+
+class SaleDocumentView(SaleMixin, View):
+    """An issued document's PDF, to the party it is for (the buyer's invoice and credit notes, the seller's
+    statement) and to staff; rendered and stored on first need if the worker has not done it yet."""
+
+    def get(self, request, sale_id, document_id):
+        document = documents.documents_visible_to(sale=self.sale, party=self.party).filter(pk=document_id).first()
+        if document is None:
+            raise Http404("No such document.")
+        document = documents.document_pdf_ensure(document_id=document.pk)
+        return FileResponse(document.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"{document.number}.pdf")
 
 
 class _SaleCommandView(SaleMixin, View):

@@ -49,4 +49,6 @@ CELERY_BEAT_SCHEDULE = {
                                         "schedule": 300.0},
     "payments-sales-complete": {"task": "payments.tasks.sales_complete_due_task", "schedule": 3600.0},
     "payments-sales-open-missing": {"task": "payments.tasks.sales_open_missing_task", "schedule": 60.0},
+    # Issued invoices, credit notes and seller statements: their PDF stored within a minute.
+    "payments-documents-pdf": {"task": "payments.tasks.documents_pdf_render_pending_task", "schedule": 60.0},
 }
