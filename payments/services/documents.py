@@ -31,7 +31,7 @@ from payments.models import Document, DocumentCounter, Sale
 from payments.references import bank_reference
 from payments.services.common import car
 
-SERIES = {
+SERIES: dict[str, tuple[str, str]] = {
     Document.Kind.INVOICE: ("IN", "INV"),
     Document.Kind.CREDIT_NOTE: ("CN", "CN"),
     Document.Kind.STATEMENT: ("ST", "ST"),
