@@ -30,6 +30,7 @@ from payments.models import (
     DepositWithdrawal,
     Dispute,
     DisputePhoto,
+    Document,
     GuaranteeClaim,
     LedgerAccount,
     LedgerEntry,
@@ -183,6 +184,25 @@ def _offer_report(offer) -> str:
     return f"offered to the next bidder at {price}."
 
 
+class SaleDocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The invoices, credit notes and statements issued for the sale, as issued (they never change)."""
+
+    model = Document
+    fk_name = "sale"
+    fields = readonly_fields = ("pdf_link", "kind", "recipient", "issued_at", "total")
+    extra = 0
+    verbose_name_plural = "issued documents"
+
+    @admin.display(description="document")
+    def pdf_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("payments:document", args=[obj.sale_id, obj.pk]),
+                           obj.number)
+
+    @admin.display(description="total")
+    def total(self, obj):
+        return Money.of(obj.total_minor, obj.currency).format()
+
+
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
     list_display = ["pk", "listing", "buyer", "seller", "status", "amount", "payment_deadline", "payout_status",
@@ -191,7 +211,7 @@ class SaleAdmin(admin.ModelAdmin):
     search_fields = ["listing__vin", "buyer__email", "seller__email", "payout_reference", "payments__reference"]
     date_hierarchy = "created_at"
     list_select_related = ["listing", "buyer", "seller"]
-    inlines = [PaymentInline, SaleLedgerLineInline, SaleGuaranteeClaimInline, SaleReceivableInline]
+    inlines = [PaymentInline, SaleLedgerLineInline, SaleGuaranteeClaimInline, SaleReceivableInline, SaleDocumentInline]
     actions = ["confirm_bank_transfer", "confirm_handover", "cancel_and_offer_second_chance", "retry_payout"]
     fieldsets = [
         (None, {"fields": ["auction", "listing", "buyer", "seller", "second_chance_of", "status"]}),

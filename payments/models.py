@@ -785,3 +785,64 @@ class UnsoldListing(Listing):
         proxy = True
         verbose_name = "unsold car"
         verbose_name_plural = "unsold cars (buy now)"
+
+
+class DocumentCounter(models.Model):
+    """The last number issued in a series and year. Issuing a document locks its row for the transaction that
+    inserts the document, so numbers are sequential and gapless however many are issued at once."""
+
+    series = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="payments_documentcounter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"
+
+
+class Document(models.Model):
+    """An invoice, a credit note or a seller's statement, as issued: its number, lines and totals never change
+    (a PostgreSQL trigger refuses it; a refund is a credit note, never an edited invoice). The PDF is rendered once
+    after issue and stored; the stored file is never replaced."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        STATEMENT = "statement", "Seller statement"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    number = models.CharField(max_length=24, unique=True)
+    series = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="documents")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
+    credits = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
+                                help_text="The invoice a credit note corrects.")
+    issued_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    # {"issuer": {"name", "address", "vat_id"}, "recipient": {"name", "address", "email", "vat_id"},
+    #  "vehicle": {...}, "reference"}: as they were at issue (a later change of settings or profile changes nothing).
+    parties = models.JSONField()
+    # [{"description", "net_minor", "vat_rate" (a decimal string, "0" for none), "vat_minor", "gross_minor",
+    #   "vat_note"}]: computed by payments.services.documents, exact in minor units.
+    lines = models.JSONField()
+    net_minor = models.BigIntegerField()
+    vat_minor = models.BigIntegerField()
+    total_minor = models.BigIntegerField()
+    issue_key = models.CharField(max_length=80, unique=True, help_text="What issued it: one document per event.")
+    pdf = models.FileField(upload_to="documents/%Y/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "sequence"], name="payments_document_sequence_unique"),
+            models.CheckConstraint(condition=models.Q(total_minor=models.F("net_minor") + models.F("vat_minor")),
+                                   name="payments_document_total_is_net_plus_vat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

@@ -18,6 +18,7 @@ from django.conf import settings
 from auctions.models import Auction
 from core.clock import db_now
 from payments import services
+from payments.services import documents
 from payments.services.adjustments import adjustment_requests_lapse_due
 
 logger = logging.getLogger(__name__)
@@ -126,3 +127,9 @@ def sales_complete_due_task() -> int:
 def adjustment_requests_lapse_task() -> int:
     """Price adjustments past their deadline without the seller's answer: the computed adjustment applies."""
     return adjustment_requests_lapse_due()
+
+
+@shared_task
+def documents_pdf_render_pending_task() -> int:
+    """Issued invoices, credit notes and statements get their PDF stored (payments.services.documents)."""
+    return documents.documents_pdf_render_pending()

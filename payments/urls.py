@@ -11,6 +11,7 @@ urlpatterns = [
     path("deposit/withdraw/", views.DepositWithdrawView.as_view(), name="deposit-withdraw"),
     path("<int:sale_id>/", views.SaleDetailView.as_view(), name="detail"),
     path("<int:sale_id>/invoice/", views.SaleInvoiceView.as_view(), name="invoice"),
+    path("<int:sale_id>/documents/<int:document_id>.pdf", views.SaleDocumentView.as_view(), name="document"),
     path("<int:sale_id>/pay/", views.SalePayView.as_view(), name="pay"),
     path("<int:sale_id>/collection/", views.SaleCollectionView.as_view(), name="collection"),
     path("<int:sale_id>/check/", views.SaleCollectionCheckView.as_view(), name="check"),

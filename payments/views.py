@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -27,7 +27,7 @@ from payments.providers import payment_provider_names
 from payments.providers.bank import BankTransferProvider
 from payments.providers.card import simulated_card_event
 from payments.references import bank_reference
-from payments.services import adjustments, deposits
+from payments.services import adjustments, deposits, documents
 from payments.services.disputes import dispute_window_ends
 
 TIMELINE = [
@@ -99,6 +99,8 @@ class SaleDetailView(SaleMixin, TemplateView):
         window_ends = dispute_window_ends(sale)
         context.update(
             timeline=timeline(sale),
+            sale_documents=documents.documents_visible_to(sale=sale, party=self.party)
+            if self.party != "buyer" or member_can(self.request.user, PAY) else [],
             history=selectors.sale_status_history(sale=sale),
             payments=selectors.sale_payments(sale=sale) if self.party != "seller" else [],
             bank=(BankTransferProvider().initiate(sale=sale, amount_minor=sale.amount_due_minor,
@@ -166,6 +168,21 @@ class SaleInvoiceView(SaleMixin, TemplateView):
                        reference=bank_reference(self.sale.pk),
                        issued=timezone.localtime(self.sale.created_at))
         return context
+
+
+class SaleDocumentView(SaleMixin, View):
+    """An issued document's PDF, to the party it is for (the buyer's invoice and credit notes, the seller's
+    statement) and to staff; rendered and stored on first need if the worker has not done it yet."""
+
+    def get(self, request, sale_id, document_id):
+        if self.party == "buyer" and not member_can(request.user, PAY):
+            raise PermissionDenied(REFUSALS[PAY])  # a buyer of a dealer organisation bids; its accounts pay
+        document = documents.documents_visible_to(sale=self.sale, party=self.party).filter(pk=document_id).first()
+        if document is None:
+            raise Http404("No such document.")
+        document = documents.document_pdf_ensure(document_id=document.pk)
+        return FileResponse(document.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"{document.number}.pdf")
 
 
 class _SaleCommandView(SaleMixin, View):

@@ -59,4 +59,6 @@ CELERY_BEAT_SCHEDULE = {
     # Webhooks: tries that are due (the long retry delays, and any message the broker lost).
     "webhooks-deliveries-due": {"task": "integrations.tasks.webhook_deliveries_due_task", "schedule": 60.0},
     "payments-sales-open-missing": {"task": "payments.tasks.sales_open_missing_task", "schedule": 60.0},
+    # Issued invoices, credit notes and seller statements: their PDF stored within a minute.
+    "payments-documents-pdf": {"task": "payments.tasks.documents_pdf_render_pending_task", "schedule": 60.0},
 }

@@ -5,6 +5,8 @@ Simulated providers (the card provider, the bank payout provider that records tr
 them) move no real money: with DEBUG off, Gavel refuses to start with one unless GAVEL_ALLOW_SIMULATED_PROVIDERS
 is set (payments.providers.simulated_providers_refuse, run when the payments app loads)."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.django import DEBUG
@@ -55,6 +57,19 @@ GAVEL_SELLER_CONSENT_HOURS = env_duration_count("GAVEL_SELLER_CONSENT_HOURS", 24
 GAVEL_BANK_IBAN = env_str("GAVEL_BANK_IBAN", "DE89 3704 0044 0532 0130 00")
 GAVEL_BANK_BIC = env_str("GAVEL_BANK_BIC", "COBADEFFXXX")
 GAVEL_BANK_ACCOUNT_NAME = env_str("GAVEL_BANK_ACCOUNT_NAME", "Gavel Escrow GmbH")
+
+# Who issues invoices, credit notes and seller statements (payments.services.documents), and the VAT rate on
+# Gavel's fees (published VAT included; the car itself, a private person's, carries none). A fraction: 0.19 is 19 %.
+GAVEL_ISSUER_NAME = env_str("GAVEL_ISSUER_NAME", "Gavel Marketplace GmbH")
+GAVEL_ISSUER_ADDRESS = env_str("GAVEL_ISSUER_ADDRESS", "Auktionsweg 1\n10115 Berlin\nGermany")
+GAVEL_ISSUER_VAT_ID = env_str("GAVEL_ISSUER_VAT_ID", "DE000000000")
+GAVEL_VAT_RATE = env_str("GAVEL_VAT_RATE", "0.19")
+try:
+    if not Decimal(0) <= Decimal(GAVEL_VAT_RATE) < Decimal(1):
+        raise InvalidOperation
+except InvalidOperation:
+    raise EnvironmentInvalid("GAVEL_VAT_RATE", f"must be a fraction from 0 up to 1, e.g. 0.19; got {GAVEL_VAT_RATE!r}"
+                             ) from None
 
 GAVEL_CARD_WEBHOOK_SECRET = env_str("GAVEL_CARD_WEBHOOK_SECRET")
 if not GAVEL_CARD_WEBHOOK_SECRET:

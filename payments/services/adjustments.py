@@ -47,6 +47,7 @@ from payments.models import (
 from payments.selectors import sale_confirmed_payment
 from payments.services.common import Conflict, car, lock_sale, money, publish_sale_on_commit, tell_on_commit
 from payments.services.deposits import deposit_charge
+from payments.services.documents import credit_note_issue
 from payments.services.sales import payment_provider_for
 
 MAX_FINDINGS = 30
@@ -135,6 +136,7 @@ def _cancel_paid_sale(sale: Sale, *, actor, reason: str, key: str) -> None:
     """Cancel a paid sale before the handover: the dealer's money back, the car the seller's again."""
     refunded, reference = _refund_in_full(sale, key=key, memo=f"Sale {sale.pk} cancelled: {reason}")
     auction_obligation_clear(auction_id=sale.auction_id)
+    credit_note_issue(sale=sale, amount_minor=refunded, reason=f"Sale cancelled: {reason}", key=key)
     transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
                updates={"cancelled_at": db_now(), "cancel_reason": reason,
                         "refunded_minor": sale.refunded_minor + refunded,
@@ -270,6 +272,7 @@ def _apply(sale: Sale, request: AdjustmentRequest, *, actor, to: str, reason: st
                 provider_reference=reference, memo=f"Price adjustment {request.pk}: {reason}",
                 entries=[(ledger_account(LedgerAccount.Kind.ESCROW), -amount), (dealer, amount), (dealer, -amount),
                          (ledger_account(LedgerAccount.Kind.BANK), amount)])
+    credit_note_issue(sale=sale, amount_minor=amount, reason=f"Price adjustment: {reason}", key=key)
     transition(request, to, actor=actor, reason=reason, updates={"decided_at": db_now()})
     sale_updates = {"refunded_minor": sale.refunded_minor + amount, "adjustment_minor": sale.adjustment_minor + amount,
                     "deductible_used_minor": sale.deductible_used_minor + request.deductible_applied_minor}

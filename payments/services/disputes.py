@@ -39,6 +39,7 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
+from payments.services.documents import credit_note_issue
 from payments.services.payouts import payout_amounts
 from payments.services.receivables import receivable_open
 from payments.services.sales import payment_provider_for
@@ -237,6 +238,8 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                 if owed:
                     receivable_open(sale=sale, dispute=dispute, amount_minor=owed, reason=cause_reason, actor=actor,
                                     ledger_transaction=txn)
+            credit_note_issue(sale=sale, amount_minor=amount, key=key,
+                              reason=f"Dispute {dispute.pk}: {resolution or outcome}")
         now = db_now()
         payout_due, payout_not_due = False, False
         if sale.payout_status != Sale.PayoutStatus.SENT:

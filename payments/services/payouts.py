@@ -38,6 +38,7 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
+from payments.services.documents import statement_issue
 from payments.services.receivables import receivables_set_off
 
 
@@ -132,6 +133,9 @@ def payout_release(*, sale_id: int) -> Sale:
                                  (ledger_account(LedgerAccount.Kind.BANK), to_bank)])
         now = db_now()
         data = {"reference": reference, "amount_minor": to_bank, "set_off_minor": sale.set_off_minor}
+        sale.payout_reference = reference
+        statement_issue(sale=sale, seller_share_refunded_minor=sale.seller_receives_minor - to_seller,
+                                  to_bank_minor=to_bank)
         transition(sale, Sale.PayoutStatus.SENT, field="payout_status", reason="Payout sent", data=data,
                    updates={"payout_reference": reference, "paid_out_at": now, "payout_last_error": ""})
         if sale.status == Sale.Status.HANDED_OVER:

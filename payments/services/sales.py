@@ -51,6 +51,7 @@ from payments.services.common import (
     publish_sale_on_commit,
     tell_on_commit,
 )
+from payments.services.documents import invoice_issue
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance
                                                 settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS),
         report=report, disclosed_items=report_disclosed_items(report=report) if report else {}, created_at=now,
         **sale_terms(hammer_price_minor=hammer_price_minor))
+    invoice_issue(sale=sale)
     audit_record(obj=sale, action=AuditLog.Action.CREATE, to_state=sale.status,
                  reason=f"Second-chance offer accepted (sale {second_chance_of.pk} cancelled)" if second_chance_of
                  else f"Auction {auction.pk} sold", data={"amount_due_minor": sale.amount_due_minor})
