@@ -85,6 +85,7 @@ def world(django_capture_on_commit_callbacks):
         "auction_id": auction.pk, "inspection_id": inspection.pk, "entry_id": "unknown",
         "sale_id": sale.pk, "reference": card.payment.reference, "offer_id": offer.pk, "consent_id": offer.consent_id,
         "uidb64": "MQ", "token": "set-password", "path": photo.thumb.name, "member_id": spare.pk, "key_id": key.pk,
+        "document_id": sale.documents.get(kind="invoice").pk,  # the buyer's invoice, issued when the sale opened
     }
     # Routes whose listing is the inspected car in auction rather than the draft.
     report_listing = {"inspection_report": inspection.listing_id, "api:listing-report": inspection.listing_id}

@@ -111,6 +111,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "transparency": {"GET": ALL},
     "payments:detail": {"GET": {"seller", "dealer", "staff"} | MEMBERS},
     "payments:invoice": {"GET": {"dealer", "staff", "org_accounts"}},  # not a buyer member
+    "payments:document": {"GET": {"dealer", "staff", "org_accounts"}},  # the invoice's PDF: as the invoice page
     # A buyer member gets the refusal as a message on the sale page (tests/accounts/test_organisations.py).
     "payments:pay": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
     "payments:collection": {"POST": {"seller", "dealer", "staff"} | MEMBERS},
