@@ -29,12 +29,12 @@ def _sales(make_sale, dealer, n, *, paid=False, **fields):
 
 
 @pytest.mark.parametrize("n", [1, 4])
-def test_dealer_records_read_sales_and_disputes_in_two_queries_whatever_the_history(make_sale, n,
-                                                                                   django_assert_num_queries):
+def test_dealer_records_read_sales_disputes_and_adjustments_in_three_queries_whatever_the_history(
+        make_sale, n, django_assert_num_queries):
     dealer, other = DealerFactory(verified=True), DealerFactory(verified=True)
     _sales(make_sale, dealer, n, paid=True)
     _sales(make_sale, other, 1)
-    with django_assert_num_queries(2):  # the sales, then each source (disputes)
+    with django_assert_num_queries(3):  # the sales, then each source (disputes, adjustment requests)
         records = selectors.dealer_records(dealer_ids=[dealer.pk, other.pk], as_of=timezone.now() + LATER)
     assert records[dealer.pk].sales_won == n and records[other.pk].sales_won == 1
 
@@ -126,14 +126,15 @@ def test_market_results_are_read_in_one_query(make_sale, n, django_assert_num_qu
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_inspector_records_read_reports_disputes_and_handovers_in_three_queries(n, django_assert_num_queries):
+def test_inspector_records_read_reports_disputes_handovers_and_collection_checks_in_four_queries(
+        n, django_assert_num_queries):
     from tests.accounts.factories import InspectorFactory
     from tests.inspections.factories import published_inspection
 
     inspector = InspectorFactory()
     for _ in range(n):
         published_inspection(inspector=inspector)
-    with django_assert_num_queries(3):  # the reports, then each source (upheld disputes, handovers)
+    with django_assert_num_queries(4):  # the reports, then each source (upheld disputes, handovers, flags confirmed)
         record = selectors.inspector_records(inspector_ids=[inspector.pk])[inspector.pk]
     assert record.reports_published == n and record.reports_checked == 0
     assert record.summary == "New inspector — fewer than 10 reports checked"
