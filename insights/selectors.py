@@ -5,9 +5,9 @@ developers").
 
 Sources plug in: the dealer record's per-sale events come from `DEALER_SALE_SOURCES`, the inspector record's
 per-report events from `INSPECTOR_REPORT_SOURCES`. Each source is one function taking the ids it is asked about
-and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass. When the
-no-chip rules (collection deadlines, adjustment requests) or the verifiable record (confirmed odometer/VIN flags)
-land, each adds its source to the tuple and the records count its lines — nothing else changes.
+and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass (a
+source may override a field the sale row gave, e.g. why a sale was cancelled). The no-chip rules' adjustment
+requests and collection checks are sources; a collection deadline, once recorded, would be one more.
 """
 
 from __future__ import annotations

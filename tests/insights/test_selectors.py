@@ -138,3 +138,40 @@ def test_inspector_records_read_reports_disputes_handovers_and_collection_checks
         record = selectors.inspector_records(inspector_ids=[inspector.pk])[inspector.pk]
     assert record.reports_published == n and record.reports_checked == 0
     assert record.summary == "New inspector — fewer than 10 reports checked"
+
+
+NAME_VARIANTS = [("Volkswagen", "Golf"), ("volkswagen", "GOLF"), ("  Volkswagen ", "Golf  Plus"),
+                 ("VOLKSWAGEN", "golf plus"), ("Volkswagen", "Golf\tPlus"), ("Škoda", "Octavia"),
+                 ("ŠKODA", "octavia"), ("škoda", "Octavia  Combi"), ("BMW", "3er"), ("bmw", "3ER"),
+                 ("BMW", "3er Touring"), ("Volkswagen", "Golfplus")]
+
+
+def test_comparables_by_name_keys_are_exactly_those_the_regex_found(make_sale):
+    from bench.insights import regex_comparables  # the query the name keys replaced, also the bench's reference
+
+    for make, model in NAME_VARIANTS:
+        make_sale(make=make, model=model)
+    as_of = timezone.localdate()
+    for make, model in [*NAME_VARIANTS, (" volkswagen", "golf   plus"), ("skoda", "octavia"), ("Opel", "Astra")]:
+        new = [row["id"] for row in selectors._comparables_query([(make, model)], as_of=as_of,
+                                                                  rules=selectors.GUIDANCE_RULES)]
+        old = [row["id"] for row in regex_comparables(make, model, as_of=as_of)]
+        assert new == old, (make, model)
+    # And what the price guide is built from, asked for several cars at once.
+    golf = selectors.comparable_sales(make="VOLKSWAGEN", model=" golf  PLUS ", as_of=as_of)
+    assert len(golf) == 3 and {(s.car.make.strip(), s.car.model) for s in golf} == {
+        ("Volkswagen", "Golf  Plus"), ("VOLKSWAGEN", "golf plus"), ("Volkswagen", "Golf\tPlus")}
+
+
+def test_the_comparables_query_is_an_index_lookup_on_the_name_keys(make_sale):
+    from django.db import connection
+
+    make_sale(make="Volkswagen", model="Golf")
+    query = selectors._comparables_query([("Volkswagen", "Golf")], as_of=timezone.localdate(),
+                                         rules=selectors.GUIDANCE_RULES)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show what it can use
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "marketplace_listing_name_keys" in plan
