@@ -4,7 +4,8 @@ records and the market data show something real on first start.
 Every car goes the whole way through the real services: listed with a photo, submitted, inspected (a published
 report whose findings decide its grade), approved, auctioned (bids from the demo dealers), closed and settled —
 sold, not sold (no bids) or declined below the reserve by its seller — then paid (on time or late, once not at
-all: cancelled by staff), handed over and paid out; a few are disputed, upheld or rejected.
+all: cancelled by staff), handed over and paid out; a few are disputed, upheld or rejected, and at a few
+collections the dealer's check finds an undisclosed defect and the seller accepts the computed price adjustment.
 
 DEMO ONLY — time travel: the services run now, by the database clock, and afterwards each car's auction, bids and
 sale are moved back by whole days into the past year (as auctions.demo moves its closed auctions into the morning).
@@ -33,7 +34,13 @@ from inspections.demo import _answers
 from marketplace import services as listing_services
 from marketplace.models import Listing
 from payments import services as payment_services
-from payments.models import Dispute, Payment, Sale
+from payments.models import AdjustmentRequest, CollectionCheck, Dispute, Payment, Sale
+from payments.services.adjustments import (
+    FindingInput,
+    adjustment_decide,
+    adjustment_request_open,
+    collection_check_record,
+)
 
 VIN_PREFIX = "WGVDEMH"  # 7 + 10 digits; European VINs carry no check digit
 HISTORY_SIZE = 200
@@ -54,6 +61,8 @@ MODELS = [
 MINOR_ITEMS = ["paint.stone_chips", "brakes.discs_rear", "interior.steering_wheel", "glass_lights.windscreen",
                "engine.oil_leaks", "suspension_steering.bushes_front"]
 DISPUTED_ITEM = "transmission.gearbox_noise"
+# What a dealer's collection check finds that no report mentions: the air conditioning's compressor.
+ADJUSTED_ITEM = "electrics.air_con"
 
 
 def _history_vin(number: int) -> str:
@@ -153,7 +162,7 @@ def _auction(plan: dict, listing: Listing, *, admin: User) -> Auction:
 
 
 def _settle(plan: dict, auction: Auction, *, admin: User, late_days: int, unpaid: bool,
-            dispute: str | None) -> Sale | None:
+            dispute: str | None, adjusted: bool = False) -> Sale | None:
     sale, _ = payment_services.sale_create_for_auction(auction=auction)
     if sale is None:
         return None
@@ -171,6 +180,14 @@ def _settle(plan: dict, auction: Auction, *, admin: User, late_days: int, unpaid
                                            bank_reference_text=f"HIST-{sale.pk}")
     payment_services.sale_collection_arrange(sale=sale, actor=sale.seller, proposed_at=now, place="10115 Berlin",
                                              doc_registration=True, doc_keys=True, doc_service_book=True)
+    if adjusted:
+        # The no-chip rules at the collection: the check, the computed adjustment requested, the seller accepts.
+        collection_check_record(
+            sale=sale, dealer=sale.buyer, vin_on_car=auction.listing.vin, odometer_km=plan["km"] + 40,
+            vin_photos=[_photo(sale.pk)], odometer_photos=[_photo(sale.pk)],
+            findings=[FindingInput(ADJUSTED_ITEM, "major", (_photo(sale.pk),))])
+        request = adjustment_request_open(sale=sale, dealer=sale.buyer)
+        adjustment_decide(request=request, seller=sale.seller, accept=True)
     payment_services.handover_confirm(sale=sale, actor=sale.seller)
     payment_services.handover_confirm(sale=sale, actor=sale.buyer)
     if dispute:
@@ -217,6 +234,9 @@ def _age(auction: Auction, *, days: int, hour: int, extra: timedelta, deadline_w
                          "completed_at"], shift))
     Payment.objects.filter(sale__auction_id=auction.pk).update(**back(["created_at", "confirmed_at"], shift))
     Dispute.objects.filter(sale__auction_id=auction.pk).update(**back(["created_at", "resolved_at"], shift))
+    CollectionCheck.objects.filter(sale__auction_id=auction.pk).update(**back(["recorded_at"], shift))
+    AdjustmentRequest.objects.filter(sale__auction_id=auction.pk).update(
+        **back(["created_at", "deadline", "decided_at"], shift))
 
 
 def demo_history_ensure(*, size: int = HISTORY_SIZE) -> int:
@@ -237,6 +257,7 @@ def demo_history_ensure(*, size: int = HISTORY_SIZE) -> int:
     unpaid = set(rng.sample(payers3, min(2, len(payers3) // 10)))
     calm = [n for n in sold if n not in late and n not in unpaid]
     disputes = dict(zip(rng.sample(calm, min(6, len(calm) // 10 * 2)), ["upheld", "rejected"] * 3, strict=False))
+    adjusted = set(rng.sample([n for n in calm if n not in disputes], min(4, len(calm) // 12)))
     for number, plan in enumerate(plans):
         with transaction.atomic():
             listing = _listing(plan, number, admin=admin, inspector=inspector)
@@ -244,7 +265,7 @@ def demo_history_ensure(*, size: int = HISTORY_SIZE) -> int:
             late_days = late.get(number, 0)
             if auction.outcome == Auction.Outcome.SOLD:
                 _settle(plan, auction, admin=admin, late_days=late_days, unpaid=number in unpaid,
-                        dispute=disputes.get(number))
+                        dispute=disputes.get(number), adjusted=number in adjusted)
             overdue = bool(late_days or number in unpaid)
             extra = timedelta(days=(late_days or 3) + 2) if overdue else timedelta(hours=plan["pay_hours"])
             _age(auction, days=plan["days_ago"], hour=plan["hour"], extra=extra, deadline_with_hammer=not overdue)

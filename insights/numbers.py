@@ -19,6 +19,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from core.text import name_key
+
+__all__ = ["name_key"]  # the one matching rule (core.text): listings store it, the methods compare by it
+
 Exact = int | Fraction
 
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
@@ -129,8 +133,3 @@ def whole_months_between(start: date, end: date) -> int:
     if end.day < anniversary_day:
         months -= 1
     return months
-
-
-def name_key(text: str) -> str:
-    """How makes, models, fuels and gearboxes are matched: spaces collapsed, case ignored ("vw  Golf" = "VW golf")."""
-    return " ".join(text.split()).casefold()

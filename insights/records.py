@@ -1,9 +1,10 @@
 """The dealer record ("dealer-record-v1") and the inspector record ("inspector-record-v1"). Pure functions.
 
 The inputs are plain dataclasses of events, so each source plugs in as it lands: today `payments.Sale` gives the
-hammer, the payment deadline, payment and cancellation; `payments.Dispute` gives disputes (outcome refund or
-partial = upheld, reject = rejected); the collection deadline and the adjustment requests arrive with the no-chip
-issue (until then `collection_deadline=None` and `adjustments=()`, and those lines simply count nothing).
+hammer, the payment deadline, payment, collection (the handover) and cancellation; `payments.Dispute` gives
+disputes (outcome refund or partial = upheld, reject = rejected); `payments.AdjustmentRequest` the adjustment
+requests; `payments.CollectionCheck` confirms odometer/VIN flags. No collection deadline is recorded yet
+(`collection_deadline=None`: "collected on time" counts nothing).
 Everything is evaluated "as of" a moment: an event stamped later than `as_of` has not happened yet, so a record
 can be recomputed for any past day and gives the same answer. Pass times in the marketplace's time zone: the
 calendar dates of the hammer and of `as_of` decide the month a sale falls in.
@@ -155,6 +156,9 @@ class CountedKind(StrEnum):
     COLLECTED_LATE = "collected_late"
     NOT_COLLECTED_PAST_DEADLINE = "not_collected_past_deadline"
     DISPUTE_REJECTED = "dispute_rejected"
+    # Shown on the record (as rates) but costing no points: listed so the dealer can check them too.
+    ADJUSTMENT_REQUESTED = "adjustment_requested"
+    DISPUTE_OPENED = "dispute_opened"
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,9 @@ class DealerRecord:
     is_new: bool
     summary: str
     counted_against: tuple[CountedEvent, ...] = field(default=())
+    # The adjustment requests and the disputes (other than rejected ones, which cost points) behind the rates a
+    # seller reads: 0 points each.
+    shown_not_scored: tuple[CountedEvent, ...] = field(default=())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -261,6 +268,7 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
     adj_requested, adj_accepted, disp_opened, disp_upheld = _Tally(), _Tally(), _Tally(), _Tally()
     days_to_pay: list[tuple[Fraction, int]] = []
     points_weighted = 0
+    shown: list[CountedEvent] = []
 
     for sale in sorted(sales, key=lambda s: (s.hammer_at, s.sale_ref)):
         hammer_on = sale.hammer_at.date()
@@ -314,16 +322,24 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
                        rules.collected_late_points,
                        "Not collected by the collection deadline (counts as collected late until collected).")
 
+        show = partial(_deduct, shown, sale.sale_ref, weight, points=0)
         for adjustment in sale.adjustments:
             if adjustment.requested_at <= as_of:
                 adj_requested.add(weight)
-                if (adjustment.outcome == AdjustmentOutcome.ACCEPTED and adjustment.decided_at is not None
-                        and adjustment.decided_at <= as_of):  # a decided adjustment has its time
+                decided = adjustment.decided_at is not None and adjustment.decided_at <= as_of
+                if adjustment.outcome == AdjustmentOutcome.ACCEPTED and decided:
                     adj_accepted.add(weight)
+                outcome = str(adjustment.outcome) if decided else "waiting for the seller's answer"
+                show(CountedKind.ADJUSTMENT_REQUESTED, adjustment.requested_at,
+                     text=f"Price adjustment requested at the collection: {outcome} (not scored).")
         for dispute in sale.disputes:
             if dispute.opened_at > as_of:
                 continue
             disp_opened.add(weight)
+            resolved = dispute.resolved_at is not None and dispute.resolved_at <= as_of
+            if not (resolved and dispute.outcome == DisputeOutcome.REJECTED):
+                show(CountedKind.DISPUTE_OPENED, dispute.opened_at,
+                     text=f"Dispute opened: {'upheld' if resolved else 'not yet decided'} (not scored).")
             if dispute.resolved_at is None or dispute.resolved_at > as_of:
                 continue
             if dispute.outcome == DisputeOutcome.UPHELD:
@@ -360,6 +376,7 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
         disputes_rejected=sum(d.kind == CountedKind.DISPUTE_REJECTED for d in counted),
         median_days_to_pay=one_decimal(weighted_median(days_to_pay)) if days_to_pay else None,
         score_exact=score_exact, score=score, is_new=is_new, summary=summary, counted_against=tuple(counted),
+        shown_not_scored=tuple(sorted(shown, key=lambda d: (d.at, d.sale_ref, d.kind))),
     )
 
 

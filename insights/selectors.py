@@ -5,14 +5,13 @@ developers").
 
 Sources plug in: the dealer record's per-sale events come from `DEALER_SALE_SOURCES`, the inspector record's
 per-report events from `INSPECTOR_REPORT_SOURCES`. Each source is one function taking the ids it is asked about
-and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass. When the
-no-chip rules (collection deadlines, adjustment requests) or the verifiable record (confirmed odometer/VIN flags)
-land, each adds its source to the tuple and the records count its lines — nothing else changes.
+and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass (a
+source may override a field the sale row gave, e.g. why a sale was cancelled). The no-chip rules' adjustment
+requests and collection checks are sources; a collection deadline, once recorded, would be one more.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -27,6 +26,8 @@ from insights.guidance import CarSpec, ClosedSale, Guidance, GuidanceRules, pric
 from insights.market import AuctionResult, MarketData, MarketRules, market_aggregate
 from insights.numbers import month_index, name_key
 from insights.records import (
+    AdjustmentEvent,
+    AdjustmentOutcome,
     CancelReason,
     DealerRecord,
     DealerRecordRules,
@@ -42,7 +43,7 @@ from insights.records import (
 )
 from inspections.models import InspectionReport
 from marketplace.models import Listing
-from payments.models import Dispute, Sale
+from payments.models import AdjustmentRequest, CollectionCheck, Dispute, Sale
 
 Source = Callable[[list[int]], Mapping[int, Mapping[str, Any]]]
 
@@ -97,14 +98,44 @@ def sale_disputes_source(sale_ids: list[int]) -> dict[int, dict[str, Any]]:
     return {sale_id: {"disputes": tuple(events)} for sale_id, events in found.items()}
 
 
-DEALER_SALE_SOURCES: tuple[Source, ...] = (sale_disputes_source,)
+_ADJUSTMENT_OUTCOMES: dict[str, AdjustmentOutcome] = {
+    AdjustmentRequest.Status.ACCEPTED: AdjustmentOutcome.ACCEPTED,
+    # Not answered by the deadline: the computed adjustment applied, as if the seller had accepted it.
+    AdjustmentRequest.Status.LAPSED: AdjustmentOutcome.ACCEPTED,
+    AdjustmentRequest.Status.REFUSED: AdjustmentOutcome.REFUSED,
+}
+
+
+def sale_adjustments_source(sale_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """`payments.AdjustmentRequest` (the no-chip rules): the price adjustment the dealer requested from their
+    collection check (accepted or lapsed = accepted); a refused one cancelled the sale: the seller walked away."""
+    rows = (AdjustmentRequest.objects.filter(sale_id__in=sale_ids).order_by("created_at", "id")
+            .values("sale_id", "status", "created_at", "decided_at"))
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        outcome = _ADJUSTMENT_OUTCOMES.get(row["status"], AdjustmentOutcome.PENDING)
+        decided = outcome != AdjustmentOutcome.PENDING
+        assert not decided or row["decided_at"] is not None  # set with every decision (payments adjustments)
+        fields = found.setdefault(row["sale_id"], {"adjustments": ()})
+        fields["adjustments"] += (AdjustmentEvent(requested_at=_local(row["created_at"]), outcome=outcome,
+                                                  decided_at=_local(row["decided_at"]) if decided else None),)
+        if outcome == AdjustmentOutcome.REFUSED:
+            fields["cancel_reason"] = CancelReason.ADJUSTMENT_REFUSED
+    return found
+
+
+DEALER_SALE_SOURCES: tuple[Source, ...] = (sale_disputes_source, sale_adjustments_source)
 
 
 def _cancel_reason(row: Mapping[str, Any]) -> CancelReason | None:
     if row["status"] != Sale.Status.CANCELLED:
         return None
-    # Staff cancel a sale only once it is overdue: not paid by its deadline. A seller may cancel earlier when the
-    # buyer was suspended — not a payment failure of the dealer's.
+    if row["paid_at"] is not None:
+        # Cancelled after payment: only by the collection check (the car was not the one described) or by the
+        # seller refusing an adjustment (sale_adjustments_source says so) — never the dealer's failure to pay.
+        return CancelReason.CAR_NOT_AS_DESCRIBED
+    # Staff cancel an unpaid sale only once it is overdue: not paid by its deadline. A seller may cancel earlier
+    # when the buyer was suspended — not a payment failure of the dealer's.
     return CancelReason.UNPAID if row["overdue_at"] is not None else CancelReason.OTHER
 
 
@@ -134,11 +165,13 @@ def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: Dea
     for row in rows:
         hammer = row["created_at"] if row["second_chance_of_id"] or row["closed_at"] is None else row["closed_at"]
         reason = _cancel_reason(row)
-        fields = {"collected_at": _local(row["handed_over_at"]), **extra.get(row["id"], {})}
+        sale_fields: dict[str, Any] = {
+            "paid_at": _local(row["paid_at"]), "collected_at": _local(row["handed_over_at"]),
+            "cancelled_at": _local(row["cancelled_at"]) if reason else None, "cancel_reason": reason,
+            **extra.get(row["id"], {})}  # a source may say more (why a sale was cancelled)
         found[row["buyer_id"]].append(SaleEvents(
             sale_ref=f"S-{row['id']}", hammer_at=_local(hammer), payment_deadline=_local(row["payment_deadline"]),
-            paid_at=_local(row["paid_at"]), cancelled_at=_local(row["cancelled_at"]) if reason else None,
-            cancel_reason=reason, **fields))
+            **sale_fields))
     return found
 
 
@@ -189,7 +222,31 @@ def report_checked_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]
     return found
 
 
-INSPECTOR_REPORT_SOURCES: tuple[Source, ...] = (report_upheld_disputes_source, report_checked_source)
+def report_flags_confirmed_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Odometer and VIN flags confirmed at a collection check (payments.CollectionCheck, the no-chip rules) of a car
+    sold on a report that raised them: an odometer flag (the inspector's reading is not the seller's figure) when
+    the buying dealer's reading is within the published margin of the inspector's; a VIN flag (the VIN on the car
+    is not the listing's) when the dealer found the same. Both as payments.nochip's checks decided them; the first
+    check that confirms a flag dates it."""
+    rows = (CollectionCheck.objects.filter(sale__report__inspection_id__in=inspection_ids)
+            .filter(Q(sale__report__flag_odometer=True) | Q(sale__report__flag_vin_mismatch=True))
+            .order_by("recorded_at", "id")
+            .values("recorded_at", inspection_id=F("sale__report__inspection_id"),
+                    odometer_flagged=F("sale__report__flag_odometer"), vin_flagged=F("sale__report__flag_vin_mismatch"),
+                    odometer_beyond_margin=F("computation__odometer__beyond_margin"),
+                    vin_matches=F("computation__vin__matches")))
+    found: dict[int, dict[str, Any]] = defaultdict(dict)
+    for row in rows:
+        at = _local(row["recorded_at"])
+        if row["odometer_flagged"] and row["odometer_beyond_margin"] is False:
+            found[row["inspection_id"]].setdefault("odometer_confirmed_at", at)
+        if row["vin_flagged"] and row["vin_matches"] is False:
+            found[row["inspection_id"]].setdefault("vin_confirmed_at", at)
+    return {inspection_id: fields for inspection_id, fields in found.items() if fields}
+
+
+INSPECTOR_REPORT_SOURCES: tuple[Source, ...] = (report_upheld_disputes_source, report_checked_source,
+                                                report_flags_confirmed_source)
 
 
 def inspector_report_events(*, inspector_ids: Iterable[int], as_of: datetime,
@@ -217,10 +274,15 @@ def inspector_report_events(*, inspector_ids: Iterable[int], as_of: datetime,
     found: dict[int, list[ReportEvents]] = {inspector_id: [] for inspector_id in inspector_ids}
     for inspection_id, report in first.items():
         flags = current.get(inspection_id, report)
+        fields = extra.get(inspection_id, {})
+        # A flag confirmed at the collection of a car sold on an earlier revision counts only while the current
+        # revision still raises it (a correction that withdrew the flag withdrew the claim).
+        for flag, confirmed in (("flag_odometer", "odometer_confirmed_at"), ("flag_vin_mismatch", "vin_confirmed_at")):
+            if not flags[flag]:
+                fields.pop(confirmed, None)
         found[report["inspector_id"]].append(ReportEvents(
             report_ref=f"R-{inspection_id}", published_at=_local(report["published_at"]),
-            odometer_flagged=flags["flag_odometer"], vin_flagged=flags["flag_vin_mismatch"],
-            **extra.get(inspection_id, {})))
+            odometer_flagged=flags["flag_odometer"], vin_flagged=flags["flag_vin_mismatch"], **fields))
     return found
 
 
@@ -234,11 +296,6 @@ def inspector_records(*, inspector_ids: Iterable[int], as_of: datetime | None = 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Price guidance
-
-
-def _name_pattern(text: str) -> str:
-    """Matches the name as `name_key` does (case ignored, any run of spaces as one), in the database."""
-    return r"^\s*" + r"\s+".join(re.escape(word) for word in text.split()) + r"\s*$"
 
 
 def car_spec_for_listing(listing: Listing, *, grade: str | None = None) -> CarSpec:
@@ -270,7 +327,8 @@ def _comparables_query(pairs: Iterable[tuple[str, str]], *, as_of: date, rules: 
     last = month_index(as_of)
     matches = Q()
     for make, model in pairs:
-        matches |= Q(listing__make__iregex=_name_pattern(make), listing__model__iregex=_name_pattern(model))
+        # The listing's stored name keys (marketplace.Listing.make_key/model_key, indexed): the method's own match.
+        matches |= Q(listing__make_key=name_key(make), listing__model_key=name_key(model))
     return (_sold(Auction.objects)
             .filter(matches, closed_at__gte=_month_start(last - rules.lookback_months + 1),
                     closed_at__lt=_month_start(last + 1))

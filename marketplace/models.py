@@ -5,6 +5,25 @@ from django.db import models
 from django.utils import timezone
 
 from core.money import Money
+from core.text import name_key
+
+
+class ListingQuerySet(models.QuerySet):
+    """Keeps the name keys (Listing.make_key / model_key) right on the writes that bypass save()."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for listing in objs:
+            listing.name_keys_set()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs):
+        for name in ("make", "model"):
+            if name in kwargs:
+                if not isinstance(kwargs[name], str):
+                    raise TypeError(f"Set {name} to a text (its key, {name}_key, is computed from it).")
+                kwargs[f"{name}_key"] = name_key(kwargs[name])
+        return super().update(**kwargs)
 
 
 class Listing(models.Model):
@@ -98,6 +117,10 @@ class Listing(models.Model):
     registration_plate = models.CharField(max_length=16, blank=True)
     make = models.CharField(max_length=60)
     model = models.CharField(max_length=80)
+    # core.text.name_key of make and model (case and spaces ignored), kept by save() and ListingQuerySet: price
+    # guidance finds a car's comparables by an index lookup on them. Casefolding may lengthen a text (ß → ss).
+    make_key = models.CharField(max_length=180, default="", editable=False)
+    model_key = models.CharField(max_length=240, default="", editable=False)
     variant = models.CharField(max_length=120, blank=True)
     first_registration_year = models.PositiveSmallIntegerField()
 
@@ -125,6 +148,8 @@ class Listing(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -157,10 +182,21 @@ class Listing(models.Model):
             models.CheckConstraint(condition=models.Q(first_registration_year__gte=1950),
                                    name="marketplace_listing_year_from_1950"),
         ]
-        indexes = [models.Index(fields=["seller", "-created_at"])]
+        indexes = [models.Index(fields=["seller", "-created_at"]),
+                   models.Index(fields=["make_key", "model_key"], name="marketplace_listing_name_keys")]
 
     def __str__(self):
         return f"{self.display_title} ({self.vin})"
+
+    def save(self, *args, **kwargs):
+        self.name_keys_set()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"make", "model"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "make_key", "model_key"}
+        super().save(*args, **kwargs)
+
+    def name_keys_set(self) -> None:
+        self.make_key, self.model_key = name_key(self.make or ""), name_key(self.model or "")
 
     @property
     def title(self) -> str:

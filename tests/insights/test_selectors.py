@@ -29,12 +29,12 @@ def _sales(make_sale, dealer, n, *, paid=False, **fields):
 
 
 @pytest.mark.parametrize("n", [1, 4])
-def test_dealer_records_read_sales_and_disputes_in_two_queries_whatever_the_history(make_sale, n,
-                                                                                   django_assert_num_queries):
+def test_dealer_records_read_sales_disputes_and_adjustments_in_three_queries_whatever_the_history(
+        make_sale, n, django_assert_num_queries):
     dealer, other = DealerFactory(verified=True), DealerFactory(verified=True)
     _sales(make_sale, dealer, n, paid=True)
     _sales(make_sale, other, 1)
-    with django_assert_num_queries(2):  # the sales, then each source (disputes)
+    with django_assert_num_queries(3):  # the sales, then each source (disputes, adjustment requests)
         records = selectors.dealer_records(dealer_ids=[dealer.pk, other.pk], as_of=timezone.now() + LATER)
     assert records[dealer.pk].sales_won == n and records[other.pk].sales_won == 1
 
@@ -126,14 +126,52 @@ def test_market_results_are_read_in_one_query(make_sale, n, django_assert_num_qu
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_inspector_records_read_reports_disputes_and_handovers_in_three_queries(n, django_assert_num_queries):
+def test_inspector_records_read_reports_disputes_handovers_and_collection_checks_in_four_queries(
+        n, django_assert_num_queries):
     from tests.accounts.factories import InspectorFactory
     from tests.inspections.factories import published_inspection
 
     inspector = InspectorFactory()
     for _ in range(n):
         published_inspection(inspector=inspector)
-    with django_assert_num_queries(3):  # the reports, then each source (upheld disputes, handovers)
+    with django_assert_num_queries(4):  # the reports, then each source (upheld disputes, handovers, flags confirmed)
         record = selectors.inspector_records(inspector_ids=[inspector.pk])[inspector.pk]
     assert record.reports_published == n and record.reports_checked == 0
     assert record.summary == "New inspector — fewer than 10 reports checked"
+
+
+NAME_VARIANTS = [("Volkswagen", "Golf"), ("volkswagen", "GOLF"), ("  Volkswagen ", "Golf  Plus"),
+                 ("VOLKSWAGEN", "golf plus"), ("Volkswagen", "Golf\tPlus"), ("Škoda", "Octavia"),
+                 ("ŠKODA", "octavia"), ("škoda", "Octavia  Combi"), ("BMW", "3er"), ("bmw", "3ER"),
+                 ("BMW", "3er Touring"), ("Volkswagen", "Golfplus")]
+
+
+def test_comparables_by_name_keys_are_exactly_those_the_regex_found(make_sale):
+    from bench.insights import regex_comparables  # the query the name keys replaced, also the bench's reference
+
+    for make, model in NAME_VARIANTS:
+        make_sale(make=make, model=model)
+    as_of = timezone.localdate()
+    for make, model in [*NAME_VARIANTS, (" volkswagen", "golf   plus"), ("skoda", "octavia"), ("Opel", "Astra")]:
+        new = [row["id"] for row in selectors._comparables_query([(make, model)], as_of=as_of,
+                                                                  rules=selectors.GUIDANCE_RULES)]
+        old = [row["id"] for row in regex_comparables(make, model, as_of=as_of)]
+        assert new == old, (make, model)
+    # And what the price guide is built from, asked for several cars at once.
+    golf = selectors.comparable_sales(make="VOLKSWAGEN", model=" golf  PLUS ", as_of=as_of)
+    assert len(golf) == 3 and {(s.car.make.strip(), s.car.model) for s in golf} == {
+        ("Volkswagen", "Golf  Plus"), ("VOLKSWAGEN", "golf plus"), ("Volkswagen", "Golf\tPlus")}
+
+
+def test_the_comparables_query_is_an_index_lookup_on_the_name_keys(make_sale):
+    from django.db import connection
+
+    make_sale(make="Volkswagen", model="Golf")
+    query = selectors._comparables_query([("Volkswagen", "Golf")], as_of=timezone.localdate(),
+                                         rules=selectors.GUIDANCE_RULES)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show what it can use
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "marketplace_listing_name_keys" in plan

@@ -1,7 +1,7 @@
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from core.exceptions import InvalidTransition, PermissionRefused, ValidationFailed
@@ -291,3 +291,22 @@ def test_seller_list_shows_only_their_listings_with_next_step_and_cover(ready_li
     listings = seller_car_list(seller=ready_listing.seller)
     assert [item.pk for item in listings] == [ready_listing.pk]
     assert listings[0].cover.is_cover and listings[0].seller_status.text.startswith("Ready")
+
+
+def _keys(listing_id):
+    return Listing.objects.filter(pk=listing_id).values_list("make_key", "model_key").get()
+
+
+def test_the_name_keys_follow_make_and_model_on_every_write_path(seller):
+    """Price guidance finds comparables by these keys (insights.selectors): a stale key would hide a car."""
+    listing = ListingFactory(seller=seller, make="  Volkswagen ", model="Golf  Plus")
+    assert _keys(listing.pk) == ("volkswagen", "golf plus")
+    services.listing_update(listing=listing, actor=seller, make="ŠKODA", model="Octavia\tCombi")
+    assert _keys(listing.pk) == ("škoda", "octavia combi")
+    Listing.objects.filter(pk=listing.pk).update(model="Fabia")
+    assert _keys(listing.pk) == ("škoda", "fabia")
+    (bulk,) = Listing.objects.bulk_create([Listing(seller=seller, vin="WVWZZZ1KZ99999999", make="BMW", model="3er",
+                                                        first_registration_year=2019)])
+    assert _keys(bulk.pk) == ("bmw", "3er")
+    with pytest.raises(TypeError):
+        Listing.objects.filter(pk=listing.pk).update(make=models.F("model"))
