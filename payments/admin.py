@@ -26,6 +26,7 @@ from payments.models import (
     AdjustmentRequest,
     BuyNowOffer,
     CollectionCheck,
+    DealerReceivable,
     DepositTopUp,
     DepositWithdrawal,
     Dispute,
@@ -548,6 +549,22 @@ class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["payout_reference", "dealer__email"]
 
     amount = money_field("amount_minor", "amount", currency_field="currency")
+
+
+@admin.register(DealerReceivable)
+class DealerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Fees a dealer's deposit could not cover: owed, no bidding until the next top-ups pay them."""
+
+    list_display = ["created_at", "dealer", "sale", "kind", "fee", "amount", "settled", "status"]
+    fields = readonly_fields = ("created_at", "dealer", "sale", "kind", "fee", "amount", "settled", "status",
+                                "settled_at", "ledger_transaction")
+    list_filter = ["status", "kind"]
+    list_select_related = ["dealer", "sale"]
+    search_fields = ["dealer__email"]
+
+    fee = money_field("fee_minor", "fee in full", currency_field="currency")
+    amount = money_field("amount_minor", "owed", currency_field="currency")
+    settled = money_field("settled_minor", "paid", currency_field="currency")
 
 
 @admin.register(CollectionCheck)

@@ -29,6 +29,7 @@ from payments.models import (
     BuyNowOffer,
     CollectionCheck,
     CollectionPhoto,
+    DealerReceivable,
     DepositTopUp,
     Dispute,
     LedgerAccount,
@@ -515,6 +516,12 @@ def ledger_account_history(*, account: LedgerAccount, limit: int = 200) -> list[
 SETTLED_SALE_STATUSES = (Sale.Status.COMPLETED, Sale.Status.REFUNDED, Sale.Status.CANCELLED)
 
 
+def dealer_owed_minor(*, dealer: User) -> int:
+    """What the dealer owes Gavel: fees their deposit could not cover, not yet paid."""
+    return sum(r.outstanding_minor for r in DealerReceivable.objects.filter(dealer=dealer,
+                                                                           status=DealerReceivable.Status.OPEN))
+
+
 def deposit_balance_minor(dealer: User) -> int:
     account = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.DEPOSIT, owner=dealer).first()
     return account_balance(account) if account else 0
@@ -557,7 +564,7 @@ def deposit_summary(*, dealer: User) -> dict:
         for entry in (LedgerEntry.objects.filter(account=account).select_related("transaction")
                       .order_by("-transaction__created_at", "-id")[:200]):
             txn = entry.transaction
-            history.append({"when": txn.created_at, "what": txn.get_kind_display(), "memo": txn.memo,
+            history.append({"when": txn.created_at, "kind": txn.kind, "what": txn.get_kind_display(), "memo": txn.memo,
                             "reference": txn.provider_reference, "sale_id": txn.sale_id,
                             "amount": Money(entry.amount_minor, account.currency)})
     currency = settings.GAVEL_CURRENCY
@@ -569,6 +576,9 @@ def deposit_summary(*, dealer: User) -> dict:
                              if profile and profile.individual_limit_minor is not None else None),
         "pending": deposit_pending_items(dealer=dealer),
         "topups": list(DepositTopUp.objects.filter(dealer=dealer, status=DepositTopUp.Status.PENDING)),
+        "owed": Money(dealer_owed_minor(dealer=dealer), currency),
+        "receivables": list(DealerReceivable.objects.filter(dealer=dealer).select_related("sale__listing")
+                            .order_by("-created_at", "-id")),
         "history": history,
         "bank": {"account_name": settings.GAVEL_BANK_ACCOUNT_NAME, "iban": settings.GAVEL_BANK_IBAN,
                  "bic": settings.GAVEL_BANK_BIC},

@@ -323,7 +323,10 @@ def _refuse(sale: Sale, request: AdjustmentRequest, *, seller: User) -> None:
     tell_on_commit([sale.buyer_id], kind="adjustment_decided", sale=sale, event_key=f"adjustment:{request.pk}:decided",
                    title=f"The seller refused the adjustment: the sale of the {car(sale)} is cancelled",
                    body=f"Your payment goes back to you. The published break fee, {fee.format()}, comes from your "
-                        f"deposit ({money(sale, charged.taken_minor)} taken).")
+                        f"deposit ({money(sale, charged.taken_minor)} taken)."
+                        + (f" Your deposit did not hold it all: you owe the other {money(sale, charged.owed_minor)}, "
+                           "and cannot bid until it is paid (a top-up of your deposit pays it first)."
+                           if charged.owed_minor else ""))
 
 
 def adjustment_requests_lapse_due(*, batch: int | None = None) -> int:

@@ -153,6 +153,9 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:seller-decision": {"POST": {"seller"}},
     "api:second-chance-list": {"GET": SIGNED_IN},
     "api:second-chance-decision": {"POST": {"dealer"}},
+    "api:deposit": {"GET": DEALERS},
+    "api:deposit-topups": {"POST": DEALERS},
+    "api:deposit-withdrawals": {"POST": DEALERS},
     "api:payments-webhook-card": {"POST": ALL},
     "media": {"GET": ALL},  # photos by unguessable names, as <img> tags fetch them (tests/security/test_media.py)
     "schema": {"GET": ALL},
