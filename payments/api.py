@@ -73,7 +73,12 @@ class SaleDisputeOutputSerializer(serializers.Serializer):
     cause = serializers.CharField(help_text="Who paid a refund: inspection_missed (Gavel's inspection guarantee) "
                                             "or seller_misrepresented; empty without a refund.")
     refund_minor = serializers.IntegerField()
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(help_text="Staff's written decision; when overridden, why they decided "
+                                                 "differently from the computation.")
+    findings = serializers.ListField(child=serializers.DictField(), help_text="As the dealer recorded them.")
+    computation = serializers.DictField(help_text="The rules' decision on every finding and the refund.")
+    computed_minor = serializers.IntegerField(help_text="The refund the published rules give.")
+    overridden = serializers.BooleanField(help_text="Staff decided differently from the computation.")
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(DisputeItemOutputSerializer(many=True))
@@ -263,12 +268,12 @@ class SaleHandoverInputSerializer(serializers.Serializer):
 
 
 class SaleDisputeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
-    item_keys = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=50,
-        help_text="Keys of the report lines the car differs from (GET …/report-lines/); at least one when the sale "
-                  "has a report, none the report disclosed.")
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+    reason = serializers.CharField(max_length=5000, help_text="How the car differs from the report, in words.")
+    findings = serializers.JSONField(
+        required=False,
+        help_text='What the report did not disclose, as JSON: [{"key": "windscreen", "severity": "minor" | "major", '
+                  '"photos": ["<name of a file field of this request>", …]}]. Items as in the repair-cost table '
+                  "(the collection check's). No amount: the rules compute the refund.")
 
 
 class SaleReportLinesOutputSerializer(serializers.Serializer):
@@ -379,22 +384,19 @@ class SaleDisputeApi(_SaleObjectApi):
 
     @extend_schema(request={"multipart/form-data": SaleDisputeInputSerializer,
                             "application/json": SaleDisputeInputSerializer},
-                   responses={201: SaleDisputeOutputSerializer})
+                   responses={201: SaleDisputeOutputSerializer},
+                   description="The buying dealer opens a dispute within the window after the handover, with "
+                               "findings and photos. The refund is computed by the published rules (repair-cost "
+                               "table less what is left of the deductible). Refusals: field errors, nothing written "
+                               "(disclosed_in_report, no photo, below the minimum, nothing to claim), "
+                               "dispute_window_closed, not_disputable, dispute_open, permission_denied.")
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
-        if not isinstance(request.data, dict):  # a JSON list or string; form data is a QueryDict (a dict)
-            raise serializers.ValidationError({"non_field_errors": ["Send an object: reason, item_keys, photos."]})
-        payload = {"reason": request.data.get("reason", "")}
-        if hasattr(request.data, "getlist"):
-            payload["item_keys"] = request.data.getlist("item_keys")
-            payload["photos"] = request.FILES.getlist("photos")
-        else:
-            payload["item_keys"] = request.data.get("item_keys", [])
-        data = SaleDisputeInputSerializer(data=payload)
+        data = SaleDisputeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        findings = _findings_input(data.validated_data.get("findings"), request.FILES)
         dispute = services.dispute_open(sale=sale, dealer=request.user, reason=data.validated_data["reason"],
-                                        item_keys=data.validated_data.get("item_keys", []),
-                                        photos=data.validated_data.get("photos", []))
+                                        findings=findings)
         return Response(SaleDisputeOutputSerializer(dispute).data, status=status.HTTP_201_CREATED)
 
 

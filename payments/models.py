@@ -402,6 +402,14 @@ class Dispute(models.Model):
     refund_reference = models.CharField(max_length=200, blank=True)
     cause = models.CharField(max_length=24, choices=Cause.choices, default=Cause.NONE, blank=True)
     cause_reason = models.TextField(blank=True, help_text="Why the seller is held responsible (the seller reads it).")
+    # The no-chip rules (payments.nochip): what the dealer recorded, and the computation made when the dispute was
+    # opened, with the refund the rules give. Staff deciding any other amount is an override: `overridden`, with
+    # `resolution` as the written reason both sides read.
+    findings = models.JSONField(default=list, blank=True, help_text="[{key, severity, photos}] as recorded.")
+    computation = models.JSONField(default=dict, blank=True)
+    computed_minor = models.BigIntegerField(default=0, help_text="The refund the published rules give.")
+    deductible_applied_minor = models.BigIntegerField(default=0)
+    overridden = models.BooleanField(default=False, help_text="Staff decided differently from the computation.")
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -418,6 +426,7 @@ class Dispute(models.Model):
 
 class DisputePhoto(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="photos")
+    finding_key = models.CharField(max_length=100, blank=True, help_text="The finding this photo shows.")
     original = models.ImageField(max_length=255)
     thumb = models.ImageField(max_length=255)
     medium = models.ImageField(max_length=255)

@@ -42,7 +42,7 @@ from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
 from tests.live.conftest import start_server, stop
 from tests.marketplace.images import jpeg_bytes, upload
-from tests.payments.factories import pay_by_card, sold_auction
+from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
 from tests.security.test_permission_matrix import _methods, _routes
 
 pytestmark = pytest.mark.django_db
@@ -621,7 +621,8 @@ def test_staff_pages_refuse_a_nul_in_a_search_and_an_amount_beyond_range(stage):
             "trade_licence_number": profile.trade_licence_number, "address": profile.address,
             "phone": profile.phone, "status": profile.status}
     sale = Sale.objects.get(pk=ids["handed_over_sale_id"])
-    dispute = payment_services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox slips")
+    dispute = payment_services.dispute_open(findings=dispute_findings(),
+                                            sale=sale, dealer=sale.buyer, reason="The gearbox slips")
     actions = {  # admin actions with a form of their own: an amount typed by staff, as on a bank statement
         "/admin/payments/sale/": {"action": "confirm_bank_transfer", "_selected_action": [ids["sale_id"]],
                                   "apply": "1", "bank_reference": "BANK-1", "amount": "12399.00"},

@@ -44,7 +44,7 @@ from payments.providers.base import ProviderError
 from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.factories import make_auction
 from tests.inspections.factories import published_inspection, submitted_listing
-from tests.payments.factories import pay_by_card
+from tests.payments.factories import dispute_findings, dispute_payload, pay_by_card
 from tests.promises.report_sale import (
     GEARBOX,
     GEARBOX_LABEL,
@@ -74,9 +74,10 @@ def _locmem_email_and_eager_tasks(settings):
 
 
 def _disputed(car):
-    answer = api_client(car.sale.buyer).post(f"/api/v1/sales/{car.sale.pk}/dispute/", {
-        "reason": "The gearbox whines in every gear; the report says it is quiet.", "item_keys": [GEARBOX]},
-        format="json")
+    answer = api_client(car.sale.buyer).post(
+        f"/api/v1/sales/{car.sale.pk}/dispute/",
+        dispute_payload("The gearbox whines in every gear; the report says it is quiet.", (GEARBOX, "major")),
+        format="multipart")
     assert answer.status_code == 201, answer.content
     return Dispute.objects.get(pk=answer.json()["id"])
 
@@ -375,8 +376,8 @@ def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenar
                 elif step.startswith("payout"):
                     services.payout_release(sale_id=sale.pk)
                 elif step == "dispute":
-                    services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox whines in every gear.",
-                                          item_keys=[GEARBOX])
+                    services.dispute_open(findings=dispute_findings(),
+                                          sale=sale, dealer=sale.buyer, reason="The gearbox whines in every gear.")
                 elif step == "decide":
                     outcome, cause, amount = scenario["decisions"][which]
                     dispute = sale.disputes.filter(status=Dispute.Status.OPEN).first()
