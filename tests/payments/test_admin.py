@@ -62,7 +62,8 @@ def test_staff_resolve_a_dispute_with_a_partial_refund(admin_client, make_sale, 
     url = "/admin/payments/dispute/"
     missing = _action(admin_client, url, "resolve", [dispute.pk], outcome="partial", amount="", resolution="")
     assert "An amount like" in missing.content.decode()
-    _action(admin_client, url, "resolve", [dispute.pk], outcome="partial", amount="500.00", resolution="Clutch",
+    _action(admin_client, url, "resolve", [dispute.pk], outcome="partial", amount="500.00",
+            resolution="Clutch repair, the seller knew.",
             cause="seller_misrepresented", cause_reason="The seller knew the clutch slipped.")
     dispute.refresh_from_db()
     assert dispute.status == Dispute.Status.RESOLVED and dispute.refund_minor == 500_00

@@ -118,7 +118,8 @@ def test_any_sequence_of_operations_keeps_the_ledger_invariant(operations, djang
                 elif step in ("refund", "partial", "reject") and dispute is not None:
                     services.dispute_resolve(dispute=dispute, actor=staff, outcome=step,
                                              amount_minor=100_00 if step == "partial" else None,
-                                             cause="seller_misrepresented", cause_reason="Knew of the defect.")
+                                             cause="seller_misrepresented", cause_reason="Knew of the defect.",
+                                             resolution="A garage confirmed the defect the seller knew of.")
                 elif step == "overdue":
                     Sale.objects.filter(pk=sale.pk, status="awaiting_payment").update(
                         payment_deadline=sale.created_at)

@@ -89,7 +89,8 @@ def test_a_full_refund_before_the_payout_makes_it_not_due_with_one_row(make_sale
     staff = StaffFactory()
 
     services.dispute_resolve(dispute=dispute, actor=staff, outcome="refund",
-                             cause=Dispute.Cause.SELLER_MISREPRESENTED, cause_reason="Repaired before the sale.")
+                             cause=Dispute.Cause.SELLER_MISREPRESENTED, cause_reason="Repaired before the sale.",
+                             resolution="A full refund: the gearbox was repaired before the sale.")
 
     [row] = AuditLog.objects.for_object(sale).filter(field="payout_status", to_state=P.NOT_DUE)
     assert (row.from_state, row.actor) == (P.FAILED, staff)

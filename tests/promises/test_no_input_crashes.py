@@ -37,7 +37,6 @@ from inspections import services as inspection_services
 from payments import services as payment_services
 from payments.models import Sale, SecondChanceOffer
 from payments.providers.card import SIGNATURE_HEADER, card_sign
-from payments.selectors import sale_report_lines
 from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
 from tests.live.conftest import start_server, stop
@@ -117,9 +116,7 @@ def stage(world, settings, django_capture_on_commit_callbacks):
     ids = {**ids, "working_inspection_id": working.pk, "booked_inspection_id": booked.pk,
            "vin_on_car": working.listing.vin, "seller_email": people["seller"].email,
            "handed_over_sale_id": handed_over.pk, "paid_sale_id": paid.pk, "paid_vin": paid.listing.vin,
-           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id,
-           # a line the dispute may name (the factory's car has no report: then it names none)
-           "dispute_items": [line["key"] for line in sale_report_lines(sale=handed_over) if not line["disclosed"]][:1]}
+           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id}
     return people, ids, report_listing
 
 
@@ -199,8 +196,9 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:sale-pay", "POST", "dealer", {"provider": "bank_transfer"}),
         Row("api:sale-handover", "POST", "dealer", {"place": "Hauptstraße 5, Berlin", "doc_keys": True,
                                                     "proposed_at": tomorrow.isoformat()}),
-        Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
-            kwargs=disputable),
+        Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "findings": json.dumps(
+            [{"key": "transmission.gearbox_noise", "severity": "major", "photos": ["gearbox"]}])},
+            kind="multipart", files={"gearbox": jpeg_upload}, kwargs=disputable),
         Row("api:sale-collection-check", "GET", "dealer", kwargs=paid),
         Row("api:sale-collection-check", "POST", "dealer", {**check, "findings": "[]"}, kind="multipart",
             numbers=(("odometer_km",),), files=check_photos, kwargs=paid),
@@ -312,8 +310,10 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
             {"proposed_at": tomorrow.strftime("%Y-%m-%dT%H:%M"), "place": "Hauptstraße 5, Berlin", "doc_keys": "on"},
             kind="form"),
         Row("payments:handover", "POST", "dealer", {}, kind="form"),
-        Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
-            kind="form", kwargs=disputable),
+        Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips",
+                                                   "findings-0-key": "transmission.gearbox_noise",
+                                                   "findings-0-severity": "major"},
+            kind="multipart", files={"findings-0-photos": jpeg_upload}, kwargs=disputable),
         Row("payments:check", "GET", "dealer", kwargs=paid),
         Row("payments:check", "POST", "dealer", {**check, "findings-0-key": "", "findings-0-severity": "minor"},
             kind="multipart", numbers=(("odometer_km",),), files=check_photos, kwargs=paid),

@@ -385,7 +385,8 @@ def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenar
                         continue
                     services.dispute_resolve(dispute=dispute, actor=staff, outcome=outcome, cause=cause,
                                              amount_minor=amount if outcome == "partial" else None,
-                                             cause_reason=HIDDEN if cause == "seller_misrepresented" else "")
+                                             cause_reason=HIDDEN if cause == "seller_misrepresented" else "",
+                                             resolution="Staff decided this amount after a garage quote.")
                     step = f"{outcome} {cause}"
                 elif step == "seller_repays":
                     for receivable in SellerReceivable.objects.filter(seller=seller, status="open"):
