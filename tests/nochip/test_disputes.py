@@ -104,7 +104,8 @@ def test_after_an_accepted_adjustment_a_dispute_takes_no_deductible_again(django
         adjustment_decide(request=request, seller=sale.seller, accept=True)
     assert request.amount_minor == 1_800_00 - 150_00
     sale = hand_over(sale, django_capture_on_commit_callbacks)
-    with pytest.raises(ValidationFailed) as refused:  # the turbo again: what the adjustment paid for counts as disclosed
+    # The turbo again: what the adjustment paid for counts as disclosed.
+    with pytest.raises(ValidationFailed) as refused:
         open_dispute(sale, ("engine.turbo", "major"))
     assert "Disclosed as major" in refused.value.fields["findings-0-key"][0]
     dispute = open_dispute(sale, (GEARBOX, "major"))
