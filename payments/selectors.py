@@ -441,7 +441,10 @@ def dispute_items(*, dispute: Dispute) -> list[dict]:
     longer resolves reads as itself)."""
     counted = [f for f in (dispute.computation or {}).get("findings", []) if f["decision"] == "claimable"]
     if counted:
-        return [{"key": f["key"], "text": f"{f['label']} — {f['severity']}"} for f in counted]
+        report = {line["key"]: line for line in sale_report_lines(sale=dispute.sale)}
+        return [{"key": f["key"], "text": (f"{report[f['key']]['category']} · {report[f['key']]['label']}"
+                                           if f["key"] in report else f["label"]) + f" — {f['severity']}"}
+                for f in counted]
     lines = {line["key"]: line["text"] for line in sale_report_lines(sale=dispute.sale)} if dispute.item_keys else {}
     return [{"key": key, "text": lines.get(key, key)} for key in dispute.item_keys]
 

@@ -53,7 +53,7 @@ def test_staff_apply_the_computed_refund_and_the_inspection_guarantee_pays_it(ca
     assert dispute.cause == Dispute.Cause.INSPECTION_MISSED
     claim = GuaranteeClaim.objects.get(dispute=dispute)
     assert claim.amount_minor == GEARBOX_REFUND_MINOR and claim.inspector == car.inspection.inspector
-    assert claim.lines == ["Gearbox noise — major"]
+    assert claim.lines == ["Transmission and drivetrain · Gearbox noise — major"]
     assert not SellerReceivable.objects.exists()
     car.sale.refresh_from_db()
     assert car.sale.status == Sale.Status.COMPLETED and car.sale.guarantee_paid_minor == GEARBOX_REFUND_MINOR

@@ -127,7 +127,7 @@ def test_a_defect_the_report_passed_grounds_a_dispute_with_a_computed_refund(car
     car.sale.refresh_from_db()
     assert car.sale.status == Sale.Status.DISPUTED
     shown = api_client(car.sale.buyer).get(f"/api/v1/sales/{car.sale.pk}/").json()
-    assert shown["disputes"][0]["items"] == [{"key": GEARBOX, "text": "Gearbox noise — major"}]
+    assert shown["disputes"][0]["items"] == [{"key": GEARBOX, "text": f"{GEARBOX_LABEL} — major"}]
 
 
 def test_the_sale_page_offers_the_items_and_refuses_a_disclosed_one_as_a_form_error(car):

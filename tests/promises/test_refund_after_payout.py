@@ -119,7 +119,7 @@ def test_after_payout_a_defect_the_inspection_missed_is_refunded_by_the_guarante
     claim = GuaranteeClaim.objects.get()
     assert (claim.dispute, claim.sale, claim.report, claim.inspector) == (
         dispute, car.sale, car.report, car.inspection.inspector)
-    assert claim.amount_minor == 750_00 and claim.lines == [f"{GEARBOX_LABEL} — OK"]
+    assert claim.amount_minor == 750_00 and claim.lines == [f"{GEARBOX_LABEL} — major"]
     assert claim.ledger_transaction.kind == LedgerTransaction.Kind.GUARANTEE_REFUND
     assert claim.ledger_transaction.entries.get(account=guarantee).amount_minor == -750_00
     _books_are_right()
