@@ -123,14 +123,18 @@ class DealerProfile(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The limit every bid and offer is checked against: the staff's individual limit when one is set, otherwise
-    # what the deposit gives (deposit × the published multiple, told by payments.services.deposits). The rule is
-    # accounts.services.dealer_buying_limit_effective; nothing else writes this field.
+    # The limit every bid and offer is checked against: nothing while the dealer owes Gavel a fee; otherwise the
+    # staff's individual limit when one is set, otherwise what the deposit gives (deposit × the published
+    # multiple, told by payments.services.deposits). The rule is accounts.services.dealer_buying_limit_effective;
+    # nothing else writes this field.
     buying_limit_minor = models.BigIntegerField(default=0)
     individual_limit_minor = models.BigIntegerField(
         null=True, blank=True, help_text="An individual buying limit staff set (audited); empty: the deposit's.")
     deposit_limit_minor = models.BigIntegerField(
         default=0, help_text="The buying limit the dealer's deposit gives (deposit × the published multiple).")
+    owed_minor = models.BigIntegerField(
+        default=0, help_text="What the dealer owes Gavel: published fees their deposit could not cover (told by "
+                             "payments). While above nothing, the buying limit is nothing.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -139,6 +143,7 @@ class DealerProfile(models.Model):
             models.CheckConstraint(condition=models.Q(buying_limit_minor__gte=0), name="accounts_dealer_limit_gte_0"),
             models.CheckConstraint(condition=models.Q(deposit_limit_minor__gte=0),
                                    name="accounts_dealer_deposit_limit_gte_0"),
+            models.CheckConstraint(condition=models.Q(owed_minor__gte=0), name="accounts_dealer_owed_gte_0"),
             models.CheckConstraint(condition=models.Q(individual_limit_minor__isnull=True)
                                    | models.Q(individual_limit_minor__gte=0),
                                    name="accounts_dealer_individual_limit_gte_0"),

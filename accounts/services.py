@@ -166,8 +166,13 @@ def dealer_suspend(*, profile: DealerProfile, actor: User, reason: str) -> Trans
     )
 
 
-def dealer_buying_limit_effective(*, individual_limit_minor: int | None, deposit_limit_minor: int) -> int:
-    """The one rule for the buying limit: the individual limit staff set, or else what the deposit gives."""
+def dealer_buying_limit_effective(*, individual_limit_minor: int | None, deposit_limit_minor: int,
+                                  owed_minor: int = 0) -> int:
+    """The one rule for the buying limit: nothing while the dealer owes Gavel a fee their deposit could not cover
+    (no bid, no purchase until it is settled); otherwise the individual limit staff set, or else what the deposit
+    gives."""
+    if owed_minor > 0:
+        return 0
     return individual_limit_minor if individual_limit_minor is not None else deposit_limit_minor
 
 
@@ -182,7 +187,8 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int | None, 
         locked = DealerProfile.objects.select_for_update().get(pk=profile.pk)
         before, before_individual = locked.buying_limit_minor, locked.individual_limit_minor
         after = dealer_buying_limit_effective(individual_limit_minor=limit_minor,
-                                              deposit_limit_minor=locked.deposit_limit_minor)
+                                              deposit_limit_minor=locked.deposit_limit_minor,
+                                              owed_minor=locked.owed_minor)
         if before == after and before_individual == limit_minor:
             return
         DealerProfile.objects.filter(pk=profile.pk).update(buying_limit_minor=after, individual_limit_minor=limit_minor)
@@ -194,20 +200,22 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int | None, 
                      data={"individual_limit": limit_minor is not None})
 
 
-def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason: str) -> int:
-    """What the dealer's deposit gives changed (payments tells it, in the transaction that moved the deposit):
-    store it and, unless staff set an individual limit, make it the buying limit. Returns the buying limit."""
-    if isinstance(deposit_limit_minor, bool) or not isinstance(deposit_limit_minor, int) or deposit_limit_minor < 0:
-        raise ValueError("A deposit limit is a whole number ≥ 0.")
+def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason: str, owed_minor: int = 0) -> int:
+    """What the dealer's deposit gives, or what they owe Gavel, changed (payments tells it, in the transaction that
+    moved the deposit): store both and make the buying limit follow. Returns the buying limit."""
+    for name, value in (("deposit_limit_minor", deposit_limit_minor), ("owed_minor", owed_minor)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} is a whole number ≥ 0.")
     with transaction.atomic():
         profile = DealerProfile.objects.select_for_update().get(user_id=dealer_id)
         after = dealer_buying_limit_effective(individual_limit_minor=profile.individual_limit_minor,
-                                              deposit_limit_minor=deposit_limit_minor)
-        if (profile.deposit_limit_minor, profile.buying_limit_minor) == (deposit_limit_minor, after):
+                                              deposit_limit_minor=deposit_limit_minor, owed_minor=owed_minor)
+        if (profile.deposit_limit_minor, profile.owed_minor, profile.buying_limit_minor) == (
+                deposit_limit_minor, owed_minor, after):
             return after
         before = profile.buying_limit_minor
         DealerProfile.objects.filter(pk=profile.pk).update(deposit_limit_minor=deposit_limit_minor,
-                                                           buying_limit_minor=after)
+                                                           owed_minor=owed_minor, buying_limit_minor=after)
         audit_record(obj=profile, action=AuditLog.Action.UPDATE, actor=None, reason=reason,
                      field="buying_limit_minor", from_state=str(before), to_state=str(after))
         return after

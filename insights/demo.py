@@ -191,10 +191,11 @@ def _settle(plan: dict, auction: Auction, *, admin: User, late_days: int, unpaid
     payment_services.handover_confirm(sale=sale, actor=sale.seller)
     payment_services.handover_confirm(sale=sale, actor=sale.buyer)
     if dispute:
-        opened = payment_services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox whines in 2nd.",
-                                               item_keys=[DISPUTED_ITEM])
+        opened = payment_services.dispute_open(
+            sale=sale, dealer=sale.buyer, reason="The gearbox whines in 2nd.",
+            findings=[FindingInput(key=DISPUTED_ITEM, severity="major", photos=(_photo(sale.pk),))])
         if dispute == "upheld":
-            payment_services.dispute_resolve(dispute=opened, actor=admin, outcome="partial", amount_minor=300_00,
+            payment_services.dispute_resolve(dispute=opened, actor=admin, outcome="computed",
                                              resolution="Gearbox bearing noise confirmed at a garage.",
                                              cause="inspection_missed")
         else:

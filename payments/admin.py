@@ -26,6 +26,7 @@ from payments.models import (
     AdjustmentRequest,
     BuyNowOffer,
     CollectionCheck,
+    DealerReceivable,
     DepositTopUp,
     DepositWithdrawal,
     Dispute,
@@ -281,7 +282,7 @@ class SaleAdmin(admin.ModelAdmin):
 
 class DisputePhotoInline(admin.TabularInline):
     model = DisputePhoto
-    fields = readonly_fields = ("original", "width", "height")
+    fields = readonly_fields = ("finding_key", "original", "width", "height")
     extra = 0
     can_delete = False
 
@@ -291,14 +292,33 @@ class DisputePhotoInline(admin.TabularInline):
 
 @admin.register(Dispute)
 class DisputeAdmin(admin.ModelAdmin):
-    list_display = ["pk", "sale", "opened_by", "status", "outcome", "cause", "refund", "created_at"]
-    list_filter = ["status", "outcome", "cause"]
+    list_display = ["pk", "sale", "opened_by", "status", "computed", "outcome", "refund", "overridden", "cause",
+                    "created_at"]
+    list_filter = ["status", "outcome", "cause", "overridden"]
     list_select_related = ["sale", "opened_by"]
     inlines = [DisputePhotoInline]
     actions = ["resolve"]
-    fields = readonly_fields = ("sale", "opened_by", "created_at", "reason", "report_lines", "report_revision",
-                                "inspector", "status", "default_cause", "outcome", "refund", "refund_reference",
-                                "cause", "cause_reason", "paid_by", "resolution", "resolved_by", "resolved_at")
+    fields = readonly_fields = ("sale", "opened_by", "created_at", "reason", "report_lines", "the_computation",
+                                "computed", "report_revision", "inspector", "status", "default_cause", "outcome",
+                                "refund", "overridden", "refund_reference", "cause", "cause_reason", "paid_by",
+                                "resolution", "resolved_by", "resolved_at")
+
+    @admin.display(description="computed refund (the rules)")
+    def computed(self, obj):
+        return obj.sale.money(obj.computed_minor).format() if obj.computation else "— (from before the rules)"
+
+    @admin.display(description="computation")
+    def the_computation(self, obj):
+        findings = (obj.computation or {}).get("findings", [])
+        if not findings:
+            return "—"
+        rows = format_html_join("", "<tr><td>{}, {}</td><td>{}</td><td>{}</td></tr>", (
+            (f["label"], f["severity"], f["detail"], obj.sale.money(f["amount_minor"]).format()) for f in findings))
+        c = obj.computation
+        return format_html(
+            "<table>{}</table><p>Counted {} less the deductible {} = <strong>{}</strong> (table {}, schedule {})</p>",
+            rows, obj.sale.money(c["subtotal_minor"]).format(), obj.sale.money(c["deductible_applied_minor"]).format(),
+            obj.sale.money(c["amount_minor"]).format(), c["table_version"], c["schedule_version"])
 
     def has_add_permission(self, request):
         return False
@@ -310,7 +330,7 @@ class DisputeAdmin(admin.ModelAdmin):
     def refund(self, obj):
         return obj.sale.money(obj.refund_minor).format() if obj.refund_minor else "—"
 
-    @admin.display(description="report lines the dealer names")
+    @admin.display(description="what the inspection missed")
     def report_lines(self, obj):
         items = selectors.dispute_items(dispute=obj)
         return format_html_join("", "<div>{}</div>", ((item["text"],) for item in items)) if items else "—"
@@ -343,7 +363,7 @@ class DisputeAdmin(admin.ModelAdmin):
                                receivable.money(receivable.amount_minor))
         return "—"
 
-    @admin.action(description="Resolve dispute (refund / partial / reject)")
+    @admin.action(description="Resolve dispute (the computed refund, or override with a written reason)")
     def resolve(self, request, queryset):
         def apply(dispute, data, form):
             amount = None
@@ -568,6 +588,22 @@ class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["payout_reference", "dealer__email"]
 
     amount = money_field("amount_minor", "amount", currency_field="currency")
+
+
+@admin.register(DealerReceivable)
+class DealerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Fees a dealer's deposit could not cover: owed, no bidding until the next top-ups pay them."""
+
+    list_display = ["created_at", "dealer", "sale", "kind", "fee", "amount", "settled", "status"]
+    fields = readonly_fields = ("created_at", "dealer", "sale", "kind", "fee", "amount", "settled", "status",
+                                "settled_at", "ledger_transaction")
+    list_filter = ["status", "kind"]
+    list_select_related = ["dealer", "sale"]
+    search_fields = ["dealer__email"]
+
+    fee = money_field("fee_minor", "fee in full", currency_field="currency")
+    amount = money_field("amount_minor", "owed", currency_field="currency")
+    settled = money_field("settled_minor", "paid", currency_field="currency")
 
 
 @admin.register(CollectionCheck)

@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.capabilities import BID, PAY
+from accounts.capabilities import BID, MANAGE, PAY
 from accounts.http import AuthenticatedRequest
 from accounts.organisations import dealer_acting_for
 from auctions.models import SellerConsent
@@ -21,7 +21,7 @@ from core.throttling import UploadRateThrottle
 from payments import selectors, services
 from payments.models import Payment, Sale
 from payments.providers import payment_provider_names
-from payments.services import adjustments
+from payments.services import adjustments, deposits
 from payments.services.disputes import dispute_window_ends
 
 
@@ -75,7 +75,12 @@ class SaleDisputeOutputSerializer(serializers.Serializer):
     cause = serializers.CharField(help_text="Who paid a refund: inspection_missed (Gavel's inspection guarantee) "
                                             "or seller_misrepresented; empty without a refund.")
     refund_minor = serializers.IntegerField()
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(help_text="Staff's written decision; when overridden, why they decided "
+                                                 "differently from the computation.")
+    findings = serializers.ListField(child=serializers.DictField(), help_text="As the dealer recorded them.")
+    computation = serializers.DictField(help_text="The rules' decision on every finding and the refund.")
+    computed_minor = serializers.IntegerField(help_text="The refund the published rules give.")
+    overridden = serializers.BooleanField(help_text="Staff decided differently from the computation.")
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(DisputeItemOutputSerializer(many=True))
@@ -265,12 +270,12 @@ class SaleHandoverInputSerializer(serializers.Serializer):
 
 
 class SaleDisputeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
-    item_keys = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=50,
-        help_text="Keys of the report lines the car differs from (GET …/report-lines/); at least one when the sale "
-                  "has a report, none the report disclosed.")
-    photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+    reason = serializers.CharField(max_length=5000, help_text="How the car differs from the report, in words.")
+    findings = serializers.JSONField(
+        required=False,
+        help_text='What the report did not disclose, as JSON: [{"key": "windscreen", "severity": "minor" | "major", '
+                  '"photos": ["<name of a file field of this request>", …]}]. Items as in the repair-cost table '
+                  "(the collection check's). No amount: the rules compute the refund.")
 
 
 class SaleReportLinesOutputSerializer(serializers.Serializer):
@@ -383,23 +388,19 @@ class SaleDisputeApi(_SaleObjectApi):
 
     @extend_schema(request={"multipart/form-data": SaleDisputeInputSerializer,
                             "application/json": SaleDisputeInputSerializer},
-                   responses={201: SaleDisputeOutputSerializer})
+                   responses={201: SaleDisputeOutputSerializer},
+                   description="The buying dealer opens a dispute within the window after the handover, with "
+                               "findings and photos. The refund is computed by the published rules (repair-cost "
+                               "table less what is left of the deductible). Refusals: field errors, nothing written "
+                               "(disclosed_in_report, no photo, below the minimum, nothing to claim), "
+                               "dispute_window_closed, not_disputable, dispute_open, permission_denied.")
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
-        if not isinstance(request.data, dict):  # a JSON list or string; form data is a QueryDict (a dict)
-            raise serializers.ValidationError({"non_field_errors": ["Send an object: reason, item_keys, photos."]})
-        payload = {"reason": request.data.get("reason", "")}
-        if hasattr(request.data, "getlist"):
-            payload["item_keys"] = request.data.getlist("item_keys")
-            payload["photos"] = request.FILES.getlist("photos")
-        else:
-            payload["item_keys"] = request.data.get("item_keys", [])
-        data = SaleDisputeInputSerializer(data=payload)
+        data = SaleDisputeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        acting = dealer_acting_for(request.user)
-        dispute = services.dispute_open(sale=sale, dealer=acting, reason=data.validated_data["reason"],
-                                        item_keys=data.validated_data.get("item_keys", []),
-                                        photos=data.validated_data.get("photos", []))
+        findings = _findings_input(data.validated_data.get("findings"), request.FILES)
+        dispute = services.dispute_open(sale=sale, dealer=dealer_acting_for(request.user),
+                                        reason=data.validated_data["reason"], findings=findings)
         return Response(SaleDisputeOutputSerializer(dispute).data, status=status.HTTP_201_CREATED)
 
 
@@ -641,3 +642,152 @@ class SaleAdjustmentDecisionApi(_SaleObjectApi):
         adjustment = adjustments.adjustment_decide(request=adjustment, seller=dealer_acting_for(request.user),
                                                    accept=data.validated_data["accept"])
         return Response(AdjustmentOutputSerializer(adjustment).data)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The dealer's deposit: what the deposit page shows and does, through the same selector and services.
+
+
+class DepositMovementOutputSerializer(serializers.Serializer):
+    when = serializers.DateTimeField()
+    kind = serializers.CharField(help_text="The ledger transaction's kind, e.g. deposit_topup, break_fee.")
+    what = serializers.CharField()
+    memo = serializers.CharField()
+    reference = serializers.CharField()
+    sale_id = serializers.IntegerField(allow_null=True)
+    amount_minor = serializers.IntegerField(help_text="Into the deposit when positive, out of it when negative.")
+
+
+class DepositTopUpOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="pending (waiting for the transfer) or confirmed.")
+    amount_minor = serializers.IntegerField()
+    received_minor = serializers.IntegerField(allow_null=True)
+    currency = serializers.CharField()
+    reference = serializers.CharField(help_text="Write it on the transfer.")
+    account_name = serializers.SerializerMethodField()
+    iban = serializers.SerializerMethodField()
+    bic = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_account_name(self, topup) -> str:
+        return settings.GAVEL_BANK_ACCOUNT_NAME
+
+    def get_iban(self, topup) -> str:
+        return settings.GAVEL_BANK_IBAN
+
+    def get_bic(self, topup) -> str:
+        return settings.GAVEL_BANK_BIC
+
+
+class DepositWithdrawalOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    payout_reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class DealerReceivableOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sale_id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="break_fee or unpaid_sale_fee.")
+    fee_minor = serializers.IntegerField(help_text="The published fee in full.")
+    amount_minor = serializers.IntegerField(help_text="What the deposit could not cover: owed.")
+    settled_minor = serializers.IntegerField()
+    outstanding_minor = serializers.IntegerField()
+    status = serializers.CharField(help_text="open (no bidding until paid) or settled.")
+    created_at = serializers.DateTimeField()
+
+
+class DepositPendingOutputSerializer(serializers.Serializer):
+    open_sales = serializers.IntegerField()
+    committed_minor = serializers.IntegerField(help_text="Leading bids and unpaid cars.")
+    sentences = serializers.ListField(child=serializers.CharField())
+
+
+class DepositOutputSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    balance_minor = serializers.IntegerField()
+    buying_limit_minor = serializers.IntegerField(help_text="Nothing while the dealer owes a fee.")
+    deposit_limit_minor = serializers.IntegerField(help_text="The deposit times the published multiple.")
+    individual_limit_minor = serializers.IntegerField(allow_null=True, help_text="Set by Gavel, when it is.")
+    owed_minor = serializers.IntegerField(help_text="Fees the deposit could not cover, not yet paid.")
+    can_withdraw = serializers.BooleanField(help_text="Nothing is pending.")
+    pending = DepositPendingOutputSerializer()
+    topups = DepositTopUpOutputSerializer(many=True, help_text="Announced transfers not yet received.")
+    receivables = DealerReceivableOutputSerializer(many=True)
+    history = DepositMovementOutputSerializer(many=True, help_text="Every movement, newest first (the latest 200).")
+
+
+class DepositAmountInputSerializer(serializers.Serializer):
+    amount_minor = serializers.IntegerField(help_text="In minor units (cents).")
+
+
+def _deposit_payload(dealer) -> dict:
+    summary = selectors.deposit_summary(dealer=dealer)
+    pending = summary["pending"]
+    return {
+        "currency": summary["balance"].currency, "balance_minor": summary["balance"].amount_minor,
+        "buying_limit_minor": summary["buying_limit"].amount_minor,
+        "deposit_limit_minor": summary["deposit_limit"].amount_minor,
+        "individual_limit_minor": summary["individual_limit"].amount_minor if summary["individual_limit"] else None,
+        "owed_minor": summary["owed"].amount_minor, "can_withdraw": not pending.anything,
+        "pending": {"open_sales": pending.open_sales, "committed_minor": pending.committed_minor,
+                    "sentences": pending.sentences()},
+        "topups": summary["topups"], "receivables": summary["receivables"],
+        "history": [{"when": row["when"], "kind": row["kind"], "what": row["what"], "memo": row["memo"],
+                     "reference": row["reference"], "sale_id": row["sale_id"],
+                     "amount_minor": row["amount"].amount_minor} for row in summary["history"]],
+    }
+
+
+class _DealerApi(APIView):
+    """The deposit is the dealer organisation's: members read it (any role), its owners move money
+    (`organisation_capabilities`, checked with the request's authentication: accounts.capabilities)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def dealer(self, request):
+        deposits.dealer_ensure(request.user)  # PermissionRefused (403) for anyone but a dealer
+        return dealer_acting_for(request.user)
+
+
+class DepositApi(_DealerApi):
+    @extend_schema(responses={200: DepositOutputSerializer},
+                   description="The dealer's deposit, as the deposit page shows it: balance, the buying limit it "
+                               "gives, what is pending, announced transfers, fees owed and every movement. "
+                               "Dealers only (403 otherwise).")
+    def get(self, request):
+        return Response(DepositOutputSerializer(_deposit_payload(self.dealer(request))).data)
+
+
+class DepositTopUpApi(_DealerApi):
+    parser_classes = [JSONParser, FormParser]  # no files here
+    organisation_capabilities = {"POST": MANAGE}
+
+    @extend_schema(request=DepositAmountInputSerializer, responses={201: DepositTopUpOutputSerializer},
+                   description="Announce a bank transfer into the deposit: the answer gives Gavel's bank details and "
+                               "the reference to write on it. It counts once Gavel confirms it arrived; it pays "
+                               "any fee owed first. Refusals: amount_minor.")
+    def post(self, request):
+        dealer = self.dealer(request)
+        data = DepositAmountInputSerializer(data=request.data if isinstance(request.data, dict) else {})
+        data.is_valid(raise_exception=True)
+        topup = deposits.deposit_topup_request(dealer=dealer, amount_minor=data.validated_data["amount_minor"])
+        return Response(DepositTopUpOutputSerializer(topup).data, status=status.HTTP_201_CREATED)
+
+
+class DepositWithdrawalApi(_DealerApi):
+    parser_classes = [JSONParser, FormParser]  # no files here
+    organisation_capabilities = {"POST": MANAGE}
+
+    @extend_schema(request=DepositAmountInputSerializer, responses={201: DepositWithdrawalOutputSerializer},
+                   description="Send (part of) the deposit back to the dealer's bank, when nothing is pending. "
+                               "Refusals: amount_minor (more than the deposit holds), deposit_pending (409).")
+    def post(self, request):
+        dealer = self.dealer(request)
+        data = DepositAmountInputSerializer(data=request.data if isinstance(request.data, dict) else {})
+        data.is_valid(raise_exception=True)
+        withdrawal = deposits.deposit_withdraw(dealer=dealer, amount_minor=data.validated_data["amount_minor"])
+        return Response(DepositWithdrawalOutputSerializer(withdrawal).data, status=status.HTTP_201_CREATED)

@@ -19,24 +19,22 @@ class CollectionForm(forms.Form):
     doc_service_book = forms.BooleanField(label="Service book", required=False)
 
 
-class ReportLinesField(forms.MultipleChoiceField):
-    """The report lines a dispute names, ticked on the sale page. Which keys are lines of the report and which
-    the report disclosed is the dispute service's rule (payments.selectors.dispute_item_problem), not the form's."""
-
-    def valid_value(self, value):
-        return True
-
-
 class DisputeForm(forms.Form):
+    """The reason in words; the findings (item, severity, photos) are rows the view reads, as at the collection
+    check."""
+
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
-                             help_text="How does the car differ materially from the published report?")
-    item_keys = ReportLinesField(label="Report lines the car differs from", required=False)
+                             help_text="How does the car differ from the published report?")
 
 
 class DisputeResolveForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[c for c in Dispute.Outcome.choices if c[0]])
-    amount = forms.CharField(label="Partial refund amount", required=False,
-                             help_text="Only for a partial refund, e.g. 750.00")
+    outcome = forms.ChoiceField(
+        choices=[("computed", "The computed refund (the published rules)"),
+                 *[(value, f"Override: {label.lower()}") for value, label in Dispute.Outcome.choices if value]],
+        help_text="Anything but the computed refund is an override: write why below; the dealer and the seller "
+                  "both read it.")
+    amount = forms.CharField(label="Partial refund amount (override)", required=False,
+                             help_text="Only for an overriding partial refund, e.g. 750.00")
     cause = forms.ChoiceField(
         label="Who pays a refund", required=False, widget=forms.RadioSelect,
         choices=[c for c in Dispute.Cause.choices if c[0]],
@@ -45,7 +43,9 @@ class DisputeResolveForm(forms.Form):
     cause_reason = forms.CharField(
         label="Why the seller is responsible", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Required when the seller misrepresented the car; the seller reads it.")
-    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+    resolution = forms.CharField(
+        label="Decision in writing", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False,
+        help_text="Both sides read it. Required for an override: why the decision differs from the computation.")
 
 
 class ReceivablePaymentForm(forms.Form):

@@ -16,9 +16,13 @@ negative when it flows out (credit). Movements Gavel posts (x = amount):
   seller pays back      bank -x, seller +x                              (a bank transfer staff record)
   guarantee funded      platform_fees -x (or bank -x), guarantee +x
   duplicate payment     bank -x, dealer +x; dealer -x, bank +x          (second payment sent straight back)
+  fee from the deposit  deposit -t, platform_fees +t                     (break fee, unpaid-sale fee: what it holds)
+  fee beyond it         dealer -o, platform_fees +o                      (the rest: an open DealerReceivable of o)
+  owed fee paid         deposit -x, dealer +x                            (a later top-up pays it first)
 
-So a seller's account is never negative except by what their open receivables say they owe, and the guarantee
-account holds its funding minus the refunds it paid; `ledger_check_invariants` checks both.
+So a seller's account is never negative except by what their open receivables say they owe, a dealer's account
+likewise with their open DealerReceivables, and the guarantee account holds its funding minus the refunds it paid;
+`ledger_check_invariants` checks all three.
 """
 
 from collections import Counter
@@ -33,6 +37,7 @@ from accounts.models import User
 from core.exceptions import ApplicationError, ValidationFailed
 from core.money import Money
 from payments.models import (
+    DealerReceivable,
     GuaranteeClaim,
     LedgerAccount,
     LedgerEntry,
@@ -191,6 +196,28 @@ def _seller_problems() -> list[str]:
     return problems
 
 
+def _dealer_problems() -> list[str]:
+    """A dealer's account is zero except for the fees they owe (open DealerReceivables); a deposit never goes
+    below nothing."""
+    problems = []
+    balances = dict(LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.DEALER)
+                    .values_list("account__owner_id").annotate(total=Sum("amount_minor")))
+    owed: dict[int, int] = {}
+    for receivable in DealerReceivable.objects.filter(status=DealerReceivable.Status.OPEN):
+        owed[receivable.dealer_id] = owed.get(receivable.dealer_id, 0) + receivable.outstanding_minor
+    for dealer_id in sorted(set(balances) | set(owed)):
+        balance, open_total = balances.get(dealer_id, 0), owed.get(dealer_id, 0)
+        if balance != -open_total:
+            problems.append(f"Dealer {dealer_id}: their account is at {_money(balance)} but the fees they owe come "
+                            f"to {_money(open_total)}.")
+    deposits = (LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.DEPOSIT)
+                .values_list("account__owner_id").annotate(total=Sum("amount_minor")))
+    for dealer_id, total in deposits:
+        if total < 0:
+            problems.append(f"Dealer {dealer_id}: their deposit is at {_money(total)}, below nothing.")
+    return problems
+
+
 def ledger_check_invariants() -> list[str]:
     """Every problem found, as sentences; an empty list means the books are right."""
     problems = []
@@ -223,4 +250,5 @@ def ledger_check_invariants() -> list[str]:
                                 f"expected {_money(sale_escrow_expected_minor(sale))}.")
     problems += _guarantee_problems()
     problems += _seller_problems()
+    problems += _dealer_problems()
     return problems

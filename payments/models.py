@@ -96,6 +96,8 @@ class LedgerTransaction(AppendOnlyModel):
         DEPOSIT_WITHDRAWAL = "deposit_withdrawal", "Deposit withdrawn"
         BREAK_FEE = "break_fee", "Break fee from the deposit"
         UNPAID_SALE_FEE = "unpaid_sale_fee", "Unpaid-sale fee from the deposit"
+        FEE_OWED = "fee_owed", "Fee the deposit could not cover: owed by the dealer"
+        FEE_OWED_PAID = "fee_owed_paid", "Owed fee paid from the deposit"
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -400,6 +402,14 @@ class Dispute(models.Model):
     refund_reference = models.CharField(max_length=200, blank=True)
     cause = models.CharField(max_length=24, choices=Cause.choices, default=Cause.NONE, blank=True)
     cause_reason = models.TextField(blank=True, help_text="Why the seller is held responsible (the seller reads it).")
+    # The no-chip rules (payments.nochip): what the dealer recorded, and the computation made when the dispute was
+    # opened, with the refund the rules give. Staff deciding any other amount is an override: `overridden`, with
+    # `resolution` as the written reason both sides read.
+    findings = models.JSONField(default=list, blank=True, help_text="[{key, severity, photos}] as recorded.")
+    computation = models.JSONField(default=dict, blank=True)
+    computed_minor = models.BigIntegerField(default=0, help_text="The refund the published rules give.")
+    deductible_applied_minor = models.BigIntegerField(default=0)
+    overridden = models.BooleanField(default=False, help_text="Staff decided differently from the computation.")
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -416,6 +426,7 @@ class Dispute(models.Model):
 
 class DisputePhoto(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="photos")
+    finding_key = models.CharField(max_length=100, blank=True, help_text="The finding this photo shows.")
     original = models.ImageField(max_length=255)
     thumb = models.ImageField(max_length=255)
     medium = models.ImageField(max_length=255)
@@ -592,6 +603,56 @@ class ReceivableSettlement(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_method_display()}: {Money(self.amount_minor, self.receivable.currency)}"
+
+
+class DealerReceivable(models.Model):
+    """What a dealer owes Gavel: a published fee (break fee, unpaid-sale fee) larger than their deposit held. The
+    deposit paid what it held; the rest is this row, mirrored in the ledger by the dealer's account going negative
+    by exactly what is outstanding (payments.ledger). While one is open the dealer's buying limit is nothing
+    (accounts.services.dealer_buying_limit_effective); the next deposit top-ups settle it, oldest first."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Owed"
+        SETTLED = "settled", "Paid"
+
+    TRANSITIONS = {Status.OPEN: {Status.SETTLED}, Status.SETTLED: set()}
+
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dealer_receivables")
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="dealer_receivables")
+    kind = models.CharField(max_length=32, help_text="The fee: a LedgerTransaction kind (break_fee, unpaid_sale_fee).")
+    fee_minor = models.BigIntegerField(help_text="The published fee in full.")
+    amount_minor = models.BigIntegerField(help_text="What the deposit could not cover: owed.")
+    settled_minor = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+",
+                                              help_text="The transaction that charged the dealer's account.")
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "dealer receivable"
+        constraints = [
+            models.UniqueConstraint(fields=["sale", "kind"], name="payments_dealer_receivable_one_per_fee"),
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0, amount_minor__lte=models.F("fee_minor")),
+                                   name="payments_dealer_receivable_amount_within_fee"),
+            models.CheckConstraint(condition=models.Q(settled_minor__gte=0,
+                                                      settled_minor__lte=models.F("amount_minor")),
+                                   name="payments_dealer_receivable_settled_within_amount"),
+            models.CheckConstraint(condition=(models.Q(status="open", settled_minor__lt=models.F("amount_minor"))
+                                              | models.Q(status="settled",
+                                                         settled_minor=models.F("amount_minor"))),
+                                   name="payments_dealer_receivable_status_matches_settled"),
+        ]
+        indexes = [models.Index(fields=["dealer", "status"], name="payments_dealer_recv_dealer")]
+
+    def __str__(self):
+        return f"Dealer receivable {self.pk}: {Money(self.amount_minor, self.currency)} from {self.dealer}"
+
+    @property
+    def outstanding_minor(self) -> int:
+        return self.amount_minor - self.settled_minor
 
 
 class DepositTopUp(models.Model):

@@ -29,6 +29,7 @@ from payments.models import (
     BuyNowOffer,
     CollectionCheck,
     CollectionPhoto,
+    DealerReceivable,
     DepositTopUp,
     Dispute,
     LedgerAccount,
@@ -434,33 +435,34 @@ def sale_disclosed_lines(*, sale: Sale) -> list[dict]:
     return [{"key": key, **value} for key, value in sorted(items, key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
 
 
-def dispute_item_problem(*, sale: Sale, item_keys: list[str]) -> tuple[bool, str] | None:
-    """Why these report lines cannot ground a dispute on this sale — (disclosed?, message) — or None when they can.
-    The one place this rule lives: a sale with a report needs at least one of its lines, every key must be one,
-    and none may be a line the report disclosed."""
-    if sale.report_id is not None and not item_keys:
-        return False, "Choose the report lines the car differs from (at least one)."
-    lines = {line["key"] for line in sale_report_lines(sale=sale)}
-    unknown = [key for key in item_keys if key not in lines]
-    if unknown:
-        return False, f"Not a line of this car's inspection report: {', '.join(unknown)}."
-    disclosed = sale.disclosed_items or {}
-    named = [disclosed[key]["text"] for key in item_keys if key in disclosed]
-    if named:
-        return True, f"Disclosed in the report: {'; '.join(named)}."
-    return None
-
-
 def dispute_items(*, dispute: Dispute) -> list[dict]:
-    """The report lines a dispute names, as they read: [{"key", "text"}] (a key the report no longer resolves —
-    a dispute from before lines were checked — reads as itself)."""
+    """What a dispute says the inspection missed, as it reads: [{"key", "text"}] — the findings the rules counted
+    ("Windscreen — major"); for a dispute from before the rules, the report lines it named (a key the report no
+    longer resolves reads as itself)."""
+    counted = [f for f in (dispute.computation or {}).get("findings", []) if f["decision"] == "claimable"]
+    if counted:
+        report = {line["key"]: line for line in sale_report_lines(sale=dispute.sale)}
+        return [{"key": f["key"], "text": (f"{report[f['key']]['category']} · {report[f['key']]['label']}"
+                                           if f["key"] in report else f["label"]) + f" — {f['severity']}"}
+                for f in counted]
     lines = {line["key"]: line["text"] for line in sale_report_lines(sale=dispute.sale)} if dispute.item_keys else {}
     return [{"key": key, "text": lines.get(key, key)} for key in dispute.item_keys]
 
 
+def dispute_view(*, dispute: Dispute) -> dict:
+    """What the sale page and the API show of a dispute: its computation with each finding's photos."""
+    photos: dict[str, list] = {}
+    for photo in dispute.photos.all():
+        photos.setdefault(photo.finding_key, []).append(photo)
+    findings = [{**finding, "photo_files": photos.get(finding["key"], [])}
+                for finding in (dispute.computation or {}).get("findings", [])]
+    return {"dispute": dispute, "computation": dispute.computation or None, "findings": findings,
+            "other_photos": photos.get("", [])}
+
+
 def dispute_default_cause(*, dispute: Dispute) -> str:
     """Who pays a refund unless staff decide otherwise: the inspection missed it when the dispute names lines of
-    the report (none of them disclosed — dispute_item_problems saw to that); nobody by default when it names
+    the report (none of them disclosed — the no-chip rules saw to that); nobody by default when it names
     none (staff must choose). A misrepresentation is never a default: it needs a written reason."""
     if dispute.sale.report_id is not None and dispute.item_keys:
         return Dispute.Cause.INSPECTION_MISSED
@@ -515,6 +517,12 @@ def ledger_account_history(*, account: LedgerAccount, limit: int = 200) -> list[
 SETTLED_SALE_STATUSES = (Sale.Status.COMPLETED, Sale.Status.REFUNDED, Sale.Status.CANCELLED)
 
 
+def dealer_owed_minor(*, dealer: User) -> int:
+    """What the dealer owes Gavel: fees their deposit could not cover, not yet paid."""
+    return sum(r.outstanding_minor for r in DealerReceivable.objects.filter(dealer=dealer,
+                                                                           status=DealerReceivable.Status.OPEN))
+
+
 def deposit_balance_minor(dealer: User) -> int:
     account = LedgerAccount.objects.filter(kind=LedgerAccount.Kind.DEPOSIT, owner=dealer).first()
     return account_balance(account) if account else 0
@@ -557,7 +565,7 @@ def deposit_summary(*, dealer: User) -> dict:
         for entry in (LedgerEntry.objects.filter(account=account).select_related("transaction")
                       .order_by("-transaction__created_at", "-id")[:200]):
             txn = entry.transaction
-            history.append({"when": txn.created_at, "what": txn.get_kind_display(), "memo": txn.memo,
+            history.append({"when": txn.created_at, "kind": txn.kind, "what": txn.get_kind_display(), "memo": txn.memo,
                             "reference": txn.provider_reference, "sale_id": txn.sale_id,
                             "amount": Money(entry.amount_minor, account.currency)})
     currency = settings.GAVEL_CURRENCY
@@ -569,6 +577,9 @@ def deposit_summary(*, dealer: User) -> dict:
                              if profile and profile.individual_limit_minor is not None else None),
         "pending": deposit_pending_items(dealer=dealer),
         "topups": list(DepositTopUp.objects.filter(dealer=dealer, status=DepositTopUp.Status.PENDING)),
+        "owed": Money(dealer_owed_minor(dealer=dealer), currency),
+        "receivables": list(DealerReceivable.objects.filter(dealer=dealer).select_related("sale__listing")
+                            .order_by("-created_at", "-id")),
         "history": history,
         "bank": {"account_name": settings.GAVEL_BANK_ACCOUNT_NAME, "iban": settings.GAVEL_BANK_IBAN,
                  "bic": settings.GAVEL_BANK_BIC},

@@ -21,5 +21,8 @@ urlpatterns = [
     path("second-chance-offers/", api.SecondChanceOfferListApi.as_view(), name="second-chance-list"),
     path("second-chance-offers/<int:offer_id>/", api.SecondChanceOfferDecisionApi.as_view(),
          name="second-chance-decision"),
+    path("deposit/", api.DepositApi.as_view(), name="deposit"),
+    path("deposit/top-ups/", api.DepositTopUpApi.as_view(), name="deposit-topups"),
+    path("deposit/withdrawals/", api.DepositWithdrawalApi.as_view(), name="deposit-withdrawals"),
     path("payments/webhooks/card/", api.CardWebhookApi.as_view(), name="payments-webhook-card"),
 ]

@@ -123,10 +123,12 @@ class SaleDetailView(SaleMixin, TemplateView):
                          and window_ends is not None and timezone.now() <= window_ends),
             dispute_window_ends=window_ends,
             dispute_form=kwargs.get("dispute_form") or DisputeForm(),
-            disputes=[(dispute, selectors.dispute_items(dispute=dispute))
+            dispute_rows=kwargs.get("dispute_rows") or [{"index": i, "key": "", "severity": "", "errors": []}
+                                                        for i in range(FINDING_ROWS)],
+            finding_choices=selectors.collection_finding_choices(),
+            disputes=[(dispute, selectors.dispute_items(dispute=dispute), selectors.dispute_view(dispute=dispute))
                       for dispute in sale.disputes.order_by("created_at")],
             disclosed=selectors.sale_disclosed_lines(sale=sale),
-            report_line_groups=selectors.sale_report_line_groups(sale=sale),
             receivables=[(receivable, selectors.receivable_how_to_settle(receivable))
                          for receivable in selectors.sale_receivables(sale=sale)]
             if self.party in ("seller", "staff") else [],
@@ -273,9 +275,10 @@ class SaleConsentView(_SaleCommandView):
 
 
 class SaleDisputeView(SaleDetailView):
-    """The dealer opens a dispute. A refusal about what they entered (the reason, the report lines they ticked)
-    shows the page again with the form as they filled it and the error on its field; anything else (not theirs,
-    not disputable now) goes back to the sale page with a message, like the other commands."""
+    """The dealer opens a dispute: a reason and findings (item, severity, photos), as at the collection check; the
+    rules compute the refund. A refusal about what they entered shows the page again with the form as they filled
+    it and each error on its row; anything else (not theirs, not disputable now) goes back to the sale page with a
+    message, like the other commands."""
 
     http_method_names = ["post"]
 
@@ -285,13 +288,28 @@ class SaleDisputeView(SaleDetailView):
             messages.error(request, upload_throttle_message(wait))
             return redirect("payments:detail", sale_id=sale_id)
         form = DisputeForm(request.POST)
+        rows, findings = [], []
+        for index in range(FINDING_ROWS):
+            key = request.POST.get(f"findings-{index}-key", "").strip()
+            severity = request.POST.get(f"findings-{index}-severity", "").strip()
+            rows.append({"index": index, "key": key, "severity": severity, "errors": []})
+            if key:
+                findings.append(adjustments.FindingInput(key=key, severity=severity, photos=tuple(
+                    request.FILES.getlist(f"findings-{index}-photos"))))
         if form.is_valid():
             try:
-                acting = dealer_acting_for(request.user)
-                services.dispute_open(sale=self.sale, dealer=acting, reason=form.cleaned_data["reason"],
-                                      item_keys=form.cleaned_data["item_keys"], photos=request.FILES.getlist("photos"))
+                services.dispute_open(sale=self.sale, dealer=dealer_acting_for(request.user),
+                                      reason=form.cleaned_data["reason"], findings=findings)
             except ValidationFailed as exc:
+                # Findings are numbered among the filled rows; the page numbers all rows.
+                filled = [row for row in rows if row["key"]]
                 for field, errors in exc.fields.items():
+                    if field.startswith("findings-"):
+                        number = int(field.split("-", 2)[1])
+                        if number < len(filled):
+                            filled[number]["errors"].extend(errors)
+                            continue
+                        field = "findings"
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
                 if not exc.fields:
@@ -303,7 +321,7 @@ class SaleDisputeView(SaleDetailView):
             else:
                 messages.success(request, "Your dispute is open. Our team reviews it and contacts you and the seller.")
                 return redirect("payments:detail", sale_id=sale_id)
-        return self.render_to_response(self.get_context_data(dispute_form=form), status=400)
+        return self.render_to_response(self.get_context_data(dispute_form=form, dispute_rows=rows), status=400)
 
 
 class CardPageView(LoginRequiredMixin, TemplateView):

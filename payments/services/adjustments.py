@@ -64,8 +64,9 @@ class FindingInput:
     photos: tuple = ()
 
 
-def _disclosed(sale: Sale) -> dict[str, str]:
-    """What the report the dealer bid on disclosed (key -> severity), plus what accepted adjustments paid for."""
+def claim_disclosures(sale: Sale) -> dict[str, str]:
+    """What the report the dealer bid on disclosed (key -> severity), plus what accepted adjustments paid for:
+    what no later claim on the sale (a dispute) can ground."""
     report = disclosed_defects(sale.report.content) if sale.report is not None else {}
     paid_for = {}
     request = AdjustmentRequest.objects.filter(sale=sale, status__in=AdjustmentRequest.APPLIED).first()
@@ -95,6 +96,16 @@ def _check_input(*, vin_on_car, odometer_km, vin_photos, odometer_photos, findin
     if not odometer_photos:
         errors["odometer_photo"] = ["A photo of the odometer is required."]
     findings = list(findings or [])
+    errors.update(findings_input_errors(findings, table=table))
+    if errors:
+        raise ValidationFailed("The collection check is not complete.", fields=errors)
+    return vin, odometer_km, findings
+
+
+def findings_input_errors(findings: list, *, table) -> dict[str, list[str]]:
+    """What is wrong with the findings as entered (the collection check's and a dispute's): known items, one
+    finding per item, a severity, not too many photos. Whether a finding can claim is the rules' (nochip)."""
+    errors: dict[str, list[str]] = {}
     if len(findings) > MAX_FINDINGS:
         errors["findings"] = [f"At most {MAX_FINDINGS} findings."]
     seen = set()
@@ -111,9 +122,7 @@ def _check_input(*, vin_on_car, odometer_km, vin_photos, odometer_photos, findin
             errors[f"{where}-severity"] = ["Minor or major."]
         if len(finding.photos) > MAX_PHOTOS_PER_FINDING:
             errors[f"{where}-photos"] = [f"At most {MAX_PHOTOS_PER_FINDING} photos per finding."]
-    if errors:
-        raise ValidationFailed("The collection check is not complete.", fields=errors)
-    return vin, odometer_km, findings
+    return errors
 
 
 def _refund_in_full(sale: Sale, *, key: str, memo: str) -> tuple[int, str]:
@@ -175,7 +184,7 @@ def collection_check_record(*, sale: Sale, dealer: User, vin_on_car: str, odomet
             decided = [nochip.Finding(key=f.key, severity=f.severity, photos=len(f.photos), recorded_at=now)
                        for f in findings]
             common: dict[str, Any] = dict(
-                hammer=sale.money(sale.hammer_price_minor), disclosed=_disclosed(sale), findings=decided,
+                hammer=sale.money(sale.hammer_price_minor), disclosed=claim_disclosures(sale), findings=decided,
                 window=window, table=table, schedule=schedule)
             if reported_km is None:  # no published report: nothing to hold the VIN and odometer against
                 computation = nochip.claim_compute(**common)
@@ -326,7 +335,10 @@ def _refuse(sale: Sale, request: AdjustmentRequest, *, seller: User) -> None:
     tell_on_commit([sale.buyer_id], kind="adjustment_decided", sale=sale, event_key=f"adjustment:{request.pk}:decided",
                    title=f"The seller refused the adjustment: the sale of the {car(sale)} is cancelled",
                    body=f"Your payment goes back to you. The published break fee, {fee.format()}, comes from your "
-                        f"deposit ({money(sale, charged.taken_minor)} taken).")
+                        f"deposit ({money(sale, charged.taken_minor)} taken)."
+                        + (f" Your deposit did not hold it all: you owe the other {money(sale, charged.owed_minor)}, "
+                           "and cannot bid until it is paid (a top-up of your deposit pays it first)."
+                           if charged.owed_minor else ""))
 
 
 def adjustment_requests_lapse_due(*, batch: int | None = None) -> int:

@@ -1,8 +1,12 @@
 """Dealer deposits: top-up by bank transfer (staff confirm receipt), withdrawal when nothing is pending, and the
 fees the deposit pays (break fee, unpaid-sale fee). Every movement is one ledger transaction on the dealer's
 deposit account, and every movement tells accounts the buying limit the deposit now gives (deposit × the
-published multiple, payments.fee_schedule.buying_limit); the limit's one rule is
+published multiple, payments.fee_schedule.buying_limit) and what the dealer owes; the limit's one rule is
 accounts.services.dealer_buying_limit_effective.
+
+A fee larger than the deposit: the deposit pays what it holds and the rest is a DealerReceivable (ledger: dealer
+-rest, platform_fees +rest), which makes the buying limit nothing until it is paid. A confirmed top-up pays what
+is owed first, oldest first (deposit -x, dealer +x); the rest stays in the deposit.
 
 Lock order: the dealer's profile row first (accounts.services.dealer_deposit_limit_set takes it), so two
 movements of one deposit queue there and the balance read after the lock is the current one."""
@@ -15,17 +19,20 @@ from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from accounts.services import dealer_deposit_limit_set, staff_ensure
+from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify
 from core.transitions import transition
 from payments.fee_schedule import buying_limit, fee_schedule_load
 from payments.ledger import ledger_account, ledger_post
-from payments.models import DepositTopUp, DepositWithdrawal, LedgerAccount, LedgerTransaction, Sale
+from payments.models import DealerReceivable, DepositTopUp, DepositWithdrawal, LedgerAccount, LedgerTransaction, Sale
 from payments.providers import payout_provider
 from payments.references import deposit_reference
-from payments.selectors import deposit_balance_minor, deposit_pending_items
+from payments.selectors import dealer_owed_minor, deposit_balance_minor, deposit_pending_items
+from payments.services.common import tell_on_commit
 
 
 class DepositPending(ApplicationError):
@@ -36,7 +43,7 @@ class DepositPending(ApplicationError):
         return "The deposit cannot be withdrawn while something is pending."
 
 
-def _dealer_ensure(dealer: User) -> None:
+def dealer_ensure(dealer: User) -> None:
     if not getattr(dealer, "is_authenticated", False) or dealer.role != User.Role.DEALER:
         raise PermissionRefused("Only dealers hold a deposit.", code="not_a_dealer")
     if not DealerProfile.objects.filter(user=dealer).exists():
@@ -56,10 +63,10 @@ def deposit_account(dealer: User) -> LedgerAccount:
 
 
 def _limit_refresh(dealer: User, *, reason: str) -> None:
-    """Tell accounts what the deposit now gives (inside the movement's transaction)."""
+    """Tell accounts what the deposit now gives and what the dealer owes (inside the movement's transaction)."""
     deposit = Money(deposit_balance_minor(dealer), settings.GAVEL_CURRENCY)
     dealer_deposit_limit_set(dealer_id=dealer.pk, deposit_limit_minor=buying_limit(deposit, fee_schedule_load())
-                             .amount_minor, reason=reason)
+                             .amount_minor, owed_minor=dealer_owed_minor(dealer=dealer), reason=reason)
 
 
 def _lock_dealer(dealer: User) -> None:
@@ -68,7 +75,7 @@ def _lock_dealer(dealer: User) -> None:
 
 def deposit_topup_request(*, dealer: User, amount_minor: int) -> DepositTopUp:
     """The dealer announces a transfer: they get Gavel's bank details and a reference to write on it."""
-    _dealer_ensure(dealer)
+    dealer_ensure(dealer)
     amount_minor = _amount(amount_minor)
     with transaction.atomic():
         topup = DepositTopUp.objects.create(dealer=dealer, amount_minor=amount_minor,
@@ -102,17 +109,44 @@ def deposit_topup_confirm(*, topup: DepositTopUp, actor: User, received_minor: i
         transition(topup, DepositTopUp.Status.CONFIRMED, actor=actor, reason="Transfer received",
                    updates={"confirmed_at": db_now(), "confirmed_by": actor, "received_minor": received,
                             "ledger_transaction": txn})
+        paid = _owed_pay_from_deposit(dealer, topup=topup)
         _limit_refresh(dealer, reason=f"Deposit top-up {topup.reference} received")
+        owed_text = (f" {Money(paid, topup.currency).format()} of it paid the fees you owed."
+                     if paid else "")
         notify(user=dealer, kind="deposit_topup",
                title=f"{Money(received, topup.currency).format()} arrived in your deposit",
-               body="Your buying limit is updated.", url=reverse("payments:deposit"),
+               body=f"Your buying limit is updated.{owed_text}", url=reverse("payments:deposit"),
                event_key=f"deposit-topup:{topup.pk}")
     return topup
 
 
+def _owed_pay_from_deposit(dealer: User, *, topup: DepositTopUp) -> int:
+    """A top-up pays what the dealer owes first, oldest first (deposit -x, dealer +x). Returns how much."""
+    paid = 0
+    deposit, dealer_account = deposit_account(dealer), ledger_account(LedgerAccount.Kind.DEALER, dealer)
+    for receivable in (DealerReceivable.objects.select_for_update()
+                       .filter(dealer=dealer, status=DealerReceivable.Status.OPEN).order_by("created_at", "id")):
+        take = min(receivable.outstanding_minor, deposit_balance_minor(dealer))
+        if take <= 0:
+            break
+        ledger_post(idempotency_key=f"fee-owed-paid:{receivable.pk}:topup:{topup.pk}",
+                    kind=LedgerTransaction.Kind.FEE_OWED_PAID, sale=receivable.sale,
+                    memo=f"Deposit top-up {topup.reference} pays the fee owed for sale {receivable.sale_id}",
+                    entries=[(deposit, -take), (dealer_account, take)])
+        settled = receivable.settled_minor + take
+        if settled == receivable.amount_minor:
+            transition(receivable, DealerReceivable.Status.SETTLED,
+                       reason=f"Paid from deposit top-up {topup.reference}",
+                       updates={"settled_minor": settled, "settled_at": db_now()}, data={"amount_minor": take})
+        else:
+            DealerReceivable.objects.filter(pk=receivable.pk).update(settled_minor=settled)
+        paid += take
+    return paid
+
+
 def deposit_withdraw(*, dealer: User, amount_minor: int) -> DepositWithdrawal:
     """Send (part of) the deposit back to the dealer's bank, when nothing is pending (deposit → bank)."""
-    _dealer_ensure(dealer)
+    dealer_ensure(dealer)
     amount_minor = _amount(amount_minor)
     with transaction.atomic():
         _lock_dealer(dealer)
@@ -143,24 +177,52 @@ class DepositCharge:
     fee_minor: int  # the published fee
     taken_minor: int  # what the deposit held of it (a deposit never goes below nothing)
     ledger_transaction: LedgerTransaction | None
+    owed_minor: int = 0  # the rest: a DealerReceivable
+    receivable: DealerReceivable | None = None
 
 
 def deposit_charge(*, dealer: User, kind: str, fee: Money, sale: Sale, memo: str) -> DepositCharge:
     """Take a published fee (break fee, unpaid-sale fee) from the dealer's deposit into platform fees: as much
-    of it as the deposit holds. Once per sale and kind. Call inside the transaction that decided it."""
+    of it as the deposit holds, and the rest is owed (a DealerReceivable: no bidding until it is paid). Once per
+    sale and kind. Call inside the transaction that decided it."""
     if kind not in (LedgerTransaction.Kind.BREAK_FEE, LedgerTransaction.Kind.UNPAID_SALE_FEE):
         raise ValueError(f"{kind!r} is not a fee the deposit pays.")
     key = f"{kind}:{sale.pk}"
     _lock_dealer(dealer)
+    receivable = DealerReceivable.objects.filter(sale=sale, kind=kind).first()
+    owed = receivable.amount_minor if receivable else 0
     existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        taken = -sum(e.amount_minor for e in existing.entries.filter(account__kind=LedgerAccount.Kind.DEPOSIT))
-        return DepositCharge(fee_minor=fee.amount_minor, taken_minor=taken, ledger_transaction=existing)
+    if existing is not None or receivable is not None:
+        taken = -sum(e.amount_minor for e in existing.entries.filter(account__kind=LedgerAccount.Kind.DEPOSIT)) \
+            if existing else 0
+        return DepositCharge(fee_minor=fee.amount_minor, taken_minor=taken, ledger_transaction=existing,
+                             owed_minor=owed, receivable=receivable)
     taken = min(fee.amount_minor, deposit_balance_minor(dealer))
-    if taken <= 0:
-        return DepositCharge(fee_minor=fee.amount_minor, taken_minor=0, ledger_transaction=None)
-    txn, _ = ledger_post(idempotency_key=key, kind=kind, sale=sale, memo=memo,
-                         entries=[(deposit_account(dealer), -taken),
-                                  (ledger_account(LedgerAccount.Kind.PLATFORM_FEES), taken)])
-    _limit_refresh(dealer, reason=memo)
-    return DepositCharge(fee_minor=fee.amount_minor, taken_minor=taken, ledger_transaction=txn)
+    txn = None
+    if taken > 0:
+        txn, _ = ledger_post(idempotency_key=key, kind=kind, sale=sale, memo=memo,
+                             entries=[(deposit_account(dealer), -taken),
+                                      (ledger_account(LedgerAccount.Kind.PLATFORM_FEES), taken)])
+    owed = fee.amount_minor - taken
+    if owed > 0:
+        owed_txn, _ = ledger_post(
+            idempotency_key=f"{key}:owed", kind=LedgerTransaction.Kind.FEE_OWED, sale=sale,
+            memo=f"{memo}: {Money(owed, fee.currency).format()} more than the deposit held, owed",
+            entries=[(ledger_account(LedgerAccount.Kind.DEALER, dealer), -owed),
+                     (ledger_account(LedgerAccount.Kind.PLATFORM_FEES), owed)])
+        receivable = DealerReceivable.objects.create(
+            dealer=dealer, sale=sale, kind=kind, fee_minor=fee.amount_minor, amount_minor=owed,
+            currency=fee.currency, ledger_transaction=owed_txn, created_at=db_now())
+        audit_record(obj=receivable, action=AuditLog.Action.CREATE, actor=None, to_state=receivable.status,
+                     reason=memo, data={"fee_minor": fee.amount_minor, "taken_minor": taken, "owed_minor": owed,
+                                        "sale": sale.pk})
+        tell_on_commit([dealer.pk], kind="fee_owed", url=reverse("payments:deposit"),
+                       event_key=f"dealer-receivable:{receivable.pk}",
+                       title=f"You owe Gavel {Money(owed, fee.currency).format()}",
+                       body=f"{memo}. The published fee is {fee.format()}; your deposit held "
+                            f"{Money(taken, fee.currency).format()}. You cannot bid or buy until the rest is paid: "
+                            "top up your deposit and the top-up pays this first.")
+    if taken > 0 or owed > 0:
+        _limit_refresh(dealer, reason=memo)
+    return DepositCharge(fee_minor=fee.amount_minor, taken_minor=taken, ledger_transaction=txn, owed_minor=owed,
+                         receivable=receivable)

@@ -1,13 +1,15 @@
-"""Disputes: the dealer says the car differs materially from the published report; staff decide.
-
-A dispute names the report lines the car differs from (the lines of the revision the dealer bid on); a line the
-report disclosed cannot ground it (payments.selectors.dispute_item_problem).
+"""Disputes after the handover, by the no-chip rules (payments.nochip, docs/fees-and-adjustments.md): within the
+window the dealer records findings (item, severity, photos) the published report did not disclose; the refund is
+computed from the repair-cost table less what is left of the deductible, never typed. A dispute the rules give
+nothing for (disclosed items, no photo, below the minimum, nothing claimable) is refused with field errors and
+nothing written. Staff decide: the computed refund, or — only with a written reason both sides read — anything
+else (`overridden`, audited).
 
 Refunds go back through the provider that took the payment. Who pays is one rule, before or after the payout
 (see payments.ledger for the entries):
-- the inspection missed it (the default: the dispute's lines are ones the report did not disclose): Gavel's
-  inspection guarantee pays, traced to the report revision, the lines and the inspector (GuaranteeClaim); the
-  seller's money is untouched;
+- the inspection missed it (the default: a finding the rules count is one the report did not disclose): Gavel's
+  inspection guarantee pays, traced to the report revision, the findings and the inspector (GuaranteeClaim); the
+  seller's money is untouched — never a silent seller debt;
 - the seller misrepresented the car (a staff decision with a written reason): before the payout it comes out of
   escrow, the seller's share first, then the platform's fees; after the payout the seller's account is charged
   and a SellerReceivable records what they owe, which they see on their sale page and are told about.
@@ -26,10 +28,14 @@ from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.transitions import transition
+from inspections.repair_cost import repair_cost_table_load
 from marketplace.images import photo_files_delete, photo_process, photo_store
+from payments import nochip
+from payments.fee_schedule import fee_schedule_load
 from payments.ledger import ledger_account, ledger_post
 from payments.models import Dispute, DisputePhoto, GuaranteeClaim, LedgerAccount, LedgerTransaction, Sale
-from payments.selectors import dispute_default_cause, dispute_item_problem, dispute_items, sale_confirmed_payment
+from payments.selectors import dispute_default_cause, dispute_items, sale_confirmed_payment
+from payments.services.adjustments import claim_disclosures, findings_input_errors
 from payments.services.common import (
     Conflict,
     PayoutInFlight,
@@ -43,8 +49,6 @@ from payments.services.documents import credit_note_issue
 from payments.services.payouts import payout_amounts
 from payments.services.receivables import receivable_open
 from payments.services.sales import payment_provider_for
-
-MAX_DISPUTE_PHOTOS = 10
 
 
 class DisputeWindowClosed(ApplicationError):
@@ -66,57 +70,104 @@ def dispute_window_ends(sale: Sale):
     return sale.handed_over_at + timedelta(days=settings.GAVEL_DISPUTE_WINDOW_DAYS) if sale.handed_over_at else None
 
 
-def dispute_open(*, sale: Sale, dealer: User, reason: str, item_keys=(), photos=()) -> Dispute:
+def _dispute_compute(sale: Sale, findings: list, *, now) -> nochip.Computation:
+    """The rules' answer for these findings on this sale: the report's disclosures and what an accepted adjustment
+    paid for are excluded, the window is the handover to the end of the dispute window, the deductible is what is
+    left of it, the cap what is left of the hammer price."""
+    assert sale.handed_over_at is not None  # disputes open after the handover
+    window = nochip.ClaimWindow(opens_at=sale.handed_over_at, closes_at=dispute_window_ends(sale))
+    decided = [nochip.Finding(key=f.key, severity=f.severity, photos=len(f.photos), recorded_at=now)
+               for f in findings]
+    return nochip.claim_compute(
+        hammer=sale.money(sale.hammer_price_minor), disclosed=claim_disclosures(sale), findings=decided,
+        window=window, table=repair_cost_table_load(), schedule=fee_schedule_load(sale.fee_schedule_version),
+        earlier_adjustments_minor=sale.adjustment_minor, deductible_used_minor=sale.deductible_used_minor)
+
+
+def _not_claimable(sale: Sale, computation: nochip.Computation) -> ValidationFailed:
+    """Field errors for a computation that grounds no refund: each finding's decision and the reason."""
+    fields: dict[str, list[str]] = {}
+    for index, finding in enumerate(computation.findings):
+        if finding.decision != nochip.Decision.CLAIMABLE:
+            field = "findings-{}-{}".format(index, "photos" if finding.reason == nochip.Reason.NO_PHOTO else "key")
+            fields[field] = [f"{finding.label}: {finding.detail}"]
+    disclosed = any(f.reason in (nochip.Reason.DISCLOSED, nochip.Reason.COVERED_BY_DISCLOSED)
+                    for f in computation.findings)
+    if fields:
+        message = ("The report disclosed what a finding names: it cannot ground a dispute." if disclosed
+                   else "Every finding of a dispute must be one the rules pay for; see each finding.")
+    elif computation.outcome == nochip.Outcome.BELOW_MINIMUM:
+        message = (f"The computed refund, {money(sale, computation.computed_minor)}, is below the minimum of "
+                   f"{money(sale, computation.minimum_minor)}.")
+        fields["findings"] = [message]
+    else:
+        message = "Nothing in the dispute can be claimed: it is within the deductible."
+        fields["findings"] = [message]
+    return (DisclosedItems if disclosed else ValidationFailed)(message, fields=fields)
+
+
+def dispute_open(*, sale: Sale, dealer: User, reason: str, findings=()) -> Dispute:
+    """The buying dealer opens a dispute within the window, with findings (FindingInput: item, severity, photos).
+    The refund is the rules' computation; bad input or nothing to claim: field errors, nothing written."""
+    if sale.buyer_id != getattr(dealer, "pk", None):
+        raise PermissionRefused("Only the buying dealer may open a dispute.")
     reason = (reason or "").strip()
-    keys = [str(key).strip() for key in (item_keys or []) if str(key).strip()]
-    errors = {}
+    findings = list(findings or [])
+    errors = findings_input_errors(findings, table=repair_cost_table_load())
     if len(reason) < 10:
         errors["reason"] = ["Describe how the car differs from the report (at least 10 characters)."]
     if len(reason) > 5000:
         errors["reason"] = ["At most 5,000 characters."]
-    keys = list(dict.fromkeys(keys))
-    if len(keys) > 50 or any(len(key) > 100 for key in keys):
-        errors["item_keys"] = ["At most 50 items of up to 100 characters."]
-    if len(photos) > MAX_DISPUTE_PHOTOS:
-        errors["photos"] = [f"At most {MAX_DISPUTE_PHOTOS} photos."]
+    if not findings:
+        errors["findings"] = ["Record at least one finding the report did not disclose: the item, how bad, photos."]
     if errors:
         raise ValidationFailed(fields=errors)
-    # The sale's report and its snapshot never change once the sale is open: checked before any lock.
-    problem = dispute_item_problem(sale=sale, item_keys=keys)
-    if problem is not None:
-        disclosed, message = problem
-        raise (DisclosedItems if disclosed else ValidationFailed)(fields={"item_keys": [message]})
     # Decode and re-encode the photos before taking any lock: that is the slow part.
-    processed = [photo_process(upload, name=getattr(upload, "name", "")) for upload in photos]
+    processed = [(f.key, photo_process(upload, name=getattr(upload, "name", ""))) for f in findings
+                 for upload in f.photos]
     stored: list[str] = []
     try:
         with transaction.atomic():
             sale = lock_sale(sale.pk)
-            if sale.buyer_id != getattr(dealer, "pk", None):
-                raise PermissionRefused("Only the buying dealer may open a dispute.")
             if sale.status not in (Sale.Status.HANDED_OVER, Sale.Status.PAID_OUT):
                 raise Conflict("A dispute can be opened after the handover, once.", code="not_disputable")
-            if db_now() > dispute_window_ends(sale):
+            now = db_now()
+            if now > dispute_window_ends(sale):
                 raise DisputeWindowClosed()
+            computation = _dispute_compute(sale, findings, now=now)
+            # Every finding of a dispute must claim: one the report disclosed, without a photo, or that the table
+            # does not pay for is refused by name (the dealer drops it), not silently counted as nothing.
+            if computation.outcome != nochip.Outcome.CLAIM or any(
+                    f.decision != nochip.Decision.CLAIMABLE for f in computation.findings):
+                raise _not_claimable(sale, computation)
+            # The lines the inspection missed: what traces a refund to the report and its inspector.
+            keys = list(computation.claimed())
             try:
                 with transaction.atomic():
-                    dispute = Dispute.objects.create(sale=sale, opened_by=dealer, reason=reason, item_keys=keys)
+                    dispute = Dispute.objects.create(
+                        sale=sale, opened_by=dealer, reason=reason, item_keys=keys,
+                        findings=[{"key": f.key, "severity": f.severity, "photos": len(f.photos)} for f in findings],
+                        computation=computation.as_dict(), computed_minor=computation.amount_minor,
+                        deductible_applied_minor=computation.deductible_applied_minor, created_at=now)
             except IntegrityError:
                 raise Conflict("A dispute is already open for this sale.", code="dispute_open")
-            for item in processed:
+            for key, item in processed:
                 names = photo_store(item, listing_id=sale.listing_id)
                 stored.extend(names.values())
-                DisputePhoto.objects.create(dispute=dispute, width=item.width, height=item.height, **names)
+                DisputePhoto.objects.create(dispute=dispute, finding_key=key, width=item.width, height=item.height,
+                                            **names)
             transition(sale, Sale.Status.DISPUTED, actor=dealer, reason=f"Dispute {dispute.pk} opened",
-                       data={"dispute": dispute.pk, "item_keys": keys})
+                       data={"dispute": dispute.pk, "item_keys": keys, "computed_minor": computation.amount_minor})
             publish_sale_on_commit(sale, "disputed")
             staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
+            computed = money(sale, computation.amount_minor)
             tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale, event_key=f"dispute:{dispute.pk}:opened",
                            title=f"The dealer opened a dispute about your {car(sale)}",
-                           body="Our team reviews it and will contact you. Nothing is taken from you until then.")
-            tell_on_commit(staff_ids, kind="dispute_opened", sale=sale, title=f"Dispute on sale {sale.pk}",
-                           event_key=f"dispute:{dispute.pk}:opened",
-                           body=reason[:500])
+                           body=f"They found what the report did not disclose; by the published rules the refund "
+                                f"would be {computed}. Our team reviews it. When the inspection missed it, Gavel's "
+                                "inspection guarantee pays, not you.")
+            tell_on_commit(staff_ids, kind="dispute_opened", sale=sale, title=f"Dispute on sale {sale.pk}: {computed}",
+                           event_key=f"dispute:{dispute.pk}:opened", body=reason[:500])
     except Exception:
         photo_files_delete(stored)
         raise
@@ -186,21 +237,36 @@ def _guarantee_pays(*, sale: Sale, dispute: Dispute, amount: int, key: str, prov
         created_at=db_now())
 
 
-def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int | None = None,
+COMPUTED = "computed"  # dispute_resolve's outcome for "the refund the rules computed"
+OVERRIDE_REASON_MIN = 10
+
+
+def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_minor: int | None = None,
                     resolution: str = "", cause: str | None = None, cause_reason: str = "") -> Dispute:
-    """Staff decide: a full refund (sale → refunded), a partial refund or a rejection (sale → completed). A
-    refund says who pays (`cause`, see the module docstring); without one the default applies."""
+    """Staff decide. `computed` (the default): the refund the rules computed when the dispute was opened. Anything
+    else — a full refund (sale → refunded), another partial amount, a rejection (sale → completed) — is an override
+    and needs `resolution`, the written reason both sides read; it is recorded as overridden and audited. A refund
+    says who pays (`cause`, see the module docstring); without one the default applies."""
     staff_ensure(actor)
-    if outcome not in (Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL, Dispute.Outcome.REJECT):
-        raise ValidationFailed(fields={"outcome": ["Choose refund, partial or reject."]})
+    if outcome not in (COMPUTED, Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL, Dispute.Outcome.REJECT):
+        raise ValidationFailed(fields={"outcome": ["Choose the computed refund, or override: refund, partial or "
+                                                   "reject."]})
     cause_reason = (cause_reason or "").strip()
+    resolution = (resolution or "").strip()
     with transaction.atomic():
         sale = lock_sale(dispute.sale_id)
         dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
             return dispute
         refundable = sale.amount_due_minor - sale.refunded_minor
-        if outcome == Dispute.Outcome.REFUND:
+        computed = min(dispute.computed_minor, refundable)
+        if outcome == COMPUTED:
+            if computed <= 0:
+                raise ValidationFailed(fields={"outcome": [
+                    "The rules computed no refund for this dispute: decide with a written reason."]})
+            amount = computed
+            outcome = Dispute.Outcome.REFUND if amount == refundable else Dispute.Outcome.PARTIAL
+        elif outcome == Dispute.Outcome.REFUND:
             amount = refundable
         elif outcome == Dispute.Outcome.PARTIAL:
             if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or not 0 < amount_minor < refundable:
@@ -209,6 +275,11 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             amount = amount_minor
         else:
             amount = 0
+        overridden = amount != computed
+        if overridden and len(resolution) < OVERRIDE_REASON_MIN:
+            raise ValidationFailed(fields={"resolution": [
+                f"The published rules give {money(sale, computed)}. To decide differently, write why (at least "
+                f"{OVERRIDE_REASON_MIN} characters): the dealer and the seller both read it."]})
         decided: str
         reference, decided, owed, claim = "", Dispute.Cause.NONE, 0, None
         sale_updates: dict[str, object] = {"refunded_minor": sale.refunded_minor + amount}
@@ -258,8 +329,9 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
         transition(dispute, Dispute.Status.RESOLVED, actor=actor, reason=resolution or outcome,
                    updates={"outcome": outcome, "refund_minor": amount, "refund_reference": reference,
                             "resolution": resolution, "resolved_by": actor, "resolved_at": now, "cause": decided,
-                            "cause_reason": cause_reason if amount else ""},
-                   data={"outcome": outcome, "refund_minor": amount, "cause": decided})
+                            "cause_reason": cause_reason if amount else "", "overridden": overridden},
+                   data={"outcome": outcome, "refund_minor": amount, "cause": decided, "computed_minor": computed,
+                         "overridden": overridden})
         transition(sale, to, actor=actor, reason=f"Dispute {dispute.pk}: {outcome}", updates=sale_updates,
                    data={"refund_minor": amount, "refund_reference": reference, "cause": decided})
         if payout_not_due:
@@ -271,8 +343,10 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
                                  Dispute.Outcome.REJECT: "no refund"}
         text = texts[outcome]
         title = f"Dispute about the {car(sale)} resolved: {text}"
+        why = (f"The published rules computed {money(sale, computed)}; our team decided differently. Why: "
+               f"{resolution}" if overridden else resolution)
         tell_on_commit([sale.buyer_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
-                       title=title, body=resolution)
+                       title=title, body=why)
         if claim is not None:
             for_seller = ("The inspection missed what the dealer found, so Gavel's inspection guarantee pays the "
                           "refund: your money is untouched.")
@@ -286,7 +360,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
         else:
             for_seller = ""
         tell_on_commit([sale.seller_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
-                       title=title, body="\n\n".join(part for part in (for_seller, resolution) if part))
+                       title=title, body="\n\n".join(part for part in (for_seller, why) if part))
         if payout_due:
             from payments.tasks import payout_release_task
 
@@ -294,6 +368,8 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, amount_minor: int 
             transaction.on_commit(lambda: payout_release_task.delay(sale_id))
         audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor, reason=f"Dispute {dispute.pk} resolved",
                      data={"outcome": outcome, "refund_minor": amount, "cause": decided,
-                           "guarantee_paid_minor": amount if claim else 0, "receivable_minor": owed})
+                           "guarantee_paid_minor": amount if claim else 0, "receivable_minor": owed,
+                           "computed_minor": computed, "overridden": overridden,
+                           "override_reason": resolution if overridden else ""})
     dispute.refresh_from_db()
     return dispute

@@ -152,11 +152,17 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
         if sale.status != Sale.Status.OVERDUE:
             raise Conflict("Only an overdue sale can be cancelled.", code="not_overdue")
         offer = _cancel(sale, actor=actor, reason=reason, seller_text="We cancelled the sale.")
-        # The dealer did not pay: the published unpaid-sale fee comes from their deposit (as much as it holds).
-        deposit_charge(dealer=sale.buyer, kind=LedgerTransaction.Kind.UNPAID_SALE_FEE, sale=sale,
-                       fee=unpaid_sale_fee(sale.currency, fee_schedule_load(sale.fee_schedule_version)),
-                       memo=f"Unpaid-sale fee: sale {sale.pk} cancelled unpaid")
+        _unpaid_sale_fee_charge(sale)
         return offer
+
+
+def _unpaid_sale_fee_charge(sale: Sale) -> None:
+    """The dealer did not pay: the published unpaid-sale fee, from their deposit as far as it holds and owed for
+    the rest. The one place every cancellation of an unpaid sale charges it: staff cancelling an overdue sale, and
+    the seller cancelling because the buyer may no longer buy (docs/fees-and-adjustments.md)."""
+    deposit_charge(dealer=sale.buyer, kind=LedgerTransaction.Kind.UNPAID_SALE_FEE, sale=sale,
+                   fee=unpaid_sale_fee(sale.currency, fee_schedule_load(sale.fee_schedule_version)),
+                   memo=f"Unpaid-sale fee: sale {sale.pk} cancelled unpaid")
 
 
 def _cancel(sale: Sale, *, actor, reason: str, seller_text: str) -> SecondChanceOffer | None:
@@ -176,7 +182,8 @@ def _cancel(sale: Sale, *, actor, reason: str, seller_text: str) -> SecondChance
 
 def sale_seller_cancel(*, sale: Sale, seller: User, reason: str = "") -> SecondChanceOffer | None:
     """The seller cancels an unpaid sale whose buyer may no longer buy (suspended since the auction), at no cost to
-    them. The car then goes to the next bidder (below the reserve only with the seller's yes) or back on offer."""
+    them. The dealer did not pay: the published unpaid-sale fee applies, as when staff cancel an overdue sale. The
+    car then goes to the next bidder (below the reserve only with the seller's yes) or back on offer."""
     with transaction.atomic():
         # Lock order: the buyer's profile, then the sale.
         profile = dealer_profiles_lock(user_ids=[sale.buyer_id]).get(sale.buyer_id)
@@ -191,7 +198,9 @@ def sale_seller_cancel(*, sale: Sale, seller: User, reason: str = "") -> SecondC
             raise Conflict("The buying dealer may still buy, so the sale stands. If they do not pay in time, our "
                            "team offers your car to the next bidder.", code="buyer_eligible")
         reason = (reason or "").strip() or "The seller cancelled: the buying dealer may no longer buy on Gavel"
-        return _cancel(sale, actor=seller, reason=reason, seller_text="You cancelled the sale, at no cost to you.")
+        offer = _cancel(sale, actor=seller, reason=reason, seller_text="You cancelled the sale, at no cost to you.")
+        _unpaid_sale_fee_charge(sale)
+        return offer
 
 
 def _lock_offer(offer: SecondChanceOffer) -> tuple[Sale, SecondChanceOffer]:

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from payments import services
 from tests.accounts.factories import DealerFactory, InspectorFactory, StaffFactory
+from tests.payments.factories import dispute_findings
 from tests.promises.report_sale import GEARBOX, sold_car
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +16,8 @@ def test_an_upheld_dispute_on_a_report_line_counts_against_its_inspector(django_
                                                                         client, page_client):
     car = sold_car(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        dispute = services.dispute_open(sale=car.sale, dealer=car.sale.buyer, reason="The gearbox whines.",
-                                        item_keys=[GEARBOX])
+        dispute = services.dispute_open(findings=dispute_findings(),
+                                        sale=car.sale, dealer=car.sale.buyer, reason="The gearbox whines.")
         services.dispute_resolve(dispute=dispute, actor=car.staff, outcome="partial", amount_minor=500_00,
                                  resolution="The report passed the gearbox.", cause="inspection_missed")
     staff = StaffFactory()

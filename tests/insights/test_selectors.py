@@ -11,7 +11,7 @@ from insights.records import CancelReason, CountedKind, DisputeOutcome
 from payments import services
 from payments.models import Sale
 from tests.accounts.factories import DealerFactory, StaffFactory
-from tests.payments.factories import hand_over, pay_by_bank, set_sale_times
+from tests.payments.factories import dispute_findings, hand_over, pay_by_bank, set_sale_times
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,8 @@ def test_sales_map_to_events_payment_cancellation_and_dispute(make_sale, django_
         services.sale_cancel_and_offer_second_chance(sale=unpaid, actor=StaffFactory(), reason="Not paid")
     paid = hand_over(paid, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        dispute = services.dispute_open(sale=paid, dealer=dealer, reason="The gearbox whines.")
+        dispute = services.dispute_open(findings=dispute_findings(),
+                                        sale=paid, dealer=dealer, reason="The gearbox whines.")
         services.dispute_resolve(dispute=dispute, actor=StaffFactory(), outcome="reject", resolution="As described.")
 
     events = {e.sale_ref: e for e in selectors.dealer_sale_events(

@@ -1,5 +1,7 @@
 """Sales made the real way: an auction scheduled, bid on, closed and settled (payments opens the sale)."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from auctions import services as auction_services
 from payments import services
 from payments.ledger import ledger_check_invariants
@@ -8,6 +10,48 @@ from payments.providers.card import simulated_card_event
 from tests.accounts.factories import DealerFactory, StaffFactory
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
+from tests.marketplace.images import jpeg_bytes
+
+# A finding no factory report discloses: the table's major gearbox repair (€2,500.00), €2,350.00 after the deductible.
+GEARBOX = "transmission.gearbox_noise"
+GEARBOX_REFUND_MINOR = 2_500_00 - 150_00
+
+
+def finding_photo(name="finding.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_bytes(320, 240), content_type="image/jpeg")
+
+
+def dispute_payload(reason: str, *pairs, photos=1) -> dict:
+    """A dispute as the API takes it (multipart): the reason, the findings as JSON naming their file fields."""
+    import json
+
+    pairs = pairs or ((GEARBOX, "major"),)
+    payload: dict = {"reason": reason, "findings": json.dumps([
+        {"key": key, "severity": severity, "photos": [f"photo-{i}-{n}" for n in range(photos)]}
+        for i, (key, severity) in enumerate(pairs)])}
+    for i in range(len(pairs)):
+        for n in range(photos):
+            payload[f"photo-{i}-{n}"] = finding_photo(f"finding-{i}-{n}.jpg")
+    return payload
+
+
+def page_dispute_payload(reason: str, *pairs, photos=1) -> dict:
+    """A dispute as the sale page's form posts it: the reason and numbered finding rows."""
+    pairs = pairs or ((GEARBOX, "major"),)
+    payload: dict = {"reason": reason}
+    for i, (key, severity) in enumerate(pairs):
+        payload[f"findings-{i}-key"], payload[f"findings-{i}-severity"] = key, severity
+        if photos:
+            payload[f"findings-{i}-photos"] = [finding_photo(f"finding-{i}-{n}.jpg") for n in range(photos)]
+    return payload
+
+
+def dispute_findings(*pairs, photos=1) -> list:
+    """Findings as a dealer records them (item, severity, photos); by default the gearbox, major, one photo."""
+    from payments.services.adjustments import FindingInput
+
+    return [FindingInput(key=key, severity=severity, photos=tuple(finding_photo() for _ in range(photos)))
+            for key, severity in (pairs or ((GEARBOX, "major"),))]
 
 
 def close_now(auction_id: int) -> None:

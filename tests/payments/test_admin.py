@@ -6,7 +6,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from core.models import AuditLog
 from payments.models import Dispute, LedgerTransaction, Sale
 from tests.accounts.factories import StaffFactory
-from tests.payments.factories import assert_books_balance, hand_over, pay_by_card
+from tests.payments.factories import assert_books_balance, dispute_findings, hand_over, pay_by_card
 
 
 @pytest.fixture
@@ -57,11 +57,13 @@ def test_staff_resolve_a_dispute_with_a_partial_refund(admin_client, make_sale, 
     sale = make_sale()
     pay_by_card(sale)
     hand_over(sale, django_capture_on_commit_callbacks)
-    dispute = services.dispute_open(sale=sale, dealer=sale.buyer, reason="Clutch slips, not in the report.")
+    dispute = services.dispute_open(findings=dispute_findings(),
+                                    sale=sale, dealer=sale.buyer, reason="Clutch slips, not in the report.")
     url = "/admin/payments/dispute/"
     missing = _action(admin_client, url, "resolve", [dispute.pk], outcome="partial", amount="", resolution="")
     assert "An amount like" in missing.content.decode()
-    _action(admin_client, url, "resolve", [dispute.pk], outcome="partial", amount="500.00", resolution="Clutch",
+    _action(admin_client, url, "resolve", [dispute.pk], outcome="partial", amount="500.00",
+            resolution="Clutch repair, the seller knew.",
             cause="seller_misrepresented", cause_reason="The seller knew the clutch slipped.")
     dispute.refresh_from_db()
     assert dispute.status == Dispute.Status.RESOLVED and dispute.refund_minor == 500_00

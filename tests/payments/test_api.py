@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from payments.models import Sale
 from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
-from tests.marketplace.images import jpeg_bytes, upload
-from tests.payments.factories import hand_over, pay_by_card
+from tests.payments.factories import GEARBOX, GEARBOX_REFUND_MINOR, dispute_payload, hand_over, pay_by_card
 
 REASON = "The engine was replaced; the report did not say so."
 
@@ -110,14 +109,14 @@ def test_only_the_buyer_opens_a_dispute_with_photos_through_the_api(client_for, 
                                                    {"reason": REASON}).status_code == 404
     short = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/", {"reason": ""})
     assert short.status_code == 400 and "reason" in short.json()["fields"]
-    # A key that is no line of the car's report is refused (this sale has none; tests/promises walk real reports).
-    free_key = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/", {"reason": REASON,
-                                                                                   "item_keys": ["engine"]})
-    assert free_key.status_code == 400 and "Not a line" in free_key.json()["fields"]["item_keys"][0]
-    answer = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/",
-                                         {"reason": REASON, "photos": [upload(jpeg_bytes())]},
+    # An item the repair-cost table does not know is refused (tests/promises walk real reports).
+    free_key = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/",
+                                           dispute_payload(REASON, ("engine", "major")), format="multipart")
+    assert free_key.status_code == 400 and "Choose an item" in free_key.json()["fields"]["findings-0-key"][0]
+    answer = client_for(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/", dispute_payload(REASON),
                                          format="multipart")
-    assert answer.status_code == 201 and answer.json()["item_keys"] == []
+    assert answer.status_code == 201 and answer.json()["item_keys"] == [GEARBOX]
+    assert answer.json()["computed_minor"] == GEARBOX_REFUND_MINOR and answer.json()["overridden"] is False
     assert client_for(sale.buyer).get(f"/api/v1/sales/{sale.pk}/").json()["status"] == "disputed"
 
 

@@ -15,7 +15,7 @@ from payments.ledger import ledger_check_invariants
 from payments.models import LedgerTransaction, PayoutTransfer, Sale
 from payments.providers.card import simulated_card_event
 from tests.accounts.factories import StaffFactory
-from tests.payments.factories import pay_by_card, sold_auction
+from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
 
 
 def _run_together(target, n=2):
@@ -113,11 +113,13 @@ def test_any_sequence_of_operations_keeps_the_ledger_invariant(operations, djang
                 elif step == "payout":
                     services.payout_release(sale_id=sale.pk)
                 elif step == "dispute":
-                    services.dispute_open(sale=sale, dealer=sale.buyer, reason="Not as described in the report.")
+                    services.dispute_open(findings=dispute_findings(),
+                                          sale=sale, dealer=sale.buyer, reason="Not as described in the report.")
                 elif step in ("refund", "partial", "reject") and dispute is not None:
                     services.dispute_resolve(dispute=dispute, actor=staff, outcome=step,
                                              amount_minor=100_00 if step == "partial" else None,
-                                             cause="seller_misrepresented", cause_reason="Knew of the defect.")
+                                             cause="seller_misrepresented", cause_reason="Knew of the defect.",
+                                             resolution="A garage confirmed the defect the seller knew of.")
                 elif step == "overdue":
                     Sale.objects.filter(pk=sale.pk, status="awaiting_payment").update(
                         payment_deadline=sale.created_at)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from payments.models import Payment, Sale
 from tests.accounts.factories import DealerFactory, InspectorFactory, SellerFactory, StaffFactory
-from tests.payments.factories import hand_over, pay_by_card
+from tests.payments.factories import GEARBOX, hand_over, page_dispute_payload, pay_by_card
 
 
 @pytest.fixture
@@ -106,10 +106,10 @@ def test_the_dealer_opens_a_dispute_from_the_sale_page(client_for, sale, django_
     hand_over(sale, django_capture_on_commit_callbacks)
     client = client_for(sale.buyer)
     assert "Open a dispute" in client.get(f"/sales/{sale.pk}/").content.decode()
-    refused = client.post(f"/sales/{sale.pk}/dispute/", {"reason": "The engine knocks; the report said nothing.",
-                                                         "item_keys": ["engine"]})
-    assert refused.status_code == 400 and "Not a line of this car" in refused.content.decode()
-    client.post(f"/sales/{sale.pk}/dispute/", {"reason": "The engine knocks; the report said nothing."})
+    reason = "The gearbox whines; the report said nothing."
+    refused = client.post(f"/sales/{sale.pk}/dispute/", {"reason": reason})
+    assert refused.status_code == 400 and "Record at least one finding" in refused.content.decode()
+    client.post(f"/sales/{sale.pk}/dispute/", page_dispute_payload(reason, (GEARBOX, "major")))
     sale.refresh_from_db()
     assert sale.status == Sale.Status.DISPUTED
-    assert sale.disputes.get().item_keys == []
+    assert sale.disputes.get().item_keys == [GEARBOX]

@@ -13,7 +13,7 @@ from payments import services
 from payments.models import Dispute, Payment, PayoutTransfer, Sale
 from tests.accounts.factories import DealerFactory, StaffFactory
 from tests.auctions.factories import make_auction
-from tests.payments.factories import hand_over, pay_by_bank, pay_by_card, set_sale_times
+from tests.payments.factories import dispute_findings, hand_over, pay_by_bank, pay_by_card, set_sale_times
 
 P = Sale.PayoutStatus
 
@@ -84,11 +84,13 @@ def test_a_full_refund_before_the_payout_makes_it_not_due_with_one_row(make_sale
     sale = make_sale()
     pay_by_card(sale)
     sale = hand_over(sale, django_capture_on_commit_callbacks)
-    dispute = services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox slips in third gear.")
+    dispute = services.dispute_open(findings=dispute_findings(),
+                                    sale=sale, dealer=sale.buyer, reason="The gearbox slips in third gear.")
     staff = StaffFactory()
 
     services.dispute_resolve(dispute=dispute, actor=staff, outcome="refund",
-                             cause=Dispute.Cause.SELLER_MISREPRESENTED, cause_reason="Repaired before the sale.")
+                             cause=Dispute.Cause.SELLER_MISREPRESENTED, cause_reason="Repaired before the sale.",
+                             resolution="A full refund: the gearbox was repaired before the sale.")
 
     [row] = AuditLog.objects.for_object(sale).filter(field="payout_status", to_state=P.NOT_DUE)
     assert (row.from_state, row.actor) == (P.FAILED, staff)

@@ -3,8 +3,9 @@
 Each sale here comes from a report the inspector really published (tests/promises/report_sale.py): front discs
 "minor: worn" and a major dent on the front left door, then approval and scheduling in admin, a bid through the
 API, the close, a card payment through the webhook and the handover through the API. The dealer then disputes
-through the API and through the sale page. What was disclosed is refused with a field error naming the report
-line and nothing is written; a line the report passed is accepted.
+through the API and through the sale page, with findings as the no-chip rules take them (item, severity,
+photos). What was disclosed is refused with a field error naming the item and nothing is written; a defect the
+report passed is accepted, with the refund the rules compute.
 """
 
 import ast
@@ -19,6 +20,7 @@ from inspections import services as inspection_services
 from inspections.models import InspectionReport
 from payments.models import Dispute, Sale
 from tests.accounts.factories import StaffFactory
+from tests.payments.factories import GEARBOX_REFUND_MINOR, dispute_payload, page_dispute_payload
 from tests.promises.report_sale import (
     BRAKES,
     BRAKES_LINE,
@@ -53,9 +55,10 @@ def car(django_capture_on_commit_callbacks):
     return sold_car(django_capture_on_commit_callbacks)
 
 
-def _dispute_api(sale, item_keys, reason=REASON):
+def _dispute_api(sale, *findings, reason=REASON, photos=1):
+    """The dealer disputes through the API with findings (item, severity, photos), as the no-chip rules take them."""
     return api_client(sale.buyer).post(f"/api/v1/sales/{sale.pk}/dispute/",
-                                       {"reason": reason, "item_keys": item_keys}, format="json")
+                                       dispute_payload(reason, *findings, photos=photos), format="multipart")
 
 
 def _nothing_written(sale, status):
@@ -77,11 +80,11 @@ def test_the_sale_snapshots_what_the_published_report_disclosed_when_it_opens(ca
 
 
 def test_a_dispute_over_a_defect_the_report_disclosed_is_refused_through_the_api_naming_the_line(car):
-    answer = _dispute_api(car.sale, [GEARBOX, BRAKES])
+    answer = _dispute_api(car.sale, (GEARBOX, "major"), (BRAKES, "minor"))
     assert answer.status_code == 400
     body = answer.json()
     assert body["code"] == "disclosed_in_report"
-    assert body["fields"] == {"item_keys": [f"Disclosed in the report: {BRAKES_LINE}."]}
+    assert body["fields"] == {"findings-1-key": ["Front discs: Disclosed as minor: already in the price."]}
     _nothing_written(car.sale, Sale.Status.PAID_OUT)
 
 
@@ -92,51 +95,63 @@ def test_a_damage_map_entry_the_report_showed_is_refused_too(car):
     assert dent["disclosed"] is True and dent["category"] == "Damage map"
     gearbox = next(line for line in lines["lines"] if line["key"] == GEARBOX)
     assert gearbox["disclosed"] is False and gearbox["text"] == f"{GEARBOX_LABEL} — OK"
-    answer = _dispute_api(car.sale, [dent["key"]])
-    assert answer.status_code == 400
-    assert answer.json()["fields"]["item_keys"] == [f"Disclosed in the report: {DOOR_DENT_LINE}."]
+    for severity in ("minor", "major"):  # disclosed as major: the same or a lower severity
+        answer = _dispute_api(car.sale, ("damage.door_fl.dent", severity))
+        assert answer.status_code == 400
+        assert answer.json()["fields"]["findings-0-key"] == [
+            "Front left door: dent: Disclosed as major: already in the price."]
     _nothing_written(car.sale, Sale.Status.PAID_OUT)
 
 
-def test_a_key_that_is_no_line_of_the_report_and_a_dispute_naming_no_line_are_refused(car):
-    unknown = _dispute_api(car.sale, ["engine", GEARBOX])
+def test_an_item_that_is_not_in_the_table_a_finding_without_photo_and_a_dispute_without_findings_are_refused(car):
+    unknown = _dispute_api(car.sale, ("engine", "major"), (GEARBOX, "major"))
     assert unknown.status_code == 400
-    assert unknown.json()["fields"]["item_keys"] == ["Not a line of this car's inspection report: engine."]
-    nothing = _dispute_api(car.sale, [])
+    assert unknown.json()["fields"] == {"findings-0-key": ["Choose an item of the checklist or the damage map."]}
+    no_photo = _dispute_api(car.sale, (GEARBOX, "major"), photos=0)
+    assert no_photo.status_code == 400
+    assert no_photo.json()["fields"] == {"findings-0-photos": ["Gearbox noise: A finding needs at least one photo."]}
+    nothing = api_client(car.sale.buyer).post(f"/api/v1/sales/{car.sale.pk}/dispute/",
+                                              {"reason": REASON, "findings": "[]"}, format="multipart")
     assert nothing.status_code == 400
-    assert "Choose the report lines" in nothing.json()["fields"]["item_keys"][0]
+    assert "Record at least one finding" in nothing.json()["fields"]["findings"][0]
     _nothing_written(car.sale, Sale.Status.PAID_OUT)
 
 
-def test_a_line_the_report_passed_grounds_a_dispute(car):
-    answer = _dispute_api(car.sale, [GEARBOX])
+def test_a_defect_the_report_passed_grounds_a_dispute_with_a_computed_refund(car):
+    answer = _dispute_api(car.sale, (GEARBOX, "major"))
     assert answer.status_code == 201, answer.content
     dispute = Dispute.objects.get(sale=car.sale)
     assert dispute.item_keys == [GEARBOX]
+    assert dispute.computed_minor == GEARBOX_REFUND_MINOR == answer.json()["computed_minor"]
+    assert dispute.photos.get().finding_key == GEARBOX
     car.sale.refresh_from_db()
     assert car.sale.status == Sale.Status.DISPUTED
     shown = api_client(car.sale.buyer).get(f"/api/v1/sales/{car.sale.pk}/").json()
-    assert shown["disputes"][0]["items"] == [{"key": GEARBOX, "text": f"{GEARBOX_LABEL} — OK"}]
+    assert shown["disputes"][0]["items"] == [{"key": GEARBOX, "text": f"{GEARBOX_LABEL} — major"}]
 
 
-def test_the_sale_page_offers_the_report_lines_and_refuses_a_disclosed_one_as_a_form_error(car):
+def test_the_sale_page_offers_the_items_and_refuses_a_disclosed_one_as_a_form_error(car):
     client = page_client(car.sale.buyer)
     page = client.get(f"/sales/{car.sale.pk}/").content.decode()
-    assert f'value="{GEARBOX}"' in page and f'value="{BRAKES}"' in page
-    assert "Disclosed in the report" in page and "Front discs — minor: worn" in page
-    refused = client.post(f"/sales/{car.sale.pk}/dispute/", {"reason": REASON, "item_keys": [GEARBOX, BRAKES]})
+    assert f'value="{GEARBOX}"' in page and "findings-0-key" in page
+    assert "What it disclosed cannot ground a dispute" in page and BRAKES_LINE in page
+    refused = client.post(f"/sales/{car.sale.pk}/dispute/",
+                          page_dispute_payload(REASON, (GEARBOX, "major"), (BRAKES, "minor")))
     text = refused.content.decode()
     assert refused.status_code == 400
-    assert f"Disclosed in the report: {BRAKES_LINE}." in text
+    assert "Front discs: Disclosed as minor: already in the price." in text
     assert REASON in text  # what the dealer typed is still there
     _nothing_written(car.sale, Sale.Status.PAID_OUT)
-    unknown = client.post(f"/sales/{car.sale.pk}/dispute/", {"reason": REASON, "item_keys": ["engine"]})
+    unknown = client.post(f"/sales/{car.sale.pk}/dispute/", page_dispute_payload(REASON, ("engine", "major")))
     assert unknown.status_code == 400
     _nothing_written(car.sale, Sale.Status.PAID_OUT)
-    accepted = client.post(f"/sales/{car.sale.pk}/dispute/", {"reason": REASON, "item_keys": [GEARBOX]},
+    accepted = client.post(f"/sales/{car.sale.pk}/dispute/", page_dispute_payload(REASON, (GEARBOX, "major")),
                            follow=True)
-    assert "Your dispute is open" in accepted.content.decode()
+    text = accepted.content.decode()
+    assert "Your dispute is open" in text and "data-dispute-computed" in text
     assert Dispute.objects.get(sale=car.sale).item_keys == [GEARBOX]
+    seller_page = page_client(car.sale.seller).get(f"/sales/{car.sale.pk}/").content.decode()
+    assert "Gearbox noise, major" in seller_page and "data-dispute-computed" in seller_page
 
 
 def test_a_correction_published_after_the_sale_cannot_move_what_the_dealer_bid_on(car):
@@ -146,9 +161,9 @@ def test_a_correction_published_after_the_sale_cannot_move_what_the_dealer_bid_o
                                                items={BRAKES: {"status": "ok", "note": ""}})
     corrected = inspection_services.inspection_publish(inspection=inspection, actor=inspection.inspector)
     assert corrected.revision == 2 and corrected.is_current
-    answer = _dispute_api(car.sale, [BRAKES])
+    answer = _dispute_api(car.sale, (BRAKES, "minor"))
     assert answer.status_code == 400
-    assert answer.json()["fields"]["item_keys"] == [f"Disclosed in the report: {BRAKES_LINE}."]
+    assert answer.json()["fields"]["findings-0-key"] == ["Front discs: Disclosed as minor: already in the price."]
     lines = api_client(car.sale.buyer).get(f"/api/v1/sales/{car.sale.pk}/report-lines/").json()
     assert lines["report"]["revision"] == 1
     _nothing_written(car.sale, Sale.Status.PAID_OUT)

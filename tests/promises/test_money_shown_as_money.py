@@ -37,7 +37,7 @@ from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
 from tests.marketplace.factories import ListingFactory
-from tests.payments.factories import SaleMaker, hand_over, pay_by_bank, pay_by_card, set_sale_times
+from tests.payments.factories import SaleMaker, dispute_findings, hand_over, pay_by_bank, pay_by_card, set_sale_times
 
 pytestmark = pytest.mark.django_db
 
@@ -243,7 +243,8 @@ def build_busy_world(reader: Reader, capture) -> dict:
     pay_by_card(disputed, capture=capture)
     hand_over(disputed, capture)
     with capture(execute=True):
-        payment_services.dispute_open(sale=disputed, dealer=d3, reason="The gearbox grinds in third gear.")
+        payment_services.dispute_open(findings=dispute_findings(),
+                                      sale=disputed, dealer=d3, reason="The gearbox grinds in third gear.")
     dispute = Dispute.objects.get(sale=disputed)
     disputes_admin = reverse("admin:payments_dispute_changelist")
     for amount in ("99,999.00", "777.77"):

@@ -37,12 +37,11 @@ from inspections import services as inspection_services
 from payments import services as payment_services
 from payments.models import Sale, SecondChanceOffer
 from payments.providers.card import SIGNATURE_HEADER, card_sign
-from payments.selectors import sale_report_lines
 from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
 from tests.live.conftest import start_server, stop
 from tests.marketplace.images import jpeg_bytes, upload
-from tests.payments.factories import pay_by_card, sold_auction
+from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
 from tests.security.test_permission_matrix import _methods, _routes
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +116,7 @@ def stage(world, settings, django_capture_on_commit_callbacks):
     ids = {**ids, "working_inspection_id": working.pk, "booked_inspection_id": booked.pk,
            "vin_on_car": working.listing.vin, "seller_email": people["seller"].email,
            "handed_over_sale_id": handed_over.pk, "paid_sale_id": paid.pk, "paid_vin": paid.listing.vin,
-           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id,
-           # a line the dispute may name (the factory's car has no report: then it names none)
-           "dispute_items": [line["key"] for line in sale_report_lines(sale=handed_over) if not line["disclosed"]][:1]}
+           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id}
     return people, ids, report_listing
 
 
@@ -199,8 +196,9 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:sale-pay", "POST", "dealer", {"provider": "bank_transfer"}),
         Row("api:sale-handover", "POST", "dealer", {"place": "Hauptstraße 5, Berlin", "doc_keys": True,
                                                     "proposed_at": tomorrow.isoformat()}),
-        Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
-            kwargs=disputable),
+        Row("api:sale-dispute", "POST", "dealer", {"reason": "The gearbox slips", "findings": json.dumps(
+            [{"key": "transmission.gearbox_noise", "severity": "major", "photos": ["gearbox"]}])},
+            kind="multipart", files={"gearbox": jpeg_upload}, kwargs=disputable),
         Row("api:sale-collection-check", "GET", "dealer", kwargs=paid),
         Row("api:sale-collection-check", "POST", "dealer", {**check, "findings": "[]"}, kind="multipart",
             numbers=(("odometer_km",),), files=check_photos, kwargs=paid),
@@ -314,14 +312,19 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
             {"proposed_at": tomorrow.strftime("%Y-%m-%dT%H:%M"), "place": "Hauptstraße 5, Berlin", "doc_keys": "on"},
             kind="form"),
         Row("payments:handover", "POST", "dealer", {}, kind="form"),
-        Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips", "item_keys": ids["dispute_items"]},
-            kind="form", kwargs=disputable),
+        Row("payments:dispute", "POST", "dealer", {"reason": "The gearbox slips",
+                                                   "findings-0-key": "transmission.gearbox_noise",
+                                                   "findings-0-severity": "major"},
+            kind="multipart", files={"findings-0-photos": jpeg_upload}, kwargs=disputable),
         Row("payments:check", "GET", "dealer", kwargs=paid),
         Row("payments:check", "POST", "dealer", {**check, "findings-0-key": "", "findings-0-severity": "minor"},
             kind="multipart", numbers=(("odometer_km",),), files=check_photos, kwargs=paid),
         Row("payments:adjustment", "POST", "dealer", {}, kind="form", kwargs=paid),
         Row("payments:adjustment-decide", "POST", "seller", {"decision": "accept"}, kind="form", kwargs=paid),
         Row("payments:deposit", "GET", "dealer"),
+        Row("api:deposit", "GET", "dealer"),
+        Row("api:deposit-topups", "POST", "dealer", {"amount_minor": 1_000_00}, numbers=(("amount_minor",),)),
+        Row("api:deposit-withdrawals", "POST", "dealer", {"amount_minor": 10_00}, numbers=(("amount_minor",),)),
         Row("payments:deposit-topup", "POST", "dealer", {"topup-amount_minor": "1,000.00"}, kind="form",
             numbers=(("topup-amount_minor",),)),
         Row("payments:deposit-withdraw", "POST", "dealer", {"withdraw-amount_minor": "10.00"}, kind="form",
@@ -625,7 +628,8 @@ def test_staff_pages_refuse_a_nul_in_a_search_and_an_amount_beyond_range(stage):
             "trade_licence_number": profile.trade_licence_number, "address": profile.address,
             "phone": profile.phone, "status": profile.status}
     sale = Sale.objects.get(pk=ids["handed_over_sale_id"])
-    dispute = payment_services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox slips")
+    dispute = payment_services.dispute_open(findings=dispute_findings(),
+                                            sale=sale, dealer=sale.buyer, reason="The gearbox slips")
     actions = {  # admin actions with a form of their own: an amount typed by staff, as on a bank statement
         "/admin/payments/sale/": {"action": "confirm_bank_transfer", "_selected_action": [ids["sale_id"]],
                                   "apply": "1", "bank_reference": "BANK-1", "amount": "12399.00"},
@@ -764,6 +768,7 @@ REFUSED_AS_THEY_STAND = {
     ("payments:adjustment", "POST"): "the world's paid sale has no collection check to ground one",
     ("payments:adjustment-decide", "POST"): "no adjustment is requested in the world",
     ("payments:deposit-withdraw", "POST"): "the world's dealer has purchases pending (and no deposit)",
+    ("api:deposit-withdrawals", "POST"): "the world's dealer has purchases pending (and no deposit)",
     ("api:seller-decision", "POST"): "the world's seller has already answered (they consented to the offer)",
     ("payments:decision", "POST"): "the world's seller has already answered (they consented to the offer)",
     ("api:sale-cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",

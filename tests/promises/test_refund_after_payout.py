@@ -44,7 +44,7 @@ from payments.providers.base import ProviderError
 from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.factories import make_auction
 from tests.inspections.factories import published_inspection, submitted_listing
-from tests.payments.factories import pay_by_card
+from tests.payments.factories import dispute_findings, dispute_payload, pay_by_card
 from tests.promises.report_sale import (
     GEARBOX,
     GEARBOX_LABEL,
@@ -74,9 +74,10 @@ def _locmem_email_and_eager_tasks(settings):
 
 
 def _disputed(car):
-    answer = api_client(car.sale.buyer).post(f"/api/v1/sales/{car.sale.pk}/dispute/", {
-        "reason": "The gearbox whines in every gear; the report says it is quiet.", "item_keys": [GEARBOX]},
-        format="json")
+    answer = api_client(car.sale.buyer).post(
+        f"/api/v1/sales/{car.sale.pk}/dispute/",
+        dispute_payload("The gearbox whines in every gear; the report says it is quiet.", (GEARBOX, "major")),
+        format="multipart")
     assert answer.status_code == 201, answer.content
     return Dispute.objects.get(pk=answer.json()["id"])
 
@@ -118,7 +119,7 @@ def test_after_payout_a_defect_the_inspection_missed_is_refunded_by_the_guarante
     claim = GuaranteeClaim.objects.get()
     assert (claim.dispute, claim.sale, claim.report, claim.inspector) == (
         dispute, car.sale, car.report, car.inspection.inspector)
-    assert claim.amount_minor == 750_00 and claim.lines == [f"{GEARBOX_LABEL} — OK"]
+    assert claim.amount_minor == 750_00 and claim.lines == [f"{GEARBOX_LABEL} — major"]
     assert claim.ledger_transaction.kind == LedgerTransaction.Kind.GUARANTEE_REFUND
     assert claim.ledger_transaction.entries.get(account=guarantee).amount_minor == -750_00
     _books_are_right()
@@ -375,8 +376,8 @@ def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenar
                 elif step.startswith("payout"):
                     services.payout_release(sale_id=sale.pk)
                 elif step == "dispute":
-                    services.dispute_open(sale=sale, dealer=sale.buyer, reason="The gearbox whines in every gear.",
-                                          item_keys=[GEARBOX])
+                    services.dispute_open(findings=dispute_findings(),
+                                          sale=sale, dealer=sale.buyer, reason="The gearbox whines in every gear.")
                 elif step == "decide":
                     outcome, cause, amount = scenario["decisions"][which]
                     dispute = sale.disputes.filter(status=Dispute.Status.OPEN).first()
@@ -384,7 +385,8 @@ def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenar
                         continue
                     services.dispute_resolve(dispute=dispute, actor=staff, outcome=outcome, cause=cause,
                                              amount_minor=amount if outcome == "partial" else None,
-                                             cause_reason=HIDDEN if cause == "seller_misrepresented" else "")
+                                             cause_reason=HIDDEN if cause == "seller_misrepresented" else "",
+                                             resolution="Staff decided this amount after a garage quote.")
                     step = f"{outcome} {cause}"
                 elif step == "seller_repays":
                     for receivable in SellerReceivable.objects.filter(seller=seller, status="open"):

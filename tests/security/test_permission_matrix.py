@@ -191,6 +191,11 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:seller-decision": {"POST": {"seller"}},
     "api:second-chance-list": {"GET": SIGNED_IN},
     "api:second-chance-decision": {"POST": {"dealer", "org_buyer"}},
+    # The organisation's deposit: its members read it; top-ups and withdrawals are the owners' (each dealer owns
+    # their own organisation).
+    "api:deposit": {"GET": DEALERS | MEMBERS},
+    "api:deposit-topups": {"POST": DEALERS},
+    "api:deposit-withdrawals": {"POST": DEALERS},
     "api:payments-webhook-card": {"POST": ALL},
     "media": {"GET": ALL},  # photos by unguessable names, as <img> tags fetch them (tests/security/test_media.py)
     "schema": {"GET": ALL},
