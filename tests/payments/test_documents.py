@@ -21,7 +21,14 @@ from payments.services.documents import (
     vat_included,
 )
 from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
-from tests.payments.factories import hand_over, pay_by_card, set_sale_times, sold_auction
+from tests.payments.factories import (
+    GEARBOX_REFUND_MINOR,
+    dispute_findings,
+    hand_over,
+    pay_by_card,
+    set_sale_times,
+    sold_auction,
+)
 from tests.payments.test_disputes import SELLER_KNEW
 
 YEAR = timezone.localtime().year
@@ -117,7 +124,10 @@ def _disputed(make_sale, capture):
     pay_by_card(sale)
     sale = hand_over(sale, capture)
     return sale, services.dispute_open(
-        sale=sale, dealer=sale.buyer, reason="The gearbox slips in third gear; the report said it was fine."
+        sale=sale,
+        dealer=sale.buyer,
+        findings=dispute_findings(),
+        reason="The gearbox slips in third gear; the report said it was fine.",
     )
 
 
@@ -125,9 +135,7 @@ def test_a_full_refund_is_a_credit_note_that_cancels_the_invoice_line_by_line(
     make_sale, django_capture_on_commit_callbacks
 ):
     sale, dispute = _disputed(make_sale, django_capture_on_commit_callbacks)
-    services.dispute_resolve(
-        dispute=dispute, actor=StaffFactory(), outcome="refund", resolution="Gearbox.", **SELLER_KNEW
-    )
+    services.dispute_resolve(dispute=dispute, actor=StaffFactory(), outcome="refund", **SELLER_KNEW)
     invoice = sale.documents.get(kind=Document.Kind.INVOICE)
     note = sale.documents.get(kind=Document.Kind.CREDIT_NOTE)
     assert note.kind == Document.Kind.CREDIT_NOTE and note.credits == invoice and note.recipient == sale.buyer
@@ -147,12 +155,19 @@ def test_partial_refunds_credit_the_price_first_and_never_more_than_was_invoiced
         actor=StaffFactory(),
         outcome="partial",
         amount_minor=750_00,
-        resolution="Gearbox repair.",
         **SELLER_KNEW,
     )
     note = sale.documents.get(kind=Document.Kind.CREDIT_NOTE)
     assert note.total_minor == -750_00 and note.vat_minor == 0
     assert [line["part"] for line in note.lines] == ["vehicle"]
+
+
+def test_the_computed_refund_of_a_dispute_is_credited_in_full(make_sale, django_capture_on_commit_callbacks):
+    sale, dispute = _disputed(make_sale, django_capture_on_commit_callbacks)
+    services.dispute_resolve(dispute=dispute, actor=StaffFactory())  # the refund the published rules computed
+    note = sale.documents.get(kind=Document.Kind.CREDIT_NOTE)
+    assert note.total_minor == -GEARBOX_REFUND_MINOR == -dispute.computed_minor
+    assert note.parties["credits"] == sale.documents.get(kind=Document.Kind.INVOICE).number
 
 
 def test_the_seller_statement_adds_up_to_the_payout(make_sale, django_capture_on_commit_callbacks):
