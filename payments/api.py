@@ -749,8 +749,9 @@ class _DealerApi(APIView):
     permission_classes = [IsAuthenticated]
 
     def dealer(self, request):
-        deposits.dealer_ensure(request.user)  # PermissionRefused (403) for anyone but a dealer
-        return dealer_acting_for(request.user)
+        acting = dealer_acting_for(request.user)  # a member acts for the organisation's account
+        deposits.dealer_ensure(acting)  # PermissionRefused (403) for anyone but a dealer
+        return acting
 
 
 class DepositApi(_DealerApi):
@@ -782,7 +783,9 @@ class DepositWithdrawalApi(_DealerApi):
     parser_classes = [JSONParser, FormParser]  # no files here
     organisation_capabilities = {"POST": MANAGE}
 
-    @extend_schema(request=DepositAmountInputSerializer, responses={201: DepositWithdrawalOutputSerializer},
+    @extend_schema(request=DepositAmountInputSerializer,
+                   responses={201: DepositWithdrawalOutputSerializer,
+                              409: OpenApiResponse(description="Something is pending (deposit_pending).")},
                    description="Send (part of) the deposit back to the dealer's bank, when nothing is pending. "
                                "Refusals: amount_minor (more than the deposit holds), deposit_pending (409).")
     def post(self, request):

@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from PIL import ImageFile
 
 from accounts.models import User
 from core.clock import db_now
@@ -271,8 +272,19 @@ def statement_issue(*, sale: Sale, seller_share_refunded_minor: int, to_bank_min
     return _issue(_Draft(Document.Kind.STATEMENT, sale, sale.seller, lines, parties), key=f"statement:sale:{sale.pk}")
 
 
+def _weasyprint_html():
+    """WeasyPrint's HTML class, loaded where a PDF is made (it brings pango). Importing WeasyPrint turns Pillow's
+    LOAD_TRUNCATED_IMAGES on for the whole process, which would let a truncated photo upload pass the marketplace's
+    check (a clear error for a damaged photo): put it back."""
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return HTML
+
+
 def document_pdf_render(document: Document) -> bytes:
-    from weasyprint import HTML  # heavy (pango); loaded only where a PDF is made
+    HTML = _weasyprint_html()
 
     html = render_to_string(
         "payments/document_pdf.html",

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
@@ -43,12 +44,17 @@ def _demo_build(django_db_setup, django_db_blocker, tmp_path_factory):
         call_command("seed_demo", history=HISTORY, stdout=io.StringIO())  # idempotent
         yield media
         transaction.set_rollback(True)
+    # `seed_demo --reset` (below) made content types anew, which this rollback takes back: the process' cache of
+    # them would hand later tests ids that no longer exist.
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
 def demo(_demo_build, settings):
     """The demo, built (twice) for this module; its photos are in the build's media folder."""
     settings.MEDIA_ROOT = _demo_build
+    yield
+    ContentType.objects.clear_cache()  # the test's savepoint, rolled back, may take content types a reset made
 
 
 def test_seed_demo_creates_listings_in_several_states_with_real_photos_once(demo):

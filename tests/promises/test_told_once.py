@@ -127,7 +127,8 @@ def test_sweeps_and_decisions_run_again_tell_nobody_twice(client):
     new_sale = Sale.objects.get(buyer=runner_up)
     pay_by_card(new_sale)
 
-    assert kinds_told(winner) == ["auction_won", "sale_cancelled", "sale_invoice", "sale_overdue"]
+    # The unpaid-sale fee the deposit (none here) could not cover is owed, and said once (payments: fees owed).
+    assert kinds_told(winner) == ["auction_won", "fee_owed", "sale_cancelled", "sale_invoice", "sale_overdue"]
     assert kinds_told(runner_up) == ["outbid", "sale_invoice", "sale_paid", "second_chance_offer"]
     # The seller hears of each sale (the first, then the second chance) once, and of everything else once.
     assert kinds_told(sale.seller) == ["auction_sold", "sale_cancelled", "sale_opened", "sale_opened", "sale_overdue",

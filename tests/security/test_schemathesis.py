@@ -67,7 +67,8 @@ COVERAGE_PATHS = {
 COVERAGE_OWNERS = ("anonymous", "dealer", "seller", "inspector", "staff")
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-PATH_IDS = ("listing_id", "photo_id", "auction_id", "inspection_id", "sale_id", "offer_id", "consent_id")
+PATH_IDS = ("listing_id", "photo_id", "auction_id", "inspection_id", "sale_id", "offer_id", "consent_id", "key_id",
+            "member_id", "saved_search_id", "webhook_endpoint_id", "webhook_delivery_id")
 UNLIMITED = "1000000/min"
 
 
