@@ -22,7 +22,6 @@ from payments.services.documents import (
 )
 from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
 from tests.payments.factories import (
-    GEARBOX_REFUND_MINOR,
     dispute_findings,
     hand_over,
     pay_by_card,
@@ -160,14 +159,6 @@ def test_partial_refunds_credit_the_price_first_and_never_more_than_was_invoiced
     note = sale.documents.get(kind=Document.Kind.CREDIT_NOTE)
     assert note.total_minor == -750_00 and note.vat_minor == 0
     assert [line["part"] for line in note.lines] == ["vehicle"]
-
-
-def test_the_computed_refund_of_a_dispute_is_credited_in_full(make_sale, django_capture_on_commit_callbacks):
-    sale, dispute = _disputed(make_sale, django_capture_on_commit_callbacks)
-    services.dispute_resolve(dispute=dispute, actor=StaffFactory())  # the refund the published rules computed
-    note = sale.documents.get(kind=Document.Kind.CREDIT_NOTE)
-    assert note.total_minor == -GEARBOX_REFUND_MINOR == -dispute.computed_minor
-    assert note.parties["credits"] == sale.documents.get(kind=Document.Kind.INVOICE).number
 
 
 def test_the_seller_statement_adds_up_to_the_payout(make_sale, django_capture_on_commit_callbacks):
