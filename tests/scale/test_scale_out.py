@@ -1,0 +1,304 @@
+"""Several machines, no local state (issue 19): the stack scaled out as production would run it (docker-compose.yml,
+docs/deploy.md) — two web processes (gunicorn, WSGI), two live processes (uvicorn, WebSockets), two Celery
+workers (one of them running beat, as only one beat may run) and two outbox workers, each on its own port or
+node name, sharing only what a deployment shares: one PostgreSQL database, one Redis, one media store (whatever
+storage the environment configures: the test's MEDIA_ROOT folder here, object storage with MEDIA_STORAGE=s3), the
+secrets and the log's signing key. Nothing a request or a task needs lives in one process.
+
+- a bid sent to web A reaches WebSocket clients connected to live A and live B;
+- a photo uploaded through web A is served through web B;
+- 200 auctions whose end passes at the same moment, with both workers closing, close exactly once each.
+
+The processes start once for the module (in parallel) and serve its three tests.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from PIL import Image
+from rest_framework.authtoken.models import Token
+
+from auctions.models import Auction, Bid
+from config.celery import app
+from core.models import AuditLog
+from marketplace.models import Listing, ListingPhoto
+from payments.models import Sale
+from payments.tasks import auctions_enqueue_closing_task
+from tests.accounts.factories import DealerFactory, SellerFactory
+from tests.auctions.factories import make_auction
+from tests.conftest import (
+    ROOT,
+    launch_celery_worker,
+    stop_celery_worker,
+    subprocess_env,
+    wait_for_celery_workers,
+)
+from tests.marketplace.factories import ListingFactory
+from tests.live.conftest import Server, frames, launch_server, session_cookie, stop, wait_until_serving
+
+# serial (the module's processes and the 200 closes would crowd a parallel run); on PostgreSQL (SKIP LOCKED).
+pytestmark = [pytest.mark.postgres, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
+
+AUCTIONS = 200
+DEALERS = 20
+HAMMER_MINOR = 10_000_00
+CLOSE_WAIT_SECONDS = 90  # the bound: every one of the 200 closed and its sale open within this
+
+
+@dataclass
+class Cluster:
+    webs: list[Server]
+    lives: list[Server]
+    workers: dict[str, subprocess.Popen]
+    outboxes: list[subprocess.Popen]
+    media_dir: Path
+    started_in: float
+
+
+def _launch_outbox_worker(env: dict) -> subprocess.Popen:
+    """`manage.py outbox_worker`, as docker-compose's `outbox` service runs it."""
+    return subprocess.Popen([sys.executable, "manage.py", "outbox_worker"], cwd=ROOT,
+                            env=subprocess_env(env), start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
+    base = tmp_path_factory.mktemp("scale")
+    media_dir, var_dir = base / "media", base / "var"
+    media_dir.mkdir()
+    var_dir.mkdir()
+    # What every machine shares: the database and Redis (subprocess_env), the media store, the secrets, the log's
+    # signing key (GAVEL_LOG_PRIVATE_KEY, set for the whole run in tests/dbselect.py).
+    env = {
+        "SECRET_KEY": settings.SECRET_KEY,
+        "MEDIA_ROOT": str(media_dir),
+        "GAVEL_OUTBOX": "1",  # production's path for a bid's live frames: the outbox workers deliver them
+        "GAVEL_NOTIFY_ASYNC": "1",  # a close's effects (notifications, the sale) go to the default queue
+        "GAVEL_AUCTION_SWEEP_SECONDS": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "GAVEL_VAR_DIR": str(var_dir),
+    }
+    started = time.monotonic()
+    webs, lives, workers, outboxes = [], [], {}, []
+    try:
+        with django_db_blocker.unblock():
+            webs = [launch_server(redis_url=settings.REDIS_URL, extra_env=env, wsgi=True) for _ in range(2)]
+            lives = [launch_server(redis_url=settings.REDIS_URL, extra_env=env) for _ in range(2)]
+            workers = {
+                "scale-a": launch_celery_worker(extra_env=env, name="scale-a",
+                                                beat_schedule=var_dir / "celerybeat-schedule"),
+                "scale-b": launch_celery_worker(extra_env=env, name="scale-b"),
+            }
+            outboxes = [_launch_outbox_worker(env) for _ in range(2)]
+            for name, server in zip(("web A", "web B", "live A", "live B"), (*webs, *lives), strict=True):
+                wait_until_serving(server, name, seconds=60)
+            wait_for_celery_workers(workers, seconds=60)
+        yield Cluster(webs=webs, lives=lives, workers=workers, outboxes=outboxes, media_dir=media_dir,
+                      started_in=time.monotonic() - started)
+    finally:
+        for server in (*webs, *lives):
+            stop(server.proc)
+        for proc in (*workers.values(), *outboxes):
+            stop_celery_worker(proc)
+
+
+@pytest.fixture(autouse=True)
+def _shared_media(cluster, settings):
+    """This process reads and writes the media store the servers use (the suite's own per-test folder otherwise)."""
+    settings.MEDIA_ROOT = cluster.media_dir
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The suite's per-test cache.clear() would FLUSHDB the Redis the module's workers are bound to (Celery's queue
+    bindings live there): this module keeps its Redis for its whole life."""
+
+
+def _request(server: Server, method: str, path: str, *, token: str, body: bytes | None = None,
+             content_type: str | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Token {token}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    raw = response.read()
+    return response.status, (json.loads(raw) if raw else {})
+
+
+def _json(server: Server, method: str, path: str, payload: dict, *, token: str) -> tuple[int, dict]:
+    return _request(server, method, path, token=token, body=json.dumps(payload).encode(),
+                    content_type="application/json")
+
+
+def _token(user) -> str:
+    return Token.objects.create(user=user).key
+
+
+def test_a_bid_through_web_a_reaches_sockets_on_live_a_and_live_b(cluster, record_property):
+    record_property("cluster_started_in_s", round(cluster.started_in, 2))
+    web_a = cluster.webs[0]
+    live_a, live_b = cluster.lives
+    auction = make_auction(starting_price_minor=HAMMER_MINOR)
+    bidder, watcher = DealerFactory(verified=True), DealerFactory(verified=True)
+    with live_b.ws(f"/ws/auctions/{auction.pk}/", watcher) as on_b, \
+            live_a.ws(f"/ws/auctions/{auction.pk}/", watcher) as on_a:
+        sent = time.monotonic()
+        status, body = _json(web_a, "POST", f"/api/v1/auctions/{auction.pk}/bids/",
+                             {"amount_minor": HAMMER_MINOR}, token=_token(bidder))
+        assert status == 201, body
+        [frame_b] = frames(on_b, 1, timeout=20)
+        [frame_a] = frames(on_a, 1, timeout=20)
+        record_property("bid_to_sockets_s", round(time.monotonic() - sent, 3))
+    for frame in (frame_a, frame_b):
+        assert frame["kind"] == "bid" and frame["price_minor"] == HAMMER_MINOR and frame["bid_count"] == 1
+        assert frame["event_seq"] == Auction.objects.get(pk=auction.pk).event_seq
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _multipart(name: str, filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: {content_type}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _get_url(url: str, *, server: Server, cookie: str) -> tuple[int, bytes]:
+    """GET a photo's URL as the browser would: with the seller's session cookie when the URL is the server's own
+    (Django serves the media), without it when it points elsewhere (object storage's signed URL)."""
+    parts = urlsplit(url)
+    ours = parts.hostname == "127.0.0.1" and parts.port == server.port
+    host = parts.hostname or "127.0.0.1"
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = connection_class(host, parts.port, timeout=30)
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"} if ours else {}
+    conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def test_a_photo_uploaded_through_web_a_is_served_through_web_b(cluster):
+    web_a, web_b = cluster.webs
+    seller = SellerFactory()
+    listing = ListingFactory(seller=seller)  # a draft: its photos are private to the seller (and staff)
+    token = _token(seller)
+    body, content_type = _multipart("photo", "front.jpg", _jpeg(), "image/jpeg")
+    status, uploaded = _request(web_a, "POST", f"/api/v1/listings/{listing.pk}/photos/", token=token, body=body,
+                                content_type=content_type)
+    assert status == 201, uploaded
+    [photo_out] = uploaded["photos"]
+
+    # Web B, which never saw the upload, lists it and serves every variant from the shared store.
+    status, detail = _request(web_b, "GET", f"/api/v1/listings/{listing.pk}/", token=token)
+    assert status == 200, detail
+    [listed] = detail["photos"]
+    assert listed["id"] == photo_out["id"]
+    photo = ListingPhoto.objects.get(pk=photo_out["id"])
+    cookie = session_cookie(seller)
+    for variant in ("original", "thumb", "medium", "large"):
+        url = listed["urls"][variant]
+        status, served = _get_url(url, server=web_b, cookie=cookie)
+        assert status == 200, (variant, url, served[:200])
+        with default_storage.open(getattr(photo, variant).name) as stored:
+            assert served == stored.read(), f"web B served other bytes than the store holds for the {variant}"
+    assert Image.open(io.BytesIO(served)).size[0] > 0
+
+
+def _seed_auctions_ending_together(lead_seconds: float) -> tuple[list[int], list[int]]:
+    """200 live auctions, each with one standing bid over its reserve (so each close sells and opens a sale), all
+    written in one transaction by bulk inserts; then one statement puts every end at the same moment, a few seconds
+    from the database's clock. Returns (auction ids, dealer ids)."""
+    seller = SellerFactory()
+    dealers = [DealerFactory(verified=True) for _ in range(DEALERS)]
+    now = timezone.now()
+    with transaction.atomic():
+        listings = Listing.objects.bulk_create([
+            Listing(seller=seller, status=Listing.Status.IN_AUCTION, vin=f"WSCALE{n:011d}", make="Volkswagen",
+                    model="Golf", first_registration_year=2015 + n % 8, mileage_km=40_000 + n, postcode="10115",
+                    city="Berlin", reserve_minor=8_000_00)
+            for n in range(AUCTIONS)])
+        auctions = Auction.objects.bulk_create([
+            Auction(listing=listing, status=Auction.Status.LIVE, starts_at=now - timedelta(hours=1),
+                    ends_at=now + timedelta(hours=1), duration_minutes=120,
+                    starting_price_minor=HAMMER_MINOR, reserve_minor=listing.reserve_minor,
+                    price_minor=HAMMER_MINOR, bid_count=1, last_sequence=1, leader=dealers[n % DEALERS])
+            for n, listing in enumerate(listings)])
+        Bid.objects.bulk_create([
+            Bid(auction=auction, dealer=auction.leader, placed_by=auction.leader, amount_minor=HAMMER_MINOR,
+                kind=Bid.Kind.DIRECT, sequence=1, is_visible=True, created_at=now)
+            for auction in auctions])
+        ids = [auction.pk for auction in auctions]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE auctions_auction SET ends_at = date_trunc('milliseconds', clock_timestamp()) "
+                       "+ make_interval(secs => %s) WHERE id = ANY(%s)", [lead_seconds, ids])
+    return ids, [dealer.pk for dealer in dealers]
+
+
+def _closing_tasks_done_by_each_worker() -> dict[str, int]:
+    stats = app.control.inspect(timeout=2).stats() or {}
+    return {host: sum(count for task, count in node.get("total", {}).items()
+                      if task in {"payments.tasks.auction_close_task", "payments.tasks.auctions_close_due_task"})
+            for host, node in stats.items()}
+
+
+def test_200_auctions_ending_at_once_close_exactly_once_each_with_two_workers(cluster, record_property):
+    seeded = time.monotonic()
+    ids, _ = _seed_auctions_ending_together(lead_seconds=3)
+    record_property("seed_s", round(time.monotonic() - seeded, 2))
+    # What beat's minute job does for auctions about to end: one on-time (ETA) close task each, on the `closing`
+    # queue both workers consume; beat's sweeper (worker A) and every close task sweep what is overdue as well.
+    auctions_enqueue_closing_task.delay()
+    ends_at = Auction.objects.get(pk=ids[0]).ends_at
+
+    deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+    while True:
+        live = Auction.objects.filter(pk__in=ids, status=Auction.Status.LIVE).count()
+        sales = Sale.objects.filter(auction_id__in=ids).count()
+        if not live and sales >= AUCTIONS:
+            break
+        if time.monotonic() > deadline:
+            pytest.fail(f"after {CLOSE_WAIT_SECONDS} s: {live} auctions still live, {sales} sales of {AUCTIONS}")
+        time.sleep(0.25)
+    record_property("last_close_after_end_s", max(
+        (closed - ends_at).total_seconds() for closed in
+        Auction.objects.filter(pk__in=ids).values_list("closed_at", flat=True)))
+    time.sleep(1.5)  # long enough for a duplicate close or sale in flight to land, and be counted below
+
+    assert Auction.objects.filter(pk__in=ids).count() == AUCTIONS
+    outcomes = Counter(Auction.objects.filter(pk__in=ids).values_list("status", "outcome"))
+    assert outcomes == {(Auction.Status.CLOSED, Auction.Outcome.SOLD): AUCTIONS}
+    assert not Auction.objects.filter(pk__in=ids, closed_at__lt=ends_at).exists(), "closed before its end"
+    closes = Counter(dict(AuditLog.objects.filter(
+        content_type__app_label="auctions", content_type__model="auction", object_id__in=ids,
+        to_state=Auction.Status.CLOSED).values_list("object_id").annotate(n=Count("id")).values_list(
+        "object_id", "n")))
+    assert set(closes) == set(ids) and set(closes.values()) == {1}, "one close entry per auction"
+    per_auction = Counter(Sale.objects.filter(auction_id__in=ids).values_list("auction_id", flat=True))
+    assert set(per_auction) == set(ids) and set(per_auction.values()) == {1}, "one sale per auction"
+    assert Listing.objects.filter(auctions__in=ids, status=Listing.Status.SOLD).count() == AUCTIONS
+    done = _closing_tasks_done_by_each_worker()
+    record_property("closing_tasks_per_worker", done)
+    assert len(done) == 2, f"both workers answer: {done}"
