@@ -34,9 +34,13 @@ def wait_for_port(port: int, proc: subprocess.Popen, what: str, seconds: float =
             time.sleep(0.1)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
+def stop(*procs: subprocess.Popen) -> None:
+    """SIGTERM to each process's session (the server and any workers it forked), all at once, then wait for each;
+    SIGKILL for one still there after 10 s."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
         os.killpg(proc.pid, signal.SIGTERM)
+    for proc in running:
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
