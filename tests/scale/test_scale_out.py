@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -50,8 +51,8 @@ from tests.conftest import (
     subprocess_env,
     wait_for_celery_workers,
 )
-from tests.marketplace.factories import ListingFactory
 from tests.live.conftest import Server, frames, launch_server, session_cookie, stop, wait_until_serving
+from tests.marketplace.factories import ListingFactory
 
 # serial (the module's processes and the 200 closes would crowd a parallel run); on PostgreSQL (SKIP LOCKED).
 pytestmark = [pytest.mark.postgres, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
@@ -260,8 +261,9 @@ def _hosts(workers: dict[str, subprocess.Popen]) -> dict[str, str]:
 
 def _closing_tasks_run(hosts: dict[str, str]) -> dict[str, int]:
     """How many closing tasks (on-time closes and sweeps) each of the module's workers has run."""
-    stats = app.control.inspect(destination=list(hosts.values()), timeout=2).stats() or {}
-    return {name: sum(count for task, count in stats.get(host, {}).get("total", {}).items()
+    stats = cast(dict[str, dict[str, Any]],
+                 app.control.inspect(destination=list(hosts.values()), timeout=2).stats() or {})
+    return {name: sum(int(count) for task, count in stats.get(host, {}).get("total", {}).items()
                       if task in {"payments.tasks.auction_close_task", "payments.tasks.auctions_close_due_task"})
             for name, host in hosts.items()}
 
@@ -272,7 +274,8 @@ def _in_flight(hosts: dict[str, str]) -> int:
     held = sum(len(tasks) for call in (inspect.active, inspect.reserved, inspect.scheduled)
                for tasks in (call() or {}).values())
     with app.connection_for_write() as conn:
-        waiting = sum(conn.default_channel.client.llen(queue) for queue in settings.CELERY_TASK_QUEUES)
+        client = cast(Any, conn.default_channel).client  # kombu's Redis channel: its client (key prefix included)
+        waiting = sum(client.llen(queue) for queue in settings.CELERY_TASK_QUEUES)
     return held + waiting
 
 
