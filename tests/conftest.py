@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # seconds from now, the whole stack of the journey.
 SERIAL_FIXTURES = {"private_redis", "celery_worker_process", "journey_stack"}
 # Tests that take long start first, so that a parallel run does not end waiting for one of them.
-LONG_FIRST = ("tests/security/test_schemathesis.py", "tests/security/test_permission_matrix.py",
+LONG_FIRST = ("tests/scale/", "tests/security/test_schemathesis.py", "tests/security/test_permission_matrix.py",
               "tests/marketplace/test_demo.py")
 
 

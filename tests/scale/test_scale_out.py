@@ -62,8 +62,9 @@ from transparency.models import LogEntry, SignedHead
 from transparency.services import log_size
 from transparency.signing import SignedTreeHead
 
-# serial (the module's processes and the 200 closes would crowd a parallel run); on PostgreSQL (SKIP LOCKED).
-pytestmark = [pytest.mark.postgres, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
+# A group of its own (one xdist worker runs the module's tests one after another, next to the "serial" group in
+# the other: its bounds are generous, its processes its own); on PostgreSQL (SKIP LOCKED).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("scale"), pytest.mark.django_db(transaction=True)]
 
 AUCTIONS = 200
 DEALERS = 20
