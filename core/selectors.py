@@ -32,9 +32,9 @@ def record(obj, fields: Iterable[str]) -> dict:
 
 def audit_entries_about(*, user, objects: Iterable[Model] = ()) -> list[dict]:
     """Audit rows the user made, and those about the user or about any of `objects` (their dealer profile)."""
-    about = Q(content_type=ContentType.objects.get_for_model(type(user)), object_id=user.pk)
+    about = Q(content_type=ContentType.objects.get_for_model(user), object_id=user.pk)
     for obj in objects:
-        about |= Q(content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk)
+        about |= Q(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
     rows = AuditLog.objects.filter(Q(actor=user) | about).select_related("content_type").order_by("created_at", "id")
     return [{**record(row, ("id", "created_at", "object_id", "object_repr", "action", "field", "from_state",
                             "to_state", "reason", "data")),

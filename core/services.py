@@ -34,7 +34,7 @@ def audit_pseudonymise(*, user, pseudonym: str, objects: Iterable[Model] = ()) -
                        [pseudonym, user.pk, pseudonym])
         changed += cursor.rowcount
         for obj in (user, *objects):
-            content_type = ContentType.objects.get_for_model(type(obj))
+            content_type = ContentType.objects.get_for_model(obj)
             cursor.execute(f"UPDATE {table} SET object_repr = %s "  # noqa: S608
                            "WHERE content_type_id = %s AND object_id = %s AND object_repr <> %s",
                            [pseudonym, content_type.pk, obj.pk, pseudonym])

@@ -18,6 +18,7 @@ EXPORT_FORMAT = "gavel-personal-data/1"
 
 
 def personal_data_export(*, user: User) -> dict:
+    user = User.objects.get(pk=user.pk)  # the row itself (a request hands a lazy object)
     profile = DealerProfile.objects.filter(user=user).first()
     return {
         "format": EXPORT_FORMAT,
