@@ -80,8 +80,10 @@ def account_close(*, user: User, actor: User, password: str | None = None, reaso
             "core": core_services.personal_data_erase(user=locked, pseudonym=pseudonym,
                                                       audit_objects=[profile] if profile else []),
         }
-        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=locked if actor.pk == locked.pk else actor, field="closed_at", reason=reason,
-                     to_state="closed", data={"erased": erased, "on_request_of_staff": actor.pk != locked.pk})
+        by_staff = actor.pk != locked.pk
+        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor if by_staff else locked,
+                     field="closed_at", reason=reason, to_state="closed",
+                     data={"erased": erased, "on_request_of_staff": by_staff})
     user.refresh_from_db()
     return erased
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts import apikeys, services as account_services
+from accounts import apikeys
+from accounts import services as account_services
 from accounts.models import ApiKey, SessionSighting, User
 from auctions import services as auction_services
 from core.audit import audit_record

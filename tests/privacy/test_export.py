@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts import apikeys, services as account_services
+from accounts import apikeys
+from accounts import services as account_services
 from accounts.models import SessionSighting
 from auctions.services.saved_searches import saved_search_create
 from core.audit import audit_record
@@ -15,7 +16,7 @@ from core.notifications import notify
 from integrations.models import WebhookEndpoint
 from marketplace import services as marketplace_services
 from privacy.selectors import personal_data_export
-from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
+from tests.accounts.factories import DealerFactory, StaffFactory
 from tests.marketplace.factories import ListingFactory
 from tests.marketplace.images import jpeg_bytes, upload
 from tests.payments.factories import pay_by_card
