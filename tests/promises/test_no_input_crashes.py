@@ -796,6 +796,8 @@ REFUSED_AS_THEY_STAND = {
     ("api:sale-cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
     ("payments:cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
     ("healthz", "GET"): "no Celery worker runs here: a 503 that names it (tests/core/test_healthz.py)",
+    ("privacy:close", "POST"): "the world's seller has sales not settled: a 409 with the reasons (closing for real: "
+                               "tests/privacy/test_close.py)",
 }
 
 
