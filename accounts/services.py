@@ -17,6 +17,7 @@ from core.exceptions import ApplicationError, PermissionRefused, ValidationFaile
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 from core.services import sessions_end
+from core.sweeps import delete_in_batches
 from core.transitions import TransitionResult, transition
 
 
@@ -341,4 +342,4 @@ def personal_data_erase(*, user: User) -> dict:
 
 def retention_sightings_delete(*, older_than) -> int:
     """Sign-ins last seen before `older_than` (config GAVEL_RETENTION_SESSION_SIGHTINGS_DAYS). How many."""
-    return SessionSighting.objects.filter(seen_at__lt=older_than).delete()[0]
+    return delete_in_batches(SessionSighting.objects.filter(seen_at__lt=older_than))

@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from core.models import AuditLog, Notification, NotificationPreference, PushSubscription
+from core.sweeps import delete_in_batches
 
 
 def sessions_end(*, user_id: int) -> int:
@@ -54,4 +55,4 @@ def personal_data_erase(*, user, pseudonym: str, audit_objects: Iterable[Model] 
 
 def retention_notifications_delete(*, older_than) -> int:
     """Notifications created before `older_than` (config GAVEL_RETENTION_NOTIFICATIONS_DAYS). How many."""
-    return Notification.objects.filter(created_at__lt=older_than).delete()[0]
+    return delete_in_batches(Notification.objects.filter(created_at__lt=older_than))

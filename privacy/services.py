@@ -110,11 +110,11 @@ def retention_enforce(*, now=None) -> dict:
     now = now or timezone.now()
     closed_before = now - timedelta(days=settings.GAVEL_RETENTION_CLOSED_ACCOUNT_DAYS)
     closed_ids = list(User.objects.filter(closed_at__lte=closed_before).values_list("pk", flat=True))
-    with transaction.atomic():
-        return {
-            "session_sightings": accounts_services.retention_sightings_delete(
-                older_than=now - timedelta(days=settings.GAVEL_RETENTION_SESSION_SIGHTINGS_DAYS)),
-            "notifications": core_services.retention_notifications_delete(
-                older_than=now - timedelta(days=settings.GAVEL_RETENTION_NOTIFICATIONS_DAYS)),
-            "closed_accounts_cars": marketplace_services.retention_closed_accounts_erase(user_ids=closed_ids),
-        }
+    # Each part in bounded batches of its own (core.sweeps.delete_in_batches): safe to run twice, or side by side.
+    return {
+        "session_sightings": accounts_services.retention_sightings_delete(
+            older_than=now - timedelta(days=settings.GAVEL_RETENTION_SESSION_SIGHTINGS_DAYS)),
+        "notifications": core_services.retention_notifications_delete(
+            older_than=now - timedelta(days=settings.GAVEL_RETENTION_NOTIFICATIONS_DAYS)),
+        "closed_accounts_cars": marketplace_services.retention_closed_accounts_erase(user_ids=closed_ids),
+    }
