@@ -24,6 +24,7 @@ from marketplace import services as marketplace_services
 from marketplace.models import Listing
 from payments import services as payment_services
 from payments.models import Document, Sale
+from payments.services.deposits import deposit_topup_confirm, deposit_topup_request, deposit_withdraw
 from privacy import services
 from tests.accounts.factories import PASSWORD, DealerFactory, StaffFactory
 from tests.marketplace.factories import ListingFactory
@@ -90,7 +91,7 @@ def test_closure_is_refused_while_a_sale_is_unpaid_and_nothing_changes(make_sale
         assert person.is_active and person.closed_at is None and "@example.test" in person.email
 
 
-def test_closure_is_refused_while_the_car_is_in_a_live_auction_or_the_deposit_holds_money(db):
+def test_closure_is_refused_while_the_car_is_in_a_live_auction(db):
     listing = ListingFactory(status=Listing.Status.APPROVED)
     auction_services.auction_schedule(listing=listing, actor=StaffFactory(), starts_at=timezone.now(),
                                       duration_minutes=20, starting_price_minor=10_000_00)
@@ -206,3 +207,20 @@ def test_staff_close_on_request_in_admin_with_a_reason_audited(db):
     no_reason = admin.post(url, {"action": "export_personal_data", "_selected_action": [other.pk], "apply": "1",
                                  "reason": ""})
     assert no_reason.status_code == 200 and "Content-Disposition" not in no_reason
+
+
+def test_closure_is_refused_while_the_deposit_holds_money_and_allowed_once_withdrawn(db):
+    dealer = DealerFactory(verified=True)
+    topup = deposit_topup_request(dealer=dealer, amount_minor=1_000_00)
+    assert any("top-up" in reason for reason in services.account_closure_obstacles(user=dealer))
+    deposit_topup_confirm(topup=topup, actor=StaffFactory())
+    with pytest.raises(services.AccountNotClosable) as refused:
+        services.account_close(user=dealer, actor=dealer, password=PASSWORD)
+    assert any("Your deposit holds €1,000.00: withdraw it first." == r for r in refused.value.reasons)
+    dealer.refresh_from_db()
+    assert dealer.closed_at is None
+    deposit_withdraw(dealer=dealer, amount_minor=1_000_00)
+    services.account_close(user=dealer, actor=dealer, password=PASSWORD)
+    dealer.refresh_from_db()
+    assert dealer.closed_at is not None
+    assert_books_balance()
