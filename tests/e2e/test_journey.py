@@ -390,9 +390,9 @@ def test_the_whole_journey_and_no_dealer_ever_sees_a_secret(browser, journey_sta
         emailed = Counter(item.dealer for item in collector.seen if item.kind == "email")
         if emailed == notified:
             break
-        assert time.monotonic() < deadline, (
-            f"emails {emailed} for notifications {notified}: "
-            f"{[(item.dealer, item.kind, item.where) for item in collector.seen if item.kind in ('email', 'notification')]}")
+        arrived = [(item.dealer, item.kind, item.where) for item in collector.seen
+                   if item.kind in ("email", "notification")]
+        assert time.monotonic() < deadline, f"emails {emailed} for notifications {notified}: {arrived}"
         time.sleep(0.5)
 
     assert server_errors == []
