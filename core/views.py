@@ -114,7 +114,8 @@ def media(request, path):
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))  # refuses ../ and directories with 404
     response["Content-Type"] = content_type
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Content-Disposition"] = "inline"
+    # A document (a PDF) is downloaded: a browser's PDF viewer does not run under the sandboxing CSP.
+    response["Content-Disposition"] = "inline" if content_type.startswith("image/") else "attachment"
     if not access.public:
         response["Cache-Control"] = "private, no-store"
     return response

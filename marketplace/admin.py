@@ -5,12 +5,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from core.admin import ReadOnlyAdminMixin, money_display, reason_action
+from core.admin import ReadOnlyAdminMixin, ReviewedDocumentAdmin, document_review_actions, money_display, reason_action
 from core.media import url_for
 from core.models import AuditLog
 from inspections import services as inspection_services
 from marketplace import services
-from marketplace.models import Listing, ListingPhoto
+from marketplace.models import Listing, ListingDocument, ListingPhoto
 
 
 def _reject(*, obj, actor, reason):
@@ -128,3 +128,12 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 f" ({row.reason})" if row.reason else "",
             )
         ])
+
+
+@admin.register(ListingDocument)
+class ListingDocumentAdmin(ReviewedDocumentAdmin):
+    list_display = ["listing", *ReviewedDocumentAdmin.list_display[1:]]
+    list_select_related = ["listing"]
+    search_fields = ["listing__vin", "listing__registration_plate", "listing__seller__email"]
+    readonly_fields = ["listing", *ReviewedDocumentAdmin.readonly_fields]
+    actions = document_review_actions(services.listing_document_review)

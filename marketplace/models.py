@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.models import ReviewedDocument
 from core.money import Money
 from core.text import name_key
 
@@ -275,3 +276,19 @@ class ListingPhoto(models.Model):
     def media_is_public(self) -> bool:
         """core.media: a published listing's photos have plain URLs; a draft's only signed, expiring ones."""
         return self.listing.is_published
+
+
+class ListingDocument(ReviewedDocument):
+    """A document a seller uploads for their car: the registration certificate, reviewed by staff."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION_CERTIFICATE = "registration_certificate", "Registration certificate"
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.REGISTRATION_CERTIFICATE)
+
+    class Meta(ReviewedDocument.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of listing {self.listing_id}"

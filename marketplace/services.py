@@ -1,6 +1,7 @@
 """Every write to a listing or its photos. Views, the API and admin call these; nothing else writes."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,12 +12,13 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import staff_ensure
 from core.audit import audit_record
+from core.documents import document_create, document_review
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from marketplace import images, validators
-from marketplace.models import Listing, ListingPhoto
+from marketplace.models import Listing, ListingDocument, ListingPhoto
 
 REQUIRED = "This field is required."
 REQUIRED_TO_SUBMIT = "Required before you can submit."
@@ -455,3 +457,21 @@ def listing_photo_set_cover(*, listing: Listing, actor: User, photo_id: int) -> 
             photo.is_cover = True
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"cover": photo.pk})
         return photo
+
+
+def listing_document_upload(*, listing: Listing, actor: User, upload) -> ListingDocument:
+    """The car's registration certificate (PDF, JPEG or PNG; core.documents), waiting for staff's review. Until the
+    car goes to auction (a withdrawable listing), so staff check it before dealers bid."""
+    if actor.pk != listing.seller_id:
+        raise PermissionRefused("Only the seller uploads the car's documents.")
+    if listing.status not in Listing.WITHDRAWABLE_STATUSES:
+        raise ValidationFailed(fields={"document": ["Documents are added before the car goes to auction."]})
+    document = document_create(model=ListingDocument, upload=upload, folder=f"uploads/registrations/{listing.pk}",
+                               actor=actor, listing=listing, kind=ListingDocument.Kind.REGISTRATION_CERTIFICATE)
+    return cast(ListingDocument, document)
+
+
+def listing_document_review(*, document: ListingDocument, actor: User, accept: bool,
+                            reason: str = "") -> TransitionResult:
+    staff_ensure(actor, "Only Gavel staff review documents.")
+    return document_review(document=document, actor=actor, accept=accept, reason=reason)

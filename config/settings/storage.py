@@ -16,6 +16,9 @@ MEDIA_STORAGE = env_choice("MEDIA_STORAGE", "local", ["local", "s3"])
 # How long a signed link to a private file (or, on S3, any file) works.
 GAVEL_MEDIA_URL_SECONDS = env_int("GAVEL_MEDIA_URL_SECONDS", 300, minimum=1, maximum=7 * 24 * 3600)
 
+# Uploaded documents (a trade licence, a registration certificate: PDF, JPEG or PNG, core.documents): at most this.
+GAVEL_DOCUMENT_MAX_BYTES = env_int("GAVEL_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
 # An S3-compatible server (MinIO, moto, …); empty for Amazon S3 itself.
 AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL", "")

@@ -117,7 +117,7 @@ def test_non_staff_cannot_reach_the_admin(client, role_factory):
 
 
 def test_audit_log_is_read_only_in_admin(client, staff):
-    profile = DealerFactory().dealer_profile
+    profile = DealerFactory(suspended=True).dealer_profile
     from accounts.services import dealer_verify
 
     dealer_verify(profile=profile, actor=staff)
