@@ -40,7 +40,7 @@ from payments.providers.card import SIGNATURE_HEADER, card_sign
 from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
 from tests.live.conftest import start_server, stop
-from tests.marketplace.images import jpeg_bytes, upload
+from tests.marketplace.images import jpeg_bytes, pdf_bytes, upload
 from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
 from tests.security.test_permission_matrix import _methods, _routes
 
@@ -278,6 +278,10 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("marketplace:photos", "GET", "seller"),
         Row("marketplace:photos", "POST", "seller", {}, kind="multipart",
             files={"photos": lambda: upload(jpeg_bytes(64, 48))}),
+        Row("marketplace:document_upload", "POST", "seller", {}, kind="multipart",
+            files={"document": lambda: upload(pdf_bytes(), "registration.pdf", "application/pdf")}),
+        Row("accounts:dealer_document_upload", "POST", "dealer", {}, kind="multipart",
+            files={"document": lambda: upload(pdf_bytes(), "licence.pdf", "application/pdf")}),
         Row("marketplace:photo_action", "POST", "seller", {}, kind="form", kwargs={"action": "cover"}),
         Row("marketplace:submit", "POST", "seller", {}, kind="form"),
         Row("marketplace:withdraw", "POST", "seller", {"reason": "Sold it privately"}, kind="form"),
