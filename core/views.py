@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from django.views.static import serve
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedHttpRequest
 from core import health
@@ -88,7 +88,7 @@ def _media_viewer(request):
     if request.user.is_authenticated or "HTTP_AUTHORIZATION" not in request.META:
         return request.user
     try:
-        return Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]).user
+        return Request(request, authenticators=APIView().get_authenticators()).user
     except APIException:
         return AnonymousUser()
 

@@ -7,6 +7,7 @@ checked here, and links that stop working are proven on local disk in tests/prom
 import io
 import urllib.error
 import urllib.request
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -16,8 +17,11 @@ from PIL import Image
 
 from core.media import url_for
 from marketplace.models import Listing
+from payments.models import Sale
+from payments.services.documents import document_pdf_ensure
 from tests.marketplace.factories import ListingFactory
 from tests.marketplace.images import jpeg_bytes, upload
+from tests.payments.factories import sold_auction
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -95,7 +99,22 @@ def test_presigned_urls_name_the_address_browsers_use(s3_storage, settings):
                                                           "OPTIONS": options}}
     name = default_storage.save("listings/1/probe.txt", ContentFile(b"stored through the storage API"))
 
-    url = storages["default"].url(name, expire=60)
+    storage: Any = storages["default"]  # core.storage.GavelS3Storage, whose url() takes the expiry
+    url = storage.url(name, expire=60)
 
     assert url.startswith(f"{public}/{s3_storage.bucket}/listings/1/probe")
     assert _http_get(url) == (200, b"stored through the storage API")
+
+
+def test_an_invoice_pdf_is_stored_in_the_bucket_and_downloaded_by_its_dealer(s3_storage, client_for, dealer,
+                                                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        auction = sold_auction(buyer=dealer)
+    invoice = Sale.objects.get(auction=auction).documents.get(kind="invoice")
+
+    invoice = document_pdf_ensure(document_id=invoice.pk)
+
+    assert invoice.pdf.name in s3_storage.keys()
+    response = client_for(dealer).get(f"/sales/{invoice.sale_id}/documents/{invoice.pk}.pdf")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
