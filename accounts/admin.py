@@ -192,15 +192,6 @@ class DealerProfileAdmin(admin.ModelAdmin):
         # Dealers register themselves so their licence and contact data come from them.
         return False
 
-
-@admin.register(DealerDocument)
-class DealerDocumentAdmin(ReviewedDocumentAdmin):
-    list_display = ["profile", *ReviewedDocumentAdmin.list_display[1:]]
-    list_select_related = ["profile"]
-    search_fields = ["profile__company_name", "profile__user__email"]
-    readonly_fields = ["profile", *ReviewedDocumentAdmin.readonly_fields]
-    actions = document_review_actions(services.dealer_document_review)
-
     def save_model(self, request, obj, form, change):
         # The buying limit is money-adjacent: it changes only through the audited service.
         new_limit = form.cleaned_data.get("buying_limit_minor")
@@ -210,6 +201,15 @@ class DealerDocumentAdmin(ReviewedDocumentAdmin):
         if "buying_limit_minor" in form.changed_data:
             services.dealer_set_buying_limit(profile=obj, limit_minor=new_limit, actor=request.user,
                                              reason="Changed in admin")
+
+
+@admin.register(DealerDocument)
+class DealerDocumentAdmin(ReviewedDocumentAdmin):
+    list_display = ["profile", *ReviewedDocumentAdmin.list_display[1:]]
+    list_select_related = ["profile"]
+    search_fields = ["profile__company_name", "profile__user__email"]
+    readonly_fields = ["profile", *ReviewedDocumentAdmin.readonly_fields]
+    actions = document_review_actions(services.dealer_document_review)
 
 
 class TokenAdmin(DrfTokenAdmin):

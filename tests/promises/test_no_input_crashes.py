@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.media import signature_for as media_signature_for
 from inspections import services as inspection_services
 from payments import services as payment_services
 from payments.models import Sale, SecondChanceOffer
@@ -240,7 +241,7 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("payments:document", "GET", "dealer"),
         Row("api:webhook-delivery-list", "GET", "dealer"),
         Row("favicon", "GET", "anonymous"),
-        Row("media", "GET", "seller"),
+        Row("media", "GET", "seller", query={"sig": media_signature_for(ids["path"])}),  # the draft's photo, signed
         Row("accounts:signup", "GET", "anonymous"),
         Row("accounts:signup", "POST", "anonymous", {**signup, "password_confirm": signup["password"]}, kind="form"),
         Row("accounts:signup_dealer", "GET", "anonymous"),
