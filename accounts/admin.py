@@ -9,10 +9,11 @@ from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts import apikeys, services
-from accounts.models import ApiKey, DealerProfile, User
-from core.admin import money_field, reason_action
+from accounts.models import ApiKey, DealerDocument, DealerProfile, User
+from core.admin import ReviewedDocumentAdmin, document_review_actions, money_field, reason_action
 from core.exceptions import ValidationFailed
 from core.forms import MoneyField
+from core.media import url_for
 from payments.services import dealer_suspend_and_withdraw
 
 
@@ -157,11 +158,11 @@ class DealerProfileAdmin(admin.ModelAdmin):
     search_fields = ["company_name", "trade_licence_number", "user__email", "user__full_name", "phone"]
     list_select_related = ["user"]
     readonly_fields = ["user", "status", "status_reason", "status_changed_at", "status_changed_by", "verified_at",
-                       "verified_by", "created_at", "buying_limit", "deposit_limit", "members"]
+                       "verified_by", "created_at", "buying_limit", "deposit_limit", "members", "documents"]
     fields = ["user", "company_name", "trade_licence_number", "address", "phone", "buying_limit",
               "deposit_limit", "buying_limit_minor", "status",
               "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at",
-              "members"]
+              "documents", "members"]
     actions = [
         reason_action(name="verify_dealers", description="Verify selected dealers", service=_verify),
         reason_action(name="suspend_dealers", description="Suspend selected dealers", service=_suspend,
@@ -179,6 +180,14 @@ class DealerProfileAdmin(admin.ModelAdmin):
         return format_html_join(mark_safe("<br>"), "{} ({}), since {}",  # noqa: S308 (a constant)
                                 ((m.user.email, m.get_role_display(), m.created_at.date()) for m in rows)) or "—"
 
+    @admin.display(description="documents")
+    def documents(self, obj):
+        """The dealer's uploads, each with its review state: verification needs an accepted trade licence
+        (review them under Dealer documents)."""
+        rows = obj.documents.order_by("-uploaded_at")
+        return format_html_join(mark_safe("<br>"), '<a href="{}" target="_blank" rel="noopener">{}</a>: {}',  # noqa: S308 (a constant)
+                                ((url_for(d.file), d.get_kind_display(), d.get_status_display()) for d in rows)) or "—"
+
     def has_add_permission(self, request):
         # Dealers register themselves so their licence and contact data come from them.
         return False
@@ -192,6 +201,15 @@ class DealerProfileAdmin(admin.ModelAdmin):
         if "buying_limit_minor" in form.changed_data:
             services.dealer_set_buying_limit(profile=obj, limit_minor=new_limit, actor=request.user,
                                              reason="Changed in admin")
+
+
+@admin.register(DealerDocument)
+class DealerDocumentAdmin(ReviewedDocumentAdmin):
+    list_display = ["profile", *ReviewedDocumentAdmin.list_display[1:]]
+    list_select_related = ["profile"]
+    search_fields = ["profile__company_name", "profile__user__email"]
+    readonly_fields = ["profile", *ReviewedDocumentAdmin.readonly_fields]
+    actions = document_review_actions(services.dealer_document_review)
 
 
 class TokenAdmin(DrfTokenAdmin):

@@ -2,10 +2,18 @@
 
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from accounts import services
 from accounts.models import DealerProfile, User
 
 DEMO_PASSWORD = "gavel-demo-2026"
+
+# A one-page PDF standing for a demo dealer's trade licence (core.documents sniffs a PDF by its header and trailer).
+DEMO_LICENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 DEMO_USERS: list[dict[str, Any]] = [
     {"email": "admin@gavel.test", "full_name": "Ada Admin", "role": User.Role.STAFF},
@@ -48,6 +56,11 @@ def demo_users_ensure() -> list[tuple[User, str]]:
             profile = DealerProfile.objects.get(user=user)
             if profile.status == DealerProfile.Status.PENDING:
                 assert admin is not None  # the staff user comes first in DEMO_USERS
+                licence = services.dealer_document_upload(
+                    profile=profile, actor=user,
+                    upload=SimpleUploadedFile("trade-licence.pdf", DEMO_LICENCE_PDF, "application/pdf"))
+                services.dealer_document_review(document=licence, actor=admin, accept=True,
+                                                reason="Demo data: licence checked")
                 services.dealer_verify(profile=profile, actor=admin, reason="Demo data: licence checked")
         created.append((user, DEMO_PASSWORD))
     return created

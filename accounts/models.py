@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.models import ReviewedDocument
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -270,3 +272,20 @@ class SessionSighting(models.Model):
 
     def __str__(self):
         return f"{self.user} from {self.ip}"
+
+
+class DealerDocument(ReviewedDocument):
+    """A document a dealer uploads for their verification: the trade licence. Staff verify a dealer only once a
+    trade licence of theirs is accepted (accounts.services.dealer_verify)."""
+
+    class Kind(models.TextChoices):
+        TRADE_LICENCE = "trade_licence", "Trade licence"
+
+    profile = models.ForeignKey(DealerProfile, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.TRADE_LICENCE)
+
+    class Meta(ReviewedDocument.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.profile.company_name}"

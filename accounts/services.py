@@ -1,5 +1,6 @@
 import hashlib
 import re
+from typing import cast
 
 from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
@@ -11,8 +12,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.authentication import token_cache_key
-from accounts.models import ApiKey, DealerProfile, Invitation, Membership, SessionSighting, User
+from accounts.models import ApiKey, DealerDocument, DealerProfile, Invitation, Membership, SessionSighting, User
 from core.audit import audit_record
+from core.documents import document_create, document_review
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
@@ -144,7 +146,39 @@ def session_seen(*, user: User, ip: str | None, device: str | None) -> None:
                                              defaults={"seen_at": timezone.now()})
 
 
+class TradeLicenceMissing(ApplicationError):
+    code = "trade_licence_missing"
+    status_code = 409
+
+    def default_message(self):
+        return "Not verified: the dealer has no accepted trade licence. Review their uploaded licence first."
+
+
+def dealer_has_accepted_licence(*, profile: DealerProfile) -> bool:
+    return profile.documents.filter(kind=DealerDocument.Kind.TRADE_LICENCE,
+                                    status=DealerDocument.Status.ACCEPTED).exists()
+
+
+def dealer_document_upload(*, profile: DealerProfile, actor: User, upload) -> DealerDocument:
+    """The dealer's trade licence (PDF, JPEG or PNG; core.documents), waiting for staff's review."""
+    if actor.pk != profile.user_id:
+        raise PermissionRefused("Only the dealer uploads their own documents.")
+    document = document_create(model=DealerDocument, upload=upload, folder=f"uploads/licences/{profile.pk}",
+                               actor=actor, profile=profile, kind=DealerDocument.Kind.TRADE_LICENCE)
+    return cast(DealerDocument, document)
+
+
+def dealer_document_review(*, document: DealerDocument, actor: User, accept: bool,
+                           reason: str = "") -> TransitionResult:
+    staff_ensure(actor, "Only Gavel staff review documents.")
+    return document_review(document=document, actor=actor, accept=accept, reason=reason)
+
+
 def dealer_verify(*, profile: DealerProfile, actor: User, reason: str = "") -> TransitionResult:
+    # A first verification needs an accepted trade licence; a suspended dealer was verified with one before (or
+    # before uploads existed) and is reinstated on staff's word.
+    if profile.status == DealerProfile.Status.PENDING and not dealer_has_accepted_licence(profile=profile):
+        raise TradeLicenceMissing()
     now = timezone.now()
     return transition(
         profile,

@@ -30,6 +30,7 @@ urlpatterns = [
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/documents/", views.DealerDocumentUploadView.as_view(), name="dealer_document_upload"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("organisation/", views.OrganisationView.as_view(), name="organisation"),
     path("organisation/invite/", views.OrganisationInviteView.as_view(), name="organisation_invite"),

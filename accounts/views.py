@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -129,7 +130,9 @@ class ProfileView(LoginRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["dealer_profile"] = dealer_profile_get(user=self.request.user)
+        context["dealer_profile"] = profile = dealer_profile_get(user=self.request.user)
+        context["dealer_documents"] = list(profile.documents.all()) if profile is not None else []
+        context["document_max_mb"] = settings.GAVEL_DOCUMENT_MAX_BYTES // (1024 * 1024)
         return context
 
     def form_valid(self, form):
@@ -297,3 +300,22 @@ class SignInView(auth_views.LoginView):
         response.set_cookie(DEVICE_COOKIE, device, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax",
                             secure=self.request.is_secure())
         return response
+
+
+class DealerDocumentUploadView(LoginRequiredMixin, View):
+    """The dealer uploads their trade licence from their profile page; staff review it before verifying them."""
+
+    request: AuthenticatedHttpRequest
+
+    def post(self, request):
+        profile = dealer_profile_get(user=request.user)
+        if profile is None:
+            raise Http404("Only dealers upload a trade licence.")
+        try:
+            services.dealer_document_upload(profile=profile, actor=request.user, upload=request.FILES.get("document"))
+        except ApplicationError as exc:
+            for message in (exc.fields or {}).get("document", []) or [exc.message]:
+                messages.error(request, message)
+        else:
+            messages.success(request, "Trade licence uploaded. Our team reviews it as part of your verification.")
+        return redirect("accounts:profile")

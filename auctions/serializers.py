@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
+from core.media import url_for
 from core.money import Money
 from marketplace.api import ListingPublicOutputSerializer
 from payments.selectors import all_in_price_in_force
@@ -96,7 +97,7 @@ class AuctionCarSummaryOutputSerializer(serializers.Serializer):
         cover = self._cover(listing)
         if cover is None:
             return None
-        url = getattr(cover, variant).url
+        url = url_for(getattr(cover, variant))
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 

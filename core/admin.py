@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from core.exceptions import ApplicationError
+from core.media import url_for
 from core.models import AuditLog
 from core.money import Money
 
@@ -148,3 +149,45 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="data")
     def details(self, row):
         return format_html("<pre>{}</pre>", audit_data_display(row))
+
+
+def document_review_actions(review) -> list:
+    """Accept / reject actions for uploaded documents; `review(document=, actor=, accept=, reason=)` is the app's
+    service (core.documents.document_review behind a staff check). A rejection needs a reason: the uploader sees it."""
+
+    def accept(*, obj, actor, reason):
+        return review(document=obj, actor=actor, accept=True, reason=reason)
+
+    def reject(*, obj, actor, reason):
+        return review(document=obj, actor=actor, accept=False, reason=reason)
+
+    return [
+        reason_action(name="accept_documents", description="Accept selected documents", service=accept),
+        reason_action(name="reject_documents", description="Reject selected documents", service=reject,
+                      require_reason=True),
+    ]
+
+
+class ReviewedDocumentAdmin(admin.ModelAdmin):
+    """Staff review uploaded documents (core.models.ReviewedDocument): open one through a signed link, then accept
+    or reject it with the actions. Nothing here is edited by hand; uploads come from their owners' pages."""
+
+    list_display = ["__str__", "kind", "status", "uploaded_at", "reviewed_at", "view"]
+    list_filter = ["status", "kind"]
+    readonly_fields = ["view", "kind", "original_filename", "content_type", "size_bytes", "status", "status_reason",
+                       "uploaded_at", "reviewed_at", "reviewed_by"]
+
+    @admin.display(description="document")
+    def view(self, obj):
+        # A signed, expiring link (core.media): the page gives a fresh one each time it is shown.
+        return format_html('<a href="{}" target="_blank" rel="noopener">Open {} ({} KB)</a>', url_for(obj.file),
+                           obj.original_filename or obj.get_kind_display(), max(1, obj.size_bytes // 1024))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -116,3 +116,38 @@ class PushSubscription(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.endpoint[:60]}"
+
+
+class ReviewedDocument(models.Model):
+    """An uploaded document staff review before they rely on it (a trade licence, a registration certificate).
+
+    A private object (core.media): read through signed, expiring links by its owner and staff only. The file is the
+    uploaded bytes as sniffed and checked by core.documents; status changes through core.documents.document_review
+    (core.transitions: audited)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    S = Status
+    # Staff may withdraw an acceptance (a licence found void); a rejected document stays rejected: upload a new one.
+    TRANSITIONS = {S.PENDING: {S.ACCEPTED, S.REJECTED}, S.ACCEPTED: {S.REJECTED}, S.REJECTED: set()}
+    del S
+
+    file = models.FileField(max_length=255)
+    content_type = models.CharField(max_length=32)
+    size_bytes = models.PositiveIntegerField()
+    original_filename = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.TextField(blank=True, help_text="Why it was rejected; the uploader sees it.")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-uploaded_at", "-id"]
+
+    media_is_public = False  # core.media: never a plain URL

@@ -4,6 +4,8 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,9 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.generic import TemplateView
 from django.views.static import serve
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedHttpRequest
 from core import health
+from core.media import media_access
+from core.media import signature_valid as media_signature_valid
 from core.models import Notification
 from core.notifications import notification_preferences_get, notification_preferences_set, notifications_mark_read
 from core.push import push_enabled
@@ -71,22 +78,46 @@ def livez(request):
     return JsonResponse({"status": "ok"})
 
 
-# The only files Gavel stores are photos it re-encoded itself (marketplace.images), named by their format.
+# Photos are files Gavel re-encoded itself (marketplace.images), named by their format; documents are served with
+# the type their owner recorded (core.media.MediaAccess.content_type).
 MEDIA_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+def _media_viewer(request):
+    """The session's user, or an API client's (the API hands out these links too, to token clients)."""
+    if request.user.is_authenticated or "HTTP_AUTHORIZATION" not in request.META:
+        return request.user
+    try:
+        return Request(request, authenticators=APIView().get_authenticators()).user
+    except APIException:
+        return AnonymousUser()
 
 
 @require_safe
 def media(request, path):
-    """Uploaded photos from MEDIA_ROOT, by their unguessable names. Only image types are ever served, with the
-    type fixed here rather than guessed, `nosniff` (SecurityMiddleware) and a sandboxing CSP: whatever a file
-    holds, a browser never runs it as a page."""
-    content_type = MEDIA_CONTENT_TYPES.get(PurePosixPath(path).suffix.lower())
+    """Uploaded files from MEDIA_ROOT (local disk). A public file (a published listing's photo) to anyone; any
+    other only with an unexpired `sig` (core.media.signed_url) and to a viewer its owning app allows — a draft's
+    photo link passed to a stranger, or kept past its time, opens nothing. A name no app owns is not served.
+    The type is fixed here rather than guessed, with `nosniff` (SecurityMiddleware) and a sandboxing CSP: whatever
+    a file holds, a browser never runs it as a page."""
+    access = media_access(path)
+    if access is None:
+        raise Http404("No such file.")
+    if not access.public:
+        if not media_signature_valid(path, request.GET.get("sig", "")):
+            raise PermissionDenied("This link has expired or is not valid. Reload the page for a new one.")
+        if not access.may_view(_media_viewer(request)):
+            raise Http404("No such file.")
+    content_type = access.content_type or MEDIA_CONTENT_TYPES.get(PurePosixPath(path).suffix.lower())
     if content_type is None:
-        raise Http404("No such photo.")
+        raise Http404("No such file.")
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))  # refuses ../ and directories with 404
     response["Content-Type"] = content_type
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Content-Disposition"] = "inline"
+    # A document (a PDF) is downloaded: a browser's PDF viewer does not run under the sandboxing CSP.
+    response["Content-Disposition"] = "inline" if content_type.startswith("image/") else "attachment"
+    if not access.public:
+        response["Cache-Control"] = "private, no-store"
     return response
 
 

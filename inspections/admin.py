@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from accounts.models import User
 from core.admin import ReadOnlyAdminMixin, reason_action
 from core.exceptions import ApplicationError
+from core.media import url_for
 from inspections import services
 from inspections.models import Inspection, InspectionPhoto, InspectionReport
 
@@ -102,8 +103,8 @@ class InspectionPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description="Photo")
     def preview(self, photo):
         # The image is the link's only content: its alt text names where the link goes.
-        return format_html('<a href="{}"><img src="{}" alt="Photo of {}, full size" width="96"></a>', photo.large.url,
-                           photo.thumb.url, photo.target)
+        return format_html('<a href="{}"><img src="{}" alt="Photo of {}, full size" width="96"></a>',
+                           url_for(photo.large), url_for(photo.thumb), photo.target)
 
 
 @admin.register(Inspection)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
+from core.media import url_for
 from core.parsers import FormParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from inspections import selectors, services
@@ -45,7 +46,7 @@ class InspectionPhotoOutputSerializer(serializers.Serializer):
     @extend_schema_field(InspectionPhotoUrlsOutputSerializer)
     def get_urls(self, photo) -> dict:
         request = self.context.get("request")
-        return {name: _absolute(request, getattr(photo, name).url) for name in ("original", "thumb", "medium",
+        return {name: _absolute(request, url_for(getattr(photo, name))) for name in ("original", "thumb", "medium",
                                                                                   "large")}
 
 

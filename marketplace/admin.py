@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from core.admin import ReadOnlyAdminMixin, money_display, reason_action
+from core.admin import ReadOnlyAdminMixin, ReviewedDocumentAdmin, document_review_actions, money_display, reason_action
+from core.media import url_for
 from core.models import AuditLog
 from inspections import services as inspection_services
 from marketplace import services
-from marketplace.models import Listing, ListingPhoto
+from marketplace.models import Listing, ListingDocument, ListingPhoto
 
 
 def _reject(*, obj, actor, reason):
@@ -51,7 +52,8 @@ class ListingPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     def preview(self, photo):
         # The image is the link's only content: its alt text names where the link goes.
         return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Photo {} full size (opens '
-                           'in a new tab)" width="120"></a>', photo.large.url, photo.thumb.url, photo.position + 1)
+                           'in a new tab)" width="120"></a>', url_for(photo.large), url_for(photo.thumb),
+                           photo.position + 1)
 
 
 @admin.register(Listing)
@@ -126,3 +128,12 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 f" ({row.reason})" if row.reason else "",
             )
         ])
+
+
+@admin.register(ListingDocument)
+class ListingDocumentAdmin(ReviewedDocumentAdmin):
+    list_display = ["listing", *ReviewedDocumentAdmin.list_display[1:]]
+    list_select_related = ["listing"]
+    search_fields = ["listing__vin", "listing__registration_plate", "listing__seller__email"]
+    readonly_fields = ["listing", *ReviewedDocumentAdmin.readonly_fields]
+    actions = document_review_actions(services.listing_document_review)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedRequest
+from core.media import url_for
 from core.parsers import FormParser, MultiPartParser
 from core.throttling import UploadRateThrottle
 from inspections import services as inspection_services
@@ -46,7 +47,7 @@ class ListingPhotoOutputSerializer(serializers.Serializer):
         request = self.context.get("request")
         urls = {}
         for variant in ("original", "thumb", "medium", "large"):
-            url = getattr(photo, variant).url
+            url = url_for(getattr(photo, variant))
             urls[variant] = request.build_absolute_uri(url) if request is not None else url
         return urls
 

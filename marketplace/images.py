@@ -8,6 +8,7 @@ so EXIF (GPS position, camera serial), XMP and comments never reach storage.
 
 import io
 import logging
+import re
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -155,6 +156,16 @@ def photo_process(upload, *, name: str = "") -> ProcessedPhoto:
         resized.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
         processed.files[variant] = _encode(resized, "JPEG")
     return processed
+
+
+# What photo_store names a file (listing photos and every other kind of photo evidence alike).
+PHOTO_NAME = re.compile(r"^listings/(?P<listing_id>\d+)/[0-9a-f]{32}_(original|thumb|medium|large)\.(jpg|png|webp)$")
+
+
+def photo_listing_id(name: str) -> int | None:
+    """The listing a stored photo's name belongs to, or None when the name is not one photo_store makes."""
+    match = PHOTO_NAME.match(name)
+    return int(match["listing_id"]) if match else None
 
 
 def photo_store(processed: ProcessedPhoto, *, listing_id: int) -> dict[str, str]:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.models import ReviewedDocument
 from core.money import Money
 from core.text import name_key
 
@@ -91,6 +92,8 @@ class Listing(models.Model):
     PIPELINE_STATUSES = (
         Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED, Status.IN_AUCTION,
     )
+    # Shown to dealers (an auction ahead, running or over): the photos are public; before that, private.
+    PUBLISHED_STATUSES = (Status.APPROVED, Status.IN_AUCTION, Status.SOLD, Status.UNSOLD)
     WITHDRAWABLE_STATUSES = (
         Status.DRAFT, Status.SUBMITTED, Status.INSPECTION_SCHEDULED, Status.INSPECTED, Status.APPROVED,
     )
@@ -233,6 +236,10 @@ class Listing(models.Model):
     def can_withdraw(self) -> bool:
         return self.status in self.WITHDRAWABLE_STATUSES
 
+    @property
+    def is_published(self) -> bool:
+        return self.status in self.PUBLISHED_STATUSES
+
 
 class ListingPhoto(models.Model):
     """One photo: the re-encoded original (no EXIF) plus JPEG variants, all in default_storage."""
@@ -264,3 +271,24 @@ class ListingPhoto(models.Model):
     @property
     def file_names(self) -> list[str]:
         return [f.name for f in (self.original, self.thumb, self.medium, self.large) if f and f.name]
+
+    @property
+    def media_is_public(self) -> bool:
+        """core.media: a published listing's photos have plain URLs; a draft's only signed, expiring ones."""
+        return self.listing.is_published
+
+
+class ListingDocument(ReviewedDocument):
+    """A document a seller uploads for their car: the registration certificate, reviewed by staff."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION_CERTIFICATE = "registration_certificate", "Registration certificate"
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.REGISTRATION_CERTIFICATE)
+
+    class Meta(ReviewedDocument.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of listing {self.listing_id}"

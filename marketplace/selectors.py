@@ -1,6 +1,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
+from core.media import url_for
 from core.models import AuditLog
 from core.selectors import record
 from marketplace.models import Listing, ListingPhoto
@@ -79,7 +80,7 @@ LISTING_EXPORT_FIELDS = ("id", "status", "vin", "registration_plate", "make", "m
 
 
 def _photo_urls(photo: ListingPhoto) -> dict:
-    return {variant: getattr(photo, variant).url for variant in ("original", "large", "medium", "thumb")
+    return {variant: url_for(getattr(photo, variant)) for variant in ("original", "large", "medium", "thumb")
             if getattr(photo, variant) and getattr(photo, variant).name}
 
 
@@ -89,5 +90,9 @@ def personal_data(*, user: User) -> dict:
     return {"listings": [{**record(listing, LISTING_EXPORT_FIELDS),
                           "photos": [{**record(photo, ("id", "position", "is_cover", "original_filename",
                                                        "created_at")), "urls": _photo_urls(photo)}
-                                     for photo in listing.photos.all()]}
+                                     for photo in listing.photos.all()],
+                          "documents": [{**record(document, ("id", "kind", "status", "status_reason", "content_type",
+                                                             "size_bytes", "original_filename", "uploaded_at")),
+                                         "url": url_for(document.file)}
+                                        for document in listing.documents.all()]}
                          for listing in listings]}

@@ -1,6 +1,7 @@
 """Every write to a listing or its photos. Views, the API and admin call these; nothing else writes."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,12 +12,13 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import staff_ensure
 from core.audit import audit_record
+from core.documents import document_create, document_review
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from marketplace import images, validators
-from marketplace.models import Listing, ListingPhoto
+from marketplace.models import Listing, ListingDocument, ListingPhoto
 
 REQUIRED = "This field is required."
 REQUIRED_TO_SUBMIT = "Required before you can submit."
@@ -476,12 +478,14 @@ def personal_data_erase(*, user: User) -> dict:
     plate and postcode go after the retention period (`retention_closed_accounts_erase`)."""
     drafts = Listing.objects.select_for_update().filter(seller=user, status=Listing.Status.DRAFT)
     photos = list(ListingPhoto.objects.filter(listing__in=drafts))
-    names = [name for photo in photos for name in photo.file_names]
+    documents = list(ListingDocument.objects.filter(listing__in=drafts))
+    names = [name for photo in photos for name in photo.file_names] + [d.file.name for d in documents if d.file]
     ListingPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
+    ListingDocument.objects.filter(pk__in=[document.pk for document in documents]).delete()
     deleted = Listing.objects.filter(pk__in=[listing.pk for listing in drafts]).delete()[0]
     if names:
         transaction.on_commit(lambda: images.photo_files_delete(names))
-    return {"draft_listings": deleted, "draft_photos": len(photos)}
+    return {"draft_listings": deleted, "draft_photos": len(photos), "draft_documents": len(documents)}
 
 
 def retention_closed_accounts_erase(*, user_ids) -> int:
@@ -489,3 +493,21 @@ def retention_closed_accounts_erase(*, user_ids) -> int:
     cars."""
     return Listing.objects.filter(seller_id__in=list(user_ids)).exclude(registration_plate="", postcode="").update(
         registration_plate="", postcode="")
+
+
+def listing_document_upload(*, listing: Listing, actor: User, upload) -> ListingDocument:
+    """The car's registration certificate (PDF, JPEG or PNG; core.documents), waiting for staff's review. Until the
+    car goes to auction (a withdrawable listing), so staff check it before dealers bid."""
+    if actor.pk != listing.seller_id:
+        raise PermissionRefused("Only the seller uploads the car's documents.")
+    if listing.status not in Listing.WITHDRAWABLE_STATUSES:
+        raise ValidationFailed(fields={"document": ["Documents are added before the car goes to auction."]})
+    document = document_create(model=ListingDocument, upload=upload, folder=f"uploads/registrations/{listing.pk}",
+                               actor=actor, listing=listing, kind=ListingDocument.Kind.REGISTRATION_CERTIFICATE)
+    return cast(ListingDocument, document)
+
+
+def listing_document_review(*, document: ListingDocument, actor: User, accept: bool,
+                            reason: str = "") -> TransitionResult:
+    staff_ensure(actor, "Only Gavel staff review documents.")
+    return document_review(document=document, actor=actor, accept=accept, reason=reason)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:listing_id>/photos/", views.ListingPhotosView.as_view(), name="photos"),
     path("<int:listing_id>/photos/<int:photo_id>/<str:action>/", views.ListingPhotoActionView.as_view(),
          name="photo_action"),
+    path("<int:listing_id>/documents/", views.ListingDocumentUploadView.as_view(), name="document_upload"),
     path("<int:listing_id>/submit/", views.ListingSubmitView.as_view(), name="submit"),
     path("<int:listing_id>/withdraw/", views.ListingWithdrawView.as_view(), name="withdraw"),
     path("<int:listing_id>/relist/", views.ListingRelistView.as_view(), name="relist"),

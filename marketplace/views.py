@@ -256,6 +256,9 @@ class ListingDetailView(ListingMixin, TemplateView):
             missing=selectors.listing_missing_for_submit(listing=self.listing) if self.listing.is_editable else [],
             history=selectors.listing_status_history(listing=self.listing),
             is_owner=is_owner,
+            documents=list(self.listing.documents.all()),
+            documents_open=is_owner and self.listing.status in Listing.WITHDRAWABLE_STATUSES,
+            document_max_mb=settings.GAVEL_DOCUMENT_MAX_BYTES // (1024 * 1024),
         )
         return context
 
@@ -322,3 +325,20 @@ class VinDecodeView(SellerRequiredMixin, View):
     def get(self, request):
         facts = vin_decode(request.GET.get("vin", "")[:40])
         return JsonResponse({"make": facts.make, "country": facts.country, "model_year": facts.model_year})
+
+
+class ListingDocumentUploadView(ListingMixin, View):
+    """The seller uploads the car's registration certificate from the listing's page; staff review it in admin."""
+
+    request: AuthenticatedHttpRequest
+
+    def post(self, request, listing_id):
+        try:
+            services.listing_document_upload(listing=self.listing, actor=request.user,
+                                             upload=request.FILES.get("document"))
+        except ApplicationError as exc:
+            for message in (exc.fields or {}).get("document", []) or [exc.message]:
+                messages.error(request, message)
+        else:
+            messages.success(request, "Registration certificate uploaded. Our team reviews it before the auction.")
+        return redirect("marketplace:detail", listing_id=self.listing.pk)

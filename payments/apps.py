@@ -26,3 +26,8 @@ class PaymentsConfig(AppConfig):
         from integrations.payloads import payload_renderer_register
 
         payload_renderer_register("sale", sale_webhook_payload)
+
+        from core.media import resolver_register
+        from payments.media import sale_media_access
+
+        resolver_register(sale_media_access)

@@ -12,6 +12,7 @@ which refuses to start on a value it cannot use, naming the variable; the README
     email         outgoing mail
     logging       LOG_LEVEL
     site          name, address, currency, support address, notifications
+    storage       uploaded files: local disk or an S3-compatible store, signed links
     marketplace   reserve ceiling, photo limits, upload rate
     inspections   odometer margin, report photos
     auctions      increment ladder, durations, soft close, bid rate, the closing sweeper, buying limit
@@ -42,4 +43,5 @@ from config.settings.payments import *  # noqa: F403
 from config.settings.privacy import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.site import *  # noqa: F403
+from config.settings.storage import *  # noqa: F403
 from config.settings.transparency import *  # noqa: F403

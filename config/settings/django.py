@@ -117,14 +117,5 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Django serves the uploaded photos at MEDIA_URL (core.views.media: image types only, nosniff, sandboxed);
 # turn it off when a proxy or object storage serves them.
 GAVEL_SERVE_MEDIA = env_bool("GAVEL_SERVE_MEDIA", True)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
-}
+# STORAGES: config.settings.storage (local disk or an S3-compatible store).
 WHITENOISE_USE_FINDERS = DEBUG

@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.django import DEBUG
 from config.settings.env import env_bool, env_duration, env_int, env_list, env_rate, env_str
+from config.settings.storage import MEDIA_ORIGINS
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -43,7 +44,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *MEDIA_ORIGINS],
         "connect-src": ["'self'", "ws:", "wss:"] if DEBUG else ["'self'", "wss:"],
         "font-src": ["'self'", "data:"],
         "object-src": ["'none'"],

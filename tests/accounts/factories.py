@@ -1,8 +1,10 @@
 import factory
 from django.utils import timezone
 
-from accounts.models import DealerProfile, Membership, User
+from accounts import services
+from accounts.models import DealerDocument, DealerProfile, Membership, User
 from tests.factory_typing import ModelFactory
+from tests.marketplace.images import pdf_bytes, upload
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -85,3 +87,11 @@ def member_of(dealer: User, role: str, **fields) -> User:
     user = UserFactory(role=User.Role.DEALER, **fields)
     Membership.objects.create(organisation=dealer.dealer_profile, user=user, role=role)
     return user
+
+
+def accepted_trade_licence(profile: DealerProfile, *, staff) -> DealerDocument:
+    """The dealer's trade licence, uploaded and accepted by `staff`: what a first verification needs."""
+    licence = services.dealer_document_upload(profile=profile, actor=profile.user,
+                                              upload=upload(pdf_bytes(), "licence.pdf", "application/pdf"))
+    services.dealer_document_review(document=licence, actor=staff, accept=True)
+    return licence

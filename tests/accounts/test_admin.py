@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import DealerProfile, User
 from core.models import AuditLog
-from tests.accounts.factories import DealerFactory, SellerFactory
+from tests.accounts.factories import DealerFactory, SellerFactory, accepted_trade_licence
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ def _act(client, action, profiles, reason=None):
 
 def test_staff_verify_a_dealer_with_a_reason_and_the_audit_log_records_it(client, staff):
     profile = DealerFactory().dealer_profile
+    accepted_trade_licence(profile, staff=staff)
     client.force_login(staff)
 
     confirm = _act(client, "verify_dealers", [profile])
@@ -117,7 +118,7 @@ def test_non_staff_cannot_reach_the_admin(client, role_factory):
 
 
 def test_audit_log_is_read_only_in_admin(client, staff):
-    profile = DealerFactory().dealer_profile
+    profile = DealerFactory(suspended=True).dealer_profile
     from accounts.services import dealer_verify
 
     dealer_verify(profile=profile, actor=staff)

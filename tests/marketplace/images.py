@@ -63,3 +63,12 @@ def upload(data: bytes, name="photo.jpg", content_type="image/jpeg") -> SimpleUp
 
 def stored_files(media_root) -> list:
     return sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A small, well-formed PDF (a document upload: core.documents)."""
+    kids = " ".join(f"{3 + n} 0 R" for n in range(pages))
+    objects = [b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj",
+               f"2 0 obj<</Type/Pages/Kids[{kids}]/Count {pages}>>endobj".encode()]
+    objects += [f"{3 + n} 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj".encode() for n in range(pages)]
+    return b"%PDF-1.4\n" + b"\n".join(objects) + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"

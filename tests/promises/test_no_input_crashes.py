@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.media import signature_for as media_signature_for
 from inspections import services as inspection_services
 from payments import services as payment_services
 from payments.models import Sale, SecondChanceOffer
@@ -40,7 +41,7 @@ from payments.providers.card import SIGNATURE_HEADER, card_sign
 from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
 from tests.live.conftest import start_server, stop
-from tests.marketplace.images import jpeg_bytes, upload
+from tests.marketplace.images import jpeg_bytes, pdf_bytes, upload
 from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
 from tests.security.test_permission_matrix import _methods, _routes
 
@@ -241,7 +242,7 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("payments:document", "GET", "dealer"),
         Row("api:webhook-delivery-list", "GET", "dealer"),
         Row("favicon", "GET", "anonymous"),
-        Row("media", "GET", "seller"),
+        Row("media", "GET", "seller", query={"sig": media_signature_for(ids["path"])}),  # the draft's photo, signed
         Row("accounts:signup", "GET", "anonymous"),
         Row("accounts:signup", "POST", "anonymous", {**signup, "password_confirm": signup["password"]}, kind="form"),
         Row("accounts:signup_dealer", "GET", "anonymous"),
@@ -282,6 +283,10 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("marketplace:photos", "GET", "seller"),
         Row("marketplace:photos", "POST", "seller", {}, kind="multipart",
             files={"photos": lambda: upload(jpeg_bytes(64, 48))}),
+        Row("marketplace:document_upload", "POST", "seller", {}, kind="multipart",
+            files={"document": lambda: upload(pdf_bytes(), "registration.pdf", "application/pdf")}),
+        Row("accounts:dealer_document_upload", "POST", "dealer", {}, kind="multipart",
+            files={"document": lambda: upload(pdf_bytes(), "licence.pdf", "application/pdf")}),
         Row("marketplace:photo_action", "POST", "seller", {}, kind="form", kwargs={"action": "cover"}),
         Row("marketplace:submit", "POST", "seller", {}, kind="form"),
         Row("marketplace:withdraw", "POST", "seller", {"reason": "Sold it privately"}, kind="form"),

@@ -3,7 +3,8 @@
 Uploads are decoded and re-encoded (marketplace/images.py), so HTML or SVG dressed up as a photo never reaches
 storage. What is served comes from core.views.media: image types only, the content type fixed from the stored
 name, `X-Content-Type-Options: nosniff` and a sandboxing CSP, so even a file planted in MEDIA_ROOT behind
-Gavel's back cannot be run by a browser as a page.
+Gavel's back cannot be run by a browser as a page. Who may read a file at all (signed, expiring links; the
+owner's permission) is tests/promises/test_private_media.py.
 """
 
 import io
@@ -26,6 +27,12 @@ def _upload(client, listing, data, name="photo.jpg", content_type="image/jpeg"):
                        format="multipart")
 
 
+def _local(url: str) -> str:
+    """The path and signed query of a photo URL the API gave."""
+    parsed = urlparse(url)
+    return f"{parsed.path}?{parsed.query}"
+
+
 def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
@@ -42,13 +49,13 @@ def _assert_served_as_an_image(response, content_type):
     (png_bytes(), "car.png", "image/png", "PNG"),
     (webp_bytes(), "car.webp", "image/webp", "WEBP"),
 ])
-def test_a_served_photo_has_its_image_type_and_nosniff(client_for, seller, client, data, name, content_type,
-                                                       image_format):
+def test_a_served_photo_has_its_image_type_and_nosniff(client_for, seller, data, name, content_type, image_format):
     listing = ListingFactory(seller=seller)
-    [photo] = _upload(client_for(seller), listing, data, name, content_type).json()["photos"]
+    api = client_for(seller)
+    [photo] = _upload(api, listing, data, name, content_type).json()["photos"]
 
-    original = client.get(urlparse(photo["urls"]["original"]).path)
-    thumb = client.get(urlparse(photo["urls"]["thumb"]).path)
+    original = api.get(_local(photo["urls"]["original"]))
+    thumb = api.get(_local(photo["urls"]["thumb"]))
 
     _assert_served_as_an_image(original, content_type)
     assert Image.open(io.BytesIO(_body(original))).format == image_format
@@ -81,8 +88,8 @@ def test_markup_hidden_in_a_real_jpeg_does_not_survive_the_re_encoding(client_fo
 
 
 @pytest.mark.parametrize("name", ["page.html", "page.htm", "drawing.svg", "script.js", "noextension", "x.jpg.html",
-                                  "x.JPG.svg", "x.txt"])
-def test_a_file_that_is_not_a_photo_is_never_served(client, settings, name):
+                                  "x.JPG.svg", "x.txt", "planted_original.jpg"])
+def test_a_file_no_record_owns_is_never_served(client, settings, name):
     folder = settings.MEDIA_ROOT / "listings" / "1"
     folder.mkdir(parents=True)
     (folder / name).write_bytes(HTML)
@@ -90,12 +97,13 @@ def test_a_file_that_is_not_a_photo_is_never_served(client, settings, name):
     assert client.get(f"/media/listings/1/{name}").status_code == 404
 
 
-def test_markup_planted_under_a_photo_name_is_still_served_as_an_image_never_as_a_page(client, settings):
-    folder = settings.MEDIA_ROOT / "listings" / "1"
-    folder.mkdir(parents=True)
-    (folder / "planted_original.jpg").write_bytes(HTML)
+def test_markup_planted_under_a_photo_name_is_still_served_as_an_image_never_as_a_page(client_for, seller, settings):
+    listing = ListingFactory(seller=seller)
+    api = client_for(seller)
+    [photo] = _upload(api, listing, jpeg_bytes()).json()["photos"]
+    (settings.MEDIA_ROOT / listing.photos.get().original.name).write_bytes(HTML)  # behind Gavel's back
 
-    response = client.get("/media/listings/1/planted_original.jpg")
+    response = api.get(_local(photo["urls"]["original"]))
 
     _assert_served_as_an_image(response, "image/jpeg")
 
@@ -108,10 +116,11 @@ def test_nothing_outside_the_media_root_is_served(client, settings):
         assert client.get(path).status_code in (400, 404), path
 
 
-def test_photos_are_only_read(client, settings):
-    folder = settings.MEDIA_ROOT / "listings" / "1"
-    folder.mkdir(parents=True)
-    (folder / "a_original.jpg").write_bytes(jpeg_bytes(10, 10))
+def test_photos_are_only_read(client_for, seller):
+    listing = ListingFactory(seller=seller)
+    api = client_for(seller)
+    [photo] = _upload(api, listing, jpeg_bytes()).json()["photos"]
+    url = _local(photo["urls"]["original"])
 
-    assert client.post("/media/listings/1/a_original.jpg").status_code == 405
-    assert client.head("/media/listings/1/a_original.jpg").status_code == 200
+    assert api.post(url).status_code == 405
+    assert api.head(url).status_code == 200

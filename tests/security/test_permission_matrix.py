@@ -202,7 +202,13 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:deposit-topups": {"POST": DEALERS},
     "api:deposit-withdrawals": {"POST": DEALERS},
     "api:payments-webhook-card": {"POST": ALL},
-    "media": {"GET": ALL},  # photos by unguessable names, as <img> tags fetch them (tests/security/test_media.py)
+    # A draft's photo by its bare name opens for nobody: private files need a signed, expiring link, checked per
+    # role in tests/promises/test_private_media.py (a published listing's photos are public there).
+    "media": {"GET": NOBODY},
+    # Uploads of documents: the listing's seller (tests/marketplace/test_documents.py), a dealer for their own
+    # dealership (tests/accounts/test_documents.py); every other role is refused.
+    "marketplace:document_upload": {"POST": {"seller"}},
+    "accounts:dealer_document_upload": {"POST": DEALERS},
     "schema": {"GET": ALL},
     "api-docs": {"GET": ALL},
 }
