@@ -91,7 +91,13 @@ def test_the_sellers_export_has_their_cars_with_their_photos_addresses(world):
     assert set(listings) == {draft.pk, world["sale"].listing_id}
     [photo] = listings[draft.pk]["photos"]
     assert set(photo["urls"]) == {"original", "large", "medium", "thumb"}
-    assert photo["urls"]["large"] == draft.photos.get().large.url
+    # A draft's photos are private: the export links them through signed, expiring links to the same files.
+    large = photo["urls"]["large"]
+    assert large.startswith(draft.photos.get().large.url + "?sig=")
+    client = Client()
+    client.force_login(seller)
+    assert client.get(large).status_code == 200
+    assert Client().get(large).status_code == 404, "a stranger holding the export's link reads nothing"
     assert [s["you_are"] for s in document["payments"]["sales"]] == ["seller"]
     assert document["account"]["profile"]["email"] == seller.email
     assert world["buyer"].email not in json.dumps(document)
