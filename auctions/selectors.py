@@ -23,6 +23,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower, StrIndex
 
 from accounts.models import DealerProfile, SessionSighting, User
+from accounts.organisations import BIDDING, notification_audience, organisation_recipient_ids
 from auctions.engine import Standing, minimum_next_bid
 from auctions.models import (
     Auction,
@@ -41,6 +42,17 @@ from marketplace.models import ListingPhoto
 from transparency.models import LogEntry
 
 logger = logging.getLogger(__name__)
+
+
+def auction_dealer_recipient_ids(*, auction_id: int, dealer_id: int, kind: str) -> list[int]:
+    """Who in the dealer organisation whose account is `dealer_id` is told of `kind` on this auction
+    (accounts.organisations.AUDIENCE_BY_KIND): for a bidding event, the owners and the member who placed the
+    organisation's latest bid on it; otherwise as the kind's audience says."""
+    placed_by_id = None
+    if notification_audience(kind) == BIDDING:
+        placed_by_id = (Bid.objects.filter(auction_id=auction_id, dealer_id=dealer_id, placed_by__isnull=False)
+                        .order_by("-sequence").values_list("placed_by_id", flat=True).first())
+    return organisation_recipient_ids(account_id=dealer_id, kind=kind, placed_by_id=placed_by_id)
 
 
 def auction_minimum_next_bid(auction: Auction) -> int:
