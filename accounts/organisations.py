@@ -20,6 +20,7 @@ from accounts.capabilities import MANAGE, REFUSALS, member_role
 from accounts.models import ApiKey, Invitation, Membership, Organisation, User
 from accounts.services import _clean_email, token_revoke, user_create
 from core.audit import audit_record
+from core.events import user_sockets_close_on_commit
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 
@@ -193,8 +194,10 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
 
 
 def member_access_revoke(*, user: User) -> None:
-    """End every way `user` is signed in, at once: their browser sessions, their API token, and the API keys they
-    made. Sessions are found by decoding (Django keeps the user id inside the session data)."""
+    """End every way `user` is signed in, at once: their browser sessions, their API token, the API keys they
+    made, and (on commit) their open WebSockets. Sessions are found by decoding (Django keeps the user id inside the
+    session data)."""
+    user_sockets_close_on_commit(user.pk)
     token_revoke(user=user)
     ApiKey.objects.filter(created_by=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     user_id = str(user.pk)
