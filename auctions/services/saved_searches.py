@@ -16,7 +16,14 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from auctions.models import Auction, SavedSearch, SavedSearchMatch
+from auctions.models import (
+    LOCATION_PLACES_MAX,
+    Auction,
+    SavedSearch,
+    SavedSearchMatch,
+    location_places,
+    location_places_key,
+)
 from auctions.selectors import saved_search_auction_get, saved_search_list_matching
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -63,6 +70,13 @@ def _criteria_clean(fields: dict) -> dict:
             errors[name] = [f"A whole number from {low} to {high}."]
         else:
             clean[name] = value
+    if "location" in clean:
+        places = location_places(clean["location"])
+        if len(places) > LOCATION_PLACES_MAX:
+            errors["location"] = [f"At most {LOCATION_PLACES_MAX} cities or postcode areas."]
+        else:
+            clean["location"] = ", ".join(part.strip() for part in clean["location"].split(",") if part.strip())
+            clean["places"] = location_places_key(places)
     for lower, upper in (("year_min", "year_max"), ("price_min", "price_max")):
         if clean.get(lower) is not None and clean.get(upper) is not None and clean[lower] > clean[upper]:
             errors[upper] = ["Not below the minimum."]

@@ -80,6 +80,12 @@ def test_an_auction_scheduled_to_start_now_is_announced_both_ways(django_capture
         ({"location": "berlin"}, True),
         ({"location": "101"}, True),
         ({"location": "Munich"}, False),
+        # Several regions (what stands in for a radius: listings have no coordinates): any of them matches.
+        ({"location": "Potsdam, Berlin"}, True),
+        ({"location": "Munich, 1"}, True),
+        ({"location": "Munich,14, 102"}, False),
+        ({"location": " , 10115 ,"}, True),
+        ({"location": "berlin-mitte"}, False),
         ({"grade": "B"}, False),
     ],
 )
@@ -101,16 +107,38 @@ def test_each_criterion_matches_as_the_dashboard_filter_does(criteria, matches):
     assert (search in found) is matches
 
 
+def test_a_location_names_at_most_ten_regions_and_is_kept_tidy():
+    dealer = DealerFactory(verified=True)
+    with pytest.raises(ApplicationError) as too_many:
+        save(dealer, location=",".join(str(n) for n in range(11)))
+    assert "location" in too_many.value.fields
+    search = save(dealer, location=" Berlin ,, 14,berlin ")
+    assert (search.location, search.places) == ("Berlin, 14, berlin", ",berlin,14,")
+
+
+def test_the_dashboard_filters_by_several_regions_as_a_saved_search_does(client_for):
+    dealer = DealerFactory(verified=True)
+    berlin = make_auction(listing=ApprovedListingFactory(city="Berlin", postcode="10115"))
+    potsdam = make_auction(listing=ApprovedListingFactory(city="Potsdam", postcode="14467"))
+    munich = make_auction(listing=ApprovedListingFactory(city="Munich", postcode="80331"))
+    response = client_for(dealer).get(reverse("api:auction-list"), {"location": "berlin, 14"})
+    assert response.status_code == 200
+    shown = {row["id"] for row in response.json()["results"]}
+    assert berlin.pk in shown and potsdam.pk in shown and munich.pk not in shown
+
+
 def test_matching_is_one_query_however_many_searches_there_are():
     dealers = [DealerFactory(verified=True) for _ in range(3)]
     auction = saved_search_auction_get(make_auction(starts_at=timezone.now() + timedelta(hours=1)).pk)
     SavedSearch.objects.bulk_create(
-        [SavedSearch(dealer=dealers[n % 3], name=f"s{n}", make="Volkswagen" if n % 2 else "BMW") for n in range(300)]
+        [SavedSearch(dealer=dealers[n % 3], name=f"s{n}", make="Volkswagen" if n % 2 else "BMW",
+                     location="Berlin, 1" if n % 3 else "Munich, 80", places=",berlin,1," if n % 3 else ",munich,80,")
+         for n in range(300)]
     )
     with CaptureQueriesContext(connection) as queries:
         found = list(saved_search_list_matching(auction=auction, price_minor=auction.starting_price_minor))
     assert len(queries.captured_queries) == 1
-    assert len(found) == 150
+    assert len(found) == len([n for n in range(300) if n % 2 and n % 3])
 
 
 def test_announcing_costs_a_fixed_number_of_queries_plus_the_notifications(django_capture_on_commit_callbacks):
