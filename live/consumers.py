@@ -169,7 +169,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         groups = await self.authorise(user) if user is not None and user.is_authenticated else None
-        if not groups:
+        if not groups or user is None:
             await self.close(code=CLOSE_REFUSED)
             return
         groups = [*groups, user_sockets_group(user.pk)]

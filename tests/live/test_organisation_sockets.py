@@ -78,3 +78,25 @@ def test_the_bidders_bell_hears_of_the_outbid_live_and_the_idle_buyers_does_not(
     assert to_bidder["type"] == to_holder["type"] == "notification"
     assert to_bidder["kind"] == to_holder["kind"] == "outbid"
     assert to_bidder["url"] == f"/auctions/{auction.pk}/"
+
+
+@pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.BUYER, Membership.Role.ACCOUNTS])
+def test_each_role_opens_its_own_sockets_and_loses_them_when_removed(asgi_server, dealer, role):
+    member = member_of(dealer, role)
+    auction = make_auction()
+    cookie = session_cookie(member)
+    with asgi_server.ws("/ws/user/", cookie=cookie) as own, \
+            asgi_server.ws(f"/ws/auctions/{auction.pk}/", cookie=cookie) as page, \
+            asgi_server.ws("/ws/dashboard/", cookie=cookie) as board:
+        organisations.member_remove(membership=Membership.objects.get(user=member), actor=dealer)
+        assert [_closed_with(s) for s in (own, page, board)] == [CLOSE_SIGNED_OUT] * 3
+    for path in ("/ws/user/", f"/ws/auctions/{auction.pk}/", "/ws/dashboard/"):
+        assert asgi_server.refused(path, cookie=cookie) == 403
+
+
+def test_the_account_holders_sockets_stay_when_a_member_goes(asgi_server, dealer):
+    member = member_of(dealer, Membership.Role.OWNER)
+    with asgi_server.ws("/ws/user/", dealer) as holders:
+        organisations.member_remove(membership=Membership.objects.get(user=member), actor=dealer)
+        with pytest.raises(TimeoutError):
+            holders.recv(timeout=1.5)
