@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import Membership
 from auctions import services
 from auctions.models import Auction, SavedSearch, SavedSearchMatch
 from auctions.selectors import saved_search_auction_get, saved_search_list_matching
@@ -19,7 +20,7 @@ from core.exceptions import ApplicationError
 from core.models import Notification
 from integrations.models import EventType, WebhookEvent
 from integrations.services import webhook_endpoint_create
-from tests.accounts.factories import DealerFactory, SellerFactory
+from tests.accounts.factories import DealerFactory, SellerFactory, member_of
 from tests.auctions.factories import ApprovedListingFactory, make_auction
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +167,25 @@ def test_webhook_alerts_emit_saved_search_matched(django_capture_on_commit_callb
     document = json.loads(request.body)
     assert document["type"] == "saved_search.matched" and document["data"]["id"] == auction.pk
     assert WebhookEvent.objects.count() == 1
+    assert not Notification.objects.filter(user=dealer, kind="saved_search_match").exists()
+
+
+def test_a_members_search_alerts_the_organisations_webhook_endpoints(django_capture_on_commit_callbacks, settings,
+                                                                     receiver):
+    settings.GAVEL_WEBHOOK_ALLOW_LOOPBACK = True
+    hook = receiver([200])
+    dealer = DealerFactory(verified=True)
+    buyer = member_of(dealer, Membership.Role.BUYER)
+    webhook_endpoint_create(owner=dealer, url=hook.url, events=[EventType.SAVED_SEARCH_MATCHED])
+    save(buyer, alert_webhook=True)
+    auction = schedule(django_capture_on_commit_callbacks)
+
+    [request] = hook.wait_for(1)
+    assert json.loads(request.body)["data"]["id"] == auction.pk
+    [event] = WebhookEvent.objects.all()
+    assert event.owner_id == dealer.pk
+    # The in-app alert is the buyer's own: they saved the search.
+    assert Notification.objects.filter(user=buyer, kind="saved_search_match").count() == 1
     assert not Notification.objects.filter(user=dealer, kind="saved_search_match").exists()
 
 
