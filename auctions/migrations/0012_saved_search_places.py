@@ -22,7 +22,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='savedsearch',
             name='places',
-            field=models.CharField(blank=True, editable=False, help_text='The location\'s regions, lower case, each between commas: ",berlin,14,".', max_length=104),
+            field=models.CharField(
+                blank=True, editable=False, max_length=104,
+                help_text='The location\'s regions, lower case, each between commas: ",berlin,14,".'),
         ),
         migrations.RunPython(places_from_locations, migrations.RunPython.noop),
     ]
