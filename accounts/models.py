@@ -49,6 +49,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("staff status", default=False, help_text="Can log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the account is closed (privacy.services.account_close): its personal fields erased or pseudonymised,
+    # sign-in disabled for good; what the ledger and the records keep refers to this id only.
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

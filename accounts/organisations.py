@@ -11,16 +11,14 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.capabilities import MANAGE, REFUSALS, member_role
-from accounts.models import ApiKey, Invitation, Membership, Organisation, User
-from accounts.services import _clean_email, token_revoke, user_create
+from accounts.models import Invitation, Membership, Organisation, User
+from accounts.services import _clean_email, access_revoke, user_create
 from core.audit import audit_record
-from core.events import user_sockets_close_on_commit
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 
@@ -195,15 +193,8 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
 
 def member_access_revoke(*, user: User) -> None:
     """End every way `user` is signed in, at once: their browser sessions, their API token, the API keys they
-    made, and (on commit) their open WebSockets. Sessions are found by decoding (Django keeps the user id inside the
-    session data)."""
-    user_sockets_close_on_commit(user.pk)
-    token_revoke(user=user)
-    ApiKey.objects.filter(created_by=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    user_id = str(user.pk)
-    stale = [session.pk for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-             if session.get_decoded().get("_auth_user_id") == user_id]
-    Session.objects.filter(pk__in=stale).delete()
+    made and their open WebSockets (accounts.services.access_revoke)."""
+    access_revoke(user=user)
 
 
 def member_remove(*, membership: Membership, actor: User) -> None:

@@ -1,20 +1,24 @@
 import hashlib
 import re
 
+from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.authentication import token_cache_key
-from accounts.models import DealerProfile, Membership, SessionSighting, User
+from accounts.models import ApiKey, DealerProfile, Invitation, Membership, SessionSighting, User
 from core.audit import audit_record
+from core.events import user_sockets_close_on_commit
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
+from core.services import sessions_end
+from core.sweeps import delete_in_batches
 from core.transitions import TransitionResult, transition
 
 
@@ -277,3 +281,67 @@ def dealer_profiles_lock(*, user_ids) -> dict[int, DealerProfile]:
                 .filter(user_id__in=set(user_ids)).order_by("pk"))
     return {profile.user_id: profile for profile in profiles}
 
+
+
+def access_revoke(*, user: User) -> None:
+    """End every way `user` is signed in, at once: their browser sessions, their API token, the API keys they
+    made, and (once the change commits) their open WebSockets, each closed with 4401 (live.consumers)."""
+    user_sockets_close_on_commit(user.pk)
+    token_revoke(user=user)
+    ApiKey.objects.filter(created_by=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    sessions_end(user_id=user.pk)
+
+
+def closed_account_name(user_id: int) -> str:
+    """The pseudonym a closed account goes by, in its own row and in the audit log's copies."""
+    return f"Closed account #{user_id}"
+
+
+def closed_account_email(user_id: int) -> str:
+    """A closed account's address: unique, and reaching nobody (`.invalid` is reserved, RFC 2606)."""
+    return f"closed-{user_id}@closed.invalid"
+
+
+def account_closure_obstacles(*, user: User) -> list[str]:
+    """What accounts holds open that a closure would break: an organisation other people still act for."""
+    profile = DealerProfile.objects.filter(user=user).first()
+    if profile and Membership.objects.filter(organisation=profile).exclude(user=user).exists():
+        return ["Other people are members of your dealer organisation: remove them first (the organisation's "
+                "account closes with its last member)."]
+    return []
+
+
+def personal_data_erase(*, user: User) -> dict:
+    """Close the account in accounts (privacy.services.account_close, in its transaction): the name becomes the
+    pseudonym, the email a pseudonymous unique address; phone, payout account, region and the dealership's address
+    and phone erased; sign-in disabled for good; sessions, the API token and the API keys they made revoked; the
+    sign-ins seen and login lockout counters deleted; open invitations they sent, or that were sent to them,
+    cancelled; a membership of someone else's organisation ended. The company name and trade licence number stay:
+    they are the organisation's (on issued invoices), not the person's."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    old_email = locked.email
+    now = timezone.now()
+    access_revoke(user=locked)
+    locked.full_name = closed_account_name(locked.pk)
+    locked.email = closed_account_email(locked.pk)
+    locked.phone = locked.payout_account = locked.region = ""
+    locked.is_active = False
+    locked.closed_at = now
+    locked.set_unusable_password()
+    locked.save(update_fields=["full_name", "email", "phone", "payout_account", "region", "is_active", "closed_at",
+                               "password"])
+    token_cache_forget(user_ids=[locked.pk])
+    profiles = DealerProfile.objects.filter(user=locked).update(address="", phone="")
+    memberships = Membership.objects.filter(user=locked).exclude(organisation__user=locked).delete()[0]
+    invitations = Invitation.objects.filter(accepted_at__isnull=True, cancelled_at__isnull=True).filter(
+        models.Q(invited_by=locked) | models.Q(email__iexact=old_email)).update(cancelled_at=now)
+    sightings = SessionSighting.objects.filter(user=locked).delete()[0]
+    lockouts = AccessAttempt.objects.filter(username__iexact=old_email).delete()[0]
+    user.refresh_from_db()
+    return {"dealer_profiles": profiles, "memberships_ended": memberships, "invitations_cancelled": invitations,
+            "session_sightings": sightings, "login_lockouts": lockouts}
+
+
+def retention_sightings_delete(*, older_than) -> int:
+    """Sign-ins last seen before `older_than` (config GAVEL_RETENTION_SESSION_SIGHTINGS_DAYS). How many."""
+    return delete_in_batches(SessionSighting.objects.filter(seen_at__lt=older_than))

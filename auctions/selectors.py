@@ -39,6 +39,7 @@ from auctions.models import (
 )
 from core.clock import db_now
 from core.models import AuditLog
+from core.selectors import record
 from inspections.selectors import listing_grade_expression
 from marketplace.models import ListingPhoto
 from transparency.models import LogEntry
@@ -463,3 +464,46 @@ def saved_search_auction_get(auction_id: int) -> Auction | None:
 
 def saved_search_list(*, dealer: User) -> QuerySet:
     return SavedSearch.objects.filter(dealer=dealer).order_by("id")
+
+
+def personal_data(*, user: User) -> dict:
+    """The person's bids (their own, or placed for their organisation by them), the auctions of their cars, what
+    they watch and their saved searches, and the seller's consents and counter-offers addressed to them as a
+    dealer (privacy.selectors.personal_data_export)."""
+    bids = Bid.objects.filter(Q(dealer=user) | Q(placed_by=user)).order_by("created_at", "id")
+    return {
+        "bids": [record(b, ("id", "auction", "dealer", "placed_by", "amount_minor", "kind", "max_minor", "state",
+                            "withdrawn_at", "created_at")) for b in bids],
+        "auctions_of_your_cars": [record(a, ("id", "listing", "status", "outcome", "starts_at", "ends_at",
+                                             "price_minor", "winner", "cancel_reason"))
+                                  for a in Auction.objects.filter(listing__seller=user).order_by("id")],
+        "watched_auctions": list(Watch.objects.filter(dealer=user).order_by("auction_id")
+                                 .values_list("auction_id", flat=True)),
+        "saved_searches": [record(s, ("id", "name", "make", "model", "year_min", "year_max", "mileage_max",
+                                      "price_min", "price_max", "grade", "location", "alert_in_app", "alert_email",
+                                      "alert_webhook", "created_at"))
+                           for s in SavedSearch.objects.filter(dealer=user).order_by("created_at", "id")],
+        "seller_consents": [record(c, ("id", "auction", "source", "status", "amount_minor", "deadline",
+                                       "decided_at", "created_at"))
+                            for c in SellerConsent.objects.filter(dealer=user).order_by("id")],
+        "counter_offers": [record(c, ("id", "auction", "status", "bid_minor", "amount_minor", "expires_at",
+                                      "decided_at", "created_at"))
+                           for c in CounterOffer.objects.filter(dealer=user).order_by("id")],
+    }
+
+
+def account_closure_obstacles(*, user: User) -> list[str]:
+    """An auction of the person's car not yet decided; as a dealer, money committed (leading a live auction, a top
+    bid the seller may still accept, a car won and not yet paid) or a counter-offer waiting for their answer."""
+    said = []
+    selling = Auction.objects.filter(listing__seller=user).filter(
+        Q(status__in=Auction.OPEN_STATUSES) | Q(status=Auction.Status.CLOSED, outcome=Auction.Outcome.AWAITING_SELLER))
+    if selling.exists():
+        said.append("An auction of your car is scheduled, running or waiting for your decision.")
+    if dealer_committed_minor(dealer=user):
+        said.append("You lead an auction, have a top bid the seller may still accept, or owe for a car you won.")
+    if CounterOffer.objects.filter(dealer=user, status=CounterOffer.Status.PENDING).exists():
+        said.append("A counter-offer is waiting for your answer.")
+    if SellerConsent.objects.filter(dealer=user, status=SellerConsent.Status.PENDING).exists():
+        said.append("A seller is still deciding whether to sell you a car.")
+    return said

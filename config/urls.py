@@ -14,6 +14,7 @@ from integrations.urls_api import urlpatterns as integrations_api
 from marketplace.urls_api import urlpatterns as marketplace_api
 from payments import views as payments_views
 from payments.urls_api import urlpatterns as payments_api
+from privacy import api as privacy_api
 from transparency.urls_api import urlpatterns as transparency_api
 
 admin.site.site_header = "Gavel administration"
@@ -25,6 +26,7 @@ api_v1 = [
     path("auth/signup/seller/", accounts_api.SellerSignupApi.as_view(), name="auth-signup-seller"),
     path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("me/data/", privacy_api.PersonalDataApi.as_view(), name="me-data"),
     path("organisation/members/", api_organisation.OrganisationMembersApi.as_view(), name="organisation-members"),
     path("organisation/members/<int:member_id>/", api_organisation.OrganisationMemberApi.as_view(),
          name="organisation-member"),
@@ -51,6 +53,7 @@ urlpatterns = [
     path("sw.js", core_views.service_worker, name="service_worker"),
     path("notifications/preferences/", core_views.NotificationPreferencesView.as_view(),
          name="notifications_preferences"),
+    path("accounts/data/", include("privacy.urls")),
     path("accounts/", include("accounts.urls")),
     path("sell/", include("marketplace.urls")),
     path("auctions/", include("auctions.urls")),

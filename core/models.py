@@ -22,6 +22,7 @@ class AuditLog(models.Model):
         STATUS_CHANGE = "status_change", "Status change"
         UPDATE = "update", "Update"
         CREATE = "create", "Create"
+        EXPORT = "export", "Personal data exported"
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()

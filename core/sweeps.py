@@ -28,3 +28,16 @@ def sweep(queryset: models.QuerySet, handle: Callable[[int], bool], *, batch: in
         changed += progressed
         if not until_done or len(ids) < batch or not progressed:
             return changed
+
+
+def delete_in_batches(queryset: models.QuerySet, *, batch: int = 1000) -> int:
+    """Delete the rows of `queryset`, `batch` at a time, each batch in its own short transaction (retention sweeps:
+    no long lock on a table people write to). Safe to run twice. How many rows."""
+    deleted = 0
+    model = queryset.model
+    while True:
+        ids = list(queryset.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            deleted += model._default_manager.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)

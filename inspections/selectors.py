@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import DealerProfile, User
+from core.selectors import record
 from inspections import report as report_data
 from inspections.checklist import Status, checklist_load
 from inspections.grading import grade_method_lines
@@ -234,3 +235,31 @@ def inspection_draft_view(*, inspection: Inspection) -> dict:
 
 def inspection_progress(*, inspection: Inspection) -> tuple[int, int]:
     return report_data.draft_progress(inspection.draft, checklist=checklist_load(inspection.checklist_version))
+
+
+INSPECTION_EXPORT_FIELDS = ("id", "listing", "inspector", "status", "region", "scheduled_at", "place", "cancel_reason",
+                            "created_at", "started_at", "submitted_at", "published_at")
+
+
+def personal_data(*, user: User) -> dict:
+    """Inspections of the person's cars, and (an inspector) those they carried out, with the published reports'
+    grades (privacy.selectors.personal_data_export)."""
+    requested = Inspection.objects.filter(listing__seller=user).order_by("created_at", "id")
+    performed = Inspection.objects.filter(inspector=user).order_by("created_at", "id")
+    reports = InspectionReport.objects.filter(Q(listing__seller=user) | Q(inspection__inspector=user))
+    return {
+        "inspections_of_your_cars": [record(i, INSPECTION_EXPORT_FIELDS) for i in requested],
+        "inspections_you_carried_out": [record(i, INSPECTION_EXPORT_FIELDS) for i in performed],
+        "inspection_reports": [record(r, ("id", "inspection", "listing", "revision", "grade", "score", "fingerprint",
+                                          "published_at", "is_current"))
+                               for r in reports.order_by("published_at", "id")],
+    }
+
+
+def account_closure_obstacles(*, user: User) -> list[str]:
+    """An inspector with inspections still open (scheduled, started or submitted): hand them back first."""
+    count = Inspection.objects.filter(inspector=user, status__in=Inspection.OPEN_STATUSES).count()
+    if count:
+        return [f"{count} inspection{'' if count == 1 else 's'} assigned to you {'is' if count == 1 else 'are'} not "
+                "finished: ask our team to hand them to another inspector first."]
+    return []

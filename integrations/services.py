@@ -337,3 +337,10 @@ def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str)
 
 def push_subscription_delete(*, user: User, endpoint: str) -> None:
     PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+
+
+def personal_data_erase(*, user) -> dict:
+    """At an account's closure (privacy.services.account_close): the person's webhook endpoints (their secrets with
+    them) and the events made for them, deliveries and tries included, go: nothing is sent for them again."""
+    return {"webhook_endpoints": WebhookEndpoint.objects.filter(owner=user).delete()[0],
+            "webhook_events": WebhookEvent.objects.filter(owner=user).delete()[0]}

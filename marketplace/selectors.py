@@ -2,6 +2,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from core.models import AuditLog
+from core.selectors import record
 from marketplace.models import Listing, ListingPhoto
 
 
@@ -69,3 +70,24 @@ def listing_photo_get(*, listing: Listing, photo_id) -> ListingPhoto | None:
     except (TypeError, ValueError):
         return None
     return next((photo for photo in listing.photos.all() if photo.pk == photo_id), None)
+
+
+LISTING_EXPORT_FIELDS = ("id", "status", "vin", "registration_plate", "make", "model", "variant",
+                         "first_registration_year", "mileage_km", "fuel", "transmission", "body_type", "colour",
+                         "previous_owners", "service_history", "postcode", "city", "description", "reserve_minor",
+                         "asking_price_minor", "rejection_reason", "created_at", "submitted_at", "status_changed_at")
+
+
+def _photo_urls(photo: ListingPhoto) -> dict:
+    return {variant: getattr(photo, variant).url for variant in ("original", "large", "medium", "thumb")
+            if getattr(photo, variant) and getattr(photo, variant).name}
+
+
+def personal_data(*, user: User) -> dict:
+    """The person's cars (privacy.selectors.personal_data_export): every listing with its photos' addresses."""
+    listings = _with_photos(Listing.objects.filter(seller=user).order_by("created_at", "id"))
+    return {"listings": [{**record(listing, LISTING_EXPORT_FIELDS),
+                          "photos": [{**record(photo, ("id", "position", "is_cover", "original_filename",
+                                                       "created_at")), "urls": _photo_urls(photo)}
+                                     for photo in listing.photos.all()]}
+                         for listing in listings]}

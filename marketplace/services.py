@@ -455,3 +455,37 @@ def listing_photo_set_cover(*, listing: Listing, actor: User, photo_id: int) -> 
             photo.is_cover = True
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, data={"cover": photo.pk})
         return photo
+
+
+LISTING_IN_PROGRESS = (Listing.Status.SUBMITTED, Listing.Status.INSPECTION_SCHEDULED, Listing.Status.INSPECTED,
+                       Listing.Status.APPROVED, Listing.Status.IN_AUCTION)
+
+
+def account_closure_obstacles(*, user: User) -> list[str]:
+    """A car on its way to auction (or in one): withdraw it before closing the account."""
+    count = Listing.objects.filter(seller=user, status__in=LISTING_IN_PROGRESS).count()
+    if count:
+        return [f"{count} of your cars {'is' if count == 1 else 'are'} submitted, being inspected, approved or in "
+                "an auction: withdraw them first."]
+    return []
+
+
+def personal_data_erase(*, user: User) -> dict:
+    """At an account's closure (privacy.services.account_close): draft cars go, with their photos (the files after
+    commit). Cars past the draft stay, as the inspection reports, auctions and sales refer to them; their number
+    plate and postcode go after the retention period (`retention_closed_accounts_erase`)."""
+    drafts = Listing.objects.select_for_update().filter(seller=user, status=Listing.Status.DRAFT)
+    photos = list(ListingPhoto.objects.filter(listing__in=drafts))
+    names = [name for photo in photos for name in photo.file_names]
+    ListingPhoto.objects.filter(pk__in=[photo.pk for photo in photos]).delete()
+    deleted = Listing.objects.filter(pk__in=[listing.pk for listing in drafts]).delete()[0]
+    if names:
+        transaction.on_commit(lambda: images.photo_files_delete(names))
+    return {"draft_listings": deleted, "draft_photos": len(photos)}
+
+
+def retention_closed_accounts_erase(*, user_ids) -> int:
+    """Closed accounts past GAVEL_RETENTION_CLOSED_ACCOUNT_DAYS: their cars' number plates and postcodes. How many
+    cars."""
+    return Listing.objects.filter(seller_id__in=list(user_ids)).exclude(registration_plate="", postcode="").update(
+        registration_plate="", postcode="")

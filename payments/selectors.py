@@ -17,6 +17,7 @@ from auctions.selectors import dealer_committed_minor, seller_consents_for
 from core.clock import db_now
 from core.models import AuditLog, Notification
 from core.money import MINOR_DIGITS, Money
+from core.selectors import record
 from inspections.models import Inspection
 from inspections.repair_cost import repair_cost_table_load
 from inspections.selectors import inspection_booking_text, inspections_for_listings, report_lines
@@ -31,11 +32,14 @@ from payments.models import (
     CollectionPhoto,
     DealerReceivable,
     DepositTopUp,
+    DepositWithdrawal,
     Dispute,
+    Document,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
     Payment,
+    PayoutTransfer,
     Sale,
     SecondChanceOffer,
     SellerReceivable,
@@ -722,3 +726,97 @@ def staff_work_list() -> list[dict]:
          admin("payments_unsoldlisting")),
     ]
     return [{"label": label, "count": count, "url": url} for label, count, url in rows]
+
+
+SALE_EXPORT_FIELDS = ("id", "auction", "listing", "buyer", "seller", "status", "currency", "hammer_price_minor",
+                      "buyer_fee_minor", "seller_fee_minor", "amount_due_minor", "seller_receives_minor",
+                      "adjustment_minor", "refunded_minor", "payment_deadline", "paid_at", "cancelled_at",
+                      "cancel_reason", "collection_place", "handed_over_at", "payout_status", "payout_reference",
+                      "paid_out_at", "completed_at", "created_at")
+
+
+def _ledger_lines(user: User) -> list[dict]:
+    """Every entry on the ledger accounts the person owns (their dealer, seller and deposit accounts): the other
+    side of each transaction is Gavel's (escrow, fees, bank), never another person's."""
+    entries = (LedgerEntry.objects.filter(account__owner=user).select_related("account", "transaction")
+               .order_by("transaction__created_at", "id"))
+    return [{"account": entry.account.kind, "amount_minor": entry.amount_minor, "currency": entry.account.currency,
+             **{f"transaction_{k}": v for k, v in record(entry.transaction, (
+                 "id", "kind", "sale", "memo", "created_at")).items()}}
+            for entry in entries]
+
+
+def personal_data(*, user: User) -> dict:
+    """The person's sales and purchases, payments, payouts, disputes, debts, deposit, ledger lines, the invoices
+    and statements issued to them, and the offers addressed to them (privacy.selectors.personal_data_export)."""
+    sales = Sale.objects.filter(Q(buyer=user) | Q(seller=user)).order_by("created_at", "id")
+    return {
+        "sales": [{**record(sale, SALE_EXPORT_FIELDS), "you_are": "buyer" if sale.buyer_id == user.pk else "seller"}
+                  for sale in sales],
+        "payments": [record(p, ("id", "sale", "provider", "reference", "amount_minor", "currency", "status",
+                                "confirmed_at", "created_at"))
+                     for p in Payment.objects.filter(sale__buyer=user).order_by("created_at", "id")],
+        "payouts": [record(t, ("reference", "amount_minor", "currency", "memo", "created_at"))
+                    for t in PayoutTransfer.objects.filter(payee=user).order_by("created_at", "id")],
+        "disputes": [{**record(d, ("id", "sale", "reason", "item_keys", "status", "outcome", "resolution",
+                                   "refund_minor", "cause", "cause_reason", "resolved_at", "created_at")),
+                      "opened_by_you": d.opened_by_id == user.pk}
+                     for d in Dispute.objects.filter(Q(sale__buyer=user) | Q(sale__seller=user)).order_by("id")],
+        "seller_receivables": [record(r, ("id", "sale", "amount_minor", "settled_minor", "currency", "reason",
+                                          "status", "created_at", "settled_at"))
+                               for r in SellerReceivable.objects.filter(seller=user).order_by("id")],
+        "dealer_receivables": [record(r, ("id", "sale", "kind", "amount_minor", "settled_minor", "currency",
+                                          "status", "created_at", "settled_at"))
+                               for r in DealerReceivable.objects.filter(dealer=user).order_by("id")],
+        "deposit_top_ups": [record(t, ("amount_minor", "received_minor", "currency", "reference", "status",
+                                       "created_at", "confirmed_at"))
+                            for t in DepositTopUp.objects.filter(dealer=user).order_by("id")],
+        "deposit_withdrawals": [record(w, ("amount_minor", "currency", "payout_reference", "created_at"))
+                                for w in DepositWithdrawal.objects.filter(dealer=user).order_by("id")],
+        "ledger_lines": _ledger_lines(user),
+        "documents": [{**record(d, ("id", "kind", "number", "sale", "issued_at", "currency", "parties", "lines",
+                                    "net_minor", "vat_minor", "total_minor")),
+                       "download": reverse("payments:document", args=[d.sale_id, d.pk])}
+                      for d in Document.objects.filter(recipient=user).order_by("issued_at", "id")],
+        "second_chance_offers": [record(o, ("id", "sale", "amount_minor", "status", "expires_at", "decided_at",
+                                            "created_at"))
+                                 for o in SecondChanceOffer.objects.filter(dealer=user).order_by("id")],
+        "buy_now_offers": [record(o, ("id", "auction", "listing", "price_minor", "status", "buyer", "decided_at",
+                                      "created_at"))
+                           for o in BuyNowOffer.objects.filter(Q(buyer=user) | Q(listing__seller=user))
+                           .order_by("id")],
+        "collection_checks": [record(c, ("sale", "vin_on_car", "odometer_km", "findings", "outcome", "recorded_at"))
+                              for c in CollectionCheck.objects.filter(dealer=user).order_by("recorded_at")],
+    }
+
+
+def account_closure_obstacles(*, user: User) -> list[str]:
+    """What the person still owes, is owed or has open with Gavel: a sale not settled (as buyer or seller), a
+    payout not yet sent, an open dispute, a debt, deposit money not withdrawn (or a top-up on its way), an offer or
+    price adjustment waiting for an answer."""
+    said = []
+    parties = Q(buyer=user) | Q(seller=user)
+    if Sale.objects.filter(parties).exclude(status__in=SETTLED_SALE_STATUSES).exists():
+        said.append("A sale of yours is not settled yet (paid, handed over and past the dispute window, refunded "
+                    "or cancelled).")
+    if Sale.objects.filter(seller=user, payout_status__in=(Sale.PayoutStatus.PENDING, Sale.PayoutStatus.SENDING,
+                                                            Sale.PayoutStatus.FAILED),
+                           status__in=Sale.PAID_STATUSES).exclude(status=Sale.Status.REFUNDED).exists():
+        said.append("A payout to you has not been sent yet.")
+    if Dispute.objects.filter(Q(sale__buyer=user) | Q(sale__seller=user), status=Dispute.Status.OPEN).exists():
+        said.append("A dispute about one of your sales is open.")
+    if (SellerReceivable.objects.filter(seller=user, status=SellerReceivable.Status.OPEN).exists()
+            or DealerReceivable.objects.filter(dealer=user, status=DealerReceivable.Status.OPEN).exists()):
+        said.append("You owe Gavel money (a refund the seller pays back, or a fee).")
+    balance = deposit_balance_minor(user)
+    if balance:
+        said.append(f"Your deposit holds {Money.of(balance).format()}: withdraw it first.")
+    if DepositTopUp.objects.filter(dealer=user, status=DepositTopUp.Status.PENDING).exists():
+        said.append("A deposit top-up you announced has not arrived yet.")
+    if (SecondChanceOffer.objects.filter(dealer=user, status=SecondChanceOffer.Status.PENDING).exists()
+            or AdjustmentRequest.objects.filter(Q(dealer=user) | Q(sale__seller=user),
+                                                status=AdjustmentRequest.Status.PENDING).exists()
+            or BuyNowOffer.objects.filter(Q(buyer=user) | Q(listing__seller=user), status__in=(
+                BuyNowOffer.Status.AWAITING_SELLER, BuyNowOffer.Status.OPEN)).exists()):
+        said.append("An offer or a price adjustment is waiting for an answer.")
+    return said

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # seconds from now, the whole stack of the journey.
 SERIAL_FIXTURES = {"private_redis", "celery_worker_process", "journey_stack"}
 # Tests that take long start first, so that a parallel run does not end waiting for one of them.
-LONG_FIRST = ("tests/security/test_schemathesis.py", "tests/security/test_permission_matrix.py",
+LONG_FIRST = ("tests/scale/", "tests/security/test_schemathesis.py", "tests/security/test_permission_matrix.py",
               "tests/marketplace/test_demo.py")
 
 
@@ -172,28 +172,55 @@ def subprocess_env(extra_env: dict | None = None) -> dict:
     return env
 
 
-def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None,
-                        queues: str | None = None, name: str = "test-worker") -> subprocess.Popen:
-    """A real Celery worker in its own process (and session), on the suite's Redis and test database; with
-    `beat_schedule` (a file path) it also runs beat, so the periodic tasks (the closing sweeper) fire;
-    `queues` limits it as production's `-Q` does (default: every queue)."""
+def celery_worker_hostname(name: str) -> str:
+    """The start of the node name a worker started with `name` answers pings with (`<name>-<pid>@<host>`)."""
+    return f"{name}-{os.getpid()}@"
+
+
+def launch_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None,
+                         queues: str | None = None, name: str = "test-worker") -> subprocess.Popen:
+    """A real Celery worker in its own process (and session), on the suite's Redis and test database, not yet
+    waited for (start several, then `wait_for_celery_workers`); with `beat_schedule` (a file path) it also runs
+    beat, so the periodic tasks (the closing sweeper) fire; `queues` limits it as production's `-Q` does (default:
+    every queue)."""
     env = subprocess_env(extra_env)
     beat = ["--beat", "--schedule", str(beat_schedule)] if beat_schedule else []
     only = ["--queues", queues] if queues else []
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
-         "--loglevel", "WARNING", "--hostname", f"{name}-{os.getpid()}@%h", "--without-mingle",
+         "--loglevel", "WARNING", "--hostname", f"{celery_worker_hostname(name)}%h", "--without-mingle",
          "--without-gossip", *beat, *only],
         cwd=ROOT, env=env, start_new_session=True,
     )
-    from core.health import celery_up
 
-    deadline = time.monotonic() + 30
-    while not celery_up(timeout=0.5):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the Celery worker did not start")
-        time.sleep(0.3)
+
+def wait_for_celery_workers(workers: dict[str, subprocess.Popen], seconds: float = 30) -> None:
+    """Until every worker (name -> process, as launched) answers a ping; kills them all and fails if one does not."""
+    from config.celery import app
+
+    deadline = time.monotonic() + seconds
+    waiting = set(workers)
+    while waiting:
+        try:
+            replies = app.control.ping(timeout=0.5)
+        except Exception:  # the broker not answering yet
+            replies = []
+        answered = {host for reply in replies for host in reply}
+        waiting = {name for name in waiting
+                   if not any(host.startswith(celery_worker_hostname(name)) for host in answered)}
+        if waiting and (time.monotonic() > deadline or any(workers[name].poll() is not None for name in waiting)):
+            for proc in workers.values():
+                proc.kill()
+            pytest.fail(f"the Celery worker(s) {sorted(waiting)} did not start")
+        if waiting:
+            time.sleep(0.3)
+
+
+def start_celery_worker(*, extra_env: dict | None = None, beat_schedule: Path | None = None,
+                        queues: str | None = None, name: str = "test-worker") -> subprocess.Popen:
+    """`launch_celery_worker`, then wait until it answers."""
+    proc = launch_celery_worker(extra_env=extra_env, beat_schedule=beat_schedule, queues=queues, name=name)
+    wait_for_celery_workers({name: proc})
     return proc
 
 

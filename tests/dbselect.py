@@ -101,6 +101,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 if not os.environ.get("DATABASE_URL") and _reachable(LOCAL_POSTGRES):
     os.environ["DATABASE_URL"] = LOCAL_POSTGRES
+# Without a REDIS_URL of its own choosing, a run gets a redis-server of its own (below), in one process too: two
+# runs on one machine sharing a database number would take each other's Celery tasks and pub/sub messages.
+PRIVATE_REDIS = bool(WORKER) or not os.environ.get("REDIS_URL")
 if not os.environ.get("REDIS_URL"):
     os.environ["REDIS_URL"] = LOCAL_REDIS
 # Keep the suite's pub/sub channels and cache keys apart from a `make run` on the same Redis.
@@ -120,15 +123,16 @@ os.environ.setdefault("GAVEL_OUTBOX", "0")
 os.environ.setdefault("GAVEL_LOG_PRIVATE_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
 
 WORKER_REDIS: subprocess.Popen | None = None
-if WORKER:
-    for name in ("CHANNELS_PREFIX", "CACHE_KEY_PREFIX"):
-        os.environ[name] = f"{os.environ[name]}-{WORKER}"
+if PRIVATE_REDIS:
+    if WORKER:
+        for name in ("CHANNELS_PREFIX", "CACHE_KEY_PREFIX"):
+            os.environ[name] = f"{os.environ[name]}-{WORKER}"
     binary = redis_server_binary()
     if binary:
         WORKER_REDIS, port = start_redis_server(binary)
         atexit.register(_stop, WORKER_REDIS)
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-    else:
+    elif WORKER:
         shared = urlparse(os.environ["REDIS_URL"])
         number = (int(shared.path.strip("/") or 0) + int(WORKER.removeprefix("gw"))) % 16
         os.environ["REDIS_URL"] = shared._replace(path=f"/{number}").geturl()

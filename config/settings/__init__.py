@@ -22,6 +22,7 @@ which refuses to start on a value it cannot use, naming the variable; the README
     transparency  the log's signing key, how often a tree head is signed
     insights      the k of the open market data
     integrations  webhooks: the retry schedule, the receiver timeout, loopback for the tests
+    privacy       retention periods of personal data
 """
 
 from config.settings.api import *  # noqa: F403
@@ -38,6 +39,7 @@ from config.settings.integrations import *  # noqa: F403
 from config.settings.logging import *  # noqa: F403
 from config.settings.marketplace import *  # noqa: F403
 from config.settings.payments import *  # noqa: F403
+from config.settings.privacy import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
 from config.settings.site import *  # noqa: F403
 from config.settings.transparency import *  # noqa: F403

@@ -61,4 +61,6 @@ CELERY_BEAT_SCHEDULE = {
     "payments-sales-open-missing": {"task": "payments.tasks.sales_open_missing_task", "schedule": 60.0},
     # Issued invoices, credit notes and seller statements: their PDF stored within a minute.
     "payments-documents-pdf": {"task": "payments.tasks.documents_pdf_render_pending_task", "schedule": 60.0},
+    # Personal data: what is past its retention period (config.settings.privacy) goes, once a day.
+    "privacy-retention": {"task": "privacy.tasks.retention_enforce_task", "schedule": 86400.0},
 }

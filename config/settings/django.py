@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "auctions",
     "payments",
     "insights",
+    "privacy",
     "live",
 ]
 

@@ -2,7 +2,8 @@
 inside functions, against two rules:
 
 1. The domain apps stand in an order, each importing only those before it:
-   core → transparency → accounts → integrations → marketplace → inspections → auctions → payments → insights.
+   core → transparency → accounts → integrations → marketplace → inspections → auctions → payments → insights →
+   privacy.
    A domain module is everything an app holds but its delivery modules: models, services, selectors, tasks, the
    rules and the engine.
 2. Delivery sits on top: pages, the API, admin, forms, serializers, URL maps, template tags, management commands,
@@ -17,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOMAIN_ORDER = ["core", "transparency", "accounts", "integrations", "marketplace", "inspections", "auctions",
-                "payments", "insights"]
+                "payments", "insights", "privacy"]
 TOP = ["live", "config"]  # delivery only
 DELIVERY_MODULES = {"views", "api", "admin", "forms", "serializers", "urls", "urls_api", "consumers", "routing",
                     "bid_policy",

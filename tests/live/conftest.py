@@ -34,9 +34,13 @@ def wait_for_port(port: int, proc: subprocess.Popen, what: str, seconds: float =
             time.sleep(0.1)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
+def stop(*procs: subprocess.Popen) -> None:
+    """SIGTERM to each process's session (the server and any workers it forked), all at once, then wait for each;
+    SIGKILL for one still there after 10 s."""
+    running = [proc for proc in procs if proc.poll() is None]
+    for proc in running:
         os.killpg(proc.pid, signal.SIGTERM)
+    for proc in running:
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -89,18 +93,51 @@ def frames(socket_, count: int, timeout: float = 10) -> list[dict]:
     return [json.loads(socket_.recv(timeout=timeout)) for _ in range(count)]
 
 
-def start_server(*, redis_url: str, extra_env: dict | None = None, log=None) -> Server:
-    """`log`: an open file for the server's output (its log lines), instead of the test's own output."""
+def launch_server(*, redis_url: str, extra_env: dict | None = None, log=None, wsgi: bool = False) -> Server:
+    """A server process on a free port, not yet waited for (start several, then `wait_until_serving` each).
+    The ASGI server (uvicorn, as production's `live`) by default; `wsgi`: gunicorn's sync workers, as production's
+    `web` (docker-compose.yml). `log`: an open file for the server's output, instead of the test's own output."""
     env = subprocess_env({"REDIS_URL": redis_url,
                           "CHANNELS_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
                           "PYTHONUNBUFFERED": "1", **(extra_env or {})})
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log)
-    wait_for_port(port, proc, "the ASGI server")
+    if wsgi:
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--workers", "1", "--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
+                   str(port), "--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log)
     return Server(port, proc)
+
+
+def wait_until_serving(server: Server, what: str, seconds: float = 30) -> None:
+    """The port is open and the application answers /livez (gunicorn's master opens the port before its worker
+    has loaded Django)."""
+    wait_for_port(server.port, server.proc, what, seconds)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=seconds)
+            conn.request("GET", "/livez")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        if server.proc.poll() is not None or time.monotonic() > deadline:
+            stop(server.proc)
+            pytest.fail(f"{what} did not answer /livez")
+        time.sleep(0.1)
+
+
+def start_server(*, redis_url: str, extra_env: dict | None = None, log=None, wsgi: bool = False) -> Server:
+    """`launch_server`, then wait until it serves."""
+    server = launch_server(redis_url=redis_url, extra_env=extra_env, log=log, wsgi=wsgi)
+    if wsgi:
+        wait_until_serving(server, "the WSGI server (gunicorn)")
+    else:
+        wait_for_port(server.port, server.proc, "the ASGI server")
+    return server
 
 
 @pytest.fixture

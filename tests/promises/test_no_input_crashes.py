@@ -165,6 +165,7 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:auth-signup-seller", "POST", "anonymous", signup),
         Row("api:auth-signup-dealer", "POST", "anonymous", dealer_signup),
         Row("api:me", "GET", "seller"),
+        Row("api:me-data", "GET", "seller"),
         Row("api:market", "GET", "anonymous", query={"format": "csv"}),
         Row("api:listing-list", "GET", "seller", query={"page": 1}, query_numbers=(("page",),)),
         Row("api:listing-list", "POST", "seller", listing, numbers=listing_numbers),
@@ -302,6 +303,9 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("accounts:profile", "GET", "seller"),
         Row("accounts:profile", "POST", "seller", {"full_name": "Sam Seller", "phone": "+49 30 999"}, kind="form"),
         Row("accounts:dashboard", "GET", "seller"),
+        Row("privacy:overview", "GET", "seller"),
+        Row("privacy:export", "GET", "seller"),
+        Row("privacy:close", "POST", "seller", {"password": PASSWORD, "confirm": "on"}, kind="form"),
         Row("marketplace:list", "GET", "seller"),
         Row("marketplace:create", "GET", "seller"),
         Row("marketplace:create", "POST", "seller",
@@ -880,6 +884,8 @@ REFUSED_AS_THEY_STAND = {
     ("api:sale-cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
     ("payments:cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
     ("healthz", "GET"): "no Celery worker runs here: a 503 that names it (tests/core/test_healthz.py)",
+    ("privacy:close", "POST"): "the world's seller has sales not settled: a 409 with the reasons (closing for real: "
+                               "tests/privacy/test_close.py)",
 }
 
 

@@ -51,6 +51,10 @@ EXPECTED: dict[str, dict[str, set]] = {
     "accounts:password_reset_complete": {"GET": ALL},
     "accounts:profile": {"GET": SIGNED_IN, "POST": SIGNED_IN, "PUT": SIGNED_IN},
     "accounts:dashboard": {"GET": SIGNED_IN},
+    # Personal data: everyone signed in, for themselves only (the close refuses without the password).
+    "privacy:overview": {"GET": SIGNED_IN},
+    "privacy:export": {"GET": SIGNED_IN},
+    "privacy:close": {"POST": SIGNED_IN},
     # The organisation's owners (each dealer owns their own); the member and key routes act on `dealer`'s.
     "accounts:organisation": {"GET": DEALERS},
     "accounts:organisation_invite": {"POST": DEALERS},
@@ -145,6 +149,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:auth-signup-seller": {"POST": ALL},
     "api:auth-signup-dealer": {"POST": ALL},
     "api:me": {"GET": SIGNED_IN},
+    "api:me-data": {"GET": SIGNED_IN},
     "api:organisation-members": {"GET": DEALERS, "POST": DEALERS},
     "api:organisation-member": {"PATCH": {"dealer"}, "DELETE": {"dealer"}},
     "api:organisation-api-keys": {"GET": DEALERS, "POST": DEALERS},
