@@ -192,8 +192,8 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
 
 
 def member_access_revoke(*, user: User) -> None:
-    """End every way `user` is signed in, at once: their browser sessions, their API token, and the API keys they
-    made (accounts.services.access_revoke)."""
+    """End every way `user` is signed in, at once: their browser sessions, their API token, the API keys they
+    made and their open WebSockets (accounts.services.access_revoke)."""
     access_revoke(user=user)
 
 
@@ -208,3 +208,46 @@ def member_remove(*, membership: Membership, actor: User) -> None:
         member_access_revoke(user=membership.user)
         audit_record(obj=org, action=AuditLog.Action.UPDATE, actor=actor, reason="Member removed",
                      data={"member": membership.user_id, "role": membership.role})
+
+
+# Who in an organisation is told of an event that happened to it (the notification's `kind`). Events are keyed to
+# the organisation's account; these are the people behind it:
+# - BIDDING: an auction's course and its car (outbid, won, a counter- or second-chance offer, collection): the
+#   owners and the member who placed the organisation's bid on that auction;
+# - PAYING: money (an invoice, a payment arrived or returned, a payment overdue, a fee owed, the deposit): the
+#   owners and the accounts members;
+# - anything else (the organisation's own affairs: a suspension, a webhook endpoint switched off): the owners.
+BIDDING, PAYING, MANAGING = "bidding", "paying", "managing"
+AUDIENCE_BY_KIND: dict[str, str] = {
+    **{kind: BIDDING for kind in (
+        "outbid", "auction_won", "proxy_bid_receipt", "auction_declined", "auction_repriced", "counter_offer",
+        "second_chance_offer", "buy_now_open", "collection_changed", "handover_confirm_needed",
+        "adjustment_decided", "dispute_resolved", "sale_cancelled")},
+    **{kind: PAYING for kind in (
+        "sale_invoice", "sale_paid", "payment_returned", "sale_overdue", "fee_owed", "deposit_topup")},
+}
+_AUDIENCE_ROLES: dict[str, frozenset[str]] = {
+    BIDDING: frozenset({Membership.Role.OWNER}),
+    PAYING: frozenset({Membership.Role.OWNER, Membership.Role.ACCOUNTS}),
+    MANAGING: frozenset({Membership.Role.OWNER}),
+}
+
+
+def notification_audience(kind: str) -> str:
+    return AUDIENCE_BY_KIND.get(kind, MANAGING)
+
+
+def organisation_recipient_ids(*, account_id: int, kind: str, placed_by_id: int | None = None) -> list[int]:
+    """The people told of `kind` happening to the organisation whose account is `account_id` (AUDIENCE_BY_KIND):
+    the account holder first, then the other members the audience names; for bidding events also
+    `placed_by_id`, the member who placed the bid, while they are still a member. Anyone who is no organisation's
+    account (a seller, staff) is told alone. One query."""
+    audience = notification_audience(kind)
+    roles = _AUDIENCE_ROLES[audience]
+    members = list(Membership.objects.filter(organisation__user_id=account_id).order_by("created_at", "pk")
+                   .values_list("user_id", "role"))
+    if not members:
+        return [account_id]
+    chosen = [user_id for user_id, role in members
+              if role in roles or (audience == BIDDING and placed_by_id is not None and user_id == placed_by_id)]
+    return [account_id, *[user_id for user_id in chosen if user_id != account_id]]

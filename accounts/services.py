@@ -15,6 +15,7 @@ from accounts.authentication import token_cache_key
 from accounts.models import ApiKey, DealerDocument, DealerProfile, Invitation, Membership, SessionSighting, User
 from core.audit import audit_record
 from core.documents import document_create, document_review
+from core.events import user_sockets_close_on_commit
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
@@ -317,8 +318,9 @@ def dealer_profiles_lock(*, user_ids) -> dict[int, DealerProfile]:
 
 
 def access_revoke(*, user: User) -> None:
-    """End every way `user` is signed in, at once: their browser sessions, their API token, and the API keys they
-    made."""
+    """End every way `user` is signed in, at once: their browser sessions, their API token, the API keys they
+    made, and (once the change commits) their open WebSockets, each closed with 4401 (live.consumers)."""
+    user_sockets_close_on_commit(user.pk)
     token_revoke(user=user)
     ApiKey.objects.filter(created_by=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     sessions_end(user_id=user.pk)

@@ -56,7 +56,9 @@ class AuctionFilterInputSerializer(serializers.Serializer):
                                          help_text="Minor units.")
     grade = serializers.CharField(max_length=20, required=False,
                                   help_text="The published inspection grade (once inspections publish grades).")
-    location = serializers.CharField(max_length=100, required=False, help_text="A city, or the start of a postcode.")
+    location = serializers.CharField(max_length=100, required=False,
+                                     help_text="One or more regions, comma-separated, any of which matches: a city, "
+                                               "or a postcode area (the start of a postcode).")
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False)
 
 
@@ -256,7 +258,9 @@ class SavedSearchOutputSerializer(serializers.Serializer):
     price_min_minor = serializers.IntegerField(source="price_min", allow_null=True)
     price_max_minor = serializers.IntegerField(source="price_max", allow_null=True)
     grade = serializers.CharField()
-    location = serializers.CharField(help_text="City, or the start of the postcode.")
+    location = serializers.CharField(help_text="Regions, comma-separated, any of which matches: a city, or a postcode "
+                                               "area (the start of the postcode). Listings carry no coordinates: "
+                                               "regions stand in for a radius.")
     alert_in_app = serializers.BooleanField()
     alert_email = serializers.ChoiceField(choices=SavedSearch.Email.choices)
     alert_webhook = serializers.BooleanField(help_text="Also send `saved_search.matched` to your webhook endpoints.")
@@ -276,7 +280,8 @@ class SavedSearchInputSerializer(serializers.Serializer):
     price_max_minor = serializers.IntegerField(required=False, allow_null=True, min_value=0,
                                                max_value=AMOUNT_MAX_MINOR, default=None)
     grade = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                     help_text="At most 10 regions, comma-separated: cities or postcode areas.")
     alert_in_app = serializers.BooleanField(required=False, default=True)
     alert_email = serializers.ChoiceField(choices=SavedSearch.Email.choices, required=False,
                                           default=SavedSearch.Email.OFF)

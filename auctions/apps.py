@@ -17,6 +17,10 @@ class AuctionsConfig(AppConfig):
     name = "auctions"
 
     def ready(self):
+        from auctions.services.common import auction_dealer_notify
+        from core.outbox import outbox_effect_register
         from integrations.payloads import payload_renderer_register
 
         payload_renderer_register("auction", auction_webhook_payload)
+        # A bid's outbid and proxy notices: the outbox worker works out whom in the organisation to tell.
+        outbox_effect_register("auction_dealer_notify", auction_dealer_notify)

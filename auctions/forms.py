@@ -20,7 +20,8 @@ class AuctionFilterForm(forms.Form):
     price_max = forms.IntegerField(required=False, min_value=0, max_value=Money.of(AMOUNT_MAX_MINOR).major,  # type: ignore[arg-type]
                                    label=f"Price to ({settings.GAVEL_CURRENCY})")
     grade = forms.CharField(required=False, max_length=20)
-    location = forms.CharField(required=False, max_length=100, label="City or postcode")
+    location = forms.CharField(required=False, max_length=100, label="City or postcode area",
+                               help_text="One or more, separated by commas: Berlin, Potsdam, 14")
     sort = forms.ChoiceField(required=False, choices=[
         ("ending_soonest", "Ending soonest"), ("newest", "Newest"), ("price_asc", "Price: low to high"),
         ("price_desc", "Price: high to low")])

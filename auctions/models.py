@@ -395,13 +395,30 @@ class ApprovedListing(Listing):
         verbose_name_plural = "cars ready for auction"
 
 
+# How many regions one location may name: matching stays one query with a bounded number of terms.
+LOCATION_PLACES_MAX = 10
+
+
+def location_places(text: str) -> list[str]:
+    """The regions a location names (comma-separated cities or postcode areas), lower case, in order, once each."""
+    return list(dict.fromkeys(part.strip().casefold() for part in (text or "").split(",") if part.strip()))
+
+
+def location_places_key(places: list[str]) -> str:
+    """The stored form matching reads: every region between commas (",berlin,14,"), or "" for none."""
+    return f",{','.join(places)}," if places else ""
+
+
 class SavedSearch(models.Model):
     """A dealer's dashboard filter kept to be told of new auctions that match it (issue 17).
 
     Empty criteria match anything. `make`, `model` and `location` read as on the dashboard: the make exactly, the
-    model as part of the car's model, the location as the city or the start of the postcode (listings carry no
-    coordinates, so there is no radius). Prices compare with the auction's starting price (scheduled) or current
-    price (live), in minor units."""
+    model as part of the car's model, the location as one or more regions, comma-separated, any of which matches:
+    a city, or a postcode area (the start of the postcode: "10" is Berlin's 10xxx). Listings carry a postcode and a
+    city, no coordinates, and Gavel ships no postcode-to-coordinates table, so "within N km" is asked as a list of
+    regions ("Berlin, Potsdam, 14"), not a radius. `places` is the location as matching reads it
+    (`location_places_key`). Prices compare with the auction's starting price (scheduled) or current price (live),
+    in minor units."""
 
     class Email(models.TextChoices):
         OFF = "off", "No email"
@@ -419,6 +436,8 @@ class SavedSearch(models.Model):
     price_max = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
     grade = models.CharField(max_length=20, blank=True)
     location = models.CharField(max_length=100, blank=True)
+    places = models.CharField(max_length=104, blank=True, editable=False,
+                              help_text="The location's regions, lower case, each between commas: \",berlin,14,\".")
     alert_in_app = models.BooleanField(default=True)
     alert_email = models.CharField(max_length=8, choices=Email.choices, default=Email.OFF)
     alert_webhook = models.BooleanField(default=False)

@@ -23,8 +23,10 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower, StrIndex
 
 from accounts.models import DealerProfile, SessionSighting, User
+from accounts.organisations import BIDDING, notification_audience, organisation_recipient_ids
 from auctions.engine import Standing, minimum_next_bid
 from auctions.models import (
+    LOCATION_PLACES_MAX,
     Auction,
     Bid,
     BidderLabel,
@@ -33,6 +35,7 @@ from auctions.models import (
     SellerConsent,
     Watch,
     bidder_label,
+    location_places,
 )
 from core.clock import db_now
 from core.models import AuditLog
@@ -42,6 +45,17 @@ from marketplace.models import ListingPhoto
 from transparency.models import LogEntry
 
 logger = logging.getLogger(__name__)
+
+
+def auction_dealer_recipient_ids(*, auction_id: int, dealer_id: int, kind: str) -> list[int]:
+    """Who in the dealer organisation whose account is `dealer_id` is told of `kind` on this auction
+    (accounts.organisations.AUDIENCE_BY_KIND): for a bidding event, the owners and the member who placed the
+    organisation's latest bid on it; otherwise as the kind's audience says."""
+    placed_by_id = None
+    if notification_audience(kind) == BIDDING:
+        placed_by_id = (Bid.objects.filter(auction_id=auction_id, dealer_id=dealer_id, placed_by__isnull=False)
+                        .order_by("-sequence").values_list("placed_by_id", flat=True).first())
+    return organisation_recipient_ids(account_id=dealer_id, kind=kind, placed_by_id=placed_by_id)
 
 
 def auction_minimum_next_bid(auction: Auction) -> int:
@@ -167,8 +181,11 @@ def auction_list_filtered(*, user: User, filters: dict) -> QuerySet:
     if filters.get("grade"):
         qs = qs.filter(grade=filters["grade"])
     if filters.get("location"):
-        place = filters["location"].strip()
-        qs = qs.filter(Q(listing__city__iexact=place) | Q(listing__postcode__startswith=place))
+        # One or more regions, comma-separated (as a saved search keeps them): a city, or a postcode area.
+        in_region = Q()
+        for place in location_places(filters["location"])[:LOCATION_PLACES_MAX]:
+            in_region |= Q(listing__city__iexact=place) | Q(listing__postcode__istartswith=place)
+        qs = qs.filter(in_region)
     return qs.order_by(*SORTS.get(filters.get("sort") or "ending_soonest", SORTS["ending_soonest"]))
 
 
@@ -403,15 +420,29 @@ def auction_integrity_report(*, auction: Auction) -> dict:
             "flagged": bool(links) or any(row["flags"] for row in rows)}
 
 
+def listing_regions(*, city: str, postcode: str) -> list[str]:
+    """The regions a car is in, as a saved search names them: its city, and every start of its postcode (a
+    postcode area), lower case; none containing a comma (a region never does)."""
+    regions = [(city or "").strip().casefold()]
+    code = (postcode or "").strip().casefold()
+    regions += [code[:n] for n in range(1, len(code) + 1)]
+    return [region for region in dict.fromkeys(regions) if region and "," not in region]
+
+
 def saved_search_list_matching(*, auction: Auction, price_minor: int) -> QuerySet:
     """The saved searches `auction` matches, in one query over all of them: each criterion is empty or met by the
-    car (the dashboard's reading: make exactly, model as a part, city or postcode prefix). `auction` needs its
-    listing and `grade` annotation (saved_search_auction_get)."""
+    car (the dashboard's reading: make exactly, model as a part, a region: the city, or a postcode area the postcode
+    starts with). `auction` needs its listing and `grade` annotation (saved_search_auction_get).
+
+    A search's regions are stored between commas (`SavedSearch.places`), so the car's region is a fixed number of
+    LIKE terms whatever the searches name: its city, and each leading part of its postcode."""
     listing = auction.listing
     grade = getattr(auction, "grade", None) or ""
+    in_region = Q(places="")
+    for region in listing_regions(city=listing.city, postcode=listing.postcode):
+        in_region |= Q(places__contains=f",{region},")
     qs = SavedSearch.objects.alias(
         model_at=StrIndex(Value(listing.model.lower()), Lower("model")),
-        postcode_at=StrIndex(Value(listing.postcode.lower()), Lower("location")),
     ).filter(
         Q(make="") | Q(make__iexact=listing.make),
         Q(model="") | Q(model_at__gt=0),
@@ -420,7 +451,7 @@ def saved_search_list_matching(*, auction: Auction, price_minor: int) -> QuerySe
         Q(price_min__isnull=True) | Q(price_min__lte=price_minor),
         Q(price_max__isnull=True) | Q(price_max__gte=price_minor),
         Q(grade="") | Q(grade=grade),
-        Q(location="") | Q(location__iexact=listing.city) | Q(postcode_at=1),
+        in_region,
     )
     if listing.mileage_km is None:
         return qs.filter(mileage_max__isnull=True).order_by()

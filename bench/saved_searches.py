@@ -6,7 +6,9 @@ Figures, three repeats each (the order alternating): the queries `auctions.selec
 runs at 100 and at --searches stored searches (they must be equal: one), and its median latency — the ORM query
 built and run, rows fetched — against the same matching written by hand in raw SQL through a cursor, in the same
 run (ratio ORM / raw). The searches are bulk-inserted bench data: 200 dealers, criteria drawn at random from the
-makes, models, years, mileages, prices and cities the listings use, a third of each criterion left empty.
+makes, models, years, mileages, prices and cities the listings use, a third of each criterion left empty. The
+location is a list of one to four regions (cities and postcode areas: what stands in for a radius, since listings
+carry no coordinates), stored as `SavedSearch.places`; the car's regions are a fixed number of LIKE terms.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from bench.common import bench_env, recreate_database, setup_django
 
 MAKES = {"Volkswagen": ["Golf", "Polo", "Passat"], "BMW": ["320d", "X3"], "Ford": ["Focus", "Fiesta"],
          "Toyota": ["Yaris", "Corolla"], "Skoda": ["Octavia", "Fabia"]}
-CITIES = [("Berlin", "10115"), ("Hamburg", "20095"), ("Munich", "80331"), ("Cologne", "50667")]
+CITIES = [("Berlin", "10115"), ("Hamburg", "20095"), ("Munich", "80331"), ("Cologne", "50667"),
+          ("Potsdam", "14467"), ("Leipzig", "04109")]
 DEALERS = 200
 CALLS = 30
 REPEATS = 3
@@ -33,7 +36,7 @@ WHERE (s.make = '' OR UPPER(s.make) = UPPER(%(make)s))
   AND (s.mileage_max IS NULL OR s.mileage_max >= %(mileage)s)
   AND (s.price_min IS NULL OR s.price_min <= %(price)s) AND (s.price_max IS NULL OR s.price_max >= %(price)s)
   AND (s.grade = '' OR s.grade = %(grade)s)
-  AND (s.location = '' OR UPPER(s.location) = UPPER(%(city)s) OR STRPOS(LOWER(%(postcode)s), LOWER(s.location)) = 1)
+  AND (s.places = '' OR s.places LIKE ANY(%(regions)s))
 """
 
 
@@ -42,20 +45,22 @@ def _maybe(rng: random.Random, value):
 
 
 def _insert_searches(count: int, dealers, rng: random.Random) -> None:
-    from auctions.models import SavedSearch
+    from auctions.models import SavedSearch, location_places, location_places_key
 
     rows = []
     for n in range(count):
         make = rng.choice(list(MAKES))
         year = rng.randrange(2008, 2024)
         price = rng.randrange(3_000, 40_000) * 100
-        city, postcode = rng.choice(CITIES)
+        regions = [rng.choice([city, postcode[:rng.randrange(1, 3)]])
+                   for city, postcode in rng.sample(CITIES, rng.randrange(1, 5))]
+        location = ", ".join(regions) if rng.random() < 2 / 3 else ""
         rows.append(SavedSearch(
             dealer=dealers[n % len(dealers)], name=f"search {n}", make=_maybe(rng, make) or "",
             model=_maybe(rng, rng.choice(MAKES[make])) or "", year_min=_maybe(rng, year - 3),
             year_max=_maybe(rng, year + 3), mileage_max=_maybe(rng, rng.randrange(50, 250) * 1000),
             price_min=_maybe(rng, price // 2), price_max=_maybe(rng, price), grade="",
-            location=_maybe(rng, rng.choice([city, postcode[:2]])) or ""))
+            location=location, places=location_places_key(location_places(location))))
     SavedSearch.objects.bulk_create(rows, batch_size=2000)
 
 
@@ -96,7 +101,7 @@ def main(*, searches: int = 10_000) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from auctions.selectors import saved_search_auction_get, saved_search_list_matching
+    from auctions.selectors import listing_regions, saved_search_auction_get, saved_search_list_matching
 
     rng = random.Random(17)
     dealers = User.objects.bulk_create([User(email=f"bench-dealer{n}@gavel.test", password="!", full_name=f"D {n}",
@@ -107,7 +112,8 @@ def main(*, searches: int = 10_000) -> int:
     listing = auction.listing
     params = {"make": listing.make, "model": listing.model, "year": listing.first_registration_year,
               "mileage": listing.mileage_km, "price": price, "grade": getattr(auction, "grade", None) or "",
-              "city": listing.city, "postcode": listing.postcode}
+              "regions": [f"%,{region},%" for region in listing_regions(city=listing.city,
+                                                                           postcode=listing.postcode)]}
 
     def orm() -> list[int]:
         return list(saved_search_list_matching(auction=auction, price_minor=price).values_list("id", flat=True))

@@ -39,6 +39,21 @@ def user_group(user_id: int) -> str:
     return f"user.{int(user_id)}"
 
 
+def user_sockets_group(user_id: int) -> str:
+    """Every open socket of one user, whatever it follows (an auction, a sale, the dashboard, their own frames):
+    only control frames are sent here (DISCONNECT_FRAME), never data."""
+    return f"user-sockets.{int(user_id)}"
+
+
+# Sent to user_sockets_group: every socket of the user closes (their access was revoked: no page keeps listening).
+DISCONNECT_FRAME = {"type": "disconnect"}
+
+
+def user_sockets_close_on_commit(user_id: int) -> None:
+    """Close every open socket of `user_id` once the transaction that revoked their access commits."""
+    publish_on_commit([(user_sockets_group(user_id), DISCONNECT_FRAME)])
+
+
 Message = tuple[str, dict]
 
 

@@ -163,6 +163,16 @@ def notify_user_id(*, user_id: int, kind: str, title: str, body: str = "", url: 
         notify(user=user, kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
 
 
+def notify_many(*, user_ids, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+                event_key: str | None = None) -> None:
+    """`notify` each of `user_ids` (in that order; one query for the users), each at most once per `event_key`."""
+    ids = list(dict.fromkeys(user_ids))
+    users = get_user_model().objects.in_bulk(ids)
+    for user_id in ids:
+        if user_id in users:
+            notify(user=users[user_id], kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
+
+
 def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
                  event_key: str | None = None) -> None:
     """Notify after the current transaction commits, off the request path: for hot paths (a bid)."""

@@ -1,9 +1,11 @@
 """The outbox: a hot path's after-commit effects leave in one pipelined Redis write, and a worker delivers them.
 
 A bid used to wait, after its commit, for a Celery enqueue per outbid notice and a PUBLISH per live frame. With the
-outbox, `outbox_send_on_commit` queues everything a committed change wants told — the live frames (group, frame) and
-the notifications (`core.notifications.notify_user_id` arguments) — as one entry of a Redis stream, in the same
-pipeline as any other write the caller adds (the bid gate's copy), so the request pays one Redis round trip.
+outbox, `outbox_send_on_commit` queues everything a committed change wants told — the live frames (group, frame),
+the notifications (`core.notifications.notify_user_id` arguments) and the named effects later apps register
+(`outbox_effect_register`: an outbid organisation's members told, its webhook endpoints looked up) — as one entry
+of a Redis stream, in the same pipeline as any other write the caller adds (the bid gate's copy), so the request
+pays one Redis round trip and no database query after its commit.
 
 `outbox_consume` (run by `manage.py outbox_worker`, started by `make run` and docker-compose's `outbox` service)
 drains the stream through a consumer group: it sends the frames, writes the notifications, and only then
@@ -50,37 +52,59 @@ def _client():
     return cast(DjangoRedisCache, caches["default"])._cache.get_client(write=True)
 
 
-def outbox_entry(*, messages: Sequence[Message] = (), notifications: Sequence[dict] = ()) -> dict[str, str]:
+# Effects a later app hands the worker by name (its AppConfig.ready() registers them): work that needs the database
+# (whose organisation members to tell, whether a dealer has webhook endpoints) done by the worker, not the request.
+# Each must be idempotent (an `event_key`): an entry can be delivered twice.
+Effect = tuple[str, dict]
+_EFFECTS: dict[str, Callable[..., object]] = {}
+
+
+def outbox_effect_register(name: str, func: Callable[..., object]) -> None:
+    _EFFECTS[name] = func
+
+
+def _effect_run(name: str, kwargs: dict) -> None:
+    if name not in _EFFECTS:
+        raise LookupError(f"no outbox effect {name!r}: its app registers it in ready()")
+    _EFFECTS[name](**kwargs)
+
+
+def outbox_entry(*, messages: Sequence[Message] = (), notifications: Sequence[dict] = (),
+                 effects: Sequence[Effect] = ()) -> dict[str, str]:
     """The stream entry's fields: one JSON document, so a reader never sees half of it."""
     return {"m": json.dumps({"frames": [list(message) for message in messages],
-                             "notify": list(notifications)}, separators=(",", ":"))}
+                             "notify": list(notifications), "effects": [list(effect) for effect in effects]},
+                            separators=(",", ":"))}
 
 
 def outbox_send(*, messages: Sequence[Message] = (), notifications: Sequence[dict] = (),
-                also: Callable[[Any], None] | None = None) -> bool:
+                effects: Sequence[Effect] = (), also: Callable[[Any], None] | None = None) -> bool:
     """Now: one pipeline (one round trip) with the entry and whatever `also` queues on it. False when Redis is
-    away (logged): the notifications are then written here, the frames dropped."""
+    away (logged): the notifications and effects are then run here, the frames dropped."""
     try:
         pipeline = _client().pipeline(transaction=False)
         if also is not None:
             also(pipeline)
-        pipeline.xadd(outbox_stream(), outbox_entry(messages=messages, notifications=notifications))
+        pipeline.xadd(outbox_stream(), outbox_entry(messages=messages, notifications=notifications, effects=effects))
         pipeline.execute()
     except RedisError as exc:
-        logger.warning("outbox: Redis unavailable, %d frame(s) dropped, %d notification(s) written in-process: %s",
-                       len(messages), len(notifications), exc)
+        logger.warning("outbox: Redis unavailable, %d frame(s) dropped, %d notification(s) and %d effect(s) run "
+                       "in-process: %s", len(messages), len(notifications), len(effects), exc)
         for kwargs in notifications:
             notify_user_id(**kwargs)
+        for name, kwargs in effects:
+            _effect_run(name, kwargs)
         return False
     return True
 
 
 def outbox_send_on_commit(*, messages: Sequence[Message] = (), notifications: Sequence[dict] = (),
-                          also: Callable[[Any], None] | None = None) -> None:
+                          effects: Sequence[Effect] = (), also: Callable[[Any], None] | None = None) -> None:
     """`outbox_send` once the surrounding transaction commits (now, outside one); never for a rolled-back change."""
     frozen_messages, frozen_notifications = list(messages), [dict(n) for n in notifications]
+    frozen_effects = [(name, dict(kwargs)) for name, kwargs in effects]
     transaction.on_commit(lambda: outbox_send(messages=frozen_messages, notifications=frozen_notifications,
-                                              also=also))
+                                              effects=frozen_effects, also=also))
 
 
 def _deliver(fields: dict) -> None:
@@ -91,6 +115,8 @@ def _deliver(fields: dict) -> None:
         raise RedisError("the channel layer did not take the frames")
     for kwargs in document["notify"]:
         notify_user_id(**kwargs)
+    for name, kwargs in document.get("effects", []):
+        _effect_run(name, kwargs)
 
 
 def _ensure_group(client) -> None:

@@ -137,9 +137,15 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
 class NotificationReadView(LoginRequiredMixin, View):
     """POST: mark one notification read (`id`) or all of them; then follow its link or come back to the list."""
 
+    # A notification id is a bigint: more digits than this is no id (and no 5,000-digit int() either).
+    ID_DIGITS_MAX = 18
+
     def post(self, request):
-        raw = request.POST.get("id", "")
-        notification_id = int(raw) if raw.isdigit() else None
+        raw = request.POST.get("id", "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= self.ID_DIGITS_MAX):
+            messages.error(request, "No such notification: nothing was marked read.")
+            return redirect("notifications")
+        notification_id = int(raw) if raw else None
         notifications_mark_read(user=request.user, notification_id=notification_id)
         if notification_id is not None:
             url = Notification.objects.filter(user=request.user, pk=notification_id).values_list("url", flat=True)

@@ -20,11 +20,11 @@ from django.urls import reverse
 
 from accounts.capabilities import WEBHOOKS, member_ensure
 from accounts.models import User
-from accounts.organisations import dealer_acting_for
+from accounts.organisations import dealer_acting_for, organisation_recipient_ids
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import PushSubscription
-from core.notifications import notify
+from core.notifications import notify_many
 from integrations import egress
 from integrations.models import EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from integrations.payloads import payload_render
@@ -214,8 +214,8 @@ def _endpoint_failed(endpoint: WebhookEndpoint, now) -> bool:
     WebhookDelivery.objects.filter(endpoint=endpoint, delivered_at__isnull=True, abandoned_at__isnull=True).update(
         abandoned_at=now, next_attempt_at=None
     )
-    notify(
-        user=endpoint.owner,
+    notify_many(
+        user_ids=organisation_recipient_ids(account_id=endpoint.owner_id, kind="webhook_endpoint_disabled"),
         kind="webhook_endpoint_disabled",
         url=reverse("integrations:webhooks"),
         title="A webhook endpoint was switched off",

@@ -9,6 +9,10 @@ Routes (config/routing.py):
 - /ws/user/           the signed-in user's own `notification` frames (outbid, won…), on any page.
 - anything else       refused at the handshake (UnroutedConsumer), without a login and without a traceback.
 
+Every socket also joins its user's `user_sockets_group`: when their access is revoked (removed from their dealer
+organisation: accounts.organisations.member_access_revoke) a disconnect frame there closes each one with 4401, at
+once, and the page does not reconnect.
+
 A refused join closes the handshake with 4403 (the browser sees the upgrade rejected). If the channel layer
 stops answering (Redis down or restarting), the watchdog closes every socket of this process with 4503: the
 page shows "Reconnecting…", comes back with backoff and resyncs from the REST API before showing live data.
@@ -26,11 +30,12 @@ from django.conf import settings
 
 from accounts.models import User
 from auctions.selectors import auction_get_visible_to
-from core.events import DASHBOARD, auction_group, sale_group, user_group
+from core.events import DASHBOARD, DISCONNECT_FRAME, auction_group, sale_group, user_group, user_sockets_group
 from payments.selectors import sale_get_visible_to
 
 logger = logging.getLogger(__name__)
 
+CLOSE_SIGNED_OUT = 4401
 CLOSE_REFUSED = 4403
 CLOSE_UNROUTED = 4404
 CLOSE_FEED_LOST = 4503
@@ -164,9 +169,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         groups = await self.authorise(user) if user is not None and user.is_authenticated else None
-        if not groups:
+        if not groups or user is None:
             await self.close(code=CLOSE_REFUSED)
             return
+        groups = [*groups, user_sockets_group(user.pk)]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.joined = groups
@@ -193,10 +199,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # Channels closes stale database connections before every handler, through the one sync thread: a
         # thread hop per frame per socket. Forwarding a frame touches no database, so it skips that.
         if message["type"] == "live.frame":
-            if self.sender is not None:
+            if message["frame"] == DISCONNECT_FRAME:
+                await self.signed_out()
+            elif self.sender is not None:
                 self.sender.push(message["frame"])
             return
         await super().dispatch(message)
+
+    async def signed_out(self):
+        """The user's access was revoked: close now, with a code the page does not reconnect after."""
+        if self.watchdog is not None:
+            self.watchdog.discard(self)
+        if self.sender is not None:
+            self.sender.cancel()
+        await self.close(code=CLOSE_SIGNED_OUT)
 
     async def feed_lost(self):
         if self.watchdog is not None:

@@ -50,6 +50,7 @@ from auctions.services.common import (
     BuyingLimitExceeded,
     IdempotencyKeyReused,
     OwnListing,
+    auction_dealer_notify_later,
     lock_auction,
 )
 from auctions.services.idempotency import idempotency_lock_id
@@ -59,7 +60,6 @@ from core.db import first_statement, reconnecting
 from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money
-from core.notifications import notify_later
 from core.outbox import outbox_enabled, outbox_send_on_commit
 from integrations.models import EventType
 from integrations.services import webhook_emit_on_commit
@@ -216,23 +216,26 @@ def _over_limit(limit_minor: int, *, field: str) -> BuyingLimitExceeded:
 
 
 def _outbid_notice(auction: Auction, dealer_id: int) -> dict:
-    """The outbid notification's arguments (core.notifications.notify_user_id), once per event (`event_key`)."""
+    """The outbid notification's arguments (auctions.services.common.auction_dealer_notify: the organisation's
+    owners and the member whose bid it was), once per event (`event_key`)."""
     listing = auction.listing
     assert auction.price_minor is not None  # someone outbid the dealer
-    return {"user_id": dealer_id, "kind": "outbid", "url": reverse("auctions:detail", args=[auction.pk]),
+    return {"auction_id": auction.pk, "dealer_id": dealer_id, "kind": "outbid",
+            "url": reverse("auctions:detail", args=[auction.pk]),
             "event_key": f"auction:{auction.pk}:outbid:{auction.event_seq}",
             "title": f"You have been outbid on the {listing.display_title}",
             "body": f"The price is now {money_text(auction.price_minor)}. Bid again before the auction ends."}
 
 
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
-    notify_later(**_outbid_notice(auction, dealer_id))
+    auction_dealer_notify_later(**_outbid_notice(auction, dealer_id))
 
 
-def _outbid_webhook_on_commit(auction: Auction, dealer_id: int) -> None:
-    """The outbid dealer's systems are told too (integrations: signed webhooks), once per event."""
-    webhook_emit_on_commit(user_id=dealer_id, event_type=EventType.AUCTION_OUTBID, resource="auction",
-                           resource_id=auction.pk, event_key=f"auction:{auction.pk}:outbid:{auction.event_seq}")
+def _outbid_webhook(auction: Auction, dealer_id: int) -> dict:
+    """The outbid dealer's systems are told too (integrations: signed webhooks), once per event: the
+    `webhook_emit` arguments."""
+    return {"user_id": dealer_id, "event_type": EventType.AUCTION_OUTBID, "resource": "auction",
+            "resource_id": auction.pk, "event_key": f"auction:{auction.pk}:outbid:{auction.event_seq}"}
 
 
 def _refuse_early(*, auction_id: int, dealer: User, amount_minor, max_amount_minor) -> None:
@@ -366,27 +369,30 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
     kind = "extension" if decision["extended"] else "bid"
     previous_leader = decision["previous_leader"]
     outbid = changed and previous_leader is not None and previous_leader != auction.leader_id
-    if outbid:
-        _outbid_webhook_on_commit(auction, previous_leader)
     if not outbox_enabled():
+        if outbid:
+            webhook_emit_on_commit(**_outbid_webhook(auction, previous_leader))
         if changed:
             auction_publish_on_commit(auction, kind, new_bids=result.bids, labels=result.labels)
         if outbid:
             _notify_outbid_on_commit(auction, previous_leader)
         return replace(result, receipts=_receipts_send(auction=auction, dealer=dealer, labels=result.labels,
                                                        logged=logged))
-    # The after-commit effects in one pipelined Redis write (core.outbox): the live frames, the outbid notice, the
-    # bidder's receipts and the bid gate's copy; the outbox worker delivers them.
+    # The after-commit effects in one pipelined Redis write (core.outbox): the live frames, the bidder's receipts
+    # and the bid gate's copy; and, for the outbox worker to work out with its own queries (none in this request),
+    # who in the outbid organisation is told and whether its systems listen (webhook endpoints).
     messages: list = []
     copy = None
     if changed:
         messages, copy = auction_event(auction, kind, new_bids=result.bids, labels=result.labels)
     by_dealer = _receipts_by_dealer(labels=result.labels, logged=logged)
     messages.extend(_receipts_messages(auction=auction, by_dealer=by_dealer))
-    notifications = [_outbid_notice(auction, previous_leader)] if outbid else []
-    notifications += _proxy_answered_notices(auction=auction, dealer=dealer, by_dealer=by_dealer)
-    if messages or notifications:
-        outbox_send_on_commit(messages=messages, notifications=notifications,
+    effects = [("webhook_emit", _outbid_webhook(auction, previous_leader)),
+               ("auction_dealer_notify", _outbid_notice(auction, previous_leader))] if outbid else []
+    effects += [("auction_dealer_notify", notice)
+                for notice in _proxy_answered_notices(auction=auction, dealer=dealer, by_dealer=by_dealer)]
+    if messages or effects:
+        outbox_send_on_commit(messages=messages, effects=effects,
                               also=None if copy is None else lambda pipeline: bid_gate_queue(pipeline, **copy))
     return replace(result, receipts=by_dealer.get(dealer.pk, []))
 
@@ -453,15 +459,16 @@ def _receipts_messages(*, auction: Auction, by_dealer: dict[int, list[dict]]) ->
 
 
 def _proxy_answered_notices(*, auction: Auction, dealer: User, by_dealer: dict[int, list[dict]]) -> list[dict]:
-    """A notification (core.notifications.notify_user_id arguments) to each dealer whose maximum bid for them in this
-    request (the receipts stay listed with all their others: auction_receipts_for)."""
+    """A notification (auctions.services.common.auction_dealer_notify arguments: the organisation's owners and the
+    member who set the maximum) to each dealer whose maximum bid for them in this request (the receipts stay listed
+    with all their others: auction_receipts_for)."""
     notices = []
     for owner, receipts in by_dealer.items():
         if owner == dealer.pk:
             continue
         entry = canonical.parse_entry(receipts[-1]["entry"].encode())
         notices.append({
-            "user_id": owner, "kind": "proxy_bid_receipt", "email": False,
+            "auction_id": auction.pk, "dealer_id": owner, "kind": "proxy_bid_receipt", "email": False,
             "url": reverse("auctions:detail", args=[auction.pk]),
             "event_key": f"auction:{auction.pk}:receipt:{receipts[-1]['leaf_index']}",
             "title": f"Your maximum placed a bid of {money_text(entry['amount_minor'])} for you on the "
@@ -477,5 +484,5 @@ def _receipts_send(*, auction: Auction, dealer: User, labels: dict[int, int], lo
     if by_dealer:
         publish_on_commit(_receipts_messages(auction=auction, by_dealer=by_dealer))
     for notice in _proxy_answered_notices(auction=auction, dealer=dealer, by_dealer=by_dealer):
-        notify_later(**notice)
+        auction_dealer_notify_later(**notice)
     return by_dealer.get(dealer.pk, [])

@@ -1,8 +1,11 @@
-"""Shared pieces of the auction services: errors and locking."""
+"""Shared pieces of the auction services: errors, locking, telling a dealer organisation."""
 
+from django.db import transaction
 
 from auctions.models import Auction, Bid
+from auctions.selectors import auction_dealer_recipient_ids
 from core.exceptions import ApplicationError
+from core.notifications import notify_later, notify_many
 from integrations.models import EventType
 from integrations.services import webhook_emit
 
@@ -98,3 +101,24 @@ def auction_result_webhooks(*, auction_id: int, winner_id: int) -> None:
     for dealer_id in losers:
         webhook_emit(user_id=dealer_id, event_type=EventType.AUCTION_LOST, resource="auction",
                      resource_id=auction_id, event_key=f"auction:{auction_id}:sold")
+
+
+def auction_dealer_notify(*, auction_id: int, dealer_id: int, kind: str, title: str, body: str = "", url: str = "",
+                          email: bool = True, event_key: str | None = None) -> None:
+    """Tell a dealer organisation of `kind` on this auction: each of its people the event is for
+    (auctions.selectors.auction_dealer_recipient_ids), each at most once per `event_key`. Also the outbox
+    worker's effect "auction_dealer_notify" (registered in AuctionsConfig.ready), for the bid's hot path."""
+    notify_many(user_ids=auction_dealer_recipient_ids(auction_id=auction_id, dealer_id=dealer_id, kind=kind),
+                kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
+
+
+def auction_dealer_notify_later(*, auction_id: int, dealer_id: int, kind: str, title: str, body: str = "",
+                                url: str = "", email: bool = True, event_key: str | None = None) -> None:
+    """`auction_dealer_notify` once the transaction commits, each notification queued (core.notifications'
+    notify_later): who is told is read after the commit, off the row locks."""
+    def run() -> None:
+        for user_id in auction_dealer_recipient_ids(auction_id=auction_id, dealer_id=dealer_id, kind=kind):
+            notify_later(user_id=user_id, kind=kind, title=title, body=body, url=url, email=email,
+                         event_key=event_key)
+
+    transaction.on_commit(run)

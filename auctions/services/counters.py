@@ -28,6 +28,7 @@ from auctions.services.common import (
     DecisionExpired,
     NoDecisionPending,
     TopBidderCannotBuy,
+    auction_dealer_notify,
     auction_result_webhooks,
     lock_auction,
 )
@@ -98,11 +99,12 @@ def counter_offer_make(*, auction_id: int, seller: User, amount_minor) -> Counte
         url = reverse("auctions:detail", args=[auction.pk])
 
         def tell():
-            notify(user=User.objects.get(pk=dealer_id), kind="counter_offer", url=url,
-                   title=f"The seller of the {car} offers it to you for {_money(amount_minor)}",
-                   body=f"Your top bid stayed below the reserve. Accept or decline the seller's price within "
-                        f"{settings.GAVEL_COUNTER_OFFER_HOURS} hours on the auction page.",
-                   event_key=f"auction:{auction_pk}:counter_offer")
+            auction_dealer_notify(
+                auction_id=auction_pk, dealer_id=dealer_id, kind="counter_offer", url=url,
+                title=f"The seller of the {car} offers it to you for {_money(amount_minor)}",
+                body=f"Your top bid stayed below the reserve. Accept or decline the seller's price within "
+                     f"{settings.GAVEL_COUNTER_OFFER_HOURS} hours on the auction page.",
+                event_key=f"auction:{auction_pk}:counter_offer")
 
         transaction.on_commit(tell)
     return counter
@@ -169,10 +171,11 @@ def _accept(auction: Auction, counter: CounterOffer, *, dealer: User, now: datet
                title=f"Your {car} is sold for {price}",
                body="The top bidder accepted your counter-offer. We will guide you through payment and handover.",
                event_key=f"auction:{auction_pk}:sold")
-        notify(user=User.objects.get(pk=winner_id), kind="auction_won", url=url,
-               title=f"You bought the {car} for {price}",
-               body="You accepted the seller's counter-offer. Your invoice and the handover steps follow.",
-               event_key=f"auction:{auction_pk}:sold")
+        auction_dealer_notify(
+            auction_id=auction_pk, dealer_id=winner_id, kind="auction_won", url=url,
+            title=f"You bought the {car} for {price}",
+            body="You accepted the seller's counter-offer. Your invoice and the handover steps follow.",
+            event_key=f"auction:{auction_pk}:sold")
         auction_result_webhooks(auction_id=auction_pk, winner_id=winner_id)
 
     result = transition(auction, Auction.Outcome.SOLD, field="outcome",

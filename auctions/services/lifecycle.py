@@ -28,6 +28,7 @@ from auctions.services.common import (
     DecisionExpired,
     NoDecisionPending,
     TopBidderCannotBuy,
+    auction_dealer_notify,
     auction_result_webhooks,
     lock_auction,
 )
@@ -127,13 +128,13 @@ def _sold_effects(auction: Auction) -> list:
 
     def tell():
         seller = User.objects.get(pk=seller_id)
-        winner = User.objects.get(pk=winner_id)
         notify(user=seller, kind="auction_sold", title=f"Your {car} is sold for {price}", url=url,
                body="A verified dealer bought your car. We will guide you through payment and handover.",
                event_key=f"auction:{auction_id}:sold")
-        notify(user=winner, kind="auction_won", title=f"You won the {car} for {price}", url=url,
-               body="Congratulations. Your invoice and the handover steps follow.",
-               event_key=f"auction:{auction_id}:sold")
+        auction_dealer_notify(auction_id=auction_id, dealer_id=winner_id, kind="auction_won",
+                              title=f"You won the {car} for {price}", url=url,
+                              body="Congratulations. Your invoice and the handover steps follow.",
+                              event_key=f"auction:{auction_id}:sold")
         auction_result_webhooks(auction_id=auction_id, winner_id=winner_id)
 
     return [tell]
@@ -289,10 +290,10 @@ def _tell_leader_declined(auction: Auction):
     url = reverse("auctions:detail", args=[auction.pk])
 
     def send():
-        notify(user=User.objects.get(pk=leader_id), kind="auction_declined", url=url,
-               title=f"The seller did not accept your bid on the {car}",
-               body="Your top bid stayed below the seller's reserve and was not accepted.",
-               event_key=f"auction:{auction_id}:declined")
+        auction_dealer_notify(auction_id=auction_id, dealer_id=leader_id, kind="auction_declined", url=url,
+                              title=f"The seller did not accept your bid on the {car}",
+                              body="Your top bid stayed below the seller's reserve and was not accepted.",
+                              event_key=f"auction:{auction_id}:declined")
 
     return send
 

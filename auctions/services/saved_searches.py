@@ -3,8 +3,9 @@ once when the auction is scheduled and again when it goes live — in the app, b
 digest) and to their webhook endpoints.
 
 Announcing costs a fixed number of queries whatever the number of saved searches: one for the auction, one over
-every saved search (auctions.selectors.saved_search_list_matching) and one to record the matches; then one
-notification per match. Each announcement is told once per search and stage (its event_key), however often it
+every saved search (auctions.selectors.saved_search_list_matching), one to record the matches, one for the dealers
+and one for their organisations' accounts (whose webhook endpoints a member's search alerts); then one notification
+per match. Each announcement is told once per search and stage (its event_key), however often it
 runs; it runs after the auction's transaction commits, through a Celery task (bench/saved_searches.py)."""
 
 import logging
@@ -15,8 +16,15 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.models import User
-from auctions.models import Auction, SavedSearch, SavedSearchMatch
+from accounts.models import Membership, User
+from auctions.models import (
+    LOCATION_PLACES_MAX,
+    Auction,
+    SavedSearch,
+    SavedSearchMatch,
+    location_places,
+    location_places_key,
+)
 from auctions.selectors import saved_search_auction_get, saved_search_list_matching
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -63,6 +71,13 @@ def _criteria_clean(fields: dict) -> dict:
             errors[name] = [f"A whole number from {low} to {high}."]
         else:
             clean[name] = value
+    if "location" in clean:
+        places = location_places(clean["location"])
+        if len(places) > LOCATION_PLACES_MAX:
+            errors["location"] = [f"At most {LOCATION_PLACES_MAX} cities or postcode areas."]
+        else:
+            clean["location"] = ", ".join(part.strip() for part in clean["location"].split(",") if part.strip())
+            clean["places"] = location_places_key(places)
     for lower, upper in (("year_min", "year_max"), ("price_min", "price_max")):
         if clean.get(lower) is not None and clean.get(upper) is not None and clean[lower] > clean[upper]:
             errors[upper] = ["Not below the minimum."]
@@ -117,6 +132,8 @@ def saved_searches_announce(*, auction_id: int, stage: str) -> int:
     price = Money.of(price_minor).format()
     url = reverse("auctions:detail", args=[auction.pk])
     dealers = {u.pk: u for u in User.objects.filter(pk__in={s["dealer_id"] for s in searches})}
+    # A member's search alerts their organisation's webhook endpoints, which its account owns (integrations).
+    accounts = dict(Membership.objects.filter(user_id__in=dealers).values_list("user_id", "organisation__user_id"))
     for search in searches:
         event_key = f"saved_search:{search['id']}:auction:{auction.pk}:{stage}"
         instant = search["alert_email"] == SavedSearch.Email.INSTANT
@@ -130,8 +147,9 @@ def saved_searches_announce(*, auction_id: int, stage: str) -> int:
             notify(user=dealers[search["dealer_id"]], kind="saved_search_match", title=title, body=body, url=url,
                    email=instant, event_key=event_key)
         if search["alert_webhook"]:
-            webhook_emit(user_id=search["dealer_id"], event_type=EventType.SAVED_SEARCH_MATCHED, resource="auction",
-                         resource_id=auction.pk, event_key=event_key)
+            webhook_emit(user_id=accounts.get(search["dealer_id"], search["dealer_id"]),
+                         event_type=EventType.SAVED_SEARCH_MATCHED, resource="auction", resource_id=auction.pk,
+                         event_key=event_key)
     return len(searches)
 
 

@@ -32,7 +32,7 @@ from auctions.models import Auction, Bid
 from auctions.selectors import auction_labels, dealer_committed_minor
 from auctions.services.auction_log import auction_log_withdrawal
 from auctions.services.bidding import money_text
-from auctions.services.common import lock_auction
+from auctions.services.common import auction_dealer_notify_later, lock_auction
 from core.audit import audit_record
 from core.clock import db_now
 from core.models import AuditLog
@@ -197,15 +197,17 @@ def _tell_repriced(auction: Auction, repricing: Repricing, *, withdrawn_dealer_i
                       f"from the remaining bids. {now_text}")
     new_leader, old_leader = repricing.leader_after_id, repricing.leader_before_id
     if new_leader is not None and new_leader != old_leader:
-        notify_later(user_id=new_leader, kind="auction_repriced", url=url, event_key=key,
-                     title=f"You are now the highest bidder on the {car}",
-                     body=f"A bidder was withdrawn and the auction was worked out again from the remaining bids. "
-                          f"You are the highest bidder at {price}.")
+        auction_dealer_notify_later(
+            auction_id=auction.pk, dealer_id=new_leader, kind="auction_repriced", url=url, event_key=key,
+            title=f"You are now the highest bidder on the {car}",
+            body=f"A bidder was withdrawn and the auction was worked out again from the remaining bids. "
+                 f"You are the highest bidder at {price}.")
     if old_leader not in (None, new_leader, withdrawn_dealer_id):
-        notify_later(user_id=old_leader, kind="outbid", url=url, event_key=key,
-                     title=f"You no longer lead on the {car}",
-                     body=f"A bidder was withdrawn and the auction was worked out again from the remaining bids. "
-                          f"{now_text} Bid again before the auction ends.")
+        auction_dealer_notify_later(
+            auction_id=auction.pk, dealer_id=old_leader, kind="outbid", url=url, event_key=key,
+            title=f"You no longer lead on the {car}",
+            body=f"A bidder was withdrawn and the auction was worked out again from the remaining bids. "
+                 f"{now_text} Bid again before the auction ends.")
 
 
 def dealer_bids_withdraw(*, dealer_id: int, actor: User | None, reason: str, reason_code: str) -> list[Repricing]:

@@ -3,11 +3,12 @@
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.organisations import organisation_recipient_ids
+from auctions.selectors import auction_dealer_recipient_ids
 from core.events import publish_on_commit, sale_group
 from core.exceptions import ApplicationError
 from core.money import Money
-from core.notifications import notify
+from core.notifications import notify_many
 from integrations.models import EventType
 from integrations.services import webhook_emit
 from payments.models import Sale
@@ -93,15 +94,23 @@ def publish_sale_on_commit(sale: Sale, kind: str) -> None:
 
 
 def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,
-                   email: bool = True, event_key: str | None, url: str | None = None) -> None:
+                   email: bool = True, event_key: str | None, url: str | None = None,
+                   auction_id: int | None = None) -> None:
     """Notify each user once the surrounding transaction commits (never for a rolled-back change), at most once
-    per user and `event_key` (None only for ad-hoc messages)."""
+    per user and `event_key` (None only for ad-hoc messages). A dealer organisation's account stands for the people
+    `kind` is for (accounts.organisations.AUDIENCE_BY_KIND: money to its accounts members and owners, the car to
+    its owners and the member who bid on it, on the sale's auction or `auction_id`)."""
     if url is None:
         url = reverse("payments:detail", args=[sale.pk]) if sale is not None else ""
     ids = [user_id for user_id in dict.fromkeys(user_ids) if user_id]
+    on_auction = sale.auction_id if sale is not None else auction_id
 
     def send():
-        for user in User.objects.filter(pk__in=ids):
-            notify(user=user, kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
+        recipients: list[int] = []
+        for user_id in ids:
+            recipients += (auction_dealer_recipient_ids(auction_id=on_auction, dealer_id=user_id, kind=kind)
+                           if on_auction is not None else organisation_recipient_ids(account_id=user_id, kind=kind))
+        notify_many(user_ids=recipients, kind=kind, title=title, body=body, url=url, email=email,
+                    event_key=event_key)
 
     transaction.on_commit(send)

@@ -18,13 +18,14 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import DealerProfile, User
+from accounts.organisations import organisation_recipient_ids
 from accounts.services import dealer_deposit_limit_set, staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
-from core.notifications import notify
+from core.notifications import notify_many
 from core.transitions import transition
 from payments.fee_schedule import buying_limit, fee_schedule_load
 from payments.ledger import ledger_account, ledger_post
@@ -113,10 +114,10 @@ def deposit_topup_confirm(*, topup: DepositTopUp, actor: User, received_minor: i
         _limit_refresh(dealer, reason=f"Deposit top-up {topup.reference} received")
         owed_text = (f" {Money(paid, topup.currency).format()} of it paid the fees you owed."
                      if paid else "")
-        notify(user=dealer, kind="deposit_topup",
-               title=f"{Money(received, topup.currency).format()} arrived in your deposit",
-               body=f"Your buying limit is updated.{owed_text}", url=reverse("payments:deposit"),
-               event_key=f"deposit-topup:{topup.pk}")
+        notify_many(user_ids=organisation_recipient_ids(account_id=dealer.pk, kind="deposit_topup"),
+                    kind="deposit_topup", title=f"{Money(received, topup.currency).format()} arrived in your deposit",
+                    body=f"Your buying limit is updated.{owed_text}", url=reverse("payments:deposit"),
+                    event_key=f"deposit-topup:{topup.pk}")
     return topup
 
 

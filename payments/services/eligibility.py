@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import DealerProfile, User
+from accounts.organisations import organisation_recipient_ids
 from accounts.services import staff_ensure
 from auctions.models import Auction
 from auctions.services import (
@@ -29,7 +30,7 @@ from auctions.services import (
 from core.audit import audit_record
 from core.exceptions import ValidationFailed
 from core.models import AuditLog
-from core.notifications import notify
+from core.notifications import notify_many
 from core.transitions import TransitionResult
 from payments.models import Sale
 from payments.services.common import car, tell_on_commit
@@ -69,11 +70,12 @@ def dealer_suspend_and_withdraw(*, profile: DealerProfile, actor: User, reason: 
                                                    reason="The dealer may no longer buy on Gavel")
         if result.changed:
             assert locked.status_changed_at is not None  # the suspension has just set it
-            notify(user=locked.user, kind="dealer_suspended", url=reverse("accounts:profile"),
-                   event_key=f"dealer:{dealer_id}:suspended:{locked.status_changed_at.isoformat()}",
-                   title="Your dealer account is suspended",
-                   body=f"Reason: {reason}. Your bids in live auctions were withdrawn and you cannot bid or buy "
-                        "while suspended. Please contact our team.")
+            notify_many(user_ids=organisation_recipient_ids(account_id=dealer_id, kind="dealer_suspended"),
+                        kind="dealer_suspended", url=reverse("accounts:profile"),
+                        event_key=f"dealer:{dealer_id}:suspended:{locked.status_changed_at.isoformat()}",
+                        title="Your dealer account is suspended",
+                        body=f"Reason: {reason}. Your bids in live auctions were withdrawn and you cannot bid or buy "
+                             "while suspended. Please contact our team.")
     return DealerSuspended(result=result, repricings=repricings, decisions_flagged=decisions, sales_flagged=sales,
                            offers_withdrawn=offers)
 

@@ -118,7 +118,7 @@ def _offer_to_dealer(sale: Sale, *, dealer: User, amount_minor: int, now,
     auction_log_second_chance_offer(auction_id=sale.auction_id, dealer_id=dealer.pk, amount_minor=amount_minor, now=now)
     publish_sale_on_commit(sale, "second_chance_offered")
     tell_on_commit([dealer.pk], kind="second_chance_offer", sale=None, event_key=f"offer:{offer.pk}:made",
-                   url=reverse("payments:list"),
+                   url=reverse("payments:list"), auction_id=sale.auction_id,
                    title=f"Second chance: the {car(sale)} for {money(sale, amount_minor)}",
                    body=f"The winning dealer did not pay. You may buy the car at your last bid within "
                         f"{settings.GAVEL_SECOND_CHANCE_HOURS} hours; see My sales.")

@@ -17,6 +17,7 @@
   "use strict";
 
   var CLOSE_REFUSED = 4403;
+  var CLOSE_SIGNED_OUT = 4401;  // the user's access was revoked (live.consumers): reconnecting would be refused
   var BACKOFF_FIRST_MS = 500, BACKOFF_MAX_MS = 15000;
   var MY_STATE = { leading: ["badge-ok", "You lead"], outbid: ["badge-err", "Outbid"],
                    not_bidding: ["", "Not bidding"] };
@@ -122,7 +123,10 @@
         ready = false;
         buffered = [];
         mark("down");
-        if (event.code === CLOSE_REFUSED) { banner(name, false, handlers.quiet); return; }
+        if (event.code === CLOSE_REFUSED || event.code === CLOSE_SIGNED_OUT) {
+          banner(name, false, handlers.quiet);
+          return;
+        }
         // A refused handshake (403) cannot be told apart from a network error in the browser: after a few
         // failed attempts without ever opening, the backoff simply grows to its cap.
         banner(name, true, handlers.quiet);

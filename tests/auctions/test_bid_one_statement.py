@@ -17,7 +17,10 @@ from auctions.engine import BidTooLow
 from auctions.models import Auction, Bid
 from auctions.services import bidding
 from auctions.services.shill import LinkedToSeller
+from core import outbox
 from core.exceptions import ApplicationError
+from integrations import services as webhook_services
+from integrations.models import EventType, WebhookEndpoint, WebhookEvent
 from tests.accounts.factories import DealerFactory
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import make_auction
@@ -104,12 +107,11 @@ def test_an_accepted_bid_is_one_statement_in_three_round_trips_and_a_stale_one_n
             result = services.bid_place(auction_id=auction.pk, dealer=second, max_amount_minor=13_000_00)
         finally:
             connection.connection.pgconn.untrace()
-    # BEGIN, the decision (the log entries and the shill facts included), COMMIT. After the commit, off the row lock,
-    # one read more: whether the outbid dealer has webhook endpoints to tell (integrations.services.webhook_emit).
+    # BEGIN, the decision (the log entries and the shill facts included), COMMIT; nothing after the commit: whether
+    # the outbid dealer has webhook endpoints, and whom in their organisation to tell, the outbox worker looks up.
     statements = [query["sql"].split("(")[0] for query in accepted.captured_queries]
-    assert statements[:3] == ["BEGIN", "SELECT gavel_bid_place", "COMMIT"]
-    assert len(statements) == 4 and "integrations_webhookendpoint" in statements[3]
-    assert _round_trips(trace) == 4
+    assert statements == ["BEGIN", "SELECT gavel_bid_place", "COMMIT"]
+    assert _round_trips(trace) == 3
     assert [(bid.amount_minor, bid.kind) for bid in result.bids] == [(12_000_00, "auto"), (12_100_00, "proxy")]
     assert len(result.receipts) == 1 and json.loads(result.receipts[0]["entry"])["amount_minor"] == 12_100_00
 
@@ -118,6 +120,26 @@ def test_an_accepted_bid_is_one_statement_in_three_round_trips_and_a_stale_one_n
         services.bid_place(auction_id=auction.pk, dealer=first, amount_minor=12_100_00)
     assert isinstance(too_low.value, BidTooLow) and too_low.value.minimum_minor == 12_200_00
     assert refused.captured_queries == []
+
+
+def test_the_outbox_worker_tells_the_outbid_dealers_webhook_endpoint_of_the_bid(settings, redis, monkeypatch):
+    settings.GAVEL_OUTBOX = True
+    auction = make_auction()
+    first, second = DealerFactory(verified=True), DealerFactory(verified=True)
+    endpoint = WebhookEndpoint.objects.create(owner=first, url="https://hooks.example.test/gavel",
+                                              events=[EventType.AUCTION_OUTBID])
+    services.bid_place(auction_id=auction.pk, dealer=first, amount_minor=10_000_00)
+    services.bid_place(auction_id=auction.pk, dealer=second, amount_minor=10_100_00)
+    assert not WebhookEvent.objects.exists()  # nothing was looked up in the bids' requests
+
+    tried: list[int] = []  # the delivery's first try, not sent from this test
+    monkeypatch.setattr(webhook_services, "webhook_delivery_attempt", lambda delivery_id: tried.append(delivery_id))
+    assert outbox.outbox_consume(consumer="w", block_ms=10) == 2
+    [event] = WebhookEvent.objects.all()
+    assert (event.owner_id, event.type, event.event_key) == (first.pk, EventType.AUCTION_OUTBID,
+                                                             f"auction:{auction.pk}:outbid:3")
+    assert list(event.deliveries.values_list("endpoint_id", flat=True)) == [endpoint.pk]
+    assert tried == list(event.deliveries.values_list("pk", flat=True))
 
 
 def test_a_bidder_linked_to_the_seller_is_refused_and_nothing_is_written():

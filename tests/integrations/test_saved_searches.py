@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import Membership
 from auctions import services
 from auctions.models import Auction, SavedSearch, SavedSearchMatch
 from auctions.selectors import saved_search_auction_get, saved_search_list_matching
@@ -19,7 +20,7 @@ from core.exceptions import ApplicationError
 from core.models import Notification
 from integrations.models import EventType, WebhookEvent
 from integrations.services import webhook_endpoint_create
-from tests.accounts.factories import DealerFactory, SellerFactory
+from tests.accounts.factories import DealerFactory, SellerFactory, member_of
 from tests.auctions.factories import ApprovedListingFactory, make_auction
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,12 @@ def test_an_auction_scheduled_to_start_now_is_announced_both_ways(django_capture
         ({"location": "berlin"}, True),
         ({"location": "101"}, True),
         ({"location": "Munich"}, False),
+        # Several regions (what stands in for a radius: listings have no coordinates): any of them matches.
+        ({"location": "Potsdam, Berlin"}, True),
+        ({"location": "Munich, 1"}, True),
+        ({"location": "Munich,14, 102"}, False),
+        ({"location": " , 10115 ,"}, True),
+        ({"location": "berlin-mitte"}, False),
         ({"grade": "B"}, False),
     ],
 )
@@ -101,16 +108,38 @@ def test_each_criterion_matches_as_the_dashboard_filter_does(criteria, matches):
     assert (search in found) is matches
 
 
+def test_a_location_names_at_most_ten_regions_and_is_kept_tidy():
+    dealer = DealerFactory(verified=True)
+    with pytest.raises(ApplicationError) as too_many:
+        save(dealer, location=",".join(str(n) for n in range(11)))
+    assert "location" in too_many.value.fields
+    search = save(dealer, location=" Berlin ,, 14,berlin ")
+    assert (search.location, search.places) == ("Berlin, 14, berlin", ",berlin,14,")
+
+
+def test_the_dashboard_filters_by_several_regions_as_a_saved_search_does(client_for):
+    dealer = DealerFactory(verified=True)
+    berlin = make_auction(listing=ApprovedListingFactory(city="Berlin", postcode="10115"))
+    potsdam = make_auction(listing=ApprovedListingFactory(city="Potsdam", postcode="14467"))
+    munich = make_auction(listing=ApprovedListingFactory(city="Munich", postcode="80331"))
+    response = client_for(dealer).get(reverse("api:auction-list"), {"location": "berlin, 14"})
+    assert response.status_code == 200
+    shown = {row["id"] for row in response.json()["results"]}
+    assert berlin.pk in shown and potsdam.pk in shown and munich.pk not in shown
+
+
 def test_matching_is_one_query_however_many_searches_there_are():
     dealers = [DealerFactory(verified=True) for _ in range(3)]
     auction = saved_search_auction_get(make_auction(starts_at=timezone.now() + timedelta(hours=1)).pk)
     SavedSearch.objects.bulk_create(
-        [SavedSearch(dealer=dealers[n % 3], name=f"s{n}", make="Volkswagen" if n % 2 else "BMW") for n in range(300)]
+        [SavedSearch(dealer=dealers[n % 3], name=f"s{n}", make="Volkswagen" if n % 2 else "BMW",
+                     location="Berlin, 1" if n % 3 else "Munich, 80", places=",berlin,1," if n % 3 else ",munich,80,")
+         for n in range(300)]
     )
     with CaptureQueriesContext(connection) as queries:
         found = list(saved_search_list_matching(auction=auction, price_minor=auction.starting_price_minor))
     assert len(queries.captured_queries) == 1
-    assert len(found) == 150
+    assert len(found) == len([n for n in range(300) if n % 2 and n % 3])
 
 
 def test_announcing_costs_a_fixed_number_of_queries_plus_the_notifications(django_capture_on_commit_callbacks):
@@ -138,6 +167,25 @@ def test_webhook_alerts_emit_saved_search_matched(django_capture_on_commit_callb
     document = json.loads(request.body)
     assert document["type"] == "saved_search.matched" and document["data"]["id"] == auction.pk
     assert WebhookEvent.objects.count() == 1
+    assert not Notification.objects.filter(user=dealer, kind="saved_search_match").exists()
+
+
+def test_a_members_search_alerts_the_organisations_webhook_endpoints(django_capture_on_commit_callbacks, settings,
+                                                                     receiver):
+    settings.GAVEL_WEBHOOK_ALLOW_LOOPBACK = True
+    hook = receiver([200])
+    dealer = DealerFactory(verified=True)
+    buyer = member_of(dealer, Membership.Role.BUYER)
+    webhook_endpoint_create(owner=dealer, url=hook.url, events=[EventType.SAVED_SEARCH_MATCHED])
+    save(buyer, alert_webhook=True)
+    auction = schedule(django_capture_on_commit_callbacks)
+
+    [request] = hook.wait_for(1)
+    assert json.loads(request.body)["data"]["id"] == auction.pk
+    [event] = WebhookEvent.objects.all()
+    assert event.owner_id == dealer.pk
+    # The in-app alert is the buyer's own: they saved the search.
+    assert Notification.objects.filter(user=buyer, kind="saved_search_match").count() == 1
     assert not Notification.objects.filter(user=dealer, kind="saved_search_match").exists()
 
 

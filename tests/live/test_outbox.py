@@ -67,8 +67,11 @@ def test_one_stream_entry_per_bid_with_the_gate_copy_written_in_the_same_pipelin
     assert len(entries) == 2  # one per accepted bid; nothing delivered yet (no worker)
     second = json.loads(entries[1][1][b"m"])
     assert [group for group, _ in second["frames"]] == [f"auction.{auction.pk}", "dashboard", f"user.{rival.pk}"]
-    assert [n["user_id"] for n in second["notify"]] == [dana.pk]
-    assert second["notify"][0]["event_key"] == f"auction:{auction.pk}:outbid:3"
+    # Who in the outbid organisation is told, and whether its systems listen, is the worker's to look up.
+    assert second["notify"] == []
+    assert [(name, kwargs["dealer_id" if name == "auction_dealer_notify" else "user_id"])
+            for name, kwargs in second["effects"]] == [("webhook_emit", dana.pk), ("auction_dealer_notify", dana.pk)]
+    assert {kwargs["event_key"] for _, kwargs in second["effects"]} == {f"auction:{auction.pk}:outbid:3"}
     copy = bid_gate_read(auction.pk)
     assert copy is not None and copy.minimum_minor == 10_200_00 and copy.event_seq == 3
     assert not Notification.objects.filter(user=dana).exists()

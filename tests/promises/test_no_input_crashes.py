@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts import organisations
 from core.media import signature_for as media_signature_for
 from inspections import services as inspection_services
 from payments import services as payment_services
@@ -85,21 +86,8 @@ class Row:
 
 # Routes outside the table, with the reason. (Also outside: PUT on a page form, which Django answers as the POST
 # without parsing the body, and methods a route answers 405.)
-_ISSUE_17_WRITES = ("dealer organisations, API keys, webhooks, saved searches and notification settings (issue 17): "
-                    "their bad input is tested in tests/accounts/test_organisations.py, test_apikeys.py and "
-                    "tests/integrations; not yet in this table")
 EXCLUDED = {
     "api:payments-webhook-card": "signed raw body: test_the_card_webhook_refuses_bad_input_without_a_500",
-    **{name: _ISSUE_17_WRITES for name in (
-        "notifications_read", "notifications_preferences", "accounts:organisation_invite",
-        "accounts:organisation_member",
-        "accounts:organisation_key_create", "accounts:organisation_key_revoke", "accounts:invitation_accept",
-        "auctions:saved_search_delete", "integrations:webhook_enable", "integrations:webhook_redeliver",
-        "integrations:webhook_delete", "api:organisation-member", "api:organisation-api-key",
-        "api:saved-search-detail", "api:webhook-endpoint-enable", "api:webhook-delivery-redeliver",
-        "api:webhook-endpoint-detail", "api:push-subscriptions", "auctions:saved_searches", "integrations:webhooks",
-        "api:organisation-members", "api:organisation-api-keys", "api:saved-search-list",
-        "api:webhook-endpoint-list")},
 }
 
 
@@ -127,10 +115,14 @@ def stage(world, settings, django_capture_on_commit_callbacks):
     paid = Sale.objects.get(auction=paid_auction)  # paid, not handed over: the collection check's moment
     pay_by_card(paid, capture=django_capture_on_commit_callbacks)
     people = {**people, "bidder": DealerFactory(verified=True, profile__buying_limit_minor=1_000_000_00)}
+    with django_capture_on_commit_callbacks(execute=True):  # the invitation's email leaves on commit
+        _invitation, invitation_token = organisations.invitation_create(
+            org=people["dealer"].dealer_profile, actor=people["dealer"], email="joiner@example.test", role="buyer")
     ids = {**ids, "working_inspection_id": working.pk, "booked_inspection_id": booked.pk,
            "vin_on_car": working.listing.vin, "seller_email": people["seller"].email,
            "handed_over_sale_id": handed_over.pk, "paid_sale_id": paid.pk, "paid_vin": paid.listing.vin,
-           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id}
+           "consent_sale_id": SecondChanceOffer.objects.get(pk=ids["offer_id"]).sale_id,
+           "invitation_token": invitation_token}
     return people, ids, report_listing
 
 
@@ -161,6 +153,13 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
                "price_min": 1, "price_max": 100_000, "location": "Berlin"}
     filter_numbers = (("year_min",), ("year_max",), ("mileage_max",), ("price_min",), ("price_max",))
     photo = {"photo": lambda: upload(jpeg_bytes(64, 48))}
+    search = {"name": "Golfs", "make": "Volkswagen", "model": "Golf", "year_min": 2015, "year_max": 2022,
+              "mileage_max": 150_000, "price_min_minor": 5_000_00, "price_max_minor": 20_000_00, "location": "Berlin",
+              "alert_email": "daily", "alert_in_app": True, "alert_webhook": False}
+    search_numbers = (("year_min",), ("year_max",), ("mileage_max",), ("price_min_minor",), ("price_max_minor",))
+    endpoint = {"url": "https://93.184.215.14/hook", "events": ["auction.outbid", "auction.won"],
+                "description": "Our CRM"}
+    invited = {"token": ids["invitation_token"]}
     return [
         # --- the API ---------------------------------------------------------------------------------------------
         Row("api:auth-token", "POST", "anonymous", {"email": ids["seller_email"], "password": PASSWORD}),
@@ -226,6 +225,25 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("api:sale-cancel", "POST", "seller", {"reason": "The buyer was suspended"},
             kwargs={"sale_id": ids["consent_sale_id"]}),
         Row("api:second-chance-decision", "POST", "dealer", {"decision": "decline"}),
+        # Dealer organisations, API keys, saved searches, webhooks, web push (issue 17); `dealer` is an owner.
+        Row("api:organisation-members", "GET", "dealer"),
+        Row("api:organisation-members", "POST", "dealer", {"email": "joiner2@example.test", "role": "buyer"}),
+        Row("api:organisation-member", "PATCH", "dealer", {"role": "accounts"}),
+        Row("api:organisation-member", "DELETE", "dealer"),
+        Row("api:organisation-api-keys", "GET", "dealer"),
+        Row("api:organisation-api-keys", "POST", "dealer", {"name": "CRM", "scopes": ["read", "bid"]}),
+        Row("api:organisation-api-key", "DELETE", "dealer"),
+        Row("api:saved-search-list", "GET", "dealer"),
+        Row("api:saved-search-list", "POST", "dealer", search, numbers=search_numbers),
+        Row("api:saved-search-detail", "DELETE", "dealer"),
+        Row("api:webhook-endpoint-list", "GET", "dealer"),
+        Row("api:webhook-endpoint-list", "POST", "dealer", endpoint),
+        Row("api:webhook-endpoint-detail", "DELETE", "dealer"),
+        Row("api:webhook-endpoint-enable", "POST", "dealer"),
+        Row("api:webhook-delivery-redeliver", "POST", "dealer"),
+        Row("api:push-subscriptions", "POST", "dealer",
+            {"endpoint": "https://93.184.215.14/push/abc", "keys": {"p256dh": "BNc-key", "auth": "auth-secret"}}),
+        Row("api:push-subscriptions", "DELETE", "dealer", {"endpoint": "https://93.184.215.14/push/abc"}),
         Row("schema", "GET", "anonymous", query={"format": "json"}),
         Row("api-docs", "GET", "anonymous"),
         # --- the pages -------------------------------------------------------------------------------------------
@@ -237,7 +255,31 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("healthz", "GET", "anonymous"),
         Row("livez", "GET", "anonymous"),
         Row("service_worker", "GET", "anonymous"),
-        Row("notifications", "GET", "dealer"),
+        Row("notifications", "GET", "dealer", query={"page": 1}, query_numbers=(("page",),)),
+        Row("notifications_read", "POST", "dealer", {"id": "1"}, kind="form", numbers=(("id",),)),
+        Row("notifications_preferences", "GET", "dealer"),
+        Row("notifications_preferences", "POST", "dealer", {"outbid:in_app": "1", "outbid:email": "1"}, kind="form"),
+        Row("accounts:organisation_invite", "POST", "dealer", {"email": "joiner3@example.test", "role": "buyer"},
+            kind="form"),
+        Row("accounts:organisation_member", "POST", "dealer", {"role": "accounts"}, kind="form"),
+        Row("accounts:organisation_member", "POST", "dealer", {"action": "remove"}, kind="form"),
+        Row("accounts:organisation_key_create", "POST", "dealer", {"name": "CRM", "scopes": ["read", "pay"]},
+            kind="form"),
+        Row("accounts:organisation_key_revoke", "POST", "dealer", {}, kind="form"),
+        Row("accounts:invitation_accept", "GET", "anonymous", kwargs=invited),
+        Row("accounts:invitation_accept", "POST", "anonymous", {"full_name": "Jo Joiner",
+                                                                "password": "a-long-passphrase-9"},
+            kind="form", kwargs=invited),
+        Row("auctions:saved_searches", "GET", "dealer"),
+        Row("auctions:saved_searches", "POST", "dealer", {**filters, "name": "Golfs", "alert_in_app": "1",
+                                                          "alert_email": "instant", "alert_webhook": "1"},
+            kind="form", numbers=filter_numbers),
+        Row("auctions:saved_search_delete", "POST", "dealer", {}, kind="form"),
+        Row("integrations:webhooks", "GET", "dealer"),
+        Row("integrations:webhooks", "POST", "dealer", endpoint, kind="form"),
+        Row("integrations:webhook_enable", "POST", "dealer", {}, kind="form"),
+        Row("integrations:webhook_redeliver", "POST", "dealer", {}, kind="form"),
+        Row("integrations:webhook_delete", "POST", "dealer", {}, kind="form"),
         Row("accounts:organisation", "GET", "dealer"),
         Row("payments:document", "GET", "dealer"),
         Row("api:webhook-delivery-list", "GET", "dealer"),
@@ -595,6 +637,52 @@ def test_numbers_beyond_any_range_are_refused_in_every_numeric_field(stage):
         return found
 
     problems = _run(stage, variants)
+    assert not problems, "\n".join(problems)
+
+
+# The write routes of issue 17 (organisations, API keys, saved searches, webhooks, notification settings, web push).
+ISSUE_17_ROUTES = {
+    "api:organisation-members", "api:organisation-member", "api:organisation-api-keys", "api:saved-search-list",
+    "api:webhook-endpoint-list", "api:push-subscriptions", "notifications_read", "accounts:organisation_invite",
+    "accounts:organisation_member", "accounts:organisation_key_create", "accounts:invitation_accept",
+    "auctions:saved_searches", "integrations:webhooks"}
+# A body without any field is a request of its own on these: mark every notification read, switch every one off.
+EMPTY_IS_A_REQUEST = {"notifications_read", "notifications_preferences"}
+GARBAGE_JSON = {"a list": [], "an object": {"x": 1}, "a number": 7, "true": True, "null": None,
+                "10,000 characters": "x" * 10_000}
+GARBAGE_TEXT = {"10,000 characters": "x" * 10_000, "symbols": "\ufffd☃ ' \" <script>", "JSON text": "[1, {}]"}
+
+
+def test_issue_17_write_routes_refuse_an_empty_body_and_never_fail_on_garbage_in_a_field(stage):
+    """An empty body is refused (a 4xx, or the form again with its errors) and writes nothing. Garbage in one field
+    (a list, an object, a number, a boolean or null where the API wants text; 10,000 characters, symbols, JSON text
+    in a form) is refused the same way, or taken for what it is when it is a valid value (a number is a name too):
+    never a 500, never half a write."""
+    people, ids, report_listing = stage
+    patterns = _patterns()
+    problems = []
+    for row in table(ids, report_listing):
+        if row.route not in ISSUE_17_ROUTES or row.method == "GET" or not row.body:
+            continue
+        client = _client(people, row.role)
+        url = _url(row, ids, report_listing, patterns[row.route])
+        if row.route not in EMPTY_IS_A_REQUEST:
+            problems.append(_try(row, "an empty body", lambda c=client, r=row, u=url: _send(c, r, u, body={})))
+        garbage = GARBAGE_JSON if row.kind == "json" else GARBAGE_TEXT
+        for name in row.body:
+            if row.route == "notifications_read" or (row.route, name) == ("accounts:organisation_member", "action"):
+                continue  # another value is another action (all read; a role change), not garbage
+            for what, value in garbage.items():
+                with transaction.atomic():
+                    before = database_fingerprint()
+                    response = _send(client, row, url, body={**row.body, name: value})
+                    refused = 400 <= response.status_code < 500 or (not row.is_api and _page_refused(response))
+                    if response.status_code >= 500:
+                        problems.append(f"{row} with {what} as {name}: {response.status_code}")
+                    elif refused:
+                        problems.append(_problem(row, f"{what} as {name}", response, before))
+                    transaction.set_rollback(True)
+    problems = [p for p in problems if p]
     assert not problems, "\n".join(problems)
 
 
