@@ -7,7 +7,8 @@ Sources plug in: the dealer record's per-sale events come from `DEALER_SALE_SOUR
 per-report events from `INSPECTOR_REPORT_SOURCES`. Each source is one function taking the ids it is asked about
 and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass (a
 source may override a field the sale row gave, e.g. why a sale was cancelled). The no-chip rules' adjustment
-requests and collection checks are sources; a collection deadline, once recorded, would be one more.
+requests and collection checks are sources; the collection deadline (stored on the sale when the payment lands) and
+the collection check's time are read with the sale row.
 """
 
 from __future__ import annotations
@@ -144,16 +145,29 @@ def _window_floor(as_of: datetime, rules: DealerRecordRules) -> datetime:
     return _month_start(month_index(as_of.date()) - rules.window_months - 1)
 
 
+def dealer_sales_query(*, dealer_ids: list[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES):
+    """The dealers' won sales in the record's window, one row each with the hammer (the auction's close) and the
+    time of the dealer's collection check (the collection happened at the earlier of it and the handover)."""
+    return (Sale.objects.filter(buyer_id__in=dealer_ids, created_at__gte=_window_floor(as_of, rules),
+                                created_at__lte=as_of)
+            .order_by("created_at", "id")
+            .values("id", "buyer_id", "status", "created_at", "second_chance_of_id", "payment_deadline", "paid_at",
+                    "overdue_at", "cancelled_at", "collection_deadline", "handed_over_at",
+                    closed_at=F("auction__closed_at"), checked_at=F("collection_check__recorded_at")))
+
+
+def _collected_at(row: Mapping[str, Any]) -> datetime | None:
+    """When the dealer collected the car: at their collection check on the phone (which starts the handover, even
+    when the check leads to an adjustment the seller takes days to answer), else at the handover both confirmed."""
+    times = [moment for moment in (row["checked_at"], row["handed_over_at"]) if moment is not None]
+    return _local(min(times)) if times else None
+
+
 def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES,
                        sources: tuple[Source, ...] | None = None) -> dict[int, list[SaleEvents]]:
     """Each dealer's won sales in the record's window with their events: one query, plus one per source."""
     dealer_ids = sorted(set(dealer_ids))
-    rows = list(
-        Sale.objects.filter(buyer_id__in=dealer_ids, created_at__gte=_window_floor(as_of, rules),
-                            created_at__lte=as_of)
-        .order_by("created_at", "id")
-        .values("id", "buyer_id", "status", "created_at", "second_chance_of_id", "payment_deadline", "paid_at",
-                "overdue_at", "cancelled_at", "handed_over_at", closed_at=F("auction__closed_at")))
+    rows = list(dealer_sales_query(dealer_ids=dealer_ids, as_of=as_of, rules=rules))
     extra: dict[int, dict[str, Any]] = defaultdict(dict)
     ids = [row["id"] for row in rows]
     for source in (DEALER_SALE_SOURCES if sources is None else sources):
@@ -166,7 +180,8 @@ def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: Dea
         hammer = row["created_at"] if row["second_chance_of_id"] or row["closed_at"] is None else row["closed_at"]
         reason = _cancel_reason(row)
         sale_fields: dict[str, Any] = {
-            "paid_at": _local(row["paid_at"]), "collected_at": _local(row["handed_over_at"]),
+            "paid_at": _local(row["paid_at"]), "collection_deadline": _local(row["collection_deadline"]),
+            "collected_at": _collected_at(row),
             "cancelled_at": _local(row["cancelled_at"]) if reason else None, "cancel_reason": reason,
             **extra.get(row["id"], {})}  # a source may say more (why a sale was cancelled)
         found[row["buyer_id"]].append(SaleEvents(

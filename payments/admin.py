@@ -219,7 +219,7 @@ class SaleAdmin(admin.ModelAdmin):
         ("Money", {"fields": ["currency", "hammer_price", "buyer_fee", "amount_due", "seller_fee", "seller_receives",
                               "refunded", "guarantee_paid", "set_off"]}),
         ("Payment", {"fields": ["payment_deadline", "paid_at", "overdue_at", "cancelled_at", "cancel_reason"]}),
-        ("Handover", {"fields": ["collection_proposed_at", "collection_place", "doc_registration", "doc_keys",
+        ("Handover", {"fields": ["collection_deadline", "collection_overdue_at", "collection_proposed_at", "collection_place", "doc_registration", "doc_keys",
                                  "doc_service_book", "buyer_confirmed_at", "seller_confirmed_at", "handed_over_at"]}),
         ("Payout", {"fields": ["payout_status", "payout_reference", "payout_attempts", "payout_last_error",
                                "paid_out_at", "completed_at"]}),
