@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, overload
 
 from django.conf import settings
@@ -65,6 +65,14 @@ def _local(moment: None) -> None: ...
 def _local(moment: datetime | None) -> datetime | None: ...
 def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else timezone.localtime(moment)
+
+
+def _in_zone(zone: tzinfo) -> Callable[[datetime | None], datetime | None]:
+    """_local for many values: the current time zone looked up once (a context-local lookup per value cost more
+    than the rest of turning a dealer's year of sales into events)."""
+    def local(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.astimezone(zone)
+    return local
 
 
 def _month_start(index: int) -> datetime:
@@ -169,7 +177,7 @@ def _collected_at(row: Mapping[str, Any]) -> datetime | None:
     """When the dealer collected the car: at their collection check on the phone (which starts the handover, even
     when the check leads to an adjustment the seller takes days to answer), else at the handover both confirmed."""
     times = [moment for moment in (row["checked_at"], row["handed_over_at"]) if moment is not None]
-    return _local(min(times)) if times else None
+    return min(times) if times else None
 
 
 def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES,
@@ -187,16 +195,19 @@ def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: Dea
         for sale_id, fields in source(ids).items():
             extra[sale_id].update(fields)
     found: dict[int, list[SaleEvents]] = {dealer_id: [] for dealer_id in dealer_ids}
+    zone = timezone.get_current_timezone()
+    local = _in_zone(zone)
     for row in rows:
         hammer = row["created_at"] if row["second_chance_of_id"] or row["closed_at"] is None else row["closed_at"]
         reason = _cancel_reason(row)
         sale_fields: dict[str, Any] = {
-            "paid_at": _local(row["paid_at"]), "collection_deadline": _local(row["collection_deadline"]),
-            "collected_at": _collected_at(row),
-            "cancelled_at": _local(row["cancelled_at"]) if reason else None, "cancel_reason": reason,
+            "paid_at": local(row["paid_at"]), "collection_deadline": local(row["collection_deadline"]),
+            "collected_at": local(_collected_at(row)),
+            "cancelled_at": local(row["cancelled_at"]) if reason else None, "cancel_reason": reason,
             **extra.get(row["id"], {})}  # a source may say more (why a sale was cancelled)
         found[row["buyer_id"]].append(SaleEvents(
-            sale_ref=f"S-{row['id']}", hammer_at=_local(hammer), payment_deadline=_local(row["payment_deadline"]),
+            sale_ref=f"S-{row['id']}", hammer_at=hammer.astimezone(zone),
+            payment_deadline=row["payment_deadline"].astimezone(zone),
             **sale_fields))
     return found
 
@@ -336,11 +347,12 @@ def _sold(queryset):
 
 def _closed_sales(rows: Iterable[Mapping[str, Any]]) -> list[ClosedSale]:
     sales = []
+    zone = timezone.get_current_timezone()
     for row in rows:
         car = CarSpec(make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"],
                       fuel=row["fuel"], transmission=row["transmission"], grade=row["grade"] or None)
         sales.append(ClosedSale(car=car, hammer_minor=row["hammer_price_minor"],
-                                closed_month=_local(row["closed_at"]).date(), ref=f"A-{row['id']}"))
+                                closed_month=row["closed_at"].astimezone(zone).date(), ref=f"A-{row['id']}"))
     return sales
 
 
