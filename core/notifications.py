@@ -82,6 +82,7 @@ _DEALER_KINDS = [
     ("outbid", "Someone outbid you"), ("auction_won", "You won an auction"),
     ("saved_search_match", "A new auction matches a saved search"), ("sale_invoice", "Your invoice is ready"),
     ("sale_paid", "A payment of yours arrived"), ("sale_overdue", "A payment is overdue"),
+    ("sale_collection_overdue", "A collection is overdue"),
     ("second_chance_offer", "A second-chance offer"), ("counter_offer", "A seller's counter-offer"),
     ("collection_changed", "Collection arrangements changed"), ("dispute_resolved", "A dispute was resolved"),
     ("webhook_endpoint_disabled", "A webhook endpoint was switched off"),
@@ -96,7 +97,8 @@ _SELLER_KINDS = [
 PREFERENCE_KINDS: dict[str, list[tuple[str, str]]] = {
     "dealer": _DEALER_KINDS, "seller": _SELLER_KINDS,
     "inspector": [("inspection_changed", "An inspection changed")],
-    "staff": [("dispute_opened", "A dispute was opened")],
+    "staff": [("dispute_opened", "A dispute was opened"),
+              ("sale_collection_overdue", "A dealer has not collected a paid car")],
 }
 
 

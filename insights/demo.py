@@ -230,7 +230,7 @@ def _age(auction: Auction, *, days: int, hour: int, extra: timedelta, deadline_w
     with_hammer = ["created_at", "payment_deadline"] if deadline_with_hammer else ["created_at"]
     sales.update(**back(with_hammer, hammer))
     sales.update(**back([*(["payment_deadline"] if not deadline_with_hammer else []), "paid_at", "overdue_at",
-                         "cancelled_at", "collection_proposed_at",
+                         "cancelled_at", "collection_deadline", "collection_overdue_at", "collection_proposed_at",
                          "seller_confirmed_at", "buyer_confirmed_at", "handed_over_at", "paid_out_at",
                          "completed_at"], shift))
     Payment.objects.filter(sale__auction_id=auction.pk).update(**back(["created_at", "confirmed_at"], shift))

@@ -1,10 +1,11 @@
 """The dealer record ("dealer-record-v1") and the inspector record ("inspector-record-v1"). Pure functions.
 
 The inputs are plain dataclasses of events, so each source plugs in as it lands: today `payments.Sale` gives the
-hammer, the payment deadline, payment, collection (the handover) and cancellation; `payments.Dispute` gives
-disputes (outcome refund or partial = upheld, reject = rejected); `payments.AdjustmentRequest` the adjustment
-requests; `payments.CollectionCheck` confirms odometer/VIN flags. No collection deadline is recorded yet
-(`collection_deadline=None`: "collected on time" counts nothing).
+hammer, the payment deadline, payment, the collection deadline (stored when the payment lands), collection (the
+dealer's collection check, else the handover) and cancellation; `payments.Dispute` gives disputes (outcome refund
+or partial = upheld, reject = rejected); `payments.AdjustmentRequest` the adjustment requests;
+`payments.CollectionCheck` confirms odometer/VIN flags. A sale without a collection deadline
+(`collection_deadline=None`) counts nothing for "collected on time".
 Everything is evaluated "as of" a moment: an event stamped later than `as_of` has not happened yet, so a record
 can be recomputed for any past day and gives the same answer. Pass times in the marketplace's time zone: the
 calendar dates of the hammer and of `as_of` decide the month a sale falls in.

@@ -7,14 +7,15 @@ Sources plug in: the dealer record's per-sale events come from `DEALER_SALE_SOUR
 per-report events from `INSPECTOR_REPORT_SOURCES`. Each source is one function taking the ids it is asked about
 and answering, in one query, `{id: {input field: value}}`; the fields are merged into the input dataclass (a
 source may override a field the sale row gave, e.g. why a sale was cancelled). The no-chip rules' adjustment
-requests and collection checks are sources; a collection deadline, once recorded, would be one more.
+requests and collection checks are sources; the collection deadline (stored on the sale when the payment lands) and
+the collection check's time are read with the sale row.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, overload
 
 from django.conf import settings
@@ -45,7 +46,10 @@ from inspections.models import InspectionReport
 from marketplace.models import Listing
 from payments.models import AdjustmentRequest, CollectionCheck, Dispute, Sale
 
-Source = Callable[[list[int]], Mapping[int, Mapping[str, Any]]]
+# The ids a source is asked about: a list, or a subquery of them (`values_list("id", flat=True)`); both go into
+# `…__in=`.
+Ids = Iterable[int]
+Source = Callable[[Ids], Mapping[int, Mapping[str, Any]]]
 
 # The published parameters (docs/methods.md): the methods' defaults.
 DEALER_RULES = DealerRecordRules()
@@ -61,6 +65,14 @@ def _local(moment: None) -> None: ...
 def _local(moment: datetime | None) -> datetime | None: ...
 def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else timezone.localtime(moment)
+
+
+def _in_zone(zone: tzinfo) -> Callable[[datetime | None], datetime | None]:
+    """_local for many values: the current time zone looked up once (a context-local lookup per value cost more
+    than the rest of turning a dealer's year of sales into events)."""
+    def local(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment.astimezone(zone)
+    return local
 
 
 def _month_start(index: int) -> datetime:
@@ -88,7 +100,7 @@ def _dispute_event(dispute: Mapping[str, Any]) -> DisputeEvent:
                         resolved_at=_local(dispute["resolved_at"]) if outcome != DisputeOutcome.OPEN else None)
 
 
-def sale_disputes_source(sale_ids: list[int]) -> dict[int, dict[str, Any]]:
+def sale_disputes_source(sale_ids: Ids) -> dict[int, dict[str, Any]]:
     """`payments.Dispute`: every dispute the dealer opened on the sale (refund or partial = upheld)."""
     found: dict[int, list[DisputeEvent]] = defaultdict(list)
     rows = (Dispute.objects.filter(sale_id__in=sale_ids).order_by("created_at", "id")
@@ -106,7 +118,7 @@ _ADJUSTMENT_OUTCOMES: dict[str, AdjustmentOutcome] = {
 }
 
 
-def sale_adjustments_source(sale_ids: list[int]) -> dict[int, dict[str, Any]]:
+def sale_adjustments_source(sale_ids: Ids) -> dict[int, dict[str, Any]]:
     """`payments.AdjustmentRequest` (the no-chip rules): the price adjustment the dealer requested from their
     collection check (accepted or lapsed = accepted); a refused one cancelled the sale: the seller walked away."""
     rows = (AdjustmentRequest.objects.filter(sale_id__in=sale_ids).order_by("created_at", "id")
@@ -144,33 +156,58 @@ def _window_floor(as_of: datetime, rules: DealerRecordRules) -> datetime:
     return _month_start(month_index(as_of.date()) - rules.window_months - 1)
 
 
+def dealer_sales_query(*, dealer_ids: list[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES):
+    """The dealers' won sales in the record's window, one row each with the hammer (the auction's close) and the
+    time of the dealer's collection check (the collection happened at the earlier of it and the handover)."""
+    return (Sale.objects.filter(buyer_id__in=dealer_ids, created_at__gte=_window_floor(as_of, rules),
+                                created_at__lte=as_of)
+            .order_by("created_at", "id")
+            .values("id", "buyer_id", "status", "created_at", "second_chance_of_id", "payment_deadline", "paid_at",
+                    "overdue_at", "cancelled_at", "collection_deadline", "handed_over_at",
+                    closed_at=F("auction__closed_at"), checked_at=F("collection_check__recorded_at")))
+
+
+def dealer_sale_ids(*, dealer_ids: list[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES) -> Ids:
+    """The ids of the same sales, as a subquery for the sources."""
+    return (Sale.objects.filter(buyer_id__in=dealer_ids, created_at__gte=_window_floor(as_of, rules),
+                                created_at__lte=as_of).values_list("id", flat=True))
+
+
+def _collected_at(row: Mapping[str, Any]) -> datetime | None:
+    """When the dealer collected the car: at their collection check on the phone (which starts the handover, even
+    when the check leads to an adjustment the seller takes days to answer), else at the handover both confirmed."""
+    times = [moment for moment in (row["checked_at"], row["handed_over_at"]) if moment is not None]
+    return min(times) if times else None
+
+
 def dealer_sale_events(*, dealer_ids: Iterable[int], as_of: datetime, rules: DealerRecordRules = DEALER_RULES,
                        sources: tuple[Source, ...] | None = None) -> dict[int, list[SaleEvents]]:
     """Each dealer's won sales in the record's window with their events: one query, plus one per source."""
     dealer_ids = sorted(set(dealer_ids))
-    rows = list(
-        Sale.objects.filter(buyer_id__in=dealer_ids, created_at__gte=_window_floor(as_of, rules),
-                            created_at__lte=as_of)
-        .order_by("created_at", "id")
-        .values("id", "buyer_id", "status", "created_at", "second_chance_of_id", "payment_deadline", "paid_at",
-                "overdue_at", "cancelled_at", "handed_over_at", closed_at=F("auction__closed_at")))
+    rows = list(dealer_sales_query(dealer_ids=dealer_ids, as_of=as_of, rules=rules))
     extra: dict[int, dict[str, Any]] = defaultdict(dict)
-    ids = [row["id"] for row in rows]
+    # The sources are asked about the same sales as a subquery: a dealer's year can hold hundreds of sales, and
+    # hundreds of ids as parameters cost more to build and send than the events they find.
+    ids = dealer_sale_ids(dealer_ids=dealer_ids, as_of=as_of, rules=rules)
     for source in (DEALER_SALE_SOURCES if sources is None else sources):
-        if not ids:
+        if not rows:
             break
         for sale_id, fields in source(ids).items():
             extra[sale_id].update(fields)
     found: dict[int, list[SaleEvents]] = {dealer_id: [] for dealer_id in dealer_ids}
+    zone = timezone.get_current_timezone()
+    local = _in_zone(zone)
     for row in rows:
         hammer = row["created_at"] if row["second_chance_of_id"] or row["closed_at"] is None else row["closed_at"]
         reason = _cancel_reason(row)
         sale_fields: dict[str, Any] = {
-            "paid_at": _local(row["paid_at"]), "collected_at": _local(row["handed_over_at"]),
-            "cancelled_at": _local(row["cancelled_at"]) if reason else None, "cancel_reason": reason,
+            "paid_at": local(row["paid_at"]), "collection_deadline": local(row["collection_deadline"]),
+            "collected_at": local(_collected_at(row)),
+            "cancelled_at": local(row["cancelled_at"]) if reason else None, "cancel_reason": reason,
             **extra.get(row["id"], {})}  # a source may say more (why a sale was cancelled)
         found[row["buyer_id"]].append(SaleEvents(
-            sale_ref=f"S-{row['id']}", hammer_at=_local(hammer), payment_deadline=_local(row["payment_deadline"]),
+            sale_ref=f"S-{row['id']}", hammer_at=hammer.astimezone(zone),
+            payment_deadline=row["payment_deadline"].astimezone(zone),
             **sale_fields))
     return found
 
@@ -192,7 +229,7 @@ def dealer_record_get(*, dealer_id: int, as_of: datetime | None = None,
 # The inspector record
 
 
-def report_upheld_disputes_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+def report_upheld_disputes_source(inspection_ids: Ids) -> dict[int, dict[str, Any]]:
     """Disputes upheld on lines of the report, unless staff found that the seller misrepresented the car."""
     found: dict[int, list[UpheldDispute]] = defaultdict(list)
     rows = (Dispute.objects.filter(sale__report__inspection_id__in=inspection_ids,
@@ -209,7 +246,7 @@ def report_upheld_disputes_source(inspection_ids: list[int]) -> dict[int, dict[s
     return {inspection_id: {"upheld_disputes": tuple(d)} for inspection_id, d in found.items()}
 
 
-def report_checked_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+def report_checked_source(inspection_ids: Ids) -> dict[int, dict[str, Any]]:
     """A report is tested once its car was handed over to a buyer and the dispute window closed."""
     window = timedelta(days=settings.GAVEL_DISPUTE_WINDOW_DAYS)
     rows = (Sale.objects.filter(report__inspection_id__in=inspection_ids, handed_over_at__isnull=False)
@@ -222,7 +259,7 @@ def report_checked_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]
     return found
 
 
-def report_flags_confirmed_source(inspection_ids: list[int]) -> dict[int, dict[str, Any]]:
+def report_flags_confirmed_source(inspection_ids: Ids) -> dict[int, dict[str, Any]]:
     """Odometer and VIN flags confirmed at a collection check (payments.CollectionCheck, the no-chip rules) of a car
     sold on a report that raised them: an odometer flag (the inspector's reading is not the seller's figure) when
     the buying dealer's reading is within the published margin of the inspector's; a VIN flag (the VIN on the car
@@ -310,11 +347,12 @@ def _sold(queryset):
 
 def _closed_sales(rows: Iterable[Mapping[str, Any]]) -> list[ClosedSale]:
     sales = []
+    zone = timezone.get_current_timezone()
     for row in rows:
         car = CarSpec(make=row["make"], model=row["model"], year=row["year"], mileage_km=row["mileage_km"],
                       fuel=row["fuel"], transmission=row["transmission"], grade=row["grade"] or None)
         sales.append(ClosedSale(car=car, hammer_minor=row["hammer_price_minor"],
-                                closed_month=_local(row["closed_at"]).date(), ref=f"A-{row['id']}"))
+                                closed_month=row["closed_at"].astimezone(zone).date(), ref=f"A-{row['id']}"))
     return sales
 
 
@@ -323,12 +361,32 @@ _SALE_FIELDS = dict(make=F("listing__make"), model=F("listing__model"), year=F("
                     transmission=F("listing__transmission"), grade=F("report__grade"))
 
 
-def _comparables_query(pairs: Iterable[tuple[str, str]], *, as_of: date, rules: GuidanceRules):
+def _near(car: CarSpec, rules: GuidanceRules) -> Q:
+    """What even the widest widening step could use for this car: its make and model, registered within the widest
+    year band, and (when its mileage is known) within the widest mileage distance. The method chooses among these
+    exactly as among every sale of the model (every step's match implies this one), so the database, by the index on
+    make, model and year, returns a few hundred rows where a popular model has thousands."""
+    year_band = max(step.year_band for step in rules.steps)
+    near = Q(listing__make_key=name_key(car.make), listing__model_key=name_key(car.model),
+             listing__first_registration_year__gte=car.year - year_band,
+             listing__first_registration_year__lte=car.year + year_band)
+    if car.mileage_km is not None:
+        km = max(step.max_km_difference for step in rules.steps)
+        near &= Q(listing__mileage_km__gte=car.mileage_km - km, listing__mileage_km__lte=car.mileage_km + km)
+    return near
+
+
+def _comparables_query(pairs: Iterable[tuple[str, str]], *, as_of: date, rules: GuidanceRules,
+                       near: Iterable[CarSpec] = ()):
+    """Sold auctions closed in the lookback months of each (make, model) of `pairs`, and of the cars `near` (only
+    those the method could choose for them)."""
     last = month_index(as_of)
     matches = Q()
     for make, model in pairs:
         # The listing's stored name keys (marketplace.Listing.make_key/model_key, indexed): the method's own match.
         matches |= Q(listing__make_key=name_key(make), listing__model_key=name_key(model))
+    for car in near:
+        matches |= _near(car, rules)
     return (_sold(Auction.objects)
             .filter(matches, closed_at__gte=_month_start(last - rules.lookback_months + 1),
                     closed_at__lt=_month_start(last + 1))
@@ -344,7 +402,7 @@ def comparable_sales(*, make: str, model: str, as_of: date, rules: GuidanceRules
 def guidance_for_car(car: CarSpec, *, as_of: date | None = None,
                      rules: GuidanceRules = GUIDANCE_RULES) -> Guidance:
     as_of = as_of or timezone.localdate()
-    return price_guidance(car, comparable_sales(make=car.make, model=car.model, as_of=as_of, rules=rules),
+    return price_guidance(car, _closed_sales(_comparables_query((), near=[car], as_of=as_of, rules=rules)),
                           as_of=as_of, rules=rules)
 
 
@@ -355,22 +413,21 @@ def _guidable(listing: Listing) -> bool:
 def guidance_for_listings(listings: Iterable[Listing], *, as_of: date | None = None,
                           rules: GuidanceRules = GUIDANCE_RULES) -> dict[int, Guidance]:
     """The guide of each listing (with its grade once a report is published), for any number of listings in two
-    queries: the current grades, and the comparables of every make and model asked about. Listings without make,
-    model or year get none."""
+    queries: the current grades, and the comparables near every car asked about. Listings without make, model or
+    year get none."""
     as_of = as_of or timezone.localdate()
     listings = [listing for listing in listings if _guidable(listing)]
     if not listings:
         return {}
     grades = dict(InspectionReport.objects.filter(listing_id__in=[x.pk for x in listings], is_current=True)
                   .values_list("listing_id", "grade"))
-    pairs = sorted({(name_key(x.make), name_key(x.model)) for x in listings})
+    cars = {listing.pk: car_spec_for_listing(listing, grade=grades.get(listing.pk)) for listing in listings}
     by_model: dict[tuple[str, str], list[ClosedSale]] = defaultdict(list)
-    for sale in _closed_sales(_comparables_query(pairs, as_of=as_of, rules=rules)):
+    for sale in _closed_sales(_comparables_query((), near=cars.values(), as_of=as_of, rules=rules)):
         by_model[(name_key(sale.car.make), name_key(sale.car.model))].append(sale)
-    return {listing.pk: price_guidance(car_spec_for_listing(listing, grade=grades.get(listing.pk)),
-                                       by_model[(name_key(listing.make), name_key(listing.model))],
-                                       as_of=as_of, rules=rules)
-            for listing in listings}
+    # A model's rows are those near any of its cars asked about: the method keeps, for each, only the ones it may use.
+    return {pk: price_guidance(car, by_model[(name_key(car.make), name_key(car.model))], as_of=as_of, rules=rules)
+            for pk, car in cars.items()}
 
 
 def guidance_for_listing(listing: Listing, *, as_of: date | None = None,

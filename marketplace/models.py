@@ -186,7 +186,10 @@ class Listing(models.Model):
                                    name="marketplace_listing_year_from_1950"),
         ]
         indexes = [models.Index(fields=["seller", "-created_at"]),
-                   models.Index(fields=["make_key", "model_key"], name="marketplace_listing_name_keys")]
+                   # The price guide's comparables: make and model, then the registration years near the car's
+                   # (insights.selectors: the widest widening step is asked of the database).
+                   models.Index(fields=["make_key", "model_key", "first_registration_year"],
+                                name="listing_name_keys_year")]
 
     def __str__(self):
         return f"{self.display_title} ({self.vin})"

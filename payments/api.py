@@ -166,6 +166,8 @@ class SaleOutputSerializer(serializers.Serializer):
         help_text="What that revision disclosed: these lines cannot ground a dispute.")
     payment_deadline = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
+    collection_deadline = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the payment lands: the dealer collects by then (GAVEL_COLLECTION_DAYS).")
     collection_proposed_at = serializers.DateTimeField(allow_null=True)
     collection_place = serializers.CharField()
     doc_registration = serializers.BooleanField()

@@ -231,6 +231,10 @@ class Sale(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
 
+    # Set once, when the payment lands (payments.services.sales.sale_collection_deadline): the dealer collects by then.
+    collection_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the dealer and staff were told the collection is overdue (once: the sweep skips a sale told already).
+    collection_overdue_at = models.DateTimeField(null=True, blank=True)
     collection_proposed_at = models.DateTimeField(null=True, blank=True)
     collection_place = models.CharField(max_length=300, blank=True)
     collection_proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -299,6 +303,12 @@ class Sale(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status in self.PAID_STATUSES
+
+    @property
+    def is_collection_overdue(self) -> bool:
+        """Paid, not collected, and past the collection deadline."""
+        return (self.status == self.Status.PAID and self.collection_deadline is not None
+                and self.collection_deadline < timezone.now())
 
     @property
     def seller_charged_minor(self) -> int:

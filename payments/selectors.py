@@ -229,6 +229,9 @@ def _sale_status(auction: Auction | None, sale: Sale | None, offer: SecondChance
                     f"handover once the car has changed hands: you are paid {receives} as soon as you both have.")
             if sale.collection_proposed_at and sale.collection_place:
                 text += f" Collection: {_when(sale.collection_proposed_at)} at {sale.collection_place}."
+        if sale.collection_deadline:
+            text += (f" The dealer collects by {_when(sale.collection_deadline)}"
+                     + (" — overdue: Gavel has told the dealer." if sale.is_collection_overdue else "."))
         return _status("paid", text, url, go)
     if sale.status == S.HANDED_OVER:
         if sale.payout_status == Sale.PayoutStatus.FAILED:
@@ -626,7 +629,9 @@ def fee_rules(*, version: str | None = None) -> dict:
                               buying_limit(Money(5_000 * 10 ** MINOR_DIGITS[code], code), schedule)),
         })
     return {"schedule": schedule, "currencies": currencies, "table": table,
-            "dispute_window_days": settings.GAVEL_DISPUTE_WINDOW_DAYS}
+            "dispute_window_days": settings.GAVEL_DISPUTE_WINDOW_DAYS,
+            "payment_business_days": settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS,
+            "collection_days": settings.GAVEL_COLLECTION_DAYS}
 
 
 # ---------------------------------------------------------------------------------------------------------------

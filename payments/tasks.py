@@ -109,6 +109,12 @@ def sales_mark_overdue_task() -> int:
 
 
 @shared_task
+def sales_collection_overdue_task() -> int:
+    """Paid sales past their collection deadline: the dealer and staff told once (beat)."""
+    return services.sales_collection_overdue_notify()
+
+
+@shared_task
 def second_chance_expire_task() -> int:
     return services.second_chance_expire_due()
 

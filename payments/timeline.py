@@ -131,8 +131,12 @@ def seller_car_timeline(*, listing: Listing) -> list[TimelineStep]:
                       detail=(f"The dealer paid {_money(sale.amount_due_minor, sale.currency)}."
                               if sale and sale.paid_at else ""),
                       url=sale_url, url_label="Go to the sale" if sale_url else ""))
+    handover = [sale.collection_place] if sale and sale.collection_place else []
+    if sale and sale.collection_deadline and not sale.handed_over_at:
+        late = " — overdue: Gavel has told the dealer" if sale.is_collection_overdue else ""
+        handover.append(f"The dealer collects by {_when(sale.collection_deadline)}{late}.")
     steps.append(dict(key="handover", title="Handover", at=sale.handed_over_at if sale else None,
-                      detail=(f"{sale.collection_place}" if sale and sale.collection_place else "")))
+                      detail=" ".join(handover)))
     steps.append(dict(key="payout", title="Payout", at=sale.paid_out_at if sale else None,
                       detail=(f"{_money(sale.seller_receives_minor, sale.currency)} sent, reference "
                               f"{sale.payout_reference}." if sale and sale.paid_out_at else "")))

@@ -46,9 +46,11 @@ CELERY_BEAT_SCHEDULE = {
     # The transparency log: a signed tree head every few minutes (and one after every close, on commit).
     "transparency-tree-head": {"task": "transparency.tasks.tree_head_publish_task",
                                "schedule": float(GAVEL_TREE_HEAD_SECONDS)},
-    # Payments: payouts, overdue sales, second chances, consents, completed sales, sales a close left unopened.
+    # Payments: payouts, overdue sales and collections, second chances, consents, completed sales, sales a close
+    # left unopened.
     "payments-payouts-pending": {"task": "payments.tasks.payouts_release_pending_task", "schedule": 300.0},
     "payments-sales-overdue": {"task": "payments.tasks.sales_mark_overdue_task", "schedule": 300.0},
+    "payments-collection-overdue": {"task": "payments.tasks.sales_collection_overdue_task", "schedule": 300.0},
     "payments-second-chance-expire": {"task": "payments.tasks.second_chance_expire_task", "schedule": 300.0},
     "payments-adjustments-lapse": {"task": "payments.tasks.adjustment_requests_lapse_task", "schedule": 300.0},
     "payments-seller-consents-expire": {"task": "payments.tasks.second_chance_consents_expire_task",

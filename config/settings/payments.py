@@ -45,6 +45,9 @@ GAVEL_SELLER_FEE_MINOR = env_money_minor("GAVEL_SELLER_FEE_MINOR", 0)
 # (then it counts as declined), within hours.
 GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS = env_int("GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS", 2, minimum=1)
 GAVEL_DISPUTE_WINDOW_DAYS = env_duration_count("GAVEL_DISPUTE_WINDOW_DAYS", 7, unit="days")
+# The dealer collects the car within days of their payment arriving in escrow (the sale's collection_deadline,
+# set when the payment lands: payments.services.sales.sale_collection_deadline); later counts against their record.
+GAVEL_COLLECTION_DAYS = env_duration_count("GAVEL_COLLECTION_DAYS", 5, unit="days")
 # The fee schedule in force (payments/schedules/<version>.json): payments computes fees with it, each sale records
 # the version it used, and each auction's sealed reserve commits to it (transparency).
 GAVEL_FEE_SCHEDULE_VERSION = env_str("GAVEL_FEE_SCHEDULE_VERSION", CURRENT_VERSION)

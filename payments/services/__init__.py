@@ -32,9 +32,11 @@ from payments.services.sales import (
     handover_confirm,
     payment_confirm,
     sale_collection_arrange,
+    sale_collection_deadline,
     sale_create_for_auction,
     sale_pay_initiate,
     sale_terms,
+    sales_collection_overdue_notify,
     sales_mark_overdue,
 )
 from payments.services.settlement import (
@@ -56,6 +58,7 @@ __all__ = [
     "payment_confirm", "payout_amounts", "payout_release", "payout_retry", "payout_to_bank", "payouts_due_ids",
     "receivable_payment_record", "sale_cancel_and_offer_second_chance", "sale_collection_arrange",
     "sale_create_for_auction", "sale_pay_initiate", "sale_seller_cancel", "sale_terms", "sales_complete_due",
+    "sale_collection_deadline", "sales_collection_overdue_notify",
     "sales_mark_overdue", "second_chance_accept", "second_chance_consents_expire_due", "second_chance_decline",
     "second_chance_expire_due", "seller_consent_decide",
 ]

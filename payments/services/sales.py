@@ -3,7 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,7 +39,7 @@ from payments.providers.bank import BankTransferProvider
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
 from payments.references import bank_reference
-from payments.selectors import sale_overdue_next_step
+from payments.selectors import _when, sale_overdue_next_step  # the status texts' wording of a moment
 from payments.services.common import (
     AmountMismatch,
     Conflict,
@@ -69,6 +69,13 @@ def sale_terms(*, hammer_price_minor: int) -> dict:
             "buyer_fee_minor": amounts.buyer_fee.amount_minor, "seller_fee_minor": amounts.seller_fee.amount_minor,
             "amount_due_minor": amounts.dealer_pays.amount_minor,
             "seller_receives_minor": amounts.seller_receives.amount_minor, "fee_schedule_version": schedule.version}
+
+
+def sale_collection_deadline(*, paid_at: datetime) -> datetime:
+    """The published collection rule, in one place: the dealer collects within GAVEL_COLLECTION_DAYS calendar days
+    of their payment arriving in escrow (same time of day). Stored on the sale when the payment lands; the data
+    migration that gave sales paid earlier their deadline applies the same rule (payments/migrations/0014)."""
+    return paid_at + timedelta(days=settings.GAVEL_COLLECTION_DAYS)
 
 
 def sale_fees_recompute(sale: Sale) -> SaleAmounts:
@@ -252,19 +259,22 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
                        updates={"provider_reference": provider_reference, "confirmed_at": now,
                                 "confirmed_by": actor if getattr(actor, "is_authenticated", False) else None},
                        data={"provider_reference": provider_reference, "amount_minor": amount_minor})
+            collect_by = sale_collection_deadline(paid_at=now)
             transition(sale, Sale.Status.PAID, actor=actor, reason=f"Payment {payment.reference} received",
-                       updates={"paid_at": now}, data={"payment": payment.reference, "amount_minor": amount_minor})
+                       updates={"paid_at": now, "collection_deadline": collect_by},
+                       data={"payment": payment.reference, "amount_minor": amount_minor,
+                             "collection_deadline": collect_by.isoformat()})
             listing_sale_paid(listing=sale.listing, actor=actor)  # sold for good: the VIN is free again
             auction_obligation_clear(auction_id=sale.auction_id)  # no longer against the dealer's buying limit
             publish_sale_on_commit(sale, "paid")
             tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
                            title=f"Payment received for the {car(sale)}",
-                           body="Your money is held in escrow. Arrange the collection with the seller on the "
-                                "sale page.")
+                           body=f"Your money is held in escrow. Collect the car by {_when(collect_by)}: "
+                                "arrange the collection with the seller on the sale page.")
             tell_on_commit([sale.seller_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
                            title=f"The dealer paid for your {car(sale)}",
-                           body="The money is in escrow. Arrange the handover on the sale page; you are paid out "
-                                "as soon as both of you confirm it.")
+                           body=f"The money is in escrow. The dealer collects by {_when(collect_by)}. Arrange the "
+                                "handover on the sale page; you are paid out as soon as both of you confirm it.")
         else:
             ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.DUPLICATE_PAYMENT, sale=sale,
                         provider=payment.provider, provider_reference=provider_reference,
@@ -458,3 +468,34 @@ def sales_mark_overdue(*, batch: int | None = None) -> int:
 
     return sweep(Sale.objects.filter(status=Sale.Status.AWAITING_PAYMENT, payment_deadline__lte=db_now())
                  .order_by("payment_deadline"), mark, batch=batch or settings.GAVEL_SALES_SWEEP_BATCH)
+
+
+def sales_collection_overdue_notify(*, batch: int | None = None) -> int:
+    """Paid sales past their collection deadline and not handed over: the dealer and staff are told, once per sale
+    (collection_overdue_at records it, and each notice's event key is the sale's). Bounded, safe to run twice."""
+    def tell(sale_id: int) -> bool:
+        sale = lock_sale(sale_id)
+        now = db_now()
+        if (sale.status != Sale.Status.PAID or sale.collection_overdue_at is not None
+                or sale.collection_deadline is None or sale.collection_deadline > now):
+            return False
+        Sale.objects.filter(pk=sale.pk).update(collection_overdue_at=now)
+        deadline = _when(sale.collection_deadline)
+        audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=None,
+                     reason=f"Not collected by the collection deadline ({deadline})",
+                     data={"collection_deadline": sale.collection_deadline.isoformat()})
+        tell_on_commit([sale.buyer_id], kind="sale_collection_overdue", sale=sale,
+                       event_key=f"sale:{sale.pk}:collection_overdue",
+                       title=f"Please collect the {car(sale)}: the collection deadline has passed",
+                       body=f"The deadline was {deadline}. Until you collect, the sale counts as collected late "
+                            "on your dealer record.")
+        staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
+        tell_on_commit(staff_ids, kind="sale_collection_overdue", sale=sale,
+                       event_key=f"sale:{sale.pk}:collection_overdue",
+                       title=f"Sale {sale.pk}: the {car(sale)} was not collected by {deadline}",
+                       body="The dealer has paid but not collected the car; they have been told.")
+        return True
+
+    return sweep(Sale.objects.filter(status=Sale.Status.PAID, collection_overdue_at__isnull=True,
+                                     collection_deadline__lte=db_now()).order_by("collection_deadline"),
+                 tell, batch=batch or settings.GAVEL_SALES_SWEEP_BATCH)

@@ -162,3 +162,12 @@ def test_the_market_example_is_what_the_code_computes():
 @pytest.mark.parametrize("share", [Fraction(299, 300)])
 def test_the_percentage_rule_example_holds(share):
     assert percent(share) == 99 and shown("one late payment in 300 sales shows as 99 %, not 100 %")
+
+
+def test_the_collection_rule_and_the_comparables_asked_for_are_the_codes():
+    from config.settings.payments import GAVEL_COLLECTION_DAYS
+
+    assert shown(f"**collection deadline = the moment the payment arrived in escrow + {GAVEL_COLLECTION_DAYS} days**")
+    years = max(step.year_band for step in DEFAULT_STEPS)
+    km = max(step.max_km_difference for step in DEFAULT_STEPS)
+    assert shown(f"registered within {years} years of the car and, when its mileage is known, within {km:,} km of it")

@@ -73,8 +73,13 @@ def test_sales_map_to_events_payment_cancellation_and_dispute(make_sale, django_
 
     record = selectors.dealer_record_get(dealer_id=dealer.pk, as_of=timezone.now() + LATER)
     kinds = sorted(e.kind for e in record.counted_against)
-    assert kinds == sorted([CountedKind.PAID_LATE, CountedKind.CANCELLED_UNPAID, CountedKind.DISPUTE_REJECTED])
+    # The late payer has not collected either: twenty days on, that is past its collection deadline too.
+    assert kinds == sorted([CountedKind.PAID_LATE, CountedKind.CANCELLED_UNPAID, CountedKind.DISPUTE_REJECTED,
+                            CountedKind.NOT_COLLECTED_PAST_DEADLINE])
     assert record.paid_on_time.count == 1 and record.cancelled_unpaid.count == 1
+    assert (record.collected_on_time.count, record.collected_on_time.out_of) == (1, 2)
+    late.refresh_from_db()
+    assert events[f"S-{late.pk}"].collection_deadline == timezone.localtime(late.collection_deadline)
 
 
 def test_a_new_source_plugs_in_without_touching_the_selector(make_sale):
@@ -175,4 +180,4 @@ def test_the_comparables_query_is_an_index_lookup_on_the_name_keys(make_sale):
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show what it can use
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "marketplace_listing_name_keys" in plan
+    assert "listing_name_keys_year" in plan
