@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0003_listing_name_keys'),
+        ('marketplace', '0004_listing_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
