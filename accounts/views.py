@@ -1,5 +1,3 @@
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -29,13 +27,13 @@ from accounts.organisations import (
     organisation_invitations_open,
     organisation_members,
 )
+from accounts.security import iban_masked
 from accounts.selectors import dealer_profile_get, staff_overview
+from accounts.views_security import pending_login_start, signed_in
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, Throttled, ValidationFailed
-from core.throttling import client_ip, signup_page_rate_limit
+from core.throttling import signup_page_rate_limit
 from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
-
-DEVICE_COOKIE = "gavel_device"
 
 
 class _SignupView(FormView):
@@ -125,18 +123,18 @@ class ProfileView(LoginRequiredMixin, FormView):
 
     def get_initial(self):
         user = self.request.user
-        return {"full_name": user.full_name, "phone": user.phone, "payout_account": user.payout_account}
+        return {"full_name": user.full_name, "phone": user.phone}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["dealer_profile"] = dealer_profile_get(user=self.request.user)
+        context["payout_account_masked"] = iban_masked(self.request.user.payout_account)
         return context
 
     def form_valid(self, form):
         try:
             services.user_update_profile(user=self.request.user, full_name=form.cleaned_data["full_name"],
-                                         phone=form.cleaned_data["phone"],
-                                         payout_account=form.cleaned_data["payout_account"])
+                                         phone=form.cleaned_data["phone"])
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self.form_invalid(form)
@@ -288,12 +286,14 @@ class InvitationAcceptView(FormView):
 
 class SignInView(auth_views.LoginView):
     """Django's sign-in page; a successful sign-in is remembered with its address and device (shill rules). The
-    device is a random cookie the browser keeps for two years."""
+    device is a random cookie the browser keeps for two years. A user with a second factor is signed in only after
+    the code step (accounts.views_security.TwoFactorVerifyView)."""
 
     def form_valid(self, form):
+        user = form.get_user()
+        if user.two_factor_enabled:
+            return pending_login_start(self.request, user=user, backend=user.backend,
+                                       next_url=self.get_success_url())
         response = super().form_valid(form)
-        device = self.request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
-        services.session_seen(user=form.get_user(), ip=client_ip(self.request), device=device)
-        response.set_cookie(DEVICE_COOKIE, device, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax",
-                            secure=self.request.is_secure())
+        signed_in(self.request, response, user)
         return response
