@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from accounts.authentication import token_cache_forget
 from accounts.models import Membership, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -115,6 +116,9 @@ def email_verify(*, token: str) -> User:
             user.save(update_fields=["email_verified_at"])
             audit_record(obj=user, action=AuditLog.Action.UPDATE, actor=user, reason="Email address verified",
                          field="email_verified_at")
+            # API requests read the user from the token cache: they must see the address confirmed now.
+            user_id = user.pk
+            transaction.on_commit(lambda: token_cache_forget(user_ids=[user_id]))
     return user
 
 

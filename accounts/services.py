@@ -1,14 +1,13 @@
 import hashlib
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.authentication import token_cache_key
+from accounts.authentication import token_cache_forget
 from accounts.models import DealerProfile, Membership, SessionSighting, User
 from accounts.security import email_verification_send_on_commit, iban_normalize
 from core.audit import audit_record
@@ -273,13 +272,7 @@ def token_for(*, user: User) -> str:
     return token.key
 
 
-def token_cache_forget(*, user_ids) -> None:
-    """Forget the cached token lookups of these users (accounts.authentication), at once: call it whenever a user
-    changes in a way their API requests must see (deactivated, another role) or is deleted."""
-    keys = [token_cache_key(key) for key in Token.objects.filter(user_id__in=list(user_ids))
-            .values_list("key", flat=True)]
-    if keys:
-        cache.delete_many(keys)
+__all__ = ["token_cache_forget"]  # its home is accounts.authentication; callers know it from here
 
 
 def token_revoke(*, user: User) -> None:

@@ -93,7 +93,7 @@ def _payout_wait(sale: Sale, reason: str) -> Sale:
     if sale.payout_waiting_reason != reason:
         Sale.objects.filter(pk=sale.pk).update(payout_waiting_reason=reason)
         audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=None, reason="Payout waits",
-                     field="payout_waiting_reason", to_state=reason[:100])
+                     field="payout_waiting_reason", data={"reason": reason})
         what = "email" if reason == PAYOUT_WAITS_FOR_EMAIL else "account"
         tell_on_commit([sale.seller_id], kind="payout_waiting", sale=sale,
                        event_key=f"sale:{sale.pk}:payout_waiting:{what}",
