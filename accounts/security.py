@@ -173,7 +173,8 @@ def two_factor_confirm(*, user: User, code: str) -> list[str]:
         codes = _recovery_codes_replace(user=user)
         User.objects.filter(pk=user.pk).update(two_factor_enabled=True)
         user.two_factor_enabled = True
-        audit_record(obj=user, action=AuditLog.Action.UPDATE, actor=user, reason="Two-factor set up",
+        me = User.objects.get(pk=user.pk)  # the model itself, not the request's lazy user
+        audit_record(obj=me, action=AuditLog.Action.UPDATE, actor=me, reason="Two-factor set up",
                      field="two_factor_enabled", from_state="off", to_state="on")
     return codes
 
@@ -214,7 +215,8 @@ def two_factor_disable(*, user: User, password: str, code: str) -> None:
         StaticDevice.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(two_factor_enabled=False)
         user.two_factor_enabled = False
-        audit_record(obj=user, action=AuditLog.Action.UPDATE, actor=user, reason="Two-factor turned off",
+        me = User.objects.get(pk=user.pk)
+        audit_record(obj=me, action=AuditLog.Action.UPDATE, actor=me, reason="Two-factor turned off",
                      field="two_factor_enabled", from_state="on", to_state="off")
 
 
@@ -274,7 +276,7 @@ def payout_account_change(*, user: User, payout_account: str, current_password: 
             return False
         User.objects.filter(pk=user.pk).update(payout_account=new)
         user.payout_account = new
-        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=user, reason="Payout account changed",
+        audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=locked, reason="Payout account changed",
                      field="payout_account", from_state=iban_masked(old), to_state=iban_masked(new),
                      data={"proof": proof})
         notify(user=locked, kind="payout_account_changed", email=True, url="/accounts/payout-account/",

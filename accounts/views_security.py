@@ -86,6 +86,8 @@ class TwoFactorVerifyView(View):
     def post(self, request):
         user, pending = self._who(request)
         if user is None:
+            if request.user.is_authenticated:  # signed in, and no second factor to ask for
+                return redirect("accounts:dashboard")
             messages.error(request, "Sign in again: the code step timed out.")
             return redirect("accounts:login")
         form = TwoFactorCodeForm(request.POST)

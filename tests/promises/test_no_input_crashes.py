@@ -260,6 +260,17 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("accounts:profile", "GET", "seller"),
         Row("accounts:profile", "POST", "seller", {"full_name": "Sam Seller", "phone": "+49 30 999"}, kind="form"),
         Row("accounts:dashboard", "GET", "seller"),
+        Row("accounts:two_factor_verify", "GET", "seller"),
+        Row("accounts:two_factor_verify", "POST", "seller", {"code": "123456"}, kind="form"),
+        Row("accounts:two_factor_setup", "GET", "seller"),
+        Row("accounts:two_factor_setup", "POST", "seller", {"code": "123456"}, kind="form"),
+        Row("accounts:two_factor_disable", "POST", "seller", {"current_password": PASSWORD, "code": "123456"},
+            kind="form"),
+        Row("accounts:verify_email", "GET", "anonymous", kwargs={"token": "not-a-link"}),
+        Row("accounts:verify_email_resend", "POST", "seller", {}, kind="form"),
+        Row("accounts:payout_account", "GET", "seller"),
+        Row("accounts:payout_account", "POST", "seller", {"payout_account": "DE89 3704 0044 0532 0130 00",
+                                                          "current_password": PASSWORD}, kind="form"),
         Row("marketplace:list", "GET", "seller"),
         Row("marketplace:create", "GET", "seller"),
         Row("marketplace:create", "POST", "seller",
@@ -792,6 +803,8 @@ REFUSED_AS_THEY_STAND = {
     ("api:sale-cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
     ("payments:cancel", "POST"): "the world's buyers may all still buy (the seller cancels only a suspended one's)",
     ("healthz", "GET"): "no Celery worker runs here: a 503 that names it (tests/core/test_healthz.py)",
+    ("accounts:two_factor_setup", "POST"): "a code from the app cannot be known when the table is written",
+    ("accounts:verify_email", "GET"): "the world's link is not a real one",
 }
 
 
