@@ -70,7 +70,7 @@ def test_the_set_up_page_shows_a_qr_code_and_the_secret_and_a_right_code_turns_i
     seller.refresh_from_db()
     assert seller.two_factor_enabled and len(codes) == 10 == len(set(codes))
     assert set(StaticToken.objects.filter(device__user=seller).values_list("token", flat=True)) == set(codes)
-    assert AuditLog.objects.filter(reason="Two-factor set up", object_id=str(seller.pk)).exists()
+    assert AuditLog.objects.filter(reason="Two-factor set up", object_id=seller.pk).exists()
     # Shown once: the page now says it is on, and shows no codes.
     again = client.get(reverse("accounts:two_factor_setup")).content.decode()
     assert "data-two-factor-on" in again and codes[0] not in again
