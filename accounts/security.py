@@ -100,15 +100,15 @@ def email_verify(*, token: str) -> User:
     """Open a verification link: mark the address verified (idempotent). Raises VerificationLinkInvalid/Expired."""
     try:
         data = signing.loads(token or "", salt=EMAIL_VERIFY_SALT,
-                             max_age=settings.GAVEL_EMAIL_VERIFY_TTL.total_seconds())
+                             max_age=settings.GAVEL_EMAIL_VERIFY_TTL)
     except signing.SignatureExpired:
         raise VerificationLinkExpired()
     except signing.BadSignature:
         raise VerificationLinkInvalid()
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise VerificationLinkInvalid()
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=data.get("u")).first()
+        user = User.objects.select_for_update().filter(pk=data["u"]).first()
         if user is None or user.email.lower() != data.get("e"):
             raise VerificationLinkInvalid()
         if user.email_verified_at is None:

@@ -63,7 +63,9 @@ def _pending_user(request) -> tuple[User | None, dict]:
     if timezone.now() - started > settings.GAVEL_2FA_LOGIN_WINDOW:
         request.session.pop(PENDING_SESSION_KEY, None)
         return None, {}
-    user = User.objects.filter(pk=pending.get("user"), is_active=True, two_factor_enabled=True).first()
+    if not isinstance(pending.get("user"), int):
+        return None, {}
+    user = User.objects.filter(pk=pending["user"], is_active=True, two_factor_enabled=True).first()
     return user, pending
 
 

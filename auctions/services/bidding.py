@@ -415,9 +415,9 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     if getattr(dealer, "role", None) == User.Role.DEALER:
         # Whoever bids has confirmed their email address: the organisation's account and the member placing it.
         # (The database function reads the profile's status, not this; a verification only ever turns it on.)
-        for bidder in (dealer, placed_by):
-            if bidder is not None:
-                email_verified_ensure(user=bidder, doing="bid")
+        for person in (dealer, placed_by):
+            if person is not None:
+                email_verified_ensure(user=person, doing="bid")
     # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
     if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
             and (amount_minor is None) != (max_amount_minor is None):
