@@ -220,6 +220,21 @@ def two_factor_disable(*, user: User, password: str, code: str) -> None:
                      field="two_factor_enabled", from_state="on", to_state="off")
 
 
+def two_factor_reset(*, user: User, actor: User) -> None:
+    """Staff remove a person's devices and recovery codes (they lost both, and proved who they are another way).
+    Audited; someone who must have two-factor is sent to set it up again at their next sign-in."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
+        raise PermissionRefused("Only Gavel staff may reset someone's two-factor.")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        User.objects.filter(pk=user.pk).update(two_factor_enabled=False)
+        user.two_factor_enabled = False
+        audit_record(obj=User.objects.get(pk=user.pk), action=AuditLog.Action.UPDATE, actor=actor,
+                     reason="Two-factor reset by staff", field="two_factor_enabled", from_state="on",
+                     to_state="off")
+
+
 def _password_and_code_ensure(*, user: User, password: str, code: str) -> str:
     """The fresh proof a sensitive change needs: the current password and, when the user has a device, a code
     from it now (a TOTP or a recovery code). Returns what was checked: "password+totp", "password+recovery_code"

@@ -179,3 +179,22 @@ def test_api_tokens_and_keys_are_unchanged_by_two_factor(required):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user=owner)}")
     assert api.get("/api/v1/me/").status_code == 200
+
+
+def test_staff_reset_a_lost_second_factor_in_admin_and_the_person_sets_it_up_again(client, required):
+    owner = DealerFactory(verified=True)
+    browser = type(client)()
+    browser.force_login(owner)
+    set_up(browser, owner)
+    staff = StaffFactory()
+    client.force_login(staff)
+    set_up(client, staff)
+    answer = client.post(reverse("admin:accounts_user_changelist"),
+                         {"action": "two_factor_reset", "_selected_action": [owner.pk]})
+    assert answer.status_code == 302
+    owner.refresh_from_db()
+    assert not owner.two_factor_enabled and not TOTPDevice.objects.filter(user=owner).exists()
+    assert AuditLog.objects.filter(reason="Two-factor reset by staff", object_id=owner.pk, actor=staff).exists()
+    again = type(client)()
+    assert sign_in(again, owner).status_code == 302  # the password alone, then straight to set-up
+    assert again.get("/accounts/dashboard/")["Location"].startswith(reverse("accounts:two_factor_setup"))
