@@ -5,6 +5,7 @@ which waits with the reason on the seller's sale page. Nothing is half-written; 
 through the emailed link, the same doors open."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -150,3 +151,28 @@ def test_a_new_account_is_unverified_and_gets_a_link_that_verifies_it(client, dj
     assert client.get(path).status_code == 302
     user.refresh_from_db()
     assert user.email_verified_at is not None
+
+
+def test_an_api_sign_up_is_unverified_says_so_on_me_and_gets_the_link_too(django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = APIClient().post("/api/v1/auth/signup/seller/", {
+            "email": "api.new@example.test", "password": "a-long-passphrase-7", "full_name": "Api New"},
+            format="json")
+    assert created.status_code == 201 and created.json()["user"]["email_verified"] is False
+    assert [m.to for m in mail.outbox if "Confirm your email address" in m.subject] == [["api.new@example.test"]]
+    me = token_client(User.objects.get(email="api.new@example.test")).get("/api/v1/me/").json()
+    assert (me["email_verified"], me["two_factor_enabled"]) == (False, False)
+
+
+def test_a_tampered_or_expired_link_verifies_nothing(client, settings):
+    seller = SellerFactory(email_verified_at=None)
+    link = email_verification_link(user=seller).split("127.0.0.1:8000", 1)[-1]
+    tampered = client.get(link.replace("/verify-email/", "/verify-email/x"))
+    assert tampered.status_code == 400 and "not valid" in tampered.content.decode()
+    settings.GAVEL_EMAIL_VERIFY_TTL = timedelta(seconds=-1)  # every link is older than that
+    expired = client.get(link)
+    assert expired.status_code == 400 and "expired" in expired.content.decode()
+    seller.refresh_from_db()
+    assert seller.email_verified_at is None
