@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views, views_security
+from accounts import views
 from accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
@@ -16,12 +16,12 @@ urlpatterns = [
                                             # Django's view would name the host; the page names Gavel.
                                             extra_context={"site_name": settings.GAVEL_SITE_NAME}),
          name="login"),
-    path("login/code/", views_security.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
-    path("two-factor/", views_security.TwoFactorSetupView.as_view(), name="two_factor_setup"),
-    path("two-factor/disable/", views_security.TwoFactorDisableView.as_view(), name="two_factor_disable"),
-    path("verify-email/resend/", views_security.EmailVerificationResendView.as_view(), name="verify_email_resend"),
-    path("verify-email/<str:token>/", views_security.EmailVerifyView.as_view(), name="verify_email"),
-    path("payout-account/", views_security.PayoutAccountView.as_view(), name="payout_account"),
+    path("login/code/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
+    path("two-factor/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("two-factor/disable/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
+    path("verify-email/resend/", views.EmailVerificationResendView.as_view(), name="verify_email_resend"),
+    path("verify-email/<str:token>/", views.EmailVerifyView.as_view(), name="verify_email"),
+    path("payout-account/", views.PayoutAccountView.as_view(), name="payout_account"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
