@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from accounts import apikeys, services
+from accounts import apikeys, security, services
 from accounts.models import ApiKey, DealerDocument, DealerProfile, User
 from core.admin import ReviewedDocumentAdmin, document_review_actions, money_field, reason_action
 from core.exceptions import ValidationFailed
@@ -82,7 +82,8 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "full_name", "role", "is_active", "date_joined"]
     list_filter = ["role", "is_active", "is_staff", "dealer_profile__status"]
     search_fields = ["email", "full_name", "phone", "payout_account", "dealer_profile__company_name"]
-    readonly_fields = ["date_joined", "last_login", "payout_account"]
+    readonly_fields = ["date_joined", "last_login", "payout_account", "email_verified_at", "two_factor_enabled"]
+    actions = ["two_factor_reset"]
     add_form = UserCreationAdminForm
     form = UserChangeAdminForm
     change_password_form = AdminPasswordChangeForm
@@ -90,9 +91,17 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "phone", "payout_account", "role", "region"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Security", {"fields": ["email_verified_at", "two_factor_enabled"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "phone", "role", "region", "password"]})]
+
+    @admin.action(description="Reset two-factor (lost phone and recovery codes): they set it up again")
+    def two_factor_reset(self, request, queryset):
+        for user in queryset:
+            security.two_factor_reset(user=user, actor=request.user)
+        self.message_user(request, "Two-factor is reset for the selected people: their devices and recovery codes "
+                                   "are gone; staff and owners set it up again at their next sign-in.")
 
     def save_model(self, request, obj, form, change):
         if change:

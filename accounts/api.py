@@ -30,6 +30,9 @@ class UserOutputSerializer(serializers.Serializer):
     phone = serializers.CharField()
     role = serializers.CharField()
     date_joined = serializers.DateTimeField()
+    # False until the emailed link is opened: no listing, bid or payout until then (docs/security.md).
+    email_verified = serializers.BooleanField()
+    two_factor_enabled = serializers.BooleanField()
     dealer_profile = DealerProfileOutputSerializer(allow_null=True)
 
 
@@ -42,6 +45,8 @@ def _user_payload(user):
             "phone": user.phone,
             "role": user.role,
             "date_joined": user.date_joined,
+            "email_verified": user.email_verified,
+            "two_factor_enabled": user.two_factor_enabled,
             "dealer_profile": dealer_profile_get(user=user),
         }
     ).data

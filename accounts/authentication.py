@@ -27,6 +27,15 @@ def token_cache_key(key: str) -> str:
     return "authtoken:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def token_cache_forget(*, user_ids) -> None:
+    """Forget the cached token lookups of these users, at once: call it whenever a user changes in a way their API
+    requests must see (deactivated, another role, their email address confirmed) or is deleted."""
+    keys = [token_cache_key(key) for key in Token.objects.filter(user_id__in=list(user_ids))
+            .values_list("key", flat=True)]
+    if keys:
+        cache.delete_many(keys)
+
+
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate(self, request):
         found = super().authenticate(request)

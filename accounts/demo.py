@@ -17,8 +17,10 @@ DEMO_LICENCE_PDF = (
 
 DEMO_USERS: list[dict[str, Any]] = [
     {"email": "admin@gavel.test", "full_name": "Ada Admin", "role": User.Role.STAFF},
-    {"email": "seller@gavel.test", "full_name": "Sam Seller", "role": User.Role.SELLER, "phone": "+49 30 1234567"},
-    {"email": "seller2@gavel.test", "full_name": "Sofia Second", "role": User.Role.SELLER},
+    {"email": "seller@gavel.test", "full_name": "Sam Seller", "role": User.Role.SELLER, "phone": "+49 30 1234567",
+     "payout_account": "DE89370400440532013000"},
+    {"email": "seller2@gavel.test", "full_name": "Sofia Second", "role": User.Role.SELLER,
+     "payout_account": "DE02120300000000202051"},
     {"email": "inspector@gavel.test", "full_name": "Ingo Inspector", "role": User.Role.INSPECTOR, "region": "Berlin"},
     {"email": "dealer@gavel.test", "full_name": "Dana Dealer", "role": User.Role.DEALER,
      "company": ("Autohaus Dana GmbH", "HRB-100001", "Karl-Marx-Allee 1, 10178 Berlin", "+49 30 5550001"),
@@ -42,14 +44,20 @@ def demo_users_ensure() -> list[tuple[User, str]]:
                 company, licence, address, phone = spec["company"]
                 user = services.dealer_register(email=spec["email"], password=DEMO_PASSWORD,
                                                 full_name=spec["full_name"], company_name=company,
-                                                trade_licence_number=licence, address=address, phone=phone)
+                                                trade_licence_number=licence, address=address, phone=phone,
+                                                email_verified=True)
             else:
                 user = services.user_create(email=spec["email"], password=DEMO_PASSWORD,
                                             full_name=spec["full_name"], role=spec["role"],
-                                            phone=spec.get("phone", ""), region=spec.get("region", ""))
+                                            phone=spec.get("phone", ""), region=spec.get("region", ""),
+                                            email_verified=True)
                 if spec["role"] == User.Role.STAFF and not user.is_superuser:
                     user.is_superuser = True
                     user.save(update_fields=["is_superuser"])
+        if spec.get("payout_account") and not user.payout_account:
+            # Seed data: the demo sellers' payout accounts (a person changes theirs on the payout account page).
+            User.objects.filter(pk=user.pk).update(payout_account=spec["payout_account"])
+            user.payout_account = spec["payout_account"]
         if spec["role"] == User.Role.STAFF:
             admin = user
         if spec.get("verified"):

@@ -37,9 +37,36 @@ class EmailAuthenticationForm(AuthenticationForm):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label="Your name", max_length=150)
     phone = forms.CharField(label="Phone", max_length=32, required=False)
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(label="Code", max_length=32,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                         "autofocus": True}),
+                           help_text="The 6 digits your authenticator app shows now, or one of your recovery codes.")
+
+
+class TwoFactorDisableForm(forms.Form):
+    current_password = forms.CharField(label="Current password", strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = forms.CharField(label="Code from your app", max_length=32,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class PayoutAccountForm(forms.Form):
     payout_account = forms.CharField(
-        label="Payout account (IBAN)", max_length=50, required=False,
+        label="IBAN", max_length=50,
         help_text="Where Gavel pays you. Nobody may bid on a car sold by someone with the same payout account.")
+    current_password = forms.CharField(label="Current password", strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = forms.CharField(label="Code from your authenticator app", max_length=32, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+                           help_text="The 6 digits your app shows now (or a recovery code).")
+
+    def __init__(self, *args, needs_code: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_code:
+            del self.fields["code"]
 
 
 class ReasonForm(forms.Form):

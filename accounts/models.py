@@ -48,6 +48,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     region = models.CharField(
         max_length=100, blank=True, help_text="Inspectors: the area whose open inspections they may claim."
     )
+    # Set when the user opens the emailed verification link (accounts.security); until then the account can browse
+    # but not list, bid or be paid.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Whether the user has a confirmed second factor (a TOTP device): kept by accounts.security when a device is
+    # confirmed or removed, read on every request by accounts.middleware without a query.
+    two_factor_enabled = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("staff status", default=False, help_text="Can log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -78,6 +84,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_seller(self):

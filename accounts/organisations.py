@@ -158,8 +158,9 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
             if User.objects.filter(email__iexact=invitation.email).exists():
                 raise ValidationFailed("An account with this email address exists: sign in with it, then open the "
                                        "link again.", code="invitation_sign_in")
+            # The invitation link reached this mailbox: the address is verified.
             member = user_create(email=invitation.email, password=password, full_name=full_name,
-                                 role=User.Role.DEALER)
+                                 role=User.Role.DEALER, email_verified=True)
         try:
             with transaction.atomic():
                 Membership.objects.create(organisation=invitation.organisation, user=member, role=invitation.role,

@@ -16,6 +16,12 @@ urlpatterns = [
                                             # Django's view would name the host; the page names Gavel.
                                             extra_context={"site_name": settings.GAVEL_SITE_NAME}),
          name="login"),
+    path("login/code/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
+    path("two-factor/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("two-factor/disable/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
+    path("verify-email/resend/", views.EmailVerificationResendView.as_view(), name="verify_email_resend"),
+    path("verify-email/<str:token>/", views.EmailVerifyView.as_view(), name="verify_email"),
+    path("payout-account/", views.PayoutAccountView.as_view(), name="payout_account"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",

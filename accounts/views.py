@@ -1,5 +1,7 @@
 import secrets
+from datetime import datetime
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -8,19 +10,25 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django_otp import login as otp_login
 
-from accounts import apikeys, organisations, services
+from accounts import apikeys, organisations, security, services
 from accounts.capabilities import MANAGE, REFUSALS, member_role
 from accounts.forms import (
     ApiKeyForm,
     DealerSignupForm,
     InvitationAcceptForm,
     InvitationForm,
+    PayoutAccountForm,
     ProfileForm,
     SignupForm,
+    TwoFactorCodeForm,
+    TwoFactorDisableForm,
 )
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership, Organisation, User
@@ -35,8 +43,6 @@ from core.api import form_errors_from
 from core.exceptions import ApplicationError, Throttled, ValidationFailed
 from core.throttling import client_ip, signup_page_rate_limit
 from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
-
-DEVICE_COOKIE = "gavel_device"
 
 
 class _SignupView(FormView):
@@ -126,20 +132,20 @@ class ProfileView(LoginRequiredMixin, FormView):
 
     def get_initial(self):
         user = self.request.user
-        return {"full_name": user.full_name, "phone": user.phone, "payout_account": user.payout_account}
+        return {"full_name": user.full_name, "phone": user.phone}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["dealer_profile"] = profile = dealer_profile_get(user=self.request.user)
         context["dealer_documents"] = list(profile.documents.all()) if profile is not None else []
         context["document_max_mb"] = settings.GAVEL_DOCUMENT_MAX_BYTES // (1024 * 1024)
+        context["payout_account_masked"] = security.iban_masked(self.request.user.payout_account)
         return context
 
     def form_valid(self, form):
         try:
             services.user_update_profile(user=self.request.user, full_name=form.cleaned_data["full_name"],
-                                         phone=form.cleaned_data["phone"],
-                                         payout_account=form.cleaned_data["payout_account"])
+                                         phone=form.cleaned_data["phone"])
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self.form_invalid(form)
@@ -291,14 +297,16 @@ class InvitationAcceptView(FormView):
 
 class SignInView(auth_views.LoginView):
     """Django's sign-in page; a successful sign-in is remembered with its address and device (shill rules). The
-    device is a random cookie the browser keeps for two years."""
+    device is a random cookie the browser keeps for two years. A user with a second factor is signed in only after
+    the code step (TwoFactorVerifyView, below)."""
 
     def form_valid(self, form):
+        user = form.get_user()
+        if user.two_factor_enabled:
+            return pending_login_start(self.request, user=user, backend=user.backend,
+                                       next_url=self.get_success_url())
         response = super().form_valid(form)
-        device = self.request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
-        services.session_seen(user=form.get_user(), ip=client_ip(self.request), device=device)
-        response.set_cookie(DEVICE_COOKIE, device, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax",
-                            secure=self.request.is_secure())
+        signed_in(self.request, response, user)
         return response
 
 
@@ -319,3 +327,216 @@ class DealerDocumentUploadView(LoginRequiredMixin, View):
         else:
             messages.success(request, "Trade licence uploaded. Our team reviews it as part of your verification.")
         return redirect("accounts:profile")
+
+
+# --- account security (accounts.security): the emailed verification link and its resend, the sign-in's code step,
+# two-factor set-up (QR code, secret, recovery codes shown once) and turning it off, the payout account.
+
+DEVICE_COOKIE = "gavel_device"
+# The password step, passed, waiting for the code (the user is not signed in until the code is right).
+PENDING_SESSION_KEY = "gavel_2fa_pending"
+
+
+def safe_next(request, candidate: str | None, default: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return default
+
+
+def signed_in(request, response, user: User) -> None:
+    """Remember the sign-in's address and device (shill rules); the device is a random cookie kept two years."""
+    device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+    services.session_seen(user=user, ip=client_ip(request), device=device)
+    response.set_cookie(DEVICE_COOKIE, device, max_age=2 * 365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=request.is_secure())
+
+
+def pending_login_start(request, *, user: User, backend: str, next_url: str):
+    """The password was right and the user has a second factor: ask for the code before signing them in."""
+    request.session[PENDING_SESSION_KEY] = {"user": user.pk, "backend": backend, "next": next_url,
+                                            "at": timezone.now().isoformat()}
+    return redirect("accounts:two_factor_verify")
+
+
+def _pending_user(request) -> tuple[User | None, dict]:
+    pending = request.session.get(PENDING_SESSION_KEY)
+    if not isinstance(pending, dict):
+        return None, {}
+    try:
+        started = datetime.fromisoformat(pending["at"])
+    except (KeyError, TypeError, ValueError):
+        return None, {}
+    if timezone.now() - started > settings.GAVEL_2FA_LOGIN_WINDOW:
+        request.session.pop(PENDING_SESSION_KEY, None)
+        return None, {}
+    if not isinstance(pending.get("user"), int):
+        return None, {}
+    user = User.objects.filter(pk=pending["user"], is_active=True, two_factor_enabled=True).first()
+    return user, pending
+
+
+class TwoFactorVerifyView(View):
+    """The sign-in's second step, and the code a signed-in session without one is sent to (accounts.middleware)."""
+
+    template_name = "accounts/two_factor_verify.html"
+
+    def _who(self, request) -> tuple[User | None, dict]:
+        if request.user.is_authenticated:
+            return (request.user if request.user.two_factor_enabled else None), {}
+        return _pending_user(request)
+
+    def get(self, request):
+        user, _ = self._who(request)
+        if user is None:
+            return redirect("accounts:dashboard" if request.user.is_authenticated else "accounts:login")
+        return render(request, self.template_name, {"form": TwoFactorCodeForm()})
+
+    def post(self, request):
+        user, pending = self._who(request)
+        if user is None:
+            if request.user.is_authenticated:  # signed in, and no second factor to ask for
+                return redirect("accounts:dashboard")
+            messages.error(request, "Sign in again: the code step timed out.")
+            return redirect("accounts:login")
+        form = TwoFactorCodeForm(request.POST)
+        device = security.two_factor_check(user=user, code=form.data.get("code", "")) if form.is_valid() else None
+        if device is None:
+            if form.is_valid():
+                form.add_error("code", "That code is not right (or too many tries: wait a moment and try again).")
+            return render(request, self.template_name, {"form": form}, status=400)
+        default = reverse(settings.LOGIN_REDIRECT_URL)
+        if not request.user.is_authenticated:
+            login(request, user, backend=pending["backend"])
+            request.session.pop(PENDING_SESSION_KEY, None)
+            next_url = safe_next(request, pending.get("next"), default)
+        else:
+            next_url = safe_next(request, request.GET.get("next"), default)
+        otp_login(request, device)
+        if device.name == security.RECOVERY_DEVICE_NAME:
+            messages.warning(request, "You used a recovery code; each works once. Make new ones on the two-factor "
+                                      "page if you are running low.")
+        response = redirect(next_url)
+        signed_in(request, response, user)
+        return response
+
+
+class TwoFactorSetupView(LoginRequiredMixin, View):
+    """Set up (or see) two-factor: a QR code and the secret for the app, confirmed with a code; the recovery codes
+    are shown once, on the answer to the confirmation."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "accounts/two_factor_setup.html"
+
+    def _page(self, form, status: int = 200):
+        user = self.request.user
+        context = {"form": form, "required": security.two_factor_required(user),
+                   "next": safe_next(self.request, self.request.GET.get("next"), "")}
+        if user.two_factor_enabled:
+            context["disable_form"] = TwoFactorDisableForm()
+        else:
+            device = security.totp_device_pending(user=user)
+            uri = security.totp_provisioning_uri(device=device)
+            context.update(qr_svg=segno.make(uri, error="m").svg_inline(scale=4, title="Scan with your app"),
+                           secret=security.totp_secret_text(device=device))
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request):
+        return self._page(TwoFactorCodeForm())
+
+    def post(self, request):
+        form = TwoFactorCodeForm(request.POST)
+        if request.user.two_factor_enabled:
+            return redirect("accounts:two_factor_setup")
+        if not form.is_valid():
+            return self._page(form, status=400)
+        try:
+            codes = security.two_factor_confirm(user=request.user, code=form.cleaned_data["code"])
+        except ValidationFailed as exc:
+            form_errors_from(exc, form)
+            return self._page(form, status=400)
+        # This session has just shown a code: it counts as verified.
+        otp_login(request, security.totp_device_confirmed(user=request.user))
+        return render(request, "accounts/two_factor_codes.html",
+                      {"codes": codes, "next": safe_next(request, request.GET.get("next"),
+                                                         reverse("accounts:dashboard"))}, status=201)
+
+
+class TwoFactorDisableView(LoginRequiredMixin, View):
+    request: AuthenticatedHttpRequest
+
+    def post(self, request):
+        form = TwoFactorDisableForm(request.POST)
+        if form.is_valid():
+            try:
+                security.two_factor_disable(user=request.user, password=form.cleaned_data["current_password"],
+                                            code=form.cleaned_data["code"])
+            except ValidationFailed as exc:
+                form_errors_from(exc, form)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect("accounts:two_factor_setup")
+            else:
+                messages.success(request, "Two-factor sign-in is off.")
+                return redirect("accounts:profile")
+        return render(request, "accounts/two_factor_setup.html",
+                      {"disable_form": form, "form": TwoFactorCodeForm(), "required": False}, status=400)
+
+
+class EmailVerifyView(View):
+    """The emailed link: confirms the address (GET, as mail clients open links; doing it twice changes nothing)."""
+
+    def get(self, request, token: str):
+        try:
+            security.email_verify(token=token)
+        except ApplicationError as exc:
+            return render(request, "accounts/email_verify.html", {"refusal": exc.message}, status=400)
+        messages.success(request, "Your email address is confirmed. Thank you.")
+        return redirect("accounts:dashboard" if request.user.is_authenticated else "accounts:login")
+
+
+class EmailVerificationResendView(LoginRequiredMixin, View):
+    request: AuthenticatedHttpRequest
+
+    def post(self, request):
+        if request.user.email_verified:
+            messages.info(request, "Your email address is already confirmed.")
+        else:
+            security.email_verification_send_on_commit(user=request.user)
+            messages.success(request, f"We sent a new link to {request.user.email}.")
+        return redirect("accounts:profile")
+
+
+class PayoutAccountView(LoginRequiredMixin, View):
+    """The account Gavel pays the user to: the current password and, with a device, a code from it to change."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "accounts/payout_account.html"
+
+    def _form(self, data=None):
+        return PayoutAccountForm(data, needs_code=self.request.user.two_factor_enabled)
+
+    def _page(self, form, status: int = 200):
+        user = self.request.user
+        return render(self.request, self.template_name,
+                      {"form": form, "current": security.iban_masked(user.payout_account) if user.payout_account
+                       else "", "needs_code": user.two_factor_enabled}, status=status)
+
+    def get(self, request):
+        return self._page(self._form())
+
+    def post(self, request):
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self._page(form, status=400)
+        try:
+            changed = security.payout_account_change(user=request.user, code=form.cleaned_data.get("code", ""),
+                                                     payout_account=form.cleaned_data["payout_account"],
+                                                     current_password=form.cleaned_data["current_password"])
+        except ValidationFailed as exc:
+            form_errors_from(exc, form)
+            return self._page(form, status=400)
+        messages.success(request, "Your payout account is saved; we emailed you about the change." if changed
+                         else "That is already your payout account.")
+        return redirect("accounts:payout_account")
+

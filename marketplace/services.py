@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import staff_ensure
+from accounts.services import email_verified_ensure, staff_ensure
 from core.audit import audit_record
 from core.documents import document_create, document_review
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
@@ -227,6 +227,7 @@ def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
     """A complete draft becomes submitted. The inspection request that goes with it is the inspections app's:
     callers use `inspections.services.listing_submit_for_inspection`, which does both in one transaction."""
     _ensure_owner(listing, actor)
+    email_verified_ensure(user=actor, doing="submit a car")
     with transaction.atomic():
         locked = _lock(listing)
         if locked.status == Listing.Status.DRAFT:

@@ -250,6 +250,10 @@ class Sale(models.Model):
     payout_reference = models.CharField(max_length=100, blank=True)
     payout_attempts = models.PositiveIntegerField(default=0)
     payout_last_error = models.CharField(max_length=300, blank=True)
+    # The IBAN the payout was sent to: the seller's account on file when the payout was sent (never another).
+    payout_account = models.CharField(max_length=34, blank=True)
+    # Why a due payout waits (no payout account on file, the email address not confirmed), shown to the seller.
+    payout_waiting_reason = models.CharField(max_length=300, blank=True)
     paid_out_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -366,6 +370,8 @@ class PayoutTransfer(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     reference = models.CharField(max_length=100, unique=True)
     payee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The account (IBAN) the transfer went to; empty for transfers recorded before accounts were checked.
+    account = models.CharField(max_length=34, blank=True)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     memo = models.CharField(max_length=300, blank=True)

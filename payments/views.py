@@ -609,7 +609,8 @@ class BuyNowBuyView(LoginRequiredMixin, View):
     def post(self, request, offer_id):
         try:
             member_ensure(request.user, BID)
-            sale = services.buy_now_buy(offer_id=offer_id, dealer=dealer_acting_for(request.user))
+            sale = services.buy_now_buy(offer_id=offer_id, dealer=dealer_acting_for(request.user),
+                                         actor=request.user)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("payments:list")

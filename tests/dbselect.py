@@ -119,6 +119,10 @@ os.environ.setdefault("DB_POOL", "0")
 os.environ.setdefault("GAVEL_NOTIFY_ASYNC", "0")
 # A bid's effects published and queued one by one, in-process; the outbox's tests turn it on with a real worker.
 os.environ.setdefault("GAVEL_OUTBOX", "0")
+# Two-factor is not required of staff and owners here: the other areas' tests sign dealers and staff in without a
+# device (browser tests through the login page). Its own tests turn it on (tests/accounts/test_two_factor.py,
+# tests/promises/test_second_factor_required.py); a user who has a device is asked for the code either way.
+os.environ.setdefault("GAVEL_2FA_REQUIRED", "0")
 # The transparency log's key for this run (the servers and workers tests start inherit it).
 os.environ.setdefault("GAVEL_LOG_PRIVATE_KEY", base64.b64encode(os.urandom(32)).decode("ascii"))
 

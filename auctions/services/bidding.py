@@ -25,7 +25,13 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.urls import reverse
 
 from accounts.models import DealerProfile, User
-from accounts.services import NotVerified, dealer_check_can_bid, dealer_ensure_can_bid, not_a_dealer_refusal
+from accounts.services import (
+    NotVerified,
+    dealer_check_can_bid,
+    dealer_ensure_can_bid,
+    email_verified_ensure,
+    not_a_dealer_refusal,
+)
 from auctions.bid_gate import bid_gate_queue, bid_gate_read, bid_gate_refusal
 from auctions.engine import (
     AlreadyLeading,
@@ -412,6 +418,12 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
 
     `dealer` is the organisation's account the bid is for; `placed_by` the member who placed it (recorded on the
     request's own bids; the engine's automatic bids for other organisations have none)."""
+    if getattr(dealer, "role", None) == User.Role.DEALER:
+        # Whoever bids has confirmed their email address: the organisation's account and the member placing it.
+        # (The database function reads the profile's status, not this; a verification only ever turns it on.)
+        for person in (dealer, placed_by):
+            if person is not None:
+                email_verified_ensure(user=person, doing="bid")
     # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
     if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
             and (amount_minor is None) != (max_amount_minor is None):

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "transparency",
     "accounts",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -61,6 +66,9 @@ MIDDLEWARE = [
     "core.middleware.TextInputMiddleware",
     # The site's 404 page also with DEBUG on, unless GAVEL_DEBUG_404 asks for Django's technical one.
     "core.middleware.NotFoundPageMiddleware",
+    # Staff and dealer organisation owners set up two-factor before anything else; a session of someone with a
+    # device passes the code step first (accounts.middleware: the allow-list is there).
+    "accounts.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429.
     "axes.middleware.AxesMiddleware",
 ]

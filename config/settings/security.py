@@ -73,3 +73,14 @@ AXES_VERBOSE = False
 GAVEL_LOGIN_RATE = env_rate("GAVEL_LOGIN_RATE", "30/min")
 GAVEL_SIGNUP_RATE = env_rate("GAVEL_SIGNUP_RATE", "10/hour")
 GAVEL_SIGNUP_PAGE_RATE = env_rate("GAVEL_SIGNUP_PAGE_RATE", "10/h")
+
+# Account security (accounts.security). An emailed link verifies a new account's address; it is signed and expires
+# after GAVEL_EMAIL_VERIFY_HOURS. Until then the account can browse but not list, bid or be paid.
+GAVEL_EMAIL_VERIFY_TTL = env_duration("GAVEL_EMAIL_VERIFY_HOURS", timedelta(hours=48), unit="hours")
+# TOTP two-factor (django-otp): staff and dealer organisation owners must set it up before anything else; off only
+# for the in-process tests of other areas (tests/dbselect.py), whose pages sign dealers in without a second factor.
+GAVEL_2FA_REQUIRED = env_bool("GAVEL_2FA_REQUIRED", True)
+GAVEL_2FA_ISSUER = env_str("GAVEL_2FA_ISSUER", "Gavel")
+# How long a password step waits for its code on the sign-in page before it must be entered again.
+GAVEL_2FA_LOGIN_WINDOW = env_duration("GAVEL_2FA_LOGIN_MINUTES", timedelta(minutes=5), unit="minutes")
+OTP_TOTP_ISSUER = GAVEL_2FA_ISSUER

@@ -33,14 +33,15 @@ class BankPayoutProvider(PayoutProvider):
     name = "bank"
     simulated = True
 
-    def send(self, *, idempotency_key: str, payee, amount_minor: int, currency: str, memo: str) -> PayoutResult:
+    def send(self, *, idempotency_key: str, payee, account: str, amount_minor: int, currency: str,
+             memo: str) -> PayoutResult:
         existing = PayoutTransfer.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             try:
                 with transaction.atomic():
                     existing = PayoutTransfer.objects.create(
                         idempotency_key=idempotency_key, reference=f"PO-{idempotency_key}".upper()[:100],
-                        payee=payee, amount_minor=amount_minor, currency=currency, memo=memo[:300])
+                        payee=payee, account=account, amount_minor=amount_minor, currency=currency, memo=memo[:300])
             except IntegrityError:
                 existing = PayoutTransfer.objects.get(idempotency_key=idempotency_key)
         return PayoutResult(reference=existing.reference)

@@ -69,5 +69,7 @@ class PayoutProvider(ABC):
     simulated: bool = False  # as PaymentProvider.simulated
 
     @abstractmethod
-    def send(self, *, idempotency_key: str, payee, amount_minor: int, currency: str, memo: str) -> PayoutResult:
-        """Pay `payee`. Calling again with the same idempotency key returns the first transfer, never a second."""
+    def send(self, *, idempotency_key: str, payee, account: str, amount_minor: int, currency: str,
+             memo: str) -> PayoutResult:
+        """Pay `payee` to `account` (their IBAN on file, read when the payout was sent). Calling again with the same
+        idempotency key returns the first transfer, never a second."""

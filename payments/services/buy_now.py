@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.services import staff_ensure
+from accounts.services import email_verified_ensure, staff_ensure
 from auctions.models import Auction, SellerConsent
 from auctions.selectors import dealer_committed_minor, listing_interested_dealer_ids
 from auctions.services import BuyingLimitExceeded
@@ -123,8 +123,12 @@ def _tell_interested_dealers(offer: BuyNowOffer):
     return tell
 
 
-def buy_now_buy(*, offer_id: int, dealer: User) -> Sale:
-    """The first verified dealer to confirm buys the car at the offer's price; everyone after them is refused."""
+def buy_now_buy(*, offer_id: int, dealer: User, actor: User | None = None) -> Sale:
+    """The first verified dealer to confirm buys the car at the offer's price; everyone after them is refused.
+    `actor`: the member confirming for the organisation's account `dealer` (their email address must be verified
+    too; the account's is checked with its profile)."""
+    if actor is not None:
+        email_verified_ensure(user=actor, doing="buy")
     with transaction.atomic():
         profile = sale_buyer_lock(buyer=dealer)  # lock order: the dealer's profile first
         offer = (BuyNowOffer.objects.select_for_update(of=("self",)).select_related("auction", "listing")

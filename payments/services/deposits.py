@@ -160,7 +160,8 @@ def deposit_withdraw(*, dealer: User, amount_minor: int) -> DepositWithdrawal:
                 f"Your deposit holds {Money.of(balance).format()}; you can withdraw at most that."]})
         count = DepositWithdrawal.objects.filter(dealer=dealer).count()
         key = f"deposit-withdrawal:{dealer.pk}:{count + 1}"
-        sent = payout_provider().send(idempotency_key=key, payee=dealer, amount_minor=amount_minor,
+        account = User.objects.filter(pk=dealer.pk).values_list("payout_account", flat=True).get()
+        sent = payout_provider().send(idempotency_key=key, payee=dealer, account=account, amount_minor=amount_minor,
                                       currency=settings.GAVEL_CURRENCY, memo="Gavel deposit withdrawal")
         txn, _ = ledger_post(
             idempotency_key=key, kind=LedgerTransaction.Kind.DEPOSIT_WITHDRAWAL,

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
+from accounts.models import User
 from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
@@ -69,8 +70,43 @@ def _releasable(sale: Sale) -> bool:
             and sale.payout_status in (Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING))
 
 
+PAYOUT_WAITS_FOR_ACCOUNT = ("Your payout waits for your payout account: enter your IBAN on the payout account page "
+                            "and it is sent on the next run.")
+PAYOUT_WAITS_FOR_EMAIL = ("Your payout waits until you confirm your email address: open the link we emailed you "
+                          "(your profile page sends a new one).")
+
+
+def payout_waiting_reason(*, seller_id: int) -> tuple[str, str]:
+    """(the account a payout to this seller goes to now, why it must wait instead: "" when it need not). Read in
+    the payout's own transaction: the payout goes to the account on file at that moment, never another."""
+    seller = User.objects.filter(pk=seller_id).values("payout_account", "email_verified_at").get()
+    if seller["email_verified_at"] is None:
+        return "", PAYOUT_WAITS_FOR_EMAIL
+    if not seller["payout_account"]:
+        return "", PAYOUT_WAITS_FOR_ACCOUNT
+    return seller["payout_account"], ""
+
+
+def _payout_wait(sale: Sale, reason: str) -> Sale:
+    """The payout is due but cannot go: say why on the sale (the seller reads it there) and tell the seller once
+    per reason. The sweep tries again; nothing is counted as an attempt."""
+    if sale.payout_waiting_reason != reason:
+        Sale.objects.filter(pk=sale.pk).update(payout_waiting_reason=reason)
+        audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=None, reason="Payout waits",
+                     field="payout_waiting_reason", data={"reason": reason})
+        what = "email" if reason == PAYOUT_WAITS_FOR_EMAIL else "account"
+        tell_on_commit([sale.seller_id], kind="payout_waiting", sale=sale,
+                       event_key=f"sale:{sale.pk}:payout_waiting:{what}",
+                       title=f"Your payout for the {car(sale)} is waiting", body=reason)
+        publish_sale_on_commit(sale, "payout_waiting")
+    sale.refresh_from_db()
+    return sale
+
+
 def payout_release(*, sale_id: int) -> Sale:
-    """Release the seller's money from escrow (see the module docstring). Safe to call any number of times."""
+    """Release the seller's money from escrow (see the module docstring). Safe to call any number of times.
+    A payout goes only to the seller's payout account on file when it is sent (recorded on the sale); without one
+    (or before the seller confirmed their email address) it waits with the reason shown to the seller."""
     # Step 1: the intent.
     with transaction.atomic():
         sale = lock_sale(sale_id)
@@ -84,6 +120,13 @@ def payout_release(*, sale_id: int) -> Sale:
             sale.refresh_from_db()
             return sale
         updates = {"payout_attempts": sale.payout_attempts + 1, "payout_last_error": ""}
+        if sale.payout_status != Sale.PayoutStatus.SENDING:
+            # A new attempt goes to the account on file now; a repeat of an attempt already sending (its worker
+            # died) keeps the account that attempt recorded: the provider may have sent it there already.
+            account, waiting = payout_waiting_reason(seller_id=sale.seller_id)
+            if waiting and to_seller > 0:
+                return _payout_wait(sale, waiting)
+            updates.update(payout_account=account, payout_waiting_reason="")
         if sale.payout_attempts == 0 and sale.set_off_minor == 0 and to_seller > 0:
             updates["set_off_minor"] = receivables_set_off(sale=sale, amount_minor=to_seller)
         if sale.payout_status == Sale.PayoutStatus.SENDING:
@@ -100,7 +143,7 @@ def payout_release(*, sale_id: int) -> Sale:
     if to_bank > 0:
         try:
             result = payout_provider().send(idempotency_key=payout_key(sale), payee=sale.seller,
-                                            amount_minor=to_bank, currency=sale.currency,
+                                            account=sale.payout_account, amount_minor=to_bank, currency=sale.currency,
                                             memo=f"Gavel sale {sale.pk}: {car(sale)}")
         except Exception as exc:
             with transaction.atomic():

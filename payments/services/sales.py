@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import dealer_ensure_can_bid, staff_ensure
+from accounts.services import EmailNotVerified, dealer_ensure_can_bid, staff_ensure
 from auctions.models import Auction
 from auctions.selectors import seller_consent_accepted
 from auctions.services import (
@@ -106,6 +106,8 @@ def sale_buyer_lock(*, buyer: User):
     sale for the same dealer are serialised: a sale never belongs to a dealer suspended when it was made."""
     try:
         return dealer_ensure_can_bid(user=buyer, lock=True)
+    except EmailNotVerified:
+        raise  # says what to do about it
     except ApplicationError:
         raise BuyerCannotBuy() from None
 

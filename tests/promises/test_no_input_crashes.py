@@ -307,6 +307,17 @@ def table(ids: dict, report_listing: dict) -> list[Row]:
         Row("privacy:overview", "GET", "seller"),
         Row("privacy:export", "GET", "seller"),
         Row("privacy:close", "POST", "seller", {"password": PASSWORD, "confirm": "on"}, kind="form"),
+        Row("accounts:two_factor_verify", "GET", "seller"),
+        Row("accounts:two_factor_verify", "POST", "seller", {"code": "123456"}, kind="form"),
+        Row("accounts:two_factor_setup", "GET", "seller"),
+        Row("accounts:two_factor_setup", "POST", "seller", {"code": "123456"}, kind="form"),
+        Row("accounts:two_factor_disable", "POST", "seller", {"current_password": PASSWORD, "code": "123456"},
+            kind="form"),
+        Row("accounts:verify_email", "GET", "anonymous", kwargs={"token": "not-a-link"}),
+        Row("accounts:verify_email_resend", "POST", "seller", {}, kind="form"),
+        Row("accounts:payout_account", "GET", "seller"),
+        Row("accounts:payout_account", "POST", "seller", {"payout_account": "DE89 3704 0044 0532 0130 00",
+                                                          "current_password": PASSWORD}, kind="form"),
         Row("marketplace:list", "GET", "seller"),
         Row("marketplace:create", "GET", "seller"),
         Row("marketplace:create", "POST", "seller",
@@ -891,6 +902,8 @@ REFUSED_AS_THEY_STAND = {
     ("healthz", "GET"): "no Celery worker runs here: a 503 that names it (tests/core/test_healthz.py)",
     ("privacy:close", "POST"): "the world's seller has sales not settled: a 409 with the reasons (closing for real: "
                                "tests/privacy/test_close.py)",
+    ("accounts:two_factor_setup", "POST"): "a code from the app cannot be known when the table is written",
+    ("accounts:verify_email", "GET"): "the world's link is not a real one",
 }
 
 

@@ -62,6 +62,15 @@ EXPECTED: dict[str, dict[str, set]] = {
     "accounts:organisation_key_create": {"POST": DEALERS},
     "accounts:organisation_key_revoke": {"POST": {"dealer"}},
     "accounts:invitation_accept": {"GET": ALL, "POST": ALL},  # a bad token: 400 for everybody, the door is open
+    # Account security: a sign-in's code step (anonymous: no sign-in waits for a code, back to the login page),
+    # two-factor set-up and turning it off, the emailed verification link (a bad link: 400 for everybody), its
+    # resend, the payout account. Each person their own.
+    "accounts:two_factor_verify": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:two_factor_setup": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "accounts:two_factor_disable": {"POST": SIGNED_IN},
+    "accounts:verify_email": {"GET": ALL},
+    "accounts:verify_email_resend": {"POST": SIGNED_IN},
+    "accounts:payout_account": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "marketplace:list": {"GET": {"seller", "other_seller"}},
     "marketplace:create": {
         "GET": {"seller", "other_seller"},

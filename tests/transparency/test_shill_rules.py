@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts import services as accounts_services
+from accounts import security
 from accounts.models import DealerProfile, SessionSighting, User
 from auctions import selectors, services
 from core.exceptions import ApplicationError
@@ -77,8 +77,9 @@ def test_the_rules_page_is_public_and_states_the_shill_rules():
 def test_a_dealer_paid_to_the_sellers_payout_account_is_refused():
     auction = make_auction()
     seller = User.objects.get(pk=auction.listing.seller_id)
-    accounts_services.user_update_profile(user=seller, full_name=seller.full_name,
-                                          payout_account="de89 3704 0044 0532 0130 00")
+    # (the seller's own payout account page: the password suffices, they have no second factor)
+    security.payout_account_change(user=seller, payout_account="de89 3704 0044 0532 0130 00",
+                                   current_password=PASSWORD)
     seller.refresh_from_db()
     assert seller.payout_account == "DE89370400440532013000"
     linked = DealerFactory(verified=True, payout_account="DE89370400440532013000")
@@ -89,19 +90,22 @@ def test_a_dealer_paid_to_the_sellers_payout_account_is_refused():
     assert _bid(DealerFactory(verified=True, payout_account="DE02120300000000202051"), auction).status_code == 201
 
 
-def test_the_profile_page_saves_a_payout_account_and_refuses_a_malformed_one():
-    seller = SellerFactory()
+def test_the_payout_account_page_saves_an_iban_and_refuses_a_malformed_one():
+    seller = SellerFactory(payout_account="")
     client = Client()
     client.force_login(seller)
-    bad = client.post("/accounts/profile/", {"full_name": "Sam Seller", "phone": "", "payout_account": "DE89 !!"})
-    assert bad.status_code == 200 and "8 to 34 letters and digits" in bad.content.decode()
+    bad = client.post("/accounts/payout-account/", {"payout_account": "DE89 !!", "current_password": PASSWORD})
+    assert bad.status_code == 400 and "not a valid IBAN" in bad.content.decode()
+    wrong_digits = client.post("/accounts/payout-account/", {"payout_account": "DE88 3704 0044 0532 0130 00",
+                                                             "current_password": PASSWORD})
+    assert wrong_digits.status_code == 400 and "not a valid IBAN" in wrong_digits.content.decode()
     seller.refresh_from_db()
-    assert seller.payout_account == "" and seller.full_name != "Sam Seller"  # nothing half-written
-    good = client.post("/accounts/profile/", {"full_name": "Sam Seller", "phone": "",
-                                              "payout_account": "DE89 3704 0044 0532 0130 00"})
+    assert seller.payout_account == ""  # nothing half-written
+    good = client.post("/accounts/payout-account/", {"payout_account": "DE89 3704 0044 0532 0130 00",
+                                                     "current_password": PASSWORD})
     assert good.status_code == 302
     seller.refresh_from_db()
-    assert (seller.full_name, seller.payout_account) == ("Sam Seller", "DE89370400440532013000")
+    assert seller.payout_account == "DE89370400440532013000"
 
 
 def test_a_bidder_signed_in_from_the_sellers_address_or_device_is_flagged_for_staff_not_refused():
