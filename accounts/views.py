@@ -41,6 +41,7 @@ from accounts.organisations import (
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, Throttled, ValidationFailed
+from core.ratelimit import rate_limit_hit
 from core.throttling import client_ip, signup_page_rate_limit
 from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
 
@@ -501,6 +502,10 @@ class EmailVerificationResendView(LoginRequiredMixin, View):
     def post(self, request):
         if request.user.email_verified:
             messages.info(request, "Your email address is already confirmed.")
+        elif not rate_limit_hit(scope="verify_resend", ident=request.user.pk,
+                                rate=settings.GAVEL_VERIFY_RESEND_RATE).allowed:
+            messages.error(request, "We have sent you several links in the last hour. Please use the newest one, or "
+                                    "try again later.")
         else:
             security.email_verification_send_on_commit(user=request.user)
             messages.success(request, f"We sent a new link to {request.user.email}.")

@@ -73,6 +73,7 @@ AXES_VERBOSE = False
 GAVEL_LOGIN_RATE = env_rate("GAVEL_LOGIN_RATE", "30/min")
 GAVEL_SIGNUP_RATE = env_rate("GAVEL_SIGNUP_RATE", "10/hour")
 GAVEL_SIGNUP_PAGE_RATE = env_rate("GAVEL_SIGNUP_PAGE_RATE", "10/h")
+GAVEL_VERIFY_RESEND_RATE = env_rate("GAVEL_VERIFY_RESEND_RATE", "3/h")
 
 # Account security (accounts.security). An emailed link verifies a new account's address; it is signed and expires
 # after GAVEL_EMAIL_VERIFY_HOURS. Until then the account can browse but not list, bid or be paid.

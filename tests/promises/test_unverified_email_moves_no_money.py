@@ -176,3 +176,18 @@ def test_a_tampered_or_expired_link_verifies_nothing(client, settings):
     assert expired.status_code == 400 and "expired" in expired.content.decode()
     seller.refresh_from_db()
     assert seller.email_verified_at is None
+
+
+def test_the_link_is_sent_again_from_the_profile_a_few_times_an_hour_then_refused_with_a_reason(
+        client, redis, settings, django_capture_on_commit_callbacks):
+    settings.GAVEL_VERIFY_RESEND_RATE = "2/h"
+    seller = SellerFactory(email_verified_at=None)
+    client.force_login(seller)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("accounts:verify_email_resend"), follow=True)
+        assert f"We sent a new link to {seller.email}" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(reverse("accounts:verify_email_resend"), follow=True)
+    assert "several links in the last hour" in refused.content.decode()
+    assert len([m for m in mail.outbox if m.to == [seller.email]]) == 2

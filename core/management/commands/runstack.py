@@ -158,6 +158,9 @@ class Command(BaseCommand):
                  f"  admin: {url}/admin/   API docs: {url}/api/docs/   health: {url}/healthz"]
         if self.demo_logins:
             lines += ["  demo logins (role, email, password):", *(f"    {line}" for line in self.demo_logins)]
+            if env.get("GAVEL_2FA_REQUIRED", "1") != "0":
+                lines.append("  staff and dealer owners set up an authenticator app (TOTP) at their first sign-in; "
+                             "GAVEL_2FA_REQUIRED=0 turns that off on a laptop")
         lines.append(f"  emails are written to {env['EMAIL_FILE_PATH']}/ (one file per message batch)"
                      if env["EMAIL_BACKEND"].endswith("filebased.EmailBackend") else
                      f"  emails go out through {env['EMAIL_BACKEND']}")
