@@ -57,7 +57,8 @@ def build_world(*, dealers: int, auctions: int) -> World:
     from auctions.models import Auction
     from marketplace.models import Listing
 
-    seller = User.objects.create_user("bench-seller@gavel.test", "bench-password-1", full_name="Bench Seller")
+    seller = User.objects.create_user("bench-seller@gavel.test", "bench-password-1", full_name="Bench Seller",
+                                      email_verified_at=timezone.now())
     listings = Listing.objects.bulk_create([
         Listing(seller=seller, status=Listing.Status.IN_AUCTION, vin=f"WBENCH{n:011d}"[:17], make="Volkswagen",
                 model="Golf", first_registration_year=2018 + n % 6, mileage_km=40_000 + n, city="Berlin",
@@ -72,7 +73,7 @@ def build_world(*, dealers: int, auctions: int) -> World:
         for listing in listings
     ])
     users = [User.objects.create_user(f"bench-dealer{n}@gavel.test", "bench-password-1", full_name=f"Dealer {n}",
-                                      role=User.Role.DEALER) for n in range(dealers)]
+                                      role=User.Role.DEALER, email_verified_at=timezone.now()) for n in range(dealers)]
     DealerProfile.objects.bulk_create([
         DealerProfile(user=u, company_name=f"Bench {n}", trade_licence_number=f"BENCH-{n}", address="x", phone="1",
                       status=DealerProfile.Status.VERIFIED, buying_limit_minor=10**15)

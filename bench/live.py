@@ -46,13 +46,14 @@ def make_sessions(count: int) -> list[str]:
     """Session keys of `count` verified watcher dealers (a browser's session cookie)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
 
     from accounts.models import DealerProfile, User
 
     keys = []
     for n in range(count):
         user = User.objects.create_user(f"bench-watcher{n}@gavel.test", "bench-password-1", full_name=f"W {n}",
-                                        role=User.Role.DEALER)
+                                        role=User.Role.DEALER, email_verified_at=timezone.now())
         DealerProfile.objects.create(user=user, company_name=f"Watcher {n}", trade_licence_number=f"W-{n}",
                                      address="x", phone="1", status=DealerProfile.Status.VERIFIED)
         session = SessionStore()
