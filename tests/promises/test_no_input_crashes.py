@@ -552,11 +552,13 @@ def _problem(row: Row, what: str, response, before: dict, *, strict: bool = Fals
     return None
 
 
-def _try(row: Row, what: str, send, *, strict: bool = False) -> str | None:
-    """Send one bad request in a savepoint of its own (rolled back, so no request sees another's effects)."""
+def _try(row: Row, what: str, send, *, strict: bool = False, before: dict | None = None) -> str | None:
+    """Send one bad request in a savepoint of its own (rolled back, so no request sees another's effects).
+    `before`: the database's fingerprint as every savepoint starts, when the caller knows it (see _run)."""
     try:
         with transaction.atomic():
-            before = database_fingerprint()
+            if before is None:
+                before = database_fingerprint()
             response = send()
             problem = _problem(row, what, response, before, strict=strict)
             transaction.set_rollback(True)
@@ -569,14 +571,18 @@ def _run(stage, variants, *, strict: bool = False) -> list[str]:
     """variants(row) -> [(what, kwargs for _send, url overrides)] for each row; returns the problems."""
     people, ids, report_listing = stage
     patterns = _patterns()
-    clients: dict = {}
+    rows = table(ids, report_listing)
+    clients = {role: _client(people, role) for role in dict.fromkeys(row.role for row in rows)}
+    # Every request runs in a savepoint that is rolled back and nothing else writes in between, so every savepoint
+    # starts from this one state: fingerprinted once, not before each request (checked again at the end).
+    before = database_fingerprint()
     problems = []
-    for row in table(ids, report_listing):
-        client = clients.get(row.role) or clients.setdefault(row.role, _client(people, row.role))
+    for row in rows:
         for what, send_kwargs, overrides in variants(row):
             url = _url(row, ids, report_listing, patterns[row.route], **overrides)
-            problems.append(_try(row, what, lambda c=client, r=row, u=url, k=send_kwargs: _send(c, r, u, **k),
-                                 strict=strict))
+            problems.append(_try(row, what, lambda c=clients[row.role], r=row, u=url, k=send_kwargs:
+                                 _send(c, r, u, **k), strict=strict, before=before))
+    assert database_fingerprint() == before, "the database changed between two requests, outside their savepoints"
     return [p for p in problems if p]
 
 
