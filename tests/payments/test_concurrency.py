@@ -16,6 +16,7 @@ from payments.models import LedgerTransaction, PayoutTransfer, Sale
 from payments.providers.card import simulated_card_event
 from tests.accounts.factories import StaffFactory
 from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
+from tests.shared_setup import RedisSnapshot, example_savepoint
 
 
 def _run_together(target, n=2):
@@ -85,14 +86,25 @@ OPERATIONS = st.lists(st.sampled_from(
      "refund", "partial", "reject", "overdue"]), min_size=1, max_size=12)
 
 
+@pytest.fixture
+def sold(django_capture_on_commit_callbacks):
+    """A sold car and a member of staff, built once for all the examples (function scope: once per test)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        auction = sold_auction()
+    return Sale.objects.get(auction=auction).pk, StaffFactory(), RedisSnapshot()
+
+
 @pytest.mark.django_db
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=OPERATIONS)
-def test_any_sequence_of_operations_keeps_the_ledger_invariant(operations, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        auction = sold_auction()
-    sale = Sale.objects.get(auction=auction)
-    staff = StaffFactory()
+def test_any_sequence_of_operations_keeps_the_ledger_invariant(operations, sold, django_capture_on_commit_callbacks):
+    sale_id, staff, redis_after_sale = sold
+    with example_savepoint(redis_after_sale):  # every example starts from the same fresh sale
+        _operations_keep_the_ledger_invariant(Sale.objects.get(pk=sale_id), staff, operations,
+                                              django_capture_on_commit_callbacks)
+
+
+def _operations_keep_the_ledger_invariant(sale, staff, operations, django_capture_on_commit_callbacks):
     card = services.sale_pay_initiate(sale=sale, dealer=sale.buyer, provider="card").payment
     body, headers = simulated_card_event(payment_reference=card.reference, amount_minor=card.amount_minor,
                                          currency="EUR")

@@ -29,6 +29,7 @@ from django.conf import settings as django_settings
 from django.contrib.messages import constants as message_levels
 from django.db import connection, transaction
 from django.forms import BaseForm
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -41,10 +42,11 @@ from payments.models import Sale, SecondChanceOffer
 from payments.providers.card import SIGNATURE_HEADER, card_sign
 from tests.accounts.factories import PASSWORD, DealerFactory
 from tests.inspections.factories import jpeg_upload, scheduled_inspection, submitted_listing
-from tests.live.conftest import start_server, stop
 from tests.marketplace.images import jpeg_bytes, pdf_bytes, upload
 from tests.payments.factories import dispute_findings, pay_by_card, sold_auction
+from tests.security.conftest import build_world
 from tests.security.test_permission_matrix import _methods, _routes
+from tests.shared_setup import RedisSnapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -91,13 +93,46 @@ EXCLUDED = {
 }
 
 
+@pytest.fixture(scope="module")
+def _stage_built(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The stage, built once for this module in a transaction that stays open for it and is rolled back after it:
+    each test runs in a savepoint inside it (and each of its requests in one more), so every test starts from the
+    same stage and the database is as empty as ever for the other modules. Redis as it was after the build is put
+    back before each test (the bid gate's copies of the world's auctions, written on commit)."""
+    from config.celery import app
+
+    media = tmp_path_factory.mktemp("stage-media")
+    capture = TestCase.captureOnCommitCallbacks
+    # What the function-scoped autouse fixtures give every test (tests/conftest.py, tests/promises/conftest.py),
+    # given to the build too: its media, the test password hasher, in-memory email, tasks run in-process.
+    eager_before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, False
+    try:
+        with django_db_blocker.unblock(), transaction.atomic(), override_settings(
+                MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            built = build_stage(build_world(capture), capture)
+            app.conf.task_always_eager, app.conf.task_eager_propagates = eager_before
+            yield built, media, RedisSnapshot()
+            transaction.set_rollback(True)
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = eager_before
+
+
 @pytest.fixture
-def stage(world, settings, django_capture_on_commit_callbacks):
+def stage(_stage_built, settings):
     """The world, plus: an inspection in progress for the inspector, a dealer who has not bid yet, and no limits."""
-    people, ids, report_listing = world
+    built, media, redis_after_build = _stage_built
+    settings.MEDIA_ROOT = media  # the world's photos
     settings.GAVEL_BID_RATE = settings.GAVEL_UPLOAD_RATE = UNLIMITED
     settings.GAVEL_LOGIN_RATE = settings.GAVEL_SIGNUP_RATE = settings.GAVEL_SIGNUP_PAGE_RATE = UNLIMITED
     settings.AXES_ENABLED = False
+    redis_after_build.restore()
+    return built
+
+
+def build_stage(world, django_capture_on_commit_callbacks):
+    people, ids, report_listing = world
     inspector = people["inspector"]
     working = scheduled_inspection(inspector=inspector, listing=submitted_listing(seller=people["seller"]),
                                    staff=people["staff"])
@@ -552,11 +587,13 @@ def _problem(row: Row, what: str, response, before: dict, *, strict: bool = Fals
     return None
 
 
-def _try(row: Row, what: str, send, *, strict: bool = False) -> str | None:
-    """Send one bad request in a savepoint of its own (rolled back, so no request sees another's effects)."""
+def _try(row: Row, what: str, send, *, strict: bool = False, before: dict | None = None) -> str | None:
+    """Send one bad request in a savepoint of its own (rolled back, so no request sees another's effects).
+    `before`: the database's fingerprint as every savepoint starts, when the caller knows it (see _run)."""
     try:
         with transaction.atomic():
-            before = database_fingerprint()
+            if before is None:
+                before = database_fingerprint()
             response = send()
             problem = _problem(row, what, response, before, strict=strict)
             transaction.set_rollback(True)
@@ -569,14 +606,18 @@ def _run(stage, variants, *, strict: bool = False) -> list[str]:
     """variants(row) -> [(what, kwargs for _send, url overrides)] for each row; returns the problems."""
     people, ids, report_listing = stage
     patterns = _patterns()
-    clients: dict = {}
+    rows = table(ids, report_listing)
+    clients = {role: _client(people, role) for role in dict.fromkeys(row.role for row in rows)}
+    # Every request runs in a savepoint that is rolled back and nothing else writes in between, so every savepoint
+    # starts from this one state: fingerprinted once, not before each request (checked again at the end).
+    before = database_fingerprint()
     problems = []
-    for row in table(ids, report_listing):
-        client = clients.get(row.role) or clients.setdefault(row.role, _client(people, row.role))
+    for row in rows:
         for what, send_kwargs, overrides in variants(row):
             url = _url(row, ids, report_listing, patterns[row.route], **overrides)
-            problems.append(_try(row, what, lambda c=client, r=row, u=url, k=send_kwargs: _send(c, r, u, **k),
-                                 strict=strict))
+            problems.append(_try(row, what, lambda c=clients[row.role], r=row, u=url, k=send_kwargs:
+                                 _send(c, r, u, **k), strict=strict, before=before))
+    assert database_fingerprint() == before, "the database changed between two requests, outside their savepoints"
     return [p for p in problems if p]
 
 
@@ -833,24 +874,6 @@ def test_a_bid_with_a_nul_or_non_ascii_idempotency_key_is_refused(stage):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_websocket_handshake_to_a_path_nobody_routes_is_refused_cleanly(redis, tmp_path):
-    log_path = tmp_path / "server.log"
-    with open(log_path, "w") as log:
-        server = start_server(redis_url=django_settings.REDIS_URL, log=log)
-    try:
-        statuses = {path: server.refused(path) for path in (
-            "/ws/nowhere/", "/ws/", "/", "/ws/auctions/not-a-number/", "/ws/auctions/99999999999999999999999/",
-            "/ws/auctions/1/extra/", f"/ws/{quote(chr(0))}/")}
-        # A session cookie holding a NUL is no session: the join is refused as for anyone signed out.
-        statuses["/ws/user/ with a NUL in the session cookie"] = server.refused(
-            "/ws/user/", cookie='"\\000abcdefghijklmnopqrstuvwxyz01234"')
-    finally:
-        stop(server.proc)
-    assert set(statuses.values()) == {403}, statuses
-    server_log = log_path.read_text()
-    assert "Traceback" not in server_log and "Exception" not in server_log, server_log
-
-
 def test_the_fingerprint_sees_a_write():
     """The check the tests above rely on: changing one row changes the fingerprint."""
     from tests.accounts.factories import SellerFactory

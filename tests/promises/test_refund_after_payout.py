@@ -55,6 +55,7 @@ from tests.promises.report_sale import (
     page_client,
     sold_car,
 )
+from tests.shared_setup import RedisSnapshot, example_savepoint
 
 pytestmark = pytest.mark.django_db
 
@@ -349,14 +350,25 @@ def _sold_and_paid(seller, capture):
     return sale
 
 
+@pytest.fixture
+def two_paid_sales(django_capture_on_commit_callbacks):
+    """One seller's two cars, sold and paid, built once for all the examples (function scope: once per test)."""
+    seller = SellerFactory()
+    sales = [_sold_and_paid(seller, django_capture_on_commit_callbacks) for _ in range(2)]
+    return seller, sales, StaffFactory(), RedisSnapshot()
+
+
 @pytest.mark.django_db
 @hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scenario=SCENARIOS)
-def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenario, settings,
+def test_whatever_happens_in_whatever_order_no_seller_is_silently_in_debt(scenario, two_paid_sales, settings,
                                                                           django_capture_on_commit_callbacks):
-    seller = SellerFactory()
-    sales = [_sold_and_paid(seller, django_capture_on_commit_callbacks) for _ in range(2)]
-    staff = StaffFactory()
+    seller, sales, staff, redis_after_sales = two_paid_sales
+    with example_savepoint(redis_after_sales):  # every example starts from the same two paid sales
+        _no_seller_silently_in_debt(scenario, seller, sales, staff, settings, django_capture_on_commit_callbacks)
+
+
+def _no_seller_silently_in_debt(scenario, seller, sales, staff, settings, django_capture_on_commit_callbacks):
     per_sale = {f"sale{n}": iter(["hand_over", "dispute", "decide"]) for n in range(2)}
     extras = iter(scenario["extras"])
     settings.GAVEL_PAYOUT_PROVIDER = "payments.providers.bank.BankPayoutProvider"

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accounts import services as account_services
-from accounts.models import DealerProfile
+from accounts.models import DealerProfile, User
 from auctions import services as auction_services
 from auctions.engine import increment_for
 from auctions.models import Auction, Bid, SellerConsent
@@ -34,6 +34,7 @@ from tests.accounts.factories import DealerFactory, SellerFactory, StaffFactory
 from tests.auctions.conftest import move_end
 from tests.auctions.factories import ApprovedListingFactory, make_auction
 from tests.payments.factories import pay_by_card
+from tests.shared_setup import RedisSnapshot, example_savepoint
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -89,6 +90,16 @@ class World:
         self.elsewhere = make_auction(starting_price_minor=10_000_00, staff=self.staff)
         self.suspended: set[int] = set()
         self.sales_seen: set[int] = set()
+
+    def again(self) -> "World":
+        """The world as built, read again from the database (an example starts from it in a savepoint of its own):
+        no object a previous example loaded, cached a relation on or changed is handed to the services."""
+        world = object.__new__(World)
+        world.staff, world.seller = (User.objects.get(pk=user.pk) for user in (self.staff, self.seller))
+        world.dealers = [User.objects.get(pk=dealer.pk) for dealer in self.dealers]
+        world.auction, world.elsewhere = (Auction.objects.get(pk=a.pk) for a in (self.auction, self.elsewhere))
+        world.suspended, world.sales_seen = set(), set()
+        return world
 
     # what people do ----------------------------------------------------------------------------------------------
     def run(self, op) -> None:
@@ -220,15 +231,23 @@ class World:
                 f"{op}: a suspended dealer's bid stands in auction {auction.pk}"
 
 
+@pytest.fixture
+def built(django_capture_on_commit_callbacks):
+    """The world, built once for all the examples (function scope: once per test, not per example)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        world = World()
+    return world, RedisSnapshot()
+
+
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=scenarios)
 def test_no_sale_below_the_reserve_without_consent_and_none_for_a_suspended_dealer(
-        django_capture_on_commit_callbacks, steps):
+        built, django_capture_on_commit_callbacks, steps):
     live_ops, later_ops = steps[0], flatten(steps[1])
-    with transaction.atomic():  # each example starts from nothing and leaves nothing behind
-        with django_capture_on_commit_callbacks(execute=True):
-            world = World()
+    built_world, redis_after_build = built
+    with example_savepoint(redis_after_build):  # each example starts from the built world and leaves nothing behind
+        world = built_world.again()
         for op in [*live_ops, ("close",), *later_ops]:
             try:
                 # Effects on commit (the sale opening, notifications) run as they would after a real commit.
@@ -238,4 +257,3 @@ def test_no_sale_below_the_reserve_without_consent_and_none_for_a_suspended_deal
                 pass  # a refusal is an answer too: the rules said no
             world.check(op)
         world.report()
-        transaction.set_rollback(True)

@@ -31,6 +31,12 @@ ROLES = ["anonymous", "seller", "other_seller", "dealer", "unverified_dealer", "
 
 @pytest.fixture
 def world(django_capture_on_commit_callbacks):
+    return build_world(django_capture_on_commit_callbacks)
+
+
+def build_world(django_capture_on_commit_callbacks):
+    """The world (see `world`); the on-commit capture may be Django's TestCase.captureOnCommitCallbacks, for a
+    world built once for a module (tests/promises/test_no_input_crashes.py)."""
     people = {
         "seller": SellerFactory(), "other_seller": SellerFactory(), "dealer": DealerFactory(verified=True),
         "unverified_dealer": DealerFactory(), "suspended_dealer": DealerFactory(suspended=True),
