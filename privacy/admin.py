@@ -54,7 +54,7 @@ close_accounts = reason_action(name="close_accounts", description="Close account
 
 
 class PrivacyUserAdmin(UserAdmin):
-    actions = [export_personal_data, close_accounts]
+    actions = [*UserAdmin.actions, export_personal_data, close_accounts]
     list_filter = [*UserAdmin.list_filter, ("closed_at", admin.EmptyFieldListFilter)]
     readonly_fields = [*UserAdmin.readonly_fields, "closed_at"]
     fieldsets = [*UserAdmin.fieldsets[:-1], ("Dates", {"fields": ["last_login", "date_joined", "closed_at"]})]

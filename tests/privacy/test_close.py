@@ -146,9 +146,12 @@ def test_closing_erases_personal_fields_everywhere_revokes_access_and_keeps_the_
     assert api.get("/api/v1/me/").status_code == 401
 
     # Every text column of the database: the old email, name, phone and IBAN are gone, except from the issued
-    # documents (the seller's statement: the retention exception invoices and statements are under).
+    # documents (the seller's statement: the retention exception invoices and statements are under) and, for the
+    # IBAN, the record of where the payout was sent (the sale's and the transfer's: proof of payment, kept likewise).
     for what, value in old.items():
-        assert set(_texts_holding(value)) <= {"payments.Document.parties"}, what
+        kept = {"payments.Document.parties"} | (
+            {"payments.Sale.payout_account", "payments.PayoutTransfer.account"} if what == "iban" else set())
+        assert set(_texts_holding(value)) <= kept, what
     assert Document.objects.filter(recipient=seller).exists()
     signing_in = Client().post("/accounts/login/", {"username": old["email"], "password": PASSWORD})
     assert "_auth_user_id" not in signing_in.client.session
