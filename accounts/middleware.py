@@ -9,12 +9,14 @@ Only the allow-list below answers meanwhile. API calls with a key or token are n
 """
 
 from django.conf import settings
+from django.db import OperationalError
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.security import two_factor_required
+from core.middleware import database_unavailable_response
 
 # The pages a session may reach before its second factor: set-up, the code step, logging out, static files, and
 # the emailed verification link (it only marks the address verified).
@@ -27,7 +29,13 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        refusal = self._refusal(request)
+        try:
+            refusal = self._refusal(request)  # reads the session's user: the database's first use in a request
+        except OperationalError as exc:
+            unavailable = database_unavailable_response(request, exc)
+            if unavailable is None:
+                raise
+            return unavailable
         return refusal if refusal is not None else self.get_response(request)
 
     def _refusal(self, request):

@@ -34,18 +34,25 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError) or not _database_unreachable():
-            return None
-        logger.error("database unavailable while serving %s: %s", request.path, exception)
-        connections["default"].close_if_unusable_or_obsolete()
-        detail = "Gavel is briefly unavailable. Nothing was changed; please try again in a moment."
-        if wants_json(request):
-            response: HttpResponse = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
-        else:
-            # No request context: its processors would ask the (unreachable) database who the user is.
-            response = HttpResponse(loader.get_template("503.html").render({"detail": detail}), status=503)
-        response["Retry-After"] = "30"
-        return response
+        return database_unavailable_response(request, exception)
+
+
+def database_unavailable_response(request, exception: Exception) -> HttpResponse | None:
+    """The 503 for a request that failed because the database is unreachable; None for any other failure. Views'
+    exceptions reach it through DatabaseUnavailableMiddleware; a middleware that reads the database before the view
+    (the session's user, accounts.middleware) calls it itself."""
+    if not isinstance(exception, OperationalError) or not _database_unreachable():
+        return None
+    logger.error("database unavailable while serving %s: %s", request.path, exception)
+    connections["default"].close_if_unusable_or_obsolete()
+    detail = "Gavel is briefly unavailable. Nothing was changed; please try again in a moment."
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
+    else:
+        # No request context: its processors would ask the (unreachable) database who the user is.
+        response = HttpResponse(loader.get_template("503.html").render({"detail": detail}), status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def wants_json(request) -> bool:

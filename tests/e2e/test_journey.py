@@ -60,6 +60,22 @@ class Shots:
         return ", ".join(f"{step} {seconds:.0f}s" for step, seconds in self.times)
 
 
+def emailed_path(mail_dir, to: str, prefix: str, *, timeout: float = 60) -> str:
+    """The path of the first link starting with `prefix` in an email to `to` that the server or the worker wrote
+    (the file backend: one or more messages per file), once it is there."""
+    pattern = re.compile(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]*)")
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(mail_dir.glob("*.log")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for message in text.split("-" * 79):
+                found = pattern.search(message)
+                if found and f"To: {to}" in message:
+                    return found.group(1)
+        assert time.monotonic() < deadline, f"no email to {to} with a link to {prefix}"
+        time.sleep(0.3)
+
+
 def log_in(page, base: str, email: str) -> None:
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email address").fill(email)
@@ -165,6 +181,16 @@ def test_the_whole_journey_and_no_dealer_ever_sees_a_secret(browser, journey_sta
     seller.wait_for_url(base + "/accounts/dashboard/")
     expect(seller.get_by_role("heading", name="Hello Sina")).to_be_visible()
     shots(seller, "seller-signed-up")
+    # The address is confirmed through the emailed link (the worker sends it) before the car can be listed; the
+    # payout account is entered with the password, before anything can be paid to it.
+    seller.goto(base + emailed_path(journey_stack.mail_dir, "sina@example.test", "/accounts/verify-email/"))
+    expect(seller.locator(".messages")).to_contain_text("Your email address is confirmed")
+    seller.goto(base + "/accounts/payout-account/")
+    seller.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    seller.get_by_label("Current password").fill("a-long-passphrase-7")
+    seller.get_by_role("button", name="Save payout account").click()
+    expect(seller.locator(".messages")).to_contain_text("Your payout account is saved")
+    seller.goto(base + "/accounts/dashboard/")
 
     front, back = tmp_path / "front.jpg", tmp_path / "back.jpg"
     front.write_bytes(jpeg_bytes(1600, 1200, colour=(20, 80, 150), gps=True))
