@@ -29,9 +29,10 @@ run: $(VENV)/.installed
 ## PYTEST_WORKERS pytest-xdist workers (2 for this 2-core machine, measured against 3 and 4; 0: one process),
 ## each with its own test database and Redis; the "serial" group runs in one of them (tests/conftest.py).
 ## PYTEST_ARGS comes last and wins, e.g. PYTEST_ARGS="-n 3" or PYTEST_ARGS="-n 0 tests/auctions".
+## The 15 slowest tests are listed at the end, so the suite's time stays in view.
 PYTEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 ## lint: ruff, mypy (configured in pyproject.toml: the whole tree, Django and DRF plugins), migrations in step
 lint: $(VENV)/.installed-dev
