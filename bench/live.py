@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench.bidding import build_world
-from bench.common import Http, asgi_server, bench_env, percentile, recreate_database, setup_django
+from bench.common import Http, asgi_server, bench_env, outbox_worker, percentile, recreate_database, setup_django
 
 
 @dataclass
@@ -219,7 +219,8 @@ def main(*, clients: list[int], seconds: float, rate: float = 10.0, workers: int
     print(f"Fan-out: one auction, {rate:g} bids/s for {seconds:g} s, uvicorn x{workers}, "
           f"Redis pub/sub channel layer (open files limit {limit})")
     status = 0
-    with asgi_server(env, workers=workers) as port:
+    # The bids' frames leave through the outbox (GAVEL_OUTBOX, on in production): its worker delivers them.
+    with asgi_server(env, workers=workers) as port, outbox_worker(env):
         for count in clients:
             ours, outcome = asyncio.run(run_ours(port, auction_id, sessions, world.tokens, count, rate, seconds))
             print(f"  {count} clients: connected {ours.connected}, failed {ours.failed}; "
