@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean install install-dev
+.PHONY: run test lint bench clean install install-dev messages
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Gavel needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -39,6 +39,13 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run
+
+## messages: collect the marked strings into locale/<lang>/LC_MESSAGES/django.po (German, Simplified Chinese),
+## then compile the .mo files Django reads (both are committed; tests/i18n checks they are complete and current)
+MESSAGES_IGNORE := --ignore=.venv --ignore=build --ignore=tests --ignore=bench --ignore=var --ignore=node_modules --ignore=gavel_verify
+messages: $(VENV)/.installed-dev
+	$(PY) manage.py makemessages -l de -l zh_Hans -e html,txt,py --no-location --no-wrap --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l de -l zh_Hans $(MESSAGES_IGNORE)
 
 ## bench: run the benchmarks in bench/
 bench: $(VENV)/.installed-dev

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -33,6 +34,8 @@ class UserOutputSerializer(serializers.Serializer):
     # False until the emailed link is opened: no listing, bid or payout until then (docs/security.md).
     email_verified = serializers.BooleanField()
     two_factor_enabled = serializers.BooleanField()
+    # The language Gavel writes to this user in (emails, notifications); blank: the site's default.
+    language = serializers.CharField()
     dealer_profile = DealerProfileOutputSerializer(allow_null=True)
 
 
@@ -47,6 +50,7 @@ def _user_payload(user):
             "date_joined": user.date_joined,
             "email_verified": user.email_verified,
             "two_factor_enabled": user.two_factor_enabled,
+            "language": user.language,
             "dealer_profile": dealer_profile_get(user=user),
         }
     ).data
@@ -83,8 +87,19 @@ class TokenObtainApi(APIView):
 class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    class MeInputSerializer(serializers.Serializer):
+        language = serializers.ChoiceField(choices=settings.LANGUAGES)
+
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request):
+        return Response(_user_payload(request.user))
+
+    @extend_schema(request=MeInputSerializer, responses={200: UserOutputSerializer})
+    def patch(self, request):
+        """Change the language Gavel writes to you in (emails, notifications, this API's messages)."""
+        data = self.MeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_language_set(user=request.user, language=data.validated_data["language"])
         return Response(_user_payload(request.user))
 
 

@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Whether the user has a confirmed second factor (a TOTP device): kept by accounts.security when a device is
     # confirmed or removed, read on every request by accounts.middleware without a query.
     two_factor_enabled = models.BooleanField(default=False)
+    # The language Gavel writes to this user in (pages, emails, notifications); blank: the browser's. Set by the
+    # language switcher (core.views.language_set) and the account page.
+    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("staff status", default=False, help_text="Can log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)

@@ -2,6 +2,7 @@ import hashlib
 from typing import cast
 
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -16,6 +17,7 @@ from core.audit import audit_record
 from core.documents import document_create, document_review
 from core.events import user_sockets_close_on_commit
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import language_valid
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 from core.services import sessions_end
@@ -92,12 +94,14 @@ def user_check_new(*, email: str, password: str, full_name: str, role: str, phon
 
 
 def user_create(*, email: str, password: str, full_name: str, role: str, phone: str = "", region: str = "",
-                actor: User | None = None, email_verified: bool = False) -> User:
+                actor: User | None = None, email_verified: bool = False, language: str = "") -> User:
     """Create an account. Its email address is verified by the emailed link (sent on commit) unless the caller knows
-    it already (`email_verified`: an invitation opened from that mailbox, the demo's users)."""
+    it already (`email_verified`: an invitation opened from that mailbox, the demo's users). `language`: the one
+    the person signed up in, which Gavel then writes to them in (blank: the site's default)."""
     user = user_check_new(email=email, password=password, full_name=full_name, role=role, phone=phone,
                           region=region)
     user.set_password(password)
+    user.language = language if language_valid(language) else ""
     if email_verified:
         user.email_verified_at = timezone.now()
     try:
@@ -112,13 +116,22 @@ def user_create(*, email: str, password: str, full_name: str, role: str, phone: 
 
 
 def seller_register(*, email: str, password: str, full_name: str, phone: str = "",
-                    email_verified: bool = False) -> User:
+                    email_verified: bool = False, language: str = "") -> User:
     return user_create(email=email, password=password, full_name=full_name, phone=phone, role=User.Role.SELLER,
-                       email_verified=email_verified)
+                       email_verified=email_verified, language=language)
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The language Gavel writes to `user` in (pages, emails, notifications): one of settings.LANGUAGES."""
+    if not language_valid(language):
+        raise ValidationFailed(fields={"language": [
+            "Choose one of: " + ", ".join(code for code, _name in settings.LANGUAGES) + "."]})
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
 
 
 def dealer_register(*, email: str, password: str, full_name: str, company_name: str, trade_licence_number: str,
-                    address: str, phone: str, email_verified: bool = False) -> User:
+                    address: str, phone: str, email_verified: bool = False, language: str = "") -> User:
     _required(company_name=company_name, trade_licence_number=trade_licence_number, address=address, phone=phone)
     licence = trade_licence_number.strip().upper()
     if DealerProfile.objects.filter(trade_licence_number__iexact=licence).exists():
@@ -126,7 +139,7 @@ def dealer_register(*, email: str, password: str, full_name: str, company_name: 
     try:
         with transaction.atomic():
             user = user_create(email=email, password=password, full_name=full_name, phone=phone,
-                               role=User.Role.DEALER, email_verified=email_verified)
+                               role=User.Role.DEALER, email_verified=email_verified, language=language)
             profile = DealerProfile.objects.create(user=user, company_name=company_name.strip(),
                                                    trade_licence_number=licence, address=address.strip(),
                                                    phone=phone.strip())

@@ -8,6 +8,7 @@ from accounts.forms import EmailAuthenticationForm
 app_name = "accounts"
 
 urlpatterns = [
+    path("language/", views.language_set, name="language_set"),
     path("signup/", views.SellerSignupView.as_view(), name="signup"),
     path("signup/dealer/", views.DealerSignupView.as_view(), name="signup_dealer"),
     path("login/", views.SignInView.as_view(template_name="accounts/login.html",

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
 
@@ -41,6 +42,7 @@ from accounts.organisations import (
 from accounts.selectors import dealer_profile_get, staff_overview
 from core.api import form_errors_from
 from core.exceptions import ApplicationError, Throttled, ValidationFailed
+from core.i18n import language_valid
 from core.ratelimit import rate_limit_hit
 from core.throttling import client_ip, signup_page_rate_limit
 from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
@@ -85,7 +87,8 @@ class SellerSignupView(_SignupView):
 
     def register(self, data):
         return services.seller_register(email=data["email"], password=data["password"],
-                                        full_name=data["full_name"], phone=data.get("phone", ""))
+                                        full_name=data["full_name"], phone=data.get("phone", ""),
+                                        language=translation.get_language())
 
 
 class DealerSignupView(_SignupView):
@@ -97,7 +100,7 @@ class DealerSignupView(_SignupView):
         return services.dealer_register(
             email=data["email"], password=data["password"], full_name=data["full_name"],
             company_name=data["company_name"], trade_licence_number=data["trade_licence_number"],
-            address=data["address"], phone=data["phone"],
+            address=data["address"], phone=data["phone"], language=translation.get_language(),
         )
 
 
@@ -545,3 +548,25 @@ class PayoutAccountView(LoginRequiredMixin, View):
                          else "That is already your payout account.")
         return redirect("accounts:payout_account")
 
+
+@require_POST
+def language_set(request):
+    """The language switcher: remembers the choice in a cookie, and as the account's language when signed in (its
+    emails and notifications follow), then goes back to the page it was sent from."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            services.user_language_set(user=request.user, language=language)
+        except ValidationFailed as exc:
+            return render(request, "400.html", {"detail": exc.fields["language"][0]}, status=400)
+    elif not language_valid(language):
+        return render(request, "400.html", {"detail": translation.gettext("Choose a language from the list.")},
+                      status=400)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = reverse("home")
+    response = redirect(next_url)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+    return response

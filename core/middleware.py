@@ -1,5 +1,6 @@
 """Middleware that answers for the whole site: a clear 503 while the database is unreachable (instead of a 500
-page), a clear 400 for a request whose text cannot be stored, and the site's own 404 page in development too."""
+page), a clear 400 for a request whose text cannot be stored, and the site's own 404 page in development too,
+and a signed-in user's own language."""
 
 import logging
 
@@ -9,8 +10,10 @@ from django.http import Http404, HttpResponse, HttpResponseNotFound, JsonRespons
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 from django.views.defaults import page_not_found
 
+from core.i18n import language_valid
 from core.parsers import NUL_MESSAGE
 
 logger = logging.getLogger(__name__)
@@ -125,3 +128,19 @@ class NotFoundPageMiddleware:
                 and type(response) is HttpResponseNotFound):
             return page_not_found(request, Http404())
         return response
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's own language (accounts.User.language, set by the language switcher) wins over the
+    switcher's cookie and the browser's Accept-Language that LocaleMiddleware went by. After the authentication
+    middleware; API requests authenticated by token are answered in the Accept-Language's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and language_valid(getattr(user, "language", "")):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, get_currency_symbol
 from django.conf import settings
+from django.utils.translation import get_language, to_locale
 
 # Digits after the decimal point, per ISO 4217, for the currencies we format.
 MINOR_DIGITS = {"EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "SEK": 2, "CZK": 2, "JPY": 0, "CNY": 2}
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "CNY": "¥"}
 
 # The largest amount Gavel takes from anyone (a price, a bid, a limit, a payment), in minor units: far above any
 # car, and far enough below PostgreSQL's bigint (9.2 × 10^18) that sums of amounts (a dealer's commitments, a
@@ -20,6 +23,26 @@ AMOUNT_MAX_MINOR = 100_000_000_00
 
 def amount_too_large_message() -> str:
     return f"Enter at most {Money.of(AMOUNT_MAX_MINOR).format(show_minor=False)}."
+
+
+@functools.cache
+def _babel_locale(language: str | None) -> Locale:
+    try:
+        return Locale.parse(to_locale(language or settings.LANGUAGE_CODE))
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse(to_locale(settings.LANGUAGE_CODE))
+
+
+@functools.cache
+def _pattern(language: str | None, *, whole_only: bool) -> str:
+    """The language's currency pattern (CLDR), without the fraction part for whole amounts shown without it."""
+    pattern = _babel_locale(language).currency_formats["standard"].pattern
+    return pattern.replace(".00", "") if whole_only else pattern
+
+
+def currency_symbol(currency: str, language: str | None = None) -> str:
+    """The currency's sign in the active language: € for EUR, JP¥ for JPY in English."""
+    return get_currency_symbol(currency, locale=_babel_locale(language or get_language()))
 
 
 def default_currency() -> str:
@@ -123,15 +146,14 @@ class Money:
     def major(self) -> Decimal:
         return Decimal(self.amount_minor).scaleb(-minor_digits(self.currency))
 
-    def format(self, *, show_minor: bool = True) -> str:
+    def format(self, *, show_minor: bool = True, language: str | None = None) -> str:
+        """The amount as people read it in the active language (or `language`): €12,500.00 in English,
+        12.500,00 € in German. show_minor=False drops the minor digits when they are zero."""
         digits = minor_digits(self.currency)
-        sign = "-" if self.amount_minor < 0 else ""
-        whole, part = divmod(abs(self.amount_minor), 10**digits) if digits else (abs(self.amount_minor), 0)
-        text = f"{whole:,}"
-        if digits and (show_minor or part):
-            text += f".{part:0{digits}d}"
-        symbol = SYMBOLS.get(self.currency)
-        return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {self.currency}"
+        whole_only = not show_minor and self.amount_minor % (10**digits) == 0
+        return format_currency(self.major, self.currency, locale=_babel_locale(language or get_language()),
+                               format=_pattern(language or get_language(), whole_only=whole_only),
+                               currency_digits=not whole_only)
 
     def __str__(self) -> str:
         return self.format()

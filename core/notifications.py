@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.events import publish_on_commit, user_group
+from core.i18n import Translatable, in_language_of, render
 from core.models import Notification, NotificationPreference
 from core.push import push_enabled, push_send
 
@@ -126,10 +127,13 @@ def notification_preferences_set(*, user, choices: dict[str, dict[str, bool]]) -
                               "push": bool(ways.get("push"))})
 
 
-def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
-           event_key: str | None = None) -> Notification | None:
+def notify(*, user, kind: str, title: str | Translatable, body: str | Translatable = "", url: str = "",
+           email: bool = True, event_key: str | None = None) -> Notification | None:
     """Tell `user`. With an `event_key`, at most once per user and key: a repeat returns None, sends nothing.
-    The user's preference for `kind` may turn the email or the in-app alert off (the row is kept, read)."""
+    The user's preference for `kind` may turn the email or the in-app alert off (the row is kept, read).
+    The title and body are written in the user's language (core.i18n: a translatable is translated here)."""
+    with in_language_of(user):
+        title, body = render(title), render(body)
     fields = {"user": user, "kind": kind, "title": title[:200], "body": body, "url": url[:500]}
     preference = NotificationPreference.objects.filter(user=user, kind=kind).values_list(
         "in_app", "email", "push").first()
@@ -158,14 +162,16 @@ def notify(*, user, kind: str, title: str, body: str = "", url: str = "", email:
     return notification
 
 
-def notify_user_id(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+def notify_user_id(*, user_id: int, kind: str, title: str | Translatable,
+                   body: str | Translatable = "", url: str = "", email: bool = True,
                    event_key: str | None = None) -> None:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         notify(user=user, kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
 
 
-def notify_many(*, user_ids, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+def notify_many(*, user_ids, kind: str, title: str | Translatable,
+                body: str | Translatable = "", url: str = "", email: bool = True,
                 event_key: str | None = None) -> None:
     """`notify` each of `user_ids` (in that order; one query for the users), each at most once per `event_key`."""
     ids = list(dict.fromkeys(user_ids))
@@ -175,7 +181,8 @@ def notify_many(*, user_ids, kind: str, title: str, body: str = "", url: str = "
             notify(user=users[user_id], kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
 
 
-def notify_later(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", email: bool = True,
+def notify_later(*, user_id: int, kind: str, title: str | Translatable,
+                 body: str | Translatable = "", url: str = "", email: bool = True,
                  event_key: str | None = None) -> None:
     """Notify after the current transaction commits, off the request path: for hot paths (a bid)."""
     _after_commit(notify_user_id, user_id=user_id, kind=kind, title=title, body=body, url=url, email=email,

@@ -4,7 +4,7 @@ so a service's field errors land on the right input (core.api.form_errors_from).
 from django import forms
 from django.conf import settings
 
-from core.money import AMOUNT_MAX_MINOR, SYMBOLS, Money
+from core.money import AMOUNT_MAX_MINOR, Money, currency_symbol
 from marketplace import validators
 from marketplace.models import Listing
 
@@ -56,7 +56,7 @@ class ListingDetailsForm(forms.Form):
 
 def _currency_label(text: str) -> str:
     currency = settings.GAVEL_CURRENCY
-    return f"{text} ({SYMBOLS.get(currency, currency)})"
+    return f"{text} ({currency_symbol(currency)})"
 
 
 class ListingPricesForm(forms.Form):

@@ -5,6 +5,7 @@ from django.db import transaction
 from auctions.models import Auction, Bid
 from auctions.selectors import auction_dealer_recipient_ids
 from core.exceptions import ApplicationError
+from core.i18n import Translatable
 from core.notifications import notify_later, notify_many
 from integrations.models import EventType
 from integrations.services import webhook_emit
@@ -103,8 +104,9 @@ def auction_result_webhooks(*, auction_id: int, winner_id: int) -> None:
                      resource_id=auction_id, event_key=f"auction:{auction_id}:sold")
 
 
-def auction_dealer_notify(*, auction_id: int, dealer_id: int, kind: str, title: str, body: str = "", url: str = "",
-                          email: bool = True, event_key: str | None = None) -> None:
+def auction_dealer_notify(*, auction_id: int, dealer_id: int, kind: str, title: str | Translatable,
+                          body: str | Translatable = "", url: str = "", email: bool = True,
+                          event_key: str | None = None) -> None:
     """Tell a dealer organisation of `kind` on this auction: each of its people the event is for
     (auctions.selectors.auction_dealer_recipient_ids), each at most once per `event_key`. Also the outbox
     worker's effect "auction_dealer_notify" (registered in AuctionsConfig.ready), for the bid's hot path."""
@@ -112,8 +114,9 @@ def auction_dealer_notify(*, auction_id: int, dealer_id: int, kind: str, title: 
                 kind=kind, title=title, body=body, url=url, email=email, event_key=event_key)
 
 
-def auction_dealer_notify_later(*, auction_id: int, dealer_id: int, kind: str, title: str, body: str = "",
-                                url: str = "", email: bool = True, event_key: str | None = None) -> None:
+def auction_dealer_notify_later(*, auction_id: int, dealer_id: int, kind: str, title: str | Translatable,
+                                body: str | Translatable = "", url: str = "", email: bool = True,
+                                event_key: str | None = None) -> None:
     """`auction_dealer_notify` once the transaction commits, each notification queued (core.notifications'
     notify_later): who is told is read after the commit, off the row locks."""
     def run() -> None:

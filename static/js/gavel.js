@@ -26,5 +26,11 @@
         event.stopPropagation();
       }
     }, true);
+
+    // A choice that takes effect at once (the language switcher): <select data-autosubmit> sends its form.
+    document.addEventListener("change", function (event) {
+      var el = event.target.closest("[data-autosubmit]");
+      if (el && el.form) el.form.submit();
+    });
   });
 })();

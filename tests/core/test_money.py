@@ -42,9 +42,21 @@ def test_money_formats_with_symbol_and_grouping():
     assert Money.of(1234567, "EUR").format() == "€12,345.67"
     assert Money.of(-5, "EUR").format() == "-€0.05"
     assert Money.of(1_500_000, "EUR").format(show_minor=False) == "€15,000"
-    assert Money.of(1234, "JPY").format() == "¥1,234"
-    assert Money.of(1234, "CHF").format() == "12.34 CHF"
+    assert Money.of(1234, "JPY").format() == "JP¥1,234"  # CLDR's British English: the yen told from the yuan
+    assert Money.of(1234, "CHF").format() == "CHF 12.34"
     assert Money.of(1234567, "EUR").major == Decimal("12345.67")
+
+
+def test_money_is_formatted_for_the_readers_language():
+    from django.utils import translation
+
+    with translation.override("de"):
+        assert Money.of(1234567, "EUR").format() == "12.345,67\xa0€"
+        assert Money.of(1_500_000, "EUR").format(show_minor=False) == "15.000\xa0€"
+        assert Money.of(1_500_050, "EUR").format(show_minor=False) == "15.000,50\xa0€"  # minor digits kept
+    with translation.override("zh-hans"):
+        assert Money.of(1234567, "EUR").format() == "€12,345.67"
+    assert Money.of(1234567, "EUR").format(language="de") == "12.345,67\xa0€"
 
 
 def test_percent_rounds_half_up_to_the_minor_unit():

@@ -388,4 +388,4 @@ def test_amounts_are_shown_in_the_sites_currency_with_its_own_minor_digits(setti
     yen = make_auction(starting_price_minor=10_000)
     refused = client_for(DealerFactory(verified=True)).post(
         reverse("api:auction-bids", args=[yen.pk]), {"amount_minor": 9_999}, format="json")
-    assert refused.json()["detail"] == "The lowest bid now is ¥10,000."
+    assert refused.json()["detail"] == "The lowest bid now is JP¥10,000."

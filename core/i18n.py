@@ -1,0 +1,71 @@
+"""Gavel in its reader's language.
+
+Pages answer in the request's language (django.middleware.locale.LocaleMiddleware, then a signed-in user's own
+choice: core.middleware.UserLanguageMiddleware). What is written to someone later — a notification, an email —
+is written in *their* language, whoever's request caused it: `in_language_of(user)` around the rendering, and
+`translatable(...)` for a sentence that is composed now and written later (it crosses a transaction commit, the
+outbox or a Celery task as plain JSON and is translated where it is told: core.notifications.notify).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+
+from core.money import Money
+
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+# A translatable sentence as JSON: {"msgid": ..., "params": {...}}; a Money parameter as {"money": ..., "currency": ...}
+Translatable = dict[str, Any]
+
+
+def language_valid(code: str) -> bool:
+    return code in LANGUAGE_CODES
+
+
+def user_language(user) -> str:
+    """The language to write to `user` in: their own choice, else the site's default."""
+    code = getattr(user, "language", "") or ""
+    return code if code in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+@contextmanager
+def in_language_of(user) -> Iterator[None]:
+    with translation.override(user_language(user)):
+        yield
+
+
+def translatable(msgid: str, /, **params: object) -> Translatable:
+    """A sentence to be written later in its reader's language. `msgid` is the English text with {named} fields;
+    `params` are text, numbers, Money (formatted in the reader's language) or other translatables.
+    makemessages collects the msgid (core.management.commands.makemessages adds this function as a keyword)."""
+    return {"msgid": msgid, "params": {name: _param(value) for name, value in params.items()}}
+
+
+def _param(value: object) -> object:
+    if isinstance(value, Money):
+        return {"money": value.amount_minor, "currency": value.currency}
+    if isinstance(value, dict) or isinstance(value, (int, str)) or value is None:
+        return value
+    return str(value)
+
+
+def _rendered_param(value: object) -> object:
+    if isinstance(value, dict):
+        if "money" in value:
+            return Money(int(value["money"]), str(value["currency"])).format()
+        return render(value)
+    return "" if value is None else value
+
+
+def render(text: str | Translatable) -> str:
+    """`text` in the active language: a plain string as it is, a translatable translated and filled in."""
+    if isinstance(text, str):
+        return text
+    params = {name: _rendered_param(value) for name, value in text.get("params", {}).items()}
+    return translation.gettext(text["msgid"]).format(**params)
