@@ -139,8 +139,15 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and language_valid(getattr(user, "language", "")):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        try:
+            user = getattr(request, "user", None)  # reads the session's user: the database's first use in a request
+            language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        except OperationalError as exc:
+            unavailable = database_unavailable_response(request, exc)
+            if unavailable is None:
+                raise
+            return unavailable
+        if language_valid(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)

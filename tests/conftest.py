@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from _pytest.nodeid import NodeId
+from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.dbselect import REDIS_AVAILABLE
@@ -67,6 +68,17 @@ def pytest_collection_modifyitems(config, items):
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language: the test client's requests activate theirs on the thread
+    (LocaleMiddleware), and it would otherwise stay active for the next test's code outside a request."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,7 @@ def test_money_formats_with_symbol_and_grouping():
     assert Money.of(-5, "EUR").format() == "-€0.05"
     assert Money.of(1_500_000, "EUR").format(show_minor=False) == "€15,000"
     assert Money.of(1234, "JPY").format() == "JP¥1,234"  # CLDR's British English: the yen told from the yuan
-    assert Money.of(1234, "CHF").format() == "CHF 12.34"
+    assert Money.of(1234, "CHF").format() == "CHF12.34"
     assert Money.of(1234567, "EUR").major == Decimal("12345.67")
 
 

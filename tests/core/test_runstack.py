@@ -87,6 +87,10 @@ def test_make_run_without_database_url_runs_on_the_embedded_postgresql_and_ctrl_
         keys = [key.decode() for key in redis.keys("*")]
         assert any(key.startswith("gavel-run:") for key in keys)
         assert not [key for key in keys if key.startswith("_kombu")], keys
+        # make run checks /healthz itself (every 2 s) before it prints the address: wait for that line.
+        banner_by = time.monotonic() + 60
+        while "Gavel is up at" not in log.read_text() and time.monotonic() < banner_by:
+            time.sleep(0.5)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends to make run's process group

@@ -45,6 +45,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "accounts:signup_dealer": {"GET": ALL, "POST": ALL, "PUT": ALL},
     "accounts:login": {"GET": ALL, "POST": ALL, "PUT": ALL},
     "accounts:logout": {"POST": ALL},
+    "accounts:language_set": {"POST": ALL},  # the language switcher: anyone (saved on the account when signed in)
     "accounts:password_reset": {"GET": ALL, "POST": ALL, "PUT": ALL},
     "accounts:password_reset_done": {"GET": ALL},
     "accounts:password_reset_confirm": {"GET": ALL, "POST": ALL, "PUT": ALL},
@@ -157,7 +158,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "api:auth-token": {"POST": ALL},
     "api:auth-signup-seller": {"POST": ALL},
     "api:auth-signup-dealer": {"POST": ALL},
-    "api:me": {"GET": SIGNED_IN},
+    "api:me": {"GET": SIGNED_IN, "PATCH": SIGNED_IN},
     "api:me-data": {"GET": SIGNED_IN},
     "api:organisation-members": {"GET": DEALERS, "POST": DEALERS},
     "api:organisation-member": {"PATCH": {"dealer"}, "DELETE": {"dealer"}},
