@@ -88,7 +88,8 @@ def test_the_catalogues_hold_every_marked_text_and_nothing_else(tmp_path):
                         f"--ignore={name}" for name in ("tests", "bench", "gavel_verify")]],
                    cwd=copy, check=True, capture_output=True)
     for locale in TRANSLATED:
-        fresh = {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / "locale" / locale / "LC_MESSAGES" / "django.po"))}
+        found = polib.pofile(str(copy / "locale" / locale / "LC_MESSAGES" / "django.po"))
+        fresh = {(e.msgctxt, e.msgid) for e in found}
         committed = {(e.msgctxt, e.msgid) for e in catalogue(locale) if not e.obsolete}
         assert sorted(fresh - committed, key=str) == [], f"{locale}: marked but not in the catalogue (make messages)"
         assert sorted(committed - fresh, key=str) == [], f"{locale}: in the catalogue but no longer in the code"

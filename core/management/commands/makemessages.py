@@ -1,6 +1,6 @@
 """Django's makemessages, also collecting the sentences composed now and written later in their reader's language
-(core.i18n.translatable("...", ...)), with no fuzzy guesses, and without the creation timestamp (a catalogue changes only when its strings
-do). `make messages` runs it with the project's options."""
+(core.i18n.translatable("...", ...)), with no fuzzy guesses, and without the creation timestamp (a catalogue
+changes only when its strings do). `make messages` runs it with the project's options."""
 
 import os
 import re
