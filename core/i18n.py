@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, timezone, translation
 
 from core.money import Money
 
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 
-# A translatable sentence as JSON: {"msgid": ..., "params": {...}}; a Money parameter as {"money": ..., "currency": ...}
+# A translatable sentence as JSON: {"msgid": ..., "params": {...}}; a Money parameter as
+# {"money": ..., "currency": ...}, a date as {"date": "2026-12-01"}, a moment as {"datetime": "...+00:00"}
 Translatable = dict[str, Any]
 
 
@@ -42,7 +44,8 @@ def in_language_of(user) -> Iterator[None]:
 
 def translatable(msgid: str, /, **params: object) -> Translatable:
     """A sentence to be written later in its reader's language. `msgid` is the English text with {named} fields;
-    `params` are text, numbers, Money (formatted in the reader's language) or other translatables.
+    `params` are text, numbers, Money, dates and datetimes (formatted in the reader's language: 12.500,00 €,
+    1. Dezember 2026) or other translatables.
     makemessages collects the msgid (core.management.commands.makemessages adds this function as a keyword)."""
     return {"msgid": msgid, "params": {name: _param(value) for name, value in params.items()}}
 
@@ -50,6 +53,10 @@ def translatable(msgid: str, /, **params: object) -> Translatable:
 def _param(value: object) -> object:
     if isinstance(value, Money):
         return {"money": value.amount_minor, "currency": value.currency}
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
     if isinstance(value, dict) or isinstance(value, (int, str)) or value is None:
         return value
     return str(value)
@@ -59,6 +66,12 @@ def _rendered_param(value: object) -> object:
     if isinstance(value, dict):
         if "money" in value:
             return Money(int(value["money"]), str(value["currency"])).format()
+        if "datetime" in value:
+            moment = datetime.fromisoformat(value["datetime"])
+            return formats.date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment,
+                                       "DATETIME_FORMAT")
+        if "date" in value:
+            return formats.date_format(date.fromisoformat(value["date"]), "DATE_FORMAT")
         return render(value)
     return "" if value is None else value
 

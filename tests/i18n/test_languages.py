@@ -91,3 +91,14 @@ def test_a_translatable_survives_json_and_nests():
     assert render(text) == "Sold for €99.00"
     with translation.override("de"):
         assert render(text) == "Sold for 99,00\xa0€"
+
+
+def test_dates_in_a_translatable_are_written_for_the_reader():
+    import json
+    from datetime import UTC, date, datetime
+
+    text = json.loads(json.dumps(translatable("Collect by {day}, paid {moment}", day=date(2026, 12, 5),
+                                              moment=datetime(2026, 12, 1, 9, 30, tzinfo=UTC))))
+    assert render(text) == "Collect by 5 Dec 2026, paid 1 Dec 2026, 10:30 a.m."  # Europe/Berlin
+    with translation.override("de"):
+        assert render(text) == "Collect by 5. Dezember 2026, paid 1. Dezember 2026 10:30"
