@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_symbol
+from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 
@@ -34,10 +34,11 @@ def _babel_locale(language: str | None) -> Locale:
 
 
 @functools.cache
-def _pattern(language: str | None, *, whole_only: bool) -> str:
-    """The language's currency pattern (CLDR), without the fraction part for whole amounts shown without it."""
+def _pattern(language: str | None, *, whole_only: bool) -> NumberPattern:
+    """The language's currency pattern (CLDR), without the fraction part for whole amounts shown without it; parsed
+    once (babel.numbers.format_currency would parse it on every call)."""
     pattern = _babel_locale(language).currency_formats["standard"].pattern
-    return pattern.replace(".00", "") if whole_only else pattern
+    return parse_pattern(pattern.replace(".00", "") if whole_only else pattern)
 
 
 def currency_symbol(currency: str, language: str | None = None) -> str:
@@ -151,9 +152,9 @@ class Money:
         12.500,00 € in German. show_minor=False drops the minor digits when they are zero."""
         digits = minor_digits(self.currency)
         whole_only = not show_minor and self.amount_minor % (10**digits) == 0
-        return format_currency(self.major, self.currency, locale=_babel_locale(language or get_language()),
-                               format=_pattern(language or get_language(), whole_only=whole_only),
-                               currency_digits=not whole_only)
+        language = language or get_language()
+        return _pattern(language, whole_only=whole_only).apply(
+            self.major, _babel_locale(language), currency=self.currency, currency_digits=not whole_only)
 
     def __str__(self) -> str:
         return self.format()
