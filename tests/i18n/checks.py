@@ -58,7 +58,9 @@ class _TextFinder(HTMLParser):
         for name, value in attrs:
             if value is None:
                 continue
-            human = name in HUMAN_ATTRIBUTES and not (name == "content" and "name" not in names)
+            meta_name = dict(attrs).get("name") or ""
+            human = name in HUMAN_ATTRIBUTES and not (name == "content" and (
+                "name" not in names or meta_name in {"viewport", "theme-color", "color-scheme", "robots"}))
             if tag == "input" and name == "value" and dict(attrs).get("type") in {"submit", "button"}:
                 human = True
             if human and needs_translation(value):
@@ -106,7 +108,10 @@ def _template_files(paths):
 # Exceptions people never read (a programming error, an operator's command line): their texts stay in English.
 _INTERNAL_EXCEPTIONS = {name for name in dir(builtins) if name.endswith(("Error", "Exception"))} | {
     "ImproperlyConfigured", "CommandError", "NotImplementedError", "AssertionError", "SuspiciousOperation",
-    "DisallowedHost", "Retry", "TimeoutError"}
+    "DisallowedHost", "Retry", "TimeoutError",
+    # The operator's: the transparency log's signing key (transparency.signing has no Django; its messages reach the
+    # operator through a system check and the key command), and system checks, as Django's own are.
+    "SigningKeyError", "Error", "Warning", "Critical"}
 _TELLING_FUNCTIONS = {"success", "info", "warning", "error", "add_message"}  # django.contrib.messages
 _NOTIFY_FUNCTIONS = {"notify", "notify_many", "notify_later", "notify_user_id", "auction_dealer_notify",
                      "auction_dealer_notify_later"}
