@@ -12,11 +12,14 @@ KEY_TTL and beat runs the pruning task every PRUNE_SECONDS (GAVEL_IDEMPOTENCY_KE
 GAVEL_IDEMPOTENCY_PRUNE_SECONDS, set short here so pruning shows within the run).
 
 Goals (issue 18, absolute): resident memory of each server process grows < 10 % after the warm-up; PostgreSQL
-connections and Redis memory stay flat (after the warm-up, the last third of the samples no higher than the first:
-connections at most its maximum, the median of the bench database's Redis memory within 10 %); idempotency keys are
-pruned by the scheduled task; no accepted bid is lost or out of order (`bid_audit`: every acceptance a client was
-told of is in the database as told, each auction's bids strictly increase in the order they were accepted, and the
-transparency log holds the same bids in the same order).
+connections stay flat (after the warm-up, the maximum of the last third of the samples no higher than that of the
+first); Redis memory stays flat (the bench database's cache state grows < 10 % after the warm-up, and its queues, the
+outbox stream and Celery's, whose size is the moment's backlog, are empty within 60 s of the load stopping);
+idempotency keys are pruned by the scheduled task (some pruned, none left older than the window plus one interval);
+no accepted bid is lost or out of order (`bid_audit`: every acceptance a client was told of is in the database as
+told, each auction's bids strictly increase in the order they were accepted, and the transparency log holds the
+same bids in the same order). Redis's server-wide used_memory is printed too, but other programs on the same
+Redis move it. The samples are written to BENCH_SOAK_SAMPLES (a JSON file; /tmp by default).
 """
 
 from __future__ import annotations
@@ -224,11 +227,14 @@ class Sampler:
     """Every SAMPLE_SECONDS: resident memory of every process in the started process groups, PostgreSQL
     connections to the bench database, Redis memory, idempotency keys stored."""
 
-    def __init__(self, groups: dict[int, str], dsn: str, redis_url: str):
+    def __init__(self, groups: dict[int, str], dsn: str, redis_url: str, *, queue_keys: tuple[bytes, ...],
+                 queue_prefix: bytes):
         import psycopg
         import redis
 
         self.groups = groups
+        # Work in flight on Redis: the outbox stream and Celery's queues (the broker's keys all carry its prefix).
+        self.queue_keys, self.queue_prefix = queue_keys, queue_prefix
         self.pg = psycopg.connect(dsn, autocommit=True)
         self.redis = redis.Redis.from_url(redis_url)
         self.samples: list[dict] = []
@@ -255,13 +261,36 @@ class Sampler:
                 continue
         return found
 
-    def redis_bench_bytes(self) -> tuple[int, int]:
-        """(keys, bytes) of the bench's own Redis database (MEMORY USAGE of each key)."""
-        keys = total = 0
+    def redis_bench_bytes(self) -> tuple[int, int, int]:
+        """(keys, bytes of state, bytes of queues) of the bench's own Redis database (MEMORY USAGE of each key).
+        State is the cache (the bid gate's copies, tokens, rate limits); queues are the outbox stream and Celery's
+        broker keys, whose size is the moment's backlog."""
+        keys = state = queues = 0
         for key in self.redis.scan_iter(count=1000):
             keys += 1
-            total += self.redis.memory_usage(key, samples=0) or 0
-        return keys, total
+            size = self.redis.memory_usage(key, samples=0) or 0
+            if key in self.queue_keys or key.startswith(self.queue_prefix):
+                queues += size
+            else:
+                state += size
+        return keys, state, queues
+
+    def backlog(self) -> int:
+        """Entries waiting in the outbox stream and Celery's queues."""
+        waiting = 0
+        for key in self.queue_keys:
+            kind = self.redis.type(key)
+            waiting += self.redis.xlen(key) if kind == b"stream" else self.redis.llen(key) if kind == b"list" else 0
+        return waiting
+
+    def drain(self, seconds: float = 60.0) -> float:
+        """Wait (at most `seconds`) for the backlog to go; how long it took, or NaN if it did not."""
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            if not self.backlog():
+                return time.monotonic() - started
+            time.sleep(0.5)
+        return float("nan")
 
     def take(self) -> dict:
         with self.pg.cursor() as cursor:
@@ -270,10 +299,11 @@ class Sampler:
             connections = cursor.fetchone()[0]  # type: ignore[index]
             cursor.execute("SELECT count(*) FROM auctions_idempotencykey")
             keys = cursor.fetchone()[0]  # type: ignore[index]
-        redis_keys, redis_bytes = self.redis_bench_bytes()
+        redis_keys, redis_state, redis_queues = self.redis_bench_bytes()
         sample = {"t": time.monotonic() - self.started_at, "rss": self.processes(), "pg": connections,
                   "redis_used": int(self.redis.info("memory")["used_memory"]), "redis_keys": redis_keys,
-                  "redis_bytes": redis_bytes, "idem_keys": keys}
+                  "redis_state": redis_state, "redis_queues": redis_queues, "backlog": self.backlog(),
+                  "idem_keys": keys}
         self.samples.append(sample)
         return sample
 
@@ -292,7 +322,10 @@ class Sampler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=60)
-        self.take()
+
+    def save(self, path: str) -> None:
+        with open(path, "w") as out:
+            json.dump({"names": self.names, "samples": self.samples}, out)
 
     def close(self) -> None:
         self.pg.close()
@@ -369,15 +402,19 @@ def _verdict(ok: bool) -> str:
 def main(*, seconds: float, warmup: float, clients: int, workers: int, auctions: int) -> int:
     from bench.bidding import Targets, build_world
 
+    celery_prefix = f"{BENCH_DB}:"
     env = bench_env(GAVEL_IDEMPOTENCY_KEY_HOURS=KEY_TTL, GAVEL_IDEMPOTENCY_PRUNE_SECONDS=PRUNE_SECONDS,
-                    GAVEL_CELERY_KEY_PREFIX=f"{BENCH_DB}:")
+                    GAVEL_CELERY_KEY_PREFIX=celery_prefix)
     recreate_database(env)
     setup_django(env)
     world = build_world(dealers=clients, auctions=auctions)
     open_in_log(world.auction_ids)
     from django.db import connection
 
+    from core.outbox import outbox_stream
+
     connection.close()  # the bench process holds no connection while it samples them
+    queue_keys = tuple(name.encode() for name in (outbox_stream(), f"{celery_prefix}celery", f"{celery_prefix}closing"))
     dsn = env["DATABASE_URL"]
     started: list[int] = []
     record, targets = Record(), Targets(world.auction_ids)
@@ -397,22 +434,28 @@ def main(*, seconds: float, warmup: float, clients: int, workers: int, auctions:
               f"requests/s; warm-up {warmup:g} s; samples every {SAMPLE_SECONDS} s; idempotency keys kept "
               f"{KEY_TTL}, beat prunes every {PRUNE_SECONDS} s; {RETRY_SHARE:.0%} of requests sent twice with "
               f"their key")
-        sampler = Sampler(groups, dsn, env["REDIS_URL"])
+        sampler = Sampler(groups, dsn, env["REDIS_URL"], queue_keys=queue_keys, queue_prefix=celery_prefix.encode())
         sampler.start()
         soak = run_clients(port, world, clients, seconds, record, targets, pace_per_s=rate)
         sampler.stop()
         load_after = os.getloadavg()
+        drained = sampler.drain()
+        sampler.take()  # the last sample: the load over, its work delivered
         time.sleep(2)  # the statistics collector's last flush
         inserted_after, deleted_after, stale = key_counters(dsn)
         sampler.close()
+    samples_path = os.environ.get("BENCH_SOAK_SAMPLES", f"/tmp/gavel-soak-samples-{os.getpid()}.json")
+    sampler.save(samples_path)
     problems = audit(record, world.auction_ids)
-    return report(sampler=sampler, soak=soak, warmup=warmup, rate=rate, record=record, problems=problems,
-                  loads=(load_before, load_after), keys=(inserted_after - inserted_before,
-                                                         deleted_after - deleted_before, stale))
+    status = report(sampler=sampler, soak=soak, warmup=warmup, rate=rate, record=record, problems=problems,
+                    loads=(load_before, load_after), drained=drained,
+                    keys=(inserted_after - inserted_before, deleted_after - deleted_before, stale))
+    print(f"  samples: {samples_path}")
+    return status
 
 
 def report(*, sampler: Sampler, soak: Sample, warmup: float, rate: float, record: Record, problems: dict,
-           loads: tuple, keys: tuple[int, int, int]) -> int:
+           loads: tuple, drained: float, keys: tuple[int, int, int]) -> int:
     samples = sampler.samples
     after = [s for s in samples if s["t"] >= warmup] or samples[-1:]
     base, last = after[0], samples[-1]
@@ -454,14 +497,17 @@ def report(*, sampler: Sampler, soak: Sample, warmup: float, rate: float, record
           f"{min(s['pg'] for s in samples)}-{max(s['pg'] for s in samples)}); max of the last third "
           f"{max(s['pg'] for s in final)} <= max of the first third {max(s['pg'] for s in first)}: {_verdict(pg_ok)}")
 
-    redis_first, redis_final = _median([s["redis_bytes"] for s in first]), _median([s["redis_bytes"] for s in final])
-    redis_growth = _pct(redis_first, redis_final)
-    redis_ok = redis_growth < GROWTH_GOAL_PCT
-    print(f"  -> Redis, the bench database's keys: after warm-up {base['redis_keys']} keys "
-          f"{base['redis_bytes'] / 1024:.0f} KiB, at the end {last['redis_keys']} keys "
-          f"{last['redis_bytes'] / 1024:.0f} KiB (min {min(s['redis_bytes'] for s in after) / 1024:.0f} / max "
-          f"{max(s['redis_bytes'] for s in after) / 1024:.0f} KiB); median of the last third vs the first "
-          f"{redis_growth:+.1f} % (goal < {GROWTH_GOAL_PCT:g} %): {_verdict(redis_ok)}")
+    redis_growth = _pct(base["redis_state"], last["redis_state"])
+    backlog = [s["backlog"] for s in after]
+    redis_ok = redis_growth < GROWTH_GOAL_PCT and drained == drained  # NaN: the queues never emptied
+    print(f"  -> Redis, the bench database: state (cache: bid gate, tokens, rate limits) after warm-up "
+          f"{base['redis_state'] / 1024:.1f} KiB in {base['redis_keys']} keys, at the end "
+          f"{last['redis_state'] / 1024:.1f} KiB in {last['redis_keys']} keys (min "
+          f"{min(s['redis_state'] for s in after) / 1024:.1f} / max {max(s['redis_state'] for s in after) / 1024:.1f}"
+          f" KiB), growth {redis_growth:+.1f} % (goal < {GROWTH_GOAL_PCT:g} %); queues (outbox stream, Celery) "
+          f"backlog min {min(backlog)} / median {_median(backlog):.0f} / max {max(backlog)} entries, "
+          f"{max(s['redis_queues'] for s in after) / 1024:.0f} KiB at most, empty {drained:.1f} s after the load "
+          f"stopped (goal: drained within 60 s): {_verdict(redis_ok)}")
     print(f"     Redis server used_memory (shared with other programs on this Redis): "
           f"{base['redis_used'] / 2**20:.1f} -> {last['redis_used'] / 2**20:.1f} MiB "
           f"({_pct(base['redis_used'], last['redis_used']):+.1f} %)")
