@@ -112,14 +112,14 @@ def bid_audit(answers: Iterable[Answer], bids: Iterable[StoredBid], logged: Iter
     told = set()
     for answer in answers:
         told.add((answer.auction_id, answer.sequence))
-        bid = stored.get((answer.auction_id, answer.sequence))
-        if bid is None:
+        found = stored.get((answer.auction_id, answer.sequence))
+        if found is None:
             problems["lost"].append(f"auction {answer.auction_id}: bid #{answer.sequence} "
                                     f"({answer.amount_minor}) accepted but not in the database")
-        elif (bid.dealer_id, bid.amount_minor) != (answer.dealer_id, answer.amount_minor):
+        elif (found.dealer_id, found.amount_minor) != (answer.dealer_id, answer.amount_minor):
             problems["lost"].append(f"auction {answer.auction_id}: bid #{answer.sequence} accepted as "
                                     f"{answer.amount_minor} by dealer {answer.dealer_id}, stored as "
-                                    f"{bid.amount_minor} by dealer {bid.dealer_id}")
+                                    f"{found.amount_minor} by dealer {found.dealer_id}")
     entries: dict[int, list[LoggedBid]] = {}
     for entry in logged:
         entries.setdefault(entry.auction_id, []).append(entry)
@@ -244,21 +244,25 @@ class Sampler:
         self.started_at = time.monotonic()
 
     def processes(self) -> dict[int, int]:
-        """pid -> RSS in bytes for every live process whose process group is one the bench started."""
-        import psutil
-
+        """pid -> resident memory in bytes (VmRSS) of every live process in a process group the bench started
+        (Linux /proc: the process group is the 5th field of /proc/<pid>/stat, after the parenthesised name)."""
         found = {}
-        for proc in psutil.process_iter(["pid", "cmdline"]):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
             try:
-                group = os.getpgid(proc.pid)
+                with open(f"/proc/{pid}/stat") as stat:
+                    group = int(stat.read().rsplit(")", 1)[1].split()[2])
                 if group not in self.groups:
                     continue
-                found[proc.pid] = proc.memory_info().rss
-                if proc.pid not in self.names:
-                    role = "main" if proc.pid == group else "worker"
-                    self.names[proc.pid] = f"{self.groups[group]} {role} {proc.pid}"
-            except (ProcessLookupError, psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                continue
+                with open(f"/proc/{pid}/status") as status:
+                    rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            except (OSError, StopIteration, ValueError, IndexError):
+                continue  # gone meanwhile, or a zombie without memory
+            found[pid] = rss_kib * 1024
+            if pid not in self.names:
+                self.names[pid] = f"{self.groups[group]} {'main' if pid == group else 'worker'} {pid}"
         return found
 
     def redis_bench_bytes(self) -> tuple[int, int, int]:
