@@ -42,6 +42,12 @@ def auction_decisions_expire_task() -> int:
     return services.auction_decisions_expire()
 
 
+@shared_task
+def idempotency_keys_prune_task() -> int:
+    """Beat, hourly (config.settings.celery): bids' idempotency keys past GAVEL_IDEMPOTENCY_KEY_HOURS go."""
+    return services.idempotency_keys_prune()
+
+
 @shared_task(bind=True, max_retries=5, default_retry_delay=5)
 def saved_searches_announce_task(self, *, auction_id: int, stage: str) -> None:
     """A new auction told to the saved searches it matches: each search once per stage, however often this runs."""

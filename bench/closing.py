@@ -10,20 +10,15 @@ interval: lateness is printed as a ratio of it.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 
 from bench.bidding import Targets, build_world
 from bench.common import (
-    ROOT,
     Http,
     Sample,
     bench_env,
+    celery,
     http_server,
     percentile,
     recreate_database,
@@ -34,38 +29,6 @@ from bench.common import (
 SWEEP_SECONDS = 3
 SOFT_CLOSE_MINUTES = 1
 LEAD_SECONDS = 45  # the first auction ends this long after bidding starts; the last one a minute later
-
-
-@contextmanager
-def celery(env: dict):
-    """Celery as production runs it (docker-compose.yml): a closer on the `closing` queue, a worker for the
-    rest (notifications, emails), and beat."""
-    beat_schedule = f"/tmp/gavel-bench-beat-{os.getpid()}"
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel",
-                          os.environ.get("BENCH_CELERY_LOGLEVEL", "WARNING"), "--queues", queue, "--concurrency", "2",
-                          "--hostname", f"bench-{queue}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
-                         cwd=ROOT, env=env, start_new_session=True)
-        for queue in ("closing", "celery")
-    ] + [
-        subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
-                          "--schedule", beat_schedule], cwd=ROOT, env=env, start_new_session=True),
-    ]
-    try:
-        yield
-    finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        for suffix in ("", ".db", ".dat", ".dir", ".bak"):
-            try:
-                os.unlink(beat_schedule + suffix)
-            except FileNotFoundError:
-                pass
 
 
 def main(*, auctions: int, clients: int, workers: int) -> int:

@@ -91,36 +91,40 @@ def http_server_name(workers: int) -> str:
 
 
 @contextmanager
-def http_server(env: dict, *, workers: int = 4, wsgi: str = "config.wsgi:application"):
+def http_server(env: dict, *, workers: int = 4, wsgi: str = "config.wsgi:application",
+                started: list[int] | None = None):
     """The server production runs for pages and the API (docker-compose.yml `web`): gunicorn's sync workers,
     each with a persistent database connection. BENCH_SERVER=asgi serves them from uvicorn instead, the
-    server that carries the WebSockets (`live`), for comparison."""
+    server that carries the WebSockets (`live`), for comparison. `started` (here and below) gets the process id
+    of what was started, which leads a process group of its own (its workers are in it)."""
     if os.environ.get("BENCH_SERVER") == "asgi":
-        with asgi_server(env, workers=workers) as port:
+        with asgi_server(env, workers=workers, started=started) as port:
             yield port
         return
     port = free_port()
     env = {**env, "DB_POOL": "0", "DB_CONN_MAX_AGE": "600"}
     command = [sys.executable, "-m", "gunicorn", wsgi, "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--log-level", "warning"]
-    with _serving(command, env, port):
+    with _serving(command, env, port, started=started):
         yield port
 
 
 @contextmanager
-def asgi_server(env: dict, *, workers: int = 4):
+def asgi_server(env: dict, *, workers: int = 4, started: list[int] | None = None):
     """The server production runs for WebSockets (docker-compose.yml `live`): uvicorn, several workers."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port",
                str(port), "--workers", str(workers), "--no-access-log", "--lifespan", "off", "--log-level", "warning"]
-    with _serving(command, env, port):
+    with _serving(command, env, port, started=started):
         yield port
 
 
 @contextmanager
-def outbox_worker(env: dict):
+def outbox_worker(env: dict, *, started: list[int] | None = None):
     """`manage.py outbox_worker` (docker-compose.yml `outbox`): delivers the bids' live frames and notices."""
     proc = subprocess.Popen([sys.executable, "manage.py", "outbox_worker"], cwd=ROOT, env=env, start_new_session=True)
+    if started is not None:
+        started.append(proc.pid)
     try:
         yield
     finally:
@@ -132,8 +136,44 @@ def outbox_worker(env: dict):
 
 
 @contextmanager
-def _serving(command: list[str], env: dict, port: int):
+def celery(env: dict, *, started: list[int] | None = None):
+    """Celery as production runs it (docker-compose.yml): a closer on the `closing` queue, a worker for the
+    rest (notifications, emails, the periodic sweeps), and beat."""
+    beat_schedule = f"/tmp/gavel-bench-beat-{os.getpid()}"
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel",
+                          os.environ.get("BENCH_CELERY_LOGLEVEL", "WARNING"), "--queues", queue, "--concurrency", "2",
+                          "--hostname", f"bench-{queue}-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+                         cwd=ROOT, env=env, start_new_session=True)
+        for queue in ("closing", "celery")
+    ] + [
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
+                          "--schedule", beat_schedule], cwd=ROOT, env=env, start_new_session=True),
+    ]
+    if started is not None:
+        started.extend(proc.pid for proc in procs)
+    try:
+        yield
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        for suffix in ("", ".db", ".dat", ".dir", ".bak"):
+            try:
+                os.unlink(beat_schedule + suffix)
+            except FileNotFoundError:
+                pass
+
+
+@contextmanager
+def _serving(command: list[str], env: dict, port: int, *, started: list[int] | None = None):
     proc = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    if started is not None:
+        started.append(proc.pid)
     deadline = time.monotonic() + float(os.environ.get("BENCH_START_SECONDS", "30"))  # a loaded machine: more
     while True:
         try:
@@ -198,6 +238,7 @@ class Http:
         self.port = port
         self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.last_headers: dict[str, str] = {}  # the last answer's headers, names in lower case
 
     def request_raw(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
         payload = json.dumps(body) if body is not None else None
@@ -205,6 +246,7 @@ class Http:
             try:
                 self.conn.request(method, path, body=payload, headers={**self.headers, **(headers or {})})
                 response = self.conn.getresponse()
+                self.last_headers = {name.lower(): value for name, value in response.getheaders()}
                 return response.status, response.read()
             except (http.client.HTTPException, OSError):
                 self.conn.close()

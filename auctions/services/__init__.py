@@ -35,6 +35,7 @@ from auctions.services.counters import (
     counter_offer_pending,
 )
 from auctions.services.idempotency import (
+    idempotency_keys_prune,
     idempotent_answer_lock,
     idempotent_answer_store,
     idempotent_answer_stored,
@@ -84,7 +85,8 @@ __all__ = [
     "auction_closed_effects", "auction_decide", "auction_decisions_expire", "auction_obligation_clear",
     "auction_obligation_set", "auction_sale_void", "auction_schedule", "auction_start", "bid_in_one_statement",
     "bid_place",
-    "dealer_bids_withdraw", "idempotent_answer_lock", "idempotent_answer_store", "idempotent_answer_stored",
+    "dealer_bids_withdraw", "idempotency_keys_prune", "idempotent_answer_lock", "idempotent_answer_store",
+    "idempotent_answer_stored",
     "live_auction_ids_with_bids_of", "seller_consent_check_decidable", "seller_consent_lock",
     "seller_consent_request", "seller_consent_settle", "watch_add", "watch_remove",
     "SavedSearchNotFound", "saved_search_create", "saved_search_delete", "saved_search_digests_send",

@@ -8,15 +8,22 @@ in `idempotent_answer_lock` → `idempotent_answer_stored` →
 (place the bid) → `idempotent_answer_store`, in one transaction: the answer is stored with the bid it answers,
 so a retry can never place a second bid. Lock order: this key's advisory lock, then the dealer's profile, then
 the auction.
+
+A key is kept for GAVEL_IDEMPOTENCY_KEY_HOURS (retries matter within minutes to hours); beat prunes older ones
+(`idempotency_keys_prune`, auctions.tasks.idempotency_keys_prune_task).
 """
 
 import hashlib
+from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from auctions.models import IdempotencyKey
 from auctions.services.common import IdempotencyKeyReused
+from core.sweeps import delete_in_batches
 
 
 def idempotency_lock_id(*, dealer_id: int, key: str) -> int:
@@ -47,3 +54,13 @@ def idempotent_answer_store(*, dealer: User, key: str, request_hash: str, status
                                           response_status=status_code, response_body=body)
     except IntegrityError:
         raise IdempotencyKeyReused() from None
+
+
+def idempotency_keys_prune(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Delete the keys older than GAVEL_IDEMPOTENCY_KEY_HOURS, `batch` at a time, each batch its own short
+    transaction (bids keep inserting keys meanwhile). Safe to run twice or side by side. How many went.
+
+    A retry racing the pruning of its own key either finds it (the stored answer) or finds none and is decided
+    as a new request: the key is that old only when the window it promised has passed."""
+    older_than = (now or timezone.now()) - settings.GAVEL_IDEMPOTENCY_KEY_TTL
+    return delete_in_batches(IdempotencyKey.objects.filter(created_at__lt=older_than), batch=batch)

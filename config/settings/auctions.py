@@ -1,9 +1,19 @@
 """Auctions: the increment ladder, how long auctions run, the soft close, the seller's decision, the bid rate,
-the closing sweeper, and a new dealer's buying limit. Money in minor units of GAVEL_CURRENCY."""
+the closing sweeper, how long idempotency keys are kept, and a new dealer's buying limit. Money in minor units of
+GAVEL_CURRENCY."""
 
+from datetime import timedelta
 from typing import NoReturn
 
-from config.settings.env import EnvironmentInvalid, env_duration_count, env_int, env_json, env_money_minor, env_rate
+from config.settings.env import (
+    EnvironmentInvalid,
+    env_duration,
+    env_duration_count,
+    env_int,
+    env_json,
+    env_money_minor,
+    env_rate,
+)
 
 # The increment ladder's one home (auctions.engine is always handed it): (upper bound of the price band in minor
 # units, exclusive, or None for "and above"; the increment in minor units).
@@ -69,6 +79,13 @@ GAVEL_AUCTION_SWEEP_BATCH = env_int("GAVEL_AUCTION_SWEEP_BATCH", 50, minimum=1)
 # How long an auction's copy in Redis (auctions.bid_gate: stale bids refused without the database) outlives its
 # last write; every public change of the auction writes it again.
 GAVEL_BID_GATE_SECONDS = env_duration_count("GAVEL_BID_GATE_SECONDS", 120, unit="seconds")
+# How long a bid's Idempotency-Key keeps its first answer (a retry within it gets that answer back; after it, the
+# same key is a new request). Retries matter within minutes to hours; beat prunes older keys every
+# GAVEL_IDEMPOTENCY_PRUNE_SECONDS (auctions.tasks.idempotency_keys_prune_task), in batches. The soak benchmark
+# shortens both to see pruning within its run.
+GAVEL_IDEMPOTENCY_KEY_TTL = env_duration("GAVEL_IDEMPOTENCY_KEY_HOURS", timedelta(hours=24), unit="hours",
+                                         minimum=timedelta(minutes=1))
+GAVEL_IDEMPOTENCY_PRUNE_SECONDS = env_duration_count("GAVEL_IDEMPOTENCY_PRUNE_SECONDS", 3600, unit="seconds")
 # How long an API token's lookup stays cached (accounts.authentication); revoking forgets it at once.
 GAVEL_TOKEN_CACHE_SECONDS = env_duration_count("GAVEL_TOKEN_CACHE_SECONDS", 300, unit="seconds")
 GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES = env_duration_count("GAVEL_AUCTION_ENQUEUE_AHEAD_MINUTES", 10, unit="minutes")

@@ -2,7 +2,7 @@
 task goes, and beat's schedule of periodic sweeps, in one place. core.checks fails `manage.py check` when an
 entry here names no registered task."""
 
-from config.settings.auctions import GAVEL_AUCTION_SWEEP_SECONDS
+from config.settings.auctions import GAVEL_AUCTION_SWEEP_SECONDS, GAVEL_IDEMPOTENCY_PRUNE_SECONDS
 from config.settings.cache import REDIS_URL
 from config.settings.django import TIME_ZONE, VAR_DIR
 from config.settings.env import env_str
@@ -43,6 +43,9 @@ CELERY_BEAT_SCHEDULE = {
                            "schedule": float(GAVEL_AUCTION_SWEEP_SECONDS)},
     "auctions-enqueue-closing": {"task": "payments.tasks.auctions_enqueue_closing_task", "schedule": 60.0},
     "auctions-decisions-expire": {"task": "auctions.tasks.auction_decisions_expire_task", "schedule": 60.0},
+    # Bids' idempotency keys past their window (GAVEL_IDEMPOTENCY_KEY_HOURS), hourly.
+    "auctions-idempotency-keys-prune": {"task": "auctions.tasks.idempotency_keys_prune_task",
+                                        "schedule": float(GAVEL_IDEMPOTENCY_PRUNE_SECONDS)},
     # The transparency log: a signed tree head every few minutes (and one after every close, on commit).
     "transparency-tree-head": {"task": "transparency.tasks.tree_head_publish_task",
                                "schedule": float(GAVEL_TREE_HEAD_SECONDS)},
