@@ -60,7 +60,7 @@ class MarketCellOutputSerializer(serializers.Serializer):
 
 
 class MarketOutputSerializer(serializers.Serializer):
-    method = serializers.CharField(help_text=_("market-v1"))
+    method = serializers.CharField(help_text="market-v1")
     k = serializers.IntegerField(help_text=_("Every published row has at least this many sales."))
     currency = serializers.CharField()
     year_band_years = serializers.IntegerField()

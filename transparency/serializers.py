@@ -24,7 +24,7 @@ class ConsistencyProofOutputSerializer(serializers.Serializer):
 
 
 class TreeHeadsOutputSerializer(serializers.Serializer):
-    format = serializers.CharField(help_text=_('"gavel-tree-heads"'))
+    format = serializers.CharField(help_text='"gavel-tree-heads"')
     version = serializers.IntegerField()
     public_keys = PublicKeyOutputSerializer(many=True)
     tree_heads = TreeHeadOutputSerializer(many=True)
@@ -39,7 +39,7 @@ class InclusionProofOutputSerializer(serializers.Serializer):
 
 
 class BidReceiptOutputSerializer(serializers.Serializer):
-    format = serializers.CharField(help_text=_('"gavel-bid-receipt"'))
+    format = serializers.CharField(help_text='"gavel-bid-receipt"')
     version = serializers.IntegerField()
     leaf_index = serializers.IntegerField()
     entry = serializers.CharField(help_text=_("The bid entry's canonical JSON."))
