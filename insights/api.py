@@ -4,6 +4,8 @@ one aggregation, so every published row holds at least k sales (`GAVEL_MARKET_K`
 
 import json
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -40,26 +42,26 @@ class MarketCSVRenderer(_TextRenderer):
 
 class MarketCellOutputSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=["model-years-mileage", "model-years", "make-years", "make"],
-                                    help_text="How coarse the row is: small groups are merged upwards.")
+                                    help_text=_("How coarse the row is: small groups are merged upwards."))
     make = serializers.CharField()
-    model = serializers.CharField(help_text='"(others)" at the make levels.')
-    years = serializers.CharField(help_text='A band of registration years, e.g. "2018–2020", or "(others)".')
-    mileage = serializers.CharField(help_text='A mileage band, e.g. "50,000–99,999 km", or "(others)".')
-    sales = serializers.IntegerField(help_text="Sold auctions: at least k.")
-    auctions = serializers.IntegerField(help_text="Sold and unsold auctions.")
-    sell_through_percent = serializers.CharField(help_text="Sales ÷ auctions, one decimal, as a string.")
-    hammer_median = serializers.CharField(help_text="Median hammer price in currency units, exact decimal string.")
-    hammer_median_minor = serializers.IntegerField(help_text="The same in minor units (cents).")
+    model = serializers.CharField(help_text=_('"(others)" at the make levels.'))
+    years = serializers.CharField(help_text=_('A band of registration years, e.g. "2018–2020", or "(others)".'))
+    mileage = serializers.CharField(help_text=_('A mileage band, e.g. "50,000–99,999 km", or "(others)".'))
+    sales = serializers.IntegerField(help_text=_("Sold auctions: at least k."))
+    auctions = serializers.IntegerField(help_text=_("Sold and unsold auctions."))
+    sell_through_percent = serializers.CharField(help_text=_("Sales ÷ auctions, one decimal, as a string."))
+    hammer_median = serializers.CharField(help_text=_("Median hammer price in currency units, exact decimal string."))
+    hammer_median_minor = serializers.IntegerField(help_text=_("The same in minor units (cents)."))
     currency = serializers.CharField()
-    payouts = serializers.IntegerField(help_text="Sales already paid out to the seller.")
+    payouts = serializers.IntegerField(help_text=_("Sales already paid out to the seller."))
     days_to_payout_median = serializers.CharField(allow_null=True,
-                                                  help_text="Median days from the close to the payout, one decimal; "
-                                                            "null with fewer than k payouts.")
+                                                  help_text=_("Median days from the close to the payout, one decimal; "
+                                                              "null with fewer than k payouts."))
 
 
 class MarketOutputSerializer(serializers.Serializer):
     method = serializers.CharField(help_text="market-v1")
-    k = serializers.IntegerField(help_text="Every published row has at least this many sales.")
+    k = serializers.IntegerField(help_text=_("Every published row has at least this many sales."))
     currency = serializers.CharField()
     year_band_years = serializers.IntegerField()
     mileage_band_km = serializers.IntegerField()
@@ -67,7 +69,7 @@ class MarketOutputSerializer(serializers.Serializer):
     auctions_total = serializers.IntegerField()
     sales_total = serializers.IntegerField()
     sales_published = serializers.IntegerField()
-    sales_suppressed = serializers.IntegerField(help_text="Sales in groups too small at every level: not shown.")
+    sales_suppressed = serializers.IntegerField(help_text=_("Sales in groups too small at every level: not shown."))
     auctions_suppressed = serializers.IntegerField()
     cells = MarketCellOutputSerializer(many=True)
 
@@ -85,14 +87,14 @@ class MarketApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"], required=False,
-                                     description="json (the default) or csv; Accept: text/csv works too.")],
+                                     description=_("json (the default) or csv; Accept: text/csv works too."))],
         responses={(200, "application/json"): MarketOutputSerializer,
-                   (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV.")},
+                   (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=_("The same rows as CSV."))},
         auth=[])
     def get(self, request):
         requested = request.query_params.get("format")
         if requested is not None and requested not in ("json", "csv"):
-            raise ValidationFailed(fields={"format": ["Choose json or csv."]})
+            raise ValidationFailed(fields={"format": [gettext("Choose json or csv.")]})
         data = market_data()
         if request.accepted_renderer.format == "csv":
             return Response(market_csv(data), content_type="text/csv; charset=utf-8",

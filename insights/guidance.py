@@ -26,10 +26,11 @@ from itertools import combinations
 from typing import Any, cast
 
 from insights.numbers import median, month_index, month_label, name_key, quantile, require_int, round_half_away
+from insights.wording import Wording, translatable
 
 GUIDANCE_METHOD = "guidance-v1"
 GRADES = "ABCDE"
-NOT_ENOUGH = "Not enough comparable sales"
+NOT_ENOUGH = translatable("Not enough comparable sales")
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,18 @@ class WideningStep:
     max_km_difference: int
 
     @property
-    def description(self) -> str:
-        years = "the same year" if self.year_band == 0 else (
-            f"within {self.year_band} year{'s' if self.year_band > 1 else ''}")
-        parts = [f"same make and model, registered {years}",
-                 "same fuel" if self.same_fuel else "any fuel",
-                 "same gearbox" if self.same_transmission else "any gearbox",
-                 f"mileage within {self.max_km_difference:,} km"]
-        return ", ".join(parts)
+    def description(self) -> Wording:
+        if self.year_band == 0:
+            years = translatable("the same year")
+        elif self.year_band == 1:
+            years = translatable("within 1 year")
+        else:
+            years = translatable("within {years} years", years=self.year_band)
+        return translatable(
+            "same make and model, registered {years}, {fuel}, {gearbox}, mileage within {km:,} km", years=years,
+            fuel=translatable("same fuel") if self.same_fuel else translatable("any fuel"),
+            gearbox=translatable("same gearbox") if self.same_transmission else translatable("any gearbox"),
+            km=self.max_km_difference)
 
 
 DEFAULT_STEPS = (
@@ -149,12 +154,12 @@ class AdjustmentRate:
     amount_minor: int | None  # None: not used for this car
     source: str  # "estimated", "default", "not used"
     pairs: int  # comparable pairs the estimate could use
-    note: str
+    note: Wording
 
 
 @dataclass(frozen=True)
 class StepTried:
-    description: str
+    description: Wording
     comparables: int
 
 
@@ -162,13 +167,13 @@ class StepTried:
 class Guidance:
     method: str
     enough: bool
-    message: str
+    message: Wording
     target: CarSpec
     as_of_month: str
     rules: GuidanceRules
     steps_tried: tuple[StepTried, ...]
     step: int | None = None  # 1-based index of the step used
-    step_description: str = ""
+    step_description: Wording = Wording("")
     comparables: tuple[ComparableLine, ...] = ()
     rates: tuple[AdjustmentRate, ...] = ()
     low_minor: int | None = None
@@ -218,23 +223,24 @@ def _closeness(target: CarSpec) -> Callable[[ClosedSale], tuple]:
     return key
 
 
-def _pairs(n: int) -> str:
-    return f"{n} comparable pair{'' if n == 1 else 's'}"
+def _pairs(n: int) -> Wording:
+    return translatable("1 comparable pair") if n == 1 else translatable("{n} comparable pairs", n=n)
 
 
 def _estimate(slopes: list[Fraction], *, min_pairs: int, default: int, name: str, per: str) -> AdjustmentRate:
     if len(slopes) < min_pairs:
         return AdjustmentRate(name=name, per=per, amount_minor=default, source="default", pairs=len(slopes),
-                              note=f"{_pairs(len(slopes))} (need {min_pairs}): default used")
+                              note=translatable("{pairs} (need {min_pairs}): default used", pairs=_pairs(len(slopes)),
+                                                min_pairs=min_pairs))
     estimate = round_half_away(median(slopes))
     if estimate <= 0:
         return AdjustmentRate(name=name, per=per, amount_minor=default, source="default", pairs=len(slopes),
-                              note="the comparables pointed the wrong way (noise): default used")
+                              note=translatable("the comparables pointed the wrong way (noise): default used"))
     return AdjustmentRate(name=name, per=per, amount_minor=estimate, source="estimated", pairs=len(slopes),
-                          note=f"median of {_pairs(len(slopes))}")
+                          note=translatable("median of {pairs}", pairs=_pairs(len(slopes))))
 
 
-def _not_used(name: str, per: str, why: str) -> AdjustmentRate:
+def _not_used(name: str, per: str, why: Wording) -> AdjustmentRate:
     return AdjustmentRate(name=name, per=per, amount_minor=None, source="not used", pairs=0, note=why)
 
 
@@ -280,7 +286,7 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
 
     # 1. Mileage: pairs of the same year (and grade) whose mileage differs; price change per 10,000 km more.
     if target.mileage_km is None:
-        km_rate = _not_used("mileage", "10,000 km", "the car's mileage is not known")
+        km_rate = _not_used("mileage", "10,000 km", translatable("the car's mileage is not known"))
         km_adj = [0] * n
     else:
         target_km = target.mileage_km
@@ -304,7 +310,8 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
 
     # 3. Grade: mileage- and year-adjusted prices of pairs with different grades; per grade step better.
     if target.grade is None:  # not use_grade
-        grade_rate = _not_used("grade", "grade step", "the car is not inspected yet, so grades are not compared")
+        grade_rate = _not_used("grade", "grade step",
+                               translatable("the car is not inspected yet, so grades are not compared"))
         grade_adj = [0] * n
     else:
         after_year = [after_km[i] + year_adj[i] for i in range(n)]
@@ -336,7 +343,8 @@ def price_guidance(target: CarSpec, comparables: Iterable[ClosedSale], *, as_of:
     high = _ceil_to(quantile(prices, rules.high_quantile), unit)
     typical = _round_to(median(prices), unit)
     width = high - low
-    return Guidance(enough=True, message=f"Based on {len(usable)} comparable sales", comparables=tuple(usable),
+    return Guidance(enough=True, message=translatable("Based on {n} comparable sales", n=len(usable)),
+                    comparables=tuple(usable),
                     low_minor=low, typical_minor=typical, high_minor=high, width_minor=width,
                     width_bp=round_half_away(Fraction(width * 10_000, typical)) if typical else None, **common)
 

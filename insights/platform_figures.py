@@ -9,7 +9,11 @@ one_decimal): no floats."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from core.money import Money
 from insights.numbers import days_between, median, one_decimal, percent
@@ -25,19 +29,26 @@ class Figure:
     small: bool  # shown as "fewer than N"
 
 
+def _number(value: int | Decimal) -> str:
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
 def _count(label: str, count: int) -> Figure:
     if count < SMALL_NUMBER:
-        return Figure(label, f"fewer than {SMALL_NUMBER}", True)
-    return Figure(label, f"{count:,}", False)
+        return Figure(label, gettext("fewer than %(n)s") % {"n": SMALL_NUMBER}, True)
+    return Figure(label, _number(count), False)
 
 
-def _share(label: str, part: int, whole: int, of: str) -> Figure:
+def _share(label: str, part: int, whole: int, few: str, of: str) -> Figure:
+    """`few` and `of` are sentences with %(n)s and %(percent)s / %(whole)s: "fewer than 5 paid sales so far",
+    "34 % of 120 paid sales"."""
     if whole < SMALL_NUMBER:
-        return Figure(label, f"fewer than {SMALL_NUMBER} {of} so far", True)
-    return Figure(label, f"{percent(Fraction(part, whole))} % of {whole:,} {of}", False)
+        return Figure(label, few % {"n": SMALL_NUMBER}, True)
+    return Figure(label, of % {"percent": percent(Fraction(part, whole)), "whole": _number(whole)}, False)
 
 
 def platform_figures() -> list[Figure]:
+    """The figures in the active language (the page's reader)."""
     paid_sales = Sale.objects.filter(paid_at__isnull=False).count()
     requests = list(AdjustmentRequest.objects.values_list("status", "amount_minor", "currency"))
     decided = [r for r in requests if r[0] != AdjustmentRequest.Status.PENDING]
@@ -52,26 +63,34 @@ def platform_figures() -> list[Figure]:
         assert handed is not None and paid is not None  # the filter excludes sales without either
         payouts.append(days_between(handed, paid))
 
+    adjustment_label = gettext("Median price adjustment")
     if len(applied) < SMALL_NUMBER:
-        adjustment = Figure("Median price adjustment", f"fewer than {SMALL_NUMBER} adjustments so far", True)
+        adjustment = Figure(adjustment_label, gettext("fewer than %(n)s adjustments so far") % {"n": SMALL_NUMBER},
+                            True)
     else:
         currency = applied[0][1]
         middle = median(amount for amount, _ in applied)
-        adjustment = Figure("Median price adjustment", Money(int(middle), currency).format(), False)
+        adjustment = Figure(adjustment_label, Money(int(middle), currency).format(), False)
+    payout_label = gettext("Median time from the handover to the payout")
     if len(payouts) < SMALL_NUMBER:
-        payout = Figure("Median time from the handover to the payout", f"fewer than {SMALL_NUMBER} payouts so far",
-                        True)
+        payout = Figure(payout_label, gettext("fewer than %(n)s payouts so far") % {"n": SMALL_NUMBER}, True)
     else:
-        payout = Figure("Median time from the handover to the payout", f"{one_decimal(median(payouts))} days", False)
+        payout = Figure(payout_label, gettext("%(days)s days") % {"days": _number(one_decimal(median(payouts)))},
+                        False)
+    decided_few = gettext("fewer than %(n)s decided adjustments so far")
+    decided_of = gettext("%(percent)s %% of %(whole)s decided adjustments")
     return [
-        _count("Sales paid", paid_sales),
-        _share("Sales with a price adjustment request", len(requests), paid_sales, "paid sales"),
-        _share("Adjustments the seller accepted (or that applied at the deadline)", len(decided) - refused,
-               len(decided), "decided adjustments"),
-        _share("Adjustments the seller refused (sale cancelled at no cost to them)", refused, len(decided),
-               "decided adjustments"),
+        _count(gettext("Sales paid"), paid_sales),
+        _share(gettext("Sales with a price adjustment request"), len(requests), paid_sales,
+               gettext("fewer than %(n)s paid sales so far"), gettext("%(percent)s %% of %(whole)s paid sales")),
+        _share(gettext("Adjustments the seller accepted (or that applied at the deadline)"), len(decided) - refused,
+               len(decided), decided_few, decided_of),
+        _share(gettext("Adjustments the seller refused (sale cancelled at no cost to them)"), refused, len(decided),
+               decided_few, decided_of),
         adjustment,
-        _count("Disputes opened", len(disputes)),
-        _share("Disputes upheld (a refund)", upheld, len(resolved), "decided disputes"),
+        _count(gettext("Disputes opened"), len(disputes)),
+        _share(gettext("Disputes upheld (a refund)"), upheld, len(resolved),
+               gettext("fewer than %(n)s decided disputes so far"),
+               gettext("%(percent)s %% of %(whole)s decided disputes")),
         payout,
     ]

@@ -24,6 +24,7 @@ from fractions import Fraction
 from functools import partial
 
 from insights.numbers import days_between, one_decimal, percent, require_int, weighted_median, whole_months_between
+from insights.wording import Wording, translatable
 
 DEALER_METHOD = "dealer-record-v1"
 INSPECTOR_METHOD = "inspector-record-v1"
@@ -171,7 +172,7 @@ class CountedEvent:
     at: datetime
     points: int
     weight: int
-    text: str
+    text: Wording
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class DealerRecord:
     score_exact: Fraction | None
     score: int | None
     is_new: bool
-    summary: str
+    summary: Wording
     counted_against: tuple[CountedEvent, ...] = field(default=())
     # The adjustment requests and the disputes (other than rejected ones, which cost points) behind the rates a
     # seller reads: 0 points each.
@@ -236,12 +237,20 @@ def _window_start(as_of: date, window_months: int) -> date:
 
 
 def _deduct(into: list[CountedEvent], sale_ref: str, weight: int, kind: CountedKind, at: datetime, points: int,
-            text: str) -> None:
+            text: Wording) -> None:
     into.append(CountedEvent(sale_ref=sale_ref, kind=kind, at=at, points=points, weight=weight, text=text))
 
 
-def _days(start: datetime, end: datetime) -> str:
-    return f"{one_decimal(days_between(start, end))} days"
+def _days(start: datetime, end: datetime) -> Decimal:
+    return one_decimal(days_between(start, end))
+
+
+# What the seller answered to an adjustment request, as the dealer reads it beside the request.
+_ADJUSTMENT_SHOWN = {
+    AdjustmentOutcome.ACCEPTED: "Price adjustment requested at the collection: accepted (not scored).",
+    AdjustmentOutcome.REFUSED: "Price adjustment requested at the collection: refused (not scored).",
+    None: "Price adjustment requested at the collection: waiting for the seller's answer (not scored).",
+}
 
 
 @dataclass
@@ -294,15 +303,17 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
                 paid_on_time.add(weight)
             else:
                 deduct(CountedKind.PAID_LATE, sale.paid_at, rules.paid_late_points,
-                       f"Paid {_days(sale.payment_deadline, sale.paid_at)} after the payment deadline.")
+                       translatable("Paid {days} days after the payment deadline.",
+                                    days=_days(sale.payment_deadline, sale.paid_at)))
         elif cancelled and sale.cancel_reason == CancelReason.UNPAID:
             assert sale.cancelled_at is not None  # cancelled says so
             cancelled_unpaid.add(weight)
             deduct(CountedKind.CANCELLED_UNPAID, sale.cancelled_at, rules.cancelled_unpaid_points,
-                   "Sale cancelled because it was not paid.")
+                   translatable("Sale cancelled because it was not paid."))
         elif sale.payment_deadline < horizon:
             deduct(CountedKind.UNPAID_PAST_DEADLINE, sale.payment_deadline, rules.paid_late_points,
-                   "Not paid by the payment deadline (counts as paid late until it is paid or cancelled).")
+                   translatable("Not paid by the payment deadline (counts as paid late until it is paid or "
+                                "cancelled)."))
         else:
             is_scored = False  # payment not yet due (or the sale was cancelled before it was)
 
@@ -316,12 +327,13 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
                     collected_on_time.add(weight)
                 else:
                     deduct(CountedKind.COLLECTED_LATE, sale.collected_at, rules.collected_late_points,
-                           f"Collected {_days(sale.collection_deadline, sale.collected_at)} after the collection "
-                           f"deadline.")
+                           translatable("Collected {days} days after the collection deadline.",
+                                        days=_days(sale.collection_deadline, sale.collected_at)))
             elif sale.collection_deadline < horizon:
                 deduct(CountedKind.NOT_COLLECTED_PAST_DEADLINE, sale.collection_deadline,
                        rules.collected_late_points,
-                       "Not collected by the collection deadline (counts as collected late until collected).")
+                       translatable("Not collected by the collection deadline (counts as collected late until "
+                                    "collected)."))
 
         show = partial(_deduct, shown, sale.sale_ref, weight, points=0)
         for adjustment in sale.adjustments:
@@ -330,9 +342,8 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
                 decided = adjustment.decided_at is not None and adjustment.decided_at <= as_of
                 if adjustment.outcome == AdjustmentOutcome.ACCEPTED and decided:
                     adj_accepted.add(weight)
-                outcome = str(adjustment.outcome) if decided else "waiting for the seller's answer"
-                show(CountedKind.ADJUSTMENT_REQUESTED, adjustment.requested_at,
-                     text=f"Price adjustment requested at the collection: {outcome} (not scored).")
+                msgid = _ADJUSTMENT_SHOWN[adjustment.outcome if decided else None]
+                show(CountedKind.ADJUSTMENT_REQUESTED, adjustment.requested_at, text=translatable(msgid))
         for dispute in sale.disputes:
             if dispute.opened_at > as_of:
                 continue
@@ -340,14 +351,16 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
             resolved = dispute.resolved_at is not None and dispute.resolved_at <= as_of
             if not (resolved and dispute.outcome == DisputeOutcome.REJECTED):
                 show(CountedKind.DISPUTE_OPENED, dispute.opened_at,
-                     text=f"Dispute opened: {'upheld' if resolved else 'not yet decided'} (not scored).")
+                     text=translatable("Dispute opened: upheld (not scored).") if resolved else
+                     translatable("Dispute opened: not yet decided (not scored)."))
             if dispute.resolved_at is None or dispute.resolved_at > as_of:
                 continue
             if dispute.outcome == DisputeOutcome.UPHELD:
                 disp_upheld.add(weight)
             elif dispute.outcome == DisputeOutcome.REJECTED:
                 deduct(CountedKind.DISPUTE_REJECTED, dispute.resolved_at, rules.dispute_rejected_points,
-                       f"Dispute opened on {dispute.opened_at.date().isoformat()} was rejected.")
+                       translatable("Dispute opened on {date} was rejected.",
+                                    date=dispute.opened_at.date().isoformat()))
 
         points = None
         if is_scored:
@@ -363,9 +376,10 @@ def dealer_record(sales: Iterable[SaleEvents], *, as_of: datetime,
     is_new = scored.count < rules.min_sales
     score = None if is_new or score_exact is None else percent(score_exact / 100)
     if is_new:
-        summary = f"New dealer — fewer than {rules.min_sales} sales"
+        summary = translatable("New dealer — fewer than {min_sales} sales", min_sales=rules.min_sales)
     else:
-        summary = (f"Score {score} of 100 from {scored.count} sales in the last {rules.window_months} months")
+        summary = translatable("Score {score} of 100 from {sales} sales in the last {months} months", score=score,
+                               sales=scored.count, months=rules.window_months)
     counted = sorted((d for line in lines for d in line.deductions), key=lambda d: (d.at, d.sale_ref, d.kind))
     return DealerRecord(
         method=DEALER_METHOD, as_of=as_of, window_start=_window_start(as_of_day, rules.window_months), rules=rules,
@@ -429,7 +443,7 @@ class InspectorCountedEvent:
     dispute_ref: str
     item_key: str
     at: datetime
-    text: str
+    text: Wording
 
 
 @dataclass(frozen=True)
@@ -447,7 +461,7 @@ class InspectorRecord:
     vin_flags_confirmed: int
     upheld_share: Fraction | None
     is_new: bool
-    summary: str
+    summary: Wording
     counted_against: tuple[InspectorCountedEvent, ...]
 
 
@@ -467,7 +481,7 @@ def inspector_record(reports: Iterable[ReportEvents], *, as_of: datetime,
             counted.append(InspectorCountedEvent(
                 report_ref=report.report_ref, dispute_ref=dispute.dispute_ref, item_key=dispute.item_key,
                 at=dispute.upheld_at,
-                text=f"Dispute upheld on report line “{dispute.item_key}”."))
+                text=translatable("Dispute upheld on report line “{line}”.", line=dispute.item_key)))
         if against or (report.checked_at is not None and report.checked_at <= as_of):
             checked += 1
             upheld += 0 if against else 1
@@ -478,10 +492,12 @@ def inspector_record(reports: Iterable[ReportEvents], *, as_of: datetime,
     share = Fraction(upheld, checked) if checked else None
     is_new = checked < rules.min_reports
     if is_new:
-        summary = f"New inspector — fewer than {rules.min_reports} reports checked"
+        summary = translatable("New inspector — fewer than {min_reports} reports checked",
+                               min_reports=rules.min_reports)
     else:
         assert share is not None  # at least min_reports reports were checked
-        summary = f"reports upheld: {percent(share)}% of {checked}"
+        summary = translatable("reports upheld: {share} of {checked}", share=translatable(
+            "{percent}%", percent=percent(share)), checked=checked)
     counted.sort(key=lambda c: (c.at, c.report_ref, c.dispute_ref, c.item_key))
     return InspectorRecord(
         method=INSPECTOR_METHOD, as_of=as_of, rules=rules, reports_published=published, reports_checked=checked,

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from markdown_it import MarkdownIt
 
@@ -16,20 +18,45 @@ from insights.selectors import inspector_records, market_data
 METHODS_DOC = Path(settings.BASE_DIR) / "docs" / "methods.md"
 
 
+def methods_doc(language: str | None) -> Path:
+    """The methods in `language` (docs/methods.<code>.md, e.g. methods.de.md, methods.zh-hans.md), else English:
+    every translation carries the English document's numbers and worked examples (tests/i18n/test_ins.py)."""
+    if language:
+        for code in (language.lower(), language.lower().split("-")[0]):
+            translated = METHODS_DOC.with_name(f"methods.{code}.md")
+            if translated.is_file():
+                return translated
+    return METHODS_DOC
+
+
 def _slug(text: str) -> str:
     """GitHub's heading anchors, so the document's own links (#dealer-record) work on the page too."""
     kept = "".join(ch for ch in text.lower() if ch.isalnum() or ch in " -_")
     return kept.replace(" ", "-")
 
 
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
 @cache
-def methods_html() -> str:
-    """docs/methods.md as HTML: the page and the document are one text (its examples are checked by the tests)."""
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    tokens = md.parse(METHODS_DOC.read_text(encoding="utf-8"))
+def _anchors() -> list[str]:
+    """The English document's heading anchors, in order."""
+    tokens = _parser().parse(METHODS_DOC.read_text(encoding="utf-8"))
+    return [_slug(tokens[i + 1].content) for i, token in enumerate(tokens) if token.type == "heading_open"]
+
+
+@cache
+def methods_html(path: Path = METHODS_DOC) -> str:
+    """A methods document as HTML: the page and the document are one text (its examples are checked by the tests).
+    A translation's headings keep the English anchors (#dealer-record), heading by heading, so the links into the
+    page work whichever language it is read in."""
+    md = _parser()
+    tokens = md.parse(path.read_text(encoding="utf-8"))
+    anchors = iter(_anchors())
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
-            token.attrSet("id", _slug(tokens[index + 1].content))
+            token.attrSet("id", next(anchors, None) or _slug(tokens[index + 1].content))
     return md.renderer.render(tokens, md.options, {})
 
 
@@ -39,13 +66,14 @@ class MethodsView(TemplateView):
     template_name = "insights/methods.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "methods": mark_safe(methods_html())}  # noqa: S308  our doc
+        html = methods_html(methods_doc(get_language()))
+        return {**super().get_context_data(**kwargs), "methods": mark_safe(html)}  # noqa: S308  our doc
 
 
 class StaffRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.is_staff_member:
-            raise PermissionDenied("Inspector records are for Gavel staff.")
+            raise PermissionDenied(_("Inspector records are for Gavel staff."))
         return super().dispatch(request, *args, **kwargs)
 
 

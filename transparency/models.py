@@ -9,6 +9,7 @@ appends serialize only for the rest of the committing transaction.
 from datetime import datetime
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LogEntry(models.Model):
@@ -23,7 +24,7 @@ class LogEntry(models.Model):
 
     class Meta:
         ordering = ["index"]
-        verbose_name_plural = "log entries"
+        verbose_name_plural = _("log entries")
         indexes = [models.Index(fields=["auction_id", "index"], name="transparency_entry_auction")]
         constraints = [models.CheckConstraint(condition=models.Q(index__gte=0), name="transparency_entry_index")]
 
@@ -60,7 +61,7 @@ class LogPublicKey(models.Model):
     """Every key that ever signed a head or a receipt, published for good (old signatures stay checkable)."""
 
     key_id = models.CharField(max_length=64, unique=True)
-    public_key = models.CharField(max_length=44, help_text="Base64 of the 32 raw Ed25519 public-key bytes.")
+    public_key = models.CharField(max_length=44, help_text=_("Base64 of the 32 raw Ed25519 public-key bytes."))
     first_used_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core.clock import db_now
 from core.exceptions import ApplicationError, ValidationFailed
@@ -54,7 +55,7 @@ class LogNotReady(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "The log has no signed tree head containing this yet; try again in a moment."
+        return _("The log has no signed tree head containing this yet; try again in a moment.")
 
 
 def log_append(*, kind: str, auction_id: int, seq: int, at_us: int, **fields) -> LoggedEntry:
@@ -216,9 +217,9 @@ def _int(value, name: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(fields={name: ["A whole number."]}) from None
+        raise ValidationFailed(fields={name: [_("A whole number.")]}) from None
     if number < 0 or number > 2**63 - 1:
-        raise ValidationFailed(fields={name: ["Not a tree size or leaf index of this log."]})
+        raise ValidationFailed(fields={name: [_("Not a tree size or leaf index of this log.")]})
     return number
 
 
@@ -238,7 +239,8 @@ def _signed_size(value, name: str) -> int:
     size = _int(value, name)
     signed = SignedHead.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
     if size > signed:
-        raise ValidationFailed(fields={name: [f"Larger than the latest signed tree head ({signed})."]})
+        message = _("Larger than the latest signed tree head (%(size)s).") % {"size": signed}
+        raise ValidationFailed(fields={name: [message]})
     return size
 
 
@@ -246,7 +248,7 @@ def consistency(*, first, second) -> dict:
     """The RFC 9162 consistency proof between two tree sizes (those of signed heads, to be checked against)."""
     first, second = _signed_size(first, "first"), _signed_size(second, "second")
     if first > second:
-        raise ValidationFailed(fields={"first": ["Must not be larger than second."]})
+        raise ValidationFailed(fields={"first": [_("Must not be larger than second.")]})
     path = log_tree(second).consistency_proof(first, second)
     return {"first": first, "second": second, "path": [h.hex() for h in path]}
 
@@ -262,7 +264,7 @@ def inclusion(*, index, tree_size=None) -> dict:
     else:
         tree_size = _signed_size(tree_size, "tree_size")
         if index >= tree_size:
-            raise ValidationFailed(fields={"index": ["This leaf is not in that tree."]})
+            raise ValidationFailed(fields={"index": [_("This leaf is not in that tree.")]})
     entry = LogEntry.objects.filter(index=index).values_list("body", flat=True).first()
     path = log_tree(tree_size).inclusion_proof(index, tree_size)
     return {"index": index, "tree_size": tree_size, "entry": entry, "inclusion_path": [h.hex() for h in path]}
@@ -279,7 +281,7 @@ def auction_export_build(*, auction_id: int, with_opening: bool) -> bytes:
     statement signed now; the opening of the commitment when `with_opening` (after the close)."""
     entries = auction_entries(auction_id=auction_id)
     if not entries:
-        raise ApplicationError("This auction has nothing in the log.", code="not_logged", )
+        raise ApplicationError(_("This auction has nothing in the log."), code="not_logged")
     latest = SignedHead.objects.order_by("-tree_size", "-timestamp_us", "-id").first()
     if latest is None or latest.tree_size <= entries[-1].index:
         latest = tree_head_publish()
