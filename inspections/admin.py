@@ -37,9 +37,10 @@ def assign_inspector(modeladmin, request, queryset):
                 except ApplicationError as exc:
                     modeladmin.message_user(request, f"{inspection}: {exc.message}", messages.ERROR)
             if done:
-                modeladmin.message_user(request, ngettext(
-                    "Assigned %(count)s inspection to %(inspector)s.",
-                    "Assigned %(count)s inspections to %(inspector)s.", done) % {"count": done, "inspector": form.cleaned_data["inspector"]}, messages.SUCCESS)
+                text = ngettext("Assigned %(count)s inspection to %(inspector)s.",
+                                "Assigned %(count)s inspections to %(inspector)s.", done)
+                modeladmin.message_user(request, text % {"count": done, "inspector": form.cleaned_data["inspector"]},
+                                        messages.SUCCESS)
             return None
     else:
         form = AssignInspectorForm()
