@@ -17,6 +17,7 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -68,6 +69,13 @@ DAMAGE_TYPE_WORDS = {"scratch": gettext_noop("scratch"), "dent": gettext_noop("d
 def panel_label(panel: str) -> str:
     """A panel's name in the reader's language (the key itself when it is not one of PANELS)."""
     return _(PANEL_LABELS[panel]) if panel in PANEL_LABELS else panel
+
+
+def panel_in_sentence(panel: str) -> str:
+    """The panel inside a sentence ("Dent on front left door"): lower case in English, as it is in other languages
+    (German nouns keep their capital)."""
+    label = panel_label(panel)
+    return label.lower() if (translation.get_language() or "en").startswith("en") else label
 
 
 def damage_type_label(damage_type: str) -> str:

@@ -7,7 +7,7 @@
 from datetime import timedelta
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -185,6 +185,7 @@ def report_view(*, report: InspectionReport) -> dict:
                            "items": len(category.items)})
     damage = [{**entry, "panel_label": report_data.panel_label(entry["panel"]),
                "type_label": report_data.damage_type_label(entry["type"]),
+               "panel_in_sentence": report_data.panel_in_sentence(entry["panel"]),
                "photos": photos(entry.get("photos", []))} for entry in content["damage"]]
     tyres = [{"label": checklist.by_key[key].display_label, "value": entry.get("value"), "status": entry["status"]}
              for key, entry in sorted(content["items"].items())
@@ -222,11 +223,15 @@ def inspection_draft_view(*, inspection: Inspection) -> dict:
                                                                                                [])}
                 for item in category.items]
         done = sum(1 for row in rows if row["answer"].get("status"))
-        categories.append({"key": category.key, "label": category.display_label, "rows": rows, "done": done,
+        label = category.display_label
+        categories.append({"key": category.key, "label": label, "rows": rows, "done": done,
+                           "label_in_sentence": label.lower() if (translation.get_language() or "en").startswith("en")
+                           else label,
                            "total": len(rows)})
     answered, required = report_data.draft_progress(draft, checklist=checklist)
     damage = [{**entry, "panel_label": report_data.panel_label(entry["panel"]),
                "type_label": report_data.damage_type_label(entry["type"]),
+               "panel_in_sentence": report_data.panel_in_sentence(entry["panel"]),
                "photos": photos_by_target.get(f"damage:{entry['id']}", [])} for entry in draft.get("damage", [])]
     return {
         "checklist": checklist,

@@ -66,8 +66,8 @@ def _work_context(request, inspection: Inspection, **extra) -> dict:
         "is_assigned": inspection.inspector_id == request.user.pk,
         "can_edit": inspection.inspector_id == request.user.pk and inspection.status in (
             Inspection.Status.SCHEDULED, *Inspection.EDITABLE_STATUSES),
-        "indicator_fields": [("accident", "Accident indicators"), ("flood", "Flood indicators"),
-                             ("fire", "Fire indicators")],
+        "indicator_fields": [("accident", _("Accident indicators")), ("flood", _("Flood indicators")),
+                             ("fire", _("Fire indicators"))],
         "statuses": [(value, Status.LABELS[value]) for value in Status.ALL],
         "schedule_form": extra.pop("schedule_form", None) or ScheduleForm(initial={
             "scheduled_at": inspection.scheduled_at, "place": inspection.place}),
