@@ -26,7 +26,7 @@ from inspections import services as inspection_services
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, ListingPricesForm, PhotoUploadForm, RelistForm, initial_for
 from marketplace.models import Listing
-from marketplace.vin_decode import vin_decode
+from marketplace.vin_decode import country_name, vin_decode
 from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
 from payments.timeline import seller_car_timeline
 
@@ -328,7 +328,8 @@ class VinDecodeView(SellerRequiredMixin, View):
 
     def get(self, request):
         facts = vin_decode(request.GET.get("vin", "")[:40])
-        return JsonResponse({"make": facts.make, "country": facts.country, "model_year": facts.model_year})
+        return JsonResponse({"make": facts.make, "country": country_name(facts.country) if facts.country else "",
+                             "model_year": facts.model_year})
 
 
 class ListingDocumentUploadView(ListingMixin, View):
