@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -123,14 +125,15 @@ class InspectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["listing", "inspector"]
     date_hierarchy = "created_at"
     inlines = [InspectionReportInline, InspectionPhotoInline]
+    # reason_action types `description` as str; it shows the lazy text at request time, in the reader's language.
     actions = [
         assign_inspector,
-        reason_action(name="approve_for_auction", description=gettext_lazy("Approve the car for auction"),
+        reason_action(name="approve_for_auction", description=cast(str, gettext_lazy("Approve the car for auction")),
                       service=_approve),
         reason_action(name="reject_listing",
-                      description=gettext_lazy("Reject the listing (reason shown to the seller)"),
+                      description=cast(str, gettext_lazy("Reject the listing (reason shown to the seller)")),
                       service=_reject, require_reason=True),
-        reason_action(name="open_correction", description=gettext_lazy("Open a correction (new revision)"),
+        reason_action(name="open_correction", description=cast(str, gettext_lazy("Open a correction (new revision)")),
                       service=_reopen,
                       require_reason=True),
     ]

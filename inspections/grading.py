@@ -177,7 +177,7 @@ def grade_method_lines(checklist: Checklist | None = None) -> list[str]:
                                   if item.kind == "measure" and item.major_below is not None))
     thresholds = "; ".join(
         _("%(where)s: under %(major)s %(unit)s is major, under %(minor)s %(unit)s minor") % {
-            "where": _in_sentence(where), "major": number_format(major), "minor": number_format(minor), "unit": unit}
+            "where": _in_sentence(where), "major": _number(major), "minor": _number(minor), "unit": unit}
         for where, major, minor, unit in measured)
     damage = {category: [damage_type_word(kind) for kind, c in DAMAGE_CATEGORY.items() if c == category]
               for category in dict.fromkeys(DAMAGE_CATEGORY.values())}
@@ -268,6 +268,10 @@ def explanation_for_reader(result: dict, *, checklist: Checklist) -> list[dict]:
             else:
                 line["text"] = _("%(which)s indicator found: grade %(cap)s.") % {"which": which, "cap": found["cap"]}
     return explanation
+
+
+def _number(value: Decimal | None) -> str:
+    return number_format(value) if value is not None else str(value)
 
 
 def _hundredths(points) -> int:

@@ -1,7 +1,7 @@
 """Inspectors' pages under /inspect/ and the report page /cars/<id>/report/. Thin: forms in, services
 called, redirects (or htmx fragments) out."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -23,6 +23,9 @@ from inspections import selectors, services
 from inspections.checklist import Status
 from inspections.forms import DamageForm, ScheduleForm
 from inspections.models import Inspection
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class InspectorRequiredMixin(LoginRequiredMixin):
@@ -85,7 +88,7 @@ class InspectionWorkView(InspectionMixin, View):
 
 
 class _CommandView(InspectionMixin, View):
-    success_message: object = ""
+    success_message: "StrOrPromise" = ""
     anchor = ""
 
     def run(self, *args: Any, **kwargs: Any) -> None:

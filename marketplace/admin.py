@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
@@ -69,10 +71,11 @@ class ListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["seller"]
     date_hierarchy = "created_at"
     inlines = [ListingPhotoInline]
-    actions = [reason_action(name="reject_listings", description=gettext_lazy("Reject selected listings"),
+    # reason_action types `description` as str; it shows the lazy text at request time, in the reader's language.
+    actions = [reason_action(name="reject_listings", description=cast(str, gettext_lazy("Reject selected listings")),
                              service=_reject, require_reason=True),
                reason_action(name="relist_listings",
-                             description=gettext_lazy("Relist selected unsold cars (back to approved)"),
+                             description=cast(str, gettext_lazy("Relist selected unsold cars (back to approved)")),
                              service=_relist)]
     fieldsets = [
         (gettext_lazy("Status"), {"fields": ["status", "sale_paid", "rejection_reason", "submitted_at",

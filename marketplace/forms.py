@@ -1,6 +1,8 @@
 """The create/edit wizard's three steps and the photo upload. Field names match the services' names,
 so a service's field errors land on the right input (core.api.form_errors_from)."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.utils.text import format_lazy
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from core.money import AMOUNT_MAX_MINOR, Money, currency_symbol
 from marketplace import validators
 from marketplace.models import Listing
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _CAPS = {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
 _NUMBER = {"inputmode": "numeric"}
@@ -60,7 +65,7 @@ class ListingDetailsForm(forms.Form):
     )
 
 
-def _currency_label(text) -> str:
+def _currency_label(text: "StrOrPromise") -> "StrOrPromise":
     currency = settings.GAVEL_CURRENCY
     return format_lazy("{text} ({symbol})", text=text, symbol=currency_symbol(currency))
 

@@ -1,7 +1,7 @@
 """Every write to a listing or its photos. Views, the API and admin call these; nothing else writes."""
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -23,6 +23,9 @@ from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from marketplace import images, validators
 from marketplace.models import Listing, ListingDocument, ListingPhoto
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 REQUIRED = gettext_lazy("This field is required.")
 REQUIRED_TO_SUBMIT = gettext_lazy("Required before you can submit.")
@@ -114,7 +117,7 @@ def _clean(values: dict) -> dict:
     return cleaned
 
 
-def _check_required(listing: Listing, names: Sequence[str], message: str) -> None:
+def _check_required(listing: Listing, names: Sequence[str], message: "StrOrPromise") -> None:
     missing = {name: [message] for name in names if getattr(listing, name) in (None, "")}
     if missing:
         raise ValidationFailed(fields=missing)

@@ -1,5 +1,7 @@
 """Sellers' pages under /sell/. Thin: forms in, services called, redirects out."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -29,6 +31,9 @@ from marketplace.models import Listing
 from marketplace.vin_decode import country_name, vin_decode
 from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
 from payments.timeline import seller_car_timeline
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SellerRequiredMixin(LoginRequiredMixin):
@@ -266,7 +271,7 @@ class ListingDetailView(ListingMixin, TemplateView):
 
 
 class _ListingCommandView(ListingMixin, View):
-    success_message: object = ""
+    success_message: "StrOrPromise" = ""
 
     def run(self, request):
         raise NotImplementedError
