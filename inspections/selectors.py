@@ -149,9 +149,11 @@ def report_lines(*, report: InspectionReport) -> list[dict]:
 def report_disclosed_items(*, report: InspectionReport) -> dict:
     """What a published revision disclosed, the snapshot a sale keeps: every checklist item with a minor or major
     finding, every damage-map entry and every raised flag, by line key:
-    {key: {"category", "label", "severity", "note", "text"}}."""
-    return {line["key"]: {name: line[name] for name in ("category", "label", "severity", "note", "text")}
-            for line in report_lines(report=report) if line["disclosed"]}
+    {key: {"category", "label", "severity", "note", "text"}}. A record, so in English like the report's content,
+    whoever's request opens the sale; pages show its lines in their reader's language by key (report_lines)."""
+    with translation.override("en"):
+        return {line["key"]: {name: line[name] for name in ("category", "label", "severity", "note", "text")}
+                for line in report_lines(report=report) if line["disclosed"]}
 
 
 def report_revisions(*, report: InspectionReport) -> QuerySet:

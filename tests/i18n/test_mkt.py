@@ -14,6 +14,7 @@ from core.models import Notification
 from inspections import checklist_texts
 from inspections.checklist import checklist_load
 from inspections.grading import grade_method_lines
+from inspections.selectors import report_disclosed_items
 from marketplace import services as listing_services
 from marketplace.models import Listing
 from tests.accounts.factories import InspectorFactory, SellerFactory, StaffFactory
@@ -184,3 +185,18 @@ def test_the_checklist_texts_module_lists_every_label_of_the_checklist_files():
     assert checklist_texts._module_source() == source
     labels = {item.label for item in checklist_load().items} | {c.label for c in checklist_load().categories}
     assert labels <= set(checklist_texts.TEXTS)
+
+
+def test_the_vin_decoder_names_the_country_in_the_sellers_language():
+    seller = SellerFactory(language="de")
+    client = Client()
+    client.force_login(seller)
+    facts = client.get(reverse("marketplace:vin_decode"), {"vin": "WVWZZZ1KZAW000001"}).json()
+    assert facts["make"] == "Volkswagen" and facts["country"] == "Deutschland"
+
+
+def test_the_disclosed_lines_a_sale_keeps_are_english_whoever_opens_it():
+    inspection, report = published_inspection(items={"brakes.discs_front": {"status": "minor", "note": "worn"}})
+    with translation.override("de"):
+        disclosed = report_disclosed_items(report=report)
+    assert disclosed["brakes.discs_front"]["text"] == "Brakes · Front discs — minor: worn"
