@@ -1,9 +1,13 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from core.admin import ReadOnlyAdminMixin, reason_action
@@ -16,11 +20,11 @@ from inspections.models import Inspection, InspectionPhoto, InspectionReport
 class AssignInspectorForm(forms.Form):
     inspector = forms.ModelChoiceField(
         queryset=User.objects.filter(role=User.Role.INSPECTOR, is_active=True).order_by("region", "full_name"),
-        label="Inspector",
+        label=gettext_lazy("Inspector"),
     )
 
 
-@admin.action(description="Assign an inspector")
+@admin.action(description=gettext_lazy("Assign an inspector"))
 def assign_inspector(modeladmin, request, queryset):
     """Intermediate page: pick an inspector, then inspection_assign() for each selected inspection."""
     if "apply" in request.POST:
@@ -35,13 +39,15 @@ def assign_inspector(modeladmin, request, queryset):
                 except ApplicationError as exc:
                     modeladmin.message_user(request, f"{inspection}: {exc.message}", messages.ERROR)
             if done:
-                modeladmin.message_user(request, f"Assigned {done} inspection(s) to "
-                                                 f"{form.cleaned_data['inspector']}.", messages.SUCCESS)
+                text = ngettext("Assigned %(count)s inspection to %(inspector)s.",
+                                "Assigned %(count)s inspections to %(inspector)s.", done)
+                modeladmin.message_user(request, text % {"count": done, "inspector": form.cleaned_data["inspector"]},
+                                        messages.SUCCESS)
             return None
     else:
         form = AssignInspectorForm()
     return TemplateResponse(request, "admin/inspections_assign.html", {
-        **modeladmin.admin_site.each_context(request), "title": "Assign an inspector", "objects": queryset,
+        **modeladmin.admin_site.each_context(request), "title": _("Assign an inspector"), "objects": queryset,
         "form": form, "opts": modeladmin.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     })
 
@@ -59,10 +65,11 @@ def _reopen(*, obj, actor, reason):
 
 
 class FlagsFilter(admin.SimpleListFilter):
-    title = "flags"
+    title = gettext_lazy("flags")
     parameter_name = "flag"
-    FLAGS = (("any", "Any flag"), ("odometer", "Odometer differs"), ("vin_mismatch", "VIN mismatch"),
-             ("accident", "Accident indicator"), ("flood", "Flood indicator"), ("fire", "Fire indicator"))
+    FLAGS = (("any", gettext_lazy("Any flag")), ("odometer", gettext_lazy("Odometer differs")),
+             ("vin_mismatch", gettext_lazy("VIN mismatch")), ("accident", gettext_lazy("Accident indicator")),
+             ("flood", gettext_lazy("Flood indicator")), ("fire", gettext_lazy("Fire indicator")))
 
     def lookups(self, request, model_admin):
         return self.FLAGS
@@ -85,14 +92,14 @@ class InspectionReportInline(ReadOnlyAdminMixin, admin.TabularInline):
                                 "is_current", "superseded_at", "link")
     ordering = ["-revision"]
 
-    @admin.display(description="Flags")
+    @admin.display(description=gettext_lazy("Flags"))
     def flag_list(self, report):
         return ", ".join(report.flag_labels) or "—"
 
-    @admin.display(description="Report")
+    @admin.display(description=gettext_lazy("Report"))
     def link(self, report):
         url = reverse("inspection_report", kwargs={"listing_id": report.listing_id}) + f"?revision={report.revision}"
-        return format_html('<a href="{}">view</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("view"))
 
 
 class InspectionPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -100,11 +107,11 @@ class InspectionPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = readonly_fields = ("preview", "target", "sha256", "detached_at", "created_at")
 
-    @admin.display(description="Photo")
+    @admin.display(description=gettext_lazy("Photo"))
     def preview(self, photo):
         # The image is the link's only content: its alt text names where the link goes.
-        return format_html('<a href="{}"><img src="{}" alt="Photo of {}, full size" width="96"></a>',
-                           url_for(photo.large), url_for(photo.thumb), photo.target)
+        return format_html('<a href="{}"><img src="{}" alt="{}" width="96"></a>', url_for(photo.large),
+                           url_for(photo.thumb), _("Photo of %(target)s, full size") % {"target": photo.target})
 
 
 @admin.register(Inspection)
@@ -118,12 +125,16 @@ class InspectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["listing", "inspector"]
     date_hierarchy = "created_at"
     inlines = [InspectionReportInline, InspectionPhotoInline]
+    # reason_action types `description` as str; it shows the lazy text at request time, in the reader's language.
     actions = [
         assign_inspector,
-        reason_action(name="approve_for_auction", description="Approve the car for auction", service=_approve),
-        reason_action(name="reject_listing", description="Reject the listing (reason shown to the seller)",
+        reason_action(name="approve_for_auction", description=cast(str, gettext_lazy("Approve the car for auction")),
+                      service=_approve),
+        reason_action(name="reject_listing",
+                      description=cast(str, gettext_lazy("Reject the listing (reason shown to the seller)")),
                       service=_reject, require_reason=True),
-        reason_action(name="open_correction", description="Open a correction (new revision)", service=_reopen,
+        reason_action(name="open_correction", description=cast(str, gettext_lazy("Open a correction (new revision)")),
+                      service=_reopen,
                       require_reason=True),
     ]
     fields = ["listing", "status", "inspector", "region", "scheduled_at", "place", "checklist_version",
@@ -135,12 +146,12 @@ class InspectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def _current(self, inspection):
         return next((r for r in inspection.reports.all() if r.is_current), None)
 
-    @admin.display(description="Grade")
+    @admin.display(description=gettext_lazy("Grade"))
     def grade(self, inspection):
         report = self._current(inspection)
         return f"{report.grade} ({report.score})" if report else "—"
 
-    @admin.display(description="Flags")
+    @admin.display(description=gettext_lazy("Flags"))
     def flags(self, inspection):
         report = self._current(inspection)
         return ", ".join(report.flag_labels) if report and report.has_flags else "—"
@@ -158,10 +169,10 @@ class InspectionReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["content", "photo_ids"]
     readonly_fields = ["content_pretty"]
 
-    @admin.display(description="Content (canonical, fingerprinted)")
+    @admin.display(description=gettext_lazy("Content (canonical, fingerprinted)"))
     def content_pretty(self, report):
         import json
 
         # A wide block scrolls sideways on a phone: focusable, so the keyboard can scroll it too.
-        return format_html('<pre tabindex="0" aria-label="Report content">{}</pre>',
+        return format_html('<pre tabindex="0" aria-label="{}">{}</pre>', _("Report content"),
                            json.dumps(report.content, indent=2, sort_keys=True, ensure_ascii=False))

@@ -6,6 +6,8 @@ visible to the seller, staff, verified dealers and the assigned inspector. Publi
 their canonical `content`: anyone can recompute the SHA-256 fingerprint from it.
 """
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -37,7 +39,7 @@ class InspectionPhotoUrlsOutputSerializer(serializers.Serializer):
 
 class InspectionPhotoOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    target = serializers.CharField(help_text='"item:<checklist key>", "damage:<entry id>" or "odometer".')
+    target = serializers.CharField(help_text=_('"item:<checklist key>", "damage:<entry id>" or "odometer".'))
     sha256 = serializers.CharField()
     width = serializers.IntegerField()
     height = serializers.IntegerField()
@@ -102,7 +104,7 @@ class InspectionOutputSerializer(serializers.Serializer):
 
 
 class InspectionDetailOutputSerializer(InspectionOutputSerializer):
-    draft = serializers.JSONField(help_text="The draft report: items, facts, damage (see PUT …/report/).")
+    draft = serializers.JSONField(help_text=_("The draft report: items, facts, damage (see PUT …/report/)."))
     progress = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
 
@@ -121,21 +123,21 @@ class InspectionDetailOutputSerializer(InspectionOutputSerializer):
 class InspectionReportInputSerializer(serializers.Serializer):
     items = serializers.DictField(
         child=serializers.JSONField(), required=False,
-        help_text='Checklist key -> {"status": "ok"|"minor"|"major"|"na", "note": "…"} for condition items, '
+        help_text=_('Checklist key -> {"status": "ok"|"minor"|"major"|"na", "note": "…"} for condition items, '
                   '{"value": "4.5"} for measures (a string or integer, never a float). Only the given items change; '
-                  'a null status clears an answer.')
+                  'a null status clears an answer.'))
     facts = serializers.DictField(
         child=serializers.JSONField(), required=False,
-        help_text="odometer_km (int), vin_on_car (str), accident, flood, fire (bool); only the given facts change.")
+        help_text=_("odometer_km (int), vin_on_car (str), accident, flood, fire (bool); only the given facts change."))
     damage = serializers.ListField(
         child=serializers.JSONField(), required=False,
-        help_text='Replaces the damage map: [{"id"?, "panel", "type": scratch|dent|crack|rust|repaint, '
-                  '"severity": minor|major, "note"}].')
+        help_text=_('Replaces the damage map: [{"id"?, "panel", "type": scratch|dent|crack|rust|repaint, '
+                  '"severity": minor|major, "note"}].'))
 
 
 class InspectionPhotoInputSerializer(serializers.Serializer):
     target = serializers.CharField(max_length=120)
-    photo = serializers.FileField(help_text="One JPEG, PNG or WebP image; the listing photo rules apply.")
+    photo = serializers.FileField(help_text=_("One JPEG, PNG or WebP image; the listing photo rules apply."))
 
 
 class PublishedReportFindingOutputSerializer(serializers.Serializer):
@@ -162,8 +164,8 @@ class PublishedReportOutputSerializer(serializers.Serializer):
 
     listing_id = serializers.IntegerField()
     revision = serializers.IntegerField()
-    fingerprint = serializers.CharField(help_text="SHA-256 of the canonical JSON of `content` (sorted keys, "
-                                                  "separators ',' and ':', UTF-8).")
+    fingerprint = serializers.CharField(help_text=_("SHA-256 of the canonical JSON of `content` (sorted keys, "
+                                                  "separators ',' and ':', UTF-8)."))
     published_at = serializers.DateTimeField()
     is_current = serializers.BooleanField()
     grade = serializers.CharField()
@@ -212,7 +214,7 @@ class InspectionListApi(GenericAPIView):
     @extend_schema(responses={200: InspectionOutputSerializer(many=True)})
     def get(self, request):
         if not (request.user.is_staff_member or request.user.role == User.Role.INSPECTOR):
-            raise PermissionDenied("Only inspectors and staff have inspections.")
+            raise PermissionDenied(gettext("Only inspectors and staff have inspections."))
         page = self.paginate_queryset(selectors.inspection_list_for(user=request.user))
         return self.get_paginated_response(InspectionOutputSerializer(page, many=True,
                                                                       context={"request": request}).data)

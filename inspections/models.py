@@ -3,6 +3,7 @@ from typing import cast
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Listing
 
@@ -15,12 +16,12 @@ class Inspection(models.Model):
     frozen InspectionReport revision, never the draft."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        SCHEDULED = "scheduled", "Scheduled"
-        IN_PROGRESS = "in_progress", "In progress"
-        SUBMITTED = "submitted", "Submitted for review"
-        PUBLISHED = "published", "Published"
-        CANCELLED = "cancelled", "Cancelled"
+        REQUESTED = "requested", _("Requested")
+        SCHEDULED = "scheduled", _("Scheduled")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted for review")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
 
     S = Status
     TRANSITIONS = {
@@ -43,8 +44,8 @@ class Inspection(models.Model):
                                   related_name="inspections", limit_choices_to={"role": "inspector"})
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED, db_index=True)
     region = models.CharField(max_length=100, blank=True,
-                              help_text="Inspectors whose region matches (case-insensitive) may claim it; "
-                                        "blank means anyone.")
+                              help_text=_("Inspectors whose region matches (case-insensitive) may claim it; "
+                                          "blank means anyone."))
     scheduled_at = models.DateTimeField(null=True, blank=True)
     place = models.CharField(max_length=200, blank=True)
     checklist_version = models.CharField(max_length=16)
@@ -146,11 +147,11 @@ class InspectionReport(models.Model):
     formula_version = models.CharField(max_length=16)
     score = models.PositiveSmallIntegerField()
     grade = models.CharField(max_length=1, db_index=True)
-    flag_odometer = models.BooleanField("odometer differs", default=False)
-    flag_vin_mismatch = models.BooleanField("VIN mismatch", default=False)
-    flag_accident = models.BooleanField("accident indicator", default=False)
-    flag_flood = models.BooleanField("flood indicator", default=False)
-    flag_fire = models.BooleanField("fire indicator", default=False)
+    flag_odometer = models.BooleanField(_("odometer differs"), default=False)
+    flag_vin_mismatch = models.BooleanField(_("VIN mismatch"), default=False)
+    flag_accident = models.BooleanField(_("accident indicator"), default=False)
+    flag_flood = models.BooleanField(_("flood indicator"), default=False)
+    flag_fire = models.BooleanField(_("fire indicator"), default=False)
     has_flags = models.BooleanField(default=False, db_index=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(default=timezone.now)

@@ -17,27 +17,79 @@ import hashlib
 import json
 from decimal import Decimal
 
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from inspections.checklist import Checklist, Status
 from inspections.grading import FORMULA_VERSION, grade_compute
 from marketplace.validators import vin_normalise
 
 PANELS = (
-    ("bonnet", "Bonnet"), ("roof", "Roof"), ("tailgate", "Boot lid / tailgate"), ("front_bumper", "Front bumper"),
-    ("rear_bumper", "Rear bumper"), ("wing_fl", "Front left wing"), ("wing_fr", "Front right wing"),
-    ("door_fl", "Front left door"), ("door_fr", "Front right door"), ("door_rl", "Rear left door"),
-    ("door_rr", "Rear right door"), ("quarter_rl", "Rear left quarter panel"),
-    ("quarter_rr", "Rear right quarter panel"), ("sill_l", "Left sill"), ("sill_r", "Right sill"),
-    ("a_pillar", "A-pillar"), ("windscreen_frame", "Windscreen frame"),
+    ("bonnet", gettext_noop("Bonnet")),
+    ("roof", gettext_noop("Roof")),
+    ("tailgate", gettext_noop("Boot lid / tailgate")),
+    ("front_bumper", gettext_noop("Front bumper")),
+    ("rear_bumper", gettext_noop("Rear bumper")),
+    ("wing_fl", gettext_noop("Front left wing")),
+    ("wing_fr", gettext_noop("Front right wing")),
+    ("door_fl", gettext_noop("Front left door")),
+    ("door_fr", gettext_noop("Front right door")),
+    ("door_rl", gettext_noop("Rear left door")),
+    ("door_rr", gettext_noop("Rear right door")),
+    ("quarter_rl", gettext_noop("Rear left quarter panel")),
+    ("quarter_rr", gettext_noop("Rear right quarter panel")),
+    ("sill_l", gettext_noop("Left sill")),
+    ("sill_r", gettext_noop("Right sill")),
+    ("a_pillar", gettext_noop("A-pillar")),
+    ("windscreen_frame", gettext_noop("Windscreen frame")),
 )
-DAMAGE_TYPES = (("scratch", "Scratch"), ("dent", "Dent"), ("crack", "Crack"), ("rust", "Rust"),
-                ("repaint", "Repaint"))
-SEVERITIES = ((Status.MINOR, "Minor"), (Status.MAJOR, "Major"))
+DAMAGE_TYPES = (
+    ("scratch", gettext_noop("Scratch")),
+    ("dent", gettext_noop("Dent")),
+    ("crack", gettext_noop("Crack")),
+    ("rust", gettext_noop("Rust")),
+    ("repaint", gettext_noop("Repaint")),
+)
+SEVERITIES = ((Status.MINOR, gettext_noop("Minor")), (Status.MAJOR, gettext_noop("Major")))
 PANEL_LABELS = dict(PANELS)
 
 FACTS = ("odometer_km", "vin_on_car", "accident", "flood", "fire")
-FACT_LABELS = {"odometer_km": "Odometer reading", "vin_on_car": "VIN found on the car",
-               "accident": "Accident indicator", "flood": "Flood indicator", "fire": "Fire indicator",
-               "odometer_photo": "Odometer photo"}
+# The English texts are the data (a cached repair-cost table builds its labels from them); people read them through
+# gettext (panel_label(), damage_type_word(), ...), gettext_noop marks them for the catalogue.
+FACT_LABELS = {"odometer_km": gettext_noop("Odometer reading"), "vin_on_car": gettext_noop("VIN found on the car"),
+               "accident": gettext_noop("Accident indicator"), "flood": gettext_noop("Flood indicator"),
+               "fire": gettext_noop("Fire indicator"), "odometer_photo": gettext_noop("Odometer photo")}
+# A damage type inside a sentence ("Front left door: dent").
+DAMAGE_TYPE_WORDS = {"scratch": gettext_noop("scratch"), "dent": gettext_noop("dent"), "crack": gettext_noop("crack"),
+                     "rust": gettext_noop("rust"), "repaint": gettext_noop("repaint")}
+
+
+def panel_label(panel: str) -> str:
+    """A panel's name in the reader's language (the key itself when it is not one of PANELS)."""
+    return _(PANEL_LABELS[panel]) if panel in PANEL_LABELS else panel
+
+
+def panel_in_sentence(panel: str) -> str:
+    """The panel inside a sentence ("Dent on front left door"): lower case in English, as it is in other languages
+    (German nouns keep their capital)."""
+    label = panel_label(panel)
+    return label.lower() if (translation.get_language() or "en").startswith("en") else label
+
+
+def damage_type_label(damage_type: str) -> str:
+    label = dict(DAMAGE_TYPES).get(damage_type)
+    return _(label) if label else damage_type
+
+
+def damage_type_word(damage_type: str) -> str:
+    word = DAMAGE_TYPE_WORDS.get(damage_type)
+    return _(word) if word else damage_type
+
+
+def fact_label(name: str) -> str:
+    return _(FACT_LABELS[name]) if name in FACT_LABELS else name
 MAX_ODOMETER_KM = 2_000_000
 NOTE_MAX = 1000
 
@@ -57,34 +109,34 @@ def _draft(draft: dict | None) -> dict:
 def _item_apply(item, current: dict, change: dict) -> tuple[dict | None, list[str]]:
     """The new stored entry for one item (None: cleared), or error messages."""
     if not isinstance(change, dict):
-        return current, ["Send an object with status, note and/or value."]
+        return current, [_("Send an object with status, note and/or value.")]
     unknown = set(change) - {"status", "note", "value"}
     if unknown:
-        return current, [f"Unknown fields: {', '.join(sorted(unknown))}."]
+        return current, [_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}]
     entry = dict(current)
     if "note" in change:
         note = change["note"]
         if note is not None and not isinstance(note, str):
-            return current, ["The note must be text."]
+            return current, [_("The note must be text.")]
         note = (note or "").strip()
         if len(note) > NOTE_MAX:
-            return current, [f"The note may be at most {NOTE_MAX} characters."]
+            return current, [_("The note may be at most %(limit)s characters.") % {"limit": NOTE_MAX}]
         entry["note"] = note
     if item.is_condition:
         if "value" in change and change["value"] not in (None, ""):
-            return current, ["This item takes a status, not a value."]
+            return current, [_("This item takes a status, not a value.")]
         if "status" in change:
             status = change["status"]
             if status in (None, ""):
                 entry.pop("status", None)
             elif status not in Status.ALL:
-                return current, [f"Status must be one of: {', '.join(Status.ALL)}."]
+                return current, [_("Status must be one of: %(choices)s.") % {"choices": ", ".join(Status.ALL)}]
             else:
                 entry["status"] = status
     else:
         status = change.get("status")
         if "status" in change and status not in (None, "", Status.NA):
-            return current, ["Enter the measurement; its status follows from the value (or mark it na)."]
+            return current, [_("Enter the measurement; its status follows from the value (or mark it na).")]
         if "value" in change and change["value"] not in (None, ""):
             try:
                 value = item.parse_value(change["value"])
@@ -111,18 +163,19 @@ def _fact_clean(name: str, value):
         return None
     if name == "odometer_km":
         if isinstance(value, bool) or isinstance(value, float):
-            raise ValueError("Enter the reading in whole kilometres.")
+            raise ValueError(_("Enter the reading in whole kilometres."))
         try:
             number = int(str(value).strip().replace(" ", "").replace(",", "").replace(".", ""))
         except ValueError:
-            raise ValueError("Enter the reading in whole kilometres.")
+            raise ValueError(_("Enter the reading in whole kilometres."))
         if not 0 <= number <= MAX_ODOMETER_KM:
-            raise ValueError(f"Enter a reading from 0 to {MAX_ODOMETER_KM:,} km.")
+            raise ValueError(_("Enter a reading from 0 to %(most)s km.")
+                             % {"most": number_format(MAX_ODOMETER_KM, force_grouping=True)})
         return number
     if name == "vin_on_car":
         text = vin_normalise(value) if isinstance(value, str) else None
         if not text or len(text) > 20:
-            raise ValueError("Enter the VIN as stamped on the car (up to 20 characters).")
+            raise ValueError(_("Enter the VIN as stamped on the car (up to 20 characters)."))
         return text
     if isinstance(value, bool):
         return value
@@ -130,7 +183,7 @@ def _fact_clean(name: str, value):
         return True
     if isinstance(value, str) and value.lower() in ("false", "no", "0", "off"):
         return False
-    raise ValueError("Answer yes or no.")
+    raise ValueError(_("Answer yes or no."))
 
 
 def draft_merge(draft: dict | None, *, checklist: Checklist, items: dict | None = None,
@@ -140,7 +193,7 @@ def draft_merge(draft: dict | None, *, checklist: Checklist, items: dict | None 
     for key, change in (items or {}).items():
         item = checklist.by_key.get(key)
         if item is None:
-            errors[f"items.{key}"] = ["No such checklist item."]
+            errors[f"items.{key}"] = [_("No such checklist item.")]
             continue
         entry, messages = _item_apply(item, new["items"].get(key, {}), change)
         if messages:
@@ -151,7 +204,7 @@ def draft_merge(draft: dict | None, *, checklist: Checklist, items: dict | None 
             new["items"][key] = entry
     for name, value in (facts or {}).items():
         if name not in FACTS:
-            errors[f"facts.{name}"] = ["No such fact."]
+            errors[f"facts.{name}"] = [_("No such fact.")]
             continue
         try:
             cleaned = _fact_clean(name, value)
@@ -168,14 +221,14 @@ def draft_merge(draft: dict | None, *, checklist: Checklist, items: dict | None 
 def damage_entry_clean(*, panel, type, severity, note="") -> tuple[dict, dict]:  # noqa: A002 - the domain word
     errors = {}
     if panel not in PANEL_LABELS:
-        errors["panel"] = ["Choose a panel from the list."]
+        errors["panel"] = [_("Choose a panel from the list.")]
     if type not in dict(DAMAGE_TYPES):
-        errors["type"] = [f"Choose one of: {', '.join(k for k, _ in DAMAGE_TYPES)}."]
+        errors["type"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(k for k, _label in DAMAGE_TYPES)}]
     if severity not in dict(SEVERITIES):
-        errors["severity"] = ["Choose minor or major."]
+        errors["severity"] = [_("Choose minor or major.")]
     note = (note or "").strip() if isinstance(note, str) or note is None else None
     if note is None or len(note) > NOTE_MAX:
-        errors["note"] = [f"The note must be text of at most {NOTE_MAX} characters."]
+        errors["note"] = [_("The note must be text of at most %(limit)s characters.") % {"limit": NOTE_MAX}]
     return {"panel": panel, "type": type, "severity": severity, "note": note or ""}, errors
 
 
@@ -185,12 +238,13 @@ def draft_missing(draft: dict | None, *, checklist: Checklist, photo_targets: se
     missing = {}
     for item in checklist.items:
         if item.required and draft["items"].get(item.key, {}).get("status") is None:
-            missing[f"items.{item.key}"] = [f"{checklist.category_label(item.category)}: “{item.label}” is required."]
+            missing[f"items.{item.key}"] = [_("%(category)s: “%(item)s” is required.") % {
+                "category": checklist.category_display_label(item.category), "item": item.display_label}]
     for name in FACTS:
         if draft["facts"].get(name) is None:
-            missing[f"facts.{name}"] = [f"{FACT_LABELS[name]} is required."]
+            missing[f"facts.{name}"] = [_("%(fact)s is required.") % {"fact": fact_label(name)}]
     if "odometer" not in photo_targets:
-        missing["facts.odometer_photo"] = ["A photo of the odometer is required."]
+        missing["facts.odometer_photo"] = [_("A photo of the odometer is required.")]
     return missing
 
 
@@ -259,18 +313,20 @@ def report_content(*, draft: dict | None, checklist: Checklist, listing, photos,
 
 # The lines of a published report -------------------------------------------------------------------------
 
-DAMAGE_CATEGORY_LABEL = "Damage map"
-FACTS_CATEGORY_LABEL = "Recorded facts"
-SEVERITY_WORDS = {Status.OK: "OK", Status.MINOR: "minor", Status.MAJOR: "major", Status.NA: "not applicable",
-                  "": "not recorded"}
+# In English here; report_lines writes them in the reader's language.
+DAMAGE_CATEGORY_LABEL = gettext_noop("Damage map")
+FACTS_CATEGORY_LABEL = gettext_noop("Recorded facts")
+SEVERITY_WORDS = {Status.OK: gettext_noop("OK"), Status.MINOR: gettext_noop("minor"),
+                  Status.MAJOR: gettext_noop("major"), Status.NA: gettext_noop("not applicable"),
+                  "": gettext_noop("not recorded")}
 # A raised flag: what the report says about the car, in the words of a report line.
-FLAG_NOTES = {"accident": "signs of an earlier accident", "flood": "signs of flood damage",
-              "fire": "signs of fire damage"}
+FLAG_NOTES = {"accident": gettext_noop("signs of an earlier accident"), "flood": gettext_noop("signs of flood damage"),
+              "fire": gettext_noop("signs of fire damage")}
 
 
 def line_summary(*, label: str, severity: str, note: str = "") -> str:
     """A report line within its category: "Front discs — minor: worn"."""
-    text = f"{label} — {SEVERITY_WORDS.get(severity, severity)}"
+    text = f"{label} — {_(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity}"
     return f"{text}: {note}" if note else text
 
 
@@ -296,35 +352,36 @@ def report_lines(content: dict, *, checklist: Checklist) -> list[dict]:
             status = entry.get("status") or ""
             details = []
             if entry.get("value") is not None:
-                details.append(f"{entry['value']} {item.unit}".strip())
+                details.append(f"{entry['value']} {item.display_unit}".strip())
             if entry.get("note"):
                 details.append(entry["note"])
-            lines.append(_line(key=item.key, category=category.label, label=item.label, severity=status,
+            lines.append(_line(key=item.key, category=category.display_label, label=item.display_label, severity=status,
                                note=", ".join(details), disclosed=status in (Status.MINOR, Status.MAJOR)))
     seen: dict[tuple[str, str], int] = {}
     for entry in content["damage"]:
         number = seen[(entry["panel"], entry["type"])] = seen.get((entry["panel"], entry["type"]), 0) + 1
         lines.append(_line(
-            key=f"damage.{entry['panel']}.{entry['type']}.{number}", category=DAMAGE_CATEGORY_LABEL,
-            label=f"{PANEL_LABELS.get(entry['panel'], entry['panel'])}: "
-                  f"{dict(DAMAGE_TYPES).get(entry['type'], entry['type']).lower()}",
+            key=f"damage.{entry['panel']}.{entry['type']}.{number}", category=_(DAMAGE_CATEGORY_LABEL),
+            label=f"{panel_label(entry['panel'])}: {damage_type_word(entry['type'])}",
             severity=entry["severity"], note=entry.get("note", ""), disclosed=True))
     facts, flags = content["facts"], content["flags"]
     for name in ("accident", "flood", "fire"):
         raised = bool(flags.get(name))
-        lines.append(_line(key=f"facts.{name}", category=FACTS_CATEGORY_LABEL, label=FACT_LABELS[name],
-                           severity=Status.MAJOR if raised else Status.OK, note=FLAG_NOTES[name] if raised else "",
+        lines.append(_line(key=f"facts.{name}", category=_(FACTS_CATEGORY_LABEL), label=fact_label(name),
+                           severity=Status.MAJOR if raised else Status.OK, note=_(FLAG_NOTES[name]) if raised else "",
                            disclosed=raised))
     vin = facts.get("vin_on_car") or ""
-    lines.append(_line(key="facts.vin_on_car", category=FACTS_CATEGORY_LABEL, label=FACT_LABELS["vin_on_car"],
+    lines.append(_line(key="facts.vin_on_car", category=_(FACTS_CATEGORY_LABEL), label=fact_label("vin_on_car"),
                        severity=Status.MAJOR if flags.get("vin_mismatch") else Status.OK,
-                       note=f"{vin}, not the VIN of the listing" if flags.get("vin_mismatch") else vin,
+                       note=_("%(vin)s, not the VIN of the listing") % {"vin": vin} if flags.get("vin_mismatch")
+                       else vin,
                        disclosed=bool(flags.get("vin_mismatch"))))
     reading = facts.get("odometer_km")
-    note = f"{reading:,} km" if reading is not None else ""
+    note = f"{number_format(reading, force_grouping=True)} km" if reading is not None else ""
     if flags.get("odometer"):
-        note = f"{note}, {flags['odometer_difference_km']:,} km from the seller's figure"
-    lines.append(_line(key="facts.odometer_km", category=FACTS_CATEGORY_LABEL, label=FACT_LABELS["odometer_km"],
+        note = _("%(reading)s, %(difference)s km from the seller's figure") % {
+            "reading": note, "difference": number_format(flags["odometer_difference_km"], force_grouping=True)}
+    lines.append(_line(key="facts.odometer_km", category=_(FACTS_CATEGORY_LABEL), label=fact_label("odometer_km"),
                        severity=Status.MAJOR if flags.get("odometer") else Status.OK, note=note,
                        disclosed=bool(flags.get("odometer"))))
     return lines

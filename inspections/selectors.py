@@ -7,13 +7,15 @@
 from datetime import timedelta
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import DealerProfile, User
 from core.selectors import record
 from inspections import report as report_data
 from inspections.checklist import Status, checklist_load
-from inspections.grading import grade_method_lines
+from inspections.grading import explanation_for_reader, grade_method_lines
 from inspections.models import Inspection, InspectionPhoto, InspectionReport
 from marketplace.models import Listing
 
@@ -90,8 +92,9 @@ def inspection_booking_text(*, inspection: Inspection | None) -> str:
     if inspection is None or inspection.status != S.SCHEDULED or not inspection.scheduled_at:
         return ""
     when = timezone.localtime(inspection.scheduled_at)
-    name = inspection.inspector.get_short_name() if inspection.inspector else "our inspector"
-    return f"Inspection booked: {when:%a %d %b %Y, %H:%M} at {inspection.place} with {name}."
+    name = inspection.inspector.get_short_name() if inspection.inspector else _("our inspector")
+    return _("Inspection booked: %(when)s at %(place)s with %(name)s.") % {
+        "when": dateformat.format(when, "D d M Y, H:i"), "place": inspection.place, "name": name}
 
 
 # Published reports ---------------------------------------------------------------------------------
@@ -146,9 +149,11 @@ def report_lines(*, report: InspectionReport) -> list[dict]:
 def report_disclosed_items(*, report: InspectionReport) -> dict:
     """What a published revision disclosed, the snapshot a sale keeps: every checklist item with a minor or major
     finding, every damage-map entry and every raised flag, by line key:
-    {key: {"category", "label", "severity", "note", "text"}}."""
-    return {line["key"]: {name: line[name] for name in ("category", "label", "severity", "note", "text")}
-            for line in report_lines(report=report) if line["disclosed"]}
+    {key: {"category", "label", "severity", "note", "text"}}. A record, so in English like the report's content,
+    whoever's request opens the sale; pages show its lines in their reader's language by key (report_lines)."""
+    with translation.override("en"):
+        return {line["key"]: {name: line[name] for name in ("category", "label", "severity", "note", "text")}
+                for line in report_lines(report=report) if line["disclosed"]}
 
 
 def report_revisions(*, report: InspectionReport) -> QuerySet:
@@ -175,21 +180,24 @@ def report_view(*, report: InspectionReport) -> dict:
                 continue
             counts[entry["status"]] += 1
             if entry["status"] in (Status.MINOR, Status.MAJOR):
-                findings.append({"key": item.key, "label": item.label, "category": category.label,
+                findings.append({"key": item.key, "label": item.display_label, "category": category.display_label,
                                  "status": entry["status"], "note": entry["note"], "value": entry.get("value"),
-                                 "unit": item.unit, "photos": photos(entry.get("photos", []))})
-        categories.append({"key": category.key, "label": category.label, "counts": counts,
+                                 "unit": item.display_unit, "photos": photos(entry.get("photos", []))})
+        categories.append({"key": category.key, "label": category.display_label, "counts": counts,
                            "items": len(category.items)})
-    damage = [{**entry, "panel_label": report_data.PANEL_LABELS.get(entry["panel"], entry["panel"]),
+    damage = [{**entry, "panel_label": report_data.panel_label(entry["panel"]),
+               "type_label": report_data.damage_type_label(entry["type"]),
+               "panel_in_sentence": report_data.panel_in_sentence(entry["panel"]),
                "photos": photos(entry.get("photos", []))} for entry in content["damage"]]
-    tyres = [{"label": checklist.by_key[key].label, "value": entry.get("value"), "status": entry["status"]}
+    tyres = [{"label": checklist.by_key[key].display_label, "value": entry.get("value"), "status": entry["status"]}
              for key, entry in sorted(content["items"].items())
              if key in checklist.by_key and checklist.by_key[key].kind == "measure"]
     keys_entry = content["items"].get("documents.keys_count") or {}
     return {
         "report": report,
         "content": content,
-        "result": content["result"],
+        "result": {**content["result"],
+                   "explanation": explanation_for_reader(content["result"], checklist=checklist)},
         "flags": content["flags"],
         "facts": content["facts"],
         "keys_count": keys_entry.get("value"),
@@ -217,10 +225,15 @@ def inspection_draft_view(*, inspection: Inspection) -> dict:
                                                                                                [])}
                 for item in category.items]
         done = sum(1 for row in rows if row["answer"].get("status"))
-        categories.append({"key": category.key, "label": category.label, "rows": rows, "done": done,
+        label = category.display_label
+        categories.append({"key": category.key, "label": label, "rows": rows, "done": done,
+                           "label_in_sentence": label.lower() if (translation.get_language() or "en").startswith("en")
+                           else label,
                            "total": len(rows)})
     answered, required = report_data.draft_progress(draft, checklist=checklist)
-    damage = [{**entry, "panel_label": report_data.PANEL_LABELS.get(entry["panel"], entry["panel"]),
+    damage = [{**entry, "panel_label": report_data.panel_label(entry["panel"]),
+               "type_label": report_data.damage_type_label(entry["type"]),
+               "panel_in_sentence": report_data.panel_in_sentence(entry["panel"]),
                "photos": photos_by_target.get(f"damage:{entry['id']}", [])} for entry in draft.get("damage", [])]
     return {
         "checklist": checklist,
@@ -260,6 +273,8 @@ def account_closure_obstacles(*, user: User) -> list[str]:
     """An inspector with inspections still open (scheduled, started or submitted): hand them back first."""
     count = Inspection.objects.filter(inspector=user, status__in=Inspection.OPEN_STATUSES).count()
     if count:
-        return [f"{count} inspection{'' if count == 1 else 's'} assigned to you {'is' if count == 1 else 'are'} not "
-                "finished: ask our team to hand them to another inspector first."]
+        return [ngettext("%(count)s inspection assigned to you is not finished: ask our team to hand them to another "
+                         "inspector first.",
+                         "%(count)s inspections assigned to you are not finished: ask our team to hand them to another "
+                         "inspector first.", count) % {"count": count}]
     return []

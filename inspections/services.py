@@ -15,12 +15,14 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import in_language_of
 from core.models import AuditLog
 from core.notifications import notify
 from core.transitions import TransitionResult, transition
@@ -40,7 +42,7 @@ class ReportPublished(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This report is published and frozen. A correction is a new revision, opened by Gavel staff."
+        return _("This report is published and frozen. A correction is a new revision, opened by Gavel staff.")
 
 
 class ReportNotStarted(ApplicationError):
@@ -48,14 +50,14 @@ class ReportNotStarted(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "Book the appointment before you start the report."
+        return _("Book the appointment before you start the report.")
 
 
 class ReportIncomplete(ValidationFailed):
     code = "report_incomplete"
 
     def default_message(self):
-        return "The report is not complete yet."
+        return _("The report is not complete yet.")
 
 
 class InspectionConflict(ApplicationError):
@@ -70,7 +72,7 @@ class AlreadyClaimed(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "Another inspector took this inspection a moment ago."
+        return _("Another inspector took this inspection a moment ago.")
 
 
 def _lock(inspection: Inspection) -> Inspection:
@@ -79,7 +81,7 @@ def _lock(inspection: Inspection) -> Inspection:
 
 def _ensure_assigned(inspection: Inspection, actor) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or inspection.inspector_id != actor.pk:
-        raise PermissionRefused("Only the inspector assigned to this inspection may do that.")
+        raise PermissionRefused(_("Only the inspector assigned to this inspection may do that."))
 
 
 def _refresh(inspection: Inspection, locked: Inspection | None = None) -> Inspection:
@@ -151,7 +153,7 @@ def inspection_cancel_open(*, listing: Listing, actor=None, reason: str = "") ->
 
 def _ensure_inspector(user) -> None:
     if not isinstance(user, User) or user.role != User.Role.INSPECTOR or not user.is_active:
-        raise ValidationFailed(fields={"inspector": ["Choose an active inspector account."]})
+        raise ValidationFailed(fields={"inspector": [_("Choose an active inspector account.")]})
 
 
 def inspection_assign(*, inspection: Inspection, inspector: User, actor: User) -> Inspection:
@@ -161,9 +163,9 @@ def inspection_assign(*, inspection: Inspection, inspector: User, actor: User) -
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status not in (S.REQUESTED, S.SCHEDULED):
-            raise InspectionConflict("Only an inspection that has not started can be (re)assigned.",
+            raise InspectionConflict(_("Only an inspection that has not started can be (re)assigned."),
                                      code="not_assignable",
-                                     fields={"inspector": ["Work on this report has started."]})
+                                     fields={"inspector": [_("Work on this report has started.")]})
         if locked.inspector_id != inspector.pk:
             previous = locked.inspector_id
             Inspection.objects.filter(pk=locked.pk).update(inspector=inspector, updated_at=timezone.now())
@@ -183,7 +185,7 @@ def inspection_claimable(*, inspection: Inspection, inspector: User) -> bool:
 def inspection_claim(*, inspection: Inspection, inspector: User) -> Inspection:
     """An inspector takes an open inspection in their region (or one without a region)."""
     if getattr(inspector, "role", None) != User.Role.INSPECTOR:
-        raise PermissionRefused("Only inspectors can claim inspections.")
+        raise PermissionRefused(_("Only inspectors can claim inspections."))
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.inspector_id is not None and locked.inspector_id != inspector.pk:
@@ -191,7 +193,7 @@ def inspection_claim(*, inspection: Inspection, inspector: User) -> Inspection:
         if locked.inspector_id == inspector.pk:
             return _refresh(inspection, locked)
         if not inspection_claimable(inspection=locked, inspector=inspector):
-            raise PermissionRefused("This inspection is not open to you (another region, or it has started).",
+            raise PermissionRefused(_("This inspection is not open to you (another region, or it has started)."),
                                     code="not_claimable")
         Inspection.objects.filter(pk=locked.pk, inspector__isnull=True).update(inspector=inspector,
                                                                                updated_at=timezone.now())
@@ -204,16 +206,16 @@ def inspection_schedule(*, inspection: Inspection, actor: User, scheduled_at: da
     until the report is started."""
     errors = {}
     if not isinstance(scheduled_at, datetime):
-        errors["scheduled_at"] = ["Choose a date and time."]
+        errors["scheduled_at"] = [_("Choose a date and time.")]
     elif timezone.is_naive(scheduled_at):
         scheduled_at = timezone.make_aware(scheduled_at)
     if isinstance(scheduled_at, datetime) and scheduled_at < timezone.now():
-        errors["scheduled_at"] = ["Choose a time in the future."]
+        errors["scheduled_at"] = [_("Choose a time in the future.")]
     place = (place or "").strip()
     if not place:
-        errors["place"] = ["Say where the inspection takes place."]
+        errors["place"] = [_("Say where the inspection takes place.")]
     elif len(place) > 200:
-        errors["place"] = ["At most 200 characters."]
+        errors["place"] = [_("At most %(limit)s characters.") % {"limit": 200}]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
@@ -235,7 +237,7 @@ def inspection_schedule(*, inspection: Inspection, actor: User, scheduled_at: da
                              data={"scheduled_at": scheduled_at.isoformat(), "place": place})
                 _tell_seller_appointment(inspection_id=locked.pk, changed=True)
         else:
-            raise InspectionConflict("The inspection has started; the appointment can no longer change.",
+            raise InspectionConflict(_("The inspection has started; the appointment can no longer change."),
                                      code="not_schedulable")
     return _refresh(inspection, locked)
 
@@ -244,19 +246,24 @@ def _tell_seller_appointment(*, inspection_id: int, changed: bool) -> None:
     """The seller learns the appointment — date, time, place, the inspector's first name — in the app and by email,
     when it is booked and whenever it changes (written in the booking's transaction, mailed after commit)."""
     inspection = Inspection.objects.select_related("listing__seller", "inspector").get(pk=inspection_id)
-    listing, booked = inspection.listing, inspection_booking_text(inspection=inspection)
+    listing = inspection.listing
     car = listing.display_title
     assert inspection.scheduled_at is not None  # told once booked
-    when = timezone.localtime(inspection.scheduled_at)
-    title = (f"Your inspection appointment has changed: {when:%a %d %b, %H:%M}" if changed
-             else f"Your {car} is booked for inspection on {when:%a %d %b, %H:%M}")
+    # Written now, in the seller's language: the date's day and month names are theirs (a translatable's
+    # parameters cannot carry a date to format later).
+    with in_language_of(listing.seller):
+        when = dateformat.format(timezone.localtime(inspection.scheduled_at), "D d M, H:i")
+        title = (_("Your inspection appointment has changed: %(when)s") % {"when": when} if changed
+                 else _("Your %(car)s is booked for inspection on %(when)s") % {"car": car, "when": when})
+        body = _("%(booked)s\n\nPlease have the car, all its keys and the registration document there. If the time "
+                 "does not suit you, write to us at %(email)s and we find another one.") % {
+            "booked": inspection_booking_text(inspection=inspection), "email": settings.GAVEL_SUPPORT_EMAIL}
     notify(user=listing.seller, kind="inspection_changed" if changed else "inspection_booked", title=title,
            url=reverse("marketplace:detail", args=[listing.pk]),
            # One per appointment as the seller reads it: its time, place and inspector.
            event_key=f"inspection:{inspection.pk}:booked:{inspection.scheduled_at.isoformat()}:{inspection.place}:"
                      f"{inspection.inspector_id}",
-           body=f"{booked}\n\nPlease have the car, all its keys and the registration document there. If the time "
-                f"does not suit you, write to us at {settings.GAVEL_SUPPORT_EMAIL} and we find another one.")
+           body=body)
 
 
 def inspection_start(*, inspection: Inspection, actor: User) -> TransitionResult:
@@ -273,7 +280,7 @@ def _start_locked(locked: Inspection, actor) -> TransitionResult:
         raise ReportPublished()
     if locked.status in (S.REQUESTED, S.CANCELLED):
         raise ReportNotStarted() if locked.status == S.REQUESTED else InspectionConflict(
-            "This inspection was cancelled.", code="cancelled")
+            _("This inspection was cancelled."), code="cancelled")
     if locked.status == S.SCHEDULED:
         return transition(locked, S.IN_PROGRESS, actor=actor, updates={"started_at": timezone.now()})
     return TransitionResult(False, locked.status, locked.status)
@@ -305,7 +312,7 @@ def inspection_report_save(*, inspection: Inspection, actor: User, items: dict |
         if damage is not None:
             entries, known = [], {e.get("id") for e in draft["damage"]}
             if not isinstance(damage, list):
-                errors["damage"] = ["Send a list of damage entries."]
+                errors["damage"] = [_("Send a list of damage entries.")]
             else:
                 for index, raw in enumerate(damage):
                     raw = raw if isinstance(raw, dict) else {}
@@ -357,7 +364,7 @@ def inspection_damage_remove(*, inspection: Inspection, actor: User, entry_id: s
         draft = report.draft_merge(locked.draft, checklist=checklist_load(locked.checklist_version))[0]
         remaining = [e for e in draft["damage"] if e.get("id") != entry_id]
         if len(remaining) == len(draft["damage"]):
-            raise ValidationFailed(fields={"damage": ["No such damage entry."]})
+            raise ValidationFailed(fields={"damage": [_("No such damage entry.")]})
         draft["damage"] = remaining
         Inspection.objects.filter(pk=locked.pk).update(draft=draft, updated_at=timezone.now())
         _photos_release(locked, [f"damage:{entry_id}"])
@@ -387,7 +394,7 @@ def _photo_create(locked: Inspection, target: str, processed, stored) -> Inspect
 def _target_valid(locked: Inspection, target: str) -> bool:
     if target == "odometer":
         return True
-    kind, _, name = target.partition(":")
+    kind, _sep, name = target.partition(":")
     if kind == "item":
         return name in checklist_load(locked.checklist_version).by_key
     if kind == "damage":
@@ -399,7 +406,7 @@ def inspection_photo_add(*, inspection: Inspection, actor: User, target: str, up
     """One photo for an item ("item:<key>"), a damage entry ("damage:<id>") or "odometer". The same
     rules as listing photos apply (marketplace.images): a real image, size and pixel limits, EXIF gone."""
     if upload is None:
-        raise ValidationFailed(fields={"photo": ["Choose a photo to upload."]})
+        raise ValidationFailed(fields={"photo": [_("Choose a photo to upload.")]})
     _ensure_assigned(inspection, actor)
     processed = _process(upload)
     stored = _store(processed, inspection)
@@ -407,11 +414,12 @@ def inspection_photo_add(*, inspection: Inspection, actor: User, target: str, up
         with transaction.atomic():
             locked = _editable(inspection, actor)
             if not _target_valid(locked, target):
-                raise ValidationFailed(fields={"target": ["Attach the photo to a checklist item, a damage entry "
-                                                          "or the odometer."]})
+                raise ValidationFailed(fields={"target": [_("Attach the photo to a checklist item, a damage entry "
+                                                            "or the odometer.")]})
             limit = settings.GAVEL_INSPECTION_MAX_PHOTOS
             if locked.photos.filter(detached_at__isnull=True).count() >= limit:
-                raise ValidationFailed(fields={"photo": [f"A report can have at most {limit} photos."]})
+                raise ValidationFailed(fields={"photo": [_("A report can have at most %(count)s photos.")
+                                                        % {"count": limit}]})
             photo = _photo_create(locked, target, processed, stored)
             Inspection.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     except BaseException:
@@ -445,7 +453,7 @@ def inspection_photo_remove(*, inspection: Inspection, actor: User, photo_id: in
         locked = _editable(inspection, actor)
         photo = locked.photos.filter(pk=photo_id, detached_at__isnull=True).first()
         if photo is None:
-            raise ValidationFailed(fields={"photo": ["This photo does not belong to the report."]})
+            raise ValidationFailed(fields={"photo": [_("This photo does not belong to the report.")]})
         _photos_drop(locked, [photo])
 
 
@@ -499,13 +507,13 @@ def inspection_publish(*, inspection: Inspection, actor: User) -> InspectionRepo
             # a new revision mid-auction would change the car under their bids. Under the listing's row lock,
             # which scheduling takes too.
             raise InspectionConflict(
-                "The car is in an auction (scheduled, running or waiting for the seller's decision) and dealers "
-                "bid on the published report. Publish the correction once the auction is over, or ask Gavel "
-                "staff to cancel the auction first.", code="car_in_auction")
+                _("The car is in an auction (scheduled, running or waiting for the seller's decision) and dealers "
+                  "bid on the published report. Publish the correction once the auction is over, or ask Gavel "
+                  "staff to cancel the auction first."), code="car_in_auction")
         photos = list(locked.photos.filter(detached_at__isnull=True).values_list("target", "sha256", "id"))
         content = report.report_content(
             draft=locked.draft, checklist=checklist_load(locked.checklist_version), listing=listing,
-            photos=[(target, digest) for target, digest, _ in photos],
+            photos=[(target, digest) for target, digest, _id in photos],
             margin_km=settings.GAVEL_ODOMETER_MARGIN_KM,
         )
         flags = content["flags"]
@@ -516,7 +524,7 @@ def inspection_publish(*, inspection: Inspection, actor: User) -> InspectionRepo
         published = InspectionReport.objects.create(
             inspection=locked, listing=listing, revision=revision, content=content,
             fingerprint=report.content_fingerprint(content),
-            photo_ids={digest: photo_id for _, digest, photo_id in sorted(photos, key=lambda p: p[2])},
+            photo_ids={digest: photo_id for _target, digest, photo_id in sorted(photos, key=lambda p: p[2])},
             checklist_version=content["checklist_version"], formula_version=content["formula_version"],
             score=content["result"]["score"], grade=content["result"]["grade"],
             flag_odometer=flags["odometer"], flag_vin_mismatch=flags["vin_mismatch"],
@@ -538,11 +546,11 @@ def inspection_reopen(*, inspection: Inspection, actor: User, reason: str) -> Tr
     staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Say what needs correcting; the inspector sees it."]})
+        raise ValidationFailed(fields={"reason": [_("Say what needs correcting; the inspector sees it.")]})
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status != S.PUBLISHED:
-            raise InspectionConflict("Only a published report can be corrected.", code="not_published")
+            raise InspectionConflict(_("Only a published report can be corrected."), code="not_published")
         result = transition(locked, S.IN_PROGRESS, actor=actor, reason=reason)
     _refresh(inspection, locked)
     return result
@@ -557,7 +565,7 @@ def inspection_listing_approve(*, inspection: Inspection, actor: User, reason: s
     with transaction.atomic():
         locked = _lock(inspection)
         if locked.status != S.PUBLISHED:
-            raise InspectionConflict("Approve a car only with a published inspection report.",
+            raise InspectionConflict(_("Approve a car only with a published inspection report."),
                                      code="not_published")
         listing = Listing.objects.select_for_update().get(pk=locked.listing_id)
         return transition(listing, Listing.Status.APPROVED, actor=actor, reason=(reason or "").strip(),

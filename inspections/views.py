@@ -1,7 +1,7 @@
 """Inspectors' pages under /inspect/ and the report page /cars/<id>/report/. Thin: forms in, services
 called, redirects (or htmx fragments) out."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -22,11 +24,14 @@ from inspections.checklist import Status
 from inspections.forms import DamageForm, ScheduleForm
 from inspections.models import Inspection
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class InspectorRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.role != User.Role.INSPECTOR:
-            raise PermissionDenied("This page is for inspectors.")
+            raise PermissionDenied(_("This page is for inspectors."))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -48,7 +53,7 @@ class InspectionMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         inspection = selectors.inspection_get_for(user=request.user, inspection_id=kwargs["inspection_id"])
         if inspection is None:
-            raise Http404("No such inspection.")
+            raise Http404(_("No such inspection."))
         self.inspection = inspection
         return super().dispatch(request, *args, **kwargs)
 
@@ -64,8 +69,8 @@ def _work_context(request, inspection: Inspection, **extra) -> dict:
         "is_assigned": inspection.inspector_id == request.user.pk,
         "can_edit": inspection.inspector_id == request.user.pk and inspection.status in (
             Inspection.Status.SCHEDULED, *Inspection.EDITABLE_STATUSES),
-        "indicator_fields": [("accident", "Accident indicators"), ("flood", "Flood indicators"),
-                             ("fire", "Fire indicators")],
+        "indicator_fields": [("accident", _("Accident indicators")), ("flood", _("Flood indicators")),
+                             ("fire", _("Fire indicators"))],
         "statuses": [(value, Status.LABELS[value]) for value in Status.ALL],
         "schedule_form": extra.pop("schedule_form", None) or ScheduleForm(initial={
             "scheduled_at": inspection.scheduled_at, "place": inspection.place}),
@@ -83,7 +88,7 @@ class InspectionWorkView(InspectionMixin, View):
 
 
 class _CommandView(InspectionMixin, View):
-    success_message = ""
+    success_message: "StrOrPromise" = ""
     anchor = ""
 
     def run(self, *args: Any, **kwargs: Any) -> None:
@@ -107,13 +112,13 @@ class ClaimView(InspectorRequiredMixin, View):
     def post(self, request, inspection_id):
         inspection = Inspection.objects.filter(pk=inspection_id).first()
         if inspection is None:
-            raise Http404("No such inspection.")
+            raise Http404(_("No such inspection."))
         try:
             services.inspection_claim(inspection=inspection, inspector=request.user)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("inspections:queue")
-        messages.success(request, "It is yours. Book a time and place with the seller.")
+        messages.success(request, _("It is yours. Book a time and place with the seller."))
         return redirect("inspections:work", inspection_id=inspection.pk)
 
 
@@ -130,14 +135,14 @@ class ScheduleView(InspectionMixin, View):
 
                 form_errors_from(exc, form)
             else:
-                messages.success(request, "Appointment booked. The seller sees it on their listing.")
+                messages.success(request, _("Appointment booked. The seller sees it on their listing."))
                 return redirect(self.work_url())
         return render(request, "inspections/work.html",
                       _work_context(request, self.inspection, schedule_form=form), status=400)
 
 
 class StartView(_CommandView):
-    success_message = "Report started. It saves as you go."
+    success_message = gettext_lazy("Report started. It saves as you go.")
 
     def run(self, request):
         services.inspection_start(inspection=self.inspection, actor=request.user)
@@ -148,7 +153,7 @@ def _parse_report_post(post) -> tuple[dict, dict]:
     value__<key>, na__<key>, fact__<name>."""
     items: dict[str, dict] = {}
     for name, value in post.items():
-        prefix, _, key = name.partition("__")
+        prefix, _sep, key = name.partition("__")
         if not key:
             continue
         if prefix in ("status", "note"):
@@ -211,7 +216,7 @@ class SaveView(InspectionMixin, View):
             details = [message for messages_ in error_fields.values() for message in messages_]
             messages.error(request, " ".join([error, *details[:5]]).strip())
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
         return redirect(self.work_url(request.POST.get("section", "")))
 
     def fragment(self, request, error_fields: dict, error: str):
@@ -225,7 +230,7 @@ class SaveView(InspectionMixin, View):
         row = next((row for category in context["categories"] for row in category["rows"]
                     if row["item"].key == row_key), None)
         if row is None:
-            raise Http404("No such item.")
+            raise Http404(_("No such item."))
         return render(request, "inspections/_item_row.html",
                       {**context, "row": row, "row_errors": error_fields.get(f"items.{row_key}", []),
                        "oob_progress": True})
@@ -250,7 +255,7 @@ class DamageAddView(InspectionMixin, View):
                 if not exc.fields:
                     form.add_error(None, exc.message)
             else:
-                messages.success(request, "Damage added to the map.")
+                messages.success(request, _("Damage added to the map."))
                 return redirect(self.work_url("damage"))
         self.inspection.refresh_from_db()
         return render(request, "inspections/work.html",
@@ -258,7 +263,7 @@ class DamageAddView(InspectionMixin, View):
 
 
 class DamageRemoveView(_CommandView):
-    success_message = "Damage entry removed."
+    success_message = gettext_lazy("Damage entry removed.")
     anchor = "damage"
 
     def run(self, request, entry_id):
@@ -266,14 +271,14 @@ class DamageRemoveView(_CommandView):
 
 
 class PhotoRemoveView(_CommandView):
-    success_message = "Photo removed."
+    success_message = gettext_lazy("Photo removed.")
 
     def run(self, request, photo_id):
         services.inspection_photo_remove(inspection=self.inspection, actor=request.user, photo_id=photo_id)
 
 
 class SubmitView(_CommandView):
-    success_message = "Submitted for your final review. Publish when it is right."
+    success_message = gettext_lazy("Submitted for your final review. Publish when it is right.")
     anchor = "publish"
 
     def run(self, request):
@@ -293,8 +298,8 @@ class PublishView(InspectionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect(self.work_url())
-        messages.success(request, f"Published: grade {published.grade}, score {published.score}. "
-                                  f"Fingerprint {published.fingerprint[:12]}…")
+        messages.success(request, _("Published: grade %(grade)s, score %(score)s. Fingerprint %(fingerprint)s…") % {
+            "grade": published.grade, "score": published.score, "fingerprint": published.fingerprint[:12]})
         return redirect("inspection_report", listing_id=published.listing_id)
 
 
@@ -310,7 +315,7 @@ class ReportView(LoginRequiredMixin, TemplateView):
         published = selectors.report_get_visible(user=self.request.user, listing_id=kwargs["listing_id"],
                                                  revision=self.request.GET.get("revision"))
         if published is None:
-            raise Http404("No published report.")
+            raise Http404(_("No published report."))
         context.update(selectors.report_view(report=published))
         context["listing"] = published.listing
         context["is_staff"] = self.request.user.is_staff_member

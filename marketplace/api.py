@@ -5,6 +5,7 @@ exists only in ListingOwnerOutputSerializer, the serializer for the owner and st
 """
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -87,7 +88,7 @@ class ListingOwnerOutputSerializer(ListingPublicOutputSerializer):
     reserve_minor = serializers.IntegerField(allow_null=True)
     asking_price_minor = serializers.IntegerField(allow_null=True)
     next_step = serializers.SerializerMethodField(
-        help_text="Where the car stands and what happens next, as the seller reads it on every page.")
+        help_text=_("Where the car stands and what happens next, as the seller reads it on every page."))
     rejection_reason = serializers.CharField()
     can_edit = serializers.BooleanField(source="is_editable")
     can_withdraw = serializers.BooleanField()
@@ -125,7 +126,8 @@ class ListingInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     reserve_minor = serializers.IntegerField(required=False, allow_null=True,
                                              validators=[validators.validate_reserve_minor],
-                                             help_text="The least you accept, in minor units; never shown to dealers.")
+                                             help_text=_("The least you accept, in minor units; never shown to "
+                                                         "dealers."))
     asking_price_minor = serializers.IntegerField(required=False, allow_null=True,
                                                   validators=[validators.validate_price_minor])
 
@@ -136,9 +138,9 @@ class ListingInputSerializer(serializers.Serializer):
 
 
 class ListingPhotoUploadInputSerializer(serializers.Serializer):
-    photo = serializers.FileField(required=False, help_text="One JPEG, PNG or WebP image (≤ 15 MB, ≤ 40 MP).")
+    photo = serializers.FileField(required=False, help_text=_("One JPEG, PNG or WebP image (≤ 15 MB, ≤ 40 MP)."))
     photos = serializers.ListField(child=serializers.FileField(), required=False,
-                                   help_text="Several images at once; all are stored or none.")
+                                   help_text=_("Several images at once; all are stored or none."))
 
 
 class ListingPhotoListOutputSerializer(serializers.Serializer):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.exceptions import ValidationFailed
@@ -33,8 +35,8 @@ ACCEPTED_FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 
-NOT_AN_IMAGE = "This file is not a photo we can read. Upload a JPEG, PNG or WebP image."
-DAMAGED = "This image is damaged or incomplete (was the upload cut off?). Please try another file."
+NOT_AN_IMAGE = gettext_lazy("This file is not a photo we can read. Upload a JPEG, PNG or WebP image.")
+DAMAGED = gettext_lazy("This image is damaged or incomplete (was the upload cut off?). Please try another file.")
 
 
 @dataclass
@@ -51,14 +53,15 @@ class ProcessedPhoto:
         return len(self.files["original"])
 
 
-def _refuse(message: str, name: str = "") -> ValidationFailed:
-    text = f"{name}: {message}" if name else message
+def _refuse(message, name: str = "") -> ValidationFailed:
+    text = f"{name}: {message}" if name else str(message)
     return ValidationFailed(text, fields={"photo": [text]})
 
 
 def _read_limited(upload, name: str) -> bytes:
     max_bytes = settings.GAVEL_PHOTO_MAX_BYTES
-    too_big = f"This file is larger than {max_bytes // (1024 * 1024)} MB. Please upload a smaller photo."
+    too_big = _("This file is larger than %(size)s MB. Please upload a smaller photo.") % {
+        "size": max_bytes // (1024 * 1024)}
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
         raise _refuse(too_big, name)
@@ -68,7 +71,7 @@ def _read_limited(upload, name: str) -> bytes:
     if len(data) > max_bytes:
         raise _refuse(too_big, name)
     if not data:
-        raise _refuse("This file is empty.", name)
+        raise _refuse(_("This file is empty."), name)
     return data
 
 
@@ -116,8 +119,8 @@ def photo_process(upload, *, name: str = "") -> ProcessedPhoto:
     """Validate and re-encode one upload. Raises ValidationFailed(fields={"photo": [...]})."""
     data = _read_limited(upload, name)
     max_pixels = settings.GAVEL_PHOTO_MAX_PIXELS
-    too_many_pixels = (f"This image is too large: at most {max_pixels // 1_000_000} megapixels. "
-                       "Please upload a smaller photo.")
+    too_many_pixels = _("This image is too large: at most %(megapixels)s megapixels. Please upload a smaller "
+                        "photo.") % {"megapixels": max_pixels // 1_000_000}
     with warnings.catch_warnings():
         # Pillow's own bomb guard warns before it errors; both mean "refuse".
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import ReviewedDocument
 from core.money import Money
@@ -31,42 +32,42 @@ class Listing(models.Model):
     """A seller's car, from draft to sale. Status changes only through core.transitions.transition()."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        INSPECTION_SCHEDULED = "inspection_scheduled", "Inspection scheduled"
-        INSPECTED = "inspected", "Inspected"
-        APPROVED = "approved", "Approved"
-        IN_AUCTION = "in_auction", "In auction"
-        SOLD = "sold", "Sold"
-        UNSOLD = "unsold", "Not sold"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        INSPECTION_SCHEDULED = "inspection_scheduled", _("Inspection scheduled")
+        INSPECTED = "inspected", _("Inspected")
+        APPROVED = "approved", _("Approved")
+        IN_AUCTION = "in_auction", _("In auction")
+        SOLD = "sold", _("Sold")
+        UNSOLD = "unsold", _("Not sold")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Fuel(models.TextChoices):
-        PETROL = "petrol", "Petrol"
-        DIESEL = "diesel", "Diesel"
-        HYBRID = "hybrid", "Hybrid"
-        PLUG_IN_HYBRID = "plug_in_hybrid", "Plug-in hybrid"
-        ELECTRIC = "electric", "Electric"
-        LPG = "lpg", "LPG"
-        CNG = "cng", "CNG"
-        OTHER = "other", "Other"
+        PETROL = "petrol", _("Petrol")
+        DIESEL = "diesel", _("Diesel")
+        HYBRID = "hybrid", _("Hybrid")
+        PLUG_IN_HYBRID = "plug_in_hybrid", _("Plug-in hybrid")
+        ELECTRIC = "electric", _("Electric")
+        LPG = "lpg", _("LPG")
+        CNG = "cng", _("CNG")
+        OTHER = "other", _("Other")
 
     class Transmission(models.TextChoices):
-        MANUAL = "manual", "Manual"
-        AUTOMATIC = "automatic", "Automatic"
+        MANUAL = "manual", _("Manual")
+        AUTOMATIC = "automatic", _("Automatic")
 
     class BodyType(models.TextChoices):
-        HATCHBACK = "hatchback", "Hatchback"
-        SALOON = "saloon", "Saloon"
-        ESTATE = "estate", "Estate"
-        SUV = "suv", "SUV"
-        COUPE = "coupe", "Coupé"
-        CONVERTIBLE = "convertible", "Convertible"
-        MPV = "mpv", "MPV / people carrier"
-        PICKUP = "pickup", "Pick-up"
-        VAN = "van", "Van"
-        OTHER = "other", "Other"
+        HATCHBACK = "hatchback", _("Hatchback")
+        SALOON = "saloon", _("Saloon")
+        ESTATE = "estate", _("Estate")
+        SUV = "suv", _("SUV")
+        COUPE = "coupe", _("Coupé")
+        CONVERTIBLE = "convertible", _("Convertible")
+        MPV = "mpv", _("MPV / people carrier")
+        PICKUP = "pickup", _("Pick-up")
+        VAN = "van", _("Van")
+        OTHER = "other", _("Other")
 
     S = Status
     TRANSITIONS = {
@@ -116,7 +117,7 @@ class Listing(models.Model):
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="listings")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT, db_index=True)
 
-    vin = models.CharField("VIN", max_length=17, db_index=True)
+    vin = models.CharField(_("VIN"), max_length=17, db_index=True)
     registration_plate = models.CharField(max_length=16, blank=True)
     make = models.CharField(max_length=60)
     model = models.CharField(max_length=80)
@@ -127,13 +128,13 @@ class Listing(models.Model):
     variant = models.CharField(max_length=120, blank=True)
     first_registration_year = models.PositiveSmallIntegerField()
 
-    mileage_km = models.PositiveIntegerField("mileage (km)", null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
     fuel = models.CharField(max_length=20, choices=Fuel.choices, blank=True)
     transmission = models.CharField(max_length=20, choices=Transmission.choices, blank=True)
     body_type = models.CharField(max_length=20, choices=BodyType.choices, blank=True)
     colour = models.CharField(max_length=40, blank=True)
     previous_owners = models.PositiveSmallIntegerField(null=True, blank=True)
-    service_history = models.BooleanField(null=True, blank=True, help_text="Full service history available.")
+    service_history = models.BooleanField(null=True, blank=True, help_text=_("Full service history available."))
     postcode = models.CharField(max_length=10, blank=True)
     city = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True, max_length=5000)
@@ -143,10 +144,10 @@ class Listing(models.Model):
     asking_price_minor = models.BigIntegerField(null=True, blank=True)
 
     sale_paid = models.BooleanField(
-        default=False, help_text="Sold and the buyer's money has arrived: the listing no longer holds its VIN. "
-                                 "Set by settlement (payments) when the sale is paid.")
+        default=False, help_text=_("Sold and the buyer's money has arrived: the listing no longer holds its VIN. "
+                                   "Set by settlement (payments) when the sale is paid."))
 
-    rejection_reason = models.TextField(blank=True, help_text="Shown to the seller.")
+    rejection_reason = models.TextField(blank=True, help_text=_("Shown to the seller."))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -163,7 +164,7 @@ class Listing(models.Model):
                                                 "in_auction"])
                            | models.Q(status="sold", sale_paid=False)),
                 name="marketplace_listing_one_vin_in_pipeline",
-                violation_error_message="This car already has an open listing on Gavel.",
+                violation_error_message=_("This car already has an open listing on Gavel."),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=[
@@ -257,7 +258,7 @@ class ListingPhoto(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     content_type = models.CharField(max_length=32)
-    size_bytes = models.PositiveIntegerField(help_text="Size of the stored original.")
+    size_bytes = models.PositiveIntegerField(help_text=_("Size of the stored original."))
     original_filename = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -285,7 +286,7 @@ class ListingDocument(ReviewedDocument):
     """A document a seller uploads for their car: the registration certificate, reviewed by staff."""
 
     class Kind(models.TextChoices):
-        REGISTRATION_CERTIFICATE = "registration_certificate", "Registration certificate"
+        REGISTRATION_CERTIFICATE = "registration_certificate", _("Registration certificate")
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.REGISTRATION_CERTIFICATE)

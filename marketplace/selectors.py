@@ -1,4 +1,5 @@
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.media import url_for
@@ -47,14 +48,15 @@ def listing_cover(*, listing: Listing) -> ListingPhoto | None:
 
 def listing_missing_for_submit(*, listing: Listing) -> list[str]:
     """Human names of what a draft still lacks before it can be submitted."""
-    labels = {"first_registration_year": "year of first registration", "mileage_km": "mileage",
-              "previous_owners": "number of previous owners", "reserve_minor": "reserve price",
-              "registration_plate": "registration plate", "body_type": "body type",
-              "service_history": "service history", "vin": "VIN"}
-    missing = [labels.get(name, name.replace("_", " ")) for name in Listing.REQUIRED_TO_SUBMIT
-               if getattr(listing, name) in (None, "")]
+    labels = {"vin": _("VIN"), "registration_plate": _("registration plate"), "make": _("make"),
+              "model": _("model"), "first_registration_year": _("year of first registration"),
+              "mileage_km": _("mileage"), "fuel": _("fuel"), "transmission": _("transmission"),
+              "body_type": _("body type"), "colour": _("colour"), "previous_owners": _("number of previous owners"),
+              "service_history": _("service history"), "postcode": _("postcode"), "city": _("city"),
+              "reserve_minor": _("reserve price")}
+    missing = [labels[name] for name in Listing.REQUIRED_TO_SUBMIT if getattr(listing, name) in (None, "")]
     if not listing.photos.all():
-        missing.append("at least one photo")
+        missing.append(_("at least one photo"))
     return missing
 
 

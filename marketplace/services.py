@@ -1,27 +1,34 @@
 """Every write to a listing or its photos. Views, the API and admin call these; nothing else writes."""
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import email_verified_ensure, staff_ensure
 from core.audit import audit_record
 from core.documents import document_create, document_review
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import translatable
 from core.models import AuditLog
 from core.notifications import notify
 from core.transitions import TransitionResult, transition
 from marketplace import images, validators
 from marketplace.models import Listing, ListingDocument, ListingPhoto
 
-REQUIRED = "This field is required."
-REQUIRED_TO_SUBMIT = "Required before you can submit."
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+REQUIRED = gettext_lazy("This field is required.")
+REQUIRED_TO_SUBMIT = gettext_lazy("Required before you can submit.")
 
 
 class VinOnGavel(ValidationFailed):
@@ -38,7 +45,7 @@ class ListingNotEditable(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "Only a draft can be changed. This listing has been submitted."
+        return _("Only a draft can be changed. This listing has been submitted.")
 
 
 # name -> (normaliser, validator) for the editable fields. Text fields are trimmed; choices checked.
@@ -48,7 +55,7 @@ _TEXT_LIMITS = {"make": 60, "model": 80, "variant": 120, "colour": 40, "city": 1
 def _choice(choices):
     def check(value):
         if value not in choices.values:
-            raise DjangoValidationError(f"Choose one of: {', '.join(choices.values)}.")
+            raise DjangoValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)})
 
     return check
 
@@ -86,14 +93,14 @@ def _clean(values: dict) -> dict:
         if name in _TEXT_LIMITS or name in _NORMALISERS or name in ("fuel", "transmission", "body_type"):
             value = _NORMALISERS.get(name, lambda v: str(v if v is not None else "").strip())(value)
             if name in _TEXT_LIMITS and len(value) > _TEXT_LIMITS[name]:
-                errors[name] = [f"At most {_TEXT_LIMITS[name]} characters."]
+                errors[name] = [_("At most %(limit)s characters.") % {"limit": _TEXT_LIMITS[name]}]
                 continue
             if value == "":
                 cleaned[name] = ""
                 continue
         elif name == "service_history":
             if value is not None and not isinstance(value, bool):
-                errors[name] = ["Answer yes or no."]
+                errors[name] = [_("Answer yes or no.")]
                 continue
         elif value is None and name in _NULLABLE:
             cleaned[name] = None
@@ -110,7 +117,7 @@ def _clean(values: dict) -> dict:
     return cleaned
 
 
-def _check_required(listing: Listing, names: Sequence[str], message: str) -> None:
+def _check_required(listing: Listing, names: Sequence[str], message: "StrOrPromise") -> None:
     missing = {name: [message] for name in names if getattr(listing, name) in (None, "")}
     if missing:
         raise ValidationFailed(fields=missing)
@@ -128,16 +135,29 @@ def _vin_taken(holder: Listing, *, viewer) -> VinOnGavel:
     """The refusal, worded for who asks: the holder's own seller, staff, or anyone else (who may be the owner of a
     car somebody else listed: they are told how to prove it, never who listed it)."""
     since = timezone.localtime(holder.submitted_at or holder.created_at)
-    date = f"{since.day} {since:%b %Y}"
+    date = date_format(since, "DATE_FORMAT")
     if getattr(viewer, "is_authenticated", False) and viewer.is_staff_member:
-        text = (f"This car already has an open listing on Gavel: listing {holder.pk} "
-                f"({holder.get_status_display().lower()}), submitted on {date}.")
+        text = _("This car already has an open listing on Gavel: listing %(listing)s (%(status)s), submitted on "
+                 "%(date)s.") % {"listing": holder.pk, "status": _status_in_sentence(holder), "date": date}
     elif getattr(viewer, "pk", None) == holder.seller_id:
-        text = f"This car already has an open listing on Gavel — your own, submitted on {date}: follow it in My cars."
+        text = _("This car already has an open listing on Gavel — your own, submitted on %(date)s: follow it in My "
+                 "cars.") % {"date": date}
     else:
-        text = (f"This car already has an open listing on Gavel (submitted on {date}). If it is your car and you did "
-                f"not list it, contact us at {settings.GAVEL_SUPPORT_EMAIL} with its registration document.")
+        text = _("This car already has an open listing on Gavel (submitted on %(date)s). If it is your car and you "
+                 "did not list it, contact us at %(email)s with its registration document.") % {
+            "date": date, "email": settings.GAVEL_SUPPORT_EMAIL}
     return VinOnGavel(text, fields={"vin": [text]})
+
+
+def _status_in_sentence(listing: Listing) -> str:
+    """The listing's status inside a sentence: lower case in English ("not sold"), as written in other languages
+    (German nouns keep their capital)."""
+    status = str(listing.get_status_display())
+    return status.lower() if (translation.get_language() or "en").startswith("en") else status
+
+
+def _too_many_photos(max_photos: int) -> str:
+    return _("A listing can have at most %(count)s photos.") % {"count": max_photos}
 
 
 def _check_vin_free(vin: str, *, exclude_pk: int | None = None, viewer=None) -> None:
@@ -157,13 +177,13 @@ def _transition_guarding_vin(listing: Listing, to: str, *, viewer, **kwargs) -> 
             raise
         holder = _vin_holder(listing.vin, exclude_pk=listing.pk)
         if holder is None:  # the other one has already left the pipeline again: let the caller try again
-            raise VinOnGavel(fields={"vin": ["This car was being listed at the same moment; please try again."]})
+            raise VinOnGavel(fields={"vin": [_("This car was being listed at the same moment; please try again.")]})
         raise _vin_taken(holder, viewer=viewer) from None
 
 
 def _ensure_owner(listing: Listing, actor: User) -> None:
     if actor is None or listing.seller_id != actor.pk:
-        raise PermissionRefused("Only the seller of this car may do that.")
+        raise PermissionRefused(_("Only the seller of this car may do that."))
 
 
 def _lock(listing: Listing) -> Listing:
@@ -180,7 +200,7 @@ def listing_create(*, seller: User, vin: str, registration_plate: str, make: str
                    first_registration_year: int, **details) -> Listing:
     """A new draft. `details` are any other editable fields (see Listing.EDITABLE_FIELDS)."""
     if not getattr(seller, "is_authenticated", False) or seller.role != User.Role.SELLER:
-        raise PermissionRefused("Only seller accounts can list a car.", code="not_a_seller")
+        raise PermissionRefused(_("Only seller accounts can list a car."), code="not_a_seller")
     values = {"vin": vin, "registration_plate": registration_plate, "make": make, "model": model,
               "first_registration_year": first_registration_year, **details}
     missing = {name: [REQUIRED] for name in _REQUIRED_ON_CREATE if str(values.get(name) or "").strip() == ""}
@@ -233,8 +253,8 @@ def listing_submit(*, listing: Listing, actor: User) -> TransitionResult:
         if locked.status == Listing.Status.DRAFT:
             _check_required(locked, Listing.REQUIRED_TO_SUBMIT, REQUIRED_TO_SUBMIT)
             if not locked.photos.exists():
-                raise ValidationFailed("Add at least one photo before you submit.",
-                                       fields={"photos": ["Add at least one photo before you submit."]})
+                no_photo = _("Add at least one photo before you submit.")
+                raise ValidationFailed(no_photo, fields={"photos": [no_photo]})
             # Rules may have tightened since the draft was saved (e.g. the reserve ceiling).
             _clean({name: getattr(locked, name) for name in Listing.EDITABLE_FIELDS})
             # One car, one listing in the pipeline: here is where it counts.
@@ -257,10 +277,10 @@ def listing_withdraw(*, listing: Listing, actor: User, reason: str = "") -> Tran
 def listing_reject(*, listing: Listing, actor: User, reason: str) -> TransitionResult:
     """Staff moderation. The reason is stored on the listing and shown to the seller. (With its open inspection:
     `inspections.services.listing_reject_and_cancel_inspection`.)"""
-    staff_ensure(actor, "Only Gavel staff may reject a listing.")
+    staff_ensure(actor, _("Only Gavel staff may reject a listing."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Say why the listing is rejected; the seller will see it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why the listing is rejected; the seller will see it.")]})
     return transition(listing, Listing.Status.REJECTED, actor=actor, reason=reason,
                       updates={"rejection_reason": reason, "status_changed_at": timezone.now()})
 
@@ -273,12 +293,12 @@ def listing_relist(*, listing: Listing, actor: User, reason: str = "",
     Its next auction takes the reserve from the seller's listing, as every auction does; staff cannot set or lower
     it. Only a reserve the seller asked for themselves (`seller_reserve_minor`, from their relist request) replaces
     it, recorded in the audit log."""
-    staff_ensure(actor, "Only Gavel staff may relist a car.")
+    staff_ensure(actor, _("Only Gavel staff may relist a car."))
     with transaction.atomic():
         locked = _lock(listing)
         if locked.status != Listing.Status.UNSOLD:
-            raise ApplicationError(f"Only a car that did not sell can be relisted; this one is "
-                                   f"{locked.get_status_display().lower()}.", code="not_relistable")
+            raise ApplicationError(_("Only a car that did not sell can be relisted; this one is %(status)s.")
+                                   % {"status": _status_in_sentence(locked)}, code="not_relistable")
         _check_vin_free(locked.vin, exclude_pk=locked.pk, viewer=actor)
         if seller_reserve_minor is not None and seller_reserve_minor != locked.reserve_minor:
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, field="reserve_minor",
@@ -292,9 +312,9 @@ def listing_relist(*, listing: Listing, actor: User, reason: str = "",
         car = locked.display_title
         # Ad hoc (no event key): a staff action, never retried by a task; a car may be relisted more than once.
         notify(user=locked.seller, kind="listing_relisted", url=reverse("marketplace:detail", args=[locked.pk]),
-               title=f"Your {car} is back on the list for auction",
-               body="We will schedule its auction and tell you the date. Your reserve and the inspection report "
-                    "stay as they are.")
+               title=translatable("Your {car} is back on the list for auction", car=car),
+               body=translatable("We will schedule its auction and tell you the date. Your reserve and the inspection "
+                                 "report stay as they are."))
     listing.refresh_from_db()
     return result
 
@@ -318,7 +338,7 @@ def listing_sale_fell_through(*, listing: Listing, reason: str, actor=None) -> T
     with transaction.atomic():
         locked = _lock(listing)
         if locked.sale_paid:
-            raise ApplicationError("A car whose buyer paid cannot fall back to not sold.", code="sale_paid")
+            raise ApplicationError(_("A car whose buyer paid cannot fall back to not sold."), code="sale_paid")
         result = transition(locked, Listing.Status.UNSOLD, actor=actor, reason=reason,
                             updates={"status_changed_at": timezone.now()})
     listing.refresh_from_db()
@@ -347,11 +367,11 @@ def listing_photos_add(*, listing: Listing, actor: User, uploads: Sequence) -> l
     row is left behind. The first photo of a listing becomes its cover."""
     _ensure_owner(listing, actor)
     if not uploads:
-        raise ValidationFailed(fields={"photo": ["Choose at least one photo to upload."]})
+        raise ValidationFailed(fields={"photo": [_("Choose at least one photo to upload.")]})
     max_photos = settings.GAVEL_LISTING_MAX_PHOTOS
     _ensure_draft(listing)
     if listing.photos.count() + len(uploads) > max_photos:
-        raise ValidationFailed(fields={"photo": [f"A listing can have at most {max_photos} photos."]})
+        raise ValidationFailed(fields={"photo": [_too_many_photos(max_photos)]})
 
     stored: list[tuple[images.ProcessedPhoto, dict[str, str], str]] = []
     try:
@@ -365,9 +385,9 @@ def listing_photos_add(*, listing: Listing, actor: User, uploads: Sequence) -> l
             _ensure_draft(locked)
             existing = list(locked.photos.order_by("-position").values_list("position", "is_cover"))
             if len(existing) + len(stored) > max_photos:
-                raise ValidationFailed(fields={"photo": [f"A listing can have at most {max_photos} photos."]})
+                raise ValidationFailed(fields={"photo": [_too_many_photos(max_photos)]})
             next_position = existing[0][0] + 1 if existing else 0
-            needs_cover = not any(is_cover for _, is_cover in existing)
+            needs_cover = not any(is_cover for _position, is_cover in existing)
             created = []
             for offset, (processed, names, original_name) in enumerate(stored):
                 created.append(ListingPhoto.objects.create(
@@ -380,7 +400,7 @@ def listing_photos_add(*, listing: Listing, actor: User, uploads: Sequence) -> l
             audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor,
                          data={"photos_added": [photo.pk for photo in created]})
     except BaseException:
-        for _, names, _ in stored:
+        for _processed, names, _name in stored:
             images.photo_files_delete(names.values())
         raise
     return created
@@ -393,7 +413,7 @@ def listing_photo_add(*, listing: Listing, actor: User, upload) -> ListingPhoto:
 def _photo_of(locked: Listing, photo_id: int) -> ListingPhoto:
     photo = locked.photos.filter(pk=photo_id).first()
     if photo is None:
-        raise ValidationFailed(fields={"photo": ["This photo does not belong to the listing."]})
+        raise ValidationFailed(fields={"photo": [_("This photo does not belong to the listing.")]})
     return photo
 
 
@@ -426,7 +446,7 @@ def listing_photos_reorder(*, listing: Listing, actor: User, photo_ids: Sequence
         current = {photo.pk: photo for photo in locked.photos.all()}
         ids = list(photo_ids)
         if len(ids) != len(set(ids)) or set(ids) != set(current):
-            raise ValidationFailed(fields={"photo_ids": ["List every photo of this listing exactly once."]})
+            raise ValidationFailed(fields={"photo_ids": [_("List every photo of this listing exactly once.")]})
         for position, photo_id in enumerate(ids):
             if current[photo_id].position != position:
                 ListingPhoto.objects.filter(pk=photo_id).update(position=position)
@@ -438,7 +458,7 @@ def listing_photo_move(*, listing: Listing, actor: User, photo_id: int, offset: 
     """Move one photo `offset` places (-1 earlier, +1 later); the up/down buttons of the photo page."""
     ids = list(listing.photos.order_by("position", "id").values_list("pk", flat=True))
     if photo_id not in ids:
-        raise ValidationFailed(fields={"photo": ["This photo does not belong to the listing."]})
+        raise ValidationFailed(fields={"photo": [_("This photo does not belong to the listing.")]})
     index = ids.index(photo_id)
     target = max(0, min(len(ids) - 1, index + offset))
     ids.insert(target, ids.pop(index))
@@ -468,8 +488,10 @@ def account_closure_obstacles(*, user: User) -> list[str]:
     """A car on its way to auction (or in one): withdraw it before closing the account."""
     count = Listing.objects.filter(seller=user, status__in=LISTING_IN_PROGRESS).count()
     if count:
-        return [f"{count} of your cars {'is' if count == 1 else 'are'} submitted, being inspected, approved or in "
-                "an auction: withdraw them first."]
+        return [ngettext("%(count)s of your cars is submitted, being inspected, approved or in an auction: withdraw "
+                         "them first.",
+                         "%(count)s of your cars are submitted, being inspected, approved or in an auction: withdraw "
+                         "them first.", count) % {"count": count}]
     return []
 
 
@@ -500,9 +522,9 @@ def listing_document_upload(*, listing: Listing, actor: User, upload) -> Listing
     """The car's registration certificate (PDF, JPEG or PNG; core.documents), waiting for staff's review. Until the
     car goes to auction (a withdrawable listing), so staff check it before dealers bid."""
     if actor.pk != listing.seller_id:
-        raise PermissionRefused("Only the seller uploads the car's documents.")
+        raise PermissionRefused(_("Only the seller uploads the car's documents."))
     if listing.status not in Listing.WITHDRAWABLE_STATUSES:
-        raise ValidationFailed(fields={"document": ["Documents are added before the car goes to auction."]})
+        raise ValidationFailed(fields={"document": [_("Documents are added before the car goes to auction.")]})
     document = document_create(model=ListingDocument, upload=upload, folder=f"uploads/registrations/{listing.pk}",
                                actor=actor, listing=listing, kind=ListingDocument.Kind.REGISTRATION_CERTIFICATE)
     return cast(ListingDocument, document)
@@ -510,5 +532,5 @@ def listing_document_upload(*, listing: Listing, actor: User, upload) -> Listing
 
 def listing_document_review(*, document: ListingDocument, actor: User, accept: bool,
                             reason: str = "") -> TransitionResult:
-    staff_ensure(actor, "Only Gavel staff review documents.")
+    staff_ensure(actor, _("Only Gavel staff review documents."))
     return document_review(document=document, actor=actor, accept=accept, reason=reason)

@@ -10,6 +10,8 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 
@@ -49,15 +51,16 @@ def vin_check_digit(vin: str) -> str:
 def validate_vin(value) -> None:
     vin = vin_normalise(value)
     if not vin:
-        raise ValidationError("Enter the VIN (17 characters, on the registration document).", code="required")
+        raise ValidationError(_("Enter the VIN (17 characters, on the registration document)."), code="required")
     if set(vin) & set("IOQ"):
-        raise ValidationError("A VIN never contains the letters I, O or Q: check for 1 and 0.", code="vin_letters")
+        raise ValidationError(_("A VIN never contains the letters I, O or Q: check for 1 and 0."), code="vin_letters")
     if len(vin) != VIN_LENGTH:
-        raise ValidationError(f"A VIN has exactly 17 characters; this one has {len(vin)}.", code="vin_length")
+        raise ValidationError(_("A VIN has exactly 17 characters; this one has %(length)s.") % {"length": len(vin)},
+                              code="vin_length")
     if not _VIN_ALLOWED.fullmatch(vin):
-        raise ValidationError("A VIN has only letters and digits.", code="vin_characters")
+        raise ValidationError(_("A VIN has only letters and digits."), code="vin_characters")
     if vin[0] in _NORTH_AMERICAN_WMI and vin[8] != vin_check_digit(vin):
-        raise ValidationError("The check digit (9th character) does not match: please check the VIN for a typo.",
+        raise ValidationError(_("The check digit (9th character) does not match: please check the VIN for a typo."),
                               code="vin_check_digit")
 
 
@@ -68,8 +71,8 @@ def plate_normalise(raw) -> str:
 def validate_registration_plate(value) -> None:
     plate = plate_normalise(value)
     if not _PLATE.fullmatch(plate):
-        raise ValidationError("Enter the registration plate as shown on the car (letters, digits, spaces, dashes; "
-                              "at most 15 characters).", code="plate")
+        raise ValidationError(_("Enter the registration plate as shown on the car (letters, digits, spaces, dashes; "
+                                "at most 15 characters)."), code="plate")
 
 
 def postcode_normalise(raw) -> str:
@@ -78,12 +81,18 @@ def postcode_normalise(raw) -> str:
 
 def validate_postcode(value) -> None:
     if not _POSTCODE.fullmatch(postcode_normalise(value)):
-        raise ValidationError("Enter a postcode (2–10 letters or digits).", code="postcode")
+        raise ValidationError(_("Enter a postcode (2–10 letters or digits)."), code="postcode")
 
 
 def _whole_number(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"Enter the {what} as a whole number.", code="not_integer")
+        messages = {
+            "year": _("Enter the year as a whole number."),
+            "mileage": _("Enter the mileage as a whole number."),
+            "number of previous owners": _("Enter the number of previous owners as a whole number."),
+            "price": _("Enter the price as a whole number."),
+        }
+        raise ValidationError(messages[what], code="not_integer")
     return value
 
 
@@ -94,26 +103,30 @@ def last_allowed_year() -> int:
 def validate_first_registration_year(value) -> None:
     year = _whole_number(value, "year")
     if not FIRST_YEAR <= year <= last_allowed_year():
-        raise ValidationError(f"Enter a year between {FIRST_YEAR} and {last_allowed_year()}.", code="year_range")
+        raise ValidationError(_("Enter a year between %(first)s and %(last)s.")
+                              % {"first": FIRST_YEAR, "last": last_allowed_year()}, code="year_range")
 
 
 def validate_mileage_km(value) -> None:
     km = _whole_number(value, "mileage")
     if not 0 <= km <= MAX_MILEAGE_KM:
-        raise ValidationError(f"Enter the mileage in km, between 0 and {MAX_MILEAGE_KM:,}.", code="mileage_range")
+        most = number_format(MAX_MILEAGE_KM, force_grouping=True)
+        raise ValidationError(_("Enter the mileage in km, between 0 and %(most)s.") % {"most": most},
+                              code="mileage_range")
 
 
 def validate_previous_owners(value) -> None:
     owners = _whole_number(value, "number of previous owners")
     if not 0 <= owners <= MAX_PREVIOUS_OWNERS:
-        raise ValidationError(f"Enter a number of previous owners between 0 and {MAX_PREVIOUS_OWNERS}.",
+        raise ValidationError(_("Enter a number of previous owners between 0 and %(most)s.")
+                              % {"most": MAX_PREVIOUS_OWNERS},
                               code="owners_range")
 
 
 def validate_price_minor(value) -> None:
     amount = _whole_number(value, "price")
     if amount <= 0:
-        raise ValidationError("Enter a price above zero.", code="price_not_positive")
+        raise ValidationError(_("Enter a price above zero."), code="price_not_positive")
     if amount > AMOUNT_MAX_MINOR:
         raise ValidationError(amount_too_large_message(), code="price_too_large")
 
@@ -123,6 +136,7 @@ def validate_reserve_minor(value) -> None:
     ceiling = settings.GAVEL_RESERVE_CEILING_MINOR
     if value > ceiling:
         raise ValidationError(
-            f"The reserve may be at most {Money.of(ceiling).format(show_minor=False)}; contact us for a higher one.",
+            _("The reserve may be at most %(ceiling)s; contact us for a higher one.")
+            % {"ceiling": Money.of(ceiling).format(show_minor=False)},
             code="reserve_ceiling",
         )

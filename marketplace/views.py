@@ -1,5 +1,7 @@
 """Sellers' pages under /sell/. Thin: forms in, services called, redirects out."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -7,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.base import ContextMixin
@@ -24,15 +28,18 @@ from inspections import services as inspection_services
 from marketplace import selectors, services
 from marketplace.forms import STEPS, ListingIdentityForm, ListingPricesForm, PhotoUploadForm, RelistForm, initial_for
 from marketplace.models import Listing
-from marketplace.vin_decode import vin_decode
+from marketplace.vin_decode import country_name, vin_decode
 from payments.selectors import buy_now_offer_for_seller, seller_car_list, seller_car_status
 from payments.timeline import seller_car_timeline
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SellerRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.role != User.Role.SELLER:
-            raise PermissionDenied("Only seller accounts can list cars.")
+            raise PermissionDenied(_("Only seller accounts can list cars."))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -47,7 +54,7 @@ class ListingMixin(LoginRequiredMixin, ContextMixin):
             return self.handle_no_permission()
         listing = selectors.listing_get_visible_to(user=request.user, listing_id=kwargs["listing_id"])
         if listing is None or (self.owner_only and listing.seller_id != request.user.pk):
-            raise Http404("No such listing.")
+            raise Http404(_("No such listing."))
         self.listing = listing
         return super().dispatch(request, *args, **kwargs)
 
@@ -58,8 +65,8 @@ class ListingMixin(LoginRequiredMixin, ContextMixin):
 
 
 def _wizard_context(current: int, listing: Listing | None) -> dict:
-    steps = [{"number": number, "title": title} for number, (title, _) in STEPS.items()]
-    steps.append({"number": 4, "title": "Photos"})
+    steps = [{"number": number, "title": title} for number, (title, _form) in STEPS.items()]
+    steps.append({"number": 4, "title": _("Photos")})
     return {"steps": steps, "current_step": current, "listing": listing}
 
 
@@ -87,7 +94,7 @@ class ListingCreateView(SellerRequiredMixin, FormView):
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self.form_invalid(form)
-        messages.success(self.request, "Draft saved. You can come back to it any time from My cars.")
+        messages.success(self.request, _("Draft saved. You can come back to it any time from My cars."))
         return redirect("marketplace:edit", listing_id=listing.pk, step=2)
 
 
@@ -97,13 +104,13 @@ class ListingEditView(ListingMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if kwargs["step"] not in STEPS:
-            raise Http404("No such step.")
+            raise Http404(_("No such step."))
         self.step = kwargs["step"]
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         if not self.listing.is_editable:
-            messages.info(request, "This listing has been submitted, so it can no longer be changed.")
+            messages.info(request, _("This listing has been submitted, so it can no longer be changed."))
             return redirect("marketplace:detail", listing_id=self.listing.pk)
         return super().get(request, *args, **kwargs)
 
@@ -130,7 +137,7 @@ class ListingEditView(ListingMixin, FormView):
             form_errors_from(exc, form)
             return self.form_invalid(form)
         if "save_exit" in self.request.POST:
-            messages.success(self.request, "Draft saved.")
+            messages.success(self.request, _("Draft saved."))
             return redirect("marketplace:detail", listing_id=self.listing.pk)
         if self.step < max(STEPS):
             return redirect("marketplace:edit", listing_id=self.listing.pk, step=self.step + 1)
@@ -154,7 +161,7 @@ class ListingPhotosView(ListingMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if not self.listing.is_editable:
-            messages.info(request, "Photos can be changed only while the listing is a draft.")
+            messages.info(request, _("Photos can be changed only while the listing is a draft."))
             return redirect("marketplace:detail", listing_id=self.listing.pk)
         return super().get(request, *args, **kwargs)
 
@@ -181,7 +188,7 @@ class ListingPhotosView(ListingMixin, TemplateView):
                 form_errors_from(ValidationFailed(exc.message, fields={"photos": exc.fields.get("photo", [])}),
                                  form)
             else:
-                text = "1 photo added." if len(added) == 1 else f"{len(added)} photos added."
+                text = ngettext("%(count)s photo added.", "%(count)s photos added.", len(added)) % {"count": len(added)}
                 if not request.htmx:
                     messages.success(request, text)
                     return redirect("marketplace:photos", listing_id=self.listing.pk)
@@ -198,7 +205,7 @@ class ListingPhotoActionView(ListingMixin, View):
     def post(self, request, listing_id, photo_id, action):
         photo = selectors.listing_photo_get(listing=self.listing, photo_id=photo_id)
         if photo is None:
-            raise Http404("No such photo.")
+            raise Http404(_("No such photo."))
         args = {"listing": self.listing, "actor": request.user, "photo_id": photo.pk}
         error = None
         try:
@@ -211,7 +218,7 @@ class ListingPhotoActionView(ListingMixin, View):
             elif action == "delete":
                 services.listing_photo_delete(**args)
             else:
-                raise Http404("No such action.")
+                raise Http404(_("No such action."))
         except ApplicationError as exc:
             error = exc.message
         if request.htmx:
@@ -264,7 +271,7 @@ class ListingDetailView(ListingMixin, TemplateView):
 
 
 class _ListingCommandView(ListingMixin, View):
-    success_message = ""
+    success_message: "StrOrPromise" = ""
 
     def run(self, request):
         raise NotImplementedError
@@ -275,7 +282,8 @@ class _ListingCommandView(ListingMixin, View):
         except ValidationFailed as exc:
             details = [message for messages_ in exc.fields.values() for message in messages_]
             missing = selectors.listing_missing_for_submit(listing=self.listing)
-            text = f"Almost there: add {', '.join(missing)}." if missing else " ".join(details) or exc.message
+            text = (_("Almost there: add %(missing)s.") % {"missing": ", ".join(missing)} if missing
+                    else " ".join(details) or exc.message)
             messages.error(request, text)
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -285,14 +293,15 @@ class _ListingCommandView(ListingMixin, View):
 
 
 class ListingSubmitView(_ListingCommandView):
-    success_message = "Submitted. We will match your car with an inspector and let you know the appointment."
+    success_message = gettext_lazy("Submitted. We will match your car with an inspector and let you know the "
+                                   "appointment.")
 
     def run(self, request):
         inspection_services.listing_submit_for_inspection(listing=self.listing, actor=request.user)
 
 
 class ListingWithdrawView(_ListingCommandView):
-    success_message = "Your listing is withdrawn. Nothing more happens with it."
+    success_message = gettext_lazy("Your listing is withdrawn. Nothing more happens with it.")
 
     def run(self, request):
         inspection_services.listing_withdraw_and_cancel_inspection(listing=self.listing, actor=request.user,
@@ -314,8 +323,8 @@ class ListingRelistView(ListingMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Thank you: our team checks your request and books the auction. The "
-                                      "inspection report stays as it is.")
+            messages.success(request, _("Thank you: our team checks your request and books the auction. The "
+                                        "inspection report stays as it is."))
         return redirect("marketplace:detail", listing_id=listing_id)
 
 
@@ -324,7 +333,8 @@ class VinDecodeView(SellerRequiredMixin, View):
 
     def get(self, request):
         facts = vin_decode(request.GET.get("vin", "")[:40])
-        return JsonResponse({"make": facts.make, "country": facts.country, "model_year": facts.model_year})
+        return JsonResponse({"make": facts.make, "country": country_name(facts.country) if facts.country else "",
+                             "model_year": facts.model_year})
 
 
 class ListingDocumentUploadView(ListingMixin, View):
@@ -340,5 +350,5 @@ class ListingDocumentUploadView(ListingMixin, View):
             for message in (exc.fields or {}).get("document", []) or [exc.message]:
                 messages.error(request, message)
         else:
-            messages.success(request, "Registration certificate uploaded. Our team reviews it before the auction.")
+            messages.success(request, _("Registration certificate uploaded. Our team reviews it before the auction."))
         return redirect("marketplace:detail", listing_id=self.listing.pk)

@@ -4,7 +4,10 @@ North-American VINs, which carry a check digit, tell the cycle). Decoded offline
 or corrects what the wizard pre-fills."""
 
 from dataclasses import dataclass
+from functools import cache
 
+from babel import Locale, UnknownLocaleError
+from django.utils import translation
 from vininfo import Vin
 from vininfo.exceptions import ValidationError as VinInvalid
 
@@ -30,3 +33,21 @@ def vin_decode(vin: str) -> VinFacts:
         return VinFacts()
     make = "" if make.lower().startswith("unsupported") else make
     return VinFacts(make=make, country=country, model_year=years[0] if len(years) == 1 else None)
+
+
+@cache
+def _territory_codes() -> dict[str, str]:
+    return {name: code for code, name in Locale("en").territories.items()}
+
+
+def country_name(country: str, language: str | None = None) -> str:
+    """`country` (vininfo's English name) in `language` (the active one by default) by CLDR; as it is when CLDR
+    does not know it."""
+    code = _territory_codes().get(country)
+    if not code:
+        return country
+    try:
+        locale = Locale.parse(translation.to_locale(language or translation.get_language() or "en"))
+    except (UnknownLocaleError, ValueError):
+        return country
+    return locale.territories.get(code) or country

@@ -9,6 +9,6 @@ register = template.Library()
 def status_label(status) -> str:
     """Human name of a status value, e.g. for audit rows: {{ row.to_state|status_label }}"""
     try:
-        return Listing.Status(status).label
+        return str(Listing.Status(status).label)
     except ValueError:
         return status

@@ -54,20 +54,32 @@
   // One full-screen viewer for the page.
   var dialog = null, image = null, caption = null, group = [], at = 0, opener = null;
 
+  // Its words come translated from the page: data-text-* on an element marked data-lightbox-texts (the gallery
+  // include), {named} fields filled in here; English when the page gives none.
+  function text(name, fallback, values) {
+    var source = document.querySelector("[data-lightbox-texts]");
+    var value = (source && source.dataset[name]) || fallback;
+    return value.replace(/\{(\w+)\}/g, function (whole, key) { return values && key in values ? values[key] : whole; });
+  }
+
   function viewer() {
     if (dialog) return dialog;
     dialog = document.createElement("dialog");
     dialog.className = "lightbox";
-    dialog.setAttribute("aria-label", "Photo, full screen");
+    dialog.setAttribute("aria-label", text("textDialog", "Photo, full screen"));
     dialog.innerHTML =
       '<div class="lightbox-bar">' +
-      '<button type="button" class="button button-small" data-lb-prev aria-label="Previous photo">‹</button>' +
+      '<button type="button" class="button button-small" data-lb-prev>‹</button>' +
       '<span class="lightbox-caption" aria-live="polite"></span>' +
-      '<button type="button" class="button button-small" data-lb-next aria-label="Next photo">›</button>' +
-      '<button type="button" class="button button-small" data-lb-zoom aria-pressed="false">Zoom</button>' +
-      '<button type="button" class="button button-small" data-lb-close>Close</button>' +
+      '<button type="button" class="button button-small" data-lb-next>›</button>' +
+      '<button type="button" class="button button-small" data-lb-zoom aria-pressed="false"></button>' +
+      '<button type="button" class="button button-small" data-lb-close></button>' +
       "</div>" +
       '<div class="lightbox-stage"><img alt=""></div>';
+    dialog.querySelector("[data-lb-prev]").setAttribute("aria-label", text("textPrevious", "Previous photo"));
+    dialog.querySelector("[data-lb-next]").setAttribute("aria-label", text("textNext", "Next photo"));
+    dialog.querySelector("[data-lb-zoom]").textContent = text("textZoom", "Zoom");
+    dialog.querySelector("[data-lb-close]").textContent = text("textClose", "Close");
     document.body.appendChild(dialog);
     image = dialog.querySelector("img");
     caption = dialog.querySelector(".lightbox-caption");
@@ -97,7 +109,8 @@
     var link = group[at], img = link.querySelector("img");
     image.src = link.getAttribute("href");
     image.alt = img ? img.alt : "";
-    caption.textContent = (img ? img.alt : "Photo") + " (" + (at + 1) + " of " + group.length + ")";
+    caption.textContent = (img ? img.alt : text("textPhoto", "Photo")) + " " +
+      text("textPosition", "({number} of {count})", { number: at + 1, count: group.length });
     dialog.classList.remove("zoomed");
     var both = group.length > 1;
     dialog.querySelector("[data-lb-prev]").hidden = !both;
