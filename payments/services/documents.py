@@ -28,6 +28,7 @@ from PIL import ImageFile
 
 from accounts.models import User
 from core.clock import db_now
+from core.i18n import in_language_of
 from payments.models import Document, DocumentCounter, Sale
 from payments.references import bank_reference
 from payments.services.common import car
@@ -286,10 +287,10 @@ def _weasyprint_html():
 def document_pdf_render(document: Document) -> bytes:
     HTML = _weasyprint_html()
 
-    html = render_to_string(
-        "payments/document_pdf.html",
-        {"document": document, "site_name": settings.GAVEL_SITE_NAME, "issued": timezone.localtime(document.issued_at)},
-    )
+    issued = timezone.localtime(document.issued_at)
+    context = {"document": document, "site_name": settings.GAVEL_SITE_NAME, "issued": issued}
+    with in_language_of(document.recipient):  # the recipient's language, whoever's request or task renders it
+        html = render_to_string("payments/document_pdf.html", context)
     return HTML(string=html).write_pdf()
 
 
