@@ -1,0 +1,123 @@
+"""Auctions, webhooks and the live pages in German and Simplified Chinese, from the outside: pages through the test
+client, refusals through the API, notices and emails as their recipients get them (PostgreSQL)."""
+
+import json
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from auctions import bid_policy, services
+from core.models import Notification
+from tests.accounts.factories import DealerFactory
+from tests.auctions.factories import make_auction
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def _live_texts(page: str) -> dict:
+    found = re.search(r'<script id="live-texts" type="application/json">(.*?)</script>', page, re.S)
+    assert found, "the page carries the live scripts' words"
+    return json.loads(found.group(1))
+
+
+def test_the_dashboard_speaks_the_dealers_own_language(client_for):
+    make_auction()
+    dealer = DealerFactory(verified=True, language="de")
+    page = client_for(dealer).get(reverse("auctions:dashboard")).content.decode()
+    assert '<html lang="de"' in page
+    assert "Filtern und sortieren" in page and "Live &amp; demnächst" in page
+    assert "Filter and sort" not in page
+    texts = _live_texts(page)
+    assert texts["ending"] == "Endet…" and texts["bids_other"] == "{count} Gebote"
+
+
+def test_the_auction_page_follows_accept_language_in_chinese(client_for):
+    auction = make_auction()
+    dealer = DealerFactory(verified=True)
+    page = client_for(dealer).get(reverse("auctions:detail", args=[auction.pk]),
+                                  HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<html lang="zh-hans"' in page
+    assert "出价规则" in page  # "How bidding works"
+    assert "首次出价必须不低于起拍价。" in page  # the first rule, from auctions.rules
+    assert "设置最高出价" in page  # "Set maximum"
+    assert _live_texts(page)["reserve_not_met"] == "未达保留价"
+
+
+def test_the_rules_page_is_public_and_translated(client):
+    page = client.get(reverse("auctions:rules"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="de"' in page
+    assert "<h1>Auktionsregeln</h1>" in page
+    assert "Bieter werden als „Händler 1“, „Händler 2“ … angezeigt" in page
+
+
+def test_a_refused_bid_comes_back_in_german_with_german_money(client_for):
+    auction = make_auction()  # starting price €10,000
+    dealer = DealerFactory(verified=True)
+    response = client_for(dealer).post(reverse("api:auction-bids", args=[auction.pk]), {"amount_minor": 5_000_00},
+                                       format="json", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "bid_too_low"  # the code stays the machine's
+    assert body["detail"] == "Das niedrigste Gebot ist jetzt 10.000\xa0€."
+    assert body["fields"]["amount_minor"] == ["Bieten Sie mindestens 10.000\xa0€."]
+
+
+def test_a_bid_form_error_is_shown_in_the_users_language(client_for):
+    auction = make_auction()
+    dealer = DealerFactory(verified=True, language="de")
+    client = client_for(dealer)
+    client.post(reverse("auctions:bid", args=[auction.pk]), {"max_amount": "lots"}, format="multipart")
+    page = client.get(reverse("auctions:detail", args=[auction.pk])).content.decode()
+    assert "Geben Sie Ihr Maximum als Betrag ein, z. B. 12500." in page
+
+
+def test_an_outbid_german_dealer_is_told_in_german_whoever_outbid_them(django_capture_on_commit_callbacks):
+    auction = make_auction()
+    german = DealerFactory(verified=True, language="de")
+    english = DealerFactory(verified=True, language="en-gb")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.bid_place(auction_id=auction.pk, dealer=german, amount_minor=10_000_00)
+    with django_capture_on_commit_callbacks(execute=True):
+        bid_policy.bid_answer_body(services.bid_place(auction_id=auction.pk, dealer=english,
+                                                      amount_minor=11_000_00))
+    note = Notification.objects.get(user=german, kind="outbid")
+    assert note.title == "Sie wurden beim 2018 Volkswagen Golf überboten"
+    assert note.body == "Der Preis liegt jetzt bei 11.000\xa0€. Bieten Sie erneut, bevor die Auktion endet."
+    (email,) = [m for m in mail.outbox if m.to == [german.email]]
+    assert "überboten" in email.subject
+
+
+def test_the_seller_and_the_winner_are_each_told_in_their_own_language(seller, django_capture_on_commit_callbacks):
+    from tests.auctions.conftest import move_end
+
+    seller.language = "zh-hans"
+    seller.save(update_fields=["language"])
+    auction = make_auction()
+    auction.listing.seller = seller
+    auction.listing.save(update_fields=["seller"])
+    winner = DealerFactory(verified=True, language="de")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.bid_place(auction_id=auction.pk, dealer=winner, amount_minor=12_000_00)
+    move_end(auction, seconds_from_now=-1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.auction_close(auction_id=auction.pk)
+    won = Notification.objects.get(user=winner, kind="auction_won")
+    assert won.title == "Sie haben den 2018 Volkswagen Golf für 12.000\xa0€ ersteigert"
+    sold = Notification.objects.get(user=seller, kind="auction_sold")
+    assert sold.title == "您的 2018 Volkswagen Golf 已以 €12,000 售出"
+
+
+def test_the_webhooks_page_in_german(client_for):
+    dealer = DealerFactory(verified=True, language="de")
+    page = client_for(dealer).get(reverse("integrations:webhooks")).content.decode()
+    assert "<h2>Ihre Endpunkte</h2>" in page and "Noch keine Endpunkte." in page
+    refused = client_for(dealer).post(reverse("integrations:webhooks"),
+                                      {"url": "https://hooks.example.com/gavel"}).content.decode()
+    assert "Wählen Sie mindestens ein Ereignis." in refused
