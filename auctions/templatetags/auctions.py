@@ -29,7 +29,7 @@ def my_state_badge(state) -> str:
 
 @register.filter
 def my_state_label(state) -> str:
-    return _MY_STATE.get(state, ("", ""))[1]
+    return str(_MY_STATE.get(state, ("", ""))[1])
 
 
 @register.filter
