@@ -125,7 +125,7 @@ class Auction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["scheduled", "live"]),
                                     name="auctions_one_open_auction_per_listing",
-                                    violation_error_message="This car already has an open auction."),
+                                    violation_error_message=_("This car already has an open auction.")),
             models.CheckConstraint(condition=models.Q(status__in=["scheduled", "live", "closed", "cancelled"]),
                                    name="auctions_auction_status_valid"),
             models.CheckConstraint(condition=models.Q(starting_price_minor__gt=0),

@@ -57,7 +57,7 @@ def url_check(url: str) -> tuple[str, str, int, str]:
         raise EgressRefused(_("Not a valid URL."), fields={"url": [_("Not a valid URL.")]}) from None
     allowed = ("https", "http") if settings.DEBUG else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
-        message = "An https:// address is needed." if not settings.DEBUG else "An http(s):// address is needed."
+        message = _("An https:// address is needed.") if not settings.DEBUG else _("An http(s):// address is needed.")
         raise EgressRefused(message, fields={"url": [message]})
     if parts.username or parts.password:
         raise EgressRefused(_("No credentials in the address."), fields={"url": [_("No credentials in the address.")]})

@@ -61,7 +61,7 @@ def _criteria_clean(fields: dict) -> dict:
     for name, longest in (("make", 60), ("model", 80), ("grade", 20), ("location", 100)):
         value = fields.get(name) or ""
         if not isinstance(value, str) or len(value.strip()) > longest:
-            errors[name] = [f"At most {longest} characters."]
+            errors[name] = [_("At most %(count)d characters.") % {"count": longest}]
         else:
             clean[name] = value.strip()
     bounds = {"year_min": (1900, 2100), "year_max": (1900, 2100), "mileage_max": (0, 10_000_000),
@@ -71,13 +71,13 @@ def _criteria_clean(fields: dict) -> dict:
         if value in (None, ""):
             clean[name] = None
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            errors[name] = [f"A whole number from {low} to {high}."]
+            errors[name] = [_("A whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]
         else:
             clean[name] = value
     if "location" in clean:
         places = location_places(clean["location"])
         if len(places) > LOCATION_PLACES_MAX:
-            errors["location"] = [f"At most {LOCATION_PLACES_MAX} cities or postcode areas."]
+            errors["location"] = [_("At most %(count)d cities or postcode areas.") % {"count": LOCATION_PLACES_MAX}]
         else:
             clean["location"] = ", ".join(part.strip() for part in clean["location"].split(",") if part.strip())
             clean["places"] = location_places_key(places)
@@ -96,9 +96,9 @@ def saved_search_create(*, dealer: User, name: str, criteria: dict, alert_in_app
     name = (name or "").strip()
     errors = {}
     if not name or len(name) > 100:
-        errors["name"] = ["A name of 1 to 100 characters."]
+        errors["name"] = [_("A name of 1 to 100 characters.")]
     if alert_email not in SavedSearch.Email.values:
-        errors["alert_email"] = [f"One of {', '.join(SavedSearch.Email.values)}."]
+        errors["alert_email"] = [_("One of %(choices)s.") % {"choices": ", ".join(SavedSearch.Email.values)}]
     if not (alert_in_app or alert_webhook or alert_email != SavedSearch.Email.OFF):
         errors["alert_in_app"] = [_("Choose at least one way to be told.")]
     if errors:
