@@ -7,11 +7,13 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from auctions import bid_policy, services
 from core.models import Notification
 from tests.accounts.factories import DealerFactory
 from tests.auctions.factories import make_auction
+from tests.live.conftest import asgi_server as _asgi_server  # noqa: F401  (the live server fixture, by its name)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,33 @@ def test_the_webhooks_page_in_german(client_for):
     refused = client_for(dealer).post(reverse("integrations:webhooks"),
                                       {"url": "https://hooks.example.com/gavel"}).content.decode()
     assert "Wählen Sie mindestens ein Ereignis." in refused
+
+
+@pytest.mark.browser
+@pytest.mark.postgres
+@pytest.mark.serial
+@pytest.mark.django_db(transaction=True)
+def test_a_german_dealers_page_follows_a_rivals_bid_live_in_german(browser, _asgi_server):  # noqa: F811
+    from django.conf import settings
+
+    from tests.live.conftest import session_cookie
+
+    auction = make_auction(starting_price_minor=10_000_00, reserve_minor=12_000_00)
+    german, rival = DealerFactory(verified=True, language="de"), DealerFactory(verified=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_cookie(german),
+                          "domain": "127.0.0.1", "path": "/"}])
+    page = context.new_page()
+    page.goto(f"{_asgi_server.origin}/auctions/{auction.pk}/")
+    page.wait_for_selector("html[data-live-auction=ready]")
+    page.get_by_role("button", name=re.compile(r"^Jetzt 10\.000\s€ bieten$")).click()
+    page.wait_for_selector("html[data-live-auction=ready]")
+
+    services.bid_place(auction_id=auction.pk, dealer=rival, amount_minor=10_100_00)
+    # The frame carries numbers, codes and the label "Dealer 2": the page writes them in German.
+    expect(page.locator(".bid-box [data-price]")).to_have_text(re.compile(r"^10\.100\s€$"))
+    expect(page.locator(".bid-box [data-bid-count]")).to_have_text("2 Gebote")
+    expect(page.locator(".bid-box [data-my-state]")).to_have_text("Überboten")
+    expect(page.get_by_role("button", name=re.compile(r"^Jetzt 10\.200\s€ bieten$"))).to_be_visible()
+    assert page.locator(".bid-history li").first.inner_text().startswith("Händler 2")
+    page.wait_for_selector(".live-toast >> text=Sie wurden beim 2018 Volkswagen Golf überboten")
