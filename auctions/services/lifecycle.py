@@ -43,7 +43,7 @@ from auctions.services.saved_searches import saved_searches_announce_on_commit
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.i18n import Translatable, money_whole, translatable
-from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
+from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 from core.notifications import notify
 from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
@@ -55,10 +55,6 @@ logger = logging.getLogger(__name__)
 
 def _car(auction: Auction) -> str:
     return auction.listing.display_title
-
-
-def _money(minor: int | None) -> str:
-    return Money.of(minor).format(show_minor=False) if minor is not None else "—"
 
 
 def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, starting_price_minor: int,
