@@ -153,3 +153,20 @@ def test_a_german_dealers_page_follows_a_rivals_bid_live_in_german(browser, _asg
     expect(page.get_by_role("button", name=re.compile(r"^Jetzt 10\.200\s€ bieten$"))).to_be_visible()
     assert page.locator(".bid-history li").first.inner_text().startswith("Händler 2")
     page.wait_for_selector(".live-toast >> text=Sie wurden beim 2018 Volkswagen Golf überboten")
+
+
+def test_saved_search_alerts_and_the_daily_digest_reach_each_dealer_in_their_language(
+        django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    chinese, german = DealerFactory(verified=True, language="zh-hans"), DealerFactory(verified=True, language="de")
+    services.saved_search_create(dealer=chinese, name="高尔夫", criteria={}, alert_in_app=True)
+    services.saved_search_create(dealer=german, name="Golfs", criteria={}, alert_in_app=False, alert_email="daily")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_auction(starts_at=timezone.now() + timedelta(hours=2))
+    told = Notification.objects.get(user=chinese, kind="saved_search_match")
+    assert told.title == "“高尔夫”有新车：2018 Volkswagen Golf，起价 €10,000.00"
+    assert services.saved_search_digests_send() == 1
+    assert mail.outbox[-1].to == [german.email] and mail.outbox[-1].subject == "Ihre gespeicherten Suchen: 1 neu"
