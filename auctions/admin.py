@@ -10,6 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from auctions import selectors, services
 from auctions.models import ApprovedListing, Auction, Bid, RelistRequest, SellerConsent
@@ -28,8 +31,8 @@ class BidInline(ReadOnlyAdminMixin, admin.TabularInline):
                                 "withdrawn_at", "created_at")
     ordering = ["-sequence"]
 
-    amount = money_field("amount_minor", "amount")
-    maximum = money_field("max_minor", "maximum (private)")
+    amount = money_field("amount_minor", _("amount"))
+    maximum = money_field("max_minor", _("maximum (private)"))
 
 
 def _cancel(*, obj, actor, reason):
@@ -44,23 +47,23 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["listing"]
     date_hierarchy = "ends_at"
     inlines = [BidInline]
-    actions = ["close_now", reason_action(name="cancel_auctions", description="Cancel selected auctions",
+    actions = ["close_now", reason_action(name="cancel_auctions", description=_("Cancel selected auctions"),
                                           service=_cancel, require_reason=True)]
     fieldsets = [
         (None, {"fields": ["listing", "status", "outcome", "starts_at", "ends_at", "duration_minutes",
                            "scheduled_by", "created_at", "updated_at", "integrity_report"]}),
-        ("Money", {"fields": ["starting_price", "reserve", "price", "bid_count", "leader", "leader_max",
+        (_("Money"), {"fields": ["starting_price", "reserve", "price", "bid_count", "leader", "leader_max",
                               "hammer_price"]}),
-        ("Close", {"fields": ["closed_at", "decision_deadline", "decided_at", "winner", "cancel_reason",
+        (_("Close"), {"fields": ["closed_at", "decision_deadline", "decided_at", "winner", "cancel_reason",
                               "last_sequence", "event_seq"]}),
     ]
     readonly_fields = ["starting_price", "reserve", "price", "leader_max", "hammer_price", "integrity_report"]
 
-    starting_price = money_field("starting_price_minor", "starting price")
-    reserve = money_field("reserve_minor", "reserve (private)")
-    price = money_field("price_minor", "price")
-    leader_max = money_field("leader_max_minor", "leader's maximum (private)")
-    hammer_price = money_field("hammer_price_minor", "hammer price")
+    starting_price = money_field("starting_price_minor", _("starting price"))
+    reserve = money_field("reserve_minor", _("reserve (private)"))
+    price = money_field("price_minor", _("price"))
+    leader_max = money_field("leader_max_minor", _("leader's maximum (private)"))
+    hammer_price = money_field("hammer_price_minor", _("hammer price"))
 
     def get_urls(self):
         return [path("<int:auction_id>/integrity/", self.admin_site.admin_view(self.integrity_view),
@@ -72,22 +75,24 @@ class AuctionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request, auction):
             raise PermissionDenied
         return TemplateResponse(request, "admin/auctions/integrity.html", {
-            **self.admin_site.each_context(request), "title": f"Integrity report: auction {auction.pk}",
+            **self.admin_site.each_context(request), "title": gettext("Integrity report: auction %(id)s")
+            % {"id": auction.pk},
             "report": selectors.auction_integrity_report(auction=auction), "opts": self.model._meta,
             "original": auction})
 
-    @admin.display(description="integrity report")
+    @admin.display(description=_("integrity report"))
     def integrity_report(self, obj):
         if obj.pk is None:
             return "—"
-        return format_html('<a href="{}">Open the integrity report</a>',
-                           reverse("admin:auctions_auction_integrity", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("admin:auctions_auction_integrity", args=[obj.pk]),
+                           gettext("Open the integrity report"))
 
-    @admin.action(description="Close now (only auctions past their end)")
+    @admin.action(description=_("Close now (only auctions past their end)"))
     def close_now(self, request, queryset):
         closed = sum(1 for auction in queryset if payment_services.auction_close_and_settle(auction_id=auction.pk))
         skipped = queryset.count() - closed
-        self.message_user(request, f"Closed {closed}; {skipped} not live or not past their end yet.",
+        self.message_user(request, gettext("Closed %(closed)d; %(skipped)d not live or not past their end yet.")
+                          % {"closed": closed, "skipped": skipped},
                           messages.SUCCESS if closed else messages.WARNING)
 
 
@@ -104,16 +109,17 @@ class SellerConsentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields = ("auction", "dealer", "source", "status", "amount", "reserve", "deadline",
                                 "requested_by", "decided_by", "decided_at", "created_at")
 
-    amount = money_field("amount_minor", "the price the seller is asked about")
-    reserve = money_field("reserve_minor", "the auction's reserve when the seller was asked")
+    amount = money_field("amount_minor", _("the price the seller is asked about"))
+    reserve = money_field("reserve_minor", _("the auction's reserve when the seller was asked"))
 
 
 class ScheduleForm(forms.Form):
     starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
-                                    help_text="Local time. A time in the past starts the auction at once.")
+                                    help_text=_("Local time. A time in the past starts the auction at once."))
     duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
     starting_price = forms.DecimalField(min_value=1, max_value=Money.of(AMOUNT_MAX_MINOR).major, decimal_places=2,
-                                        help_text=f"In {settings.GAVEL_CURRENCY}. The reserve comes from the listing.")
+                                        help_text=format_lazy(_("In {currency}. The reserve comes from the listing."),
+                                                              currency=settings.GAVEL_CURRENCY))
 
 
 @admin.register(ApprovedListing)
@@ -128,8 +134,8 @@ class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["reserve_minor", "asking_price_minor"]
     readonly_fields = ["reserve", "asking_price"]
 
-    reserve = money_field("reserve_minor", "reserve")
-    asking_price = money_field("asking_price_minor", "asking price")
+    reserve = money_field("reserve_minor", _("reserve"))
+    asking_price = money_field("asking_price_minor", _("asking price"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Listing.Status.APPROVED)
@@ -137,7 +143,7 @@ class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
-    @admin.action(description="Schedule auction")
+    @admin.action(description=_("Schedule auction"))
     def schedule_auction(self, request, queryset):
         if "apply" in request.POST:
             form = ScheduleForm(request.POST)
@@ -154,7 +160,8 @@ class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     except ApplicationError as exc:
                         self.message_user(request, f"{listing}: {exc.message}", messages.ERROR)
                     else:
-                        self.message_user(request, f"{listing}: auction scheduled.", messages.SUCCESS)
+                        self.message_user(request, gettext("%(car)s: auction scheduled.") % {"car": listing},
+                                          messages.SUCCESS)
                 return None
         else:
             form = ScheduleForm(initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0),
@@ -164,7 +171,7 @@ class ApprovedListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for listing in objects:
             listing.guidance = guidance.get(listing.pk)
         return TemplateResponse(request, "admin/auctions/schedule.html", {
-            **self.admin_site.each_context(request), "title": "Schedule auction", "objects": objects,
+            **self.admin_site.each_context(request), "title": gettext("Schedule auction"), "objects": objects,
             "form": form, "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})
 
 
@@ -174,7 +181,7 @@ def _relist_refuse(*, obj, actor, reason):
 
 class RelistApproveForm(forms.Form):
     starts_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
-                                    help_text="Local time. A time in the past starts the auction at once.")
+                                    help_text=_("Local time. A time in the past starts the auction at once."))
     duration_minutes = forms.IntegerField(min_value=1, max_value=7 * 24 * 60)
 
 
@@ -189,15 +196,15 @@ class RelistRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["reserve_minor", "starting_price_minor"]
     readonly_fields = ["reserve", "starting_price"]
 
-    reserve = money_field("reserve_minor", "new reserve")
-    starting_price = money_field("starting_price_minor", "starting price")
-    refuse = reason_action(name="refuse", description="Refuse (tell the seller why)", service=_relist_refuse,
+    reserve = money_field("reserve_minor", _("new reserve"))
+    starting_price = money_field("starting_price_minor", _("starting price"))
+    refuse = reason_action(name="refuse", description=_("Refuse (tell the seller why)"), service=_relist_refuse,
                            require_reason=True)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
-    @admin.action(description="Approve and schedule the auction (same inspection report)")
+    @admin.action(description=_("Approve and schedule the auction (same inspection report)"))
     def approve_and_schedule(self, request, queryset):
         if "apply" in request.POST:
             form = RelistApproveForm(request.POST)
@@ -210,12 +217,14 @@ class RelistRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     except ApplicationError as exc:
                         self.message_user(request, f"{relist}: {exc.message}", messages.ERROR)
                     else:
-                        self.message_user(request, f"{relist}: relisted, auction scheduled.", messages.SUCCESS)
+                        self.message_user(request, gettext("%(request)s: relisted, auction scheduled.")
+                                          % {"request": relist}, messages.SUCCESS)
                 return None
         else:
             form = RelistApproveForm(initial={"starts_at": timezone.localtime().replace(second=0, microsecond=0),
                                               "duration_minutes": settings.GAVEL_AUCTION_DEFAULT_MINUTES})
         return TemplateResponse(request, "admin/auctions/schedule.html", {
-            **self.admin_site.each_context(request), "title": "Approve and schedule the auction", "objects": queryset,
-            "action_name": "approve_and_schedule", "submit_label": "Approve and schedule",
+            **self.admin_site.each_context(request), "title": gettext("Approve and schedule the auction"),
+            "objects": queryset,
+            "action_name": "approve_and_schedule", "submit_label": gettext("Approve and schedule"),
             "form": form, "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME})

@@ -6,6 +6,7 @@ a maximum but their own, or another dealer's identity. Anyone else gets 404.
 """
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -51,26 +52,26 @@ class AuctionFilterInputSerializer(serializers.Serializer):
     year_max = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
     mileage_max = serializers.IntegerField(min_value=0, max_value=MAX_MILEAGE_KM, required=False)
     price_min = serializers.IntegerField(min_value=0, max_value=AMOUNT_MAX_MINOR, required=False,
-                                         help_text="Minor units.")
+                                         help_text=_("Minor units."))
     price_max = serializers.IntegerField(min_value=0, max_value=AMOUNT_MAX_MINOR, required=False,
-                                         help_text="Minor units.")
+                                         help_text=_("Minor units."))
     grade = serializers.CharField(max_length=20, required=False,
-                                  help_text="The published inspection grade (once inspections publish grades).")
+                                  help_text=_("The published inspection grade (once inspections publish grades)."))
     location = serializers.CharField(max_length=100, required=False,
-                                     help_text="One or more regions, comma-separated, any of which matches: a city, "
-                                               "or a postcode area (the start of a postcode).")
+                                     help_text=_("One or more regions, comma-separated, any of which matches: a city, "
+                                               "or a postcode area (the start of a postcode)."))
     sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False)
 
 
 class BidInputSerializer(serializers.Serializer):
     amount_minor = serializers.IntegerField(required=False, min_value=1, max_value=AMOUNT_MAX_MINOR,
-                                            help_text="A direct bid, minor units.")
+                                            help_text=_("A direct bid, minor units."))
     max_amount_minor = serializers.IntegerField(required=False, min_value=1, max_value=AMOUNT_MAX_MINOR,
-                                                help_text="A maximum: Gavel bids for you up to it.")
+                                                help_text=_("A maximum: Gavel bids for you up to it."))
 
     def validate(self, data):
         if ("amount_minor" in data) == ("max_amount_minor" in data):
-            raise serializers.ValidationError({"amount_minor": ["Give either amount_minor or max_amount_minor."]})
+            raise serializers.ValidationError({"amount_minor": [_("Give either amount_minor or max_amount_minor.")]})
         return data
 
 
@@ -115,8 +116,8 @@ class AuctionListApi(APIView):
 
     @extend_schema(parameters=[AuctionFilterInputSerializer],
                    responses={200: _auction_any("AuctionListItemOutput", AuctionDealerListOutputSerializer, many=True)},
-                   description="Live and upcoming auctions (dealers; tabs: watchlist, my_bids, won). The seller "
-                               "sees their own cars' auctions, staff all; the shape depends on the role.")
+                   description=_("Live and upcoming auctions (dealers; tabs: watchlist, my_bids, won). The seller "
+                               "sees their own cars' auctions, staff all; the shape depends on the role."))
     def get(self, request):
         filters = AuctionFilterInputSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -143,8 +144,8 @@ class AuctionBidsApi(APIView):
     rate_limited_methods = ("POST",)  # by auctions.bid_policy, with the page's bid forms (documents the 429)
 
     @extend_schema(responses={200: BidDealerOutputSerializer(many=True)},
-                   description="The bid history, newest first. Dealers see labels ('Dealer 3') and amounts; the "
-                               "seller also the dealers' companies once the auction has closed; staff everything.")
+                   description=_("The bid history, newest first. Dealers see labels ('Dealer 3') and amounts; the "
+                               "seller also the dealers' companies once the auction has closed; staff everything."))
     def get(self, request, auction_id: int):
         auction = _get_auction(request, auction_id)
         user = request.user
@@ -167,11 +168,11 @@ class AuctionBidsApi(APIView):
     @extend_schema(
         request=BidInputSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                     description="Retry with the same key to get the first answer back.")],
+                                     description=_("Retry with the same key to get the first answer back."))],
         responses={201: BidPlacedOutputSerializer},
-        description="Bid now (`amount_minor`) or set a maximum (`max_amount_minor`). Refusals carry a code: "
+        description=_("Bid now (`amount_minor`) or set a maximum (`max_amount_minor`). Refusals carry a code: "
                     "bid_too_low, already_leading, auction_not_live, auction_ended, own_listing, not_verified, "
-                    "not_a_dealer, buying_limit_exceeded, idempotency_key_reused, throttled.")
+                    "not_a_dealer, buying_limit_exceeded, idempotency_key_reused, throttled."))
     def post(self, request, auction_id: int):
         if request.user.role != User.Role.DEALER:
             _get_auction(request, auction_id)  # 404 for those who may not see it; bid_place refuses the rest
@@ -207,12 +208,12 @@ class AuctionWatchApi(APIView):
 
 class AuctionRecordApi(APIView):
     @extend_schema(responses={
-        200: OpenApiResponse(response=OpenApiTypes.BINARY, description=(
+        200: OpenApiResponse(response=OpenApiTypes.BINARY, description=_(
             "The auction's verifiable record (gavel-auction-export, docs/transparency.md): canonical JSON and one "
             "newline, with the opening of the sealed reserve. Check it with `gavel-verify`.")),
-        403: OpenApiResponse(description="Only the car's seller and the auction's bidders (permission_denied)."),
-        404: OpenApiResponse(description="No such auction, or it has no record in the log (not_logged)."),
-        409: OpenApiResponse(description="The auction has not closed yet (record_not_ready)."),
+        403: OpenApiResponse(description=_("Only the car's seller and the auction's bidders (permission_denied).")),
+        404: OpenApiResponse(description=_("No such auction, or it has no record in the log (not_logged).")),
+        409: OpenApiResponse(description=_("The auction has not closed yet (record_not_ready).")),
     })
     def get(self, request, auction_id: int):
         return record_download(services.auction_record_export(auction_id=auction_id, user=request.user),
@@ -221,7 +222,8 @@ class AuctionRecordApi(APIView):
 
 class AuctionReceiptsApi(APIView):
     @extend_schema(responses={200: BidReceiptOutputSerializer(many=True)},
-                   description="The signed receipt of each of your own bids on this auction (empty for anyone else).")
+                   description=_("The signed receipt of each of your own bids on this auction (empty for anyone "
+                                 "else)."))
     def get(self, request, auction_id: int):
         _get_auction(request, auction_id)
         return Response(services.auction_receipts_for(auction_id=auction_id, dealer=dealer_acting_for(request.user)))
@@ -238,7 +240,7 @@ class AuctionDecisionApi(APIView):
     def post(self, request, auction_id: int):
         auction = _get_auction(request, auction_id)
         if auction.listing.seller_id != request.user.pk:
-            raise PermissionDenied("Only the seller of this car may decide.")
+            raise PermissionDenied(_("Only the seller of this car may decide."))
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment_services.auction_decision_settle(auction_id=auction.pk, seller=request.user,
@@ -258,12 +260,13 @@ class SavedSearchOutputSerializer(serializers.Serializer):
     price_min_minor = serializers.IntegerField(source="price_min", allow_null=True)
     price_max_minor = serializers.IntegerField(source="price_max", allow_null=True)
     grade = serializers.CharField()
-    location = serializers.CharField(help_text="Regions, comma-separated, any of which matches: a city, or a postcode "
+    location = serializers.CharField(help_text=_("Regions, comma-separated, any of which matches: a city, or a postcode"
+                                                 " "
                                                "area (the start of the postcode). Listings carry no coordinates: "
-                                               "regions stand in for a radius.")
+                                               "regions stand in for a radius."))
     alert_in_app = serializers.BooleanField()
     alert_email = serializers.ChoiceField(choices=SavedSearch.Email.choices)
-    alert_webhook = serializers.BooleanField(help_text="Also send `saved_search.matched` to your webhook endpoints.")
+    alert_webhook = serializers.BooleanField(help_text=_("Also send `saved_search.matched` to your webhook endpoints."))
     created_at = serializers.DateTimeField()
 
 
@@ -281,7 +284,7 @@ class SavedSearchInputSerializer(serializers.Serializer):
                                                max_value=AMOUNT_MAX_MINOR, default=None)
     grade = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                     help_text="At most 10 regions, comma-separated: cities or postcode areas.")
+                                     help_text=_("At most 10 regions, comma-separated: cities or postcode areas."))
     alert_in_app = serializers.BooleanField(required=False, default=True)
     alert_email = serializers.ChoiceField(choices=SavedSearch.Email.choices, required=False,
                                           default=SavedSearch.Email.OFF)
@@ -290,17 +293,17 @@ class SavedSearchInputSerializer(serializers.Serializer):
 
 class SavedSearchListApi(APIView):
     @extend_schema(responses={200: SavedSearchOutputSerializer(many=True)},
-                   description="Your saved searches (dealers). A new auction that matches one is announced once when "
-                               "it is scheduled and again when it goes live.")
+                   description=_("Your saved searches (dealers). A new auction that matches one is announced once when "
+                               "it is scheduled and again when it goes live."))
     def get(self, request):
         if request.user.role != User.Role.DEALER:
-            raise PermissionDenied("Only dealers save searches.")
+            raise PermissionDenied(_("Only dealers save searches."))
         return Response(SavedSearchOutputSerializer(selectors.saved_search_list(dealer=request.user), many=True).data)
 
     @extend_schema(request=SavedSearchInputSerializer, responses={201: SavedSearchOutputSerializer})
     def post(self, request):
         if request.user.role != User.Role.DEALER:
-            raise PermissionDenied("Only dealers save searches.")
+            raise PermissionDenied(_("Only dealers save searches."))
         given = SavedSearchInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)

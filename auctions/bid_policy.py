@@ -20,6 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from auctions import services
@@ -38,8 +40,10 @@ def bid_rate_limit(*, dealer: User) -> None:
     result = rate_limit_hit(scope="bids", ident=dealer.pk, rate=settings.GAVEL_BID_RATE)
     if not result.allowed:
         wait = result.retry_after_seconds
-        raise Throttled(f"You are bidding faster than Gavel allows. Please wait {wait} second{'s' * (wait != 1)} "
-                        "and bid again.", retry_after_seconds=wait)
+        raise Throttled(ngettext(
+            "You are bidding faster than Gavel allows. Please wait %(wait)d second and bid again.",
+            "You are bidding faster than Gavel allows. Please wait %(wait)d seconds and bid again.",
+            wait) % {"wait": wait}, retry_after_seconds=wait)
 
 
 def idempotency_key_clean(raw: str | None) -> str | None:
@@ -49,8 +53,8 @@ def idempotency_key_clean(raw: str | None) -> str | None:
     if not key:
         return None
     if not all(" " < char < "\x7f" for char in key):
-        raise ValidationFailed("The Idempotency-Key header may hold only printable ASCII characters.",
-                               fields={"idempotency_key": ["Use printable ASCII characters, e.g. a UUID."]})
+        raise ValidationFailed(_("The Idempotency-Key header may hold only printable ASCII characters."),
+                               fields={"idempotency_key": [_("Use printable ASCII characters, e.g. a UUID.")]})
     return key[:IDEMPOTENCY_KEY_MAX]
 
 

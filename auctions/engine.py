@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 
@@ -84,30 +86,33 @@ class Resolution(Generic[D]):
 # The refusals' wording, in one place: resolve_bid raises them, and so does the bid service for the decisions the
 # database function (auctions/sql) returns as a code and numbers.
 def amount_or_maximum_refusal() -> BidRejected:
-    return BidRejected("Give either an amount or a maximum, not both.", code="invalid",
-                       fields={"amount_minor": ["Give either amount_minor or max_amount_minor."]})
+    return BidRejected(_("Give either an amount or a maximum, not both."), code="invalid",
+                       fields={"amount_minor": [_("Give either amount_minor or max_amount_minor.")]})
 
 
 def amount_range_refusal(field: str) -> BidRejected:
-    return BidRejected("The amount must be a positive whole number of minor units, within the largest amount "
-                       "Gavel takes.", code="invalid", fields={field: [
-                           f"Enter a positive whole number of minor units. {amount_too_large_message()}"]})
+    return BidRejected(_("The amount must be a positive whole number of minor units, within the largest amount "
+                         "Gavel takes."), code="invalid", fields={field: [
+                           _("Enter a positive whole number of minor units. %(limit)s")
+                           % {"limit": amount_too_large_message()}]})
 
 
 def already_leading_refusal() -> AlreadyLeading:
-    return AlreadyLeading("You are already the highest bidder; you can raise your maximum instead.")
+    return AlreadyLeading(_("You are already the highest bidder; you can raise your maximum instead."))
 
 
 def own_maximum_too_low(current_max_minor: int, *, money: Callable[[int], str]) -> BidTooLow:
     current = money(current_max_minor)
-    return BidTooLow(f"Your new maximum must be above your current maximum of {current}.",
+    return BidTooLow(_("Your new maximum must be above your current maximum of %(amount)s.") % {"amount": current},
                      minimum_minor=current_max_minor,
-                     fields={"max_amount_minor": [f"Must be above your current maximum of {current}."]})
+                     fields={"max_amount_minor": [
+                         _("Must be above your current maximum of %(amount)s.") % {"amount": current}]})
 
 
 def bid_too_low(minimum_minor: int, *, field: str, money: Callable[[int], str]) -> BidTooLow:
-    return BidTooLow(f"The lowest bid now is {money(minimum_minor)}.", minimum_minor=minimum_minor,
-                     fields={field: [f"Bid at least {money(minimum_minor)}."]})
+    lowest = money(minimum_minor)
+    return BidTooLow(_("The lowest bid now is %(amount)s.") % {"amount": lowest}, minimum_minor=minimum_minor,
+                     fields={field: [_("Bid at least %(amount)s.") % {"amount": lowest}]})
 
 
 def minimum_next_bid(standing: Standing[D], *, starting_price_minor: int,

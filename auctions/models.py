@@ -9,6 +9,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
 from marketplace.models import Listing
@@ -16,19 +18,19 @@ from marketplace.models import Listing
 
 class Auction(models.Model):
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        LIVE = "live", "Live"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Outcome(models.TextChoices):
         # A separate field from `status`: status is where the auction is in time, outcome is what it decided.
         NONE = "", "—"
-        SOLD = "sold", "Sold"
-        AWAITING_SELLER = "awaiting_seller", "Awaiting the seller's decision"
-        NO_BIDS = "no_bids", "No bids"
-        UNSOLD = "unsold", "Not sold (seller declined)"
-        CANCELLED = "cancelled", "Cancelled"
+        SOLD = "sold", _("Sold")
+        AWAITING_SELLER = "awaiting_seller", _("Awaiting the seller's decision")
+        NO_BIDS = "no_bids", _("No bids")
+        UNSOLD = "unsold", _("Not sold (seller declined)")
+        CANCELLED = "cancelled", _("Cancelled")
 
     S = Status
     TRANSITIONS = {
@@ -65,25 +67,26 @@ class Auction(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE, blank=True)
 
     starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(db_index=True, help_text="Moves later when a bid lands in the soft-close window.")
+    ends_at = models.DateTimeField(db_index=True, help_text=_("Moves later when a bid lands in the soft-close window."))
     duration_minutes = models.PositiveIntegerField()
     starting_price_minor = models.BigIntegerField()
     reserve_minor = models.BigIntegerField(
-        null=True, blank=True, help_text="Private: copied from the listing when scheduled; never shown to dealers.")
+        null=True, blank=True, help_text=_("Private: copied from the listing when scheduled; never shown to dealers."))
 
-    price_minor = models.BigIntegerField(null=True, blank=True, help_text="The visible price: the highest bid.")
-    bid_count = models.PositiveIntegerField(default=0, help_text="Visible bids.")
-    last_sequence = models.PositiveIntegerField(default=0, help_text="Sequence of the last Bid row (visible or not).")
+    price_minor = models.BigIntegerField(null=True, blank=True, help_text=_("The visible price: the highest bid."))
+    bid_count = models.PositiveIntegerField(default=0, help_text=_("Visible bids."))
+    last_sequence = models.PositiveIntegerField(default=0,
+                                                help_text=_("Sequence of the last Bid row (visible or not)."))
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="auctions_leading")
-    leader_max_minor = models.BigIntegerField(null=True, blank=True, help_text="Private: the leader's maximum.")
+    leader_max_minor = models.BigIntegerField(null=True, blank=True, help_text=_("Private: the leader's maximum."))
     event_seq = models.PositiveBigIntegerField(
-        default=0, help_text="Bumped in the same transaction as every public change; live events carry it.")
+        default=0, help_text=_("Bumped in the same transaction as every public change; live events carry it."))
 
     # The transparency log (transparency, auctions.services.auction_log): this auction's entries so far (0: not in
     # the log) and whether its reserve_met entry is written, kept on the locked row so appending needs no query.
-    log_seq = models.PositiveIntegerField(default=0, help_text="Transparency log entries of this auction so far.")
-    log_reserve_met = models.BooleanField(default=False, help_text="Its reserve_met entry is in the log.")
+    log_seq = models.PositiveIntegerField(default=0, help_text=_("Transparency log entries of this auction so far."))
+    log_reserve_met = models.BooleanField(default=False, help_text=_("Its reserve_met entry is in the log."))
 
     closed_at = models.DateTimeField(null=True, blank=True)
     decision_deadline = models.DateTimeField(null=True, blank=True)
@@ -106,7 +109,7 @@ class Auction(models.Model):
     # what it disclosed.
     report = models.ForeignKey("inspections.InspectionReport", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="auctions",
-                               help_text="The published report revision dealers bid on (set when scheduled).")
+                               help_text=_("The published report revision dealers bid on (set when scheduled)."))
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,7 +125,7 @@ class Auction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["scheduled", "live"]),
                                     name="auctions_one_open_auction_per_listing",
-                                    violation_error_message="This car already has an open auction."),
+                                    violation_error_message=_("This car already has an open auction.")),
             models.CheckConstraint(condition=models.Q(status__in=["scheduled", "live", "closed", "cancelled"]),
                                    name="auctions_auction_status_valid"),
             models.CheckConstraint(condition=models.Q(starting_price_minor__gt=0),
@@ -151,15 +154,15 @@ class Auction(models.Model):
 
 class Bid(models.Model):
     class Kind(models.TextChoices):
-        DIRECT = "direct", "Bid"
-        PROXY = "proxy", "Maximum bid"
-        AUTO = "auto", "Automatic bid"
+        DIRECT = "direct", _("Bid")
+        PROXY = "proxy", _("Maximum bid")
+        AUTO = "auto", _("Automatic bid")
 
     class State(models.TextChoices):
         # Only standing bids count: for the price, the leader, the history dealers see and second chances.
-        STANDING = "standing", "Standing"
-        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
-        REPLACED = "replaced", "Replaced when the auction was worked out again without a withdrawn bidder"
+        STANDING = "standing", _("Standing")
+        WITHDRAWN = "withdrawn", _("Withdrawn: the dealer may no longer buy")
+        REPLACED = "replaced", _("Replaced when the auction was worked out again without a withdrawn bidder")
 
     # transition(..., field="state"): a bid stops counting once, for good.
     STATE_TRANSITIONS = {State.STANDING: {State.WITHDRAWN, State.REPLACED}, State.WITHDRAWN: set(),
@@ -173,13 +176,13 @@ class Bid(models.Model):
                                   related_name="+")
     amount_minor = models.BigIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    max_minor = models.BigIntegerField(null=True, blank=True, help_text="Private: the maximum behind a proxy bid.")
-    sequence = models.PositiveIntegerField(help_text="1, 2, 3 … per auction, in the order the bids were placed.")
+    max_minor = models.BigIntegerField(null=True, blank=True, help_text=_("Private: the maximum behind a proxy bid."))
+    sequence = models.PositiveIntegerField(help_text=_("1, 2, 3 … per auction, in the order the bids were placed."))
     is_visible = models.BooleanField(
-        default=True, help_text="False for a leader raising their own maximum: nothing public changed.")
+        default=True, help_text=_("False for a leader raising their own maximum: nothing public changed."))
     state = models.CharField(max_length=10, choices=State.choices, default=State.STANDING)
-    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="When the bid stopped counting.")
-    created_at = models.DateTimeField(help_text="The database clock inside the bid's transaction.")
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text=_("When the bid stopped counting."))
+    created_at = models.DateTimeField(help_text=_("The database clock inside the bid's transaction."))
 
     class Meta:
         ordering = ["auction", "sequence"]
@@ -201,18 +204,18 @@ class SellerConsent(models.Model):
     and every question has a deadline after which it counts as declined."""
 
     class Source(models.TextChoices):
-        CLOSE = "close", "The top bid at the close was below the reserve"
-        SECOND_CHANCE = "second_chance", "Second-chance offer after the buyer did not pay"
+        CLOSE = "close", _("The top bid at the close was below the reserve")
+        SECOND_CHANCE = "second_chance", _("Second-chance offer after the buyer did not pay")
         # The seller named the price themselves: their counter-offer, or the buy-now price they agreed to.
-        COUNTER = "counter", "The seller's counter-offer, accepted by the top bidder"
-        BUY_NOW = "buy_now", "The buy-now price the seller agreed to"
+        COUNTER = "counter", _("The seller's counter-offer, accepted by the top bidder")
+        BUY_NOW = "buy_now", _("The buy-now price the seller agreed to")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the seller"
-        ACCEPTED = "accepted", "Accepted by the seller"
-        DECLINED = "declined", "Declined by the seller"
-        EXPIRED = "expired", "No answer in time: declined"
-        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+        PENDING = "pending", _("Waiting for the seller")
+        ACCEPTED = "accepted", _("Accepted by the seller")
+        DECLINED = "declined", _("Declined by the seller")
+        EXPIRED = "expired", _("No answer in time: declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn: the dealer may no longer buy")
 
     S = Status
     TRANSITIONS = {
@@ -223,14 +226,14 @@ class SellerConsent(models.Model):
 
     auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="seller_consents")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               help_text="Who would buy: the top bidder, or the dealer offered a second chance.")
-    amount_minor = models.BigIntegerField(help_text="The price the seller is asked about.")
-    reserve_minor = models.BigIntegerField(help_text="The auction's reserve when the seller was asked.")
+                               help_text=_("Who would buy: the top bidder, or the dealer offered a second chance."))
+    amount_minor = models.BigIntegerField(help_text=_("The price the seller is asked about."))
+    reserve_minor = models.BigIntegerField(help_text=_("The auction's reserve when the seller was asked."))
     source = models.CharField(max_length=16, choices=Source.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    deadline = models.DateTimeField(db_index=True, help_text="Without an answer by then it counts as declined.")
+    deadline = models.DateTimeField(db_index=True, help_text=_("Without an answer by then it counts as declined."))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", help_text="Staff whose action asked; empty when Gavel did.")
+                                     related_name="+", help_text=_("Staff whose action asked; empty when Gavel did."))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -238,8 +241,8 @@ class SellerConsent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "seller's consent below the reserve"
-        verbose_name_plural = "sellers' consents below the reserve"
+        verbose_name = _("seller's consent below the reserve")
+        verbose_name_plural = _("sellers' consents below the reserve")
         constraints = [
             models.UniqueConstraint(fields=["auction"], condition=models.Q(status="pending"),
                                     name="auctions_consent_one_pending_per_auction"),
@@ -258,11 +261,11 @@ class CounterOffer(models.Model):
     seller's own word: below the reserve it is recorded as their consent) or declines (not sold)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the dealer"
-        ACCEPTED = "accepted", "Accepted by the dealer"
-        DECLINED = "declined", "Declined by the dealer"
-        EXPIRED = "expired", "No answer in time"
-        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+        PENDING = "pending", _("Waiting for the dealer")
+        ACCEPTED = "accepted", _("Accepted by the dealer")
+        DECLINED = "declined", _("Declined by the dealer")
+        EXPIRED = "expired", _("No answer in time")
+        WITHDRAWN = "withdrawn", _("Withdrawn: the dealer may no longer buy")
 
     S = Status
     TRANSITIONS = {S.PENDING: {S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN},
@@ -271,9 +274,9 @@ class CounterOffer(models.Model):
 
     auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="counter_offers")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               help_text="The top bidder the seller answered.")
-    bid_minor = models.BigIntegerField(help_text="The top bid the seller countered.")
-    amount_minor = models.BigIntegerField(help_text="The seller's price.")
+                               help_text=_("The top bidder the seller answered."))
+    bid_minor = models.BigIntegerField(help_text=_("The top bid the seller countered."))
+    amount_minor = models.BigIntegerField(help_text=_("The seller's price."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     expires_at = models.DateTimeField(db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -297,20 +300,20 @@ class RelistRequest(models.Model):
     while that report is young enough) or refuse it with a reason."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for our team"
-        APPROVED = "approved", "Approved: auction booked"
-        REFUSED = "refused", "Refused"
+        PENDING = "pending", _("Waiting for our team")
+        APPROVED = "approved", _("Approved: auction booked")
+        REFUSED = "refused", _("Refused")
 
     S = Status
     TRANSITIONS = {S.PENDING: {S.APPROVED, S.REFUSED}, S.APPROVED: set(), S.REFUSED: set()}
     del S
 
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="relist_requests")
-    reserve_minor = models.BigIntegerField(help_text="The seller's new reserve (private).")
+    reserve_minor = models.BigIntegerField(help_text=_("The seller's new reserve (private)."))
     starting_price_minor = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     auction = models.OneToOneField(Auction, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   help_text="The auction booked when approved.")
+                                   help_text=_("The auction booked when approved."))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -334,6 +337,17 @@ def bidder_label(number: int | None) -> str | None:
     """A bidder's anonymous name from their label number ("Dealer 3"), or None without one: the one place the
     wording lives (pages, the API, live events, the transparency log)."""
     return f"Dealer {number}" if number else None
+
+
+def bidder_label_shown(label: str | None) -> str:
+    """How a person reads a bidder's anonymous name in their own language ("Händler 3"). The label itself
+    (bidder_label) stays as it is wherever it is data: the API, live events, the transparency log."""
+    if not label:
+        return ""
+    prefix, _space, number = str(label).rpartition(" ")
+    if prefix == "Dealer" and number.isdigit():
+        return gettext("Dealer %(number)s") % {"number": number}
+    return gettext(str(label)) if label == "Dealer" else str(label)
 
 
 class BidderLabel(models.Model):
@@ -374,7 +388,7 @@ class IdempotencyKey(models.Model):
 
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64, help_text="sha256 of the method, path and body.")
+    request_hash = models.CharField(max_length=64, help_text=_("sha256 of the method, path and body."))
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -391,8 +405,8 @@ class ApprovedListing(Listing):
 
     class Meta:
         proxy = True
-        verbose_name = "car ready for auction"
-        verbose_name_plural = "cars ready for auction"
+        verbose_name = _("car ready for auction")
+        verbose_name_plural = _("cars ready for auction")
 
 
 # How many regions one location may name: matching stays one query with a bounded number of terms.
@@ -421,9 +435,9 @@ class SavedSearch(models.Model):
     in minor units."""
 
     class Email(models.TextChoices):
-        OFF = "off", "No email"
-        INSTANT = "instant", "At once"
-        DAILY = "daily", "In a daily digest"
+        OFF = "off", _("No email")
+        INSTANT = "instant", _("At once")
+        DAILY = "daily", _("In a daily digest")
 
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
     name = models.CharField(max_length=100)
@@ -432,12 +446,12 @@ class SavedSearch(models.Model):
     year_min = models.PositiveSmallIntegerField(null=True, blank=True)
     year_max = models.PositiveSmallIntegerField(null=True, blank=True)
     mileage_max = models.PositiveIntegerField(null=True, blank=True)
-    price_min = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
-    price_max = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
+    price_min = models.BigIntegerField(null=True, blank=True, help_text=_("Minor units."))
+    price_max = models.BigIntegerField(null=True, blank=True, help_text=_("Minor units."))
     grade = models.CharField(max_length=20, blank=True)
     location = models.CharField(max_length=100, blank=True)
     places = models.CharField(max_length=104, blank=True, editable=False,
-                              help_text="The location's regions, lower case, each between commas: \",berlin,14,\".")
+                              help_text=_("The location's regions, lower case, each between commas: \",berlin,14,\"."))
     alert_in_app = models.BooleanField(default=True)
     alert_email = models.CharField(max_length=8, choices=Email.choices, default=Email.OFF)
     alert_webhook = models.BooleanField(default=False)
@@ -455,8 +469,8 @@ class SavedSearchMatch(models.Model):
     the matches it has not sent yet."""
 
     class Stage(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        LIVE = "live", "Live"
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("Live")
 
     search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
     auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="+")

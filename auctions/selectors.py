@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Lower, StrIndex
+from django.utils.translation import gettext as _
 
 from accounts.models import DealerProfile, SessionSighting, User
 from accounts.organisations import BIDDING, notification_audience, organisation_recipient_ids
@@ -499,11 +500,11 @@ def account_closure_obstacles(*, user: User) -> list[str]:
     selling = Auction.objects.filter(listing__seller=user).filter(
         Q(status__in=Auction.OPEN_STATUSES) | Q(status=Auction.Status.CLOSED, outcome=Auction.Outcome.AWAITING_SELLER))
     if selling.exists():
-        said.append("An auction of your car is scheduled, running or waiting for your decision.")
+        said.append(_("An auction of your car is scheduled, running or waiting for your decision."))
     if dealer_committed_minor(dealer=user):
-        said.append("You lead an auction, have a top bid the seller may still accept, or owe for a car you won.")
+        said.append(_("You lead an auction, have a top bid the seller may still accept, or owe for a car you won."))
     if CounterOffer.objects.filter(dealer=user, status=CounterOffer.Status.PENDING).exists():
-        said.append("A counter-offer is waiting for your answer.")
+        said.append(_("A counter-offer is waiting for your answer."))
     if SellerConsent.objects.filter(dealer=user, status=SellerConsent.Status.PENDING).exists():
-        said.append("A seller is still deciding whether to sell you a car.")
+        said.append(_("A seller is still deciding whether to sell you a car."))
     return said

@@ -3,6 +3,7 @@ their own, no dealer identities. The bid policy also uses them to store an idemp
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,7 +37,7 @@ class _AuctionStateFields(serializers.Serializer):
     minimum_next_bid_minor = serializers.SerializerMethodField()
     all_in_next_bid_minor = serializers.SerializerMethodField(
         allow_null=True,
-        help_text="What the dealer pays in all if the hammer falls at the next valid bid: it plus the buyer fee.")
+        help_text=_("What the dealer pays in all if the hammer falls at the next valid bid: it plus the buyer fee."))
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     server_time = serializers.SerializerMethodField()
@@ -61,11 +62,11 @@ class AuctionDealerStateOutputSerializer(_AuctionStateFields):
     (auctions.selectors.dealer_view_prepare or the bid service set them)."""
 
     my_state = serializers.ChoiceField(choices=[(s, s) for s in MY_STATES])
-    my_max_minor = serializers.IntegerField(allow_null=True, help_text="Your own maximum, if you set one.")
-    my_label = serializers.CharField(allow_null=True, help_text="Your anonymous name in this auction.")
+    my_max_minor = serializers.IntegerField(allow_null=True, help_text=_("Your own maximum, if you set one."))
+    my_label = serializers.CharField(allow_null=True, help_text=_("Your anonymous name in this auction."))
     is_winner = serializers.SerializerMethodField()
     price_all_in_minor = serializers.SerializerMethodField(
-        help_text="The current (or starting) price plus the buyer fee on it: what you pay in all at that hammer.")
+        help_text=_("The current (or starting) price plus the buyer fee on it: what you pay in all at that hammer."))
 
     def get_price_all_in_minor(self, auction) -> int | None:
         return all_in_minor(auction.price_minor if auction.price_minor is not None else auction.starting_price_minor)
@@ -115,7 +116,7 @@ def _shape(name: str):
     def get_role(self, auction) -> str:
         return name
 
-    return serializers.SerializerMethodField(help_text="Which shape this is: dealer, seller or staff."), get_role
+    return serializers.SerializerMethodField(help_text=_("Which shape this is: dealer, seller or staff.")), get_role
 
 
 class AuctionDealerListOutputSerializer(AuctionDealerStateOutputSerializer):
@@ -140,8 +141,8 @@ class AuctionDealerDetailOutputSerializer(AuctionDealerListOutputSerializer):
     listing = ListingPublicOutputSerializer()
     rules = serializers.SerializerMethodField()
     repricings = serializers.SerializerMethodField(
-        help_text="Each time a bidder who may no longer buy was withdrawn and the auction was worked out again from "
-                  "the remaining bids (the price may go down).")
+        help_text=_("Each time a bidder who may no longer buy was withdrawn and the auction was worked out again from "
+                  "the remaining bids (the price may go down)."))
 
     @extend_schema_field(RepricingOutputSerializer(many=True))
     def get_repricings(self, auction):
@@ -172,11 +173,11 @@ class AuctionSellerOutputSerializer(_AuctionStateFields):
     hammer_price_minor = serializers.IntegerField(allow_null=True)
     can_decide = serializers.SerializerMethodField()
     can_accept = serializers.SerializerMethodField(
-        help_text="False while deciding when the top bidder may no longer buy (suspended): only declining is left.")
+        help_text=_("False while deciding when the top bidder may no longer buy (suspended): only declining is left."))
     top_bidder_can_buy = serializers.SerializerMethodField(
-        help_text="While the seller decides: whether the top bidder may still buy.")
+        help_text=_("While the seller decides: whether the top bidder may still buy."))
     repricings = serializers.SerializerMethodField(
-        help_text="Each time a bidder who may no longer buy was withdrawn and the auction was worked out again.")
+        help_text=_("Each time a bidder who may no longer buy was withdrawn and the auction was worked out again."))
     winner = serializers.SerializerMethodField()
 
     def get_leader_label(self, auction) -> str | None:
@@ -226,7 +227,7 @@ class BidDealerOutputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Bid.Kind.choices)
     created_at = serializers.DateTimeField()
     is_mine = serializers.SerializerMethodField()
-    all_in_minor = serializers.SerializerMethodField(help_text="The amount plus the buyer fee on it.")
+    all_in_minor = serializers.SerializerMethodField(help_text=_("The amount plus the buyer fee on it."))
 
     def get_all_in_minor(self, bid) -> int | None:
         return all_in_minor(bid.amount_minor)
@@ -239,8 +240,8 @@ class BidDealerOutputSerializer(serializers.Serializer):
 
 
 class BidSellerOutputSerializer(BidDealerOutputSerializer):
-    dealer_name = serializers.SerializerMethodField(help_text="The verified company behind the label, once the "
-                                                              "auction has closed.")
+    dealer_name = serializers.SerializerMethodField(help_text=_("The verified company behind the label, once the "
+                                                              "auction has closed."))
 
     def get_dealer_name(self, bid) -> str | None:
         if not self.context.get("identities"):
@@ -256,7 +257,7 @@ class BidStaffOutputSerializer(BidSellerOutputSerializer):
     is_visible = serializers.BooleanField()
     state = serializers.ChoiceField(
         choices=Bid.State.choices,
-        help_text="Only standing bids count; withdrawn and replaced ones are kept for the record.")
+        help_text=_("Only standing bids count; withdrawn and replaced ones are kept for the record."))
 
 
 class BidPlacedOutputSerializer(serializers.Serializer):
@@ -264,6 +265,6 @@ class BidPlacedOutputSerializer(serializers.Serializer):
 
     placed = BidDealerOutputSerializer(many=True)
     auction = AuctionDealerStateOutputSerializer()
-    receipts = BidReceiptOutputSerializer(many=True, help_text=(
+    receipts = BidReceiptOutputSerializer(many=True, help_text=_(
         "The signed transparency-log receipt of each of your bids this request logged (docs/transparency.md): "
         "keep it; it proves the bid was accepted, and when."))

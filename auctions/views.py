@@ -11,6 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -32,13 +35,17 @@ from inspections.selectors import report_can_view, report_current_for_listing, r
 from payments import services as payment_services
 from payments.selectors import all_in_price_in_force, sale_list_visible_to
 
+
 # What a leading bid leads to, said at the moment the dealer bids.
-BID_NEXT_STEPS = (f"If you are still highest when the auction ends and the reserve is met, the car is yours: you get "
-                  f"the invoice at once and pay the all-in price within "
-                  f"{settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS} business days. If the reserve is not met, the "
-                  f"seller has {settings.GAVEL_SELLER_DECISION_HOURS} hours to accept your bid. We tell you "
-                  "either way.")
-TABS = [("all", "Live & upcoming"), ("watchlist", "Watchlist"), ("my_bids", "My bids"), ("won", "Won")]
+def bid_next_steps() -> str:
+    return _("If you are still highest when the auction ends and the reserve is met, the car is yours: you get the "
+             "invoice at once and pay the all-in price within %(days)d business days. If the reserve is not met, the "
+             "seller has %(hours)d hours to accept your bid. We tell you either way.") % {
+        "days": settings.GAVEL_PAYMENT_DEADLINE_BUSINESS_DAYS, "hours": settings.GAVEL_SELLER_DECISION_HOURS}
+
+
+TABS = [("all", gettext_lazy("Live & upcoming")), ("watchlist", gettext_lazy("Watchlist")),
+        ("my_bids", gettext_lazy("My bids")), ("won", gettext_lazy("Won"))]
 PAGE_SIZE = 12
 
 
@@ -49,7 +56,7 @@ class AuctionDashboardView(LoginRequiredMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and user.role != User.Role.DEALER and not user.is_staff_member:
-            raise PermissionDenied("The auction dashboard is for dealers.")
+            raise PermissionDenied(_("The auction dashboard is for dealers."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -97,7 +104,7 @@ class AuctionMixin(LoginRequiredMixin):
         qs = selectors.auction_list_visible_to(user=request.user).prefetch_related("listing__photos")
         auction = qs.filter(pk=kwargs["auction_id"]).first()
         if auction is None:
-            raise Http404("No such auction.")
+            raise Http404(_("No such auction."))
         self.auction = auction
         return super().dispatch(request, *args, **kwargs)
 
@@ -113,7 +120,7 @@ def auction_page_context(request, auction: Auction) -> dict:
     # The whole history, not the last few: a dealer judges the bidding by all of it.
     bids = list(selectors.auction_bids_visible(auction=auction).select_related("dealer__dealer_profile"))
     for bid in bids:
-        bid.label = bidder_label(labels.get(bid.dealer_id)) or "Dealer"
+        bid.label = bidder_label(labels.get(bid.dealer_id)) or _("Dealer")
         bid.is_mine = bid.dealer_id == user.pk
     photos = list(auction.listing.photos.all())
     cover = next((p for p in photos if p.is_cover), photos[0] if photos else None)
@@ -146,8 +153,8 @@ def auction_page_context(request, auction: Auction) -> dict:
                             or selectors.auction_top_bidder_can_buy(auction=auction)),
         repricings=selectors.auction_repricings(auction=auction),
         dealer_record=_buyer_record(auction, user),
-        dealer_record_title=("Record of the top bidder" if auction.outcome == Auction.Outcome.AWAITING_SELLER
-                             else "Record of the buying dealer"),
+        dealer_record_title=(_("Record of the top bidder") if auction.outcome == Auction.Outcome.AWAITING_SELLER
+                             else _("Record of the buying dealer")),
         **_record_context(request, auction, is_dealer=is_dealer),
     )
 
@@ -218,17 +225,19 @@ class AuctionBidView(AuctionMixin, View):
             # The bid confirmation names the all-in price (the amount + the buyer fee on it) of what was bid.
             amounts = form.amounts()
             bid_minor = amounts.get("max_amount_minor", amounts.get("amount_minor"))
-            all_in_text = f" {'Your maximum' if 'max_amount_minor' in amounts else 'You bid'} " \
-                          f"{money_whole(bid_minor)}: {all_in(bid_minor)}."
+            shown = {"amount": money_whole(bid_minor), "all_in": all_in(bid_minor)}
+            all_in_text = " " + (_("Your maximum %(amount)s: %(all_in)s.") if "max_amount_minor" in amounts
+                                 else _("You bid %(amount)s: %(all_in)s.")) % shown
             if "max_amount_minor" in amounts and result.leading:
-                messages.success(request, f"Your maximum is set. You are the highest bidder.{all_in_text} "
-                                          f"{BID_NEXT_STEPS}")
+                messages.success(request, _("Your maximum is set. You are the highest bidder.") + all_in_text + " "
+                                 + bid_next_steps())
             elif result.leading:
-                messages.success(request, f"Your bid is in. You are the highest bidder.{all_in_text} {BID_NEXT_STEPS}")
+                messages.success(request, _("Your bid is in. You are the highest bidder.") + all_in_text + " "
+                                 + bid_next_steps())
             else:
-                messages.warning(request, f"Your bid is in, but another dealer's maximum is higher: you are outbid."
-                                          f"{all_in_text} We tell you when that happens again; bid again or set a "
-                                          "maximum.")
+                messages.warning(request, _("Your bid is in, but another dealer's maximum is higher: you are outbid.")
+                                 + all_in_text + " "
+                                 + _("We tell you when that happens again; bid again or set a maximum."))
         return redirect("auctions:detail", auction_id=auction_id)
 
 
@@ -283,7 +292,7 @@ class AuctionDecisionView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Thank you: your decision is recorded.")
+            messages.success(request, _("Thank you: your decision is recorded."))
         return redirect("auctions:detail", auction_id=auction_id)
 
 
@@ -303,8 +312,9 @@ class AuctionCounterOfferView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Your counter-offer is sent. The top bidder has until "
-                                      f"{timezone.localtime(counter.expires_at):%-d %b %Y, %H:%M} to accept it.")
+            until = date_format(timezone.localtime(counter.expires_at), "j M Y, H:i")
+            messages.success(request, _("Your counter-offer is sent. The top bidder has until %(until)s to accept it.")
+                             % {"until": until})
         return redirect("auctions:detail", auction_id=auction_id)
 
 
@@ -318,8 +328,8 @@ class AuctionCounterAnswerView(AuctionMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "The car is yours at the seller's price: your invoice is on the sale page."
-                             if accept else "You declined the seller's counter-offer.")
+            messages.success(request, _("The car is yours at the seller's price: your invoice is on the sale page.")
+                             if accept else _("You declined the seller's counter-offer."))
         return redirect("auctions:detail", auction_id=auction_id)
 
 
@@ -331,7 +341,7 @@ class SavedSearchesView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.role != User.Role.DEALER:
-            raise PermissionDenied("Saved searches are for dealers.")
+            raise PermissionDenied(_("Saved searches are for dealers."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -341,7 +351,7 @@ class SavedSearchesView(LoginRequiredMixin, TemplateView):
     def post(self, request):
         form = AuctionFilterForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "The filter could not be saved: " + "; ".join(
+            messages.error(request, _("The filter could not be saved: ") + "; ".join(
                 f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()))
             return redirect("auctions:saved_searches")
         criteria = {key: value for key, value in form.filters().items() if key != "sort"}
@@ -355,7 +365,7 @@ class SavedSearchesView(LoginRequiredMixin, TemplateView):
             messages.error(request, exc.message + "".join(
                 f" {' '.join(errors)}" for errors in exc.fields.values()))
             return redirect("auctions:saved_searches")
-        messages.success(request, "Search saved. You will be told of new auctions that match it.")
+        messages.success(request, _("Search saved. You will be told of new auctions that match it."))
         return redirect("auctions:saved_searches")
 
 
@@ -367,5 +377,5 @@ class SavedSearchDeleteView(LoginRequiredMixin, View):
             raise Http404() from None
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from None
-        messages.success(request, "Saved search removed.")
+        messages.success(request, _("Saved search removed."))
         return redirect("auctions:saved_searches")

@@ -50,6 +50,12 @@ def translatable(msgid: str, /, **params: object) -> Translatable:
     return {"msgid": msgid, "params": {name: _param(value) for name, value in params.items()}}
 
 
+def money_whole(amount_minor: int, currency: str | None = None) -> Translatable:
+    """A Money parameter shown without minor digits when they are zero (Money.format(show_minor=False)): €12,500."""
+    money = Money.of(amount_minor, currency)
+    return {"money": money.amount_minor, "currency": money.currency, "whole": True}
+
+
 def _param(value: object) -> object:
     if isinstance(value, Money):
         return {"money": value.amount_minor, "currency": value.currency}
@@ -65,7 +71,7 @@ def _param(value: object) -> object:
 def _rendered_param(value: object) -> object:
     if isinstance(value, dict):
         if "money" in value:
-            return Money(int(value["money"]), str(value["currency"])).format()
+            return Money(int(value["money"]), str(value["currency"])).format(show_minor=not value.get("whole"))
         if "datetime" in value:
             moment = datetime.fromisoformat(value["datetime"])
             return formats.date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment,

@@ -1,5 +1,6 @@
 """Webhook endpoints and their delivery log (docs/webhooks.md), for dealers; under /api/v1/webhooks/."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -26,11 +27,11 @@ class WebhookEndpointOutputSerializer(serializers.Serializer):
 
 
 class WebhookEndpointCreatedOutputSerializer(WebhookEndpointOutputSerializer):
-    secret = serializers.CharField(help_text="Signs every delivery. Shown once, now: store it.")
+    secret = serializers.CharField(help_text=_("Signs every delivery. Shown once, now: store it."))
 
 
 class WebhookEndpointInputSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=500, help_text="https:// (http:// only on a DEBUG server).")
+    url = serializers.CharField(max_length=500, help_text=_("https:// (http:// only on a DEBUG server)."))
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), min_length=1, max_length=len(EventType.values)
     )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
-    verbose_name = "Integrations (webhooks)"
+    verbose_name = _("Integrations (webhooks)")
 
     def ready(self):
         from core.outbox import outbox_effect_register

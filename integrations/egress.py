@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 
@@ -53,13 +54,13 @@ def url_check(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise EgressRefused("Not a valid URL.", fields={"url": ["Not a valid URL."]}) from None
+        raise EgressRefused(_("Not a valid URL."), fields={"url": [_("Not a valid URL.")]}) from None
     allowed = ("https", "http") if settings.DEBUG else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
-        message = "An https:// address is needed." if not settings.DEBUG else "An http(s):// address is needed."
+        message = _("An https:// address is needed.") if not settings.DEBUG else _("An http(s):// address is needed.")
         raise EgressRefused(message, fields={"url": [message]})
     if parts.username or parts.password:
-        raise EgressRefused("No credentials in the address.", fields={"url": ["No credentials in the address."]})
+        raise EgressRefused(_("No credentials in the address."), fields={"url": [_("No credentials in the address.")]})
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -73,12 +74,12 @@ def resolve(url: str) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise EgressRefused(
-            "The host name does not resolve.", fields={"url": ["The host name does not resolve."]}
+            _("The host name does not resolve."), fields={"url": [_("The host name does not resolve.")]}
         ) from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or not all(_address_allowed(a) for a in addresses):
         # One private answer among public ones is refused too: the connection could be steered to it.
-        message = "The address resolves to a private, loopback or link-local network."
+        message = _("The address resolves to a private, loopback or link-local network.")
         raise EgressRefused(message, fields={"url": [message]})
     return Target(scheme=scheme, host=host, port=port, path=path, address=str(addresses[0]))
 

@@ -11,16 +11,17 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class EventType(models.TextChoices):
-    SAVED_SEARCH_MATCHED = "saved_search.matched", "A new auction matches a saved search"
-    AUCTION_OUTBID = "auction.outbid", "Outbid"
-    AUCTION_WON = "auction.won", "Won"
-    AUCTION_LOST = "auction.lost", "Lost"
-    SALE_STATUS_CHANGED = "sale.status_changed", "Sale status changed"
-    INVOICE_ISSUED = "invoice.issued", "Invoice issued"
-    PAYOUT_SENT = "payout.sent", "Payout sent"
+    SAVED_SEARCH_MATCHED = "saved_search.matched", _("A new auction matches a saved search")
+    AUCTION_OUTBID = "auction.outbid", _("Outbid")
+    AUCTION_WON = "auction.won", _("Won")
+    AUCTION_LOST = "auction.lost", _("Lost")
+    SALE_STATUS_CHANGED = "sale.status_changed", _("Sale status changed")
+    INVOICE_ISSUED = "invoice.issued", _("Invoice issued")
+    PAYOUT_SENT = "payout.sent", _("Payout sent")
 
 
 def endpoint_secret_new() -> str:
@@ -34,20 +35,20 @@ def event_id_new() -> str:
 class WebhookEndpoint(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
-    events = models.JSONField(default=list, help_text="The event types this endpoint receives.")
+    events = models.JSONField(default=list, help_text=_("The event types this endpoint receives."))
     secret = models.CharField(
         max_length=80,
         default=endpoint_secret_new,
         editable=False,
-        help_text="Signs every delivery (HMAC-SHA256). Shown to the owner once.",
+        help_text=_("Signs every delivery (HMAC-SHA256). Shown to the owner once."),
     )
     description = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     failing_since = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="The first failed try since the last success; a whole retry window of "
-        "failures disables the endpoint.",
+        help_text=_("The first failed try since the last success; a whole retry window of "
+        "failures disables the endpoint."),
     )
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
@@ -67,8 +68,8 @@ class WebhookEvent(models.Model):
     event_id = models.CharField(max_length=40, unique=True, default=event_id_new, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_events")
     type = models.CharField(max_length=40, choices=EventType.choices)
-    data = models.JSONField(help_text="The resource, in the same shape as the API gives it to the owner.")
-    event_key = models.CharField(max_length=200, help_text="What happened (auction:12:sold): one event per owner.")
+    data = models.JSONField(help_text=_("The resource, in the same shape as the API gives it to the owner."))
+    event_key = models.CharField(max_length=200, help_text=_("What happened (auction:12:sold): one event per owner."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

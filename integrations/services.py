@@ -17,12 +17,15 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.capabilities import WEBHOOKS, member_ensure
 from accounts.models import User
 from accounts.organisations import dealer_acting_for, organisation_recipient_ids
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import Translatable, translatable
 from core.models import PushSubscription
 from core.notifications import notify_many
 from integrations import egress
@@ -43,19 +46,19 @@ class EndpointNotFound(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "No such webhook endpoint."
+        return _("No such webhook endpoint.")
 
 
 class DeliveryNotFound(EndpointNotFound):
     def default_message(self):
-        return "No such webhook delivery."
+        return _("No such webhook delivery.")
 
 
 def webhook_owner_ensure(user) -> None:
     """Webhooks are a dealer organisation's: their systems are told of their bids, wins, sales and saved searches.
     In an organisation only owners manage them (accounts.capabilities)."""
     if not getattr(user, "is_authenticated", False) or user.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers register webhooks.")
+        raise PermissionRefused(_("Only dealers register webhooks."))
     member_ensure(user, WEBHOOKS)
 
 
@@ -80,10 +83,10 @@ def webhook_retry_delays() -> list[int]:
 def _events_clean(events) -> list[str]:
     valid = set(EventType.values)
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
-        raise ValidationFailed(fields={"events": ["Choose at least one event."]})
+        raise ValidationFailed(fields={"events": [_("Choose at least one event.")]})
     unknown = sorted(set(events) - valid)
     if unknown:
-        raise ValidationFailed(fields={"events": [f"Unknown event: {', '.join(unknown)}."]})
+        raise ValidationFailed(fields={"events": [_("Unknown event: %(events)s.") % {"events": ", ".join(unknown)}]})
     return sorted(set(events))
 
 
@@ -92,12 +95,13 @@ def webhook_endpoint_create(*, owner: User, url: str, events: list[str], descrip
     webhook_owner_ensure(owner)
     events = _events_clean(events)
     if not isinstance(url, str) or not url or len(url) > 500:
-        raise ValidationFailed(fields={"url": ["An address of at most 500 characters."]})
+        raise ValidationFailed(fields={"url": [_("An address of at most 500 characters.")]})
     egress.resolve(url)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=owner.pk).exists()  # the per-owner limit holds under races
         if WebhookEndpoint.objects.filter(owner=owner).count() >= ENDPOINTS_PER_OWNER:
-            raise ApplicationError(f"At most {ENDPOINTS_PER_OWNER} webhook endpoints.", code="too_many_endpoints")
+            raise ApplicationError(_("At most %(count)d webhook endpoints.") % {"count": ENDPOINTS_PER_OWNER},
+                                   code="too_many_endpoints")
         return WebhookEndpoint.objects.create(owner=owner, url=url, events=events, description=description[:200])
 
 
@@ -193,11 +197,11 @@ def webhook_body(event: WebhookEvent) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True, cls=DjangoJSONEncoder).encode()
 
 
-def _window_text() -> str:
+def _window_text() -> Translatable:
     seconds = settings.GAVEL_WEBHOOK_RETRY_WINDOW_SECONDS
     if seconds % 3600 == 0:
-        return f"{seconds // 3600} hours" if seconds != 3600 else "an hour"
-    return f"{seconds} seconds"
+        return translatable("{hours} hours", hours=seconds // 3600) if seconds != 3600 else translatable("an hour")
+    return translatable("{seconds} seconds", seconds=seconds)
 
 
 def _endpoint_failed(endpoint: WebhookEndpoint, now) -> bool:
@@ -208,7 +212,7 @@ def _endpoint_failed(endpoint: WebhookEndpoint, now) -> bool:
         pk=endpoint.pk,
         disabled_at__isnull=True,
         failing_since__lte=now - window,
-    ).update(disabled_at=now, disabled_reason="Every delivery failed for the whole retry window.")
+    ).update(disabled_at=now, disabled_reason=gettext_noop("Every delivery failed for the whole retry window."))
     if not disabled:
         return False
     WebhookDelivery.objects.filter(endpoint=endpoint, delivered_at__isnull=True, abandoned_at__isnull=True).update(
@@ -218,9 +222,10 @@ def _endpoint_failed(endpoint: WebhookEndpoint, now) -> bool:
         user_ids=organisation_recipient_ids(account_id=endpoint.owner_id, kind="webhook_endpoint_disabled"),
         kind="webhook_endpoint_disabled",
         url=reverse("integrations:webhooks"),
-        title="A webhook endpoint was switched off",
-        body=f"Every delivery to {endpoint.url} failed for {_window_text()}, so Gavel stopped sending to it. "
-        "Fix the receiver, switch it back on and redeliver what it missed.",
+        title=translatable("A webhook endpoint was switched off"),
+        body=translatable("Every delivery to {url} failed for {window}, so Gavel stopped sending to it. Fix the "
+                          "receiver, switch it back on and redeliver what it missed.", url=endpoint.url,
+                          window=_window_text()),
         event_key=f"webhook_endpoint:{endpoint.pk}:disabled:{int(now.timestamp())}",
     )
     return True
@@ -312,7 +317,7 @@ def webhook_redeliver(*, owner: User, delivery_id: int) -> WebhookDelivery:
     if original is None:
         raise DeliveryNotFound()
     if not original.endpoint.is_enabled:
-        raise ApplicationError("Switch the endpoint back on first.", code="endpoint_disabled")
+        raise ApplicationError(_("Switch the endpoint back on first."), code="endpoint_disabled")
     with transaction.atomic():
         delivery = WebhookDelivery.objects.create(
             event_id=original.event_id, endpoint=original.endpoint, next_attempt_at=db_now(), redelivery_of=original
@@ -327,9 +332,9 @@ def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str)
     if not getattr(user, "is_authenticated", False):
         raise PermissionRefused()
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 1000:
-        raise ValidationFailed(fields={"endpoint": ["The subscription's endpoint (at most 1000 characters)."]})
+        raise ValidationFailed(fields={"endpoint": [_("The subscription's endpoint (at most 1000 characters).")]})
     egress.resolve(endpoint)
-    subscription, _ = PushSubscription.objects.update_or_create(
+    subscription, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )
     return subscription

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from accounts.models import User
@@ -53,7 +54,8 @@ class WebhooksView(_DealerOnly, TemplateView):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return self.render_to_response(self.get_context_data(form=form, errors=exc.fields), status=400)
-        messages.success(request, f"Endpoint added. Its signing secret, shown this once: {endpoint.secret}")
+        messages.success(request, _("Endpoint added. Its signing secret, shown this once: %(secret)s")
+                         % {"secret": endpoint.secret})
         return redirect("integrations:webhooks")
 
 
@@ -75,16 +77,16 @@ class _Action(_DealerOnly, View):
 class WebhookDeleteView(_Action):
     def act(self, request, pk: int) -> None:
         services.webhook_endpoint_delete(owner=self.owner, endpoint_id=pk)
-        messages.success(request, "Endpoint removed.")
+        messages.success(request, _("Endpoint removed."))
 
 
 class WebhookEnableView(_Action):
     def act(self, request, pk: int) -> None:
         services.webhook_endpoint_enable(owner=self.owner, endpoint_id=pk)
-        messages.success(request, "Endpoint switched back on.")
+        messages.success(request, _("Endpoint switched back on."))
 
 
 class WebhookRedeliverView(_Action):
     def act(self, request, pk: int) -> None:
         services.webhook_redeliver(owner=self.owner, delivery_id=pk)
-        messages.success(request, "Sent again, with the same event id.")
+        messages.success(request, _("Sent again, with the same event id."))

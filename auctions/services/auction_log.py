@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from auctions.models import Auction, Bid, BidderLabel, bidder_label
 from auctions.services.common import AuctionNotFound
@@ -143,7 +144,7 @@ class RecordNotReady(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "The auction's record can be downloaded once the auction has closed."
+        return _("The auction's record can be downloaded once the auction has closed.")
 
 
 class RecordNotLogged(ApplicationError):
@@ -151,7 +152,7 @@ class RecordNotLogged(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "This auction opened before the transparency log existed: it has no verifiable record."
+        return _("This auction opened before the transparency log existed: it has no verifiable record.")
 
 
 def _seller_or_bidder(auction_id: int, user) -> Mapping[str, Any]:
@@ -161,7 +162,7 @@ def _seller_or_bidder(auction_id: int, user) -> Mapping[str, Any]:
     user_id = getattr(user, "pk", None)
     if row["listing__seller_id"] != user_id and not BidderLabel.objects.filter(auction_id=auction_id,
                                                                                dealer_id=user_id).exists():
-        raise PermissionRefused("Only the car's seller and the auction's bidders may download its record.")
+        raise PermissionRefused(_("Only the car's seller and the auction's bidders may download its record."))
     return row
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import DealerProfile, User
 from accounts.services import (
@@ -65,6 +66,7 @@ from core.clock import db_now, db_now_expression
 from core.db import first_statement, reconnecting
 from core.events import publish_on_commit, user_group
 from core.exceptions import ApplicationError
+from core.i18n import money_whole, translatable
 from core.money import AMOUNT_MAX_MINOR, Money
 from core.outbox import outbox_enabled, outbox_send_on_commit
 from integrations.models import EventType
@@ -218,7 +220,8 @@ def _apply(*, auction: Auction, dealer: User, bidder: _Bidder, amount_minor, max
 
 
 def _over_limit(limit_minor: int, *, field: str) -> BuyingLimitExceeded:
-    return BuyingLimitExceeded(fields={field: [f"Your buying limit is {money_text(limit_minor)}."]})
+    limit = money_text(limit_minor)
+    return BuyingLimitExceeded(fields={field: [_("Your buying limit is %(amount)s.") % {"amount": limit}]})
 
 
 def _outbid_notice(auction: Auction, dealer_id: int) -> dict:
@@ -229,8 +232,9 @@ def _outbid_notice(auction: Auction, dealer_id: int) -> dict:
     return {"auction_id": auction.pk, "dealer_id": dealer_id, "kind": "outbid",
             "url": reverse("auctions:detail", args=[auction.pk]),
             "event_key": f"auction:{auction.pk}:outbid:{auction.event_seq}",
-            "title": f"You have been outbid on the {listing.display_title}",
-            "body": f"The price is now {money_text(auction.price_minor)}. Bid again before the auction ends."}
+            "title": translatable("You have been outbid on the {car}", car=listing.display_title),
+            "body": translatable("The price is now {price}. Bid again before the auction ends.",
+                                 price=money_whole(auction.price_minor))}
 
 
 def _notify_outbid_on_commit(auction: Auction, dealer_id: int) -> None:
@@ -483,9 +487,10 @@ def _proxy_answered_notices(*, auction: Auction, dealer: User, by_dealer: dict[i
             "auction_id": auction.pk, "dealer_id": owner, "kind": "proxy_bid_receipt", "email": False,
             "url": reverse("auctions:detail", args=[auction.pk]),
             "event_key": f"auction:{auction.pk}:receipt:{receipts[-1]['leaf_index']}",
-            "title": f"Your maximum placed a bid of {money_text(entry['amount_minor'])} for you on the "
-                     f"{auction.listing.display_title}",
-            "body": "Gavel signed a receipt for this bid; download it with your other receipts from the auction page."})
+            "title": translatable("Your maximum placed a bid of {amount} for you on the {car}",
+                                  amount=money_whole(entry["amount_minor"]), car=auction.listing.display_title),
+            "body": translatable("Gavel signed a receipt for this bid; download it with your other receipts from the "
+                                 "auction page.")})
     return notices
 
 

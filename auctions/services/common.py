@@ -1,6 +1,7 @@
 """Shared pieces of the auction services: errors, locking, telling a dealer organisation."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from auctions.models import Auction, Bid
 from auctions.selectors import auction_dealer_recipient_ids
@@ -16,7 +17,7 @@ class AuctionNotLive(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This auction is not open for bids."
+        return _("This auction is not open for bids.")
 
 
 class AuctionEnded(ApplicationError):
@@ -24,7 +25,7 @@ class AuctionEnded(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This auction has ended; the bid arrived after the end."
+        return _("This auction has ended; the bid arrived after the end.")
 
 
 class OwnListing(ApplicationError):
@@ -32,7 +33,7 @@ class OwnListing(ApplicationError):
     status_code = 403
 
     def default_message(self):
-        return "You cannot bid on your own car."
+        return _("You cannot bid on your own car.")
 
 
 class BuyingLimitExceeded(ApplicationError):
@@ -40,7 +41,7 @@ class BuyingLimitExceeded(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This bid would take you over your buying limit (your leading bids plus unpaid cars)."
+        return _("This bid would take you over your buying limit (your leading bids plus unpaid cars).")
 
 
 class AuctionNotFound(ApplicationError):
@@ -48,7 +49,7 @@ class AuctionNotFound(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "Not found."
+        return _("Not found.")
 
 
 class IdempotencyKeyReused(ApplicationError):
@@ -56,7 +57,7 @@ class IdempotencyKeyReused(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This Idempotency-Key was already used for a different request."
+        return _("This Idempotency-Key was already used for a different request.")
 
 
 class NoDecisionPending(ApplicationError):
@@ -64,7 +65,7 @@ class NoDecisionPending(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "There is no decision to make on this auction."
+        return _("There is no decision to make on this auction.")
 
 
 class DecisionExpired(ApplicationError):
@@ -72,7 +73,7 @@ class DecisionExpired(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "The time to decide has passed; the bid was declined automatically."
+        return _("The time to decide has passed; the bid was declined automatically.")
 
 
 class TopBidderCannotBuy(ApplicationError):
@@ -80,8 +81,8 @@ class TopBidderCannotBuy(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return ("The top bidder may no longer buy on Gavel (their account was suspended), so this bid cannot be "
-                "accepted. Decline it at no cost to you; your car can then be offered again.")
+        return _("The top bidder may no longer buy on Gavel (their account was suspended), so this bid cannot be "
+                 "accepted. Decline it at no cost to you; your car can then be offered again.")
 
 
 def lock_auction(auction_id: int) -> Auction:

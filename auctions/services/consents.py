@@ -12,6 +12,7 @@ never before either.
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from auctions.models import Auction, SellerConsent
@@ -25,7 +26,7 @@ class ConsentNotFound(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "No such decision."
+        return _("No such decision.")
 
 
 class ConsentNotPending(ApplicationError):
@@ -33,7 +34,7 @@ class ConsentNotPending(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This decision has already been made."
+        return _("This decision has already been made.")
 
 
 class ConsentExpired(ApplicationError):
@@ -41,7 +42,7 @@ class ConsentExpired(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "The time to decide has passed; the offer was declined automatically."
+        return _("The time to decide has passed; the offer was declined automatically.")
 
 
 def seller_consent_request(*, auction: Auction, dealer_id: int, amount_minor: int, source: str, now: datetime,
@@ -68,7 +69,7 @@ def seller_consent_check_decidable(consent: SellerConsent, *, seller: User, now:
     """Raise unless `seller` may answer this (locked) consent now: only the car's seller, only while pending,
     only before the deadline."""
     if consent.auction.listing.seller_id != getattr(seller, "pk", None):
-        raise PermissionRefused("Only the seller of this car may decide.")
+        raise PermissionRefused(_("Only the seller of this car may decide."))
     if consent.status != SellerConsent.Status.PENDING:
         raise ConsentNotPending()
     if now >= consent.deadline:
@@ -79,7 +80,7 @@ def seller_consent_settle(consent: SellerConsent, *, to: str, actor: User | None
                           now: datetime | None = None) -> TransitionResult:
     """Record the answer on a locked, pending consent (accepted or declined by the seller, expired, withdrawn)."""
     if to == SellerConsent.Status.ACCEPTED and (actor is None or consent.auction.listing.seller_id != actor.pk):
-        raise PermissionRefused("Only the seller of this car may accept a price below the reserve.")
+        raise PermissionRefused(_("Only the seller of this car may accept a price below the reserve."))
     now = now or db_now()
     decider = actor if getattr(actor, "is_authenticated", False) else None
     return transition(consent, to, actor=decider, reason=reason, updates={"decided_at": now, "decided_by": decider},

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import dealer_ensure_can_bid
@@ -36,6 +37,7 @@ from auctions.services.consents import seller_consent_close_settle
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import money_whole, translatable
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify
@@ -45,7 +47,7 @@ from marketplace.models import Listing
 
 class CounterOfferPending(NoDecisionPending):
     def default_message(self):
-        return "You made a counter-offer: the top bidder answers it first."
+        return _("You made a counter-offer: the top bidder answers it first.")
 
 
 def _car(auction: Auction) -> str:
@@ -65,13 +67,13 @@ def counter_offer_make(*, auction_id: int, seller: User, amount_minor) -> Counte
     try:
         amount_minor = int(amount_minor)
     except (TypeError, ValueError):
-        raise ValidationFailed(fields={"amount": ["Enter an amount in whole units."]}) from None
+        raise ValidationFailed(fields={"amount": [_("Enter an amount in whole units.")]}) from None
     if amount_minor > AMOUNT_MAX_MINOR:
         raise ValidationFailed(fields={"amount": [amount_too_large_message()]})
     with transaction.atomic():
         auction = lock_auction(auction_id)
         if auction.listing.seller_id != getattr(seller, "pk", None):
-            raise PermissionRefused("Only the seller of this car may make a counter-offer.")
+            raise PermissionRefused(_("Only the seller of this car may make a counter-offer."))
         if auction.outcome != Auction.Outcome.AWAITING_SELLER:
             raise NoDecisionPending()
         if CounterOffer.objects.filter(auction=auction).exists():
@@ -81,7 +83,8 @@ def counter_offer_make(*, auction_id: int, seller: User, amount_minor) -> Counte
             raise DecisionExpired()
         if amount_minor <= (auction.price_minor or 0):
             raise ValidationFailed(fields={"amount": [
-                f"A counter-offer must be more than the top bid of {_money(auction.price_minor or 0)}."]})
+                _("A counter-offer must be more than the top bid of %(amount)s.")
+                % {"amount": _money(auction.price_minor or 0)}]})
         if not _can_buy(auction.leader_id):
             raise TopBidderCannotBuy()
         expires_at = now + timedelta(hours=settings.GAVEL_COUNTER_OFFER_HOURS)
@@ -101,9 +104,11 @@ def counter_offer_make(*, auction_id: int, seller: User, amount_minor) -> Counte
         def tell():
             auction_dealer_notify(
                 auction_id=auction_pk, dealer_id=dealer_id, kind="counter_offer", url=url,
-                title=f"The seller of the {car} offers it to you for {_money(amount_minor)}",
-                body=f"Your top bid stayed below the reserve. Accept or decline the seller's price within "
-                     f"{settings.GAVEL_COUNTER_OFFER_HOURS} hours on the auction page.",
+                title=translatable("The seller of the {car} offers it to you for {price}", car=car,
+                                   price=money_whole(amount_minor)),
+                body=translatable("Your top bid stayed below the reserve. Accept or decline the seller's price "
+                                  "within {hours} hours on the auction page.",
+                                  hours=settings.GAVEL_COUNTER_OFFER_HOURS),
                 event_key=f"auction:{auction_pk}:counter_offer")
 
         transaction.on_commit(tell)
@@ -131,20 +136,20 @@ def counter_offer_answer(*, auction_id: int, dealer: User, accept: bool) -> Tran
         counter = (CounterOffer.objects.select_for_update().filter(auction=auction)
                    .order_by("-created_at").first())
         if counter is None:
-            raise AuctionNotFound("No counter-offer on this auction.")
+            raise AuctionNotFound(_("No counter-offer on this auction."))
         if counter.dealer_id != getattr(dealer, "pk", None):
-            raise PermissionRefused("This counter-offer is for another dealer.")
+            raise PermissionRefused(_("This counter-offer is for another dealer."))
         if counter.status != CounterOffer.Status.PENDING or auction.outcome != Auction.Outcome.AWAITING_SELLER:
-            raise NoDecisionPending("This counter-offer has already been answered.")
+            raise NoDecisionPending(_("This counter-offer has already been answered."))
         now = db_now()
         if now >= counter.expires_at:
-            raise DecisionExpired("The counter-offer has expired.")
+            raise DecisionExpired(_("The counter-offer has expired."))
         if accept:
             # The buying limit, read under the profile lock: this car at the counter price, instead of the bid.
             committed = dealer_committed_minor(dealer=dealer, exclude_auction_id=auction.pk)
             if profile is not None and committed + counter.amount_minor > profile.buying_limit_minor:
-                raise BuyingLimitExceeded(
-                    f"Your buying limit is {_money(profile.buying_limit_minor)}: it does not cover this price.")
+                raise BuyingLimitExceeded(_("Your buying limit is %(amount)s: it does not cover this price.")
+                                          % {"amount": _money(profile.buying_limit_minor)})
             return _accept(auction, counter, dealer=dealer, now=now)
         return _decline(auction, counter, actor=dealer, to=CounterOffer.Status.DECLINED, now=now,
                         reason="The top bidder declined the counter-offer")
@@ -163,18 +168,19 @@ def _accept(auction: Auction, counter: CounterOffer, *, dealer: User, now: datet
             decided_at=counter.created_at, created_at=counter.created_at)
         audit_record(obj=consent, action=AuditLog.Action.CREATE, actor=seller, to_state=consent.status,
                      reason=f"The seller's counter-offer {counter.pk}", data={"amount_minor": counter.amount_minor})
-    price, car, auction_pk = _money(counter.amount_minor), _car(auction), auction.pk
+    price, car, auction_pk = money_whole(counter.amount_minor), _car(auction), auction.pk
     url, seller_id, winner_id = reverse("auctions:detail", args=[auction.pk]), seller.pk, counter.dealer_id
 
     def tell():
         notify(user=User.objects.get(pk=seller_id), kind="auction_sold", url=url,
-               title=f"Your {car} is sold for {price}",
-               body="The top bidder accepted your counter-offer. We will guide you through payment and handover.",
+               title=translatable("Your {car} is sold for {price}", car=car, price=price),
+               body=translatable("The top bidder accepted your counter-offer. We will guide you through payment and "
+                                 "handover."),
                event_key=f"auction:{auction_pk}:sold")
         auction_dealer_notify(
             auction_id=auction_pk, dealer_id=winner_id, kind="auction_won", url=url,
-            title=f"You bought the {car} for {price}",
-            body="You accepted the seller's counter-offer. Your invoice and the handover steps follow.",
+            title=translatable("You bought the {car} for {price}", car=car, price=price),
+            body=translatable("You accepted the seller's counter-offer. Your invoice and the handover steps follow."),
             event_key=f"auction:{auction_pk}:sold")
         auction_result_webhooks(auction_id=auction_pk, winner_id=winner_id)
 
@@ -199,9 +205,10 @@ def _decline(auction: Auction, counter: CounterOffer, *, actor, to: str, now: da
 
     def tell():
         notify(user=User.objects.get(pk=seller_id), kind="counter_offer_declined", url=url,
-               title=f"Your counter-offer for the {car} was not taken",
-               body="The top bidder declined or did not answer in time, so the car is not sold. You can ask for it "
-                    "to be relisted on your car's page.", event_key=f"auction:{auction_pk}:counter_declined")
+               title=translatable("Your counter-offer for the {car} was not taken", car=car),
+               body=translatable("The top bidder declined or did not answer in time, so the car is not sold. You can "
+                                 "ask for it to be relisted on your car's page."),
+               event_key=f"auction:{auction_pk}:counter_declined")
 
     result = transition(auction, Auction.Outcome.UNSOLD, field="outcome",
                         actor=actor, reason=reason, on_commit=[tell],

@@ -12,6 +12,7 @@ from typing import cast
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import dealer_ensure_can_bid, staff_ensure
@@ -41,7 +42,8 @@ from auctions.services.counters import CounterOfferPending, counter_offer_expire
 from auctions.services.saved_searches import saved_searches_announce_on_commit
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
-from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
+from core.i18n import Translatable, money_whole, translatable
+from core.money import AMOUNT_MAX_MINOR, amount_too_large_message
 from core.notifications import notify
 from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
@@ -55,10 +57,6 @@ def _car(auction: Auction) -> str:
     return auction.listing.display_title
 
 
-def _money(minor: int | None) -> str:
-    return Money.of(minor).format(show_minor=False) if minor is not None else "—"
-
-
 def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, starting_price_minor: int,
                      duration_minutes: int | None = None) -> Auction:
     """Book an approved car into an auction. Starts at once if `starts_at` has already come. The auction keeps the
@@ -67,19 +65,21 @@ def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, star
     duration = settings.GAVEL_AUCTION_DEFAULT_MINUTES if duration_minutes is None else duration_minutes
     errors = {}
     if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 7 * 24 * 60:
-        errors["duration_minutes"] = ["Between 1 minute and 7 days."]
+        errors["duration_minutes"] = [_("Between 1 minute and 7 days.")]
     if isinstance(starting_price_minor, bool) or not isinstance(starting_price_minor, int) or \
             not 0 < starting_price_minor <= AMOUNT_MAX_MINOR:
-        errors["starting_price_minor"] = [f"A positive whole amount in minor units. {amount_too_large_message()}"]
+        errors["starting_price_minor"] = [_("A positive whole amount in minor units. %(limit)s")
+                                          % {"limit": amount_too_large_message()}]
     if starts_at is None or starts_at.tzinfo is None:
-        errors["starts_at"] = ["A date and time with a time zone."]
+        errors["starts_at"] = [_("A date and time with a time zone.")]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status != Listing.Status.APPROVED:
-            raise ApplicationError(f"Only an approved car can be scheduled; this one is {locked.get_status_display()}.",
-                                   code="listing_not_approved", fields={"listing": ["Not approved."]})
+            raise ApplicationError(_("Only an approved car can be scheduled; this one is %(status)s.")
+                                   % {"status": locked.get_status_display()},
+                                   code="listing_not_approved", fields={"listing": [_("Not approved.")]})
         try:
             with transaction.atomic():
                 auction = Auction.objects.create(
@@ -88,7 +88,7 @@ def auction_schedule(*, listing: Listing, actor: User, starts_at: datetime, star
                     starting_price_minor=starting_price_minor, reserve_minor=locked.reserve_minor,
                     scheduled_by=actor, report=report_current_for_listing(listing_id=locked.pk))
         except IntegrityError:
-            raise ApplicationError("This car already has an open auction.", code="auction_exists") from None
+            raise ApplicationError(_("This car already has an open auction."), code="auction_exists") from None
         transition(locked, Listing.Status.IN_AUCTION, actor=actor, reason=f"Auction {auction.pk} scheduled",
                    updates={"status_changed_at": db_now()})
         saved_searches_announce_on_commit(auction_id=auction.pk, stage=SavedSearchMatch.Stage.SCHEDULED)
@@ -121,19 +121,21 @@ def _sold_updates(auction: Auction) -> dict:
 def _sold_effects(auction: Auction) -> list:
     """On commit: tell the seller and the winner. (The sale is settlement's: payments.services.settlement opens it.)"""
     auction_id = auction.pk
-    car, price = _car(auction), _money(auction.price_minor)
+    assert auction.price_minor is not None  # sold: there is a price
+    car, price = _car(auction), money_whole(auction.price_minor)
     seller_id, winner_id = auction.listing.seller_id, auction.leader_id
     assert winner_id is not None  # sold: there is a leader
     url = reverse("auctions:detail", args=[auction_id])
 
     def tell():
         seller = User.objects.get(pk=seller_id)
-        notify(user=seller, kind="auction_sold", title=f"Your {car} is sold for {price}", url=url,
-               body="A verified dealer bought your car. We will guide you through payment and handover.",
+        notify(user=seller, kind="auction_sold", title=translatable("Your {car} is sold for {price}", car=car,
+                                                                     price=price), url=url,
+               body=translatable("A verified dealer bought your car. We will guide you through payment and handover."),
                event_key=f"auction:{auction_id}:sold")
         auction_dealer_notify(auction_id=auction_id, dealer_id=winner_id, kind="auction_won",
-                              title=f"You won the {car} for {price}", url=url,
-                              body="Congratulations. Your invoice and the handover steps follow.",
+                              title=translatable("You won the {car} for {price}", car=car, price=price), url=url,
+                              body=translatable("Congratulations. Your invoice and the handover steps follow."),
                               event_key=f"auction:{auction_id}:sold")
         auction_result_webhooks(auction_id=auction_id, winner_id=winner_id)
 
@@ -200,20 +202,21 @@ def auction_closed_effects(*, auction_id: int, outcome: str) -> None:
     if outcome == Auction.Outcome.SOLD:
         effects = _sold_effects(auction)
     elif outcome == Auction.Outcome.NO_BIDS:
-        effects = [_tell_seller(auction, "auction_no_bids", f"No bids on your {_car(auction)}",
-                                "Nobody bid this time. Our team will contact you about relisting.",
+        effects = [_tell_seller(auction, "auction_no_bids", translatable("No bids on your {car}", car=_car(auction)),
+                                translatable("Nobody bid this time. Our team will contact you about relisting."),
                                 event_key=f"auction:{auction_id}:no_bids")]
     else:
         effects = [_tell_seller(
-            auction, "auction_decision_needed", f"Decide on the top bid for your {_car(auction)}",
-            f"The highest bid, {_money(auction.price_minor)}, is below your reserve. Accept or decline it "
-            f"within {settings.GAVEL_SELLER_DECISION_HOURS} hours; after that it is declined automatically.",
+            auction, "auction_decision_needed", translatable("Decide on the top bid for your {car}", car=_car(auction)),
+            translatable("The highest bid, {price}, is below your reserve. Accept or decline it within {hours} hours; "
+                         "after that it is declined automatically.", price=money_whole(auction.price_minor or 0),
+                         hours=settings.GAVEL_SELLER_DECISION_HOURS),
             event_key=f"auction:{auction_id}:decision_needed")]
     for effect in effects:
         effect()
 
 
-def _tell_seller(auction: Auction, kind: str, title: str, body: str, *, event_key: str):
+def _tell_seller(auction: Auction, kind: str, title: Translatable, body: Translatable, *, event_key: str):
     seller_id, url = auction.listing.seller_id, reverse("auctions:detail", args=[auction.pk])
 
     def send():
@@ -230,7 +233,7 @@ def auction_decide(*, auction_id: int, seller: User, accept: bool, reason: str =
         if seen is None:
             raise AuctionNotFound()
         if seen["listing__seller_id"] != getattr(seller, "pk", None):
-            raise PermissionRefused("Only the seller of this car may decide.")
+            raise PermissionRefused(_("Only the seller of this car may decide."))
         if accept and seen["leader_id"] is not None:
             # Lock order: the dealer's profile before the auction. Held until commit, so the top bidder cannot
             # be suspended between this check and the sale opening.
@@ -291,8 +294,8 @@ def _tell_leader_declined(auction: Auction):
 
     def send():
         auction_dealer_notify(auction_id=auction_id, dealer_id=leader_id, kind="auction_declined", url=url,
-                              title=f"The seller did not accept your bid on the {car}",
-                              body="Your top bid stayed below the seller's reserve and was not accepted.",
+                              title=translatable("The seller did not accept your bid on the {car}", car=car),
+                              body=translatable("Your top bid stayed below the seller's reserve and was not accepted."),
                               event_key=f"auction:{auction_id}:declined")
 
     return send
@@ -310,9 +313,10 @@ def auction_sale_void(*, auction_id: int, reason: str, reason_code: str) -> Tran
 
         def tell():
             notify(user=User.objects.get(pk=seller_id), kind="auction_sale_void", url=url,
-                   title=f"Your {car} was not sold after all",
-                   body="The winning dealer's account was suspended before the sale opened, so nothing is sold and "
-                        "nothing is charged to you. Your car can be offered again: our team will contact you.",
+                   title=translatable("Your {car} was not sold after all", car=car),
+                   body=translatable("The winning dealer's account was suspended before the sale opened, so nothing "
+                                     "is sold and nothing is charged to you. Your car can be offered again: our team "
+                                     "will contact you."),
                    event_key=f"auction:{auction_id}:sale_void")
 
         now = db_now()
@@ -353,7 +357,7 @@ def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionRe
     staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Say why the auction is cancelled; the seller will see it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why the auction is cancelled; the seller will see it.")]})
     with transaction.atomic():
         auction = lock_auction(auction_id)
         if auction.status == Auction.Status.CANCELLED:
@@ -364,7 +368,7 @@ def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionRe
 
         def tell():
             notify(user=User.objects.get(pk=seller_id), kind="auction_cancelled",
-                   title=f"The auction of your {car} was cancelled", body=reason, url=url,
+                   title=translatable("The auction of your {car} was cancelled", car=car), body=reason, url=url,
                    event_key=f"auction:{auction_pk}:cancelled")
 
         result = transition(auction, Auction.Status.CANCELLED, actor=actor, reason=reason, on_commit=[tell],
@@ -378,8 +382,8 @@ def auction_cancel(*, auction_id: int, actor: User, reason: str) -> TransitionRe
 
 def watch_add(*, auction: Auction, dealer: User) -> Watch:
     if dealer.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers keep a watchlist.", code="not_a_dealer")
-    watch, _ = Watch.objects.get_or_create(auction=auction, dealer=dealer)
+        raise PermissionRefused(_("Only dealers keep a watchlist."), code="not_a_dealer")
+    watch, _created = Watch.objects.get_or_create(auction=auction, dealer=dealer)
     return watch
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import staff_ensure
@@ -30,8 +31,8 @@ class ReportTooOld(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return (f"The inspection report is more than {settings.GAVEL_RELIST_REPORT_MAX_AGE_DAYS} days old: the car "
-                "needs a new inspection before it goes to auction again. Our team will contact you.")
+        return _("The inspection report is more than %(days)d days old: the car needs a new inspection before it goes "
+                 "to auction again. Our team will contact you.") % {"days": settings.GAVEL_RELIST_REPORT_MAX_AGE_DAYS}
 
 
 def relist_report_fresh(*, listing: Listing, now: datetime | None = None) -> InspectionReport | None:
@@ -43,7 +44,7 @@ def relist_report_fresh(*, listing: Listing, now: datetime | None = None) -> Ins
 
 def _amount(value, field: str, errors: dict) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        errors[field] = ["A positive amount."]
+        errors[field] = [_("A positive amount.")]
     elif value > AMOUNT_MAX_MINOR:
         errors[field] = [amount_too_large_message()]
     return value
@@ -55,15 +56,15 @@ def relist_request(*, listing: Listing, seller: User, reserve_minor: int, starti
     _amount(reserve_minor, "reserve", errors)
     _amount(starting_price_minor, "starting_price", errors)
     if not errors and starting_price_minor > reserve_minor:
-        errors["starting_price"] = ["The starting price is at most the reserve."]
+        errors["starting_price"] = [_("The starting price is at most the reserve.")]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.seller_id != getattr(seller, "pk", None):
-            raise PermissionRefused("Only the seller of this car may ask for it to be relisted.")
+            raise PermissionRefused(_("Only the seller of this car may ask for it to be relisted."))
         if locked.status != Listing.Status.UNSOLD:
-            raise ApplicationError("Only a car that did not sell can be relisted.", code="not_relistable")
+            raise ApplicationError(_("Only a car that did not sell can be relisted."), code="not_relistable")
         if relist_report_fresh(listing=locked) is None:
             raise ReportTooOld()
         try:
@@ -72,7 +73,7 @@ def relist_request(*, listing: Listing, seller: User, reserve_minor: int, starti
                                                        starting_price_minor=starting_price_minor,
                                                        created_at=db_now())
         except IntegrityError:
-            raise ApplicationError("You have already asked for this car to be relisted; our team is on it.",
+            raise ApplicationError(_("You have already asked for this car to be relisted; our team is on it."),
                                    code="relist_pending") from None
         audit_record(obj=request, action=AuditLog.Action.CREATE, actor=seller, to_state=request.status,
                      reason="The seller asked to relist",
@@ -90,7 +91,7 @@ def relist_approve(*, request_id: int, actor: User, starts_at: datetime,
         listing = Listing.objects.select_for_update().get(pk=request.listing_id)
         request = RelistRequest.objects.select_for_update().get(pk=request_id)
         if request.status != RelistRequest.Status.PENDING:
-            raise ApplicationError("This request has already been decided.", code="relist_decided")
+            raise ApplicationError(_("This request has already been decided."), code="relist_decided")
         if relist_report_fresh(listing=listing) is None:
             raise ReportTooOld()
         listing_relist(listing=listing, actor=actor, reason="Relisted at the seller's request",
@@ -106,10 +107,10 @@ def relist_refuse(*, request_id: int, actor: User, reason: str) -> TransitionRes
     staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Say why; the seller sees it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why; the seller sees it.")]})
     with transaction.atomic():
         request = RelistRequest.objects.select_for_update().get(pk=request_id)
         if request.status != RelistRequest.Status.PENDING:
-            raise ApplicationError("This request has already been decided.", code="relist_decided")
+            raise ApplicationError(_("This request has already been decided."), code="relist_decided")
         return transition(request, RelistRequest.Status.REFUSED, actor=actor, reason=reason,
                           updates={"decided_at": db_now(), "decided_by": actor, "reason": reason})

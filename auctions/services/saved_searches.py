@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Membership, User
 from auctions.models import (
@@ -28,6 +30,7 @@ from auctions.models import (
 from auctions.selectors import saved_search_auction_get, saved_search_list_matching
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import in_language_of, translatable
 from core.money import AMOUNT_MAX_MINOR, Money
 from core.notifications import notify
 from integrations.models import EventType
@@ -44,12 +47,12 @@ class SavedSearchNotFound(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "No such saved search."
+        return _("No such saved search.")
 
 
 def _dealer_ensure(user) -> None:
     if not getattr(user, "is_authenticated", False) or user.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers save searches.")
+        raise PermissionRefused(_("Only dealers save searches."))
 
 
 def _criteria_clean(fields: dict) -> dict:
@@ -58,7 +61,7 @@ def _criteria_clean(fields: dict) -> dict:
     for name, longest in (("make", 60), ("model", 80), ("grade", 20), ("location", 100)):
         value = fields.get(name) or ""
         if not isinstance(value, str) or len(value.strip()) > longest:
-            errors[name] = [f"At most {longest} characters."]
+            errors[name] = [_("At most %(count)d characters.") % {"count": longest}]
         else:
             clean[name] = value.strip()
     bounds = {"year_min": (1900, 2100), "year_max": (1900, 2100), "mileage_max": (0, 10_000_000),
@@ -68,19 +71,19 @@ def _criteria_clean(fields: dict) -> dict:
         if value in (None, ""):
             clean[name] = None
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            errors[name] = [f"A whole number from {low} to {high}."]
+            errors[name] = [_("A whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]
         else:
             clean[name] = value
     if "location" in clean:
         places = location_places(clean["location"])
         if len(places) > LOCATION_PLACES_MAX:
-            errors["location"] = [f"At most {LOCATION_PLACES_MAX} cities or postcode areas."]
+            errors["location"] = [_("At most %(count)d cities or postcode areas.") % {"count": LOCATION_PLACES_MAX}]
         else:
             clean["location"] = ", ".join(part.strip() for part in clean["location"].split(",") if part.strip())
             clean["places"] = location_places_key(places)
     for lower, upper in (("year_min", "year_max"), ("price_min", "price_max")):
         if clean.get(lower) is not None and clean.get(upper) is not None and clean[lower] > clean[upper]:
-            errors[upper] = ["Not below the minimum."]
+            errors[upper] = [_("Not below the minimum.")]
     if errors:
         raise ValidationFailed(fields=errors)
     return clean
@@ -93,24 +96,25 @@ def saved_search_create(*, dealer: User, name: str, criteria: dict, alert_in_app
     name = (name or "").strip()
     errors = {}
     if not name or len(name) > 100:
-        errors["name"] = ["A name of 1 to 100 characters."]
+        errors["name"] = [_("A name of 1 to 100 characters.")]
     if alert_email not in SavedSearch.Email.values:
-        errors["alert_email"] = [f"One of {', '.join(SavedSearch.Email.values)}."]
+        errors["alert_email"] = [_("One of %(choices)s.") % {"choices": ", ".join(SavedSearch.Email.values)}]
     if not (alert_in_app or alert_webhook or alert_email != SavedSearch.Email.OFF):
-        errors["alert_in_app"] = ["Choose at least one way to be told."]
+        errors["alert_in_app"] = [_("Choose at least one way to be told.")]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=dealer.pk).exists()  # the per-dealer limit holds under races
         if SavedSearch.objects.filter(dealer=dealer).count() >= SEARCHES_PER_DEALER:
-            raise ApplicationError(f"At most {SEARCHES_PER_DEALER} saved searches.", code="too_many_searches")
+            raise ApplicationError(_("At most %(count)d saved searches.") % {"count": SEARCHES_PER_DEALER},
+                                   code="too_many_searches")
         return SavedSearch.objects.create(dealer=dealer, name=name, alert_in_app=bool(alert_in_app),
                                           alert_email=alert_email, alert_webhook=bool(alert_webhook), **clean)
 
 
 def saved_search_delete(*, dealer: User, search_id: int) -> None:
     _dealer_ensure(dealer)
-    deleted, _ = SavedSearch.objects.filter(dealer=dealer, pk=search_id).delete()
+    deleted, _by_model = SavedSearch.objects.filter(dealer=dealer, pk=search_id).delete()
     if not deleted:
         raise SavedSearchNotFound()
 
@@ -129,7 +133,7 @@ def saved_searches_announce(*, auction_id: int, stage: str) -> int:
         [SavedSearchMatch(search_id=s["id"], auction_id=auction.pk, stage=stage) for s in searches],
         ignore_conflicts=True)
     listing = auction.listing
-    price = Money.of(price_minor).format()
+    price = Money.of(price_minor)
     url = reverse("auctions:detail", args=[auction.pk])
     dealers = {u.pk: u for u in User.objects.filter(pk__in={s["dealer_id"] for s in searches})}
     # A member's search alerts their organisation's webhook endpoints, which its account owns (integrations).
@@ -139,11 +143,13 @@ def saved_searches_announce(*, auction_id: int, stage: str) -> int:
         instant = search["alert_email"] == SavedSearch.Email.INSTANT
         if search["alert_in_app"] or instant:
             if stage == SavedSearchMatch.Stage.SCHEDULED:
-                title = f"New for “{search['name']}”: {listing.display_title}, from {price}"
-                body = f"Scheduled to start {auction.starts_at:%d %b %Y, %H:%M} UTC."
+                title = translatable("New for “{name}”: {car}, from {price}", name=search["name"],
+                                     car=listing.display_title, price=price)
+                body = translatable("Scheduled to start {at} UTC.", at=f"{auction.starts_at:%d %b %Y, %H:%M}")
             else:
-                title = f"Live now for “{search['name']}”: {listing.display_title}, from {price}"
-                body = f"Bidding is open until {auction.ends_at:%d %b %Y, %H:%M} UTC."
+                title = translatable("Live now for “{name}”: {car}, from {price}", name=search["name"],
+                                     car=listing.display_title, price=price)
+                body = translatable("Bidding is open until {at} UTC.", at=f"{auction.ends_at:%d %b %Y, %H:%M}")
             notify(user=dealers[search["dealer_id"]], kind="saved_search_match", title=title, body=body, url=url,
                    email=instant, event_key=event_key)
         if search["alert_webhook"]:
@@ -185,10 +191,13 @@ def saved_search_digests_send() -> int:
     sent = 0
     for matches in by_dealer.values():
         dealer = matches[0].search.dealer
-        lines = [f"- {m.search.name}: {m.auction.listing.display_title} ({m.get_stage_display().lower()}) "
-                 f"{site}{reverse('auctions:detail', args=[m.auction_id])}" for m in matches]
+        with in_language_of(dealer):
+            lines = [f"- {m.search.name}: {m.auction.listing.display_title} ({m.get_stage_display().lower()}) "
+                     f"{site}{reverse('auctions:detail', args=[m.auction_id])}" for m in matches]
+            subject = ngettext("Your saved searches: %(count)d new", "Your saved searches: %(count)d new",
+                               len(matches)) % {"count": len(matches)}
         try:
-            send_mail(f"Your saved searches: {len(matches)} new", "\n".join(lines), None, [dealer.email])
+            send_mail(subject, "\n".join(lines), None, [dealer.email])
         except Exception:  # the next run sends it: nothing is marked
             logger.exception("saved searches: digest for dealer %s failed", dealer.pk)
             continue

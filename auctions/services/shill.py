@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from accounts.models import DealerProfile, User
 from auctions.models import Auction
 from auctions.selectors import name_key, phone_key
@@ -26,7 +28,7 @@ class LinkedToSeller(ApplicationError):
     status_code = 403
 
     def default_message(self):
-        return "You cannot bid on this car: your account is linked to the seller's."
+        return _("You cannot bid on this car: your account is linked to the seller's.")
 
 
 def _keys(*values) -> set:
@@ -56,19 +58,19 @@ def independence_ensure(*, seller_id: int, dealer: User, facts: Mapping[str, Any
     if seller_id == dealer.pk:
         raise OwnListing()
     if dealer.is_staff_member:
-        raise LinkedToSeller("Gavel staff may not bid.", code="staff_may_not_bid")
+        raise LinkedToSeller(_("Gavel staff may not bid."), code="staff_may_not_bid")
     if facts["inspected"]:
-        raise LinkedToSeller("You inspected this car, so you cannot bid on it.", code="inspector_may_not_bid")
+        raise LinkedToSeller(_("You inspected this car, so you cannot bid on it."), code="inspector_may_not_bid")
     if facts["seller_payout_account"] and facts["seller_payout_account"] == dealer.payout_account:
-        raise LinkedToSeller("You cannot bid on this car: your account is paid to the same payout account as the "
-                             "seller's.")
+        raise LinkedToSeller(_("You cannot bid on this car: your account is paid to the same payout account as the "
+                             "seller's."))
     if _keys(phone_key(facts["seller_phone"]), phone_key(facts["seller_profile_phone"])) & \
             _keys(phone_key(dealer.phone), phone_key(facts["bidder_profile_phone"])):
-        raise LinkedToSeller("You cannot bid on this car: your account has the same phone number as the seller's.")
+        raise LinkedToSeller(_("You cannot bid on this car: your account has the same phone number as the seller's."))
     if (_keys(name_key(facts["seller_company"])) & _keys(name_key(facts["bidder_company"]))
             or _keys(name_key(facts["seller_licence"])) & _keys(name_key(facts["bidder_licence"]))):
-        raise LinkedToSeller("You cannot bid on this car: it is sold by your own company (same company or trade "
-                             "licence).")
+        raise LinkedToSeller(_("You cannot bid on this car: it is sold by your own company (same company or trade "
+                             "licence)."))
 
 
 def bidder_ensure_independent(*, auction: Auction, dealer: User, profile: DealerProfile | None) -> None:

@@ -35,8 +35,8 @@ from auctions.services.bidding import money_text
 from auctions.services.common import auction_dealer_notify_later, lock_auction
 from core.audit import audit_record
 from core.clock import db_now
+from core.i18n import money_whole, translatable
 from core.models import AuditLog
-from core.money import Money
 from core.notifications import notify_later
 from core.transitions import transition
 
@@ -189,25 +189,25 @@ def _tell_repriced(auction: Auction, repricing: Repricing, *, withdrawn_dealer_i
     listing, key = auction.listing, f"auction:{auction.pk}:repriced:{auction.event_seq}"
     car = listing.display_title
     url = reverse("auctions:detail", args=[auction.pk])
-    price = Money.of(repricing.price_after_minor).format(show_minor=False) if repricing.price_after_minor else None
-    now_text = f"The price is now {price}." if price else "No bids stand now."
+    price = money_whole(repricing.price_after_minor) if repricing.price_after_minor else None
+    now_text = translatable("The price is now {price}.", price=price) if price else translatable("No bids stand now.")
     notify_later(user_id=listing.seller_id, kind="auction_repriced", url=url, event_key=key,
-                 title=f"A bidder on your {car} was withdrawn",
-                 body=f"A dealer who may no longer buy on Gavel was withdrawn, and the auction was worked out again "
-                      f"from the remaining bids. {now_text}")
+                 title=translatable("A bidder on your {car} was withdrawn", car=car),
+                 body=translatable("A dealer who may no longer buy on Gavel was withdrawn, and the auction was worked "
+                                   "out again from the remaining bids. {now}", now=now_text))
     new_leader, old_leader = repricing.leader_after_id, repricing.leader_before_id
     if new_leader is not None and new_leader != old_leader:
         auction_dealer_notify_later(
             auction_id=auction.pk, dealer_id=new_leader, kind="auction_repriced", url=url, event_key=key,
-            title=f"You are now the highest bidder on the {car}",
-            body=f"A bidder was withdrawn and the auction was worked out again from the remaining bids. "
-                 f"You are the highest bidder at {price}.")
+            title=translatable("You are now the highest bidder on the {car}", car=car),
+            body=translatable("A bidder was withdrawn and the auction was worked out again from the remaining bids. "
+                              "You are the highest bidder at {price}.", price=price))
     if old_leader not in (None, new_leader, withdrawn_dealer_id):
         auction_dealer_notify_later(
             auction_id=auction.pk, dealer_id=old_leader, kind="outbid", url=url, event_key=key,
-            title=f"You no longer lead on the {car}",
-            body=f"A bidder was withdrawn and the auction was worked out again from the remaining bids. "
-                 f"{now_text} Bid again before the auction ends.")
+            title=translatable("You no longer lead on the {car}", car=car),
+            body=translatable("A bidder was withdrawn and the auction was worked out again from the remaining bids. "
+                              "{now} Bid again before the auction ends.", now=now_text))
 
 
 def dealer_bids_withdraw(*, dealer_id: int, actor: User | None, reason: str, reason_code: str) -> list[Repricing]:

@@ -1,21 +1,24 @@
 from django import template
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from auctions.models import bidder_label_shown as _bidder_label_shown
 from core.money import Money
 from payments.selectors import all_in_price_in_force
 
 register = template.Library()
 
 _MY_STATE = {
-    "leading": ("badge-ok", "You lead"),
-    "outbid": ("badge-err", "Outbid"),
-    "not_bidding": ("", "Not bidding"),
+    "leading": ("badge-ok", _("You lead")),
+    "outbid": ("badge-err", _("Outbid")),
+    "not_bidding": ("", _("Not bidding")),
 }
 _OUTCOME = {
-    "sold": ("badge-ok", "Sold"),
-    "awaiting_seller": ("badge-warn", "Awaiting seller"),
-    "no_bids": ("", "No bids"),
-    "unsold": ("", "Not sold"),
-    "cancelled": ("badge-err", "Cancelled"),
+    "sold": ("badge-ok", _("Sold")),
+    "awaiting_seller": ("badge-warn", _("Awaiting seller")),
+    "no_bids": ("", _("No bids")),
+    "unsold": ("", _("Not sold")),
+    "cancelled": ("badge-err", _("Cancelled")),
 }
 
 
@@ -26,12 +29,18 @@ def my_state_badge(state) -> str:
 
 @register.filter
 def my_state_label(state) -> str:
-    return _MY_STATE.get(state, ("", ""))[1]
+    return str(_MY_STATE.get(state, ("", ""))[1])
 
 
 @register.filter
 def outcome_badge(outcome) -> str:
     return _OUTCOME.get(outcome, ("", ""))[0]
+
+
+@register.filter
+def bidder_label_shown(label) -> str:
+    """A bidder's anonymous name ("Dealer 3") in the reader's language."""
+    return _bidder_label_shown(label)
 
 
 @register.filter
@@ -57,4 +66,4 @@ def all_in(amount_minor, currency=None):
         total = all_in_price_in_force(amount)
     except (TypeError, ValueError):
         return ""
-    return f"{total.format(show_minor=bool(total.amount_minor % 100))} all in"
+    return gettext("%(amount)s all in") % {"amount": total.format(show_minor=bool(total.amount_minor % 100))}

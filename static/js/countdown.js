@@ -3,16 +3,28 @@
 // The offset between the server's clock and this device's is taken once at load, so a wrong phone clock
 // does not show a wrong time left (and again on each live resync). The server decides the end; this is only a
 // display. Live updates move an end by changing data-ends-at; each tick reads it afresh.
+// Its words come in the reader's language from the page (<script id="live-texts">, live/templatetags/live.py).
 (function () {
   "use strict";
 
+  var TEXTS = (function () {
+    var el = document.getElementById("live-texts");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  })();
+
+  function t(key, values) {
+    var text = TEXTS[key] || "";
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+
   function format(ms) {
-    if (ms <= 0) return "Ending…";
+    if (ms <= 0) return t("ending");
     var s = Math.floor(ms / 1000);
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
     s = s % 60;
-    if (d > 0) return d + "d " + h + "h";
-    if (h > 0) return h + "h " + m + "m";
+    if (d > 0) return t("days_hours", { d: d, h: h });
+    if (h > 0) return t("hours_minutes", { h: h, m: m });
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
@@ -36,7 +48,7 @@
       if (isNaN(end.getTime())) return;
       local.setAttribute("datetime", iso);
       try {
-        local.textContent = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short",
+        local.textContent = new Intl.DateTimeFormat(document.documentElement.getAttribute("lang") || undefined, { weekday: "short", day: "numeric", month: "short",
           hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" }).format(end);
       } catch (e) {
         local.textContent = end.toString();

@@ -19,23 +19,41 @@
   var CLOSE_REFUSED = 4403;
   var CLOSE_SIGNED_OUT = 4401;  // the user's access was revoked (live.consumers): reconnecting would be refused
   var BACKOFF_FIRST_MS = 500, BACKOFF_MAX_MS = 15000;
-  var MY_STATE = { leading: ["badge-ok", "You lead"], outbid: ["badge-err", "Outbid"],
-                   not_bidding: ["", "Not bidding"] };
-  var OUTCOME = { sold: ["badge-ok", "Sold"], awaiting_seller: ["badge-warn", "Awaiting seller"],
-                  no_bids: ["", "No bids"], unsold: ["", "Not sold"], cancelled: ["badge-err", "Cancelled"] };
+  // The words this script writes, in the reader's language: <script id="live-texts"> (live/templatetags/live.py).
+  var TEXTS = (function () {
+    var el = document.getElementById("live-texts");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function t(key, values) {
+    var text = TEXTS[key] || "";
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+  function bidsText(count) { return t(count === 1 ? "bids_one" : "bids_other", { count: count }); }
+  // A bidder's anonymous name ("Dealer 3") as the reader reads it; the label itself stays as the server sent it.
+  function labelShown(label) {
+    var match = /^Dealer (\d+)$/.exec(label || "");
+    if (match) return t("dealer_number", { number: match[1] });
+    return label === "Dealer" || !label ? t("dealer") : label;
+  }
+  var MY_STATE = { leading: ["badge-ok", t("you_lead")], outbid: ["badge-err", t("outbid")],
+                   not_bidding: ["", t("not_bidding")] };
+  var OUTCOME = { sold: ["badge-ok", t("sold")], awaiting_seller: ["badge-warn", t("awaiting_seller")],
+                  no_bids: ["", t("no_bids")], unsold: ["", t("unsold")], cancelled: ["badge-err", t("cancelled")] };
 
-  // Money in minor units, like core.money's format(show_minor=False): €12,500 (¥12,500 for a currency without
-  // minor units). The site's currency and its minor digits come from the page (<html data-currency
+  // Money in minor units, like core.money's format(show_minor=False) in the page's language: €12,500, 12.500 € in
+  // German (¥12,500 for a currency without minor units). The site's currency and its minor digits come from the page (<html data-currency
   // data-currency-digits>, from core.money), so the script keeps no table of its own.
   var PAGE = document.documentElement;
   var CURRENCY = PAGE.getAttribute("data-currency") || "EUR";
   var DIGITS = parseInt(PAGE.getAttribute("data-currency-digits") || "2", 10);
+  var LANG = PAGE.getAttribute("lang") || "en-GB";
 
   function money(minor) {
     if (minor === null || minor === undefined) return "—";
     var scale = Math.pow(10, DIGITS), shown = minor % scale === 0 ? 0 : DIGITS;
     try {
-      return new Intl.NumberFormat("en-GB", { style: "currency", currency: CURRENCY,
+      return new Intl.NumberFormat(LANG, { style: "currency", currency: CURRENCY,
         minimumFractionDigits: shown, maximumFractionDigits: shown }).format(minor / scale);
     } catch (e) {
       return (minor / scale).toFixed(shown) + " " + CURRENCY;
@@ -65,7 +83,7 @@
       el = document.createElement("div");
       el.className = "live-banner";
       el.setAttribute("role", "status");
-      el.textContent = "Connection lost. Reconnecting…";
+      el.textContent = t("connection_lost");
       el.hidden = true;
       document.body.appendChild(el);
     }
@@ -79,7 +97,7 @@
     el.innerHTML = "";
     var badge = document.createElement("span");
     badge.className = "badge " + (s.reserve_met ? "badge-ok" : "badge-warn");
-    badge.textContent = s.reserve_met ? "Reserve met" : "Reserve not met";
+    badge.textContent = s.reserve_met ? t("reserve_met") : t("reserve_not_met");
     el.appendChild(badge);
   }
 
@@ -166,12 +184,12 @@
       var price = q("[data-price]");
       if (price) price.textContent = money(s.price_minor !== null ? s.price_minor : s.starting_price_minor);
       var label = q("[data-price-label]");
-      if (label && s.price_minor !== null) label.textContent = "Current price";
+      if (label && s.price_minor !== null) label.textContent = t("current_price");
       var count = q("[data-bid-count]");
-      if (count) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
+      if (count) count.textContent = bidsText(s.bid_count);
       showReserve(q("[data-reserve]"), s);
       var leader = q("[data-leader-label]");
-      if (leader && s.leader_label) leader.textContent = s.leader_label;
+      if (leader && s.leader_label) leader.textContent = labelShown(s.leader_label);
       var countdown = q(".countdown[data-ends-at]");
       if (countdown && s.ends_at) countdown.setAttribute("data-ends-at", s.ends_at);
       var badgeEl = q("[data-my-state]");
@@ -181,7 +199,7 @@
         badgeEl.textContent = MY_STATE[myState][1];
       }
       var maxLabel = q("[data-max-label]");
-      if (maxLabel && myState) maxLabel.textContent = myState === "leading" ? "Raise your maximum" : "Or set a maximum";
+      if (maxLabel && myState) maxLabel.textContent = myState === "leading" ? t("raise_maximum") : t("set_maximum");
       // The all-in prices (amount + the buyer fee) come from the server, which holds the fee schedule: a live
       // frame carries none, so the page asks for them.
       if (s.price_all_in_minor !== undefined) {
@@ -195,7 +213,7 @@
         var input = form.querySelector("input[name=amount_minor]");
         if (input) input.value = s.minimum_next_bid_minor;
         var button = form.querySelector("[data-bid-now]");
-        if (button) button.textContent = "Bid " + money(s.minimum_next_bid_minor) + " now";
+        if (button) button.textContent = t("bid_now", { amount: money(s.minimum_next_bid_minor) });
         allIn(s);
       }
       seq = s.event_seq;
@@ -204,7 +222,7 @@
 
     function showAllIn(s) {
       var price = q("[data-price-all-in]");
-      if (price) price.textContent = s.price_all_in_minor ? money(s.price_all_in_minor) + " all in" : "";
+      if (price) price.textContent = s.price_all_in_minor ? t("all_in", { amount: money(s.price_all_in_minor) }) : "";
     }
 
     // The all-in price (the bid plus the buyer fee, payments.fee_schedule) comes with the REST state only, not
@@ -236,21 +254,21 @@
       if (mine) li.className = "mine";
       var who = document.createElement("span");
       who.className = "bid-label";
-      who.textContent = (bid.dealer_name || bid.label || "Dealer") + (mine ? " (you)" : "");
+      who.textContent = (bid.dealer_name || labelShown(bid.label)) + (mine ? " (" + t("you") + ")" : "");
       var amount = document.createElement("span");
       amount.className = "bid-amount";
       amount.textContent = money(bid.amount_minor);
       var when = document.createElement("span");
       when.className = "muted small";
       var at = new Date(bid.created_at);
-      when.textContent = (bid.kind === "auto" ? "automatic · " : "") +
-        (isNaN(at) ? "" : at.toLocaleTimeString("en-GB", { hour12: false }));
+      when.textContent = (bid.kind === "auto" ? t("automatic") + " · " : "") +
+        (isNaN(at) ? "" : at.toLocaleTimeString(LANG, { hour12: false }));
       li.appendChild(who); li.appendChild(amount);
       if (bid.all_in_minor) {
         var allIn = document.createElement("span");
         allIn.className = "muted small";
         allIn.setAttribute("data-bid-all-in", "");
-        allIn.textContent = money(bid.all_in_minor) + " all in";
+        allIn.textContent = t("all_in", { amount: money(bid.all_in_minor) });
         li.appendChild(document.createTextNode(" "));
         li.appendChild(allIn);
       }
@@ -297,8 +315,7 @@
         notice.className = "alert alert-warning small";
         notice.setAttribute("role", "status");
         notice.setAttribute("data-repriced-notice", "");
-        notice.textContent = "A bidder who may no longer buy was withdrawn, and the auction was worked out again " +
-          "from the remaining bids: the price may have gone down.";
+        notice.textContent = t("repriced");
         var box = q("#bid-box");
         if (box) box.insertBefore(notice, box.firstChild);
       }
@@ -318,7 +335,7 @@
     window.setInterval(function () {
       var countdown = q(".countdown[data-ends-at]");
       if (!countdown || status !== "live") return;
-      if (countdown.textContent === "Ending…" && !document.hidden) live.resync();
+      if (countdown.textContent === t("ending") && !document.hidden) live.resync();
     }, 5000);
   }
 
@@ -334,18 +351,19 @@
     function announce(card, before, s, myState) {
       var region = card.querySelector("[data-card-announce]");
       if (!region) return;
-      var title = card.getAttribute("data-title") || "this car";
+      var title = card.getAttribute("data-title") || t("this_car");
       var price = s.price_minor !== null ? money(s.price_minor) : null;
-      var bids = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
+      var bids = bidsText(s.bid_count);
       var text = "";
       if (s.status !== "live" && s.status !== "scheduled" && before.live) {
-        text = title + ": the auction has ended — " + (OUTCOME[s.outcome] || ["", "Ended"])[1] + ".";
+        text = t("announce_ended", { title: title, outcome: (OUTCOME[s.outcome] || ["", t("ended")])[1] });
       } else if (myState && myState !== before.myState && myState === "outbid") {
-        text = "You lost the lead on the " + title + ": now " + price + ", " + bids + ".";
+        text = t("announce_lost_lead", { title: title, price: price, bids: bids });
       } else if (myState && myState !== before.myState && myState === "leading") {
-        text = "You lead on the " + title + " at " + price + ".";
+        text = t("announce_leading", { title: title, price: price });
       } else if (price && price !== before.price) {
-        text = title + ": now " + price + ", " + bids + "." + (myState === "leading" ? " You lead." : "");
+        text = t("announce_price", { title: title, price: price, bids: bids }) +
+          (myState === "leading" ? " " + t("announce_you_lead") : "");
       }
       if (text) region.textContent = text;
     }
@@ -361,12 +379,12 @@
       var price = card.querySelector("[data-price]");
       if (price && s.price_minor !== null) price.textContent = money(s.price_minor);
       var count = card.querySelector("[data-bid-count]");
-      if (count && s.price_minor !== null) count.textContent = s.bid_count + (s.bid_count === 1 ? " bid" : " bids");
+      if (count && s.price_minor !== null) count.textContent = bidsText(s.bid_count);
       showReserve(card.querySelector("[data-reserve]"), s);
       var countdown = card.querySelector(".countdown[data-ends-at]");
       if (countdown && s.status === "live") countdown.setAttribute("data-ends-at", s.ends_at);
       if (countdown && s.status !== "live" && s.status !== "scheduled") {
-        var ended = OUTCOME[s.outcome] || ["", "Ended"];
+        var ended = OUTCOME[s.outcome] || ["", t("ended")];
         var result = document.createElement("span");
         result.className = "badge " + ended[0];
         result.textContent = ended[1];
@@ -469,7 +487,7 @@
       var close = document.createElement("button");
       close.type = "button";
       close.className = "link-button";
-      close.setAttribute("aria-label", "Dismiss");
+      close.setAttribute("aria-label", t("dismiss"));
       close.textContent = "×";
       close.addEventListener("click", function () { item.remove(); });
       item.appendChild(text);
