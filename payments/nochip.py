@@ -34,6 +34,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from django.utils import translation
+from django.utils.translation import gettext_noop
+
+from core.i18n import Translatable, render, translatable
 from core.money import Money
 from inspections.repair_cost import RepairCostTable, severity_rank
 from marketplace.validators import vin_normalise
@@ -118,18 +122,19 @@ class FindingDecision:
     recorded_at: datetime
     decision: Decision
     reason: Reason
-    detail: str  # the reason in words, for the people on both sides
+    detail: str  # the reason in words, for the people on both sides (English, as recorded)
     group: str
     table_cost_minor: int | None  # the table's figure for this item and severity (None: not priced)
     credit_minor: int  # the disclosed repair of its group, already in the hammer price
     amount_minor: int  # what it adds to the subtotal
+    detail_text: Translatable | None = None  # `detail` for each reader's language (finding_detail)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "severity": self.severity, "photos": self.photos,
                 "recorded_at": self.recorded_at.isoformat(), "decision": str(self.decision),
                 "reason": str(self.reason), "detail": self.detail, "group": self.group,
                 "table_cost_minor": self.table_cost_minor, "credit_minor": self.credit_minor,
-                "amount_minor": self.amount_minor}
+                "amount_minor": self.amount_minor, "detail_text": self.detail_text}
 
 
 @dataclass(frozen=True)
@@ -220,49 +225,83 @@ def disclosures_merge(*maps: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-def _money(minor: int, currency: str) -> str:
-    return Money(minor, currency).format()
+# The severities as words in a sentence, in the reader's language.
+SEVERITY_WORDS = {"minor": gettext_noop("minor"), "major": gettext_noop("major")}
+
+
+def _severity(severity: str) -> Translatable | str:
+    return translatable(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+
+
+def _english(text: Translatable) -> str:
+    with translation.override("en-gb"):
+        return render(text)
+
+
+def finding_detail(finding: Mapping) -> str:
+    """A recorded finding's (FindingDecision.as_dict) reason in words, in the active language; a computation
+    recorded before the words were translatable reads as recorded."""
+    text = finding.get("detail_text")
+    return render(text) if text else finding.get("detail", "")
+
+
+def findings_in_language(computation: Mapping | None) -> dict | None:
+    """A recorded computation (Computation.as_dict) with each finding's `detail` in the active language (and
+    without the translatable it was written from)."""
+    if not computation:
+        return None
+    findings = [{**{k: v for k, v in f.items() if k != "detail_text"}, "detail": finding_detail(f)}
+                for f in computation.get("findings", [])]
+    return {**computation, "findings": findings}
 
 
 def _decide(finding: Finding, *, disclosed: Mapping[str, str], credits: Mapping[str, tuple[int, str]],
             window: ClaimWindow, table: RepairCostTable, currency: str) -> FindingDecision:
     entry = table.entry(finding.key)
 
-    def decided(decision, reason, detail, *, cost=None, credit=0, amount=0):
+    def decided(decision, reason, detail: str | Translatable, *, cost=None, credit=0, amount=0):
         return FindingDecision(
             key=finding.key, label=entry.label if entry else finding.key, severity=finding.severity,
-            photos=finding.photos, recorded_at=finding.recorded_at, decision=decision, reason=reason, detail=detail,
+            photos=finding.photos, recorded_at=finding.recorded_at, decision=decision, reason=reason,
+            detail=detail if isinstance(detail, str) else _english(detail),
+            detail_text=None if isinstance(detail, str) else detail,
             group=entry.group if entry else finding.key, table_cost_minor=cost, credit_minor=credit,
             amount_minor=amount)
 
     if entry is None:
-        return decided(Decision.REFUSED, Reason.UNKNOWN_ITEM, "Not an item of the checklist or the damage map.")
+        return decided(Decision.REFUSED, Reason.UNKNOWN_ITEM,
+                       translatable("Not an item of the checklist or the damage map."))
     if not window.contains(finding.recorded_at):
-        return decided(Decision.REFUSED, Reason.OUTSIDE_WINDOW, "Recorded outside the window for claims.")
-    if not entry.claimable:
+        return decided(Decision.REFUSED, Reason.OUTSIDE_WINDOW, translatable("Recorded outside the window for claims."))
+    if not entry.claimable:  # the table's own words
         return decided(Decision.NOT_CLAIMABLE, Reason.NOT_CLAIMABLE_ITEM, entry.not_claimable)
     cost = entry.cost(finding.severity, currency).amount_minor
     reported = disclosed.get(finding.key)
     if reported is not None and severity_rank(reported) >= severity_rank(finding.severity):
         return decided(Decision.NOT_CLAIMABLE, Reason.DISCLOSED,
-                       f"Disclosed as {reported}: already in the price.", cost=cost)
+                       translatable("Disclosed as {severity}: already in the price.", severity=_severity(reported)),
+                       cost=cost)
     credit, credit_key = credits.get(entry.group, (0, ""))
     if credit and cost <= credit:
         covering = table.entries[credit_key]
         return decided(Decision.NOT_CLAIMABLE, Reason.COVERED_BY_DISCLOSED,
-                       f"{covering.label} ({disclosed[credit_key]}) is already in the price; its repair "
-                       f"({_money(credit, currency)}) puts this right too.", cost=cost, credit=credit)
+                       translatable("{covering} ({severity}) is already in the price; its repair ({credit}) puts "
+                                    "this right too.", covering=covering.label,
+                                    severity=_severity(disclosed[credit_key]), credit=Money(credit, currency)),
+                       cost=cost, credit=credit)
     if finding.photos < MIN_PHOTOS:
-        return decided(Decision.REFUSED, Reason.NO_PHOTO, "A finding needs at least one photo.", cost=cost,
-                       credit=credit)
+        return decided(Decision.REFUSED, Reason.NO_PHOTO, translatable("A finding needs at least one photo."),
+                       cost=cost, credit=credit)
     if credit:
         covering = table.entries[credit_key]
         return decided(Decision.CLAIMABLE, Reason.WORSE_THAN_DISCLOSED,
-                       f"Worse than disclosed: {_money(cost, currency)} less {covering.label} "
-                       f"({disclosed[credit_key]}, {_money(credit, currency)}), already in the price.",
+                       translatable("Worse than disclosed: {cost} less {covering} ({severity}, {credit}), already "
+                                    "in the price.", cost=Money(cost, currency), covering=covering.label,
+                                    severity=_severity(disclosed[credit_key]), credit=Money(credit, currency)),
                        cost=cost, credit=credit, amount=cost - credit)
     return decided(Decision.CLAIMABLE, Reason.UNDISCLOSED,
-                   f"Not in the report: the table's {finding.severity} repair costs {_money(cost, currency)}.",
+                   translatable("Not in the report: the table's {severity} repair costs {cost}.",
+                                severity=_severity(finding.severity), cost=Money(cost, currency)),
                    cost=cost, amount=cost)
 
 
@@ -317,9 +356,11 @@ def claim_compute(*, hammer: Money, disclosed: Mapping[str, str], findings: Iter
     for index, d in enumerate(decisions):
         if d.decision == Decision.CLAIMABLE and counted[d.group] != index:
             winner = decisions[counted[d.group]]
+            detail = translatable("One repair with {winner} ({severity}), which is counted.", winner=winner.label,
+                                  severity=_severity(winner.severity))
             decisions[index] = replace(
                 d, decision=Decision.NOT_CLAIMABLE, reason=Reason.SAME_REPAIR, amount_minor=0,
-                detail=f"One repair with {winner.label} ({winner.severity}), which is counted.")
+                detail=_english(detail), detail_text=detail)
 
     subtotal = sum(d.amount_minor for d in decisions)
     applied = min(max(fees.deductible_minor - deductible_used_minor, 0), subtotal)
