@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,6 +14,9 @@ from core.media import url_for
 from core.models import AuditLog
 from core.money import Money
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def money_display(amount_minor, currency: str | None = None, *, signed: bool = False) -> str:
     """An amount for an admin column or read-only field: always money (€12,500.00), never minor units."""
@@ -20,7 +26,7 @@ def money_display(amount_minor, currency: str | None = None, *, signed: bool = F
     return f"+{text}" if signed and amount_minor > 0 else text
 
 
-def money_field(name: str, description: str, *, currency_field: str | None = None, signed: bool = False):
+def money_field(name: str, description: StrOrPromise, *, currency_field: str | None = None, signed: bool = False):
     """An admin column / read-only field showing the `*_minor` field `name` as money; staff sort by the amount.
 
         class SaleAdmin(admin.ModelAdmin):
@@ -59,7 +65,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
 
 
-def reason_action(*, name: str, description: str, service, require_reason: bool = False, report=None):
+def reason_action(*, name: str, description: StrOrPromise, service, require_reason: bool = False, report=None):
     """An admin action that asks for a reason on an intermediate page, then calls
     `service(obj=..., actor=..., reason=...)` for each selected object.
 

@@ -1,7 +1,10 @@
 """Settlement moderation. Every action calls a service (which audits); money and status are read-only."""
 
+from __future__ import annotations
+
 import functools
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -14,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdminMixin, money_display, money_field, reason_action
 from core.exceptions import ApplicationError
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
-from payments import nochip, selectors, services
+from payments import selectors, services
 from payments.forms import (
     BankTransferConfirmForm,
     BuyNowProposeForm,
@@ -48,6 +51,9 @@ from payments.models import (
 )
 from payments.services import deposits
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
     try:
@@ -64,7 +70,7 @@ def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
     return value
 
 
-def _form_action(*, modeladmin, request, queryset, form_class, title: str, name: str, apply):
+def _form_action(*, modeladmin, request, queryset, form_class, title: StrOrPromise, name: str, apply):
     """An admin action with an intermediate form; `apply(obj, cleaned_data, form)` calls the service."""
     if "apply" in request.POST:
         form = form_class(request.POST)
@@ -317,7 +323,7 @@ class DisputeAdmin(admin.ModelAdmin):
         if not findings:
             return "—"
         rows = format_html_join("", "<tr><td>{}, {}</td><td>{}</td><td>{}</td></tr>", (
-            (f["label"], f["severity"], nochip.finding_detail(f), obj.sale.money(f["amount_minor"]).format())
+            (f["label"], f["severity"], selectors.finding_detail(f), obj.sale.money(f["amount_minor"]).format())
             for f in findings))
         c, money = obj.computation, obj.sale.money
         summary = format_html(

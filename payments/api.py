@@ -20,7 +20,7 @@ from accounts.organisations import dealer_acting_for
 from auctions.models import SellerConsent
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.throttling import UploadRateThrottle
-from payments import nochip, selectors, services
+from payments import selectors, services
 from payments.models import Payment, Sale
 from payments.providers import payment_provider_names
 from payments.services import adjustments, deposits
@@ -71,7 +71,7 @@ class ComputationField(serializers.DictField):
     """A recorded computation (payments.nochip), each finding's reason in words in the request's language."""
 
     def to_representation(self, value):
-        return super().to_representation(nochip.findings_in_language(value) or {})
+        return super().to_representation(selectors.findings_in_language(value) or {})
 
 
 class SaleDisputeOutputSerializer(serializers.Serializer):

@@ -33,11 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from django.utils import translation
-from django.utils.translation import gettext_noop
-
-from core.i18n import Translatable, render, translatable
 from core.money import Money
 from inspections.repair_cost import RepairCostTable, severity_rank
 from marketplace.validators import vin_normalise
@@ -127,7 +124,7 @@ class FindingDecision:
     table_cost_minor: int | None  # the table's figure for this item and severity (None: not priced)
     credit_minor: int  # the disclosed repair of its group, already in the hammer price
     amount_minor: int  # what it adds to the subtotal
-    detail_text: Translatable | None = None  # `detail` for each reader's language (finding_detail)
+    detail_text: dict | None = None  # `detail` for each reader's language (payments.selectors.finding_detail)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "severity": self.severity, "photos": self.photos,
@@ -225,41 +222,36 @@ def disclosures_merge(*maps: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
+def translatable(msgid: str, /, **params: Any) -> dict:
+    """A reason in words for every reader: core.i18n's translatable (its JSON shape, read by core.i18n.render),
+    built here without Django so the rules stay pure; makemessages collects the msgid by this name."""
+    return {"msgid": msgid, "params": {name: {"money": value.amount_minor, "currency": value.currency}
+                                       if isinstance(value, Money) else value for name, value in params.items()}}
+
+
+def _english(text: dict) -> str:
+    """A translatable as recorded: in English (the msgid), money as en-gb writes it."""
+    def param(value):
+        if isinstance(value, dict) and "money" in value:
+            return Money(value["money"], value["currency"]).format(language="en-gb")
+        return _english(value) if isinstance(value, dict) else value
+
+    return text["msgid"].format(**{name: param(value) for name, value in text["params"].items()})
+
+
 # The severities as words in a sentence, in the reader's language.
-SEVERITY_WORDS = {"minor": gettext_noop("minor"), "major": gettext_noop("major")}
+SEVERITY_WORDS = {"minor": translatable("minor"), "major": translatable("major")}
 
 
-def _severity(severity: str) -> Translatable | str:
-    return translatable(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
-
-
-def _english(text: Translatable) -> str:
-    with translation.override("en-gb"):
-        return render(text)
-
-
-def finding_detail(finding: Mapping) -> str:
-    """A recorded finding's (FindingDecision.as_dict) reason in words, in the active language; a computation
-    recorded before the words were translatable reads as recorded."""
-    text = finding.get("detail_text")
-    return render(text) if text else finding.get("detail", "")
-
-
-def findings_in_language(computation: Mapping | None) -> dict | None:
-    """A recorded computation (Computation.as_dict) with each finding's `detail` in the active language (and
-    without the translatable it was written from)."""
-    if not computation:
-        return None
-    findings = [{**{k: v for k, v in f.items() if k != "detail_text"}, "detail": finding_detail(f)}
-                for f in computation.get("findings", [])]
-    return {**computation, "findings": findings}
+def _severity(severity: str) -> dict | str:
+    return SEVERITY_WORDS.get(severity, severity)
 
 
 def _decide(finding: Finding, *, disclosed: Mapping[str, str], credits: Mapping[str, tuple[int, str]],
             window: ClaimWindow, table: RepairCostTable, currency: str) -> FindingDecision:
     entry = table.entry(finding.key)
 
-    def decided(decision, reason, detail: str | Translatable, *, cost=None, credit=0, amount=0):
+    def decided(decision, reason, detail: str | dict, *, cost=None, credit=0, amount=0):
         return FindingDecision(
             key=finding.key, label=entry.label if entry else finding.key, severity=finding.severity,
             photos=finding.photos, recorded_at=finding.recorded_at, decision=decision, reason=reason,

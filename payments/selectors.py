@@ -2,7 +2,7 @@
 and where a seller's car stands (it reads the whole chain — listing, inspection, auction, sale, payout — so it
 lives here, at the top of the app order)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,7 +49,7 @@ from payments.models import (
     SecondChanceOffer,
     SellerReceivable,
 )
-from payments.nochip import SEVERITY_WORDS, findings_in_language
+from payments.nochip import SEVERITY_WORDS
 
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
@@ -514,7 +514,24 @@ def dispute_items(*, dispute: Dispute) -> list[dict]:
 
 
 def _severity_word(severity: str) -> str:
-    return _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+    return render(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+
+
+def finding_detail(finding: Mapping) -> str:
+    """A recorded finding's (payments.nochip.FindingDecision.as_dict) reason in words, in the active language; a
+    finding recorded before the words were translatable reads as recorded."""
+    text = finding.get("detail_text")
+    return render(text) if text else finding.get("detail", "")
+
+
+def findings_in_language(computation: Mapping | None) -> dict | None:
+    """A recorded computation (payments.nochip.Computation.as_dict) with each finding's `detail` in the active
+    language (and without the translatable it was written from)."""
+    if not computation:
+        return None
+    findings = [{**{k: v for k, v in f.items() if k != "detail_text"}, "detail": finding_detail(f)}
+                for f in computation.get("findings", [])]
+    return {**computation, "findings": findings}
 
 
 def dispute_view(*, dispute: Dispute) -> dict:

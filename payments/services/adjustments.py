@@ -51,7 +51,7 @@ from payments.models import (
     LedgerTransaction,
     Sale,
 )
-from payments.selectors import sale_confirmed_payment
+from payments.selectors import finding_detail, sale_confirmed_payment
 from payments.services.common import Conflict, car, lock_sale, money, publish_sale_on_commit, tell_on_commit
 from payments.services.deposits import deposit_charge
 from payments.services.documents import credit_note_issue
@@ -254,7 +254,7 @@ def adjustment_request_open(*, sale: Sale, dealer: User) -> AdjustmentRequest:
             raise ValidationFailed(fields={"collection_check": [_("Record the collection check first.")]})
         computation = check.computation
         if computation["outcome"] != nochip.Outcome.CLAIM:
-            reasons = [f"{f['label']}: {nochip.finding_detail(f)}" for f in computation["findings"]]
+            reasons = [f"{f['label']}: {finding_detail(f)}" for f in computation["findings"]]
             if computation["outcome"] == nochip.Outcome.BELOW_MINIMUM:
                 message = _("The computed amount, %(computed)s, is below the minimum of %(minimum)s.") % {
                     "computed": money(sale, computation["computed_minor"]),

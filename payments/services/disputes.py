@@ -38,7 +38,7 @@ from payments import nochip
 from payments.fee_schedule import fee_schedule_load
 from payments.ledger import ledger_account, ledger_post
 from payments.models import Dispute, DisputePhoto, GuaranteeClaim, LedgerAccount, LedgerTransaction, Sale
-from payments.selectors import dispute_default_cause, dispute_items, sale_confirmed_payment
+from payments.selectors import dispute_default_cause, dispute_items, finding_detail, sale_confirmed_payment
 from payments.services.adjustments import claim_disclosures, findings_input_errors
 from payments.services.common import (
     Conflict,
@@ -96,7 +96,7 @@ def _not_claimable(sale: Sale, computation: nochip.Computation) -> ValidationFai
     for index, finding in enumerate(computation.findings):
         if finding.decision != nochip.Decision.CLAIMABLE:
             field = "findings-{}-{}".format(index, "photos" if finding.reason == nochip.Reason.NO_PHOTO else "key")
-            fields[field] = [f"{finding.label}: {nochip.finding_detail(finding.as_dict())}"]
+            fields[field] = [f"{finding.label}: {finding_detail(finding.as_dict())}"]
     disclosed = any(f.reason in (nochip.Reason.DISCLOSED, nochip.Reason.COVERED_BY_DISCLOSED)
                     for f in computation.findings)
     if fields:
@@ -349,9 +349,10 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
                        reason=f"Dispute {dispute.pk}: the refund took all the payout")
         publish_sale_on_commit(sale, "dispute_resolved")
         refund = Money(amount, sale.currency)
-        texts = {Dispute.Outcome.REFUND: translatable("a full refund of {amount}", amount=refund),
-                 Dispute.Outcome.PARTIAL: translatable("a partial refund of {amount}", amount=refund),
-                 Dispute.Outcome.REJECT: translatable("no refund")}
+        texts: dict[str, Translatable] = {
+            Dispute.Outcome.REFUND: translatable("a full refund of {amount}", amount=refund),
+            Dispute.Outcome.PARTIAL: translatable("a partial refund of {amount}", amount=refund),
+            Dispute.Outcome.REJECT: translatable("no refund")}
         title = translatable("Dispute about the {car} resolved: {text}", car=car(sale), text=texts[outcome])
         why = (translatable("The published rules computed {computed}; our team decided differently. Why: "
                             "{resolution}", computed=Money(computed, sale.currency), resolution=resolution)
