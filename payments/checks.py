@@ -10,14 +10,13 @@ from payments.providers.base import PayoutProvider
 
 @register()
 def check_payout_provider(app_configs, **kwargs):
-    # What the operator starting the app reads: system-check messages stay in English (msg=, as CommandError).
     path = settings.GAVEL_PAYOUT_PROVIDER
     try:
         provider = import_string(path)
     except Exception as exc:  # noqa: BLE001 - any failure to import is the finding
-        return [Error(msg=f"GAVEL_PAYOUT_PROVIDER = {path!r} does not import ({type(exc).__name__}: {exc}).",
+        return [Error(f"GAVEL_PAYOUT_PROVIDER = {path!r} does not import ({type(exc).__name__}: {exc}).",
                       hint="A dotted path to a payments.providers.base.PayoutProvider subclass.", id="payments.E001")]
     if not (isinstance(provider, type) and issubclass(provider, PayoutProvider)):
-        return [Error(msg=f"GAVEL_PAYOUT_PROVIDER = {path!r} is not a PayoutProvider.",
+        return [Error(f"GAVEL_PAYOUT_PROVIDER = {path!r} is not a PayoutProvider.",
                       hint="A dotted path to a payments.providers.base.PayoutProvider subclass.", id="payments.E001")]
     return []
