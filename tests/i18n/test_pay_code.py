@@ -2,6 +2,7 @@
 the progress line) in German and Chinese, API refusals and page messages in the language asked for, and what is
 told later — notices, the invoice — in each recipient's own language, with their money and dates."""
 
+import json
 import re
 
 import pytest
@@ -119,3 +120,20 @@ def test_the_invoice_is_issued_in_the_dealers_language(make_sale):
     assert vehicle["description"].startswith("Fahrzeug: ") and "Zuschlagspreis in Auktion" in vehicle["description"]
     assert vehicle["vat_note"] == "Verkauf durch eine Privatperson: Der Preis enthält keine Mehrwertsteuer."
     assert fee["description"].startswith("Käufergebühr")
+
+
+def test_a_no_chip_reason_is_recorded_in_english_and_read_in_each_language():
+    from payments.selectors import finding_detail
+    from tests.nochip.rules import compute, finding
+
+    (decided,) = compute([finding("engine.turbo", "major", photos=1)], {"engine.turbo": "minor"}).findings
+    recorded = json.loads(json.dumps(decided.as_dict()))  # as the dispute or collection check stores it
+    assert recorded["detail"].startswith("Worse than disclosed: €")
+    assert finding_detail(recorded) == recorded["detail"]
+    with translation.override("de"):
+        assert finding_detail(recorded).startswith("Schlimmer als angegeben: ")
+        assert "(leicht, " in finding_detail(recorded) and "\xa0€" in finding_detail(recorded)
+    with translation.override("zh-hans"):
+        assert finding_detail(recorded).startswith("比披露的更严重：")
+    assert finding_detail({"detail": "As recorded before the rules spoke languages."}) == (
+        "As recorded before the rules spoke languages.")
