@@ -56,6 +56,20 @@ def money_whole(amount_minor: int, currency: str | None = None) -> Translatable:
     return {"money": money.amount_minor, "currency": money.currency, "whole": True}
 
 
+def moment(value: datetime, /, date_format: str = "DATETIME_FORMAT") -> Translatable:
+    """A moment as a parameter in a format of one's own: `date_format` is a named format (DATETIME_FORMAT…) or a
+    date-format string that is itself a msgid (mark it with gettext_noop), so each language orders it its own way
+    ("D j M, H:i" → "D, j. M, H:i"). A datetime given as it is reads as DATETIME_FORMAT."""
+    return {"datetime": value.isoformat(), "format": date_format}
+
+
+def moment_text(value: datetime, date_format: str = "DATETIME_FORMAT") -> str:
+    """`value` in the active language and the site's time zone (see moment())."""
+    named = date_format.isupper() and date_format.endswith("_FORMAT")
+    return formats.date_format(timezone.localtime(value) if timezone.is_aware(value) else value,
+                               date_format if named else translation.gettext(date_format))
+
+
 def _param(value: object) -> object:
     if isinstance(value, Money):
         return {"money": value.amount_minor, "currency": value.currency}
@@ -73,9 +87,7 @@ def _rendered_param(value: object) -> object:
         if "money" in value:
             return Money(int(value["money"]), str(value["currency"])).format(show_minor=not value.get("whole"))
         if "datetime" in value:
-            moment = datetime.fromisoformat(value["datetime"])
-            return formats.date_format(timezone.localtime(moment) if timezone.is_aware(moment) else moment,
-                                       "DATETIME_FORMAT")
+            return moment_text(datetime.fromisoformat(value["datetime"]), value.get("format", "DATETIME_FORMAT"))
         if "date" in value:
             return formats.date_format(date.fromisoformat(value["date"]), "DATE_FORMAT")
         return render(value)

@@ -1,13 +1,18 @@
 """Settlement moderation. Every action calls a service (which audits); money and status are read-only."""
 
+from __future__ import annotations
+
 import functools
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin, money_display, money_field, reason_action
 from core.exceptions import ApplicationError
@@ -46,15 +51,18 @@ from payments.models import (
 )
 from payments.services import deposits
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
     try:
         value = Money.from_major(text.strip(), currency).amount_minor
     except (ValueError, TypeError):
-        form.add_error(field, "An amount like 12399.00")
+        form.add_error(field, gettext("An amount like 12399.00"))
         return None
     if value <= 0:
-        form.add_error(field, "A positive amount.")
+        form.add_error(field, gettext("A positive amount."))
         return None
     if value > AMOUNT_MAX_MINOR:
         form.add_error(field, amount_too_large_message())
@@ -62,7 +70,7 @@ def _parse_amount(text: str, currency: str, form, field: str) -> int | None:
     return value
 
 
-def _form_action(*, modeladmin, request, queryset, form_class, title: str, name: str, apply):
+def _form_action(*, modeladmin, request, queryset, form_class, title: StrOrPromise, name: str, apply):
     """An admin action with an intermediate form; `apply(obj, cleaned_data, form)` calls the service."""
     if "apply" in request.POST:
         form = form_class(request.POST)
@@ -78,7 +86,8 @@ def _form_action(*, modeladmin, request, queryset, form_class, title: str, name:
                     continue
                 done += 1
             if done:
-                modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+                modeladmin.message_user(request, gettext("%(title)s: %(count)s done.") % {
+                    "title": title, "count": done}, messages.SUCCESS)
             if not form.errors:
                 return None
     else:
@@ -94,7 +103,7 @@ class LedgerEntryInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    amount = money_field("amount_minor", "amount (debit +, credit −)", signed=True)
+    amount = money_field("amount_minor", _("amount (debit +, credit −)"), signed=True)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -110,7 +119,7 @@ class SaleLedgerLineInline(admin.TabularInline):
     fields = readonly_fields = ("created_at", "kind", "idempotency_key", "provider", "provider_reference", "lines")
     extra = 0
     can_delete = False
-    verbose_name_plural = "ledger lines"
+    verbose_name_plural = _("ledger lines")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -118,7 +127,7 @@ class SaleLedgerLineInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="entries")
+    @admin.display(description=_("entries"))
     def lines(self, obj):
         return "; ".join(f"{entry.account}: {money_display(entry.amount_minor, entry.account.currency, signed=True)}"
                          for entry in obj.entries.select_related("account", "account__owner"))
@@ -131,7 +140,7 @@ class PaymentInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    amount = money_field("amount_minor", "amount", currency_field="currency")
+    amount = money_field("amount_minor", _("amount"), currency_field="currency")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -144,18 +153,18 @@ class SaleReceivableInline(ReadOnlyAdminMixin, admin.TabularInline):
     fk_name = "sale"
     fields = readonly_fields = ("link", "amount", "settled", "status", "reason")
     extra = 0
-    verbose_name_plural = "what the seller owes"
+    verbose_name_plural = _("what the seller owes")
 
-    @admin.display(description="receivable")
+    @admin.display(description=_("receivable"))
     def link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:payments_sellerreceivable_change", args=[obj.pk]),
                            obj.bank_reference)
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount(self, obj):
         return obj.money(obj.amount_minor).format()
 
-    @admin.display(description="settled")
+    @admin.display(description=_("settled"))
     def settled(self, obj):
         return obj.money(obj.settled_minor).format()
 
@@ -164,25 +173,25 @@ class SaleGuaranteeClaimInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = GuaranteeClaim
     fields = readonly_fields = ("created_at", "inspector", "missed", "amount")
     extra = 0
-    verbose_name_plural = "paid by the inspection guarantee"
+    verbose_name_plural = _("paid by the inspection guarantee")
 
-    @admin.display(description="what the inspection missed")
+    @admin.display(description=_("what the inspection missed"))
     def missed(self, obj):
         return "; ".join(obj.lines)
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount(self, obj):
         return Money(obj.amount_minor, obj.currency).format()
 
 
 def _offer_report(offer) -> str:
     if offer is None:
-        return "no other bidder can buy the car: it is back on offer (listing unsold)."
+        return gettext("no other bidder can buy the car: it is back on offer (listing unsold).")
     price = Money.of(offer.amount_minor).format()
     if offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
-        return (f"the next bid, {price}, is below the reserve: the seller has been asked first. The dealer gets the "
-                "offer only after the seller's yes.")
-    return f"offered to the next bidder at {price}."
+        return gettext("the next bid, %(price)s, is below the reserve: the seller has been asked first. The dealer "
+                       "gets the offer only after the seller's yes.") % {"price": price}
+    return gettext("offered to the next bidder at %(price)s.") % {"price": price}
 
 
 class SaleDocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -192,14 +201,14 @@ class SaleDocumentInline(ReadOnlyAdminMixin, admin.TabularInline):
     fk_name = "sale"
     fields = readonly_fields = ("pdf_link", "kind", "recipient", "issued_at", "total")
     extra = 0
-    verbose_name_plural = "issued documents"
+    verbose_name_plural = _("issued documents")
 
-    @admin.display(description="document")
+    @admin.display(description=_("document"))
     def pdf_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("payments:document", args=[obj.sale_id, obj.pk]),
                            obj.number)
 
-    @admin.display(description="total")
+    @admin.display(description=_("total"))
     def total(self, obj):
         return Money.of(obj.total_minor, obj.currency).format()
 
@@ -216,29 +225,29 @@ class SaleAdmin(admin.ModelAdmin):
     actions = ["confirm_bank_transfer", "confirm_handover", "cancel_and_offer_second_chance", "retry_payout"]
     fieldsets = [
         (None, {"fields": ["auction", "listing", "buyer", "seller", "second_chance_of", "status"]}),
-        ("Money", {"fields": ["currency", "hammer_price", "buyer_fee", "amount_due", "seller_fee", "seller_receives",
+        (_("Money"), {"fields": ["currency", "hammer_price", "buyer_fee", "amount_due", "seller_fee", "seller_receives",
                               "refunded", "guarantee_paid", "set_off"]}),
-        ("Payment", {"fields": ["payment_deadline", "paid_at", "overdue_at", "cancelled_at", "cancel_reason"]}),
-        ("Handover", {"fields": ["collection_deadline", "collection_overdue_at", "collection_proposed_at",
+        (_("Payment"), {"fields": ["payment_deadline", "paid_at", "overdue_at", "cancelled_at", "cancel_reason"]}),
+        (_("Handover"), {"fields": ["collection_deadline", "collection_overdue_at", "collection_proposed_at",
                                  "collection_place", "doc_registration", "doc_keys",
                                  "doc_service_book", "buyer_confirmed_at", "seller_confirmed_at", "handed_over_at"]}),
-        ("Payout", {"fields": ["payout_status", "payout_reference", "payout_attempts", "payout_last_error",
+        (_("Payout"), {"fields": ["payout_status", "payout_reference", "payout_attempts", "payout_last_error",
                                "paid_out_at", "completed_at"]}),
-        ("Report", {"fields": ["report", "disclosed"]}),
+        (_("Report"), {"fields": ["report", "disclosed"]}),
     ]
 
-    hammer_price = money_field("hammer_price_minor", "hammer price", currency_field="currency")
-    buyer_fee = money_field("buyer_fee_minor", "buyer's fee", currency_field="currency")
-    amount_due = money_field("amount_due_minor", "amount due (hammer price plus the buyer's fee)",
+    hammer_price = money_field("hammer_price_minor", _("hammer price"), currency_field="currency")
+    buyer_fee = money_field("buyer_fee_minor", _("buyer's fee"), currency_field="currency")
+    amount_due = money_field("amount_due_minor", _("amount due (hammer price plus the buyer's fee)"),
                              currency_field="currency")
-    seller_fee = money_field("seller_fee_minor", "seller's fee", currency_field="currency")
-    seller_receives = money_field("seller_receives_minor", "seller receives (hammer price minus the seller's fee)",
+    seller_fee = money_field("seller_fee_minor", _("seller's fee"), currency_field="currency")
+    seller_receives = money_field("seller_receives_minor", _("seller receives (hammer price minus the seller's fee)"),
                                   currency_field="currency")
-    refunded = money_field("refunded_minor", "refunded", currency_field="currency")
-    guarantee_paid = money_field("guarantee_paid_minor", "refunded by the inspection guarantee",
+    refunded = money_field("refunded_minor", _("refunded"), currency_field="currency")
+    guarantee_paid = money_field("guarantee_paid_minor", _("refunded by the inspection guarantee"),
                                  currency_field="currency")
-    set_off = money_field("set_off_minor", "set off against the seller's receivables", currency_field="currency")
-    amount = money_field("amount_due_minor", "amount due", currency_field="currency")
+    set_off = money_field("set_off_minor", _("set off against the seller's receivables"), currency_field="currency")
+    amount = money_field("amount_due_minor", _("amount due"), currency_field="currency")
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Sale._meta.fields] + ["hammer_price", "buyer_fee", "amount_due", "seller_fee",
@@ -251,12 +260,12 @@ class SaleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="what the report disclosed")
+    @admin.display(description=_("what the report disclosed"))
     def disclosed(self, obj):
         lines = selectors.sale_disclosed_lines(sale=obj)
         return format_html_join("", "<div>{}</div>", ((line["text"],) for line in lines)) if lines else "—"
 
-    @admin.action(description="Confirm bank transfer received")
+    @admin.action(description=_("Confirm bank transfer received"))
     def confirm_bank_transfer(self, request, queryset):
         def apply(sale, data, form):
             amount = _parse_amount(data["amount"], sale.currency, form, "amount")
@@ -267,17 +276,17 @@ class SaleAdmin(admin.ModelAdmin):
             return True
 
         return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=BankTransferConfirmForm,
-                            title="Confirm bank transfer received", name="confirm_bank_transfer", apply=apply)
+                            title=_("Confirm bank transfer received"), name="confirm_bank_transfer", apply=apply)
 
     confirm_handover = reason_action(
-        name="confirm_handover", description="Confirm handover (for both sides)",
+        name="confirm_handover", description=_("Confirm handover (for both sides)"),
         service=lambda obj, actor, reason: services.handover_confirm(sale=obj, actor=actor))
     cancel_and_offer_second_chance = reason_action(
-        name="cancel_and_offer_second_chance", description="Cancel overdue sale and offer a second chance",
+        name="cancel_and_offer_second_chance", description=_("Cancel overdue sale and offer a second chance"),
         service=lambda obj, actor, reason: services.sale_cancel_and_offer_second_chance(
             sale=obj, actor=actor, reason=reason), require_reason=True, report=lambda obj, offer: _offer_report(offer))
     retry_payout = reason_action(
-        name="retry_payout", description="Retry failed payout",
+        name="retry_payout", description=_("Retry failed payout"),
         service=lambda obj, actor, reason: services.payout_retry(sale=obj, actor=actor, reason=reason))
 
 
@@ -304,22 +313,25 @@ class DisputeAdmin(admin.ModelAdmin):
                                 "refund", "overridden", "refund_reference", "cause", "cause_reason", "paid_by",
                                 "resolution", "resolved_by", "resolved_at")
 
-    @admin.display(description="computed refund (the rules)")
+    @admin.display(description=_("computed refund (the rules)"))
     def computed(self, obj):
-        return obj.sale.money(obj.computed_minor).format() if obj.computation else "— (from before the rules)"
+        return obj.sale.money(obj.computed_minor).format() if obj.computation else gettext("— (from before the rules)")
 
-    @admin.display(description="computation")
+    @admin.display(description=_("computation"))
     def the_computation(self, obj):
         findings = (obj.computation or {}).get("findings", [])
         if not findings:
             return "—"
         rows = format_html_join("", "<tr><td>{}, {}</td><td>{}</td><td>{}</td></tr>", (
-            (f["label"], f["severity"], f["detail"], obj.sale.money(f["amount_minor"]).format()) for f in findings))
-        c = obj.computation
-        return format_html(
-            "<table>{}</table><p>Counted {} less the deductible {} = <strong>{}</strong> (table {}, schedule {})</p>",
-            rows, obj.sale.money(c["subtotal_minor"]).format(), obj.sale.money(c["deductible_applied_minor"]).format(),
-            obj.sale.money(c["amount_minor"]).format(), c["table_version"], c["schedule_version"])
+            (f["label"], f["severity"], selectors.finding_detail(f), obj.sale.money(f["amount_minor"]).format())
+            for f in findings))
+        c, money = obj.computation, obj.sale.money
+        summary = format_html(
+            gettext("Counted {counted} less the deductible {deductible} = <strong>{total}</strong> (table {table}, "
+                    "schedule {schedule})"),
+            counted=money(c["subtotal_minor"]).format(), deductible=money(c["deductible_applied_minor"]).format(),
+            total=money(c["amount_minor"]).format(), table=c["table_version"], schedule=c["schedule_version"])
+        return format_html("<table>{}</table><p>{}</p>", rows, summary)
 
     def has_add_permission(self, request):
         return False
@@ -327,44 +339,47 @@ class DisputeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="refund")
+    @admin.display(description=_("refund"))
     def refund(self, obj):
         return obj.sale.money(obj.refund_minor).format() if obj.refund_minor else "—"
 
-    @admin.display(description="what the inspection missed")
+    @admin.display(description=_("what the inspection missed"))
     def report_lines(self, obj):
         items = selectors.dispute_items(dispute=obj)
         return format_html_join("", "<div>{}</div>", ((item["text"],) for item in items)) if items else "—"
 
-    @admin.display(description="report revision the dealer bid on")
+    @admin.display(description=_("report revision the dealer bid on"))
     def report_revision(self, obj):
         report = obj.sale.report
-        return f"Revision {report.revision} ({report.fingerprint[:12]}…)" if report else "—"
+        return gettext("Revision %(revision)s (%(fingerprint)s…)") % {
+            "revision": report.revision, "fingerprint": report.fingerprint[:12]} if report else "—"
 
-    @admin.display(description="inspector")
+    @admin.display(description=_("inspector"))
     def inspector(self, obj):
         report = obj.sale.report
         return report.inspection.inspector if report and report.inspection.inspector_id else "—"
 
-    @admin.display(description="default cause of a refund")
+    @admin.display(description=_("default cause of a refund"))
     def default_cause(self, obj):
         cause = selectors.dispute_default_cause(dispute=obj)
-        return Dispute.Cause(cause).label if cause else "None: staff choose (the dispute names no report line)"
+        return Dispute.Cause(cause).label if cause else gettext("None: staff choose (the dispute names no report "
+                                                                "line)")
 
-    @admin.display(description="paid by")
+    @admin.display(description=_("paid by"))
     def paid_by(self, obj):
         claim = GuaranteeClaim.objects.filter(dispute=obj).first()
         if claim is not None:
             url = reverse("admin:payments_guaranteeclaim_change", args=[claim.pk])
-            return format_html('<a href="{}">Inspection guarantee: {}</a>', url, obj.sale.money(claim.amount_minor))
+            return format_html('<a href="{}">{}</a>', url, gettext("Inspection guarantee: %(amount)s") % {
+                "amount": obj.sale.money(claim.amount_minor)})
         receivable = SellerReceivable.objects.filter(dispute=obj).first()
         if receivable is not None:
             url = reverse("admin:payments_sellerreceivable_change", args=[receivable.pk])
-            return format_html('<a href="{}">Seller receivable: {}</a>', url,
-                               receivable.money(receivable.amount_minor))
+            return format_html('<a href="{}">{}</a>', url, gettext("Seller receivable: %(amount)s") % {
+                "amount": receivable.money(receivable.amount_minor)})
         return "—"
 
-    @admin.action(description="Resolve dispute (the computed refund, or override with a written reason)")
+    @admin.action(description=_("Resolve dispute (the computed refund, or override with a written reason)"))
     def resolve(self, request, queryset):
         def apply(dispute, data, form):
             amount = None
@@ -381,7 +396,7 @@ class DisputeAdmin(admin.ModelAdmin):
         initial = {"cause": defaults.pop()} if len(defaults) == 1 else {}
         return _form_action(modeladmin=self, request=request, queryset=queryset,
                             form_class=functools.partial(DisputeResolveForm, initial=initial),
-                            title="Resolve dispute", name="resolve", apply=apply)
+                            title=_("Resolve dispute"), name="resolve", apply=apply)
 
 
 @admin.register(SecondChanceOffer)
@@ -392,7 +407,7 @@ class SecondChanceOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["sale", "dealer", "amount", "status", "consent", "expires_at", "decided_at", "new_sale", "created_at"]
     readonly_fields = ["amount"]
 
-    amount = money_field("amount_minor", "amount (the dealer's last bid)")
+    amount = money_field("amount_minor", _("amount (the dealer's last bid)"))
 
 
 @admin.register(LedgerTransaction)
@@ -411,7 +426,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["transaction", "account", "amount"]
     readonly_fields = ["amount"]
 
-    amount = money_field("amount_minor", "amount (debit +, credit −)", signed=True)
+    amount = money_field("amount_minor", _("amount (debit +, credit −)"), signed=True)
 
 
 @admin.register(LedgerAccount)
@@ -425,28 +440,32 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = ["balance", "history"]
     actions = ["fund_guarantee"]
 
-    @admin.display(description="balance (sum of entries)")
+    @admin.display(description=_("balance (sum of entries)"))
     def balance(self, obj):
         return money_display(account_balance(obj), obj.currency)
 
-    @admin.display(description="history (newest first, the last 200 entries)")
+    @admin.display(description=_("history (newest first, the last 200 entries)"))
     def history(self, obj):
         rows = selectors.ledger_account_history(account=obj)
         if not rows:
-            return "No entries yet."
+            return gettext("No entries yet.")
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
             (row["entry"].transaction.created_at.strftime("%Y-%m-%d %H:%M"),
              row["entry"].transaction.get_kind_display(), row["entry"].transaction.memo,
-             f"Sale {row['entry'].transaction.sale_id}" if row["entry"].transaction.sale_id else "",
+             gettext("Sale %(sale)s") % {"sale": row["entry"].transaction.sale_id}
+             if row["entry"].transaction.sale_id else "",
              Money(row["entry"].amount_minor, obj.currency).format(),
              Money(row["balance_minor"], obj.currency).format()) for row in rows))
-        return format_html('<table><thead><tr><th>When</th><th>What</th><th>Memo</th><th>Sale</th><th>Amount</th>'
-                           '<th>Balance after</th></tr></thead><tbody>{}</tbody></table>', body)
+        heads = format_html_join("", "<th>{}</th>", ((gettext(head),) for head in (
+            gettext_noop("When"), gettext_noop("What"), gettext_noop("Memo"), gettext_noop("Sale"),
+            gettext_noop("Amount"), gettext_noop("Balance after"))))
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", heads, body)
 
-    @admin.action(description="Fund the inspection guarantee")
+    @admin.action(description=_("Fund the inspection guarantee"))
     def fund_guarantee(self, request, queryset):
         if any(account.kind != LedgerAccount.Kind.GUARANTEE for account in queryset):
-            self.message_user(request, "Select the inspection guarantee account to fund it.", messages.ERROR)
+            self.message_user(request, gettext("Select the inspection guarantee account to fund it."),
+                              messages.ERROR)
             return None
 
         def apply(account, data, form):
@@ -459,7 +478,7 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
         return _form_action(modeladmin=self, request=request, queryset=queryset,
                             form_class=functools.partial(GuaranteeFundForm, initial={"token": uuid.uuid4().hex}),
-                            title="Fund the inspection guarantee", name="fund_guarantee", apply=apply)
+                            title=_("Fund the inspection guarantee"), name="fund_guarantee", apply=apply)
 
 
 @admin.register(GuaranteeClaim)
@@ -474,15 +493,16 @@ class GuaranteeClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["inspector__email", "sale__listing__vin"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="report revision")
+    @admin.display(description=_("report revision"))
     def report_revision(self, obj):
-        return f"Revision {obj.report.revision} of listing {obj.report.listing_id}"
+        return gettext("Revision %(revision)s of listing %(listing)s") % {
+            "revision": obj.report.revision, "listing": obj.report.listing_id}
 
-    @admin.display(description="what the inspection missed")
+    @admin.display(description=_("what the inspection missed"))
     def missed(self, obj):
         return "; ".join(obj.lines)
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount(self, obj):
         return Money(obj.amount_minor, obj.currency).format()
 
@@ -492,7 +512,7 @@ class ReceivableSettlementInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = readonly_fields = ("created_at", "method", "amount", "bank_reference", "payout_sale", "recorded_by")
     extra = 0
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount(self, obj):
         return Money(obj.amount_minor, obj.receivable.currency).format()
 
@@ -511,23 +531,23 @@ class SellerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [ReceivableSettlementInline]
     actions = ["record_payment"]
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount(self, obj):
         return obj.money(obj.amount_minor).format()
 
-    @admin.display(description="settled")
+    @admin.display(description=_("settled"))
     def settled(self, obj):
         return obj.money(obj.settled_minor).format()
 
-    @admin.display(description="still owed")
+    @admin.display(description=_("still owed"))
     def outstanding(self, obj):
         return obj.money(obj.outstanding_minor).format()
 
-    @admin.display(description="transfer reference")
+    @admin.display(description=_("transfer reference"))
     def reference(self, obj):
         return obj.bank_reference
 
-    @admin.action(description="Record a payment from the seller")
+    @admin.action(description=_("Record a payment from the seller"))
     def record_payment(self, request, queryset):
         def apply(receivable, data, form):
             amount = _parse_amount(data["amount"], receivable.currency, form, "amount")
@@ -538,7 +558,7 @@ class SellerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return True
 
         return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=ReceivablePaymentForm,
-                            title="Record a payment from the seller", name="record_payment", apply=apply)
+                            title=_("Record a payment from the seller"), name="record_payment", apply=apply)
 
 
 @admin.register(PayoutTransfer)
@@ -548,7 +568,7 @@ class PayoutTransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = ["reference", "idempotency_key", "payee", "amount", "memo", "created_at"]
     readonly_fields = ["amount"]
 
-    amount = money_field("amount_minor", "amount", currency_field="currency")
+    amount = money_field("amount_minor", _("amount"), currency_field="currency")
 
 
 @admin.register(DepositTopUp)
@@ -563,10 +583,10 @@ class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["reference", "dealer__email"]
     actions = ["confirm_received"]
 
-    announced = money_field("amount_minor", "announced", currency_field="currency")
-    received = money_field("received_minor", "received", currency_field="currency")
+    announced = money_field("amount_minor", _("announced"), currency_field="currency")
+    received = money_field("received_minor", _("received"), currency_field="currency")
 
-    @admin.action(description="Confirm the transfer arrived (into the deposit)")
+    @admin.action(description=_("Confirm the transfer arrived (into the deposit)"))
     def confirm_received(self, request, queryset):
         def apply(topup, data, form):
             amount = None
@@ -578,7 +598,7 @@ class DepositTopUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return True
 
         return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=DepositTopUpConfirmForm,
-                            title="Confirm the transfer arrived", name="confirm_received", apply=apply)
+                            title=_("Confirm the transfer arrived"), name="confirm_received", apply=apply)
 
 
 @admin.register(DepositWithdrawal)
@@ -588,7 +608,7 @@ class DepositWithdrawalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["dealer"]
     search_fields = ["payout_reference", "dealer__email"]
 
-    amount = money_field("amount_minor", "amount", currency_field="currency")
+    amount = money_field("amount_minor", _("amount"), currency_field="currency")
 
 
 @admin.register(DealerReceivable)
@@ -602,9 +622,9 @@ class DealerReceivableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["dealer", "sale"]
     search_fields = ["dealer__email"]
 
-    fee = money_field("fee_minor", "fee in full", currency_field="currency")
-    amount = money_field("amount_minor", "owed", currency_field="currency")
-    settled = money_field("settled_minor", "paid", currency_field="currency")
+    fee = money_field("fee_minor", _("fee in full"), currency_field="currency")
+    amount = money_field("amount_minor", _("owed"), currency_field="currency")
+    settled = money_field("settled_minor", _("paid"), currency_field="currency")
 
 
 @admin.register(CollectionCheck)
@@ -628,9 +648,9 @@ class AdjustmentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["sale"]
 
-    amount = money_field("amount_minor", "amount", currency_field="currency")
-    break_fee = money_field("break_fee_minor", "break fee", currency_field="currency")
-    break_fee_taken = money_field("break_fee_taken_minor", "from the deposit", currency_field="currency")
+    amount = money_field("amount_minor", _("amount"), currency_field="currency")
+    break_fee = money_field("break_fee_minor", _("break fee"), currency_field="currency")
+    break_fee_taken = money_field("break_fee_taken_minor", _("from the deposit"), currency_field="currency")
 
 
 @admin.register(UnsoldListing)
@@ -644,7 +664,7 @@ class UnsoldListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["reserve_minor", "asking_price_minor"]
     readonly_fields = ["reserve"]
 
-    reserve = money_field("reserve_minor", "reserve")
+    reserve = money_field("reserve_minor", _("reserve"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=UnsoldListing.Status.UNSOLD)
@@ -652,7 +672,7 @@ class UnsoldListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
-    @admin.action(description="Offer for buy now (24 h, the seller agrees first)")
+    @admin.action(description=_("Offer for buy now (24 h, the seller agrees first)"))
     def offer_buy_now(self, request, queryset):
         def apply(listing, data, form):
             price = _parse_amount(data["price"], Money.zero().currency, form, "price")
@@ -662,7 +682,7 @@ class UnsoldListingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return True
 
         return _form_action(modeladmin=self, request=request, queryset=queryset, form_class=BuyNowProposeForm,
-                            title="Offer for buy now", name="offer_buy_now", apply=apply)
+                            title=_("Offer for buy now"), name="offer_buy_now", apply=apply)
 
 
 @admin.register(BuyNowOffer)
@@ -673,7 +693,7 @@ class BuyNowOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ["price_minor"]
     readonly_fields = ["price"]
 
-    price = money_field("price_minor", "price")
+    price = money_field("price_minor", _("price"))
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

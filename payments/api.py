@@ -3,6 +3,8 @@
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -40,15 +42,15 @@ class ReportRefOutputSerializer(serializers.Serializer):
 
 
 class ReportLineOutputSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="What a dispute's item_keys name.")
+    key = serializers.CharField(help_text=_("What a dispute's item_keys name."))
     category = serializers.CharField()
     # DRF's serializer metaclass takes declared fields off the class, so Field.label is untouched at run time.
     label = serializers.CharField()  # type: ignore[assignment]
-    severity = serializers.CharField(help_text="ok, minor, major, na, or empty when not recorded.")
+    severity = serializers.CharField(help_text=_("ok, minor, major, na, or empty when not recorded."))
     note = serializers.CharField()
-    summary = serializers.CharField(help_text='The line within its category: "Front discs — minor: worn".')
-    text = serializers.CharField(help_text='How the line reads: "Brakes · Front discs — minor: worn".')
-    disclosed = serializers.BooleanField(help_text="The report disclosed a defect here: it cannot ground a dispute.")
+    summary = serializers.CharField(help_text=_('The line within its category: "Front discs — minor: worn".'))
+    text = serializers.CharField(help_text=_('How the line reads: "Brakes · Front discs — minor: worn".'))
+    disclosed = serializers.BooleanField(help_text=_("The report disclosed a defect here: it cannot ground a dispute."))
 
 
 class DisclosedItemOutputSerializer(serializers.Serializer):
@@ -65,22 +67,29 @@ class DisputeItemOutputSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class ComputationField(serializers.DictField):
+    """A recorded computation (payments.nochip), each finding's reason in words in the request's language."""
+
+    def to_representation(self, value):
+        return super().to_representation(selectors.findings_in_language(value) or {})
+
+
 class SaleDisputeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     reason = serializers.CharField()
     item_keys = serializers.ListField(child=serializers.CharField())
-    items = serializers.SerializerMethodField(help_text="The report lines the dispute names, as they read.")
+    items = serializers.SerializerMethodField(help_text=_("The report lines the dispute names, as they read."))
     outcome = serializers.CharField()
-    cause = serializers.CharField(help_text="Who paid a refund: inspection_missed (Gavel's inspection guarantee) "
-                                            "or seller_misrepresented; empty without a refund.")
+    cause = serializers.CharField(help_text=_("Who paid a refund: inspection_missed (Gavel's inspection guarantee) "
+                                            "or seller_misrepresented; empty without a refund."))
     refund_minor = serializers.IntegerField()
-    resolution = serializers.CharField(help_text="Staff's written decision; when overridden, why they decided "
-                                                 "differently from the computation.")
-    findings = serializers.ListField(child=serializers.DictField(), help_text="As the dealer recorded them.")
-    computation = serializers.DictField(help_text="The rules' decision on every finding and the refund.")
-    computed_minor = serializers.IntegerField(help_text="The refund the published rules give.")
-    overridden = serializers.BooleanField(help_text="Staff decided differently from the computation.")
+    resolution = serializers.CharField(help_text=_("Staff's written decision; when overridden, why they decided "
+                                                 "differently from the computation."))
+    findings = serializers.ListField(child=serializers.DictField(), help_text=_("As the dealer recorded them."))
+    computation = ComputationField(help_text=_("The rules' decision on every finding and the refund."))
+    computed_minor = serializers.IntegerField(help_text=_("The refund the published rules give."))
+    overridden = serializers.BooleanField(help_text=_("Staff decided differently from the computation."))
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(DisputeItemOutputSerializer(many=True))
@@ -101,7 +110,7 @@ class SellerReceivableOutputSerializer(serializers.Serializer):
     settled_minor = serializers.IntegerField()
     outstanding_minor = serializers.IntegerField()
     reason = serializers.CharField()
-    bank_reference = serializers.CharField(help_text="The reference for a transfer settling it.")
+    bank_reference = serializers.CharField(help_text=_("The reference for a transfer settling it."))
     created_at = serializers.DateTimeField()
 
 
@@ -111,17 +120,18 @@ class SellerDecisionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     # A declared field: DRF's serializer metaclass takes it off the class, so Field.source is untouched.
     source = serializers.ChoiceField(choices=SellerConsent.Source.choices,  # type: ignore[assignment]
-                                     help_text="close: the top bid when the auction ended; second_chance: the next "
-                                               "bidder after the buyer did not pay.")
+                                     help_text=_("close: the top bid when the auction ended; second_chance: the next "
+                                               "bidder after the buyer did not pay."))
     status = serializers.ChoiceField(choices=SellerConsent.Status.choices)
     auction_id = serializers.IntegerField()
-    sale_id = serializers.SerializerMethodField(help_text="The cancelled sale a second-chance decision is about.")
+    sale_id = serializers.SerializerMethodField(help_text=_("The cancelled sale a second-chance decision is about."))
     car = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField()
-    amount_minor = serializers.IntegerField(help_text="The price asked about.")
+    amount_minor = serializers.IntegerField(help_text=_("The price asked about."))
     reserve_minor = serializers.IntegerField()
-    seller_receives_minor = serializers.SerializerMethodField(help_text="What the seller would receive at that price.")
-    deadline = serializers.DateTimeField(help_text="Without an answer by then it counts as declined.")
+    seller_receives_minor = serializers.SerializerMethodField(
+        help_text=_("What the seller would receive at that price."))
+    deadline = serializers.DateTimeField(help_text=_("Without an answer by then it counts as declined."))
     decided_at = serializers.DateTimeField(allow_null=True)
 
     def get_sale_id(self, consent) -> int | None:
@@ -138,7 +148,7 @@ class SellerDecisionOutputSerializer(serializers.Serializer):
 
 
 class SellerDecisionInputSerializer(serializers.Serializer):
-    accept = serializers.BooleanField(help_text="true: sell at this price; false: do not.")
+    accept = serializers.BooleanField(help_text=_("true: sell at this price; false: do not."))
 
 
 class SaleCancelInputSerializer(serializers.Serializer):
@@ -151,7 +161,7 @@ class SaleOutputSerializer(serializers.Serializer):
     auction_id = serializers.IntegerField()
     listing_id = serializers.IntegerField()
     car = serializers.SerializerMethodField()
-    role = serializers.SerializerMethodField(help_text="buyer, seller or staff: who is asking.")
+    role = serializers.SerializerMethodField(help_text=_("buyer, seller or staff: who is asking."))
     currency = serializers.CharField()
     hammer_price_minor = serializers.IntegerField()
     buyer_fee_minor = serializers.IntegerField()
@@ -159,15 +169,16 @@ class SaleOutputSerializer(serializers.Serializer):
     seller_fee_minor = serializers.IntegerField()
     seller_receives_minor = serializers.IntegerField()
     refunded_minor = serializers.IntegerField()
-    guarantee_paid_minor = serializers.IntegerField(help_text="The part of the refunds Gavel's inspection guarantee "
-                                                              "paid.")
-    report = serializers.SerializerMethodField(help_text="The published report revision the dealer bid on.")
+    guarantee_paid_minor = serializers.IntegerField(help_text=_("The part of the refunds Gavel's inspection guarantee "
+                                                              "paid."))
+    report = serializers.SerializerMethodField(help_text=_("The published report revision the dealer bid on."))
     disclosed_items = serializers.SerializerMethodField(
-        help_text="What that revision disclosed: these lines cannot ground a dispute.")
+        help_text=_("What that revision disclosed: these lines cannot ground a dispute."))
     payment_deadline = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
     collection_deadline = serializers.DateTimeField(
-        allow_null=True, help_text="Set when the payment lands: the dealer collects by then (GAVEL_COLLECTION_DAYS).")
+        allow_null=True,
+        help_text=_("Set when the payment lands: the dealer collects by then (GAVEL_COLLECTION_DAYS)."))
     collection_proposed_at = serializers.DateTimeField(allow_null=True)
     collection_place = serializers.CharField()
     doc_registration = serializers.BooleanField()
@@ -181,16 +192,17 @@ class SaleOutputSerializer(serializers.Serializer):
     payout_reference = serializers.CharField()
     paid_out_at = serializers.DateTimeField(allow_null=True)
     set_off_minor = serializers.SerializerMethodField(
-        help_text="The seller's side: the part of the payout kept to settle what they owed (0 for the dealer).")
+        help_text=_("The seller's side: the part of the payout kept to settle what they owed (0 for the dealer)."))
     payments = serializers.SerializerMethodField()
     disputes = serializers.SerializerMethodField()
     receivables = serializers.SerializerMethodField(
-        help_text="What the seller owes Gavel for this sale (the seller and staff; empty for the dealer).")
+        help_text=_("What the seller owes Gavel for this sale (the seller and staff; empty for the dealer)."))
     buyer_can_buy = serializers.SerializerMethodField(
-        help_text="False once the buying dealer was suspended: while unpaid, the seller may cancel at no cost.")
-    can_cancel = serializers.SerializerMethodField(help_text="Whether the asking user may cancel this sale now.")
+        help_text=_("False once the buying dealer was suspended: while unpaid, the seller may cancel at no cost."))
+    can_cancel = serializers.SerializerMethodField(help_text=_("Whether the asking user may cancel this sale now."))
     seller_decision = serializers.SerializerMethodField(
-        help_text="For the seller and staff: a second-chance price below the reserve waiting for the seller's answer.")
+        help_text=_("For the seller and staff: a second-chance price below the reserve waiting for the seller's "
+                    "answer."))
 
     def get_car(self, sale) -> str:
         return str(sale.listing)
@@ -263,7 +275,7 @@ class SalePayOutputSerializer(serializers.Serializer):
 
 
 class SaleHandoverInputSerializer(serializers.Serializer):
-    confirm = serializers.BooleanField(default=False, help_text="Confirm the car changed hands.")
+    confirm = serializers.BooleanField(default=False, help_text=_("Confirm the car changed hands."))
     proposed_at = serializers.DateTimeField(required=False)
     place = serializers.CharField(required=False, allow_blank=True, max_length=300)
     doc_registration = serializers.BooleanField(required=False)
@@ -272,12 +284,12 @@ class SaleHandoverInputSerializer(serializers.Serializer):
 
 
 class SaleDisputeInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=5000, help_text="How the car differs from the report, in words.")
+    reason = serializers.CharField(max_length=5000, help_text=_("How the car differs from the report, in words."))
     findings = serializers.JSONField(
         required=False,
-        help_text='What the report did not disclose, as JSON: [{"key": "windscreen", "severity": "minor" | "major", '
+        help_text=_('What the report did not disclose, as JSON: [{"key": "windscreen", "severity": "minor" | "major", '
                   '"photos": ["<name of a file field of this request>", …]}]. Items as in the repair-cost table '
-                  "(the collection check's). No amount: the rules compute the refund.")
+                  "(the collection check's). No amount: the rules compute the refund."))
 
 
 class SaleReportLinesOutputSerializer(serializers.Serializer):
@@ -345,7 +357,7 @@ class SalePayApi(_SaleObjectApi):
         data = SalePayInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["provider"] not in payment_provider_names():
-            raise serializers.ValidationError({"provider": ["That payment method is not available."]})
+            raise serializers.ValidationError({"provider": [gettext("That payment method is not available.")]})
         acting = dealer_acting_for(request.user)
         started = services.sale_pay_initiate(sale=sale, dealer=acting, provider=data.validated_data["provider"])
         payment, provider_payment = started.payment, started.provider_payment
@@ -369,14 +381,14 @@ class SaleHandoverApi(_SaleObjectApi):
         if confirm:
             services.handover_confirm(sale=sale, actor=dealer_acting_for(request.user))
         if not values and not confirm:
-            raise serializers.ValidationError({"confirm": ["Confirm the handover or change the arrangement."]})
+            raise serializers.ValidationError({"confirm": [gettext("Confirm the handover or change the arrangement.")]})
         return Response(_sale_payload(self.get_sale(sale_id), request))
 
 
 class SaleReportLinesApi(_SaleObjectApi):
     @extend_schema(responses={200: SaleReportLinesOutputSerializer},
-                   description="The lines of the report revision the dealer bid on, each marked `disclosed` when "
-                               "the report disclosed a defect there. A dispute names lines by their `key`.")
+                   description=_("The lines of the report revision the dealer bid on, each marked `disclosed` when "
+                               "the report disclosed a defect there. A dispute names lines by their `key`."))
     def get(self, request, sale_id):
         sale = self.get_sale(sale_id)
         return Response(SaleReportLinesOutputSerializer({
@@ -391,11 +403,11 @@ class SaleDisputeApi(_SaleObjectApi):
     @extend_schema(request={"multipart/form-data": SaleDisputeInputSerializer,
                             "application/json": SaleDisputeInputSerializer},
                    responses={201: SaleDisputeOutputSerializer},
-                   description="The buying dealer opens a dispute within the window after the handover, with "
+                   description=_("The buying dealer opens a dispute within the window after the handover, with "
                                "findings and photos. The refund is computed by the published rules (repair-cost "
                                "table less what is left of the deductible). Refusals: field errors, nothing written "
                                "(disclosed_in_report, no photo, below the minimum, nothing to claim), "
-                               "dispute_window_closed, not_disputable, dispute_open, permission_denied.")
+                               "dispute_window_closed, not_disputable, dispute_open, permission_denied."))
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
         data = SaleDisputeInputSerializer(data=request.data)
@@ -409,10 +421,10 @@ class SaleDisputeApi(_SaleObjectApi):
 class SaleCancelApi(_SaleObjectApi):
     parser_classes = [JSONParser, FormParser]  # no files here
     @extend_schema(request=SaleCancelInputSerializer, responses={200: SaleOutputSerializer},
-                   description="The seller cancels an unpaid sale whose buying dealer may no longer buy (suspended), "
+                   description=_("The seller cancels an unpaid sale whose buying dealer may no longer buy (suspended), "
                                "at no cost; the car goes to the next bidder (below the reserve only with the "
                                "seller's yes) or can be offered again. Refusals: buyer_eligible, sale_paid, "
-                               "permission_denied.")
+                               "permission_denied."))
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
         data = SaleCancelInputSerializer(data=request.data if isinstance(request.data, dict) else {})
@@ -428,8 +440,8 @@ class SellerDecisionListApi(GenericAPIView):
     serializer_class = SellerDecisionOutputSerializer
 
     @extend_schema(responses={200: SellerDecisionOutputSerializer(many=True)},
-                   description="The seller's decisions about prices below their reserve, waiting ones first (staff: "
-                               "everyone's). Nobody buys below the reserve without the seller's yes.")
+                   description=_("The seller's decisions about prices below their reserve, waiting ones first (staff: "
+                               "everyone's). Nobody buys below the reserve without the seller's yes."))
     def get(self, request):
         page = self.paginate_queryset(selectors.seller_decisions_for(user=dealer_acting_for(request.user)))
         return self.get_paginated_response(SellerDecisionOutputSerializer(page, many=True).data)
@@ -440,14 +452,14 @@ class SellerDecisionApi(APIView):
     parser_classes = [JSONParser, FormParser]  # no files here
 
     @extend_schema(request=SellerDecisionInputSerializer, responses={200: SellerDecisionOutputSerializer},
-                   description="The seller accepts or declines a price below their reserve, before the deadline. "
-                               "Refusals: no_decision_pending, decision_expired, buyer_not_eligible.")
+                   description=_("The seller accepts or declines a price below their reserve, before the deadline. "
+                               "Refusals: no_decision_pending, decision_expired, buyer_not_eligible."))
     def post(self, request, consent_id: int):
         consent = selectors.seller_decisions_for(user=dealer_acting_for(request.user)).filter(pk=consent_id).first()
         if consent is None:
             raise NotFound()
         if consent.auction.listing.seller_id != dealer_acting_for(request.user).pk:
-            raise PermissionDenied("Only the seller of this car may decide.")  # staff see every decision
+            raise PermissionDenied(gettext("Only the seller of this car may decide."))  # staff see every decision
         data = SellerDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.seller_consent_decide(consent_id=consent.pk, seller=dealer_acting_for(request.user),
@@ -495,8 +507,8 @@ class CardWebhookApi(APIView):
     @extend_schema(request=None, responses={
         200: inline_serializer("CardWebhookOutput", {"received": serializers.BooleanField(),
                                                      "changed": serializers.BooleanField()}),
-        400: OpenApiResponse(description="The signature, timestamp or event was refused (webhook_rejected)."),
-        404: OpenApiResponse(description="The simulated card provider is switched off."),
+        400: OpenApiResponse(description=_("The signature, timestamp or event was refused (webhook_rejected).")),
+        404: OpenApiResponse(description=_("The simulated card provider is switched off.")),
     })
     def post(self, request):
         if not settings.GAVEL_SIMULATED_CARD_ENABLED:
@@ -516,38 +528,38 @@ class CollectionCheckInputSerializer(serializers.Serializer):
     vin_photo = serializers.FileField()
     odometer_photo = serializers.FileField()
     findings = serializers.JSONField(
-        required=False, help_text='What is not as reported, as JSON: [{"key": "damage.door_fl.dent", "severity": '
+        required=False, help_text=_('What is not as reported, as JSON: [{"key": "damage.door_fl.dent", "severity": '
                                   '"minor" | "major", "photos": ["<name of a file field of this request>", …]}]. '
-                                  "Every other area is recorded as reported. No amount: the rules compute it.")
+                                  "Every other area is recorded as reported. No amount: the rules compute it."))
 
 
 class CollectionCheckOutputSerializer(serializers.Serializer):
     sale_id = serializers.IntegerField()
-    outcome = serializers.CharField(help_text="claim, nothing_to_claim, below_minimum, cancel_vin_mismatch or "
-                                              "cancel_odometer (the last two cancelled the sale without a fee).")
+    outcome = serializers.CharField(help_text=_("claim, nothing_to_claim, below_minimum, cancel_vin_mismatch or "
+                                              "cancel_odometer (the last two cancelled the sale without a fee)."))
     vin_on_car = serializers.CharField()
     odometer_km = serializers.IntegerField()
-    computation = serializers.DictField(help_text="Every finding's decision, reason and amount; the deductible, "
-                                                  "the cap, the total; the table and schedule versions.")
+    computation = ComputationField(help_text=_("Every finding's decision, reason and amount; the deductible, the "
+                                             "cap, the total; the table and schedule versions."))
     recorded_at = serializers.DateTimeField()
 
 
 class AdjustmentOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     sale_id = serializers.IntegerField()
-    status = serializers.CharField(help_text="pending, accepted, refused (sale cancelled) or lapsed (applied at "
-                                             "the deadline).")
+    status = serializers.CharField(help_text=_("pending, accepted, refused (sale cancelled) or lapsed (applied at "
+                                             "the deadline)."))
     amount_minor = serializers.IntegerField()
     currency = serializers.CharField()
     deadline = serializers.DateTimeField()
-    computation = serializers.DictField()
+    computation = ComputationField()
     break_fee_minor = serializers.IntegerField()
     break_fee_taken_minor = serializers.IntegerField()
 
 
 class AdjustmentDecisionInputSerializer(serializers.Serializer):
-    accept = serializers.BooleanField(help_text="true: the adjusted price; false: cancel the sale at no cost to "
-                                                "the seller (the dealer pays the break fee from their deposit).")
+    accept = serializers.BooleanField(help_text=_("true: the adjusted price; false: cancel the sale at no cost to "
+                                                "the seller (the dealer pays the break fee from their deposit)."))
 
 
 def _findings_input(raw, files) -> list:
@@ -557,19 +569,20 @@ def _findings_input(raw, files) -> list:
         try:
             raw = json.loads(raw)
         except ValueError:
-            raise serializers.ValidationError({"findings": ["JSON: a list of findings."]})
+            raise serializers.ValidationError({"findings": [gettext("JSON: a list of findings.")]})
     if not isinstance(raw, list):
-        raise serializers.ValidationError({"findings": ["A list of findings."]})
+        raise serializers.ValidationError({"findings": [gettext("A list of findings.")]})
     findings = []
     for index, item in enumerate(raw[:adjustments.MAX_FINDINGS + 1]):
         if not isinstance(item, dict) or not isinstance(item.get("key"), str) \
                 or not isinstance(item.get("severity"), str) or not isinstance(item.get("photos", []), list):
             raise serializers.ValidationError({f"findings-{index}": [
-                "Each finding: key, severity and photos (names of file fields)."]})
+                gettext("Each finding: key, severity and photos (names of file fields).")]})
         names = [name for name in item.get("photos", []) if isinstance(name, str)]
         missing = [name for name in names if name not in files]
         if missing:
-            raise serializers.ValidationError({f"findings-{index}-photos": [f"No file field {missing[0]!r}."]})
+            raise serializers.ValidationError({f"findings-{index}-photos": [
+                gettext("No file field %(name)r.") % {"name": missing[0]}]})
         findings.append(adjustments.FindingInput(key=item["key"][:100], severity=item["severity"][:20],
                                                  photos=tuple(files[name] for name in names)))
     return findings
@@ -580,20 +593,20 @@ class SaleCollectionCheckApi(_SaleObjectApi):
     throttle_classes = [UploadRateThrottle]
 
     @extend_schema(responses={200: CollectionCheckOutputSerializer},
-                   description="The sale's collection check, with its computation (404 before one is recorded).")
+                   description=_("The sale's collection check, with its computation (404 before one is recorded)."))
     def get(self, request, sale_id):
         sale = self.get_sale(sale_id)
         check = selectors.sale_collection(sale=sale)["check"]
         if check is None:
-            raise NotFound("No collection check is recorded for this sale.")
+            raise NotFound(gettext("No collection check is recorded for this sale."))
         return Response(CollectionCheckOutputSerializer(check).data)
 
     @extend_schema(request={"multipart/form-data": CollectionCheckInputSerializer},
                    responses={201: CollectionCheckOutputSerializer},
-                   description="The buying dealer records the car at the handover against the published report. "
+                   description=_("The buying dealer records the car at the handover against the published report. "
                                "A VIN that is not the car's or an odometer beyond the published margin cancels the "
                                "sale without a fee for the dealer. Refusals: field errors (nothing written), "
-                               "not_at_collection, check_recorded, permission_denied.")
+                               "not_at_collection, check_recorded, permission_denied."))
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
         data = CollectionCheckInputSerializer(data=request.data)
@@ -610,18 +623,18 @@ class SaleAdjustmentApi(_SaleObjectApi):
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(responses={200: AdjustmentOutputSerializer},
-                   description="The sale's price adjustment request (404 when none was requested).")
+                   description=_("The sale's price adjustment request (404 when none was requested)."))
     def get(self, request, sale_id):
         adjustment = selectors.sale_collection(sale=self.get_sale(sale_id))["adjustment"]
         if adjustment is None:
-            raise NotFound("No adjustment was requested for this sale.")
+            raise NotFound(gettext("No adjustment was requested for this sale."))
         return Response(AdjustmentOutputSerializer(adjustment).data)
 
     @extend_schema(request=None, responses={201: AdjustmentOutputSerializer},
-                   description="The buying dealer requests the adjustment their collection check computed: the "
+                   description=_("The buying dealer requests the adjustment their collection check computed: the "
                                "amount is never sent, it is the computation's. Refusals: findings (nothing "
                                "claimable, below the minimum), collection_check, adjustment_requested (one per "
-                               "sale), not_at_collection, permission_denied.")
+                               "sale), not_at_collection, permission_denied."))
     def post(self, request, sale_id):
         acting = dealer_acting_for(request.user)
         adjustment = adjustments.adjustment_request_open(sale=self.get_sale(sale_id), dealer=acting)
@@ -632,15 +645,15 @@ class SaleAdjustmentDecisionApi(_SaleObjectApi):
     parser_classes = [JSONParser, FormParser]
 
     @extend_schema(request=AdjustmentDecisionInputSerializer, responses={200: AdjustmentOutputSerializer},
-                   description="The seller accepts or refuses, before the deadline. Refusals: "
-                               "adjustment_deadline_passed, adjustment_decided, permission_denied.")
+                   description=_("The seller accepts or refuses, before the deadline. Refusals: "
+                               "adjustment_deadline_passed, adjustment_decided, permission_denied."))
     def post(self, request, sale_id):
         sale = self.get_sale(sale_id)
         data = AdjustmentDecisionInputSerializer(data=request.data if isinstance(request.data, dict) else {})
         data.is_valid(raise_exception=True)
         adjustment = selectors.sale_collection(sale=sale)["adjustment"]
         if adjustment is None:
-            raise NotFound("No adjustment was requested for this sale.")
+            raise NotFound(gettext("No adjustment was requested for this sale."))
         adjustment = adjustments.adjustment_decide(request=adjustment, seller=dealer_acting_for(request.user),
                                                    accept=data.validated_data["accept"])
         return Response(AdjustmentOutputSerializer(adjustment).data)
@@ -652,21 +665,21 @@ class SaleAdjustmentDecisionApi(_SaleObjectApi):
 
 class DepositMovementOutputSerializer(serializers.Serializer):
     when = serializers.DateTimeField()
-    kind = serializers.CharField(help_text="The ledger transaction's kind, e.g. deposit_topup, break_fee.")
+    kind = serializers.CharField(help_text=_("The ledger transaction's kind, e.g. deposit_topup, break_fee."))
     what = serializers.CharField()
     memo = serializers.CharField()
     reference = serializers.CharField()
     sale_id = serializers.IntegerField(allow_null=True)
-    amount_minor = serializers.IntegerField(help_text="Into the deposit when positive, out of it when negative.")
+    amount_minor = serializers.IntegerField(help_text=_("Into the deposit when positive, out of it when negative."))
 
 
 class DepositTopUpOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField(help_text="pending (waiting for the transfer) or confirmed.")
+    status = serializers.CharField(help_text=_("pending (waiting for the transfer) or confirmed."))
     amount_minor = serializers.IntegerField()
     received_minor = serializers.IntegerField(allow_null=True)
     currency = serializers.CharField()
-    reference = serializers.CharField(help_text="Write it on the transfer.")
+    reference = serializers.CharField(help_text=_("Write it on the transfer."))
     account_name = serializers.SerializerMethodField()
     iban = serializers.SerializerMethodField()
     bic = serializers.SerializerMethodField()
@@ -693,37 +706,37 @@ class DepositWithdrawalOutputSerializer(serializers.Serializer):
 class DealerReceivableOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     sale_id = serializers.IntegerField()
-    kind = serializers.CharField(help_text="break_fee or unpaid_sale_fee.")
-    fee_minor = serializers.IntegerField(help_text="The published fee in full.")
-    amount_minor = serializers.IntegerField(help_text="What the deposit could not cover: owed.")
+    kind = serializers.CharField(help_text=_("break_fee or unpaid_sale_fee."))
+    fee_minor = serializers.IntegerField(help_text=_("The published fee in full."))
+    amount_minor = serializers.IntegerField(help_text=_("What the deposit could not cover: owed."))
     settled_minor = serializers.IntegerField()
     outstanding_minor = serializers.IntegerField()
-    status = serializers.CharField(help_text="open (no bidding until paid) or settled.")
+    status = serializers.CharField(help_text=_("open (no bidding until paid) or settled."))
     created_at = serializers.DateTimeField()
 
 
 class DepositPendingOutputSerializer(serializers.Serializer):
     open_sales = serializers.IntegerField()
-    committed_minor = serializers.IntegerField(help_text="Leading bids and unpaid cars.")
+    committed_minor = serializers.IntegerField(help_text=_("Leading bids and unpaid cars."))
     sentences = serializers.ListField(child=serializers.CharField())
 
 
 class DepositOutputSerializer(serializers.Serializer):
     currency = serializers.CharField()
     balance_minor = serializers.IntegerField()
-    buying_limit_minor = serializers.IntegerField(help_text="Nothing while the dealer owes a fee.")
-    deposit_limit_minor = serializers.IntegerField(help_text="The deposit times the published multiple.")
-    individual_limit_minor = serializers.IntegerField(allow_null=True, help_text="Set by Gavel, when it is.")
-    owed_minor = serializers.IntegerField(help_text="Fees the deposit could not cover, not yet paid.")
-    can_withdraw = serializers.BooleanField(help_text="Nothing is pending.")
+    buying_limit_minor = serializers.IntegerField(help_text=_("Nothing while the dealer owes a fee."))
+    deposit_limit_minor = serializers.IntegerField(help_text=_("The deposit times the published multiple."))
+    individual_limit_minor = serializers.IntegerField(allow_null=True, help_text=_("Set by Gavel, when it is."))
+    owed_minor = serializers.IntegerField(help_text=_("Fees the deposit could not cover, not yet paid."))
+    can_withdraw = serializers.BooleanField(help_text=_("Nothing is pending."))
     pending = DepositPendingOutputSerializer()
-    topups = DepositTopUpOutputSerializer(many=True, help_text="Announced transfers not yet received.")
+    topups = DepositTopUpOutputSerializer(many=True, help_text=_("Announced transfers not yet received."))
     receivables = DealerReceivableOutputSerializer(many=True)
-    history = DepositMovementOutputSerializer(many=True, help_text="Every movement, newest first (the latest 200).")
+    history = DepositMovementOutputSerializer(many=True, help_text=_("Every movement, newest first (the latest 200)."))
 
 
 class DepositAmountInputSerializer(serializers.Serializer):
-    amount_minor = serializers.IntegerField(help_text="In minor units (cents).")
+    amount_minor = serializers.IntegerField(help_text=_("In minor units (cents)."))
 
 
 def _deposit_payload(dealer) -> dict:
@@ -758,9 +771,9 @@ class _DealerApi(APIView):
 
 class DepositApi(_DealerApi):
     @extend_schema(responses={200: DepositOutputSerializer},
-                   description="The dealer's deposit, as the deposit page shows it: balance, the buying limit it "
+                   description=_("The dealer's deposit, as the deposit page shows it: balance, the buying limit it "
                                "gives, what is pending, announced transfers, fees owed and every movement. "
-                               "Dealers only (403 otherwise).")
+                               "Dealers only (403 otherwise)."))
     def get(self, request):
         return Response(DepositOutputSerializer(_deposit_payload(self.dealer(request))).data)
 
@@ -770,9 +783,9 @@ class DepositTopUpApi(_DealerApi):
     organisation_capabilities = {"POST": MANAGE}
 
     @extend_schema(request=DepositAmountInputSerializer, responses={201: DepositTopUpOutputSerializer},
-                   description="Announce a bank transfer into the deposit: the answer gives Gavel's bank details and "
+                   description=_("Announce a bank transfer into the deposit: the answer gives Gavel's bank details and "
                                "the reference to write on it. It counts once Gavel confirms it arrived; it pays "
-                               "any fee owed first. Refusals: amount_minor.")
+                               "any fee owed first. Refusals: amount_minor."))
     def post(self, request):
         dealer = self.dealer(request)
         data = DepositAmountInputSerializer(data=request.data if isinstance(request.data, dict) else {})
@@ -787,9 +800,9 @@ class DepositWithdrawalApi(_DealerApi):
 
     @extend_schema(request=DepositAmountInputSerializer,
                    responses={201: DepositWithdrawalOutputSerializer,
-                              409: OpenApiResponse(description="Something is pending (deposit_pending).")},
-                   description="Send (part of) the deposit back to the dealer's bank, when nothing is pending. "
-                               "Refusals: amount_minor (more than the deposit holds), deposit_pending (409).")
+                              409: OpenApiResponse(description=_("Something is pending (deposit_pending)."))},
+                   description=_("Send (part of) the deposit back to the dealer's bank, when nothing is pending. "
+                               "Refusals: amount_minor (more than the deposit holds), deposit_pending (409)."))
     def post(self, request):
         dealer = self.dealer(request)
         data = DepositAmountInputSerializer(data=request.data if isinstance(request.data, dict) else {})

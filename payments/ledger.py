@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.exceptions import ApplicationError, ValidationFailed
@@ -57,7 +58,7 @@ class IdempotencyKeyReused(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This idempotency key was already used for a different ledger transaction."
+        return _("This idempotency key was already used for a different ledger transaction.")
 
 
 def ledger_account(kind: str, owner=None) -> LedgerAccount:
@@ -87,22 +88,24 @@ def ledger_post(*, idempotency_key: str, kind: str, entries: list[tuple[LedgerAc
     insert wait for the first and then fail; we catch that inside a savepoint and read the winner."""
     key = (idempotency_key or "").strip()
     if not key:
-        raise ValidationFailed(fields={"idempotency_key": ["Required."]})
+        raise ValidationFailed(fields={"idempotency_key": [_("Required.")]})
     if kind not in LedgerTransaction.Kind.values:
-        raise ValidationFailed(fields={"kind": [f"Unknown kind {kind!r}."]})
+        raise ValidationFailed(fields={"kind": [_("Unknown kind %(kind)r.") % {"kind": kind}]})
     if not entries:
-        raise ValidationFailed("A ledger transaction needs entries.", fields={"entries": ["Empty."]})
+        raise ValidationFailed(_("A ledger transaction needs entries."), fields={"entries": [_("Empty.")]})
     for account, amount in entries:
         if isinstance(amount, bool) or not isinstance(amount, int):
-            raise ValidationFailed(fields={"entries": ["Amounts are whole minor units."]})
+            raise ValidationFailed(fields={"entries": [_("Amounts are whole minor units.")]})
         if amount == 0:
-            raise ValidationFailed(fields={"entries": ["An entry of zero moves nothing."]})
+            raise ValidationFailed(fields={"entries": [_("An entry of zero moves nothing.")]})
         if account.currency != settings.GAVEL_CURRENCY:
-            raise ValidationFailed(fields={"entries": [f"Account {account} is in {account.currency}, "
-                                                       f"not {settings.GAVEL_CURRENCY}."]})
-    if sum(amount for _, amount in entries) != 0:
-        raise ValidationFailed("A ledger transaction must balance.",
-                               fields={"entries": [f"Entries sum to {_money(sum(a for _, a in entries))}, not 0."]})
+            raise ValidationFailed(fields={"entries": [
+                _("Account %(account)s is in %(currency)s, not %(expected)s.") % {
+                "account": account, "currency": account.currency, "expected": settings.GAVEL_CURRENCY}]})
+    if sum(amount for _account, amount in entries) != 0:
+        total = _money(sum(a for _account, a in entries))
+        raise ValidationFailed(_("A ledger transaction must balance."),
+                               fields={"entries": [_("Entries sum to %(total)s, not 0.") % {"total": total}]})
     wanted = _signature((account.pk, amount) for account, amount in entries)
 
     def existing() -> tuple[LedgerTransaction, bool]:

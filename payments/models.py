@@ -9,6 +9,7 @@ The `bank` account is the outside world: it goes negative by exactly the money G
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
 from marketplace.models import Listing
@@ -42,17 +43,17 @@ class AppendOnlyModel(models.Model):
 
 class LedgerAccount(models.Model):
     class Kind(models.TextChoices):
-        DEALER = "dealer", "Dealer"
-        SELLER = "seller", "Seller"
-        ESCROW = "escrow", "Escrow"
-        PLATFORM_FEES = "platform_fees", "Platform fees"
-        BANK = "bank", "Bank (outside world)"
+        DEALER = "dealer", _("Dealer")
+        SELLER = "seller", _("Seller")
+        ESCROW = "escrow", _("Escrow")
+        PLATFORM_FEES = "platform_fees", _("Platform fees")
+        BANK = "bank", _("Bank (outside world)")
         # Pays refunds for defects the inspection missed; funded by staff (from fees or from outside). Its balance
         # may go negative: the platform stands behind its inspections before the fund is topped up.
-        GUARANTEE = "guarantee", "Inspection guarantee"
+        GUARANTEE = "guarantee", _("Inspection guarantee")
         # A dealer's deposit with Gavel: topped up by bank transfer, gives the buying limit, pays break fees and
         # unpaid-sale fees, withdrawn when nothing is pending. Never negative.
-        DEPOSIT = "deposit", "Dealer deposit"
+        DEPOSIT = "deposit", _("Dealer deposit")
 
     OWNED_KINDS = (Kind.DEALER, Kind.SELLER, Kind.DEPOSIT)
     SYSTEM_KINDS = (Kind.ESCROW, Kind.PLATFORM_FEES, Kind.BANK, Kind.GUARANTEE)
@@ -83,21 +84,21 @@ class LedgerAccount(models.Model):
 
 class LedgerTransaction(AppendOnlyModel):
     class Kind(models.TextChoices):
-        PAYMENT_RECEIVED = "payment_received", "Payment received into escrow"
-        DUPLICATE_PAYMENT = "duplicate_payment", "Duplicate payment received"
-        FEE_RECOGNISED = "fee_recognised", "Fee recognised"
-        PAYOUT = "payout", "Payout to the seller"
-        REFUND = "refund", "Refund to the dealer"
-        GUARANTEE_REFUND = "guarantee_refund", "Refund paid by the inspection guarantee"
-        GUARANTEE_FUNDED = "guarantee_funded", "Inspection guarantee funded"
-        SET_OFF = "set_off", "Payout set off against what the seller owes"
-        RECEIVABLE_PAYMENT = "receivable_payment", "Payment received from a seller who owed"
-        DEPOSIT_TOPUP = "deposit_topup", "Deposit topped up"
-        DEPOSIT_WITHDRAWAL = "deposit_withdrawal", "Deposit withdrawn"
-        BREAK_FEE = "break_fee", "Break fee from the deposit"
-        UNPAID_SALE_FEE = "unpaid_sale_fee", "Unpaid-sale fee from the deposit"
-        FEE_OWED = "fee_owed", "Fee the deposit could not cover: owed by the dealer"
-        FEE_OWED_PAID = "fee_owed_paid", "Owed fee paid from the deposit"
+        PAYMENT_RECEIVED = "payment_received", _("Payment received into escrow")
+        DUPLICATE_PAYMENT = "duplicate_payment", _("Duplicate payment received")
+        FEE_RECOGNISED = "fee_recognised", _("Fee recognised")
+        PAYOUT = "payout", _("Payout to the seller")
+        REFUND = "refund", _("Refund to the dealer")
+        GUARANTEE_REFUND = "guarantee_refund", _("Refund paid by the inspection guarantee")
+        GUARANTEE_FUNDED = "guarantee_funded", _("Inspection guarantee funded")
+        SET_OFF = "set_off", _("Payout set off against what the seller owes")
+        RECEIVABLE_PAYMENT = "receivable_payment", _("Payment received from a seller who owed")
+        DEPOSIT_TOPUP = "deposit_topup", _("Deposit topped up")
+        DEPOSIT_WITHDRAWAL = "deposit_withdrawal", _("Deposit withdrawn")
+        BREAK_FEE = "break_fee", _("Break fee from the deposit")
+        UNPAID_SALE_FEE = "unpaid_sale_fee", _("Unpaid-sale fee from the deposit")
+        FEE_OWED = "fee_owed", _("Fee the deposit could not cover: owed by the dealer")
+        FEE_OWED_PAID = "fee_owed_paid", _("Owed fee paid from the deposit")
 
     idempotency_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -124,7 +125,7 @@ class LedgerEntry(AppendOnlyModel):
 
     class Meta:
         ordering = ["transaction_id", "id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         constraints = [models.CheckConstraint(condition=~models.Q(amount_minor=0),
                                               name="payments_entry_amount_nonzero")]
         indexes = [models.Index(fields=["account", "transaction"], name="payments_entry_account_txn")]
@@ -138,22 +139,22 @@ class Sale(models.Model):
     """What a sold auction settles into. Status changes only through core.transitions.transition()."""
 
     class Status(models.TextChoices):
-        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-        OVERDUE = "overdue", "Payment overdue"
-        PAID = "paid", "Paid into escrow"
-        HANDED_OVER = "handed_over", "Handed over"
-        PAID_OUT = "paid_out", "Paid out to the seller"
-        DISPUTED = "disputed", "Disputed"
-        REFUNDED = "refunded", "Refunded"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+        OVERDUE = "overdue", _("Payment overdue")
+        PAID = "paid", _("Paid into escrow")
+        HANDED_OVER = "handed_over", _("Handed over")
+        PAID_OUT = "paid_out", _("Paid out to the seller")
+        DISPUTED = "disputed", _("Disputed")
+        REFUNDED = "refunded", _("Refunded")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class PayoutStatus(models.TextChoices):
-        PENDING = "pending", "Not yet released"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (will be retried)"
-        NOT_DUE = "not_due", "Not due (refunded)"
+        PENDING = "pending", _("Not yet released")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (will be retried)")
+        NOT_DUE = "not_due", _("Not due (refunded)")
 
     S = Status
     TRANSITIONS = {
@@ -195,29 +196,29 @@ class Sale(models.Model):
     seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
     second_chance_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                          related_name="second_chance_sales",
-                                         help_text="The cancelled sale whose car this dealer accepted.")
+                                         help_text=_("The cancelled sale whose car this dealer accepted."))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True)
 
     currency = models.CharField(max_length=3)
     hammer_price_minor = models.BigIntegerField()
     buyer_fee_minor = models.BigIntegerField()
     seller_fee_minor = models.BigIntegerField()
-    amount_due_minor = models.BigIntegerField(help_text="Hammer price plus the buyer's fee.")
-    seller_receives_minor = models.BigIntegerField(help_text="Hammer price minus the seller's fee.")
+    amount_due_minor = models.BigIntegerField(help_text=_("Hammer price plus the buyer's fee."))
+    seller_receives_minor = models.BigIntegerField(help_text=_("Hammer price minus the seller's fee."))
     adjustment_minor = models.BigIntegerField(
-        default=0, help_text="Price adjustments the seller accepted (or that applied at their deadline).")
+        default=0, help_text=_("Price adjustments the seller accepted (or that applied at their deadline)."))
     deductible_used_minor = models.BigIntegerField(
-        default=0, help_text="What accepted adjustments used of the deductible (once per sale).")
+        default=0, help_text=_("What accepted adjustments used of the deductible (once per sale)."))
     fee_schedule_version = models.CharField(
-        max_length=40, default="fees-v1", help_text="The published fee schedule the fees were computed from.")
-    refunded_minor = models.BigIntegerField(default=0, help_text="Everything refunded to the dealer.")
+        max_length=40, default="fees-v1", help_text=_("The published fee schedule the fees were computed from."))
+    refunded_minor = models.BigIntegerField(default=0, help_text=_("Everything refunded to the dealer."))
     guarantee_paid_minor = models.BigIntegerField(
-        default=0, help_text="The part of the refunds the inspection guarantee paid (the seller's money untouched).")
+        default=0, help_text=_("The part of the refunds the inspection guarantee paid (the seller's money untouched)."))
     set_off_minor = models.BigIntegerField(
-        default=0, help_text="The part of this sale's payout kept to settle what the seller owed from other sales.")
+        default=0, help_text=_("The part of this sale's payout kept to settle what the seller owed from other sales."))
     seller_debited_minor = models.BigIntegerField(
-        default=0, help_text="The part of the refunds charged to the seller's account (what they then owed), because "
-                             "their share had left escrow: paid out, or set off against their debts.")
+        default=0, help_text=_("The part of the refunds charged to the seller's account (what they then owed), because "
+                             "their share had left escrow: paid out, or set off against their debts."))
     # The published report revision the dealer bid on (the auction's) and what it disclosed, snapshotted when the
     # sale opens: {line key: {"category", "label", "severity", "note", "text"}}
     # (inspections.selectors.report_disclosed_items). A later revision cannot move what a dispute may rely on.
@@ -239,9 +240,9 @@ class Sale(models.Model):
     collection_place = models.CharField(max_length=300, blank=True)
     collection_proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                                on_delete=models.SET_NULL, related_name="+")
-    doc_registration = models.BooleanField("registration documents", default=False)
-    doc_keys = models.BooleanField("all keys", default=False)
-    doc_service_book = models.BooleanField("service book", default=False)
+    doc_registration = models.BooleanField(_("registration documents"), default=False)
+    doc_keys = models.BooleanField(_("all keys"), default=False)
+    doc_service_book = models.BooleanField(_("service book"), default=False)
     seller_confirmed_at = models.DateTimeField(null=True, blank=True)
     buyer_confirmed_at = models.DateTimeField(null=True, blank=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
@@ -329,22 +330,22 @@ class Payment(models.Model):
     """One attempt by the dealer to pay a sale through a provider. Confirmed at most once."""
 
     class Provider(models.TextChoices):
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
-        CARD = "card", "Card (simulated)"
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CARD = "card", _("Card (simulated)")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        CONFIRMED = "confirmed", "Confirmed"
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
         # Money arrived for a sale that another payment had already settled; it went straight back.
-        DUPLICATE_REFUNDED = "duplicate_refunded", "Duplicate, refunded"
+        DUPLICATE_REFUNDED = "duplicate_refunded", _("Duplicate, refunded")
 
     TRANSITIONS = {Status.PENDING: {Status.CONFIRMED, Status.DUPLICATE_REFUNDED}, Status.CONFIRMED: set(),
                    Status.DUPLICATE_REFUNDED: set()}
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=20, choices=Provider.choices)
-    reference = models.CharField(max_length=100, unique=True, help_text="Ours: shown to the dealer.")
-    provider_reference = models.CharField(max_length=200, blank=True, help_text="The provider's / bank's id.")
+    reference = models.CharField(max_length=100, unique=True, help_text=_("Ours: shown to the dealer."))
+    provider_reference = models.CharField(max_length=200, blank=True, help_text=_("The provider's / bank's id."))
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -386,21 +387,21 @@ class PayoutTransfer(models.Model):
 
 class Dispute(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     class Outcome(models.TextChoices):
         NONE = "", "—"
-        REFUND = "refund", "Full refund"
-        PARTIAL = "partial", "Partial refund"
-        REJECT = "reject", "Rejected"
+        REFUND = "refund", _("Full refund")
+        PARTIAL = "partial", _("Partial refund")
+        REJECT = "reject", _("Rejected")
 
     class Cause(models.TextChoices):
         """Who pays a refund, decided by staff: the same rule before and after the payout."""
 
         NONE = "", "—"
-        INSPECTION_MISSED = "inspection_missed", "The inspection missed it: Gavel's inspection guarantee pays"
-        SELLER_MISREPRESENTED = "seller_misrepresented", "The seller misrepresented the car: the seller pays"
+        INSPECTION_MISSED = "inspection_missed", _("The inspection missed it: Gavel's inspection guarantee pays")
+        SELLER_MISREPRESENTED = "seller_misrepresented", _("The seller misrepresented the car: the seller pays")
 
     TRANSITIONS = {Status.OPEN: {Status.RESOLVED}, Status.RESOLVED: set()}
     # Decided once, together with status → resolved.
@@ -410,22 +411,23 @@ class Dispute(models.Model):
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="disputes")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(max_length=5000)
-    item_keys = models.JSONField(default=list, blank=True, help_text="Report items the dispute relies on.")
+    item_keys = models.JSONField(default=list, blank=True, help_text=_("Report items the dispute relies on."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.NONE, blank=True)
     resolution = models.TextField(blank=True)
     refund_minor = models.BigIntegerField(default=0)
     refund_reference = models.CharField(max_length=200, blank=True)
     cause = models.CharField(max_length=24, choices=Cause.choices, default=Cause.NONE, blank=True)
-    cause_reason = models.TextField(blank=True, help_text="Why the seller is held responsible (the seller reads it).")
+    cause_reason = models.TextField(blank=True,
+                                    help_text=_("Why the seller is held responsible (the seller reads it)."))
     # The no-chip rules (payments.nochip): what the dealer recorded, and the computation made when the dispute was
     # opened, with the refund the rules give. Staff deciding any other amount is an override: `overridden`, with
     # `resolution` as the written reason both sides read.
-    findings = models.JSONField(default=list, blank=True, help_text="[{key, severity, photos}] as recorded.")
+    findings = models.JSONField(default=list, blank=True, help_text=_("[{key, severity, photos}] as recorded."))
     computation = models.JSONField(default=dict, blank=True)
-    computed_minor = models.BigIntegerField(default=0, help_text="The refund the published rules give.")
+    computed_minor = models.BigIntegerField(default=0, help_text=_("The refund the published rules give."))
     deductible_applied_minor = models.BigIntegerField(default=0)
-    overridden = models.BooleanField(default=False, help_text="Staff decided differently from the computation.")
+    overridden = models.BooleanField(default=False, help_text=_("Staff decided differently from the computation."))
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -442,7 +444,7 @@ class Dispute(models.Model):
 
 class DisputePhoto(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="photos")
-    finding_key = models.CharField(max_length=100, blank=True, help_text="The finding this photo shows.")
+    finding_key = models.CharField(max_length=100, blank=True, help_text=_("The finding this photo shows."))
     original = models.ImageField(max_length=255)
     thumb = models.ImageField(max_length=255)
     medium = models.ImageField(max_length=255)
@@ -465,13 +467,13 @@ class SecondChanceOffer(models.Model):
     only after the seller's yes. A no, or no answer in time, ends the second chances: the car can be offered again."""
 
     class Status(models.TextChoices):
-        AWAITING_SELLER = "awaiting_seller", "Waiting for the seller's consent (below the reserve)"
-        PENDING = "pending", "Waiting for the dealer"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
-        SELLER_DECLINED = "seller_declined", "Not made: the seller did not agree to the price"
-        WITHDRAWN = "withdrawn", "Withdrawn: the dealer may no longer buy"
+        AWAITING_SELLER = "awaiting_seller", _("Waiting for the seller's consent (below the reserve)")
+        PENDING = "pending", _("Waiting for the dealer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        SELLER_DECLINED = "seller_declined", _("Not made: the seller did not agree to the price")
+        WITHDRAWN = "withdrawn", _("Withdrawn: the dealer may no longer buy")
 
     S = Status
     TRANSITIONS = {
@@ -484,12 +486,12 @@ class SecondChanceOffer(models.Model):
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="second_chance_offers")
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="second_chance_offers")
-    amount_minor = models.BigIntegerField(help_text="The dealer's last visible bid.")
+    amount_minor = models.BigIntegerField(help_text=_("The dealer's last visible bid."))
     consent = models.OneToOneField("auctions.SellerConsent", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="second_chance_offer",
-                                   help_text="Below the reserve: the seller's decision this offer waits for.")
+                                   help_text=_("Below the reserve: the seller's decision this offer waits for."))
     expires_at = models.DateTimeField(
-        db_index=True, help_text="The dealer's deadline once the offer is theirs (the seller's while it waits).")
+        db_index=True, help_text=_("The dealer's deadline once the offer is theirs (the seller's while it waits)."))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     decided_at = models.DateTimeField(null=True, blank=True)
     new_sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -517,7 +519,7 @@ class GuaranteeClaim(AppendOnlyModel):
                                related_name="guarantee_claims")
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     item_keys = models.JSONField(default=list)
-    lines = models.JSONField(default=list, help_text="The report lines the inspection missed, as they read.")
+    lines = models.JSONField(default=list, help_text=_("The report lines the inspection missed, as they read."))
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
@@ -526,7 +528,7 @@ class GuaranteeClaim(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "inspection guarantee payment"
+        verbose_name = _("inspection guarantee payment")
         constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
                                               name="payments_guarantee_claim_amount_positive")]
 
@@ -541,8 +543,8 @@ class SellerReceivable(models.Model):
     record (a bank transfer with the receivable's reference) or set off against the seller's next payout."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SETTLED = "settled", "Settled"
+        OPEN = "open", _("Open")
+        SETTLED = "settled", _("Settled")
 
     TRANSITIONS = {Status.OPEN: {Status.SETTLED}, Status.SETTLED: set()}
 
@@ -552,17 +554,17 @@ class SellerReceivable(models.Model):
     amount_minor = models.BigIntegerField()
     settled_minor = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3)
-    reason = models.TextField(help_text="Staff's written reason: why the seller is held responsible.")
+    reason = models.TextField(help_text=_("Staff's written reason: why the seller is held responsible."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     ledger_transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="+",
-                                           help_text="The refund that charged the seller's account.")
+                                           help_text=_("The refund that charged the seller's account."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "seller receivable"
+        verbose_name = _("seller receivable")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payments_receivable_amount_positive"),
             models.CheckConstraint(condition=models.Q(settled_minor__gte=0,
@@ -595,15 +597,15 @@ class ReceivableSettlement(AppendOnlyModel):
     """One payment towards a receivable: a bank transfer staff saw arrive, or a set-off against a payout."""
 
     class Method(models.TextChoices):
-        BANK_TRANSFER = "bank_transfer", "Bank transfer from the seller"
-        SET_OFF = "set_off", "Set off against a payout"
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer from the seller")
+        SET_OFF = "set_off", _("Set off against a payout")
 
     receivable = models.ForeignKey(SellerReceivable, on_delete=models.PROTECT, related_name="settlements")
     method = models.CharField(max_length=16, choices=Method.choices)
     amount_minor = models.BigIntegerField()
-    bank_reference = models.CharField(max_length=200, blank=True, help_text="The bank's id of the transfer.")
+    bank_reference = models.CharField(max_length=200, blank=True, help_text=_("The bank's id of the transfer."))
     payout_sale = models.ForeignKey(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="set_offs",
-                                    help_text="The sale whose payout was set off.")
+                                    help_text=_("The sale whose payout was set off."))
     ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
@@ -628,27 +630,28 @@ class DealerReceivable(models.Model):
     (accounts.services.dealer_buying_limit_effective); the next deposit top-ups settle it, oldest first."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Owed"
-        SETTLED = "settled", "Paid"
+        OPEN = "open", _("Owed")
+        SETTLED = "settled", _("Paid")
 
     TRANSITIONS = {Status.OPEN: {Status.SETTLED}, Status.SETTLED: set()}
 
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dealer_receivables")
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="dealer_receivables")
-    kind = models.CharField(max_length=32, help_text="The fee: a LedgerTransaction kind (break_fee, unpaid_sale_fee).")
-    fee_minor = models.BigIntegerField(help_text="The published fee in full.")
-    amount_minor = models.BigIntegerField(help_text="What the deposit could not cover: owed.")
+    kind = models.CharField(max_length=32,
+                            help_text=_("The fee: a LedgerTransaction kind (break_fee, unpaid_sale_fee)."))
+    fee_minor = models.BigIntegerField(help_text=_("The published fee in full."))
+    amount_minor = models.BigIntegerField(help_text=_("What the deposit could not cover: owed."))
     settled_minor = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     ledger_transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="+",
-                                              help_text="The transaction that charged the dealer's account.")
+                                              help_text=_("The transaction that charged the dealer's account."))
     created_at = models.DateTimeField(default=timezone.now)
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name = "dealer receivable"
+        verbose_name = _("dealer receivable")
         constraints = [
             models.UniqueConstraint(fields=["sale", "kind"], name="payments_dealer_receivable_one_per_fee"),
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0, amount_minor__lte=models.F("fee_minor")),
@@ -676,8 +679,8 @@ class DepositTopUp(models.Model):
     for sale payments by bank transfer), then one ledger transaction (bank → deposit)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the transfer"
-        CONFIRMED = "confirmed", "Received"
+        PENDING = "pending", _("Waiting for the transfer")
+        CONFIRMED = "confirmed", _("Received")
 
     TRANSITIONS = {Status.PENDING: {Status.CONFIRMED}, Status.CONFIRMED: set()}
 
@@ -696,7 +699,7 @@ class DepositTopUp(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "deposit top-up"
+        verbose_name = _("deposit top-up")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payments_topup_amount_positive"),
             models.CheckConstraint(condition=models.Q(received_minor__isnull=True) | models.Q(received_minor__gt=0),
@@ -719,7 +722,7 @@ class DepositWithdrawal(AppendOnlyModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "deposit withdrawal"
+        verbose_name = _("deposit withdrawal")
         constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0),
                                               name="payments_withdrawal_amount_positive")]
 
@@ -736,8 +739,8 @@ class CollectionCheck(models.Model):
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     vin_on_car = models.CharField(max_length=32)
     odometer_km = models.PositiveIntegerField()
-    findings = models.JSONField(default=list, help_text="[{key, severity, photos}] as recorded.")
-    as_reported = models.JSONField(default=list, help_text="The areas recorded as the report has them.")
+    findings = models.JSONField(default=list, help_text=_("[{key, severity, photos}] as recorded."))
+    as_reported = models.JSONField(default=list, help_text=_("The areas recorded as the report has them."))
     outcome = models.CharField(max_length=32)
     computation = models.JSONField(default=dict)
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -751,9 +754,9 @@ class CollectionCheck(models.Model):
 
 class CollectionPhoto(models.Model):
     class Kind(models.TextChoices):
-        VIN = "vin", "VIN plate"
-        ODOMETER = "odometer", "Odometer"
-        FINDING = "finding", "Finding"
+        VIN = "vin", _("VIN plate")
+        ODOMETER = "odometer", _("Odometer")
+        FINDING = "finding", _("Finding")
 
     collection_check = models.ForeignKey(CollectionCheck, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -778,10 +781,10 @@ class AdjustmentRequest(models.Model):
     deadline the computed adjustment applies (a late refusal is refused). One per sale."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the seller"
-        ACCEPTED = "accepted", "Accepted: the price is adjusted"
-        REFUSED = "refused", "Refused: the sale is cancelled"
-        LAPSED = "lapsed", "Not answered in time: the price is adjusted"
+        PENDING = "pending", _("Waiting for the seller")
+        ACCEPTED = "accepted", _("Accepted: the price is adjusted")
+        REFUSED = "refused", _("Refused: the sale is cancelled")
+        LAPSED = "lapsed", _("Not answered in time: the price is adjusted")
 
     TRANSITIONS = {Status.PENDING: {Status.ACCEPTED, Status.REFUSED, Status.LAPSED}, Status.ACCEPTED: set(),
                    Status.REFUSED: set(), Status.LAPSED: set()}
@@ -798,8 +801,8 @@ class AdjustmentRequest(models.Model):
     deadline = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    break_fee_minor = models.BigIntegerField(default=0, help_text="The published break fee, when refused.")
-    break_fee_taken_minor = models.BigIntegerField(default=0, help_text="What the dealer's deposit paid of it.")
+    break_fee_minor = models.BigIntegerField(default=0, help_text=_("The published break fee, when refused."))
+    break_fee_taken_minor = models.BigIntegerField(default=0, help_text=_("What the dealer's deposit paid of it."))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -816,11 +819,11 @@ class BuyNowOffer(models.Model):
     confirms buys the car — one sale, whoever else confirms at the same moment."""
 
     class Status(models.TextChoices):
-        AWAITING_SELLER = "awaiting_seller", "Waiting for the seller to agree"
-        OPEN = "open", "Open to dealers"
-        SOLD = "sold", "Sold"
-        DECLINED = "declined", "Declined by the seller"
-        EXPIRED = "expired", "Nobody bought it in time"
+        AWAITING_SELLER = "awaiting_seller", _("Waiting for the seller to agree")
+        OPEN = "open", _("Open to dealers")
+        SOLD = "sold", _("Sold")
+        DECLINED = "declined", _("Declined by the seller")
+        EXPIRED = "expired", _("Nobody bought it in time")
 
     S = Status
     TRANSITIONS = {S.AWAITING_SELLER: {S.OPEN, S.DECLINED, S.EXPIRED}, S.OPEN: {S.SOLD, S.EXPIRED},
@@ -828,13 +831,13 @@ class BuyNowOffer(models.Model):
     del S
 
     auction = models.ForeignKey("auctions.Auction", on_delete=models.PROTECT, related_name="buy_now_offers",
-                                help_text="The auction that ended without a sale.")
+                                help_text=_("The auction that ended without a sale."))
     listing = models.ForeignKey("marketplace.Listing", on_delete=models.PROTECT, related_name="buy_now_offers")
     price_minor = models.BigIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.AWAITING_SELLER)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     seller_agreed_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when the seller agrees.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("Set when the seller agrees."))
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     sale = models.OneToOneField(Sale, null=True, blank=True, on_delete=models.PROTECT, related_name="buy_now_offer")
@@ -843,7 +846,7 @@ class BuyNowOffer(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "buy-now offer"
+        verbose_name = _("buy-now offer")
         constraints = [
             models.UniqueConstraint(fields=["listing"], condition=models.Q(status__in=["awaiting_seller", "open"]),
                                     name="payments_buy_now_one_active_per_listing"),
@@ -860,8 +863,8 @@ class UnsoldListing(Listing):
 
     class Meta:
         proxy = True
-        verbose_name = "unsold car"
-        verbose_name_plural = "unsold cars (buy now)"
+        verbose_name = _("unsold car")
+        verbose_name_plural = _("unsold cars (buy now)")
 
 
 class DocumentCounter(models.Model):
@@ -885,9 +888,9 @@ class Document(models.Model):
     after issue and stored; the stored file is never replaced."""
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
-        STATEMENT = "statement", "Seller statement"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+        STATEMENT = "statement", _("Seller statement")
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     number = models.CharField(max_length=24, unique=True)
@@ -897,7 +900,7 @@ class Document(models.Model):
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="documents")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
     credits = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
-                                help_text="The invoice a credit note corrects.")
+                                help_text=_("The invoice a credit note corrects."))
     issued_at = models.DateTimeField()
     currency = models.CharField(max_length=3)
     # {"issuer": {"name", "address", "vat_id"}, "recipient": {"name", "address", "email", "vat_id"},
@@ -909,7 +912,7 @@ class Document(models.Model):
     net_minor = models.BigIntegerField()
     vat_minor = models.BigIntegerField()
     total_minor = models.BigIntegerField()
-    issue_key = models.CharField(max_length=80, unique=True, help_text="What issued it: one document per event.")
+    issue_key = models.CharField(max_length=80, unique=True, help_text=_("What issued it: one document per event."))
     pdf = models.FileField(upload_to="documents/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
 

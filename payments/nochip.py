@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from core.money import Money
 from inspections.repair_cost import RepairCostTable, severity_rank
@@ -118,18 +119,19 @@ class FindingDecision:
     recorded_at: datetime
     decision: Decision
     reason: Reason
-    detail: str  # the reason in words, for the people on both sides
+    detail: str  # the reason in words, for the people on both sides (English, as recorded)
     group: str
     table_cost_minor: int | None  # the table's figure for this item and severity (None: not priced)
     credit_minor: int  # the disclosed repair of its group, already in the hammer price
     amount_minor: int  # what it adds to the subtotal
+    detail_text: dict | None = None  # `detail` for each reader's language (payments.selectors.finding_detail)
 
     def as_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "severity": self.severity, "photos": self.photos,
                 "recorded_at": self.recorded_at.isoformat(), "decision": str(self.decision),
                 "reason": str(self.reason), "detail": self.detail, "group": self.group,
                 "table_cost_minor": self.table_cost_minor, "credit_minor": self.credit_minor,
-                "amount_minor": self.amount_minor}
+                "amount_minor": self.amount_minor, "detail_text": self.detail_text}
 
 
 @dataclass(frozen=True)
@@ -220,49 +222,78 @@ def disclosures_merge(*maps: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-def _money(minor: int, currency: str) -> str:
-    return Money(minor, currency).format()
+def translatable(msgid: str, /, **params: Any) -> dict:
+    """A reason in words for every reader: core.i18n's translatable (its JSON shape, read by core.i18n.render),
+    built here without Django so the rules stay pure; makemessages collects the msgid by this name."""
+    return {"msgid": msgid, "params": {name: {"money": value.amount_minor, "currency": value.currency}
+                                       if isinstance(value, Money) else value for name, value in params.items()}}
+
+
+def _english(text: dict) -> str:
+    """A translatable as recorded: in English (the msgid), money as en-gb writes it."""
+    def param(value):
+        if isinstance(value, dict) and "money" in value:
+            return Money(value["money"], value["currency"]).format(language="en-gb")
+        return _english(value) if isinstance(value, dict) else value
+
+    return text["msgid"].format(**{name: param(value) for name, value in text["params"].items()})
+
+
+# The severities as words in a sentence, in the reader's language.
+SEVERITY_WORDS = {"minor": translatable("minor"), "major": translatable("major")}
+
+
+def _severity(severity: str) -> dict | str:
+    return SEVERITY_WORDS.get(severity, severity)
 
 
 def _decide(finding: Finding, *, disclosed: Mapping[str, str], credits: Mapping[str, tuple[int, str]],
             window: ClaimWindow, table: RepairCostTable, currency: str) -> FindingDecision:
     entry = table.entry(finding.key)
 
-    def decided(decision, reason, detail, *, cost=None, credit=0, amount=0):
+    def decided(decision, reason, detail: str | dict, *, cost=None, credit=0, amount=0):
         return FindingDecision(
             key=finding.key, label=entry.label if entry else finding.key, severity=finding.severity,
-            photos=finding.photos, recorded_at=finding.recorded_at, decision=decision, reason=reason, detail=detail,
+            photos=finding.photos, recorded_at=finding.recorded_at, decision=decision, reason=reason,
+            detail=detail if isinstance(detail, str) else _english(detail),
+            detail_text=None if isinstance(detail, str) else detail,
             group=entry.group if entry else finding.key, table_cost_minor=cost, credit_minor=credit,
             amount_minor=amount)
 
     if entry is None:
-        return decided(Decision.REFUSED, Reason.UNKNOWN_ITEM, "Not an item of the checklist or the damage map.")
+        return decided(Decision.REFUSED, Reason.UNKNOWN_ITEM,
+                       translatable("Not an item of the checklist or the damage map."))
     if not window.contains(finding.recorded_at):
-        return decided(Decision.REFUSED, Reason.OUTSIDE_WINDOW, "Recorded outside the window for claims.")
-    if not entry.claimable:
+        return decided(Decision.REFUSED, Reason.OUTSIDE_WINDOW, translatable("Recorded outside the window for claims."))
+    if not entry.claimable:  # the table's own words
         return decided(Decision.NOT_CLAIMABLE, Reason.NOT_CLAIMABLE_ITEM, entry.not_claimable)
     cost = entry.cost(finding.severity, currency).amount_minor
     reported = disclosed.get(finding.key)
     if reported is not None and severity_rank(reported) >= severity_rank(finding.severity):
         return decided(Decision.NOT_CLAIMABLE, Reason.DISCLOSED,
-                       f"Disclosed as {reported}: already in the price.", cost=cost)
+                       translatable("Disclosed as {severity}: already in the price.", severity=_severity(reported)),
+                       cost=cost)
     credit, credit_key = credits.get(entry.group, (0, ""))
     if credit and cost <= credit:
         covering = table.entries[credit_key]
         return decided(Decision.NOT_CLAIMABLE, Reason.COVERED_BY_DISCLOSED,
-                       f"{covering.label} ({disclosed[credit_key]}) is already in the price; its repair "
-                       f"({_money(credit, currency)}) puts this right too.", cost=cost, credit=credit)
+                       translatable("{covering} ({severity}) is already in the price; its repair ({credit}) puts "
+                                    "this right too.", covering=covering.label,
+                                    severity=_severity(disclosed[credit_key]), credit=Money(credit, currency)),
+                       cost=cost, credit=credit)
     if finding.photos < MIN_PHOTOS:
-        return decided(Decision.REFUSED, Reason.NO_PHOTO, "A finding needs at least one photo.", cost=cost,
-                       credit=credit)
+        return decided(Decision.REFUSED, Reason.NO_PHOTO, translatable("A finding needs at least one photo."),
+                       cost=cost, credit=credit)
     if credit:
         covering = table.entries[credit_key]
         return decided(Decision.CLAIMABLE, Reason.WORSE_THAN_DISCLOSED,
-                       f"Worse than disclosed: {_money(cost, currency)} less {covering.label} "
-                       f"({disclosed[credit_key]}, {_money(credit, currency)}), already in the price.",
+                       translatable("Worse than disclosed: {cost} less {covering} ({severity}, {credit}), already "
+                                    "in the price.", cost=Money(cost, currency), covering=covering.label,
+                                    severity=_severity(disclosed[credit_key]), credit=Money(credit, currency)),
                        cost=cost, credit=credit, amount=cost - credit)
     return decided(Decision.CLAIMABLE, Reason.UNDISCLOSED,
-                   f"Not in the report: the table's {finding.severity} repair costs {_money(cost, currency)}.",
+                   translatable("Not in the report: the table's {severity} repair costs {cost}.",
+                                severity=_severity(finding.severity), cost=Money(cost, currency)),
                    cost=cost, amount=cost)
 
 
@@ -317,9 +348,11 @@ def claim_compute(*, hammer: Money, disclosed: Mapping[str, str], findings: Iter
     for index, d in enumerate(decisions):
         if d.decision == Decision.CLAIMABLE and counted[d.group] != index:
             winner = decisions[counted[d.group]]
+            detail = translatable("One repair with {winner} ({severity}), which is counted.", winner=winner.label,
+                                  severity=_severity(winner.severity))
             decisions[index] = replace(
                 d, decision=Decision.NOT_CLAIMABLE, reason=Reason.SAME_REPAIR, amount_minor=0,
-                detail=f"One repair with {winner.label} ({winner.severity}), which is counted.")
+                detail=_english(detail), detail_text=detail)
 
     subtotal = sum(d.amount_minor for d in decisions)
     applied = min(max(fees.deductible_minor - deductible_used_minor, 0), subtotal)

@@ -2,7 +2,7 @@
 and where a seller's car stands (it reads the whole chain — listing, inspection, auction, sale, payout — so it
 lives here, at the top of the app order)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,11 +10,16 @@ from django.conf import settings
 from django.db.models import Case, Max, Min, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from accounts.models import DealerProfile, User
 from auctions.models import Auction, Bid, CounterOffer, RelistRequest, SellerConsent, Watch
 from auctions.selectors import dealer_committed_minor, seller_consents_for
 from core.clock import db_now
+from core.i18n import Translatable, moment_text, render, translatable
+from core.i18n import moment as i18n_moment
 from core.models import AuditLog, Notification
 from core.money import MINOR_DIGITS, Money
 from core.selectors import record
@@ -44,6 +49,7 @@ from payments.models import (
     SecondChanceOffer,
     SellerReceivable,
 )
+from payments.nochip import SEVERITY_WORDS
 
 
 def sale_list_visible_to(*, user: User) -> QuerySet:
@@ -111,46 +117,58 @@ class SellerStatus:
 
 # state -> (badge label, badge tone): with _seller_status below, the one place a seller's car is put into words.
 SELLER_STATES = {
-    "draft": ("Draft", ""),
-    "awaiting_inspector": ("Submitted", "badge-warn"),
-    "inspection_booked": ("Inspection scheduled", "badge-warn"),
-    "being_inspected": ("Being inspected", "badge-warn"),
-    "in_review": ("Inspected", "badge-warn"),
-    "approved": ("Approved", "badge-ok"),
-    "auction_scheduled": ("Auction scheduled", "badge-ok"),
-    "in_auction": ("In auction", "badge-grade"),
-    "auction_ended": ("Auction ended", "badge-grade"),
-    "decision_needed": ("Decision needed", "badge-warn"),
-    "decision_expired": ("Not sold", ""),
-    "sold": ("Sold", "badge-ok"),
-    "awaiting_payment": ("Awaiting payment", "badge-warn"),
-    "payment_overdue": ("Payment overdue", "badge-err"),
-    "second_chance": ("Offered to the next bidder", "badge-warn"),
-    "paid": ("Paid — hand over", "badge-ok"),
-    "payout_on_its_way": ("Payout on its way", "badge-ok"),
-    "payout_delayed": ("Payout delayed", "badge-err"),
-    "paid_out": ("Paid out", "badge-ok"),
-    "disputed": ("Disputed", "badge-err"),
-    "refunded": ("Refunded", "badge-warn"),
-    "completed": ("Completed", "badge-ok"),
-    "not_sold": ("Not sold", ""),
-    "fell_through": ("Not sold", ""),
-    "rejected": ("Rejected", "badge-err"),
-    "withdrawn": ("Withdrawn", ""),
+    "draft": (gettext_lazy("Draft"), ""),
+    "awaiting_inspector": (gettext_lazy("Submitted"), "badge-warn"),
+    "inspection_booked": (gettext_lazy("Inspection scheduled"), "badge-warn"),
+    "being_inspected": (gettext_lazy("Being inspected"), "badge-warn"),
+    "in_review": (gettext_lazy("Inspected"), "badge-warn"),
+    "approved": (gettext_lazy("Approved"), "badge-ok"),
+    "auction_scheduled": (gettext_lazy("Auction scheduled"), "badge-ok"),
+    "in_auction": (gettext_lazy("In auction"), "badge-grade"),
+    "auction_ended": (gettext_lazy("Auction ended"), "badge-grade"),
+    "decision_needed": (gettext_lazy("Decision needed"), "badge-warn"),
+    "decision_expired": (gettext_lazy("Not sold"), ""),
+    "sold": (gettext_lazy("Sold"), "badge-ok"),
+    "awaiting_payment": (gettext_lazy("Awaiting payment"), "badge-warn"),
+    "payment_overdue": (gettext_lazy("Payment overdue"), "badge-err"),
+    "second_chance": (gettext_lazy("Offered to the next bidder"), "badge-warn"),
+    "paid": (gettext_lazy("Paid — hand over"), "badge-ok"),
+    "payout_on_its_way": (gettext_lazy("Payout on its way"), "badge-ok"),
+    "payout_delayed": (gettext_lazy("Payout delayed"), "badge-err"),
+    "paid_out": (gettext_lazy("Paid out"), "badge-ok"),
+    "disputed": (gettext_lazy("Disputed"), "badge-err"),
+    "refunded": (gettext_lazy("Refunded"), "badge-warn"),
+    "completed": (gettext_lazy("Completed"), "badge-ok"),
+    "not_sold": (gettext_lazy("Not sold"), ""),
+    "fell_through": (gettext_lazy("Not sold"), ""),
+    "rejected": (gettext_lazy("Rejected"), "badge-err"),
+    "withdrawn": (gettext_lazy("Withdrawn"), ""),
 }
-NEW_AUCTION = "Our team will contact you about a new auction."
+NEW_AUCTION = gettext_lazy("Our team will contact you about a new auction.")
+
+# How a moment reads in a status text or a notice: "Mon 4 May, 10:30", with the year when it is far away. The
+# formats are msgids, so each language orders them its own way (core.i18n.moment).
+WHEN_FORMAT = gettext_noop("D j M, H:i")
+WHEN_FORMAT_WITH_YEAR = gettext_noop("D j M Y, H:i")
+DAY_FORMAT = gettext_noop("j M Y")
+
+
+def _when_format(moment: datetime) -> str:
+    return WHEN_FORMAT_WITH_YEAR if abs(moment - timezone.now()) > timedelta(days=180) else WHEN_FORMAT
 
 
 def _when(moment: datetime) -> str:
-    """Mon 4 May, 10:30 (with the year when it is far away), local time."""
-    local = timezone.localtime(moment)
-    year = f" {local:%Y}" if abs(moment - timezone.now()) > timedelta(days=180) else ""
-    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
+    """Mon 4 May, 10:30 (with the year when it is far away), local time, in the active language."""
+    return moment_text(moment, _when_format(moment))
+
+
+def when_param(moment: datetime) -> Translatable:
+    """_when() as a parameter of a translatable: written in its reader's language."""
+    return i18n_moment(moment, _when_format(moment))
 
 
 def _day(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.day} {local:%b %Y}"
+    return moment_text(moment, DAY_FORMAT)
 
 
 def _money(minor: int | None, currency: str | None = None) -> str:
@@ -159,116 +177,147 @@ def _money(minor: int | None, currency: str | None = None) -> str:
 
 def _status(state: str, text: str, action_url: str = "", action_label: str = "") -> SellerStatus:
     label, tone = SELLER_STATES[state]
-    return SellerStatus(state, label, tone, text, action_url, action_label)
+    return SellerStatus(state, str(label), tone, text, action_url, action_label)
 
 
 def _auction_status(auction: Auction | None, *, now: datetime) -> SellerStatus:
     """An auction booked, live, or closed and waiting for the seller (the listing stays in_auction until then)."""
     if auction is None:
-        return _status("in_auction", "In auction.")
+        return _status("in_auction", _("In auction."))
     url = reverse("auctions:detail", args=[auction.pk])
+    follow = _("Follow the auction")
     if auction.status == Auction.Status.SCHEDULED:
-        return _status("auction_scheduled", f"Its auction starts {_when(auction.starts_at)}.", url,
-                       "Follow the auction")
+        return _status("auction_scheduled", _("Its auction starts %(when)s.") % {"when": _when(auction.starts_at)},
+                       url, follow)
     if auction.status == Auction.Status.LIVE and now < auction.ends_at:
         if not auction.bid_count:
-            return _status("in_auction", f"In auction now: no bids yet; it ends {_when(auction.ends_at)}.", url,
-                           "Follow the auction")
-        reserve = "reserve met" if auction.reserve_met else "below your reserve"
-        bids = f"{auction.bid_count} bid{'s' if auction.bid_count != 1 else ''}"
-        return _status("in_auction", f"In auction now: {bids}, the highest {_money(auction.price_minor)} ({reserve}); "
-                                     f"it ends {_when(auction.ends_at)}.", url, "Follow the auction")
+            return _status("in_auction", _("In auction now: no bids yet; it ends %(when)s.")
+                           % {"when": _when(auction.ends_at)}, url, follow)
+        params = {"count": auction.bid_count, "highest": _money(auction.price_minor), "when": _when(auction.ends_at)}
+        if auction.reserve_met:
+            text = ngettext("In auction now: %(count)s bid, the highest %(highest)s (reserve met); it ends %(when)s.",
+                            "In auction now: %(count)s bids, the highest %(highest)s (reserve met); it ends %(when)s.",
+                            auction.bid_count) % params
+        else:
+            text = ngettext("In auction now: %(count)s bid, the highest %(highest)s (below your reserve); it ends "
+                            "%(when)s.",
+                            "In auction now: %(count)s bids, the highest %(highest)s (below your reserve); it ends "
+                            "%(when)s.", auction.bid_count) % params
+        return _status("in_auction", text, url, follow)
+    see = _("See the auction")
     if auction.outcome == Auction.Outcome.AWAITING_SELLER and getattr(auction, "pending_counter", None):
         counter = auction.pending_counter
         assert counter is not None  # checked just above
-        return _status("decision_needed", f"You offered the car to the top bidder for "
-                                          f"{_money(counter.amount_minor)} (their bid: {_money(counter.bid_minor)}); "
-                                          f"they answer by {_when(counter.expires_at)}, or it is not sold.", url,
-                       "See the auction")
+        return _status("decision_needed", _("You offered the car to the top bidder for %(amount)s (their bid: "
+                                            "%(bid)s); they answer by %(when)s, or it is not sold.")
+                       % {"amount": _money(counter.amount_minor), "bid": _money(counter.bid_minor),
+                          "when": _when(counter.expires_at)}, url, see)
     if auction.outcome == Auction.Outcome.AWAITING_SELLER:
         top = _money(auction.price_minor)
         if auction.decision_deadline and now >= auction.decision_deadline:
-            return _status("decision_expired", f"The time to decide has passed: the top bid of {top} is being "
-                                               "declined.", url, "See the auction")
+            return _status("decision_expired", _("The time to decide has passed: the top bid of %(top)s is being "
+                                                 "declined.") % {"top": top}, url, see)
         assert auction.decision_deadline is not None  # set with the outcome awaiting the seller
-        return _status("decision_needed", f"The auction ended at {top}, below your reserve of "
-                                          f"{_money(auction.reserve_minor)}. Accept or decline the top bid by "
-                                          f"{_when(auction.decision_deadline)}; after that it is declined "
-                                          "automatically.", url, "Decide on the top bid")
-    return _status("auction_ended", "The auction has ended; its result follows in a moment.", url, "See the auction")
+        return _status("decision_needed", _("The auction ended at %(top)s, below your reserve of %(reserve)s. Accept "
+                                            "or decline the top bid by %(when)s; after that it is declined "
+                                            "automatically.")
+                       % {"top": top, "reserve": _money(auction.reserve_minor),
+                          "when": _when(auction.decision_deadline)}, url, _("Decide on the top bid"))
+    return _status("auction_ended", _("The auction has ended; its result follows in a moment."), url, see)
 
 
 def _sale_status(auction: Auction | None, sale: Sale | None, offer: SecondChanceOffer | None) -> SellerStatus:
     """A sold car, from the invoice to the payout."""
     if sale is None:
         hammer = _money(auction.hammer_price_minor) if auction else ""
-        return _status("sold", f"Sold for {hammer}. The dealer's invoice is on its way." if hammer else "Sold.")
+        return _status("sold", _("Sold for %(hammer)s. The dealer's invoice is on its way.") % {"hammer": hammer}
+                       if hammer else _("Sold."))
     S = Sale.Status
-    url, go = reverse("payments:detail", args=[sale.pk]), "Go to the sale"
+    url, go = reverse("payments:detail", args=[sale.pk]), _("Go to the sale")
     hammer, receives = _money(sale.hammer_price_minor, sale.currency), _money(sale.seller_receives_minor, sale.currency)
     if sale.status == S.AWAITING_PAYMENT:
-        return _status("awaiting_payment", f"Sold for {hammer}. Waiting for the dealer's payment, due by "
-                                           f"{_when(sale.payment_deadline)}; then you arrange the handover. You "
-                                           f"receive {receives}.", url, go)
+        return _status("awaiting_payment", _("Sold for %(hammer)s. Waiting for the dealer's payment, due by "
+                                             "%(when)s; then you arrange the handover. You receive %(receives)s.")
+                       % {"hammer": hammer, "when": _when(sale.payment_deadline), "receives": receives}, url, go)
     if sale.status == S.OVERDUE:
-        return _status("payment_overdue", f"Sold for {hammer}, but the dealer has not paid by the deadline "
-                                          f"({_when(sale.payment_deadline)}). We are chasing the payment; "
-                                          f"{sale_overdue_next_step(sale=sale)}", url, go)
+        return _status("payment_overdue", _("Sold for %(hammer)s, but the dealer has not paid by the deadline "
+                                            "(%(when)s). We are chasing the payment; %(next)s")
+                       % {"hammer": hammer, "when": _when(sale.payment_deadline),
+                          "next": sale_overdue_next_step(sale=sale)}, url, go)
     if sale.status == S.CANCELLED:
         if offer is not None:
-            return _status("second_chance", f"The first buyer did not pay. We have offered your car to the "
-                                            f"next-highest bidder for {_money(offer.amount_minor, sale.currency)}; "
-                                            f"they answer by {_when(offer.expires_at)}.", url, go)
-        return _status("sold", "The first buyer did not pay; we are looking for another buyer.", url, go)
+            return _status("second_chance", _("The first buyer did not pay. We have offered your car to the "
+                                              "next-highest bidder for %(amount)s; they answer by %(when)s.")
+                           % {"amount": _money(offer.amount_minor, sale.currency), "when": _when(offer.expires_at)},
+                           url, go)
+        return _status("sold", _("The first buyer did not pay; we are looking for another buyer."), url, go)
     if sale.status == S.PAID:
         if sale.seller_confirmed_at and not sale.buyer_confirmed_at:
-            text = ("The dealer's payment is in escrow. You confirmed the handover; waiting for the dealer to "
-                    f"confirm it too. Then you are paid {receives}.")
+            text = _("The dealer's payment is in escrow. You confirmed the handover; waiting for the dealer to "
+                     "confirm it too. Then you are paid %(receives)s.") % {"receives": receives}
         else:
-            text = ("The dealer's payment is in escrow. Arrange the handover on the sale page, then confirm the "
-                    f"handover once the car has changed hands: you are paid {receives} as soon as you both have.")
+            text = _("The dealer's payment is in escrow. Arrange the handover on the sale page, then confirm the "
+                     "handover once the car has changed hands: you are paid %(receives)s as soon as you both have.") \
+                % {"receives": receives}
             if sale.collection_proposed_at and sale.collection_place:
-                text += f" Collection: {_when(sale.collection_proposed_at)} at {sale.collection_place}."
+                text += " " + _("Collection: %(when)s at %(place)s.") % {
+                    "when": _when(sale.collection_proposed_at), "place": sale.collection_place}
         if sale.collection_deadline:
-            text += (f" The dealer collects by {_when(sale.collection_deadline)}"
-                     + (" — overdue: Gavel has told the dealer." if sale.is_collection_overdue else "."))
+            when = _when(sale.collection_deadline)
+            text += " " + (_("The dealer collects by %(when)s — overdue: Gavel has told the dealer.") % {"when": when}
+                           if sale.is_collection_overdue else _("The dealer collects by %(when)s.") % {"when": when})
         return _status("paid", text, url, go)
     if sale.status == S.HANDED_OVER:
         if sale.payout_status == Sale.PayoutStatus.FAILED:
-            return _status("payout_delayed", f"Handed over. Sending your payout of {receives} failed; we retry "
-                                             "automatically and our team is on it.", url, go)
-        return _status("payout_on_its_way", f"Handed over. Your payout of {receives} is on its way.", url, go)
+            return _status("payout_delayed", _("Handed over. Sending your payout of %(receives)s failed; we retry "
+                                               "automatically and our team is on it.") % {"receives": receives},
+                           url, go)
+        return _status("payout_on_its_way", _("Handed over. Your payout of %(receives)s is on its way.")
+                       % {"receives": receives}, url, go)
     if sale.status == S.PAID_OUT:
         assert sale.paid_out_at is not None  # set with the paid-out status
-        return _status("paid_out", f"Paid out: {receives} sent to your bank account on {_day(sale.paid_out_at)} "
-                                   f"(reference {sale.payout_reference}).", url, go)
+        return _status("paid_out", _("Paid out: %(receives)s sent to your bank account on %(day)s (reference "
+                                     "%(reference)s).")
+                       % {"receives": receives, "day": _day(sale.paid_out_at), "reference": sale.payout_reference},
+                       url, go)
     if sale.status == S.DISPUTED:
-        waits = "" if sale.payout_status == Sale.PayoutStatus.SENT else " Your payout waits for the decision."
-        return _status("disputed", "The dealer opened a dispute about the car. Our team reviews it and contacts you; "
-                                   f"nothing is taken from you until then.{waits}", url, go)
+        text = _("The dealer opened a dispute about the car. Our team reviews it and contacts you; nothing is taken "
+                 "from you until then.")
+        if sale.payout_status != Sale.PayoutStatus.SENT:
+            text += " " + _("Your payout waits for the decision.")
+        return _status("disputed", text, url, go)
     if sale.status == S.REFUNDED:
-        return _status("refunded", "After a dispute the sale was reversed and the dealer got their money back. Our "
-                                   "team contacts you about the car.", url, go)
-    paid = f"{receives} paid out on {_day(sale.paid_out_at)}" if sale.paid_out_at else "sold"
-    refunded = (f" After a dispute, {_money(sale.refunded_minor, sale.currency)} was refunded to the dealer."
-                if sale.refunded_minor else "")
-    return _status("completed", f"Completed: {paid}.{refunded}", url, go)
+        return _status("refunded", _("After a dispute the sale was reversed and the dealer got their money back. Our "
+                                     "team contacts you about the car."), url, go)
+    if sale.paid_out_at:
+        text = _("Completed: %(receives)s paid out on %(day)s.") % {"receives": receives,
+                                                                     "day": _day(sale.paid_out_at)}
+    else:
+        text = _("Completed: sold.")
+    if sale.refunded_minor:
+        text += " " + _("After a dispute, %(amount)s was refunded to the dealer.") % {
+            "amount": _money(sale.refunded_minor, sale.currency)}
+    return _status("completed", text, url, go)
 
 
 def _not_sold_status(auction: Auction | None, sale: Sale | None) -> SellerStatus:
+    new_auction = str(NEW_AUCTION)
     if auction is not None and auction.outcome == Auction.Outcome.NO_BIDS:
-        return _status("not_sold", f"No bids this time. {NEW_AUCTION}")
+        return _status("not_sold", _("No bids this time. %(next)s") % {"next": new_auction})
     if auction is not None and auction.outcome == Auction.Outcome.UNSOLD:
         top = _money(auction.price_minor)
         if auction.decision_deadline and auction.decided_at and auction.decided_at >= auction.decision_deadline:
-            return _status("not_sold", f"The top bid of {top} was declined automatically: no decision by "
-                                       f"{_when(auction.decision_deadline)}. {NEW_AUCTION}")
-        return _status("not_sold", f"You declined the top bid of {top}. {NEW_AUCTION}")
+            return _status("not_sold", _("The top bid of %(top)s was declined automatically: no decision by "
+                                         "%(when)s. %(next)s")
+                           % {"top": top, "when": _when(auction.decision_deadline), "next": new_auction})
+        return _status("not_sold", _("You declined the top bid of %(top)s. %(next)s") % {"top": top,
+                                                                                        "next": new_auction})
     if auction is not None and auction.outcome == Auction.Outcome.SOLD:
         url = reverse("payments:detail", args=[sale.pk]) if sale else ""
-        return _status("fell_through", "The sale fell through: the dealer did not pay and no other bidder took the "
-                                       f"car. It is yours again. {NEW_AUCTION}", url, "See the sale" if url else "")
-    return _status("not_sold", f"Not sold this time. {NEW_AUCTION}")
+        return _status("fell_through", _("The sale fell through: the dealer did not pay and no other bidder took the "
+                                         "car. It is yours again. %(next)s") % {"next": new_auction},
+                       url, _("See the sale") if url else "")
+    return _status("not_sold", _("Not sold this time. %(next)s") % {"next": new_auction})
 
 
 def _seller_status(listing: Listing, *, inspection: Inspection | None, auction: Auction | None, sale: Sale | None,
@@ -278,30 +327,33 @@ def _seller_status(listing: Listing, *, inspection: Inspection | None, auction: 
     if status == L.DRAFT:
         missing = listing_missing_for_submit(listing=listing)
         if missing:
-            return _status("draft", f"Draft: add {', '.join(missing)}, then submit it for inspection.")
-        return _status("draft", "Ready: submit it for inspection when you are happy with it.")
+            return _status("draft", _("Draft: add %(missing)s, then submit it for inspection.")
+                           % {"missing": ", ".join(str(item) for item in missing)})
+        return _status("draft", _("Ready: submit it for inspection when you are happy with it."))
     if status == L.SUBMITTED:
-        return _status("awaiting_inspector", "Waiting for an inspector.")
+        return _status("awaiting_inspector", _("Waiting for an inspector."))
     if status == L.INSPECTION_SCHEDULED:
         booked = inspection_booking_text(inspection=inspection)
         if booked:
             return _status("inspection_booked", booked)
         if inspection is not None and inspection.status in (Inspection.Status.IN_PROGRESS,
                                                              Inspection.Status.SUBMITTED):
-            return _status("being_inspected", "Being inspected now: the report follows once the inspector "
-                                              "publishes it.")
-        return _status("inspection_booked", "Inspection booked: an inspector will look at your car.")
+            return _status("being_inspected", _("Being inspected now: the report follows once the inspector "
+                                                "publishes it."))
+        return _status("inspection_booked", _("Inspection booked: an inspector will look at your car."))
     if status == L.INSPECTED:
-        return _status("in_review", "Inspected: our team is reviewing the report before the auction.",
-                       reverse("inspection_report", args=[listing.pk]), "Read the inspection report")
+        return _status("in_review", _("Inspected: our team is reviewing the report before the auction."),
+                       reverse("inspection_report", args=[listing.pk]), _("Read the inspection report"))
     if status == L.APPROVED:
         if auction is not None and auction.status == Auction.Status.CANCELLED:
             reason = auction.cancel_reason.strip().rstrip(".")
-            return _status("approved", f"Its auction was cancelled{f' ({reason})' if reason else ''}. We schedule "
-                                       "a new one and tell you the date.")
+            if reason:
+                return _status("approved", _("Its auction was cancelled (%(reason)s). We schedule a new one and tell "
+                                             "you the date.") % {"reason": reason})
+            return _status("approved", _("Its auction was cancelled. We schedule a new one and tell you the date."))
         if auction is not None:
-            return _status("approved", "Back on the list for auction: we schedule it and tell you the date.")
-        return _status("approved", "Approved: we schedule its auction and tell you the date.")
+            return _status("approved", _("Back on the list for auction: we schedule it and tell you the date."))
+        return _status("approved", _("Approved: we schedule its auction and tell you the date."))
     if status == L.IN_AUCTION:
         return _auction_status(auction, now=now)
     if status == L.SOLD:
@@ -309,9 +361,9 @@ def _seller_status(listing: Listing, *, inspection: Inspection | None, auction: 
     if status == L.UNSOLD:
         return _not_sold_status(auction, sale)
     if status == L.REJECTED:
-        return _status("rejected", f"Rejected: {listing.rejection_reason}" if listing.rejection_reason
-                       else "Rejected by our team.")
-    return _status("withdrawn", "Withdrawn by you.")
+        return _status("rejected", _("Rejected: %(reason)s") % {"reason": listing.rejection_reason}
+                       if listing.rejection_reason else _("Rejected by our team."))
+    return _status("withdrawn", _("Withdrawn by you."))
 
 
 def seller_car_statuses(*, listings: Iterable[Listing]) -> dict[int, SellerStatus]:
@@ -410,11 +462,16 @@ def second_chance_candidates(*, sale: Sale) -> list[tuple[int, int]]:
     return [(row["dealer_id"], row["last"]) for row in rows]
 
 
-def sale_overdue_next_step(*, sale: Sale) -> str:
+def sale_overdue_next_step_translatable(*, sale: Sale) -> Translatable:
     """What happens to the seller's car if the overdue payment never comes: a second chance, or the car back."""
     if second_chance_candidates(sale=sale):
-        return "if it does not come, we offer your car to the next-highest bidder."
-    return f"if it does not come, the car is yours again. {NEW_AUCTION}"
+        return translatable("if it does not come, we offer your car to the next-highest bidder.")
+    return translatable("if it does not come, the car is yours again. Our team will contact you about a new auction.")
+
+
+def sale_overdue_next_step(*, sale: Sale) -> str:
+    """sale_overdue_next_step_translatable() in the active language."""
+    return render(sale_overdue_next_step_translatable(sale=sale))
 
 
 def sale_report_lines(*, sale: Sale) -> list[dict]:
@@ -450,10 +507,31 @@ def dispute_items(*, dispute: Dispute) -> list[dict]:
     if counted:
         report = {line["key"]: line for line in sale_report_lines(sale=dispute.sale)}
         return [{"key": f["key"], "text": (f"{report[f['key']]['category']} · {report[f['key']]['label']}"
-                                           if f["key"] in report else f["label"]) + f" — {f['severity']}"}
-                for f in counted]
+                                           if f["key"] in report else f["label"])
+                 + f" — {_severity_word(f['severity'])}"} for f in counted]
     lines = {line["key"]: line["text"] for line in sale_report_lines(sale=dispute.sale)} if dispute.item_keys else {}
     return [{"key": key, "text": lines.get(key, key)} for key in dispute.item_keys]
+
+
+def _severity_word(severity: str) -> str:
+    return render(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
+
+
+def finding_detail(finding: Mapping) -> str:
+    """A recorded finding's (payments.nochip.FindingDecision.as_dict) reason in words, in the active language; a
+    finding recorded before the words were translatable reads as recorded."""
+    text = finding.get("detail_text")
+    return render(text) if text else finding.get("detail", "")
+
+
+def findings_in_language(computation: Mapping | None) -> dict | None:
+    """A recorded computation (payments.nochip.Computation.as_dict) with each finding's `detail` in the active
+    language (and without the translatable it was written from)."""
+    if not computation:
+        return None
+    findings = [{**{k: v for k, v in f.items() if k != "detail_text"}, "detail": finding_detail(f)}
+                for f in computation.get("findings", [])]
+    return {**computation, "findings": findings}
 
 
 def dispute_view(*, dispute: Dispute) -> dict:
@@ -461,9 +539,10 @@ def dispute_view(*, dispute: Dispute) -> dict:
     photos: dict[str, list] = {}
     for photo in dispute.photos.all():
         photos.setdefault(photo.finding_key, []).append(photo)
+    computation = findings_in_language(dispute.computation)
     findings = [{**finding, "photo_files": photos.get(finding["key"], [])}
-                for finding in (dispute.computation or {}).get("findings", [])]
-    return {"dispute": dispute, "computation": dispute.computation or None, "findings": findings,
+                for finding in (computation or {}).get("findings", [])]
+    return {"dispute": dispute, "computation": computation, "findings": findings,
             "other_photos": photos.get("", [])}
 
 
@@ -476,12 +555,18 @@ def dispute_default_cause(*, dispute: Dispute) -> str:
     return Dispute.Cause.NONE
 
 
-def receivable_how_to_settle(receivable: SellerReceivable) -> str:
+def receivable_how_to_settle_translatable(receivable: SellerReceivable) -> Translatable:
     """The one text that tells a seller how to settle (notification, email and sale page say the same)."""
-    owed = receivable.money(receivable.outstanding_minor).format()
-    return (f"Transfer {owed} to {settings.GAVEL_BANK_ACCOUNT_NAME}, "
-            f"IBAN {settings.GAVEL_BANK_IBAN}, BIC {settings.GAVEL_BANK_BIC}, with the reference "
-            f"{receivable.bank_reference}; or leave it to be set off against your next payout on Gavel.")
+    return translatable("Transfer {owed} to {name}, IBAN {iban}, BIC {bic}, with the reference {reference}; or leave "
+                        "it to be set off against your next payout on Gavel.",
+                        owed=receivable.money(receivable.outstanding_minor), name=settings.GAVEL_BANK_ACCOUNT_NAME,
+                        iban=settings.GAVEL_BANK_IBAN, bic=settings.GAVEL_BANK_BIC,
+                        reference=receivable.bank_reference)
+
+
+def receivable_how_to_settle(receivable: SellerReceivable) -> str:
+    """receivable_how_to_settle_translatable() in the active language."""
+    return render(receivable_how_to_settle_translatable(receivable))
 
 
 def sale_receivables(*, sale: Sale) -> QuerySet:
@@ -547,11 +632,12 @@ class DepositPendingItems:
     def sentences(self) -> list[str]:
         said = []
         if self.open_sales:
-            said.append(f"{self.open_sales} of your purchases {'is' if self.open_sales == 1 else 'are'} not "
-                        "settled yet (completed, refunded or cancelled).")
+            said.append(ngettext("%(count)s of your purchases is not settled yet (completed, refunded or cancelled).",
+                                 "%(count)s of your purchases are not settled yet (completed, refunded or "
+                                 "cancelled).", self.open_sales) % {"count": self.open_sales})
         if self.committed_minor:
-            said.append("You lead in an auction or owe for a car: "
-                        f"{Money.of(self.committed_minor).format()} committed.")
+            said.append(_("You lead in an auction or owe for a car: %(amount)s committed.")
+                        % {"amount": Money.of(self.committed_minor).format()})
         return said
 
 
@@ -611,13 +697,16 @@ def fee_rules(*, version: str | None = None) -> dict:
                 fee = Money(band.flat_minor, code).format()
             else:
                 assert band.bps is not None  # a band has exactly one of flat_minor or bps (_bands_parse)
-                fee = f"{band.bps / 100:g} % of the hammer price, rounded half up to the cent"
+                fee = _("%(percent)s %% of the hammer price, rounded half up to the cent") % {
+                    "percent": number_format(f"{band.bps / 100:g}")}
             if band.up_to_minor is None:  # the last band; the only one in a schedule of one band
-                span = "any hammer price" if lower is None else f"over {Money(lower, code).format()}"
+                span = _("any hammer price") if lower is None else _("over %(amount)s") % {
+                    "amount": Money(lower, code).format()}
             elif lower is None:
-                span = f"up to {Money(band.up_to_minor, code).format()}"
+                span = _("up to %(amount)s") % {"amount": Money(band.up_to_minor, code).format()}
             else:
-                span = f"{Money(lower + 1, code).format()} to {Money(band.up_to_minor, code).format()}"
+                span = _("%(lower)s to %(upper)s") % {"lower": Money(lower + 1, code).format(),
+                                                      "upper": Money(band.up_to_minor, code).format()}
             bands.append({"span": span, "fee": fee})
             lower = band.up_to_minor
         currencies.append({
@@ -645,7 +734,7 @@ def collection_finding_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     checklist: list[tuple[str, str]] = []
     for key, entry in table.entries.items():
         (damage if key.startswith("damage.") else checklist).append((key, entry.label))
-    return [("Damage map", damage), ("Checklist", checklist)]
+    return [(_("Damage map"), damage), (_("Checklist"), checklist)]
 
 
 def sale_collection(*, sale: Sale) -> dict:
@@ -657,9 +746,10 @@ def sale_collection(*, sale: Sale) -> dict:
     photos: dict[str, list] = {}
     for photo in check.photos.all():
         photos.setdefault(photo.finding_key or photo.kind, []).append(photo)
+    computation = findings_in_language(check.computation) or {}
     findings = [{**finding, "photo_files": photos.get(finding["key"], [])}
-                for finding in check.computation.get("findings", [])]
-    return {"check": check, "computation": check.computation, "findings": findings,
+                for finding in computation.get("findings", [])]
+    return {"check": check, "computation": computation, "findings": findings,
             "vin_photos": photos.get(CollectionPhoto.Kind.VIN, []),
             "odometer_photos": photos.get(CollectionPhoto.Kind.ODOMETER, []), "adjustment": request}
 def buy_now_offers_open() -> QuerySet:
@@ -713,21 +803,21 @@ def staff_work_list() -> list[dict]:
         return reverse(f"admin:{name}_changelist") + (f"?{query}" if query else "")
 
     rows = [
-        ("cars waiting for an inspector",
+        (_("cars waiting for an inspector"),
          Inspection.objects.filter(status=Inspection.Status.REQUESTED, inspector__isnull=True).count(),
          admin("inspections_inspection", "status__exact=requested")),
-        ("reports waiting for approval", Listing.objects.filter(status=Listing.Status.INSPECTED).count(),
+        (_("reports waiting for approval"), Listing.objects.filter(status=Listing.Status.INSPECTED).count(),
          admin("inspections_inspection", "status__exact=published")),
-        ("overdue payments", Sale.objects.filter(status=Sale.Status.OVERDUE).count(),
+        (_("overdue payments"), Sale.objects.filter(status=Sale.Status.OVERDUE).count(),
          admin("payments_sale", "status__exact=overdue")),
-        ("open disputes", Dispute.objects.filter(status=Dispute.Status.OPEN).count(),
+        (_("open disputes"), Dispute.objects.filter(status=Dispute.Status.OPEN).count(),
          admin("payments_dispute", "status__exact=open")),
-        ("dealers waiting for verification",
+        (_("dealers waiting for verification"),
          DealerProfile.objects.filter(status=DealerProfile.Status.PENDING).count(),
          admin("accounts_dealerprofile", "status__exact=pending")),
-        ("relist requests", RelistRequest.objects.filter(status=RelistRequest.Status.PENDING).count(),
+        (_("relist requests"), RelistRequest.objects.filter(status=RelistRequest.Status.PENDING).count(),
          admin("auctions_relistrequest", "status__exact=pending")),
-        ("unsold cars (buy now)", Listing.objects.filter(status=Listing.Status.UNSOLD).count(),
+        (_("unsold cars (buy now)"), Listing.objects.filter(status=Listing.Status.UNSOLD).count(),
          admin("payments_unsoldlisting")),
     ]
     return [{"label": label, "count": count, "url": url} for label, count, url in rows]
@@ -802,26 +892,26 @@ def account_closure_obstacles(*, user: User) -> list[str]:
     said = []
     parties = Q(buyer=user) | Q(seller=user)
     if Sale.objects.filter(parties).exclude(status__in=SETTLED_SALE_STATUSES).exists():
-        said.append("A sale of yours is not settled yet (paid, handed over and past the dispute window, refunded "
-                    "or cancelled).")
+        said.append(_("A sale of yours is not settled yet (paid, handed over and past the dispute window, refunded "
+                      "or cancelled)."))
     if Sale.objects.filter(seller=user, payout_status__in=(Sale.PayoutStatus.PENDING, Sale.PayoutStatus.SENDING,
                                                             Sale.PayoutStatus.FAILED),
                            status__in=Sale.PAID_STATUSES).exclude(status=Sale.Status.REFUNDED).exists():
-        said.append("A payout to you has not been sent yet.")
+        said.append(_("A payout to you has not been sent yet."))
     if Dispute.objects.filter(Q(sale__buyer=user) | Q(sale__seller=user), status=Dispute.Status.OPEN).exists():
-        said.append("A dispute about one of your sales is open.")
+        said.append(_("A dispute about one of your sales is open."))
     if (SellerReceivable.objects.filter(seller=user, status=SellerReceivable.Status.OPEN).exists()
             or DealerReceivable.objects.filter(dealer=user, status=DealerReceivable.Status.OPEN).exists()):
-        said.append("You owe Gavel money (a refund the seller pays back, or a fee).")
+        said.append(_("You owe Gavel money (a refund the seller pays back, or a fee)."))
     balance = deposit_balance_minor(user)
     if balance:
-        said.append(f"Your deposit holds {Money.of(balance).format()}: withdraw it first.")
+        said.append(_("Your deposit holds %(amount)s: withdraw it first.") % {"amount": Money.of(balance).format()})
     if DepositTopUp.objects.filter(dealer=user, status=DepositTopUp.Status.PENDING).exists():
-        said.append("A deposit top-up you announced has not arrived yet.")
+        said.append(_("A deposit top-up you announced has not arrived yet."))
     if (SecondChanceOffer.objects.filter(dealer=user, status=SecondChanceOffer.Status.PENDING).exists()
             or AdjustmentRequest.objects.filter(Q(dealer=user) | Q(sale__seller=user),
                                                 status=AdjustmentRequest.Status.PENDING).exists()
             or BuyNowOffer.objects.filter(Q(buyer=user) | Q(listing__seller=user), status__in=(
                 BuyNowOffer.Status.AWAITING_SELLER, BuyNowOffer.Status.OPEN)).exists()):
-        said.append("An offer or a price adjustment is waiting for an answer.")
+        said.append(_("An offer or a price adjustment is waiting for an answer."))
     return said

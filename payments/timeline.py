@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from auctions.models import Auction
 from core.models import AuditLog
@@ -83,63 +84,74 @@ def seller_car_timeline(*, listing: Listing) -> list[TimelineStep]:
     sale_url = reverse("payments:detail", args=[sale.pk]) if sale else ""
 
     steps: list[dict] = [
-        dict(key="draft", title="Draft", at=listing.created_at, detail="You entered the car's details."),
-        dict(key="submitted", title="Submitted for inspection", at=listing.submitted_at),
+        dict(key="draft", title=_("Draft"), at=listing.created_at, detail=_("You entered the car's details.")),
+        dict(key="submitted", title=_("Submitted for inspection"), at=listing.submitted_at),
     ]
     booked = ""
     if inspection is not None and inspection.scheduled_at:
-        who = inspection.inspector.get_short_name() if inspection.inspector else "our inspector"
-        booked = f"{_when(inspection.scheduled_at)} at {inspection.place or 'your address'} with {who}."
-    steps.append(dict(key="inspection_booked", title="Inspection booked",
+        who = inspection.inspector.get_short_name() if inspection.inspector else _("our inspector")
+        booked = _("%(when)s at %(place)s with %(who)s.") % {
+            "when": _when(inspection.scheduled_at), "place": inspection.place or _("your address"), "who": who}
+    steps.append(dict(key="inspection_booked", title=_("Inspection booked"),
                       at=inspection.scheduled_at if inspection and inspection.scheduled_at else None, detail=booked))
     steps.append(dict(
-        key="inspected", title="Inspected", at=report.published_at if report else None,
-        detail=f"Grade {report.grade} (score {report.score} of 100)." if report else "",
+        key="inspected", title=_("Inspected"), at=report.published_at if report else None,
+        detail=_("Grade %(grade)s (score %(score)s of 100).") % {"grade": report.grade, "score": report.score}
+        if report else "",
         url=reverse("inspection_report", args=[listing.pk]) if report else "",
-        url_label="Read the inspection report" if report else ""))
-    steps.append(dict(key="approved", title="Approved for auction", at=times.get(Listing.Status.APPROVED)))
-    auction_detail, auction_title = "", "Auction"
+        url_label=_("Read the inspection report") if report else ""))
+    steps.append(dict(key="approved", title=_("Approved for auction"), at=times.get(Listing.Status.APPROVED)))
+    auction_detail, auction_title = "", _("Auction")
     if auction is not None and auction.status != Auction.Status.CANCELLED:
         if auction.status == Auction.Status.SCHEDULED:
-            auction_title, auction_detail = "Auction scheduled", f"Starts {_when(auction.starts_at)}."
+            auction_title = _("Auction scheduled")
+            auction_detail = _("Starts %(when)s.") % {"when": _when(auction.starts_at)}
         elif auction.status == Auction.Status.LIVE:
-            price = (f"the price is {_money(auction.price_minor)}" if auction.price_minor is not None
-                     else "no bids yet")
-            auction_title, auction_detail = "Auction live", f"Live now: {price}; it ends {_when(auction.ends_at)}."
+            auction_title = _("Auction live")
+            if auction.price_minor is not None:
+                auction_detail = _("Live now: the price is %(price)s; it ends %(when)s.") % {
+                    "price": _money(auction.price_minor), "when": _when(auction.ends_at)}
+            else:
+                auction_detail = _("Live now: no bids yet; it ends %(when)s.") % {"when": _when(auction.ends_at)}
         else:
-            auction_detail = f"From {_when(auction.starts_at)} to {_when(auction.closed_at or auction.ends_at)}."
+            auction_detail = _("From %(start)s to %(end)s.") % {
+                "start": _when(auction.starts_at), "end": _when(auction.closed_at or auction.ends_at)}
     steps.append(dict(key="auction", title=auction_title,
                       at=auction.starts_at if auction and auction.status != Auction.Status.CANCELLED else None,
-                      detail=auction_detail, url=auction_url, url_label="See the auction" if auction_url else ""))
+                      detail=auction_detail, url=auction_url, url_label=_("See the auction") if auction_url else ""))
     result = ""
     if auction is not None and auction.status == Auction.Status.CLOSED:
         outcome = Auction.Outcome
         results: dict[str, str] = {
-            outcome.SOLD: f"Sold for {_money(auction.hammer_price_minor)}.",
-            outcome.NO_BIDS: "No bids.",
-            outcome.AWAITING_SELLER: f"Top bid {_money(auction.price_minor)}, below your reserve.",
-            outcome.UNSOLD: f"Not sold: the top bid was {_money(auction.price_minor)}.",
+            outcome.SOLD: _("Sold for %(price)s.") % {"price": _money(auction.hammer_price_minor)},
+            outcome.NO_BIDS: _("No bids."),
+            outcome.AWAITING_SELLER: _("Top bid %(price)s, below your reserve.") % {
+                "price": _money(auction.price_minor)},
+            outcome.UNSOLD: _("Not sold: the top bid was %(price)s.") % {"price": _money(auction.price_minor)},
         }
         result = results.get(auction.outcome, auction.get_outcome_display())
-    steps.append(dict(key="result", title="Result", at=auction.closed_at if auction else None, detail=result))
+    steps.append(dict(key="result", title=_("Result"), at=auction.closed_at if auction else None, detail=result))
     if auction is not None and auction.decision_deadline:
-        decided = (f"Decided {_when(auction.decided_at)}." if auction.decided_at
-                   else f"Decide by {_when(auction.decision_deadline)}.")
-        steps.append(dict(key="decision", title="Your decision", at=auction.decided_at, detail=decided,
-                          url=auction_url, url_label="See the auction"))
-    steps.append(dict(key="paid", title="Paid into escrow", at=sale.paid_at if sale else None,
-                      detail=(f"The dealer paid {_money(sale.amount_due_minor, sale.currency)}."
+        decided = (_("Decided %(when)s.") % {"when": _when(auction.decided_at)} if auction.decided_at
+                   else _("Decide by %(when)s.") % {"when": _when(auction.decision_deadline)})
+        steps.append(dict(key="decision", title=_("Your decision"), at=auction.decided_at, detail=decided,
+                          url=auction_url, url_label=_("See the auction")))
+    steps.append(dict(key="paid", title=_("Paid into escrow"), at=sale.paid_at if sale else None,
+                      detail=(_("The dealer paid %(amount)s.") % {"amount": _money(sale.amount_due_minor,
+                                                                                   sale.currency)}
                               if sale and sale.paid_at else ""),
-                      url=sale_url, url_label="Go to the sale" if sale_url else ""))
+                      url=sale_url, url_label=_("Go to the sale") if sale_url else ""))
     handover = [sale.collection_place] if sale and sale.collection_place else []
     if sale and sale.collection_deadline and not sale.handed_over_at:
-        late = " — overdue: Gavel has told the dealer" if sale.is_collection_overdue else ""
-        handover.append(f"The dealer collects by {_when(sale.collection_deadline)}{late}.")
-    steps.append(dict(key="handover", title="Handover", at=sale.handed_over_at if sale else None,
+        when = _when(sale.collection_deadline)
+        handover.append(_("The dealer collects by %(when)s — overdue: Gavel has told the dealer.") % {"when": when}
+                        if sale.is_collection_overdue else _("The dealer collects by %(when)s.") % {"when": when})
+    steps.append(dict(key="handover", title=_("Handover"), at=sale.handed_over_at if sale else None,
                       detail=" ".join(handover)))
-    steps.append(dict(key="payout", title="Payout", at=sale.paid_out_at if sale else None,
-                      detail=(f"{_money(sale.seller_receives_minor, sale.currency)} sent, reference "
-                              f"{sale.payout_reference}." if sale and sale.paid_out_at else "")))
+    steps.append(dict(key="payout", title=_("Payout"), at=sale.paid_out_at if sale else None,
+                      detail=(_("%(amount)s sent, reference %(reference)s.") % {
+                          "amount": _money(sale.seller_receives_minor, sale.currency),
+                          "reference": sale.payout_reference} if sale and sale.paid_out_at else "")))
 
     if status.state in _LEFT:
         reached = [step for step in steps if step["at"] is not None]

@@ -8,6 +8,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django.views.generic.base import ContextMixin
@@ -16,6 +18,7 @@ from accounts.capabilities import BID, MANAGE, PAY, REFUSALS, member_can, member
 from accounts.http import AuthenticatedHttpRequest
 from accounts.organisations import dealer_acting_for
 from core.exceptions import ApplicationError, ValidationFailed
+from core.i18n import moment_text
 from core.money import Money
 from core.throttling import upload_throttle_message, upload_throttle_wait
 from insights.platform_figures import SMALL_NUMBER, platform_figures
@@ -31,11 +34,11 @@ from payments.services import adjustments, deposits, documents
 from payments.services.disputes import dispute_window_ends
 
 TIMELINE = [
-    (Sale.Status.AWAITING_PAYMENT, "Invoice issued"),
-    (Sale.Status.PAID, "Paid into escrow"),
-    (Sale.Status.HANDED_OVER, "Handed over"),
-    (Sale.Status.PAID_OUT, "Seller paid out"),
-    (Sale.Status.COMPLETED, "Completed"),
+    (Sale.Status.AWAITING_PAYMENT, gettext_lazy("Invoice issued")),
+    (Sale.Status.PAID, gettext_lazy("Paid into escrow")),
+    (Sale.Status.HANDED_OVER, gettext_lazy("Handed over")),
+    (Sale.Status.PAID_OUT, gettext_lazy("Seller paid out")),
+    (Sale.Status.COMPLETED, gettext_lazy("Completed")),
 ]
 _ORDER: dict[str, int] = {Sale.Status.AWAITING_PAYMENT: 0, Sale.Status.OVERDUE: 0, Sale.Status.PAID: 1,
           Sale.Status.HANDED_OVER: 2, Sale.Status.PAID_OUT: 3, Sale.Status.DISPUTED: 3, Sale.Status.REFUNDED: 3,
@@ -47,7 +50,7 @@ def timeline(sale: Sale) -> list[dict]:
     if sale.status == Sale.Status.DISPUTED and sale.payout_status != Sale.PayoutStatus.SENT:
         reached = 2
     return [{"label": label, "done": index <= reached, "current": index == reached}
-            for index, (_, label) in enumerate(TIMELINE)]
+            for index, (_key, label) in enumerate(TIMELINE)]
 
 
 class SaleMixin(LoginRequiredMixin, ContextMixin):
@@ -61,7 +64,7 @@ class SaleMixin(LoginRequiredMixin, ContextMixin):
             return self.handle_no_permission()
         sale = selectors.sale_get_visible_to(user=dealer_acting_for(request.user), sale_id=kwargs["sale_id"])
         if sale is None:
-            raise Http404("No such sale.")
+            raise Http404(_("No such sale."))
         self.sale = sale
         self.party = selectors.sale_party(sale=self.sale, user=dealer_acting_for(request.user))
         return super().dispatch(request, *args, **kwargs)
@@ -158,7 +161,7 @@ class SaleInvoiceView(SaleMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if self.party == "seller":
-            raise Http404("No invoice for the seller.")
+            raise Http404(_("No invoice for the seller."))
         if not member_can(request.user, PAY):
             raise PermissionDenied(REFUSALS[PAY])
         return super().get(request, *args, **kwargs)
@@ -181,7 +184,7 @@ class SaleDocumentView(SaleMixin, View):
             raise PermissionDenied(REFUSALS[PAY])  # a buyer of a dealer organisation bids; its accounts pay
         document = documents.documents_visible_to(sale=self.sale, party=self.party).filter(pk=document_id).first()
         if document is None:
-            raise Http404("No such document.")
+            raise Http404(_("No such document."))
         document = documents.document_pdf_ensure(document_id=document.pk)
         return FileResponse(document.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
                             filename=f"{document.number}.pdf")
@@ -208,8 +211,8 @@ class SalePayView(_SaleCommandView):
         started = services.sale_pay_initiate(sale=self.sale, dealer=dealer_acting_for(request.user), provider=provider)
         if started.provider_payment.redirect_url:
             return redirect(started.provider_payment.redirect_url)
-        messages.success(request, f"Transfer the amount with the reference {started.payment.reference}. "
-                                  "We confirm as soon as it reaches our account.")
+        messages.success(request, _("Transfer the amount with the reference %(reference)s. We confirm as soon as it "
+                                    "reaches our account.") % {"reference": started.payment.reference})
         return None
 
 
@@ -224,15 +227,15 @@ class SaleCollectionView(_SaleCommandView):
             sale=self.sale, actor=dealer_acting_for(request.user), proposed_at=data["proposed_at"], place=data["place"],
             doc_registration=data["doc_registration"], doc_keys=data["doc_keys"],
             doc_service_book=data["doc_service_book"])
-        messages.success(request, "Collection details saved. The other side has been told.")
+        messages.success(request, _("Collection details saved. The other side has been told."))
         return None
 
 
 class SaleHandoverView(_SaleCommandView):
     def run(self, request):
         result = services.handover_confirm(sale=self.sale, actor=dealer_acting_for(request.user))
-        messages.success(request, "Handover confirmed. The seller's payout is on its way." if result.changed
-                         else "Your confirmation is recorded. We wait for the other side.")
+        messages.success(request, _("Handover confirmed. The seller's payout is on its way.") if result.changed
+                         else _("Your confirmation is recorded. We wait for the other side."))
         return None
 
 
@@ -243,13 +246,13 @@ class SaleCancelView(_SaleCommandView):
         offer = services.sale_seller_cancel(sale=self.sale, seller=dealer_acting_for(request.user),
                                             reason=request.POST.get("reason", "")[:1000])
         if offer is not None and offer.status == SecondChanceOffer.Status.AWAITING_SELLER:
-            messages.success(request, "The sale is cancelled, at no cost to you. The next bidder's price is below "
-                                      "your reserve: decide below whether they may buy your car.")
+            messages.success(request, _("The sale is cancelled, at no cost to you. The next bidder's price is below "
+                                      "your reserve: decide below whether they may buy your car."))
         elif offer is not None:
-            messages.success(request, "The sale is cancelled, at no cost to you. We offered your car to the next "
-                                      "bidder at their last bid.")
+            messages.success(request, _("The sale is cancelled, at no cost to you. We offered your car to the next "
+                                      "bidder at their last bid."))
         else:
-            messages.success(request, "The sale is cancelled, at no cost to you. Your car can be offered again.")
+            messages.success(request, _("The sale is cancelled, at no cost to you. Your car can be offered again."))
         return None
 
 
@@ -259,18 +262,18 @@ class SaleConsentView(_SaleCommandView):
     def run(self, request):
         offer = selectors.sale_pending_consent(sale=self.sale)
         if offer is None or self.party != "seller":
-            messages.error(request, "There is no decision waiting for you on this sale.")
+            messages.error(request, _("There is no decision waiting for you on this sale."))
             return None
         accept = request.POST.get("accept") == "1"
         acting = dealer_acting_for(request.user)
         decided = services.seller_consent_decide(consent_id=offer.consent_id, seller=acting, accept=accept)
         if decided.offer is not None and decided.offer.status == SecondChanceOffer.Status.WITHDRAWN:
-            messages.warning(request, "That dealer may no longer buy on Gavel, so there was nothing to accept.")
+            messages.warning(request, _("That dealer may no longer buy on Gavel, so there was nothing to accept."))
         elif accept:
-            messages.success(request, f"Thank you: we offered your car to the next bidder for "
-                                      f"{Money(offer.amount_minor, self.sale.currency).format()}.")
+            messages.success(request, _("Thank you: we offered your car to the next bidder for %(amount)s.") % {
+                "amount": Money(offer.amount_minor, self.sale.currency).format()})
         else:
-            messages.success(request, "Thank you: your car is not sold at that price and can be offered again.")
+            messages.success(request, _("Thank you: your car is not sold at that price and can be offered again."))
         return None
 
 
@@ -319,7 +322,8 @@ class SaleDisputeView(SaleDetailView):
                 messages.error(request, " ".join([exc.message, *details]) if details else exc.message)
                 return redirect("payments:detail", sale_id=sale_id)
             else:
-                messages.success(request, "Your dispute is open. Our team reviews it and contacts you and the seller.")
+                messages.success(request,
+                                 _("Your dispute is open. Our team reviews it and contacts you and the seller."))
                 return redirect("payments:detail", sale_id=sale_id)
         return self.render_to_response(self.get_context_data(dispute_form=form, dispute_rows=rows), status=400)
 
@@ -361,7 +365,7 @@ class CardPageView(LoginRequiredMixin, TemplateView):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Payment received. The money is held in escrow until the handover.")
+            messages.success(request, _("Payment received. The money is held in escrow until the handover."))
         return redirect("payments:detail", sale_id=self.payment.sale_id)
 
 
@@ -374,10 +378,10 @@ class OfferDecisionView(LoginRequiredMixin, View):
             member_ensure(request.user, BID)  # a second chance buys the car (or turns it down) for the organisation
             if request.POST.get("decision") == "accept":
                 sale = services.second_chance_accept(offer=offer, dealer=dealer_acting_for(request.user))
-                messages.success(request, "The car is yours at your last bid. Here is your invoice.")
+                messages.success(request, _("The car is yours at your last bid. Here is your invoice."))
                 return redirect("payments:detail", sale_id=sale.pk)
             services.second_chance_decline(offer=offer, dealer=dealer_acting_for(request.user))
-            messages.success(request, "Offer declined.")
+            messages.success(request, _("Offer declined."))
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("payments:list")
@@ -388,7 +392,7 @@ class DealerOnlyMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if dealer_acting_for(request.user).role != "dealer":
-            raise Http404("Only dealers hold a deposit.")
+            raise Http404(_("Only dealers hold a deposit."))
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -437,8 +441,8 @@ class DepositTopUpView(_DepositFormView):
 
     def act(self, *, dealer, amount_minor: int) -> str:
         topup = deposits.deposit_topup_request(dealer=dealer, amount_minor=amount_minor)
-        return (f"Transfer {Money(topup.amount_minor, topup.currency).format()} with the reference {topup.reference}; "
-                "we add it when it arrives.")
+        return _("Transfer %(amount)s with the reference %(reference)s; we add it when it arrives.") % {
+            "amount": Money(topup.amount_minor, topup.currency).format(), "reference": topup.reference}
 
 
 class DepositWithdrawView(_DepositFormView):
@@ -446,8 +450,9 @@ class DepositWithdrawView(_DepositFormView):
 
     def act(self, *, dealer, amount_minor: int) -> str:
         withdrawal = deposits.deposit_withdraw(dealer=dealer, amount_minor=amount_minor)
-        return (f"{Money(withdrawal.amount_minor, withdrawal.currency).format()} is on its way to your bank "
-                f"(reference {withdrawal.payout_reference}).")
+        return _("%(amount)s is on its way to your bank (reference %(reference)s).") % {
+            "amount": Money(withdrawal.amount_minor, withdrawal.currency).format(),
+            "reference": withdrawal.payout_reference}
 
 
 def _form_errors(form, exc: ApplicationError) -> None:
@@ -483,7 +488,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         if self.party not in ("buyer", "staff"):
-            raise Http404("Only the buying dealer records the collection check.")
+            raise Http404(_("Only the buying dealer records the collection check."))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -500,7 +505,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
 
     def post(self, request, sale_id):
         if self.party != "buyer":
-            raise Http404("Only the buying dealer records the collection check.")
+            raise Http404(_("Only the buying dealer records the collection check."))
         wait = upload_throttle_wait(request)
         if wait is not None:
             messages.error(request, upload_throttle_message(wait))
@@ -528,7 +533,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
             filled = [row["index"] for row in rows if row["key"]]
             for field, messages_ in exc.fields.items():
                 if field.startswith("findings-"):
-                    _, number, rest = field.split("-", 2)
+                    _prefix, number, rest = field.split("-", 2)
                     field = f"findings-{filled[int(number)]}-{rest}" if int(number) < len(filled) else "findings"
                 errors.setdefault(field, []).extend(messages_)
             if not exc.fields:
@@ -546,7 +551,7 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
             if self.sale.status == Sale.Status.CANCELLED:
                 messages.warning(request, self.sale.cancel_reason)
             else:
-                messages.success(request, "Your collection check is recorded.")
+                messages.success(request, _("Your collection check is recorded."))
             return redirect("payments:check", sale_id=sale_id)
         return self.render_to_response(self.get_context_data(rows=rows, values=values, errors=errors), status=400)
 
@@ -554,26 +559,26 @@ class SaleCollectionCheckView(SaleMixin, TemplateView):
 class SaleAdjustmentRequestView(_SaleCommandView):
     def run(self, request):
         request_ = adjustments.adjustment_request_open(sale=self.sale, dealer=dealer_acting_for(request.user))
-        messages.success(request, f"Adjustment of {Money(request_.amount_minor, request_.currency).format()} "
-                                  "requested: the seller answers by "
-                                  f"{timezone.localtime(request_.deadline):%d %b %Y, %H:%M}.")
+        messages.success(request, _("Adjustment of %(amount)s requested: the seller answers by %(deadline)s.") % {
+            "amount": Money(request_.amount_minor, request_.currency).format(),
+            "deadline": moment_text(request_.deadline, adjustments.ADJUSTMENT_DEADLINE_FORMAT)})
 
 
 class SaleAdjustmentDecideView(_SaleCommandView):
     def run(self, request):
         decision = request.POST.get("decision")
         if decision not in ("accept", "refuse"):
-            raise ValidationFailed(fields={"decision": ["Accept or refuse."]})
+            raise ValidationFailed(fields={"decision": [_("Accept or refuse.")]})
         adjustment = AdjustmentRequest.objects.filter(sale=self.sale).first()
         if adjustment is None:
-            raise ValidationFailed("No adjustment was requested for this sale.")
+            raise ValidationFailed(_("No adjustment was requested for this sale."))
         acting = dealer_acting_for(request.user)
         done = adjustments.adjustment_decide(request=adjustment, seller=acting, accept=decision == "accept")
         if done.status == AdjustmentRequest.Status.ACCEPTED:
-            messages.success(request, "You accepted the adjustment; the handover can go ahead.")
+            messages.success(request, _("You accepted the adjustment; the handover can go ahead."))
         else:
-            messages.success(request, "You refused the adjustment: the sale is cancelled at no cost to you. The car "
-                                      "is yours again; relist it when you choose.")
+            messages.success(request, _("You refused the adjustment: the sale is cancelled at no cost to you. The car "
+                                      "is yours again; relist it when you choose."))
 
 
 class TransparencyView(TemplateView):
@@ -598,8 +603,8 @@ class BuyNowAnswerView(LoginRequiredMixin, View):
             messages.error(request, exc.message)
             return redirect("accounts:dashboard")
         offer = BuyNowOffer.objects.get(pk=offer_id)
-        messages.success(request, "Agreed: verified dealers can buy your car at that price now; the first to "
-                                  "confirm buys it." if agree else "You declined the buy-now offer.")
+        messages.success(request, _("Agreed: verified dealers can buy your car at that price now; the first to "
+                                    "confirm buys it.") if agree else _("You declined the buy-now offer."))
         return redirect("marketplace:detail", listing_id=offer.listing_id)
 
 
@@ -614,5 +619,5 @@ class BuyNowBuyView(LoginRequiredMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("payments:list")
-        messages.success(request, "The car is yours. Here is your invoice; pay it by the deadline.")
+        messages.success(request, _("The car is yours. Here is your invoice; pay it by the deadline."))
         return redirect("payments:detail", sale_id=sale.pk)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
 from payments.providers.bank import BankTransferProvider
@@ -14,7 +15,7 @@ class UnknownProvider(ApplicationError):
     code = "unknown_provider"
 
     def default_message(self):
-        return "That payment method is not available."
+        return _("That payment method is not available.")
 
 
 def payment_provider(name: str) -> PaymentProvider:
@@ -22,7 +23,7 @@ def payment_provider(name: str) -> PaymentProvider:
         return BankTransferProvider()
     if name == SimulatedCardProvider.name and settings.GAVEL_SIMULATED_CARD_ENABLED:
         return SimulatedCardProvider()
-    raise UnknownProvider(fields={"provider": [f"{name!r} is not available."]})
+    raise UnknownProvider(fields={"provider": [_("%(name)r is not available.") % {"name": name}]})
 
 
 def payment_provider_names() -> list[str]:

@@ -3,6 +3,8 @@
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from core.exceptions import ApplicationError
 
 
@@ -11,7 +13,7 @@ class WebhookRejected(ApplicationError):
     status_code = 400
 
     def default_message(self):
-        return "The webhook could not be verified."
+        return _("The webhook could not be verified.")
 
 
 class ProviderError(ApplicationError):

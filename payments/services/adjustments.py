@@ -22,11 +22,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from auctions.services import auction_obligation_clear
 from core.clock import db_now
 from core.exceptions import PermissionRefused, ValidationFailed
+from core.i18n import moment as i18n_moment
+from core.i18n import render, translatable
+from core.money import Money
 from core.sweeps import sweep
 from core.transitions import transition
 from inspections.repair_cost import disclosed_defects, repair_cost_table_load, severity_rank
@@ -44,7 +51,7 @@ from payments.models import (
     LedgerTransaction,
     Sale,
 )
-from payments.selectors import sale_confirmed_payment
+from payments.selectors import finding_detail, sale_confirmed_payment
 from payments.services.common import Conflict, car, lock_sale, money, publish_sale_on_commit, tell_on_commit
 from payments.services.deposits import deposit_charge
 from payments.services.documents import credit_note_issue
@@ -53,6 +60,7 @@ from payments.services.sales import payment_provider_for
 MAX_FINDINGS = 30
 MAX_PHOTOS_PER_FINDING = 6
 ODOMETER_MAX_KM = 2_000_000
+ADJUSTMENT_DEADLINE_FORMAT = gettext_noop("d M Y, H:i")  # the seller answers by "03 Dec 2026, 14:00"
 
 
 @dataclass(frozen=True)
@@ -88,17 +96,18 @@ def _check_input(*, vin_on_car, odometer_km, vin_photos, odometer_photos, findin
     errors: dict[str, list[str]] = {}
     vin = vin_normalise(vin_on_car or "") if isinstance(vin_on_car, str) else ""
     if not vin or len(vin) > 17:
-        errors["vin_on_car"] = ["Type the VIN from the VIN plate (up to 17 characters)."]
+        errors["vin_on_car"] = [_("Type the VIN from the VIN plate (up to 17 characters).")]
     if isinstance(odometer_km, bool) or not isinstance(odometer_km, int) or not 0 <= odometer_km <= ODOMETER_MAX_KM:
-        errors["odometer_km"] = [f"The odometer reading in whole km, 0 to {ODOMETER_MAX_KM:,}."]
+        errors["odometer_km"] = [_("The odometer reading in whole km, 0 to %(max)s.") % {
+            "max": number_format(ODOMETER_MAX_KM, force_grouping=True)}]
     if not vin_photos:
-        errors["vin_photo"] = ["A photo of the VIN plate is required."]
+        errors["vin_photo"] = [_("A photo of the VIN plate is required.")]
     if not odometer_photos:
-        errors["odometer_photo"] = ["A photo of the odometer is required."]
+        errors["odometer_photo"] = [_("A photo of the odometer is required.")]
     findings = list(findings or [])
     errors.update(findings_input_errors(findings, table=table))
     if errors:
-        raise ValidationFailed("The collection check is not complete.", fields=errors)
+        raise ValidationFailed(_("The collection check is not complete."), fields=errors)
     return vin, odometer_km, findings
 
 
@@ -107,21 +116,21 @@ def findings_input_errors(findings: list, *, table) -> dict[str, list[str]]:
     finding per item, a severity, not too many photos. Whether a finding can claim is the rules' (nochip)."""
     errors: dict[str, list[str]] = {}
     if len(findings) > MAX_FINDINGS:
-        errors["findings"] = [f"At most {MAX_FINDINGS} findings."]
+        errors["findings"] = [_("At most %(count)s findings.") % {"count": MAX_FINDINGS}]
     seen = set()
     for index, finding in enumerate(findings[:MAX_FINDINGS]):
         where = f"findings-{index}"
         if not isinstance(finding.key, str) or table.entry(finding.key) is None:
-            errors[f"{where}-key"] = ["Choose an item of the checklist or the damage map."]
+            errors[f"{where}-key"] = [_("Choose an item of the checklist or the damage map.")]
         elif finding.key in seen:
-            errors[f"{where}-key"] = ["This item is already recorded: one finding per item."]
+            errors[f"{where}-key"] = [_("This item is already recorded: one finding per item.")]
         seen.add(finding.key)
         try:
             severity_rank(finding.severity)
         except (ValueError, TypeError):
-            errors[f"{where}-severity"] = ["Minor or major."]
+            errors[f"{where}-severity"] = [_("Minor or major.")]
         if len(finding.photos) > MAX_PHOTOS_PER_FINDING:
-            errors[f"{where}-photos"] = [f"At most {MAX_PHOTOS_PER_FINDING} photos per finding."]
+            errors[f"{where}-photos"] = [_("At most %(count)s photos per finding.") % {"count": MAX_PHOTOS_PER_FINDING}]
     return errors
 
 
@@ -161,7 +170,7 @@ def collection_check_record(*, sale: Sale, dealer: User, vin_on_car: str, odomet
     vin, odometer_km, findings = _check_input(vin_on_car=vin_on_car, odometer_km=odometer_km, vin_photos=vin_photos,
                                               odometer_photos=odometer_photos, findings=findings)
     if sale.buyer_id != getattr(dealer, "pk", None):
-        raise PermissionRefused("Only the buying dealer records the collection check.")
+        raise PermissionRefused(_("Only the buying dealer records the collection check."))
     # Decode and re-encode the photos before any lock: that is the slow part.
     processed = [(CollectionPhoto.Kind.VIN, "", photo_process(p, name=getattr(p, "name", ""))) for p in vin_photos]
     processed += [(CollectionPhoto.Kind.ODOMETER, "", photo_process(p, name=getattr(p, "name", "")))
@@ -174,7 +183,7 @@ def collection_check_record(*, sale: Sale, dealer: User, vin_on_car: str, odomet
         with transaction.atomic():
             sale = lock_sale(sale.pk)
             if sale.status != Sale.Status.PAID:
-                raise Conflict("The collection check is recorded once the car is paid for, before the handover.",
+                raise Conflict(_("The collection check is recorded once the car is paid for, before the handover."),
                                code="not_at_collection")
             now = db_now()
             reported_km = _reported_odometer_km(sale)
@@ -200,24 +209,28 @@ def collection_check_record(*, sale: Sale, dealer: User, vin_on_car: str, odomet
                         as_reported=[str(area) for area in as_reported][:100], outcome=str(computation.outcome),
                         computation=computation.as_dict(), recorded_at=now)
             except IntegrityError:
-                raise Conflict("The collection check of this sale is already recorded.", code="check_recorded")
+                raise Conflict(_("The collection check of this sale is already recorded."), code="check_recorded")
             for kind, key, item in processed:
                 names = photo_store(item, listing_id=sale.listing_id)
                 stored.extend(names.values())
                 CollectionPhoto.objects.create(collection_check=check, kind=kind, finding_key=key, width=item.width,
                                                height=item.height, **names)
             if computation.outcome in (nochip.Outcome.CANCEL_VIN_MISMATCH, nochip.Outcome.CANCEL_ODOMETER):
-                why = ("the VIN on the car is not the VIN of the car that was sold"
+                why = (translatable("the VIN on the car is not the VIN of the car that was sold")
                        if computation.outcome == nochip.Outcome.CANCEL_VIN_MISMATCH else
-                       f"the odometer reads {odometer_km:,} km, more than {schedule.odometer_margin_km:,} km away "
-                       f"from the report's {reported_km:,} km")
-                reason = f"Collection check: {why}. Cancelled without a fee for the dealer."
+                       translatable("the odometer reads {reads:,} km, more than {margin:,} km away from the report's "
+                                    "{reported:,} km", reads=odometer_km, margin=schedule.odometer_margin_km,
+                                    reported=reported_km))
+                told = translatable("Collection check: {why}. Cancelled without a fee for the dealer.", why=why)
+                with translation.override("en-gb"):  # the record keeps one language; each party reads their own
+                    reason = render(told)
                 _cancel_paid_sale(sale, actor=dealer, reason=reason, key=f"collection-cancel:{sale.pk}")
                 tell_on_commit([sale.buyer_id, sale.seller_id], kind="sale_cancelled", sale=sale,
                                event_key=f"sale:{sale.pk}:cancelled",
-                               title=f"The sale of the {car(sale)} was cancelled at the collection",
-                               body=f"{reason} The dealer's money goes back to them; the car is the seller's "
-                                    "again, to relist or not.")
+                               title=translatable("The sale of the {car} was cancelled at the collection",
+                                                  car=car(sale)),
+                               body=translatable("{reason} The dealer's money goes back to them; the car is the "
+                                                 "seller's again, to relist or not.", reason=told))
             else:
                 publish_sale_on_commit(sale, "collection_checked")
     except Exception:
@@ -232,21 +245,24 @@ def adjustment_request_open(*, sale: Sale, dealer: User) -> AdjustmentRequest:
     with transaction.atomic():
         sale = lock_sale(sale.pk)
         if sale.buyer_id != getattr(dealer, "pk", None):
-            raise PermissionRefused("Only the buying dealer may request an adjustment of this sale.")
+            raise PermissionRefused(_("Only the buying dealer may request an adjustment of this sale."))
         if sale.status != Sale.Status.PAID:
-            raise Conflict("An adjustment is requested at the collection, before the handover.",
+            raise Conflict(_("An adjustment is requested at the collection, before the handover."),
                            code="not_at_collection")
         check = CollectionCheck.objects.filter(sale=sale).first()
         if check is None:
-            raise ValidationFailed(fields={"collection_check": ["Record the collection check first."]})
+            raise ValidationFailed(fields={"collection_check": [_("Record the collection check first.")]})
         computation = check.computation
         if computation["outcome"] != nochip.Outcome.CLAIM:
-            reasons = [f"{f['label']}: {f['detail']}" for f in computation["findings"]]
-            message = {
-                nochip.Outcome.BELOW_MINIMUM: f"The computed amount, {money(sale, computation['computed_minor'])}, "
-                                              f"is below the minimum of {money(sale, computation['minimum_minor'])}.",
-                nochip.Outcome.NOTHING_TO_CLAIM: "Nothing in the check can be claimed.",
-            }.get(computation["outcome"], "This check cancelled the sale.")
+            reasons = [f"{f['label']}: {finding_detail(f)}" for f in computation["findings"]]
+            if computation["outcome"] == nochip.Outcome.BELOW_MINIMUM:
+                message = _("The computed amount, %(computed)s, is below the minimum of %(minimum)s.") % {
+                    "computed": money(sale, computation["computed_minor"]),
+                    "minimum": money(sale, computation["minimum_minor"])}
+            elif computation["outcome"] == nochip.Outcome.NOTHING_TO_CLAIM:
+                message = _("Nothing in the check can be claimed.")
+            else:
+                message = _("This check cancelled the sale.")
             raise ValidationFailed(message, fields={"findings": [message, *reasons]})
         now = db_now()
         try:
@@ -257,20 +273,23 @@ def adjustment_request_open(*, sale: Sale, dealer: User) -> AdjustmentRequest:
                     computation=computation, created_at=now,
                     deadline=now + timedelta(hours=settings.GAVEL_ADJUSTMENT_DECISION_HOURS))
         except IntegrityError:
-            raise Conflict("An adjustment was already requested for this sale.", code="adjustment_requested")
+            raise Conflict(_("An adjustment was already requested for this sale."), code="adjustment_requested")
         publish_sale_on_commit(sale, "adjustment_requested")
         tell_on_commit([sale.seller_id], kind="adjustment_requested", sale=sale,
                        event_key=f"adjustment:{request.pk}:requested",
-                       title=f"The dealer found something the report did not disclose on your {car(sale)}",
-                       body=f"By the published repair-cost table the price would be "
-                            f"{money(sale, request.amount_minor)} lower. Accept, or refuse at no cost to you (the "
-                            f"sale is then cancelled), by {request.deadline:%d %b %Y, %H:%M}; the sale page shows "
-                            "the evidence and the computation.")
+                       title=translatable("The dealer found something the report did not disclose on your {car}",
+                                          car=car(sale)),
+                       body=translatable("By the published repair-cost table the price would be {amount} lower. "
+                                         "Accept, or refuse at no cost to you (the sale is then cancelled), by "
+                                         "{deadline}; the sale page shows the evidence and the computation.",
+                                         amount=Money(request.amount_minor, sale.currency),
+                                         deadline=i18n_moment(request.deadline, ADJUSTMENT_DEADLINE_FORMAT)))
     return request
 
 
 def _apply(sale: Sale, request: AdjustmentRequest, *, actor, to: str, reason: str) -> None:
-    """The adjustment applies: that much of the price goes back to the dealer out of the seller's share."""
+    """The adjustment applies: that much of the price goes back to the dealer out of the seller's share. `reason`
+    is a msgid (recorded in English, told in each party's language)."""
     amount = request.amount_minor
     payment = sale_confirmed_payment(sale=sale)
     assert payment is not None  # an adjustment is requested at the collection of a paid sale
@@ -291,29 +310,31 @@ def _apply(sale: Sale, request: AdjustmentRequest, *, actor, to: str, reason: st
     publish_sale_on_commit(sale, "adjustment_decided")
     tell_on_commit([sale.buyer_id, sale.seller_id], kind="adjustment_decided", sale=sale,
                    event_key=f"adjustment:{request.pk}:decided",
-                   title=f"The price of the {car(sale)} is adjusted by {money(sale, amount)}",
-                   body=f"{reason} The price is now {money(sale, sale.hammer_price_minor - sale.adjustment_minor)}; "
-                        "the buyer fee stays that of the hammer price.")
+                   title=translatable("The price of the {car} is adjusted by {amount}", car=car(sale),
+                                      amount=Money(amount, sale.currency)),
+                   body=translatable("{reason} The price is now {price}; the buyer fee stays that of the hammer "
+                                     "price.", reason=translatable(reason),
+                                     price=Money(sale.hammer_price_minor - sale.adjustment_minor, sale.currency)))
 
 
 def adjustment_decide(*, request: AdjustmentRequest, seller: User, accept: bool) -> AdjustmentRequest:
     """The seller's answer, before the deadline."""
     if not isinstance(accept, bool):
-        raise ValidationFailed(fields={"accept": ["Accept or refuse."]})
+        raise ValidationFailed(fields={"accept": [_("Accept or refuse.")]})
     with transaction.atomic():
         # Lock order: the request, then its sale (as the deadline sweep, which holds the request first).
         request = AdjustmentRequest.objects.select_for_update().get(pk=request.pk)
         sale = lock_sale(request.sale_id)
         if sale.seller_id != getattr(seller, "pk", None):
-            raise PermissionRefused("Only the seller answers a price adjustment.")
+            raise PermissionRefused(_("Only the seller answers a price adjustment."))
         if request.status != AdjustmentRequest.Status.PENDING:
-            raise Conflict("This adjustment was already decided.", code="adjustment_decided")
+            raise Conflict(_("This adjustment was already decided."), code="adjustment_decided")
         if db_now() > request.deadline:
-            raise Conflict("The deadline to answer has passed: the computed adjustment applies.",
+            raise Conflict(_("The deadline to answer has passed: the computed adjustment applies."),
                            code="adjustment_deadline_passed")
         if accept:
             _apply(sale, request, actor=seller, to=AdjustmentRequest.Status.ACCEPTED,
-                   reason="The seller accepted the computed adjustment.")
+                   reason=gettext_noop("The seller accepted the computed adjustment."))
         else:
             _refuse(sale, request, seller=seller)
     request.refresh_from_db()
@@ -325,20 +346,27 @@ def _refuse(sale: Sale, request: AdjustmentRequest, *, seller: User) -> None:
     reason = "The seller refused the price adjustment: the sale is cancelled at no cost to the seller."
     _cancel_paid_sale(sale, actor=seller, reason=reason, key=f"adjustment-refused:{request.pk}")
     charged = deposit_charge(dealer=sale.buyer, kind=LedgerTransaction.Kind.BREAK_FEE, fee=fee, sale=sale,
-                             memo=f"Break fee: the seller refused adjustment {request.pk} of sale {sale.pk}")
+                             memo=f"Break fee: the seller refused adjustment {request.pk} of sale {sale.pk}",
+                             memo_told=translatable("Break fee: the seller refused adjustment {request} of sale "
+                                                    "{sale}", request=request.pk, sale=sale.pk))
     transition(request, AdjustmentRequest.Status.REFUSED, actor=seller, reason=reason,
                updates={"decided_at": db_now(), "break_fee_minor": charged.fee_minor,
                         "break_fee_taken_minor": charged.taken_minor})
     tell_on_commit([sale.seller_id], kind="adjustment_decided", sale=sale, event_key=f"adjustment:{request.pk}:decided",
-                   title=f"You refused the adjustment: the sale of your {car(sale)} is cancelled",
-                   body="Nothing is charged to you. The car is yours again: relist it when you choose.")
+                   title=translatable("You refused the adjustment: the sale of your {car} is cancelled",
+                                      car=car(sale)),
+                   body=translatable("Nothing is charged to you. The car is yours again: relist it when you choose."))
     tell_on_commit([sale.buyer_id], kind="adjustment_decided", sale=sale, event_key=f"adjustment:{request.pk}:decided",
-                   title=f"The seller refused the adjustment: the sale of the {car(sale)} is cancelled",
-                   body=f"Your payment goes back to you. The published break fee, {fee.format()}, comes from your "
-                        f"deposit ({money(sale, charged.taken_minor)} taken)."
-                        + (f" Your deposit did not hold it all: you owe the other {money(sale, charged.owed_minor)}, "
-                           "and cannot bid until it is paid (a top-up of your deposit pays it first)."
-                           if charged.owed_minor else ""))
+                   title=translatable("The seller refused the adjustment: the sale of the {car} is cancelled",
+                                      car=car(sale)),
+                   body=translatable("Your payment goes back to you. The published break fee, {fee}, comes from your "
+                                     "deposit ({taken} taken).{owed}", fee=fee,
+                                     taken=Money(charged.taken_minor, sale.currency),
+                                     owed=translatable(" Your deposit did not hold it all: you owe the other {owed}, "
+                                                       "and cannot bid until it is paid (a top-up of your deposit "
+                                                       "pays it first).",
+                                                       owed=Money(charged.owed_minor, sale.currency))
+                                     if charged.owed_minor else ""))
 
 
 def adjustment_requests_lapse_due(*, batch: int | None = None) -> int:
@@ -350,7 +378,7 @@ def adjustment_requests_lapse_due(*, batch: int | None = None) -> int:
         if request.status != AdjustmentRequest.Status.PENDING or db_now() <= request.deadline:
             return False
         _apply(sale, request, actor=None, to=AdjustmentRequest.Status.LAPSED,
-               reason="The seller did not answer by the deadline: the computed adjustment applies.")
+               reason=gettext_noop("The seller did not answer by the deadline: the computed adjustment applies."))
         return True
 
     due = AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.PENDING,

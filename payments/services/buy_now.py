@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import email_verified_ensure, staff_ensure
@@ -23,6 +24,7 @@ from auctions.services import BuyingLimitExceeded
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import money_whole, translatable
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify
@@ -37,7 +39,7 @@ class BuyNowClosed(Conflict):
     code = "buy_now_closed"
 
     def default_message(self):
-        return "This car is no longer on offer: another dealer bought it first, or the offer ended."
+        return _("This car is no longer on offer: another dealer bought it first, or the offer ended.")
 
 
 def _price(minor: int) -> str:
@@ -46,22 +48,22 @@ def _price(minor: int) -> str:
 
 def buy_now_propose(*, listing: Listing, actor: User, price_minor) -> BuyNowOffer:
     """Staff offer an unsold car at `price_minor`; the seller is asked to agree first."""
-    staff_ensure(actor, "Only Gavel staff may offer a car for buy now.")
+    staff_ensure(actor, _("Only Gavel staff may offer a car for buy now."))
     try:
         price_minor = int(price_minor)
     except (TypeError, ValueError):
-        raise ValidationFailed(fields={"price": ["Enter a price."]}) from None
+        raise ValidationFailed(fields={"price": [_("Enter a price.")]}) from None
     if not 0 < price_minor <= AMOUNT_MAX_MINOR:
-        raise ValidationFailed(fields={"price": ["Enter a price above nothing." if price_minor <= 0
+        raise ValidationFailed(fields={"price": [_("Enter a price above nothing.") if price_minor <= 0
                                                  else amount_too_large_message()]})
     with transaction.atomic():
         listing = Listing.objects.select_for_update().get(pk=listing.pk)
         if listing.status != Listing.Status.UNSOLD:
-            raise ApplicationError("Only a car that did not sell can be offered for buy now.", code="not_unsold")
+            raise ApplicationError(_("Only a car that did not sell can be offered for buy now."), code="not_unsold")
         auction = Auction.objects.filter(listing=listing).order_by("-created_at", "-id").first()
         if auction is None or auction.outcome not in (Auction.Outcome.NO_BIDS, Auction.Outcome.UNSOLD) or \
                 Sale.objects.filter(auction=auction).exists():
-            raise ApplicationError("Buy now needs the car's last auction to have ended without a sale.",
+            raise ApplicationError(_("Buy now needs the car's last auction to have ended without a sale."),
                                    code="not_unsold")
         now = db_now()
         for stale in BuyNowOffer.objects.select_for_update().filter(
@@ -71,7 +73,7 @@ def buy_now_propose(*, listing: Listing, actor: User, price_minor) -> BuyNowOffe
                        updates={"decided_at": now})
         if BuyNowOffer.objects.filter(listing=listing, status__in=[BuyNowOffer.Status.AWAITING_SELLER,
                                                                     BuyNowOffer.Status.OPEN]).exists():
-            raise Conflict("This car already has a buy-now offer.", code="buy_now_exists")
+            raise Conflict(_("This car already has a buy-now offer."), code="buy_now_exists")
         offer = BuyNowOffer.objects.create(auction=auction, listing=listing, price_minor=price_minor,
                                            proposed_by=actor, created_at=now)
         audit_record(obj=offer, action=AuditLog.Action.CREATE, actor=actor, to_state=offer.status,
@@ -80,10 +82,11 @@ def buy_now_propose(*, listing: Listing, actor: User, price_minor) -> BuyNowOffe
         url = reverse("marketplace:detail", args=[listing.pk])
         transaction.on_commit(lambda: notify(
             user=User.objects.get(pk=seller_id), kind="buy_now_proposed", url=url,
-            title=f"Sell your {car} for {_price(price_minor)} now?",
-            body=f"We can offer your car to every verified dealer for {_price(price_minor)} for "
-                 f"{settings.GAVEL_BUY_NOW_HOURS} hours; the first to confirm buys it. Agree or decline on your "
-                 "car's page.", event_key=f"buy_now:{offer_pk}:proposed"))
+            title=translatable("Sell your {car} for {price} now?", car=car, price=money_whole(price_minor)),
+            body=translatable("We can offer your car to every verified dealer for {price} for {hours} hours; the "
+                              "first to confirm buys it. Agree or decline on your car's page.",
+                              price=money_whole(price_minor), hours=settings.GAVEL_BUY_NOW_HOURS),
+            event_key=f"buy_now:{offer_pk}:proposed"))
     return offer
 
 
@@ -92,9 +95,9 @@ def buy_now_seller_answer(*, offer_id: int, seller: User, agree: bool) -> Transi
     with transaction.atomic():
         offer = BuyNowOffer.objects.select_for_update().select_related("listing").filter(pk=offer_id).first()
         if offer is None or offer.listing.seller_id != getattr(seller, "pk", None):
-            raise PermissionRefused("Only the seller of this car may answer.")
+            raise PermissionRefused(_("Only the seller of this car may answer."))
         if offer.status != BuyNowOffer.Status.AWAITING_SELLER:
-            raise Conflict("This buy-now offer has already been answered.", code="buy_now_answered")
+            raise Conflict(_("This buy-now offer has already been answered."), code="buy_now_answered")
         now = db_now()
         if not agree:
             return transition(offer, BuyNowOffer.Status.DECLINED, actor=seller, reason="Seller declined",
@@ -114,10 +117,12 @@ def _tell_interested_dealers(offer: BuyNowOffer):
 
     def tell():
         for dealer in User.objects.filter(pk__in=listing_interested_dealer_ids(listing_id=listing_id)):
-            notify(user=dealer, kind="buy_now_open", url=url, title=f"Buy now: the {car} for {_price(price_minor)}",
-                   body=f"The {car} you watched or bid on did not sell at auction. It is on offer to verified "
-                        f"dealers for {_price(price_minor)} plus the buyer fee for {settings.GAVEL_BUY_NOW_HOURS} "
-                        "hours: the first to confirm buys it.",
+            notify(user=dealer, kind="buy_now_open", url=url,
+                   title=translatable("Buy now: the {car} for {price}", car=car, price=money_whole(price_minor)),
+                   body=translatable("The {car} you watched or bid on did not sell at auction. It is on offer to "
+                                     "verified dealers for {price} plus the buyer fee for {hours} hours: the first to "
+                                     "confirm buys it.", car=car, price=money_whole(price_minor),
+                                     hours=settings.GAVEL_BUY_NOW_HOURS),
                    event_key=f"buy_now:{offer_pk}:open")
 
     return tell
@@ -140,8 +145,8 @@ def buy_now_buy(*, offer_id: int, dealer: User, actor: User | None = None) -> Sa
             raise BuyNowClosed()
         assert offer.seller_agreed_at is not None  # an open offer is one the seller agreed to
         if dealer_committed_minor(dealer=dealer) + offer.price_minor > profile.buying_limit_minor:
-            raise BuyingLimitExceeded(f"Your buying limit is {_price(profile.buying_limit_minor)}: it does not "
-                                      "cover this price.")
+            raise BuyingLimitExceeded(_("Your buying limit is %(limit)s: it does not cover this price.") % {
+                "limit": _price(profile.buying_limit_minor)})
         auction = Auction.objects.select_for_update(of=("self",)).select_related("listing", "report").get(
             pk=offer.auction_id)
         if auction.reserve_minor is not None and offer.price_minor < auction.reserve_minor:

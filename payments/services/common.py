@@ -2,11 +2,13 @@
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.organisations import organisation_recipient_ids
 from auctions.selectors import auction_dealer_recipient_ids
 from core.events import publish_on_commit, sale_group
 from core.exceptions import ApplicationError
+from core.i18n import Translatable
 from core.money import Money
 from core.notifications import notify_many
 from integrations.models import EventType
@@ -26,7 +28,7 @@ class SaleNotFound(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "No such sale."
+        return _("No such sale.")
 
 
 class SaleNotPayable(ApplicationError):
@@ -34,7 +36,7 @@ class SaleNotPayable(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This sale is not waiting for payment."
+        return _("This sale is not waiting for payment.")
 
 
 class PaymentNotFound(ApplicationError):
@@ -42,14 +44,14 @@ class PaymentNotFound(ApplicationError):
     status_code = 404
 
     def default_message(self):
-        return "No payment with this reference."
+        return _("No payment with this reference.")
 
 
 class AmountMismatch(ApplicationError):
     code = "amount_mismatch"
 
     def default_message(self):
-        return "The amount received does not match the amount due."
+        return _("The amount received does not match the amount due.")
 
 
 class PayoutInFlight(ApplicationError):
@@ -57,7 +59,7 @@ class PayoutInFlight(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "The seller's payout is being sent right now; try again in a minute."
+        return _("The seller's payout is being sent right now; try again in a minute.")
 
 
 def lock_sale(sale_id: int) -> Sale:
@@ -93,8 +95,8 @@ def publish_sale_on_commit(sale: Sale, kind: str) -> None:
     transaction.on_commit(webhooks)
 
 
-def tell_on_commit(user_ids, *, kind: str, title: str, body: str = "", sale: Sale | None = None,
-                   email: bool = True, event_key: str | None, url: str | None = None,
+def tell_on_commit(user_ids, *, kind: str, title: str | Translatable, body: str | Translatable = "",
+                   sale: Sale | None = None, email: bool = True, event_key: str | None, url: str | None = None,
                    auction_id: int | None = None) -> None:
     """Notify each user once the surrounding transaction commits (never for a rolled-back change), at most once
     per user and `event_key` (None only for ad-hoc messages). A dealer organisation's account stands for the people

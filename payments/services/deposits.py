@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import DealerProfile, User
 from accounts.organisations import organisation_recipient_ids
@@ -23,6 +24,7 @@ from accounts.services import dealer_deposit_limit_set, staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import Translatable, translatable
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.notifications import notify_many
@@ -41,19 +43,19 @@ class DepositPending(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "The deposit cannot be withdrawn while something is pending."
+        return _("The deposit cannot be withdrawn while something is pending.")
 
 
 def dealer_ensure(dealer: User) -> None:
     if not getattr(dealer, "is_authenticated", False) or dealer.role != User.Role.DEALER:
-        raise PermissionRefused("Only dealers hold a deposit.", code="not_a_dealer")
+        raise PermissionRefused(_("Only dealers hold a deposit."), code="not_a_dealer")
     if not DealerProfile.objects.filter(user=dealer).exists():
-        raise PermissionRefused("Only dealers hold a deposit.", code="not_a_dealer")
+        raise PermissionRefused(_("Only dealers hold a deposit."), code="not_a_dealer")
 
 
 def _amount(amount_minor, field: str = "amount_minor") -> int:
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise ValidationFailed(fields={field: ["Enter an amount above nothing."]})
+        raise ValidationFailed(fields={field: [_("Enter an amount above nothing.")]})
     if amount_minor > AMOUNT_MAX_MINOR:
         raise ValidationFailed(fields={field: [amount_too_large_message()]})
     return amount_minor
@@ -103,7 +105,7 @@ def deposit_topup_confirm(*, topup: DepositTopUp, actor: User, received_minor: i
         if topup.status == DepositTopUp.Status.CONFIRMED:
             return topup
         assert topup.reference is not None  # given with the top-up, in the same transaction (deposit_topup_request)
-        txn, _ = ledger_post(
+        txn, _created = ledger_post(
             idempotency_key=f"deposit-topup:{topup.pk}", kind=LedgerTransaction.Kind.DEPOSIT_TOPUP,
             entries=[(ledger_account(LedgerAccount.Kind.BANK), -received), (deposit_account(dealer), received)],
             provider="bank_transfer", provider_reference=topup.reference, memo=f"Deposit top-up {topup.reference}")
@@ -112,11 +114,12 @@ def deposit_topup_confirm(*, topup: DepositTopUp, actor: User, received_minor: i
                             "ledger_transaction": txn})
         paid = _owed_pay_from_deposit(dealer, topup=topup)
         _limit_refresh(dealer, reason=f"Deposit top-up {topup.reference} received")
-        owed_text = (f" {Money(paid, topup.currency).format()} of it paid the fees you owed."
-                     if paid else "")
         notify_many(user_ids=organisation_recipient_ids(account_id=dealer.pk, kind="deposit_topup"),
-                    kind="deposit_topup", title=f"{Money(received, topup.currency).format()} arrived in your deposit",
-                    body=f"Your buying limit is updated.{owed_text}", url=reverse("payments:deposit"),
+                    kind="deposit_topup",
+                    title=translatable("{amount} arrived in your deposit", amount=Money(received, topup.currency)),
+                    body=translatable("Your buying limit is updated. {paid} of it paid the fees you owed.",
+                                      paid=Money(paid, topup.currency)) if paid else
+                    translatable("Your buying limit is updated."), url=reverse("payments:deposit"),
                     event_key=f"deposit-topup:{topup.pk}")
     return topup
 
@@ -157,13 +160,14 @@ def deposit_withdraw(*, dealer: User, amount_minor: int) -> DepositWithdrawal:
         balance = deposit_balance_minor(dealer)
         if amount_minor > balance:
             raise ValidationFailed(fields={"amount_minor": [
-                f"Your deposit holds {Money.of(balance).format()}; you can withdraw at most that."]})
+                _("Your deposit holds %(balance)s; you can withdraw at most that.") % {
+                    "balance": Money.of(balance).format()}]})
         count = DepositWithdrawal.objects.filter(dealer=dealer).count()
         key = f"deposit-withdrawal:{dealer.pk}:{count + 1}"
         account = User.objects.filter(pk=dealer.pk).values_list("payout_account", flat=True).get()
         sent = payout_provider().send(idempotency_key=key, payee=dealer, account=account, amount_minor=amount_minor,
                                       currency=settings.GAVEL_CURRENCY, memo="Gavel deposit withdrawal")
-        txn, _ = ledger_post(
+        txn, _created = ledger_post(
             idempotency_key=key, kind=LedgerTransaction.Kind.DEPOSIT_WITHDRAWAL,
             entries=[(deposit_account(dealer), -amount_minor), (ledger_account(LedgerAccount.Kind.BANK), amount_minor)],
             provider="bank", provider_reference=sent.reference, memo="Deposit withdrawn")
@@ -183,10 +187,12 @@ class DepositCharge:
     receivable: DealerReceivable | None = None
 
 
-def deposit_charge(*, dealer: User, kind: str, fee: Money, sale: Sale, memo: str) -> DepositCharge:
+def deposit_charge(*, dealer: User, kind: str, fee: Money, sale: Sale, memo: str,
+                   memo_told: Translatable | None = None) -> DepositCharge:
     """Take a published fee (break fee, unpaid-sale fee) from the dealer's deposit into platform fees: as much
     of it as the deposit holds, and the rest is owed (a DealerReceivable: no bidding until it is paid). Once per
-    sale and kind. Call inside the transaction that decided it."""
+    sale and kind. Call inside the transaction that decided it. `memo` is the ledger's record; `memo_told` the
+    same for the dealer, in their language (the memo as it is without it)."""
     if kind not in (LedgerTransaction.Kind.BREAK_FEE, LedgerTransaction.Kind.UNPAID_SALE_FEE):
         raise ValueError(f"{kind!r} is not a fee the deposit pays.")
     key = f"{kind}:{sale.pk}"
@@ -202,12 +208,12 @@ def deposit_charge(*, dealer: User, kind: str, fee: Money, sale: Sale, memo: str
     taken = min(fee.amount_minor, deposit_balance_minor(dealer))
     txn = None
     if taken > 0:
-        txn, _ = ledger_post(idempotency_key=key, kind=kind, sale=sale, memo=memo,
+        txn, _created = ledger_post(idempotency_key=key, kind=kind, sale=sale, memo=memo,
                              entries=[(deposit_account(dealer), -taken),
                                       (ledger_account(LedgerAccount.Kind.PLATFORM_FEES), taken)])
     owed = fee.amount_minor - taken
     if owed > 0:
-        owed_txn, _ = ledger_post(
+        owed_txn, _created = ledger_post(
             idempotency_key=f"{key}:owed", kind=LedgerTransaction.Kind.FEE_OWED, sale=sale,
             memo=f"{memo}: {Money(owed, fee.currency).format()} more than the deposit held, owed",
             entries=[(ledger_account(LedgerAccount.Kind.DEALER, dealer), -owed),
@@ -220,10 +226,11 @@ def deposit_charge(*, dealer: User, kind: str, fee: Money, sale: Sale, memo: str
                                         "sale": sale.pk})
         tell_on_commit([dealer.pk], kind="fee_owed", url=reverse("payments:deposit"),
                        event_key=f"dealer-receivable:{receivable.pk}",
-                       title=f"You owe Gavel {Money(owed, fee.currency).format()}",
-                       body=f"{memo}. The published fee is {fee.format()}; your deposit held "
-                            f"{Money(taken, fee.currency).format()}. You cannot bid or buy until the rest is paid: "
-                            "top up your deposit and the top-up pays this first.")
+                       title=translatable("You owe Gavel {amount}", amount=Money(owed, fee.currency)),
+                       body=translatable("{memo}. The published fee is {fee}; your deposit held {taken}. You cannot "
+                                         "bid or buy until the rest is paid: top up your deposit and the top-up pays "
+                                         "this first.", memo=memo_told or memo, fee=fee,
+                                         taken=Money(taken, fee.currency)))
     if taken > 0 or owed > 0:
         _limit_refresh(dealer, reason=memo)
     return DepositCharge(fee_minor=fee.amount_minor, taken_minor=taken, ledger_transaction=txn, owed_minor=owed,

@@ -20,13 +20,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import Translatable, translatable
 from core.models import AuditLog
+from core.money import Money
 from core.transitions import transition
 from inspections.repair_cost import repair_cost_table_load
 from marketplace.images import photo_files_delete, photo_process, photo_store
@@ -34,7 +38,7 @@ from payments import nochip
 from payments.fee_schedule import fee_schedule_load
 from payments.ledger import ledger_account, ledger_post
 from payments.models import Dispute, DisputePhoto, GuaranteeClaim, LedgerAccount, LedgerTransaction, Sale
-from payments.selectors import dispute_default_cause, dispute_items, sale_confirmed_payment
+from payments.selectors import dispute_default_cause, dispute_items, finding_detail, sale_confirmed_payment
 from payments.services.adjustments import claim_disclosures, findings_input_errors
 from payments.services.common import (
     Conflict,
@@ -56,14 +60,16 @@ class DisputeWindowClosed(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return f"Disputes can be opened within {settings.GAVEL_DISPUTE_WINDOW_DAYS} days of the handover."
+        return ngettext("Disputes can be opened within %(days)s day of the handover.",
+                        "Disputes can be opened within %(days)s days of the handover.",
+                        settings.GAVEL_DISPUTE_WINDOW_DAYS) % {"days": settings.GAVEL_DISPUTE_WINDOW_DAYS}
 
 
 class DisclosedItems(ValidationFailed):
     code = "disclosed_in_report"
 
     def default_message(self):
-        return "Items the inspection report disclosed cannot ground a dispute."
+        return _("Items the inspection report disclosed cannot ground a dispute.")
 
 
 def dispute_window_ends(sale: Sale):
@@ -90,18 +96,18 @@ def _not_claimable(sale: Sale, computation: nochip.Computation) -> ValidationFai
     for index, finding in enumerate(computation.findings):
         if finding.decision != nochip.Decision.CLAIMABLE:
             field = "findings-{}-{}".format(index, "photos" if finding.reason == nochip.Reason.NO_PHOTO else "key")
-            fields[field] = [f"{finding.label}: {finding.detail}"]
+            fields[field] = [f"{finding.label}: {finding_detail(finding.as_dict())}"]
     disclosed = any(f.reason in (nochip.Reason.DISCLOSED, nochip.Reason.COVERED_BY_DISCLOSED)
                     for f in computation.findings)
     if fields:
-        message = ("The report disclosed what a finding names: it cannot ground a dispute." if disclosed
-                   else "Every finding of a dispute must be one the rules pay for; see each finding.")
+        message = (_("The report disclosed what a finding names: it cannot ground a dispute.") if disclosed
+                   else _("Every finding of a dispute must be one the rules pay for; see each finding."))
     elif computation.outcome == nochip.Outcome.BELOW_MINIMUM:
-        message = (f"The computed refund, {money(sale, computation.computed_minor)}, is below the minimum of "
-                   f"{money(sale, computation.minimum_minor)}.")
+        message = _("The computed refund, %(computed)s, is below the minimum of %(minimum)s.") % {
+            "computed": money(sale, computation.computed_minor), "minimum": money(sale, computation.minimum_minor)}
         fields["findings"] = [message]
     else:
-        message = "Nothing in the dispute can be claimed: it is within the deductible."
+        message = _("Nothing in the dispute can be claimed: it is within the deductible.")
         fields["findings"] = [message]
     return (DisclosedItems if disclosed else ValidationFailed)(message, fields=fields)
 
@@ -110,16 +116,16 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, findings=()) -> Dispu
     """The buying dealer opens a dispute within the window, with findings (FindingInput: item, severity, photos).
     The refund is the rules' computation; bad input or nothing to claim: field errors, nothing written."""
     if sale.buyer_id != getattr(dealer, "pk", None):
-        raise PermissionRefused("Only the buying dealer may open a dispute.")
+        raise PermissionRefused(_("Only the buying dealer may open a dispute."))
     reason = (reason or "").strip()
     findings = list(findings or [])
     errors = findings_input_errors(findings, table=repair_cost_table_load())
     if len(reason) < 10:
-        errors["reason"] = ["Describe how the car differs from the report (at least 10 characters)."]
+        errors["reason"] = [_("Describe how the car differs from the report (at least 10 characters).")]
     if len(reason) > 5000:
-        errors["reason"] = ["At most 5,000 characters."]
+        errors["reason"] = [_("At most 5,000 characters.")]
     if not findings:
-        errors["findings"] = ["Record at least one finding the report did not disclose: the item, how bad, photos."]
+        errors["findings"] = [_("Record at least one finding the report did not disclose: the item, how bad, photos.")]
     if errors:
         raise ValidationFailed(fields=errors)
     # Decode and re-encode the photos before taking any lock: that is the slow part.
@@ -130,7 +136,7 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, findings=()) -> Dispu
         with transaction.atomic():
             sale = lock_sale(sale.pk)
             if sale.status not in (Sale.Status.HANDED_OVER, Sale.Status.PAID_OUT):
-                raise Conflict("A dispute can be opened after the handover, once.", code="not_disputable")
+                raise Conflict(_("A dispute can be opened after the handover, once."), code="not_disputable")
             now = db_now()
             if now > dispute_window_ends(sale):
                 raise DisputeWindowClosed()
@@ -150,7 +156,7 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, findings=()) -> Dispu
                         computation=computation.as_dict(), computed_minor=computation.amount_minor,
                         deductible_applied_minor=computation.deductible_applied_minor, created_at=now)
             except IntegrityError:
-                raise Conflict("A dispute is already open for this sale.", code="dispute_open")
+                raise Conflict(_("A dispute is already open for this sale."), code="dispute_open")
             for key, item in processed:
                 names = photo_store(item, listing_id=sale.listing_id)
                 stored.extend(names.values())
@@ -160,13 +166,15 @@ def dispute_open(*, sale: Sale, dealer: User, reason: str, findings=()) -> Dispu
                        data={"dispute": dispute.pk, "item_keys": keys, "computed_minor": computation.amount_minor})
             publish_sale_on_commit(sale, "disputed")
             staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
-            computed = money(sale, computation.amount_minor)
+            computed = Money(computation.amount_minor, sale.currency)
             tell_on_commit([sale.seller_id], kind="dispute_opened", sale=sale, event_key=f"dispute:{dispute.pk}:opened",
-                           title=f"The dealer opened a dispute about your {car(sale)}",
-                           body=f"They found what the report did not disclose; by the published rules the refund "
-                                f"would be {computed}. Our team reviews it. When the inspection missed it, Gavel's "
-                                "inspection guarantee pays, not you.")
-            tell_on_commit(staff_ids, kind="dispute_opened", sale=sale, title=f"Dispute on sale {sale.pk}: {computed}",
+                           title=translatable("The dealer opened a dispute about your {car}", car=car(sale)),
+                           body=translatable("They found what the report did not disclose; by the published rules "
+                                             "the refund would be {computed}. Our team reviews it. When the "
+                                             "inspection missed it, Gavel's inspection guarantee pays, not you.",
+                                             computed=computed))
+            tell_on_commit(staff_ids, kind="dispute_opened", sale=sale,
+                           title=translatable("Dispute on sale {sale}: {computed}", sale=sale.pk, computed=computed),
                            event_key=f"dispute:{dispute.pk}:opened", body=reason[:500])
     except Exception:
         photo_files_delete(stored)
@@ -205,14 +213,14 @@ def _refund_cause(*, sale: Sale, dispute: Dispute, cause: str | None, cause_reas
     cause = cause or dispute_default_cause(dispute=dispute)
     if cause not in (Dispute.Cause.INSPECTION_MISSED, Dispute.Cause.SELLER_MISREPRESENTED):
         raise ValidationFailed(fields={"cause": [
-            "Choose who pays the refund: the inspection missed it, or the seller misrepresented the car."]})
+            _("Choose who pays the refund: the inspection missed it, or the seller misrepresented the car.")]})
     if cause == Dispute.Cause.SELLER_MISREPRESENTED and not cause_reason:
         raise ValidationFailed(fields={"cause_reason": [
-            "Write down why the seller is responsible; the seller reads it."]})
+            _("Write down why the seller is responsible; the seller reads it.")]})
     if cause == Dispute.Cause.INSPECTION_MISSED and (sale.report_id is None or not dispute.item_keys):
         raise ValidationFailed(fields={"cause": [
-            "The guarantee pays for report lines the inspection missed, and this dispute names none (or the car "
-            "had no published report): decide that the seller misrepresented the car, with a reason, or reject."]})
+            _("The guarantee pays for report lines the inspection missed, and this dispute names none (or the car "
+            "had no published report): decide that the seller misrepresented the car, with a reason, or reject.")]})
     return cause
 
 
@@ -224,7 +232,7 @@ def _guarantee_pays(*, sale: Sale, dispute: Dispute, amount: int, key: str, prov
     lines = [item["text"] for item in dispute_items(dispute=dispute)]
     who = inspector.get_full_name() or inspector.email if inspector else "unknown"
     dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
-    txn, _ = ledger_post(
+    txn, _created = ledger_post(
         idempotency_key=key, kind=LedgerTransaction.Kind.GUARANTEE_REFUND, sale=sale, provider=provider,
         provider_reference=reference,
         memo=f"Dispute {dispute.pk}: the inspection missed {'; '.join(lines)} (report revision {report.revision}, "
@@ -249,8 +257,8 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
     says who pays (`cause`, see the module docstring); without one the default applies."""
     staff_ensure(actor)
     if outcome not in (COMPUTED, Dispute.Outcome.REFUND, Dispute.Outcome.PARTIAL, Dispute.Outcome.REJECT):
-        raise ValidationFailed(fields={"outcome": ["Choose the computed refund, or override: refund, partial or "
-                                                   "reject."]})
+        raise ValidationFailed(fields={"outcome": [_("Choose the computed refund, or override: refund, partial or "
+                                                   "reject.")]})
     cause_reason = (cause_reason or "").strip()
     resolution = (resolution or "").strip()
     with transaction.atomic():
@@ -263,7 +271,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
         if outcome == COMPUTED:
             if computed <= 0:
                 raise ValidationFailed(fields={"outcome": [
-                    "The rules computed no refund for this dispute: decide with a written reason."]})
+                    _("The rules computed no refund for this dispute: decide with a written reason.")]})
             amount = computed
             outcome = Dispute.Outcome.REFUND if amount == refundable else Dispute.Outcome.PARTIAL
         elif outcome == Dispute.Outcome.REFUND:
@@ -271,15 +279,17 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
         elif outcome == Dispute.Outcome.PARTIAL:
             if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or not 0 < amount_minor < refundable:
                 raise ValidationFailed(fields={"amount_minor": [
-                    f"A partial refund is more than 0 and less than {money(sale, refundable)}."]})
+                    _("A partial refund is more than 0 and less than %(refundable)s.") % {
+                        "refundable": money(sale, refundable)}]})
             amount = amount_minor
         else:
             amount = 0
         overridden = amount != computed
         if overridden and len(resolution) < OVERRIDE_REASON_MIN:
             raise ValidationFailed(fields={"resolution": [
-                f"The published rules give {money(sale, computed)}. To decide differently, write why (at least "
-                f"{OVERRIDE_REASON_MIN} characters): the dealer and the seller both read it."]})
+                _("The published rules give %(computed)s. To decide differently, write why (at least %(count)s "
+                  "characters): the dealer and the seller both read it.") % {
+                    "computed": money(sale, computed), "count": OVERRIDE_REASON_MIN}]})
         decided: str
         reference, decided, owed, claim = "", Dispute.Cause.NONE, 0, None
         sale_updates: dict[str, object] = {"refunded_minor": sale.refunded_minor + amount}
@@ -289,7 +299,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
                 raise PayoutInFlight()
             payment = sale_confirmed_payment(sale=sale)
             if payment is None:
-                raise Conflict("No confirmed payment to refund.", code="no_payment")
+                raise Conflict(_("No confirmed payment to refund."), code="no_payment")
             key = f"refund-dispute-{dispute.pk}"
             # Our providers record the refund locally; a networked adapter would follow payout_release's
             # intent-then-call pattern, keyed by the same idempotency key.
@@ -302,7 +312,7 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
             else:
                 entries, owed = _sale_pays(sale, amount)
                 sale_updates["seller_debited_minor"] = sale.seller_debited_minor + owed
-                txn, _ = ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.REFUND, sale=sale,
+                txn, _created = ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.REFUND, sale=sale,
                                      provider=payment.provider, provider_reference=reference,
                                      memo=f"Dispute {dispute.pk}: {outcome}, the seller misrepresented the car",
                                      entries=entries)
@@ -338,29 +348,38 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str = COMPUTED, amount_
             transition(sale, Sale.PayoutStatus.NOT_DUE, field="payout_status", actor=actor,
                        reason=f"Dispute {dispute.pk}: the refund took all the payout")
         publish_sale_on_commit(sale, "dispute_resolved")
-        texts: dict[str, str] = {Dispute.Outcome.REFUND: f"a full refund of {money(sale, amount)}",
-                                 Dispute.Outcome.PARTIAL: f"a partial refund of {money(sale, amount)}",
-                                 Dispute.Outcome.REJECT: "no refund"}
-        text = texts[outcome]
-        title = f"Dispute about the {car(sale)} resolved: {text}"
-        why = (f"The published rules computed {money(sale, computed)}; our team decided differently. Why: "
-               f"{resolution}" if overridden else resolution)
+        refund = Money(amount, sale.currency)
+        texts: dict[str, Translatable] = {
+            Dispute.Outcome.REFUND: translatable("a full refund of {amount}", amount=refund),
+            Dispute.Outcome.PARTIAL: translatable("a partial refund of {amount}", amount=refund),
+            Dispute.Outcome.REJECT: translatable("no refund")}
+        title = translatable("Dispute about the {car} resolved: {text}", car=car(sale), text=texts[outcome])
+        why = (translatable("The published rules computed {computed}; our team decided differently. Why: "
+                            "{resolution}", computed=Money(computed, sale.currency), resolution=resolution)
+               if overridden else resolution)
         tell_on_commit([sale.buyer_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
                        title=title, body=why)
+        for_seller: str | Translatable
         if claim is not None:
-            for_seller = ("The inspection missed what the dealer found, so Gavel's inspection guarantee pays the "
-                          "refund: your money is untouched.")
+            for_seller = translatable("The inspection missed what the dealer found, so Gavel's inspection guarantee "
+                                      "pays the refund: your money is untouched.")
         elif amount and owed:
-            for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\n"
-                          f"{money(sale, owed)} of the refund had already been paid to you (or set off against what "
-                          "you owed), so it is charged to you; the sale page says how to settle it.")
+            for_seller = translatable("Our team found that the car was misrepresented. Why: {why}\n\n{owed} of the "
+                                      "refund had already been paid to you (or set off against what you owed), so "
+                                      "it is charged to you; the sale page says how to settle it.",
+                                      why=cause_reason, owed=Money(owed, sale.currency))
         elif amount and sale.payout_status != Sale.PayoutStatus.SENT:
-            for_seller = (f"Our team found that the car was misrepresented. Why: {cause_reason}\n\nThe refund "
-                          f"comes out of your payout: you receive {money(sale, payout_amounts(sale)[0])}.")
+            for_seller = translatable("Our team found that the car was misrepresented. Why: {why}\n\nThe refund "
+                                      "comes out of your payout: you receive {receives}.", why=cause_reason,
+                                      receives=Money(payout_amounts(sale)[0], sale.currency))
         else:
             for_seller = ""
+        if for_seller and why:
+            seller_body: str | Translatable = translatable("{for_seller}\n\n{why}", for_seller=for_seller, why=why)
+        else:
+            seller_body = for_seller or why
         tell_on_commit([sale.seller_id], kind="dispute_resolved", sale=sale, event_key=f"dispute:{dispute.pk}:resolved",
-                       title=title, body="\n\n".join(part for part in (for_seller, why) if part))
+                       title=title, body=seller_body)
         if payout_due:
             from payments.tasks import payout_release_task
 

@@ -24,6 +24,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import ImageFile
 
 from accounts.models import User
@@ -38,7 +40,7 @@ SERIES: dict[str, tuple[str, str]] = {
     Document.Kind.CREDIT_NOTE: ("CN", "CN"),
     Document.Kind.STATEMENT: ("ST", "ST"),
 }
-PRIVATE_SALE_NOTE = "Sold by a private person: the price carries no VAT."
+PRIVATE_SALE_NOTE = gettext_noop("Sold by a private person: the price carries no VAT.")
 
 
 def vat_included(gross_minor: int, rate: Decimal) -> tuple[int, int]:
@@ -62,7 +64,7 @@ def _line(description: str, gross_minor: int, *, part: str, taxed: bool) -> dict
         "vat_percent": f"{(rate * 100).normalize():f}",
         "vat_minor": vat,
         "gross_minor": gross_minor,
-        "vat_note": "" if taxed else PRIVATE_SALE_NOTE,
+        "vat_note": "" if taxed else _(PRIVATE_SALE_NOTE),
     }
 
 
@@ -152,24 +154,27 @@ def _issue(draft: _Draft, *, key: str) -> Document:
 
 
 def invoice_issue(*, sale: Sale) -> Document:
-    """The dealer's invoice for the sale: the car's price (no VAT, a private seller's) and the buyer's fee."""
-    lines = [
-        _line(
-            f"Vehicle: {car(sale)}, hammer price at auction {sale.auction_id}",
-            sale.hammer_price_minor,
-            part="vehicle",
-            taxed=False,
-        )
-    ]
-    if sale.buyer_fee_minor:
-        lines.append(
+    """The dealer's invoice for the sale: the car's price (no VAT, a private seller's) and the buyer's fee. Its
+    lines are written in the dealer's language, as issued (a document never changes)."""
+    with in_language_of(sale.buyer):
+        lines = [
             _line(
-                f"Buyer's fee (fee schedule {sale.fee_schedule_version})",
-                sale.buyer_fee_minor,
-                part="buyer_fee",
-                taxed=True,
+                _("Vehicle: %(car)s, hammer price at auction %(auction)s") % {"car": car(sale),
+                                                                             "auction": sale.auction_id},
+                sale.hammer_price_minor,
+                part="vehicle",
+                taxed=False,
             )
-        )
+        ]
+        if sale.buyer_fee_minor:
+            lines.append(
+                _line(
+                    _("Buyer's fee (fee schedule %(version)s)") % {"version": sale.fee_schedule_version},
+                    sale.buyer_fee_minor,
+                    part="buyer_fee",
+                    taxed=True,
+                )
+            )
     parties = {
         "issuer": _issuer(),
         "recipient": _recipient(sale.buyer),
@@ -201,12 +206,13 @@ def credit_note_issue(*, sale: Sale, amount_minor: int, reason: str, key: str) -
         open_minor = line["gross_minor"] - credited[line["part"]]
         take = min(left, open_minor)
         if take > 0:
-            credit = _line(
-                f"Refund of: {line['description']}",
-                take,
-                part=line["part"],
-                taxed=line["vat_minor"] != 0 or Decimal(line["vat_rate"]) != 0,
-            )
+            with in_language_of(sale.buyer):
+                credit = _line(
+                    _("Refund of: %(line)s") % {"line": line["description"]},
+                    take,
+                    part=line["part"],
+                    taxed=line["vat_minor"] != 0 or Decimal(line["vat_rate"]) != 0,
+                )
             lines.append(
                 {**credit, "net_minor": -credit["net_minor"], "vat_minor": -credit["vat_minor"], "gross_minor": -take}
             )
@@ -226,17 +232,25 @@ def credit_note_issue(*, sale: Sale, amount_minor: int, reason: str, key: str) -
 
 def statement_issue(*, sale: Sale, seller_share_refunded_minor: int, to_bank_minor: int) -> Document:
     """The seller's statement when the payout is sent: the price, Gavel's fee (VAT included, shown), what refunds
-    took from the seller's share, what was set off against earlier debts, and what went to the bank."""
+    took from the seller's share, what was set off against earlier debts, and what went to the bank. In the
+    seller's language, as issued."""
+    with in_language_of(sale.seller):
+        return _statement_issue(sale=sale, seller_share_refunded_minor=seller_share_refunded_minor,
+                                to_bank_minor=to_bank_minor)
+
+
+def _statement_issue(*, sale: Sale, seller_share_refunded_minor: int, to_bank_minor: int) -> Document:
     lines = [
         _line(
-            f"Vehicle sold: {car(sale)}, hammer price at auction {sale.auction_id}",
+            _("Vehicle sold: %(car)s, hammer price at auction %(auction)s") % {"car": car(sale),
+                                                                              "auction": sale.auction_id},
             sale.hammer_price_minor,
             part="vehicle",
             taxed=False,
         )
     ]
     if sale.seller_fee_minor:
-        fee = _line("Gavel's seller fee", sale.seller_fee_minor, part="seller_fee", taxed=True)
+        fee = _line(_("Gavel's seller fee"), sale.seller_fee_minor, part="seller_fee", taxed=True)
         lines.append(
             {
                 **fee,
@@ -246,9 +260,9 @@ def statement_issue(*, sale: Sale, seller_share_refunded_minor: int, to_bank_min
             }
         )
     for part, description, amount in (
-        ("refunds", "Refunds to the buyer taken from your share", -seller_share_refunded_minor),
-        ("set_off", "Set off against what you owed Gavel from earlier sales", -sale.set_off_minor),
-        ("debited", "Refunds charged to your account instead of this share", sale.seller_debited_minor),
+        ("refunds", _("Refunds to the buyer taken from your share"), -seller_share_refunded_minor),
+        ("set_off", _("Set off against what you owed Gavel from earlier sales"), -sale.set_off_minor),
+        ("debited", _("Refunds charged to your account instead of this share"), sale.seller_debited_minor),
     ):
         if amount:
             lines.append(
@@ -287,10 +301,12 @@ def _weasyprint_html():
 def document_pdf_render(document: Document) -> bytes:
     HTML = _weasyprint_html()
 
-    issued = timezone.localtime(document.issued_at)
-    context = {"document": document, "site_name": settings.GAVEL_SITE_NAME, "issued": issued}
-    with in_language_of(document.recipient):  # the recipient's language, whoever's request or task renders it
-        html = render_to_string("payments/document_pdf.html", context)
+    with in_language_of(document.recipient):  # the language its lines were issued in
+        html = render_to_string(
+            "payments/document_pdf.html",
+            {"document": document, "site_name": settings.GAVEL_SITE_NAME,
+             "issued": timezone.localtime(document.issued_at)},
+        )
     return HTML(string=html).write_pdf()
 
 

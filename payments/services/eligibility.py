@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import DealerProfile, User
@@ -29,6 +30,7 @@ from auctions.services import (
 )
 from core.audit import audit_record
 from core.exceptions import ValidationFailed
+from core.i18n import translatable
 from core.models import AuditLog
 from core.notifications import notify_many
 from core.transitions import TransitionResult
@@ -54,7 +56,7 @@ def dealer_suspend_and_withdraw(*, profile: DealerProfile, actor: User, reason: 
     staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Say why the dealer is suspended; they will see it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why the dealer is suspended; they will see it.")]})
     dealer_id = profile.user_id
     with transaction.atomic():
         # Every profile this may touch, locked by id before any auction: the dealer's own (no bid of theirs can
@@ -73,9 +75,9 @@ def dealer_suspend_and_withdraw(*, profile: DealerProfile, actor: User, reason: 
             notify_many(user_ids=organisation_recipient_ids(account_id=dealer_id, kind="dealer_suspended"),
                         kind="dealer_suspended", url=reverse("accounts:profile"),
                         event_key=f"dealer:{dealer_id}:suspended:{locked.status_changed_at.isoformat()}",
-                        title="Your dealer account is suspended",
-                        body=f"Reason: {reason}. Your bids in live auctions were withdrawn and you cannot bid or buy "
-                             "while suspended. Please contact our team.")
+                        title=translatable("Your dealer account is suspended"),
+                        body=translatable("Reason: {reason}. Your bids in live auctions were withdrawn and you cannot "
+                                          "bid or buy while suspended. Please contact our team.", reason=reason))
     return DealerSuspended(result=result, repricings=repricings, decisions_flagged=decisions, sales_flagged=sales,
                            offers_withdrawn=offers)
 
@@ -88,9 +90,11 @@ def _tell_sellers_awaiting_decision(*, dealer_id: int) -> int:
         tell_on_commit([listing.seller_id], kind="top_bidder_suspended",
                        url=reverse("auctions:detail", args=[auction.pk]),
                        event_key=f"auction:{auction.pk}:top_bidder_suspended",
-                       title=f"The top bidder on your {listing.display_title} may no longer buy",
-                       body="Their account was suspended after the auction ended, so their bid cannot be accepted. "
-                            "Decline it on the auction page at no cost to you; your car can then be offered again.")
+                       title=translatable("The top bidder on your {car} may no longer buy",
+                                          car=listing.display_title),
+                       body=translatable("Their account was suspended after the auction ended, so their bid cannot "
+                                         "be accepted. Decline it on the auction page at no cost to you; your car can "
+                                         "then be offered again."))
     return len(auctions)
 
 
@@ -101,7 +105,8 @@ def _tell_sellers_of_unpaid_sales(*, dealer_id: int, actor: User) -> int:
         audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=actor,
                      reason="The buying dealer was suspended: the seller may cancel at no cost")
         tell_on_commit([sale.seller_id], kind="buyer_suspended", sale=sale, event_key=f"sale:{sale.pk}:buyer_suspended",
-                       title=f"The dealer who bought your {car(sale)} may no longer buy",
-                       body="Their account was suspended before they paid. You may cancel the sale on the sale page at "
-                            "no cost to you; we then offer your car to the next bidder or it can be offered again.")
+                       title=translatable("The dealer who bought your {car} may no longer buy", car=car(sale)),
+                       body=translatable("Their account was suspended before they paid. You may cancel the sale on "
+                                         "the sale page at no cost to you; we then offer your car to the next bidder "
+                                         "or it can be offered again."))
     return len(sales)

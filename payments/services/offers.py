@@ -19,6 +19,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.services import dealer_profiles_lock, staff_ensure
@@ -36,6 +38,7 @@ from auctions.services import (
 from auctions.services.auction_log import auction_log_second_chance_offer
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import Translatable, translatable
 from core.money import Money
 from core.sweeps import sweep
 from core.transitions import TransitionResult, transition
@@ -48,7 +51,6 @@ from payments.services.common import (
     Conflict,
     car,
     lock_sale,
-    money,
     publish_sale_on_commit,
     tell_on_commit,
 )
@@ -63,7 +65,7 @@ class OfferExpired(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This offer has expired."
+        return _("This offer has expired.")
 
 
 def _may_be_offered(dealer: User, amount_minor: int) -> bool:
@@ -94,15 +96,18 @@ def _offer_next(sale: Sale, *, now, actor=None) -> SecondChanceOffer | None:
             publish_sale_on_commit(sale, "seller_consent_needed")
             tell_on_commit([sale.seller_id], kind="seller_consent_needed", sale=sale,
                            event_key=f"consent:{consent.pk}:asked",
-                           title=f"Decide: sell your {car(sale)} for {money(sale, amount)}?",
-                           body=f"The next-highest bidder offered {money(sale, amount)}, below your reserve of "
-                                f"{money(sale, auction.reserve_minor)}. You would receive {money(sale, receives)}. "
-                                f"Nobody is offered your car below the reserve without your yes: accept or decline "
-                                f"by the deadline on the sale page, or it counts as declined and your car can be "
-                                f"offered again.")
+                           title=translatable("Decide: sell your {car} for {amount}?", car=car(sale),
+                                              amount=Money(amount, sale.currency)),
+                           body=translatable("The next-highest bidder offered {amount}, below your reserve of "
+                                             "{reserve}. You would receive {receives}. Nobody is offered your car "
+                                             "below the reserve without your yes: accept or decline by the deadline "
+                                             "on the sale page, or it counts as declined and your car can be offered "
+                                             "again.", amount=Money(amount, sale.currency),
+                                             reserve=Money(auction.reserve_minor, sale.currency),
+                                             receives=Money(receives, sale.currency)))
             return offer
         return _offer_to_dealer(sale, dealer=dealer, amount_minor=amount, now=now)
-    _car_back_on_offer(sale, now=now, reason="No other bidder can buy the car")
+    _car_back_on_offer(sale, now=now, reason=translatable("No other bidder can buy the car"))
     return None
 
 
@@ -119,23 +124,25 @@ def _offer_to_dealer(sale: Sale, *, dealer: User, amount_minor: int, now,
     publish_sale_on_commit(sale, "second_chance_offered")
     tell_on_commit([dealer.pk], kind="second_chance_offer", sale=None, event_key=f"offer:{offer.pk}:made",
                    url=reverse("payments:list"), auction_id=sale.auction_id,
-                   title=f"Second chance: the {car(sale)} for {money(sale, amount_minor)}",
-                   body=f"The winning dealer did not pay. You may buy the car at your last bid within "
-                        f"{settings.GAVEL_SECOND_CHANCE_HOURS} hours; see My sales.")
+                   title=translatable("Second chance: the {car} for {amount}", car=car(sale),
+                                      amount=Money(amount_minor, sale.currency)),
+                   body=translatable("The winning dealer did not pay. You may buy the car at your last bid within "
+                                     "{hours} hours; see My sales.", hours=settings.GAVEL_SECOND_CHANCE_HOURS))
     return offer
 
 
-def _car_back_on_offer(sale: Sale, *, now, reason: str) -> None:
-    """The sale fell through and nobody else buys: the car can be sold again (listing sold → unsold)."""
+def _car_back_on_offer(sale: Sale, *, now, reason: Translatable) -> None:
+    """The sale fell through and nobody else buys: the car can be sold again (listing sold → unsold). `reason` is
+    a sentence without parameters: the audit log keeps its English, the seller reads it in their language."""
     listing = Listing.objects.get(pk=sale.listing_id)
     if listing.status != Listing.Status.SOLD:
         return
-    listing_sale_fell_through(listing=listing, reason=f"Sale {sale.pk} fell through: {reason}")
+    listing_sale_fell_through(listing=listing, reason=f"Sale {sale.pk} fell through: {reason['msgid']}")
     publish_sale_on_commit(sale, "fell_through")
     tell_on_commit([sale.seller_id], kind="sale_fell_through", sale=sale, event_key=f"sale:{sale.pk}:fell_through",
-                   title=f"The sale of your {car(sale)} fell through",
-                   body=f"{reason}. The car is yours again, not sold, and nothing is charged to you: our team will "
-                        "contact you about a new auction.")
+                   title=translatable("The sale of your {car} fell through", car=car(sale)),
+                   body=translatable("{reason}. The car is yours again, not sold, and nothing is charged to you: our "
+                                     "team will contact you about a new auction.", reason=reason))
 
 
 def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> SecondChanceOffer | None:
@@ -144,14 +151,14 @@ def sale_cancel_and_offer_second_chance(*, sale: Sale, actor, reason: str) -> Se
     staff_ensure(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Say why the sale is cancelled; both sides see it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why the sale is cancelled; both sides see it.")]})
     with transaction.atomic():
         sale = lock_sale(sale.pk)
         if sale.status == Sale.Status.CANCELLED:
             return sale.second_chance_offers.filter(status__in=SecondChanceOffer.OPEN_STATUSES).first()
         if sale.status != Sale.Status.OVERDUE:
-            raise Conflict("Only an overdue sale can be cancelled.", code="not_overdue")
-        offer = _cancel(sale, actor=actor, reason=reason, seller_text="We cancelled the sale.")
+            raise Conflict(_("Only an overdue sale can be cancelled."), code="not_overdue")
+        offer = _cancel(sale, actor=actor, reason=reason, seller_text=translatable("We cancelled the sale."))
         _unpaid_sale_fee_charge(sale)
         return offer
 
@@ -162,22 +169,30 @@ def _unpaid_sale_fee_charge(sale: Sale) -> None:
     the seller cancelling because the buyer may no longer buy (docs/fees-and-adjustments.md)."""
     deposit_charge(dealer=sale.buyer, kind=LedgerTransaction.Kind.UNPAID_SALE_FEE, sale=sale,
                    fee=unpaid_sale_fee(sale.currency, fee_schedule_load(sale.fee_schedule_version)),
-                   memo=f"Unpaid-sale fee: sale {sale.pk} cancelled unpaid")
+                   memo=f"Unpaid-sale fee: sale {sale.pk} cancelled unpaid",
+                   memo_told=translatable("Unpaid-sale fee: sale {sale} cancelled unpaid", sale=sale.pk))
 
 
-def _cancel(sale: Sale, *, actor, reason: str, seller_text: str) -> SecondChanceOffer | None:
+def _cancel(sale: Sale, *, actor, reason: str, seller_text: Translatable,
+            reason_told: Translatable | None = None) -> SecondChanceOffer | None:
+    """`reason` is recorded as written; the buyer reads it (or `reason_told`, the same in their language)."""
     now = db_now()
     auction_obligation_clear(auction_id=sale.auction_id)  # the dealer no longer owes it
     transition(sale, Sale.Status.CANCELLED, actor=actor, reason=reason,
                updates={"cancelled_at": now, "cancel_reason": reason})
     publish_sale_on_commit(sale, "cancelled")
     tell_on_commit([sale.buyer_id], kind="sale_cancelled", sale=sale, event_key=f"sale:{sale.pk}:cancelled",
-                   title=f"Your purchase of the {car(sale)} was cancelled", body=reason)
+                   title=translatable("Your purchase of the {car} was cancelled", car=car(sale)),
+                   body=reason_told or reason)
     tell_on_commit([sale.seller_id], kind="sale_cancelled", sale=sale, event_key=f"sale:{sale.pk}:cancelled",
-                   title=f"The sale of your {car(sale)} was cancelled",
-                   body=f"{seller_text} If another dealer bid, we offer them your car at their last bid; below your "
-                        "reserve only with your yes.")
+                   title=translatable("The sale of your {car} was cancelled", car=car(sale)),
+                   body=translatable("{cancelled} If another dealer bid, we offer them your car at their last bid; "
+                                     "below your reserve only with your yes.", cancelled=seller_text))
     return _offer_next(sale, now=now, actor=actor)
+
+
+# Recorded when the seller gives no reason; the buyer reads it in their language.
+SELLER_CANCELLED = gettext_noop("The seller cancelled: the buying dealer may no longer buy on Gavel")
 
 
 def sale_seller_cancel(*, sale: Sale, seller: User, reason: str = "") -> SecondChanceOffer | None:
@@ -189,16 +204,18 @@ def sale_seller_cancel(*, sale: Sale, seller: User, reason: str = "") -> SecondC
         profile = dealer_profiles_lock(user_ids=[sale.buyer_id]).get(sale.buyer_id)
         sale = lock_sale(sale.pk)
         if sale.seller_id != getattr(seller, "pk", None):
-            raise PermissionRefused("Only the seller of this car may cancel its sale.")
+            raise PermissionRefused(_("Only the seller of this car may cancel its sale."))
         if sale.status == Sale.Status.CANCELLED:
             return sale.second_chance_offers.filter(status__in=SecondChanceOffer.OPEN_STATUSES).first()
         if sale.status not in Sale.UNPAID_STATUSES:
-            raise Conflict("The dealer has paid: the sale goes ahead.", code="sale_paid")
+            raise Conflict(_("The dealer has paid: the sale goes ahead."), code="sale_paid")
         if profile is not None and profile.can_bid:
-            raise Conflict("The buying dealer may still buy, so the sale stands. If they do not pay in time, our "
-                           "team offers your car to the next bidder.", code="buyer_eligible")
-        reason = (reason or "").strip() or "The seller cancelled: the buying dealer may no longer buy on Gavel"
-        offer = _cancel(sale, actor=seller, reason=reason, seller_text="You cancelled the sale, at no cost to you.")
+            raise Conflict(_("The buying dealer may still buy, so the sale stands. If they do not pay in time, our "
+                           "team offers your car to the next bidder."), code="buyer_eligible")
+        reason = (reason or "").strip()
+        told = None if reason else translatable(SELLER_CANCELLED)
+        offer = _cancel(sale, actor=seller, reason=reason or SELLER_CANCELLED, reason_told=told,
+                        seller_text=translatable("You cancelled the sale, at no cost to you."))
         _unpaid_sale_fee_charge(sale)
         return offer
 
@@ -211,7 +228,7 @@ def _lock_offer(offer: SecondChanceOffer) -> tuple[Sale, SecondChanceOffer]:
 def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
     """The offered dealer buys the car at their last bid: a new sale awaiting their payment."""
     if offer.dealer_id != getattr(dealer, "pk", None):
-        raise PermissionRefused("This offer is not yours.")
+        raise PermissionRefused(_("This offer is not yours."))
     with transaction.atomic():
         profile = sale_buyer_lock(buyer=dealer)  # lock order: the dealer's profile first, then the sale
         sale, offer = _lock_offer(offer)
@@ -219,14 +236,15 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
             assert offer.new_sale is not None  # accepting an offer opens its sale
             return offer.new_sale
         if offer.status != SecondChanceOffer.Status.PENDING:
-            raise Conflict("This offer is no longer open.", code="offer_closed")
+            raise Conflict(_("This offer is no longer open."), code="offer_closed")
         now = db_now()
         if now >= offer.expires_at:
             raise OfferExpired()
         # Read after the profile lock: what they committed since the offer was made counts.
         if dealer_committed_minor(dealer=dealer) + offer.amount_minor > profile.buying_limit_minor:
             raise BuyingLimitExceeded(fields={"decision": [
-                f"Your buying limit is {Money.of(profile.buying_limit_minor).format(show_minor=False)}."]})
+                _("Your buying limit is %(limit)s.") % {
+                    "limit": Money.of(profile.buying_limit_minor).format(show_minor=False)}]})
         new_sale = _sale_create(auction=sale.auction, buyer=dealer, hammer_price_minor=offer.amount_minor,
                                 second_chance_of=sale)
         transition(offer, SecondChanceOffer.Status.ACCEPTED, actor=dealer, reason="Accepted",
@@ -237,13 +255,13 @@ def second_chance_accept(*, offer: SecondChanceOffer, dealer: User) -> Sale:
 
 def second_chance_decline(*, offer: SecondChanceOffer, dealer: User) -> TransitionResult:
     if offer.dealer_id != getattr(dealer, "pk", None):
-        raise PermissionRefused("This offer is not yours.")
+        raise PermissionRefused(_("This offer is not yours."))
     with transaction.atomic():
         sale, offer = _lock_offer(offer)
         if offer.status != SecondChanceOffer.Status.PENDING:
             if offer.status == SecondChanceOffer.Status.DECLINED:
                 return TransitionResult(False, offer.status, offer.status)
-            raise Conflict("This offer is no longer open.", code="offer_closed")
+            raise Conflict(_("This offer is no longer open."), code="offer_closed")
         now = db_now()
         result = transition(offer, SecondChanceOffer.Status.DECLINED, actor=dealer, reason="Declined",
                             updates={"decided_at": now})
@@ -295,7 +313,8 @@ def second_chance_consent_decide(*, consent_id, seller: User, accept: bool) -> C
                                   reason="Seller declined the second-chance price", now=now)
             transition(offer, SecondChanceOffer.Status.SELLER_DECLINED, actor=seller, reason="The seller declined",
                        updates={"decided_at": now})
-            _car_back_on_offer(sale, now=now, reason="The seller declined a second-chance price below the reserve")
+            _car_back_on_offer(sale, now=now,
+                               reason=translatable("The seller declined a second-chance price below the reserve"))
             return ConsentDecided(consent, offer)
         if profile is None or not profile.can_bid:
             # Suspended since the question was asked: nothing to accept; the next bidder, if any, is next.
@@ -327,7 +346,8 @@ def second_chance_consents_expire_due(*, batch: int | None = None) -> int:
                               reason="No answer by the deadline: declined", now=now)
         transition(offer, SecondChanceOffer.Status.SELLER_DECLINED, reason="The seller did not answer in time",
                    updates={"decided_at": now})
-        _car_back_on_offer(sale, now=now, reason="The seller did not answer about a price below the reserve")
+        _car_back_on_offer(sale, now=now,
+                           reason=translatable("The seller did not answer about a price below the reserve"))
         return True
 
     due = Sale.objects.filter(second_chance_offers__status=SecondChanceOffer.Status.AWAITING_SELLER,

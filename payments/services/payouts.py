@@ -17,12 +17,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
+from core.i18n import translatable
 from core.models import AuditLog
+from core.money import Money
 from core.sweeps import sweep
 from core.transitions import transition
 from integrations.models import EventType
@@ -35,7 +39,6 @@ from payments.services.common import (
     Conflict,
     car,
     lock_sale,
-    money,
     publish_sale_on_commit,
     tell_on_commit,
 )
@@ -70,10 +73,11 @@ def _releasable(sale: Sale) -> bool:
             and sale.payout_status in (Sale.PayoutStatus.PENDING, Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING))
 
 
-PAYOUT_WAITS_FOR_ACCOUNT = ("Your payout waits for your payout account: enter your IBAN on the payout account page "
-                            "and it is sent on the next run.")
-PAYOUT_WAITS_FOR_EMAIL = ("Your payout waits until you confirm your email address: open the link we emailed you "
-                          "(your profile page sends a new one).")
+# Stored on the sale in English (Sale.payout_waiting_reason); each is a msgid, read in the reader's language.
+PAYOUT_WAITS_FOR_ACCOUNT = gettext_noop("Your payout waits for your payout account: enter your IBAN on the payout "
+                                        "account page and it is sent on the next run.")
+PAYOUT_WAITS_FOR_EMAIL = gettext_noop("Your payout waits until you confirm your email address: open the link we "
+                                      "emailed you (your profile page sends a new one).")
 
 
 def payout_waiting_reason(*, seller_id: int) -> tuple[str, str]:
@@ -97,7 +101,8 @@ def _payout_wait(sale: Sale, reason: str) -> Sale:
         what = "email" if reason == PAYOUT_WAITS_FOR_EMAIL else "account"
         tell_on_commit([sale.seller_id], kind="payout_waiting", sale=sale,
                        event_key=f"sale:{sale.pk}:payout_waiting:{what}",
-                       title=f"Your payout for the {car(sale)} is waiting", body=reason)
+                       title=translatable("Your payout for the {car} is waiting", car=car(sale)),
+                       body=translatable(reason))
         publish_sale_on_commit(sale, "payout_waiting")
     sale.refresh_from_db()
     return sale
@@ -185,18 +190,19 @@ def payout_release(*, sale_id: int) -> Sale:
             transition(sale, Sale.Status.PAID_OUT, reason="Payout sent", data=data)
         publish_sale_on_commit(sale, "paid_out")
         if to_seller:
-            parts = []
-            if sale.set_off_minor:
-                parts.append(f"{money(sale, sale.set_off_minor)} of it was set off against what you owed Gavel from "
-                             "an earlier sale.")
-            if to_bank:
-                parts.append(f"{money(sale, to_bank)} is on its way to your bank account (reference {reference}).")
+            set_off = (translatable("{amount} of it was set off against what you owed Gavel from an earlier sale.",
+                                    amount=Money(sale.set_off_minor, sale.currency))
+                       if sale.set_off_minor else "")
+            sent = (translatable("{amount} is on its way to your bank account (reference {reference}).",
+                                 amount=Money(to_bank, sale.currency), reference=reference) if to_bank else "")
             sale_id, seller_id = sale.pk, sale.seller_id
             transaction.on_commit(lambda: webhook_emit(
                 user_id=seller_id, event_type=EventType.PAYOUT_SENT, resource="sale", resource_id=sale_id,
                 event_key=f"sale:{sale_id}:payout_sent"))
             tell_on_commit([sale.seller_id], kind="payout_sent", sale=sale, event_key=f"sale:{sale.pk}:payout_sent",
-                           title=f"You have been paid for your {car(sale)}", body=" ".join(parts))
+                           title=translatable("You have been paid for your {car}", car=car(sale)),
+                           body=translatable("{set_off} {sent}", set_off=set_off, sent=sent) if set_off and sent
+                           else set_off or sent)
         sale.refresh_from_db()
     return sale
 
@@ -209,7 +215,7 @@ def payout_retry(*, sale: Sale, actor, reason: str = "") -> Sale:
         if locked.payout_status not in (Sale.PayoutStatus.FAILED, Sale.PayoutStatus.SENDING,
                                         Sale.PayoutStatus.PENDING) or locked.handed_over_at is None:
 
-            raise Conflict("There is no payout to retry for this sale.", code="no_payout_to_retry")
+            raise Conflict(_("There is no payout to retry for this sale."), code="no_payout_to_retry")
         audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=actor, reason=reason or "Payout retried",
                      data={"payout_status": locked.payout_status, "attempts": locked.payout_attempts})
     return payout_release(sale_id=sale.pk)

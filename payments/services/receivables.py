@@ -12,23 +12,27 @@ Lock order: a sale row (when there is one), then receivable rows, oldest first.
 """
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.services import staff_ensure
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ValidationFailed
+from core.i18n import translatable
 from core.models import AuditLog
 from core.money import Money
 from core.transitions import transition
 from payments.ledger import ledger_account, ledger_post
 from payments.models import LedgerAccount, LedgerTransaction, ReceivableSettlement, Sale, SellerReceivable
-from payments.selectors import receivable_how_to_settle
-from payments.services.common import Conflict, car, money, tell_on_commit
+from payments.selectors import receivable_how_to_settle_translatable
+from payments.services.common import Conflict, car, tell_on_commit
 
 # Where funding for the guarantee comes from: the source account and how a person reads it.
 GUARANTEE_SOURCES = {
-    "platform_fees": (LedgerAccount.Kind.PLATFORM_FEES, "the platform's fees"),
-    "bank": (LedgerAccount.Kind.BANK, "Gavel's own account (a transfer)"),
+    "platform_fees": (LedgerAccount.Kind.PLATFORM_FEES, gettext_lazy("the platform's fees")),
+    "bank": (LedgerAccount.Kind.BANK, gettext_lazy("Gavel's own account (a transfer)")),
 }
 
 
@@ -42,10 +46,12 @@ def receivable_open(*, sale: Sale, dispute, amount_minor: int, reason: str, acto
                  reason=reason, data={"amount_minor": amount_minor, "sale": sale.pk, "dispute": dispute.pk})
     tell_on_commit([sale.seller_id], kind="receivable_opened", sale=sale,
                    event_key=f"receivable:{receivable.pk}:opened",
-                   title=f"You owe Gavel {money(sale, amount_minor)} for your {car(sale)}",
-                   body=f"Our team found that the car was misrepresented: {reason}\n\nThe dealer was refunded, and "
-                        f"this part of your share had already been paid to you (or set off against what you owed), "
-                        f"so you owe it back. {receivable_how_to_settle(receivable)}")
+                   title=translatable("You owe Gavel {amount} for your {car}",
+                                      amount=Money(amount_minor, sale.currency), car=car(sale)),
+                   body=translatable("Our team found that the car was misrepresented: {reason}\n\nThe dealer was "
+                                     "refunded, and this part of your share had already been paid to you (or set off "
+                                     "against what you owed), so you owe it back. {how}", reason=reason,
+                                     how=receivable_how_to_settle_translatable(receivable)))
     return receivable
 
 
@@ -58,16 +64,20 @@ def _settle(receivable: SellerReceivable, *, amount_minor: int, method: str, led
         payout_sale=payout_sale, ledger_transaction=ledger_transaction,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None, created_at=now)
     settled = receivable.settled_minor + amount_minor
-    how = settlement.get_method_display().lower()
+    with translation.override("en-gb"):  # the audit log keeps one language
+        how = str(settlement.get_method_display()).lower()
     if settled == receivable.amount_minor:
         transition(receivable, SellerReceivable.Status.SETTLED, actor=actor, reason=f"Settled: {how}",
                    updates={"settled_minor": settled, "settled_at": now},
                    data={"amount_minor": amount_minor, "method": method})
         tell_on_commit([receivable.seller_id], kind="receivable_settled", sale=receivable.sale,
                        event_key=f"receivable:{receivable.pk}:settled",
-                       title=f"Settled: what you owed for your {car(receivable.sale)}",
-                       body=f"We received the last {receivable.money(amount_minor).format()} ({how}). "
-                            "You owe Gavel nothing more for this sale.")
+                       title=translatable("Settled: what you owed for your {car}", car=car(receivable.sale)),
+                       body=translatable("We received the last {amount} (bank transfer from the seller). You owe "
+                                         "Gavel nothing more for this sale.", amount=receivable.money(amount_minor))
+                       if method == ReceivableSettlement.Method.BANK_TRANSFER else
+                       translatable("We received the last {amount} (set off against a payout). You owe Gavel nothing "
+                                    "more for this sale.", amount=receivable.money(amount_minor)))
     else:
         SellerReceivable.objects.filter(pk=receivable.pk).update(settled_minor=settled)
         audit_record(obj=receivable, action=AuditLog.Action.UPDATE, actor=actor, reason=f"Part paid: {how}",
@@ -83,9 +93,9 @@ def receivable_payment_record(*, receivable: SellerReceivable, actor, amount_min
     reference = (bank_reference_text or "").strip()
     errors = {}
     if not reference or len(reference) > 200:
-        errors["bank_reference"] = ["The bank's id of the transfer (up to 200 characters)."]
+        errors["bank_reference"] = [_("The bank's id of the transfer (up to 200 characters).")]
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        errors["amount"] = ["A positive amount."]
+        errors["amount"] = [_("A positive amount.")]
     if errors:
         raise ValidationFailed(fields=errors)
     with transaction.atomic():
@@ -95,17 +105,18 @@ def receivable_payment_record(*, receivable: SellerReceivable, actor, amount_min
                                                 bank_reference=reference).first()
         if earlier is not None:
             if earlier.amount_minor != amount_minor:
-                raise Conflict(f"The transfer {reference} was already recorded, for "
-                               f"{receivable.money(earlier.amount_minor).format()}.", code="transfer_recorded")
+                raise Conflict(_("The transfer %(reference)s was already recorded, for %(amount)s.") % {
+                    "reference": reference, "amount": receivable.money(earlier.amount_minor).format()},
+                    code="transfer_recorded")
             return earlier
         if receivable.status == SellerReceivable.Status.SETTLED:
-            raise Conflict("This receivable is already settled.", code="receivable_settled")
+            raise Conflict(_("This receivable is already settled."), code="receivable_settled")
         if amount_minor > receivable.outstanding_minor:
             raise ValidationFailed(fields={"amount": [
-                f"That is more than the {receivable.money(receivable.outstanding_minor).format()} still owed; "
-                "send the difference back to the seller."]})
+                _("That is more than the %(amount)s still owed; send the difference back to the seller.") % {
+                    "amount": receivable.money(receivable.outstanding_minor).format()}]})
         seller_account = ledger_account(LedgerAccount.Kind.SELLER, receivable.seller)
-        txn, _ = ledger_post(
+        txn, _created = ledger_post(
             idempotency_key=f"receivable-{receivable.pk}:bank:{reference}",
             kind=LedgerTransaction.Kind.RECEIVABLE_PAYMENT, sale=receivable.sale, provider="bank_transfer",
             provider_reference=reference,
@@ -127,7 +138,7 @@ def receivables_set_off(*, sale: Sale, amount_minor: int) -> int:
         take = min(receivable.outstanding_minor, remaining)
         if take <= 0:
             break
-        txn, _ = ledger_post(
+        txn, _created = ledger_post(
             idempotency_key=f"set-off-{sale.pk}-{receivable.pk}", kind=LedgerTransaction.Kind.SET_OFF, sale=sale,
             memo=f"Payout of sale {sale.pk} settles receivable {receivable.pk} (sale {receivable.sale_id})",
             entries=[(escrow, -take), (seller_account, take)])
@@ -143,15 +154,16 @@ def guarantee_fund(*, actor, amount_minor: int, source: str, memo: str = "", tok
     staff_ensure(actor)
     errors = {}
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
-        errors["amount"] = ["A positive amount."]
+        errors["amount"] = [_("A positive amount.")]
     if source not in GUARANTEE_SOURCES:
-        errors["source"] = [f"Choose one of: {', '.join(GUARANTEE_SOURCES)}."]
+        errors["source"] = [_("Choose one of: %(sources)s.") % {"sources": ", ".join(GUARANTEE_SOURCES)}]
     if not (token or "").strip():
-        errors["token"] = ["Required."]
+        errors["token"] = [_("Required.")]
     if errors:
         raise ValidationFailed(fields=errors)
     kind, source_text = GUARANTEE_SOURCES[source]
-    memo = (memo or "").strip() or f"Funded from {source_text}"
+    with translation.override("en-gb"):  # the ledger's memo keeps one language
+        memo = (memo or "").strip() or f"Funded from {source_text}"
     guarantee = ledger_account(LedgerAccount.Kind.GUARANTEE)
     with transaction.atomic():
         txn, created = ledger_post(idempotency_key=f"guarantee-fund-{token.strip()}",

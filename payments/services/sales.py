@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.services import EmailNotVerified, dealer_ensure_can_bid, staff_ensure
@@ -22,6 +24,8 @@ from auctions.services import (
 from core.audit import audit_record
 from core.clock import db_now
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import moment as i18n_moment
+from core.i18n import translatable
 from core.models import AuditLog
 from core.money import AMOUNT_MAX_MINOR, Money, amount_too_large_message
 from core.sweeps import sweep
@@ -39,7 +43,11 @@ from payments.providers.bank import BankTransferProvider
 from payments.providers.base import ProviderPayment, WebhookRejected
 from payments.providers.card import SimulatedCardProvider
 from payments.references import bank_reference
-from payments.selectors import _when, sale_overdue_next_step  # the status texts' wording of a moment
+from payments.selectors import (  # the status texts' wording of a moment
+    _when,
+    sale_overdue_next_step_translatable,
+    when_param,
+)
 from payments.services.common import (
     AmountMismatch,
     Conflict,
@@ -54,6 +62,8 @@ from payments.services.common import (
 from payments.services.documents import invoice_issue
 
 logger = logging.getLogger(__name__)
+
+DEADLINE_FORMAT = gettext_noop("j M Y, H:i")  # a payment deadline: "4 May 2026, 10:30" (core.i18n.moment)
 
 # The provider's reference is stored (200 characters) and is part of the ledger's idempotency key (200): room for
 # the key's prefix.
@@ -89,7 +99,7 @@ class BelowReserveWithoutConsent(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This price is below the seller's reserve and the seller has not agreed to it."
+        return _("This price is below the seller's reserve and the seller has not agreed to it.")
 
 
 class BuyerCannotBuy(ApplicationError):
@@ -97,7 +107,7 @@ class BuyerCannotBuy(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "This dealer may no longer buy on Gavel."
+        return _("This dealer may no longer buy on Gavel.")
 
 
 def sale_buyer_lock(*, buyer: User):
@@ -139,18 +149,20 @@ def _sale_create(*, auction, buyer: User, hammer_price_minor: int, second_chance
     audit_record(obj=sale, action=AuditLog.Action.CREATE, to_state=sale.status,
                  reason=f"Second-chance offer accepted (sale {second_chance_of.pk} cancelled)" if second_chance_of
                  else f"Auction {auction.pk} sold", data={"amount_due_minor": sale.amount_due_minor})
-    deadline = timezone.localtime(sale.payment_deadline).strftime("%-d %b %Y, %H:%M")
+    deadline = i18n_moment(sale.payment_deadline, DEADLINE_FORMAT)
     sale_id, buyer_id = sale.pk, buyer.pk
     transaction.on_commit(lambda: webhook_emit(user_id=buyer_id, event_type=EventType.INVOICE_ISSUED, resource="sale",
                                                resource_id=sale_id, event_key=f"sale:{sale_id}:invoice"))
     tell_on_commit([buyer.pk], kind="sale_invoice", sale=sale, event_key=f"sale:{sale.pk}:invoice",
-                   title=f"Your invoice for the {car(sale)}: {money(sale, sale.amount_due_minor)}",
-                   body=f"Please pay by {deadline} by bank transfer or card. The money is held in escrow "
-                        "until the car is handed over.")
+                   title=translatable("Your invoice for the {car}: {amount}", car=car(sale),
+                                      amount=Money(sale.amount_due_minor, sale.currency)),
+                   body=translatable("Please pay by {deadline} by bank transfer or card. The money is held in escrow "
+                                     "until the car is handed over.", deadline=deadline))
     # In the app only: the auction has just emailed the seller that the car is sold.
     tell_on_commit([sale.seller_id], kind="sale_opened", sale=sale, email=False, event_key=f"sale:{sale.pk}:opened",
-                   title=f"Sale of your {car(sale)}: waiting for the dealer's payment",
-                   body=f"You will receive {money(sale, sale.seller_receives_minor)} once the car is handed over.")
+                   title=translatable("Sale of your {car}: waiting for the dealer's payment", car=car(sale)),
+                   body=translatable("You will receive {amount} once the car is handed over.",
+                                     amount=Money(sale.seller_receives_minor, sale.currency)))
     return sale
 
 
@@ -168,7 +180,7 @@ def sale_create_for_auction(*, auction) -> tuple[Sale | None, bool]:
         if auction.outcome == Auction.Outcome.UNSOLD and AuditLog.objects.for_object(auction).filter(
                 field="outcome", from_state=Auction.Outcome.SOLD).exists():
             return None, False  # voided before: a late or repeated delivery of the close's effects
-        raise ApplicationError("Only a sold auction opens a sale.", code="auction_not_sold")
+        raise ApplicationError(_("Only a sold auction opens a sale."), code="auction_not_sold")
     with transaction.atomic():
         try:
             sale_buyer_lock(buyer=auction.winner)
@@ -197,13 +209,13 @@ def sale_pay_initiate(*, sale: Sale, dealer: User, provider: str) -> PayInitiate
     with transaction.atomic():
         sale = lock_sale(sale.pk)
         if sale.buyer_id != getattr(dealer, "pk", None):
-            raise PermissionRefused("Only the buying dealer pays this invoice.")
+            raise PermissionRefused(_("Only the buying dealer pays this invoice."))
         if sale.status not in Sale.UNPAID_STATUSES:
             raise SaleNotPayable()
         payment: Payment | None
         if provider == BankTransferProvider.name:
             reference = bank_reference(sale.pk)
-            payment, _ = Payment.objects.get_or_create(reference=reference, defaults={
+            payment, _created = Payment.objects.get_or_create(reference=reference, defaults={
                 "sale": sale, "provider": provider, "amount_minor": sale.amount_due_minor, "currency": sale.currency,
                 "initiated_by": dealer})
         else:
@@ -231,11 +243,13 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
     another payment already settled (or that was cancelled) is recorded and sent straight back."""
     provider_reference = (provider_reference or "").strip()
     if not provider_reference:
-        raise ValidationFailed(fields={"provider_reference": ["Required."]})
+        raise ValidationFailed(fields={"provider_reference": [_("Required.")]})
     if len(provider_reference) > PROVIDER_REFERENCE_MAX:  # it is part of the ledger's idempotency key
-        raise ValidationFailed(fields={"provider_reference": [f"At most {PROVIDER_REFERENCE_MAX} characters."]})
+        raise ValidationFailed(fields={"provider_reference": [
+            _("At most %(count)s characters.") % {"count": PROVIDER_REFERENCE_MAX}]})
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or not 0 < amount_minor <= AMOUNT_MAX_MINOR:
-        raise ValidationFailed(fields={"amount_minor": [f"A positive whole amount. {amount_too_large_message()}"]})
+        raise ValidationFailed(fields={"amount_minor": [
+            _("A positive whole amount. %(limit)s") % {"limit": amount_too_large_message()}]})
     found = Payment.objects.filter(reference__iexact=(payment_reference or "").strip()).first()
     if found is None:
         raise PaymentNotFound()
@@ -246,7 +260,8 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
             return PaymentConfirmed(payment, False)
         if amount_minor != payment.amount_minor:
             raise AmountMismatch(fields={"amount_minor": [
-                f"Received {money(sale, amount_minor)}, due {money(sale, payment.amount_minor)}."]})
+                _("Received %(received)s, due %(due)s.") % {"received": money(sale, amount_minor),
+                                                            "due": money(sale, payment.amount_minor)}]})
         now = db_now()
         bank = ledger_account(LedgerAccount.Kind.BANK)
         dealer = ledger_account(LedgerAccount.Kind.DEALER, sale.buyer)
@@ -270,13 +285,15 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
             auction_obligation_clear(auction_id=sale.auction_id)  # no longer against the dealer's buying limit
             publish_sale_on_commit(sale, "paid")
             tell_on_commit([sale.buyer_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
-                           title=f"Payment received for the {car(sale)}",
-                           body=f"Your money is held in escrow. Collect the car by {_when(collect_by)}: "
-                                "arrange the collection with the seller on the sale page.")
+                           title=translatable("Payment received for the {car}", car=car(sale)),
+                           body=translatable("Your money is held in escrow. Collect the car by {when}: arrange the "
+                                             "collection with the seller on the sale page.",
+                                             when=when_param(collect_by)))
             tell_on_commit([sale.seller_id], kind="sale_paid", sale=sale, event_key=f"sale:{sale.pk}:paid",
-                           title=f"The dealer paid for your {car(sale)}",
-                           body=f"The money is in escrow. The dealer collects by {_when(collect_by)}. Arrange the "
-                                "handover on the sale page; you are paid out as soon as both of you confirm it.")
+                           title=translatable("The dealer paid for your {car}", car=car(sale)),
+                           body=translatable("The money is in escrow. The dealer collects by {when}. Arrange the "
+                                             "handover on the sale page; you are paid out as soon as both of you "
+                                             "confirm it.", when=when_param(collect_by)))
         else:
             ledger_post(idempotency_key=key, kind=LedgerTransaction.Kind.DUPLICATE_PAYMENT, sale=sale,
                         provider=payment.provider, provider_reference=provider_reference,
@@ -301,9 +318,10 @@ def payment_confirm(*, payment_reference: str, amount_minor: int, provider_refer
             publish_sale_on_commit(sale, "payment_returned")
             tell_on_commit([sale.buyer_id], kind="payment_returned", sale=sale,
                            event_key=f"payment:{payment.reference}:returned",
-                           title=f"We returned a second payment for the {car(sale)}",
-                           body=f"{money(sale, amount_minor)} arrived after the invoice was settled or cancelled; "
-                                f"it is on its way back (reference {refund_reference}).")
+                           title=translatable("We returned a second payment for the {car}", car=car(sale)),
+                           body=translatable("{amount} arrived after the invoice was settled or cancelled; it is on "
+                                             "its way back (reference {reference}).",
+                                             amount=Money(amount_minor, sale.currency), reference=refund_reference))
         payment.refresh_from_db()
     return PaymentConfirmed(payment, True)
 
@@ -351,23 +369,23 @@ def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place:
     with transaction.atomic():
         sale = lock_sale(sale.pk)
         if not (actor.pk in (sale.buyer_id, sale.seller_id) or actor.is_staff_member):
-            raise PermissionRefused("Only the buyer, the seller or staff arrange the collection.")
+            raise PermissionRefused(_("Only the buyer, the seller or staff arrange the collection."))
         if sale.status not in (Sale.Status.AWAITING_PAYMENT, Sale.Status.OVERDUE, Sale.Status.PAID):
-            raise Conflict("The car has already been handed over (or the sale is closed).",
+            raise Conflict(_("The car has already been handed over (or the sale is closed)."),
                                    code="handover_done")
         changes = {}
         if proposed_at is not None:
             if proposed_at.tzinfo is None:
-                raise ValidationFailed(fields={"proposed_at": ["A date and time with a time zone."]})
+                raise ValidationFailed(fields={"proposed_at": [_("A date and time with a time zone.")]})
             # Within a year of today, either way (a collection may be recorded after it happened): year 1102 or
             # 9999 is no appointment, and cannot even be written back as an RFC 3339 time in Europe/Berlin.
             if proposed_at != sale.collection_proposed_at and abs(proposed_at - timezone.now()) > COLLECTION_HORIZON:
-                raise ValidationFailed(fields={"proposed_at": ["Choose a time within a year of today."]})
+                raise ValidationFailed(fields={"proposed_at": [_("Choose a time within a year of today.")]})
             changes["collection_proposed_at"] = proposed_at
         if place is not None:
             place = place.strip()
             if len(place) > 300:
-                raise ValidationFailed(fields={"place": ["At most 300 characters."]})
+                raise ValidationFailed(fields={"place": [_("At most 300 characters.")]})
             changes["collection_place"] = place
         for name, value in (("doc_registration", doc_registration), ("doc_keys", doc_keys),
                             ("doc_service_book", doc_service_book)):
@@ -388,9 +406,10 @@ def sale_collection_arrange(*, sale: Sale, actor: User, proposed_at=None, place:
                                data={name: (value.isoformat() if hasattr(value, "isoformat") else
                                             (value.pk if hasattr(value, "pk") else value))
                                      for name, value in changes.items()})
-        tell_on_commit([other], kind="collection_changed", sale=sale, title=f"Collection of the {car(sale)} updated",
+        tell_on_commit([other], kind="collection_changed", sale=sale,
+                       title=translatable("Collection of the {car} updated", car=car(sale)),
                        event_key=f"sale:{sale.pk}:collection:{changed.pk}",
-                       body="Have a look at the proposed time, place and documents on the sale page.")
+                       body=translatable("Have a look at the proposed time, place and documents on the sale page."))
         publish_sale_on_commit(sale, "collection")
     return sale
 
@@ -407,12 +426,12 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
             return TransitionResult(False, sale.status, sale.status)
         is_staff = getattr(actor, "is_staff_member", False)
         if actor.pk not in (sale.buyer_id, sale.seller_id) and not is_staff:
-            raise PermissionRefused("Only the buyer, the seller or staff confirm the handover.")
+            raise PermissionRefused(_("Only the buyer, the seller or staff confirm the handover."))
         if sale.status != Sale.Status.PAID:
-            raise Conflict("The handover can be confirmed once the dealer's payment is in escrow.",
+            raise Conflict(_("The handover can be confirmed once the dealer's payment is in escrow."),
                                    code="not_paid")
         if AdjustmentRequest.objects.filter(sale=sale, status=AdjustmentRequest.Status.PENDING).exists():
-            raise Conflict("A price adjustment is waiting for the seller's answer: the handover waits for it.",
+            raise Conflict(_("A price adjustment is waiting for the seller's answer: the handover waits for it."),
                            code="adjustment_pending")
         now = db_now()
         updates = {}
@@ -433,8 +452,8 @@ def handover_confirm(*, sale: Sale, actor: User) -> TransitionResult:
             assert confirmed_at is not None  # the actor has just confirmed
             tell_on_commit([other], kind="handover_confirm_needed", sale=sale,
                            event_key=f"sale:{sale.pk}:handover_confirm_needed:{confirmed_at.isoformat()}",
-                           title=f"Please confirm the handover of the {car(sale)}",
-                           body="The other side has confirmed. Once you do, the seller is paid out.")
+                           title=translatable("Please confirm the handover of the {car}", car=car(sale)),
+                           body=translatable("The other side has confirmed. Once you do, the seller is paid out."))
             return TransitionResult(False, sale.status, sale.status)
         sale_id = sale.pk
 
@@ -461,11 +480,13 @@ def sales_mark_overdue(*, batch: int | None = None) -> int:
             return False
         publish_sale_on_commit(sale, "overdue")
         tell_on_commit([sale.buyer_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
-                       title=f"Your payment for the {car(sale)} is overdue",
-                       body="Please pay now. Gavel may cancel the sale and offer the car to another dealer.")
+                       title=translatable("Your payment for the {car} is overdue", car=car(sale)),
+                       body=translatable("Please pay now. Gavel may cancel the sale and offer the car to another "
+                                         "dealer."))
         tell_on_commit([sale.seller_id], kind="sale_overdue", sale=sale, event_key=f"sale:{sale.pk}:overdue",
-                       title=f"The dealer has not paid for your {car(sale)} yet",
-                       body=f"We are chasing the payment; {sale_overdue_next_step(sale=sale)}")
+                       title=translatable("The dealer has not paid for your {car} yet", car=car(sale)),
+                       body=translatable("We are chasing the payment; {next}",
+                                         next=sale_overdue_next_step_translatable(sale=sale)))
         return True
 
     return sweep(Sale.objects.filter(status=Sale.Status.AWAITING_PAYMENT, payment_deadline__lte=db_now())
@@ -482,20 +503,22 @@ def sales_collection_overdue_notify(*, batch: int | None = None) -> int:
                 or sale.collection_deadline is None or sale.collection_deadline > now):
             return False
         Sale.objects.filter(pk=sale.pk).update(collection_overdue_at=now)
-        deadline = _when(sale.collection_deadline)
+        deadline = when_param(sale.collection_deadline)
         audit_record(obj=sale, action=AuditLog.Action.UPDATE, actor=None,
-                     reason=f"Not collected by the collection deadline ({deadline})",
+                     reason=f"Not collected by the collection deadline ({_when(sale.collection_deadline)})",
                      data={"collection_deadline": sale.collection_deadline.isoformat()})
         tell_on_commit([sale.buyer_id], kind="sale_collection_overdue", sale=sale,
                        event_key=f"sale:{sale.pk}:collection_overdue",
-                       title=f"Please collect the {car(sale)}: the collection deadline has passed",
-                       body=f"The deadline was {deadline}. Until you collect, the sale counts as collected late "
-                            "on your dealer record.")
+                       title=translatable("Please collect the {car}: the collection deadline has passed",
+                                          car=car(sale)),
+                       body=translatable("The deadline was {deadline}. Until you collect, the sale counts as "
+                                         "collected late on your dealer record.", deadline=deadline))
         staff_ids = list(User.objects.filter(role=User.Role.STAFF, is_active=True).values_list("pk", flat=True))
         tell_on_commit(staff_ids, kind="sale_collection_overdue", sale=sale,
                        event_key=f"sale:{sale.pk}:collection_overdue",
-                       title=f"Sale {sale.pk}: the {car(sale)} was not collected by {deadline}",
-                       body="The dealer has paid but not collected the car; they have been told.")
+                       title=translatable("Sale {sale}: the {car} was not collected by {deadline}", sale=sale.pk,
+                                          car=car(sale), deadline=deadline),
+                       body=translatable("The dealer has paid but not collected the car; they have been told."))
         return True
 
     return sweep(Sale.objects.filter(status=Sale.Status.PAID, collection_overdue_at__isnull=True,

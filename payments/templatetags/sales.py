@@ -20,6 +20,6 @@ def sale_badge(status) -> str:
 @register.filter
 def sale_status_label(status) -> str:
     try:
-        return Sale.Status(status).label
+        return str(Sale.Status(status).label)
     except ValueError:
         return status
