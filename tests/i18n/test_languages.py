@@ -86,11 +86,11 @@ def test_a_notification_is_written_in_its_recipients_language_whoever_caused_it(
 def test_a_translatable_survives_json_and_nests():
     import json
 
-    text = json.loads(json.dumps(translatable("{what} for {price}", what=translatable("Sold"),
+    text = json.loads(json.dumps(translatable("{what} for {price}", what=translatable("A sentence no catalogue holds"),
                                               price=Money.of(99_00))))
-    assert render(text) == "Sold for €99.00"
+    assert render(text) == "A sentence no catalogue holds for €99.00"
     with translation.override("de"):
-        assert render(text) == "Sold for 99,00\xa0€"
+        assert render(text) == "A sentence no catalogue holds for 99,00\xa0€"
 
 
 def test_dates_in_a_translatable_are_written_for_the_reader():
