@@ -48,7 +48,7 @@ def database_unavailable_response(request, exception: Exception) -> HttpResponse
         return None
     logger.error("database unavailable while serving %s: %s", request.path, exception)
     connections["default"].close_if_unusable_or_obsolete()
-    detail = "Gavel is briefly unavailable. Nothing was changed; please try again in a moment."
+    detail = translation.gettext("Gavel is briefly unavailable. Nothing was changed; please try again in a moment.")
     if wants_json(request):
         response: HttpResponse = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
     else:
@@ -77,9 +77,10 @@ class TextInputMiddleware:
         try:
             problem = self._problem(request)
         except MultiPartParserError as exc:
-            return _bad_request(request, "parse_error", f"The form data could not be read: {exc}", {})
+            return _bad_request(request, "parse_error",
+                                translation.gettext("The form data could not be read: %(error)s") % {"error": exc}, {})
         if problem is not None:
-            return _bad_request(request, "invalid", NUL_MESSAGE, {problem: [NUL_MESSAGE]})
+            return _bad_request(request, "invalid", str(NUL_MESSAGE), {problem: [str(NUL_MESSAGE)]})
         return self.get_response(request)
 
     @staticmethod
