@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -7,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import ReviewedDocument
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class UserManager(BaseUserManager["User"]):
@@ -215,7 +220,7 @@ class Membership(models.Model):
 
 # A member's role inside a sentence ("You are buyer here", "… as owner"): lower case in English; each language
 # writes it as its grammar wants (German nouns keep their capital).
-ROLE_IN_A_SENTENCE = {
+ROLE_IN_A_SENTENCE: dict[str, "StrOrPromise"] = {
     Membership.Role.OWNER: pgettext_lazy("a member's role, inside a sentence", "owner"),
     Membership.Role.BUYER: pgettext_lazy("a member's role, inside a sentence", "buyer"),
     Membership.Role.ACCOUNTS: pgettext_lazy("a member's role, inside a sentence", "accounts"),

@@ -84,7 +84,7 @@ def notification_frame(notification: Notification) -> dict:
 
 
 # The kinds each role may tune on the preferences page (a kind not listed here is always told every way).
-_DEALER_KINDS = [
+_DEALER_KINDS: "list[tuple[str, StrOrPromise]]" = [
     ("outbid", gettext_lazy("Someone outbid you")),
     ("auction_won", gettext_lazy("You won an auction")),
     ("saved_search_match", gettext_lazy("A new auction matches a saved search")),
@@ -98,7 +98,7 @@ _DEALER_KINDS = [
     ("dispute_resolved", gettext_lazy("A dispute was resolved")),
     ("webhook_endpoint_disabled", gettext_lazy("A webhook endpoint was switched off")),
 ]
-_SELLER_KINDS = [
+_SELLER_KINDS: "list[tuple[str, StrOrPromise]]" = [
     ("inspection_booked", gettext_lazy("Your inspection is booked")),
     ("inspection_changed", gettext_lazy("Your inspection changed")),
     ("auction_sold", gettext_lazy("Your car is sold")),
