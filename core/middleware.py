@@ -141,7 +141,15 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and language_valid(getattr(user, "language", "")):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        try:
+            # Reads the session's user: the database's first use in a request (the outage's 503 as in a view).
+            language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        except OperationalError as exc:
+            unavailable = database_unavailable_response(request, exc)
+            if unavailable is None:
+                raise
+            return unavailable
+        if language_valid(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
