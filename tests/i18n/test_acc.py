@@ -69,6 +69,13 @@ def test_a_signed_in_persons_own_language_wins_over_the_browsers(client_for):
     assert "Ihr Fahrzeug ist verkauft" in _page(client.get(reverse("notifications_preferences")))  # a kind's label
 
 
+def test_the_push_scripts_sentences_come_from_the_page_in_its_language(client_for, settings):
+    settings.GAVEL_VAPID_PRIVATE_KEY, settings.GAVEL_VAPID_PUBLIC_KEY = "private", "public"
+    page = _page(client_for(SellerFactory(language="de")).get(reverse("notifications_preferences")))
+    assert 'data-text-on="Push ist für dieses Gerät eingeschaltet."' in page
+    assert 'data-text-unsupported="Dieser Browser kann keine Push-Nachrichten empfangen."' in page
+
+
 def test_the_dealer_dashboard_in_german_with_german_money(client_for):
     dealer = DealerFactory(verified=True, language="de")
     page = _page(client_for(dealer).get(reverse("accounts:dashboard")))
