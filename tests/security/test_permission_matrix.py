@@ -45,6 +45,7 @@ EXPECTED: dict[str, dict[str, set]] = {
     "accounts:signup_dealer": {"GET": ALL, "POST": ALL, "PUT": ALL},
     "accounts:login": {"GET": ALL, "POST": ALL, "PUT": ALL},
     "accounts:logout": {"POST": ALL},
+    "accounts:language_set": {"POST": ALL},
     "accounts:password_reset": {"GET": ALL, "POST": ALL, "PUT": ALL},
     "accounts:password_reset_done": {"GET": ALL},
     "accounts:password_reset_confirm": {"GET": ALL, "POST": ALL, "PUT": ALL},
