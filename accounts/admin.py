@@ -5,6 +5,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as DrfTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -21,7 +24,7 @@ class UserCreationAdminForm(forms.ModelForm):
     """Staff create inspectors (and other staff) here; the password rules of sign-up apply."""
 
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text="At least 10 characters; not common, not all digits.")
+                               help_text=_("At least 10 characters; not common, not all digits."))
 
     class Meta:
         model = User
@@ -67,8 +70,8 @@ class UserChangeAdminForm(UserChangeForm):  # DjangoUserAdmin.form
         profile = getattr(user, "dealer_profile", None) if user.pk else None
         if profile is None or profile.status == DealerProfile.Status.SUSPENDED:
             return data
-        message = ("Suspend this dealer first (Dealer profiles → Suspend selected dealers): that withdraws their bids "
-                   "from live auctions and tells the sellers concerned.")
+        message = gettext("Suspend this dealer first (Dealer profiles → Suspend selected dealers): that withdraws "
+                          "their bids from live auctions and tells the sellers concerned.")
         if user.is_active and data.get("is_active") is False:
             self.add_error("is_active", message)
         if user.role == User.Role.DEALER and data.get("role") not in (None, User.Role.DEALER):
@@ -89,19 +92,19 @@ class UserAdmin(DjangoUserAdmin):
     change_password_form = AdminPasswordChangeForm
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["full_name", "phone", "payout_account", "role", "region"]}),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Security", {"fields": ["email_verified_at", "two_factor_enabled"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Person"), {"fields": ["full_name", "phone", "payout_account", "role", "region"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Security"), {"fields": ["email_verified_at", "two_factor_enabled"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "phone", "role", "region", "password"]})]
 
-    @admin.action(description="Reset two-factor (lost phone and recovery codes): they set it up again")
+    @admin.action(description=_("Reset two-factor (lost phone and recovery codes): they set it up again"))
     def two_factor_reset(self, request, queryset):
         for user in queryset:
             security.two_factor_reset(user=user, actor=request.user)
-        self.message_user(request, "Two-factor is reset for the selected people: their devices and recovery codes "
-                                   "are gone; staff and owners set it up again at their next sign-in.")
+        self.message_user(request, gettext("Two-factor is reset for the selected people: their devices and recovery "
+                                           "codes are gone; staff and owners set it up again at their next sign-in."))
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -144,9 +147,10 @@ class DealerProfileAdminForm(forms.ModelForm):
     # The individual limit staff set; empty: the limit the dealer's deposit gives (deposit × the published
     # multiple). Written only through the audited service (save_model).
     buying_limit_minor = MoneyField(
-        min_minor=0, required=False, label=f"Individual buying limit ({settings.GAVEL_CURRENCY})",
-        help_text="The dealer's leading bids plus unpaid cars may not exceed their buying limit. An amount like "
-                  "50,000.00 sets an individual limit; leave it empty for the limit their deposit gives.")
+        min_minor=0, required=False,
+        label=format_lazy(_("Individual buying limit ({currency})"), currency=settings.GAVEL_CURRENCY),
+        help_text=_("The dealer's leading bids plus unpaid cars may not exceed their buying limit. An amount like "
+                    "50,000.00 sets an individual limit; leave it empty for the limit their deposit gives."))
 
     class Meta:
         model = DealerProfile
@@ -173,23 +177,23 @@ class DealerProfileAdmin(admin.ModelAdmin):
               "status_reason", "status_changed_at", "status_changed_by", "verified_at", "verified_by", "created_at",
               "documents", "members"]
     actions = [
-        reason_action(name="verify_dealers", description="Verify selected dealers", service=_verify),
-        reason_action(name="suspend_dealers", description="Suspend selected dealers", service=_suspend,
+        reason_action(name="verify_dealers", description=_("Verify selected dealers"), service=_verify),
+        reason_action(name="suspend_dealers", description=_("Suspend selected dealers"), service=_suspend,
                       require_reason=True),
     ]
 
-    buying_limit = money_field("buying_limit_minor", "buying limit")
-    deposit_limit = money_field("deposit_limit_minor", "limit the deposit gives")
+    buying_limit = money_field("buying_limit_minor", _("buying limit"))
+    deposit_limit = money_field("deposit_limit_minor", _("limit the deposit gives"))
 
-    @admin.display(description="members")
+    @admin.display(description=_("members"))
     def members(self, obj):
         """The organisation's members, to look at: owners manage them on the organisation page
         (accounts.organisations revokes a removed member's sessions and keys, which an admin edit would not)."""
         rows = obj.memberships.select_related("user").order_by("created_at")
-        return format_html_join(mark_safe("<br>"), "{} ({}), since {}",  # noqa: S308 (a constant)
+        return format_html_join(mark_safe("<br>"), gettext("{} ({}), since {}"),  # noqa: S308 (a constant)
                                 ((m.user.email, m.get_role_display(), m.created_at.date()) for m in rows)) or "—"
 
-    @admin.display(description="documents")
+    @admin.display(description=_("documents"))
     def documents(self, obj):
         """The dealer's uploads, each with its review state: verification needs an accepted trade licence
         (review them under Dealer documents)."""
@@ -255,8 +259,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # revoked, never deleted: the record of who had access stays
 
-    @admin.action(description="Revoke selected API keys")
+    @admin.action(description=_("Revoke selected API keys"))
     def revoke_keys(self, request, queryset):
         for key in queryset.select_related("organisation"):
             apikeys.api_key_revoke(key=key, actor=request.user)
-        self.message_user(request, "The selected keys are revoked.")
+        self.message_user(request, gettext("The selected keys are revoked."))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -78,8 +79,8 @@ class TokenObtainApi(APIView):
         user = authenticate(request._request, username=data.validated_data["email"],
                             password=data.validated_data["password"])
         if user is None:
-            raise ValidationFailed("Email or password is wrong.",
-                                   fields={"non_field_errors": ["Email or password is wrong."]})
+            raise ValidationFailed(_("Email or password is wrong."),
+                                   fields={"non_field_errors": [_("Email or password is wrong.")]})
         services.session_seen(user=user, ip=client_ip(request), device=None)
         return Response({"token": services.token_for(user=user)})
 

@@ -2,6 +2,7 @@
 dealer organisation (people only: no API key may manage, accounts.capabilities). Thin: validate, call
 accounts.organisations or accounts.apikeys, serialize."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -20,7 +21,7 @@ def _owned_organisation(request) -> Organisation:
     """The organisation the signed-in user owns; 403 for anyone else (a buyer, a seller, staff)."""
     org = organisations.organisation_for(request.user)
     if org is None or member_role(request.user, org) != Membership.Role.OWNER:
-        raise PermissionRefused(REFUSALS[MANAGE], code="role_refused")
+        raise PermissionRefused(str(REFUSALS[MANAGE]), code="role_refused")
     return org
 
 
@@ -61,7 +62,7 @@ class OrganisationMembersApi(APIView):
     organisation_capabilities = _MANAGE_ALL
 
     @extend_schema(responses={200: MembersOutputSerializer},
-                   description="The organisation's members and open invitations (owners only).")
+                   description=_("The organisation's members and open invitations (owners only)."))
     def get(self, request):
         org = _owned_organisation(request)
         return Response(MembersOutputSerializer({
@@ -69,7 +70,7 @@ class OrganisationMembersApi(APIView):
             "invitations": organisations.organisation_invitations_open(org=org)}).data)
 
     @extend_schema(request=InvitationInputSerializer, responses={201: InvitationOutputSerializer},
-                   description="Invite someone by email (owners only): they get a link that expires.")
+                   description=_("Invite someone by email (owners only): they get a link that expires."))
     def post(self, request):
         org = _owned_organisation(request)
         data = InvitationInputSerializer(data=request.data)
@@ -90,7 +91,7 @@ class OrganisationMemberApi(APIView):
         return membership
 
     @extend_schema(request=MemberRoleInputSerializer, responses={200: MemberOutputSerializer},
-                   description="Change a member's role (owners only).")
+                   description=_("Change a member's role (owners only)."))
     def patch(self, request, member_id: int):
         membership = self._membership(request, member_id)
         data = MemberRoleInputSerializer(data=request.data)
@@ -98,8 +99,8 @@ class OrganisationMemberApi(APIView):
         organisations.member_set_role(membership=membership, actor=request.user, role=data.validated_data["role"])
         return Response(MemberOutputSerializer(membership).data)
 
-    @extend_schema(responses={204: None}, description="Remove a member (owners only): their sessions, API token "
-                                                      "and the API keys they made stop working at once.")
+    @extend_schema(responses={204: None}, description=_("Remove a member (owners only): their sessions, API token "
+                                                      "and the API keys they made stop working at once."))
     def delete(self, request, member_id: int):
         organisations.member_remove(membership=self._membership(request, member_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -117,8 +118,8 @@ class ApiKeyOutputSerializer(serializers.Serializer):
 
 
 class ApiKeyCreatedOutputSerializer(ApiKeyOutputSerializer):
-    key = serializers.CharField(help_text="The key itself, shown this once: send it as `Authorization: Api-Key "
-                                          "<key>`. Gavel keeps only its digest.")
+    key = serializers.CharField(help_text=_("The key itself, shown this once: send it as `Authorization: Api-Key "
+                                          "<key>`. Gavel keeps only its digest."))
 
 
 class ApiKeyInputSerializer(serializers.Serializer):
@@ -130,14 +131,14 @@ class OrganisationApiKeysApi(APIView):
     organisation_capabilities = _MANAGE_ALL
 
     @extend_schema(responses={200: ApiKeyOutputSerializer(many=True)},
-                   description="The organisation's API keys, revoked ones included (owners only).")
+                   description=_("The organisation's API keys, revoked ones included (owners only)."))
     def get(self, request):
         org = _owned_organisation(request)
         return Response(ApiKeyOutputSerializer(apikeys.api_keys_of(org=org), many=True).data)
 
     @extend_schema(request=ApiKeyInputSerializer, responses={201: ApiKeyCreatedOutputSerializer},
-                   description="Make a named key with scopes (read, bid, pay, webhooks); the answer holds the key "
-                               "once (owners only).")
+                   description=_("Make a named key with scopes (read, bid, pay, webhooks); the answer holds the key "
+                               "once (owners only)."))
     def post(self, request):
         org = _owned_organisation(request)
         data = ApiKeyInputSerializer(data=request.data)
@@ -150,7 +151,7 @@ class OrganisationApiKeysApi(APIView):
 class OrganisationApiKeyApi(APIView):
     organisation_capabilities = _MANAGE_ALL
 
-    @extend_schema(responses={204: None}, description="Revoke a key (owners only): it stops working at once.")
+    @extend_schema(responses={204: None}, description=_("Revoke a key (owners only): it stops working at once."))
     def delete(self, request, key_id: int):
         org = _owned_organisation(request)
         key = apikeys.api_keys_of(org=org).filter(pk=key_id).first()

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -40,18 +41,18 @@ def api_key_hash(raw: str) -> str:
 def api_key_create(*, org: Organisation, actor: User, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
     """An owner makes a named key with `scopes`; returns it and the key itself, which is never shown again."""
     if member_role(actor, org) != Membership.Role.OWNER:
-        raise PermissionRefused("Only your organisation's owners may manage API keys.", code="role_refused")
+        raise PermissionRefused(gettext("Only your organisation's owners may manage API keys."), code="role_refused")
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["Give the key a name, e.g. the system that will use it."]
+        errors["name"] = [gettext("Give the key a name, e.g. the system that will use it.")]
     elif len(name) > 100:
-        errors["name"] = ["At most 100 characters."]
+        errors["name"] = [gettext("At most 100 characters.")]
     clean = sorted(set(scopes or []))
     if not clean:
-        errors["scopes"] = ["Choose at least one scope."]
+        errors["scopes"] = [gettext("Choose at least one scope.")]
     elif any(scope not in SCOPES for scope in clean):
-        errors["scopes"] = [f"Scopes are: {', '.join(SCOPES)}."]
+        errors["scopes"] = [gettext("Scopes are: %(scopes)s.") % {"scopes": ", ".join(SCOPES)}]
     if errors:
         raise ValidationFailed(fields=errors)
     prefix = secrets.token_hex(4)
@@ -66,7 +67,7 @@ def api_key_create(*, org: Organisation, actor: User, name: str, scopes: list[st
 def api_key_revoke(*, key: ApiKey, actor: User) -> None:
     """Staff, or an owner of the key's organisation, revoke it: from the next request on it authenticates nobody."""
     if not actor.is_staff_member and member_role(actor, key.organisation) != Membership.Role.OWNER:
-        raise PermissionRefused("Only your organisation's owners may manage API keys.", code="role_refused")
+        raise PermissionRefused(gettext("Only your organisation's owners may manage API keys."), code="role_refused")
     with transaction.atomic():
         if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(),
                                                                             revoked_by=actor):
@@ -88,16 +89,16 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         raw = raw.strip()
         if not raw.startswith(KEY_PREFIX) or len(raw) > 100:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid API key."))
         key = (ApiKey.objects.select_related("created_by", "organisation")
                .filter(key_hash=api_key_hash(raw), revoked_at__isnull=True).first())
         if key is None or not key.created_by.is_active:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid API key."))
         # A key acts as its maker, and only while they are an owner of the key's organisation (a removed member's
         # keys are revoked with them; this also covers a demoted owner).
         if ROLE_CAPABILITIES.get(member_role(key.created_by, key.organisation) or "") != \
                 ROLE_CAPABILITIES[Membership.Role.OWNER]:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid API key."))
         hit = rate_limit_hit(scope="api_key", ident=key.pk, rate=settings.GAVEL_API_KEY_RATE)
         if not hit.allowed:
             raise exceptions.Throttled(wait=hit.retry_after_seconds)

@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext
 from redis.exceptions import RedisError
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -58,7 +59,7 @@ class CachedTokenAuthentication(TokenAuthentication):
                 logger.warning("token cache unavailable: %s", exc)
             return user, token
         if not user.is_active:
-            raise AuthenticationFailed("User inactive or deleted.")
+            raise AuthenticationFailed(gettext("User inactive or deleted."))
         return user, Token(key=key, user=user)
 
 

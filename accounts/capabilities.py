@@ -7,6 +7,8 @@ member signed in as a person must have it in their role. The check runs in the A
 view's own permission classes can skip it; pages call `member_ensure`.
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS
 
@@ -47,15 +49,15 @@ def member_can(user, capability: str) -> bool:
 
 def member_ensure(user, capability: str) -> None:
     if not member_can(user, capability):
-        raise PermissionRefused(REFUSALS[capability], code="role_refused")
+        raise PermissionRefused(str(REFUSALS[capability]), code="role_refused")
 
 
 REFUSALS = {
-    READ: "Your role in your organisation cannot see this.",
-    BID: "Only your organisation's buyers and owners may bid.",
-    PAY: "Only your organisation's accounts members and owners may pay and see invoices.",
-    WEBHOOKS: "Only your organisation's owners may manage webhooks.",
-    MANAGE: "Only your organisation's owners may manage members, API keys and the deposit.",
+    READ: gettext_lazy("Your role in your organisation cannot see this."),
+    BID: gettext_lazy("Only your organisation's buyers and owners may bid."),
+    PAY: gettext_lazy("Only your organisation's accounts members and owners may pay and see invoices."),
+    WEBHOOKS: gettext_lazy("Only your organisation's owners may manage webhooks."),
+    MANAGE: gettext_lazy("Only your organisation's owners may manage members, API keys and the deposit."),
 }
 
 
@@ -74,11 +76,12 @@ def request_capability_check(request, user, key: ApiKey | None = None) -> None:
     capability = view_capability(view, request.method) if view is not None else None
     if key is not None:
         if capability is None or capability == MANAGE:
-            raise exceptions.PermissionDenied("API keys cannot do this; sign in as a person.")
+            raise exceptions.PermissionDenied(_("API keys cannot do this; sign in as a person."))
         if capability not in key.scopes:
-            raise exceptions.PermissionDenied(f"This API key lacks the “{capability}” scope.")
+            raise exceptions.PermissionDenied(_("This API key lacks the “%(scope)s” scope.") % {"scope": capability})
     if capability is None or capability == READ:
         return  # every role reads; an undeclared write is the view's own business
     capabilities = member_capabilities(user)
     if capabilities is not None and capability not in capabilities:
-        raise exceptions.PermissionDenied(f"Your role in your organisation does not allow “{capability}”.")
+        raise exceptions.PermissionDenied(_("Your role in your organisation does not allow “%(capability)s”.") % {
+            "capability": capability})

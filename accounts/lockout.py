@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 
 def username_from(request, credentials=None) -> str | None:
@@ -23,7 +24,8 @@ def lockout_response(request, original_response=None, credentials=None):
     from django.conf import settings
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    detail = f"Too many failed logins. Try again in {minutes} minutes, or reset your password."
+    detail = gettext("Too many failed logins. Try again in %(minutes)s minutes, or reset your password.") % {
+        "minutes": minutes}
     if _wants_json(request):
         response: HttpResponse = JsonResponse({"code": "locked_out", "detail": detail,
                                  "retry_after_seconds": minutes * 60}, status=429)

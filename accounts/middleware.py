@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from accounts.security import two_factor_required
 from core.middleware import database_unavailable_response
@@ -51,11 +52,11 @@ class TwoFactorMiddleware:
             if user.is_verified():
                 return None
             return self._answer(request, "accounts:two_factor_verify",
-                                "Enter the code from your authenticator app first.", "two_factor_code_needed")
+                                gettext("Enter the code from your authenticator app first."), "two_factor_code_needed")
         if settings.GAVEL_2FA_REQUIRED and two_factor_required(user):
             return self._answer(request, "accounts:two_factor_setup",
-                                "Set up two-factor sign-in first: Gavel requires it of staff and dealer "
-                                "organisation owners.", "two_factor_setup_needed")
+                                gettext("Set up two-factor sign-in first: Gavel requires it of staff and dealer "
+                                        "organisation owners."), "two_factor_setup_needed")
         return None
 
     @staticmethod

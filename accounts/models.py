@@ -1,10 +1,17 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import ReviewedDocument
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class UserManager(BaseUserManager["User"]):
@@ -32,21 +39,21 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        SELLER = "seller", "Seller"
-        DEALER = "dealer", "Dealer"
-        INSPECTOR = "inspector", "Inspector"
-        STAFF = "staff", "Staff"
+        SELLER = "seller", _("Seller")
+        DEALER = "dealer", _("Dealer")
+        INSPECTOR = "inspector", _("Inspector")
+        STAFF = "staff", _("Staff")
 
-    email = models.EmailField("email address", max_length=254, unique=True)
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
     full_name = models.CharField(max_length=150)
     phone = models.CharField(max_length=32, blank=True)
     payout_account = models.CharField(
         max_length=34, blank=True, db_index=True,
-        help_text="The IBAN or bank account Gavel pays this user to: capital letters and digits, no spaces.",
+        help_text=_("The IBAN or bank account Gavel pays this user to: capital letters and digits, no spaces."),
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SELLER, db_index=True)
     region = models.CharField(
-        max_length=100, blank=True, help_text="Inspectors: the area whose open inspections they may claim."
+        max_length=100, blank=True, help_text=_("Inspectors: the area whose open inspections they may claim.")
     )
     # Set when the user opens the emailed verification link (accounts.security); until then the account can browse
     # but not list, bid or be paid.
@@ -58,7 +65,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # language switcher (core.views.language_set) and the account page.
     language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES, default="")
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField("staff status", default=False, help_text="Can log into the admin site.")
+    is_staff = models.BooleanField(_("staff status"), default=False, help_text=_("Can log into the admin site."))
     date_joined = models.DateTimeField(default=timezone.now)
     # Set when the account is closed (privacy.services.account_close): its personal fields erased or pseudonymised,
     # sign-in disabled for good; what the ledger and the records keep refers to this id only.
@@ -116,9 +123,9 @@ def default_buying_limit():
 
 class DealerProfile(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending verification"
-        VERIFIED = "verified", "Verified"
-        SUSPENDED = "suspended", "Suspended"
+        PENDING = "pending", _("Pending verification")
+        VERIFIED = "verified", _("Verified")
+        SUSPENDED = "suspended", _("Suspended")
 
     TRANSITIONS = {
         Status.PENDING: {Status.VERIFIED, Status.SUSPENDED},
@@ -147,12 +154,12 @@ class DealerProfile(models.Model):
     # nothing else writes this field.
     buying_limit_minor = models.BigIntegerField(default=0)
     individual_limit_minor = models.BigIntegerField(
-        null=True, blank=True, help_text="An individual buying limit staff set (audited); empty: the deposit's.")
+        null=True, blank=True, help_text=_("An individual buying limit staff set (audited); empty: the deposit's."))
     deposit_limit_minor = models.BigIntegerField(
-        default=0, help_text="The buying limit the dealer's deposit gives (deposit × the published multiple).")
+        default=0, help_text=_("The buying limit the dealer's deposit gives (deposit × the published multiple)."))
     owed_minor = models.BigIntegerField(
-        default=0, help_text="What the dealer owes Gavel: published fees their deposit could not cover (told by "
-                             "payments). While above nothing, the buying limit is nothing.")
+        default=0, help_text=_("What the dealer owes Gavel: published fees their deposit could not cover (told by "
+                               "payments). While above nothing, the buying limit is nothing."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -184,9 +191,9 @@ Organisation = DealerProfile
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        BUYER = "buyer", "Buyer"
-        ACCOUNTS = "accounts", "Accounts"
+        OWNER = "owner", _("Owner")
+        BUYER = "buyer", _("Buyer")
+        ACCOUNTS = "accounts", pgettext_lazy("a member's role", "Accounts")
 
     organisation = models.ForeignKey(DealerProfile, on_delete=models.CASCADE, related_name="memberships")
     # One organisation per person: who a bid or a payment is for is never ambiguous.
@@ -205,6 +212,19 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.role} of {self.organisation_id}"
+
+    @property
+    def role_in_sentence(self) -> str:
+        return str(ROLE_IN_A_SENTENCE.get(self.role, self.role))
+
+
+# A member's role inside a sentence ("You are buyer here", "… as owner"): lower case in English; each language
+# writes it as its grammar wants (German nouns keep their capital).
+ROLE_IN_A_SENTENCE: dict[str, "StrOrPromise"] = {
+    Membership.Role.OWNER: pgettext_lazy("a member's role, inside a sentence", "owner"),
+    Membership.Role.BUYER: pgettext_lazy("a member's role, inside a sentence", "buyer"),
+    Membership.Role.ACCOUNTS: pgettext_lazy("a member's role, inside a sentence", "accounts"),
+}
 
 
 class Invitation(models.Model):
@@ -231,13 +251,17 @@ class Invitation(models.Model):
     def __str__(self):
         return f"{self.email} ({self.role}) to {self.organisation_id}"
 
+    @property
+    def role_in_sentence(self) -> str:
+        return str(ROLE_IN_A_SENTENCE.get(self.role, self.role))
+
 
 class ApiKey(models.Model):
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        BID = "bid", "Bid"
-        PAY = "pay", "Pay"
-        WEBHOOKS = "webhooks", "Webhooks"
+        READ = "read", _("Read")
+        BID = "bid", _("Bid")
+        PAY = "pay", _("Pay")
+        WEBHOOKS = "webhooks", _("Webhooks")
 
     organisation = models.ForeignKey(DealerProfile, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
@@ -256,7 +280,7 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -274,7 +298,7 @@ class SessionSighting(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sightings")
     ip = models.GenericIPAddressField()
-    device = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the device cookie, hex; empty: none.")
+    device = models.CharField(max_length=64, blank=True, help_text=_("SHA-256 of the device cookie, hex; empty: none."))
     seen_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -292,7 +316,7 @@ class DealerDocument(ReviewedDocument):
     trade licence of theirs is accepted (accounts.services.dealer_verify)."""
 
     class Kind(models.TextChoices):
-        TRADE_LICENCE = "trade_licence", "Trade licence"
+        TRADE_LICENCE = "trade_licence", _("Trade licence")
 
     profile = models.ForeignKey(DealerProfile, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.TRADE_LICENCE)

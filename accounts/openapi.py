@@ -1,5 +1,6 @@
 """How the schema describes the API's authentication classes (drf-spectacular extensions, loaded by AccountsConfig)."""
 
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -17,5 +18,5 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "An organisation's API key: `Api-Key <key>`. It acts within its scopes (read, bid, pay, "
-                               "webhooks) and is rate limited per key."}
+                "description": gettext("An organisation's API key: `Api-Key <key>`. It acts within its scopes (read, "
+                                       "bid, pay, webhooks) and is rate limited per key.")}

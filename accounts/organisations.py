@@ -14,12 +14,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.capabilities import MANAGE, REFUSALS, member_role
 from accounts.models import Invitation, Membership, Organisation, User
-from accounts.services import _clean_email, access_revoke, user_create
+from accounts.services import EMAIL_TAKEN, _clean_email, access_revoke, user_create
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import in_language_of
 from core.models import AuditLog
 
 
@@ -28,7 +30,7 @@ class InvitationInvalid(ApplicationError):
     status_code = 400
 
     def default_message(self):
-        return "This invitation link is not valid. Ask the organisation's owner for a new one."
+        return _("This invitation link is not valid. Ask the organisation's owner for a new one.")
 
 
 class InvitationExpired(ApplicationError):
@@ -36,7 +38,7 @@ class InvitationExpired(ApplicationError):
     status_code = 400
 
     def default_message(self):
-        return "This invitation has expired. Ask the organisation's owner to invite you again."
+        return _("This invitation has expired. Ask the organisation's owner to invite you again.")
 
 
 def organisation_for(user) -> Organisation | None:
@@ -68,12 +70,13 @@ def organisation_invitations_open(*, org: Organisation):
 
 def _owner_ensure(*, actor: User, org: Organisation) -> None:
     if member_role(actor, org) != Membership.Role.OWNER:
-        raise PermissionRefused(REFUSALS[MANAGE], code="role_refused")
+        raise PermissionRefused(str(REFUSALS[MANAGE]), code="role_refused")
 
 
 def _role_clean(role: str) -> str:
     if role not in Membership.Role.values:
-        raise ValidationFailed(fields={"role": [f"Choose one of: {', '.join(Membership.Role.values)}."]})
+        raise ValidationFailed(fields={"role": [_("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(Membership.Role.values)}]})
     return role
 
 
@@ -90,11 +93,11 @@ def invitation_create(*, org: Organisation, actor: User, email: str, role: str) 
     try:
         email = _clean_email(email)
     except ValidationFailed as exc:
-        if "already exists" not in " ".join(exc.fields.get("email", [])):
+        if str(EMAIL_TAKEN) not in exc.fields.get("email", []):
             raise
         # Someone with an account may join if they belong to no organisation; accepting checks it again.
         if Membership.objects.filter(user__email__iexact=email).exists():
-            raise ValidationFailed(fields={"email": ["This person already belongs to a dealer organisation."]})
+            raise ValidationFailed(fields={"email": [_("This person already belongs to a dealer organisation.")]})
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -117,14 +120,19 @@ def _invitation_email_later(*, invitation_id: int, token: str) -> None:
 
 
 def invitation_email_send(*, invitation_id: int, token: str) -> None:
-    invitation = Invitation.objects.select_related("organisation").filter(pk=invitation_id).first()
+    invitation = Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
     if invitation is None:
         return
     link = f"{settings.GAVEL_SITE_URL.rstrip('/')}/accounts/invitations/{token}/"
-    send_mail(f"You are invited to {invitation.organisation.company_name} on Gavel",
-              f"{invitation.organisation.company_name} invites you to join them on Gavel as "
-              f"{invitation.get_role_display().lower()}.\n\nAccept before {invitation.expires_at:%Y-%m-%d %H:%M} "
-              f"UTC:\n{link}\n", None, [invitation.email])
+    # In the invited person's language when they have an account already, else in the inviting owner's.
+    reader = User.objects.filter(email__iexact=invitation.email).first() or invitation.invited_by
+    company = invitation.organisation.company_name
+    with in_language_of(reader):
+        subject = _("You are invited to %(company)s on Gavel") % {"company": company}
+        body = _("%(company)s invites you to join them on Gavel as %(role)s.\n\nAccept before %(expires)s UTC:\n"
+                 "%(link)s\n") % {"company": company, "role": invitation.role_in_sentence,
+                                   "expires": f"{invitation.expires_at:%Y-%m-%d %H:%M}", "link": link}
+    send_mail(subject, body, None, [invitation.email])
 
 
 def invitation_get(*, token: str) -> Invitation:
@@ -148,16 +156,16 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
             raise InvitationInvalid()
         if user is not None and user.is_authenticated:
             if user.email.lower() != invitation.email.lower():
-                raise PermissionRefused("This invitation was sent to another email address.",
+                raise PermissionRefused(_("This invitation was sent to another email address."),
                                         code="invitation_other_email")
             if user.role != User.Role.DEALER:
-                raise ValidationFailed("Only a dealer account can join a dealer organisation; sign up with another "
-                                       "email address.", code="invitation_wrong_role")
+                raise ValidationFailed(_("Only a dealer account can join a dealer organisation; sign up with "
+                                         "another email address."), code="invitation_wrong_role")
             member = user
         else:
             if User.objects.filter(email__iexact=invitation.email).exists():
-                raise ValidationFailed("An account with this email address exists: sign in with it, then open the "
-                                       "link again.", code="invitation_sign_in")
+                raise ValidationFailed(_("An account with this email address exists: sign in with it, then open "
+                                         "the link again."), code="invitation_sign_in")
             # The invitation link reached this mailbox: the address is verified.
             member = user_create(email=invitation.email, password=password, full_name=full_name,
                                  role=User.Role.DEALER, email_verified=True)
@@ -166,7 +174,7 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
                 Membership.objects.create(organisation=invitation.organisation, user=member, role=invitation.role,
                                           invited_by=invitation.invited_by)
         except IntegrityError:
-            raise ValidationFailed("You already belong to a dealer organisation.", code="already_member")
+            raise ValidationFailed(_("You already belong to a dealer organisation."), code="already_member")
         Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=member)
         audit_record(obj=invitation.organisation, action=AuditLog.Action.UPDATE, actor=member,
                      reason="Invitation accepted", data={"invitation": invitation.pk, "role": invitation.role})
@@ -183,7 +191,7 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
     _owner_ensure(actor=actor, org=org)
     role = _role_clean(role)
     if membership.user_id == org.user_id and role != Membership.Role.OWNER:
-        raise ValidationFailed(fields={"role": ["The organisation's account holder stays an owner."]})
+        raise ValidationFailed(fields={"role": [_("The organisation's account holder stays an owner.")]})
     before = membership.role
     Membership.objects.filter(pk=membership.pk).update(role=role)
     membership.role = role
@@ -203,7 +211,7 @@ def member_remove(*, membership: Membership, actor: User) -> None:
     org = membership.organisation
     _owner_ensure(actor=actor, org=org)
     if membership.user_id == org.user_id:
-        raise ValidationFailed("The organisation's account holder cannot be removed.", code="account_holder")
+        raise ValidationFailed(_("The organisation's account holder cannot be removed."), code="account_holder")
     with transaction.atomic():
         Membership.objects.filter(pk=membership.pk).delete()
         member_access_revoke(user=membership.user)

@@ -20,6 +20,9 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from schwifty import IBAN
@@ -29,6 +32,7 @@ from accounts.authentication import token_cache_forget
 from accounts.models import Membership, User
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
+from core.i18n import in_language_of
 from core.models import AuditLog
 from core.notifications import notify
 
@@ -43,7 +47,7 @@ class VerificationLinkInvalid(ApplicationError):
     status_code = 400
 
     def default_message(self):
-        return "This verification link is not valid. Send yourself a new one from your profile page."
+        return _("This verification link is not valid. Send yourself a new one from your profile page.")
 
 
 class VerificationLinkExpired(ApplicationError):
@@ -51,7 +55,7 @@ class VerificationLinkExpired(ApplicationError):
     status_code = 400
 
     def default_message(self):
-        return "This verification link has expired. Send yourself a new one from your profile page."
+        return _("This verification link has expired. Send yourself a new one from your profile page.")
 
 
 # --- email verification ---------------------------------------------------------------------------------------
@@ -89,11 +93,13 @@ def email_verification_send(*, user_id: int) -> None:
     if user is None:
         return
     hours = int(settings.GAVEL_EMAIL_VERIFY_TTL.total_seconds() // 3600)
-    send_mail("Confirm your email address for Gavel",
-              f"Hello {user.get_short_name()},\n\nplease confirm that this is your email address by opening this link "
-              f"within {hours} hours:\n{email_verification_link(user=user)}\n\nUntil you do, you can look around "
-              "Gavel but not list a car, bid or be paid.\n\nIf you did not sign up for Gavel, ignore this email.\n",
-              None, [user.email])
+    with in_language_of(user):
+        subject = _("Confirm your email address for Gavel")
+        body = _("Hello %(name)s,\n\nplease confirm that this is your email address by opening this link within "
+                 "%(hours)s hours:\n%(link)s\n\nUntil you do, you can look around Gavel but not list a car, bid or be "
+                 "paid.\n\nIf you did not sign up for Gavel, ignore this email.\n") % {
+            "name": user.get_short_name(), "hours": hours, "link": email_verification_link(user=user)}
+    send_mail(subject, body, None, [user.email])
 
 
 def email_verify(*, token: str) -> User:
@@ -163,9 +169,9 @@ def two_factor_confirm(*, user: User, code: str) -> list[str]:
     replaced). Returns the recovery codes: they are shown once and stored only in the static device."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        raise ValidationFailed(fields={"code": ["Open the set-up page again to get a new secret."]})
+        raise ValidationFailed(fields={"code": [_("Open the set-up page again to get a new secret.")]})
     if not device.verify_token(_code_clean(code)):
-        raise ValidationFailed(fields={"code": ["That code is not right. Enter the 6 digits your app shows now."]})
+        raise ValidationFailed(fields={"code": [_("That code is not right. Enter the 6 digits your app shows now.")]})
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -207,7 +213,7 @@ def two_factor_check(*, user: User, code: str):
 def two_factor_disable(*, user: User, password: str, code: str) -> None:
     """Turn two-factor off: only for those who need not have it, with the password and a code."""
     if two_factor_required(user):
-        raise PermissionRefused("Staff and dealer organisation owners must keep two-factor on.",
+        raise PermissionRefused(_("Staff and dealer organisation owners must keep two-factor on."),
                                 code="two_factor_required")
     _password_and_code_ensure(user=user, password=password, code=code)
     with transaction.atomic():
@@ -224,7 +230,7 @@ def two_factor_reset(*, user: User, actor: User) -> None:
     """Staff remove a person's devices and recovery codes (they lost both, and proved who they are another way).
     Audited; someone who must have two-factor is sent to set it up again at their next sign-in."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
-        raise PermissionRefused("Only Gavel staff may reset someone's two-factor.")
+        raise PermissionRefused(_("Only Gavel staff may reset someone's two-factor."))
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
@@ -241,12 +247,12 @@ def _password_and_code_ensure(*, user: User, password: str, code: str) -> str:
     or "password" (the user has no device: the password alone, as the page says)."""
     errors: dict[str, list[str]] = {}
     if not user.check_password(password or ""):
-        errors["current_password"] = ["Your current password is not right."]
+        errors["current_password"] = [_("Your current password is not right.")]
     device = None
     if user.two_factor_enabled:
         device = two_factor_check(user=user, code=code) if not errors else None
         if device is None:
-            errors["code"] = ["Enter the 6-digit code your authenticator app shows now (or a recovery code)."]
+            errors["code"] = [_("Enter the 6-digit code your authenticator app shows now (or a recovery code).")]
     if errors:
         raise ValidationFailed(fields=errors)
     if device is None:
@@ -267,7 +273,7 @@ def iban_normalize(value: str | None) -> str:
     try:
         return IBAN(raw).compact
     except SchwiftyException as exc:
-        raise ValidationFailed(fields={"payout_account": [f"This is not a valid IBAN ({exc})."]})
+        raise ValidationFailed(fields={"payout_account": [_("This is not a valid IBAN (%(error)s).") % {"error": exc}]})
 
 
 def iban_masked(value: str | None) -> str:
@@ -294,9 +300,14 @@ def payout_account_change(*, user: User, payout_account: str, current_password: 
         audit_record(obj=locked, action=AuditLog.Action.UPDATE, actor=locked, reason="Payout account changed",
                      field="payout_account", from_state=iban_masked(old), to_state=iban_masked(new),
                      data={"proof": proof})
+        # Written here in the user's own language (they are its only reader): the date too.
+        with in_language_of(locked):
+            title = _("Your payout account was changed")
+            body = _("The account Gavel pays you to changed from %(old)s to %(new)s on %(date)s at %(time)s UTC. If "
+                     "this was not you, write to %(support)s at once and change your password.") % {
+                "old": iban_masked(old) if old else _("(none)"), "new": iban_masked(new) if new else _("(none)"),
+                "date": date_format(timezone.now(), pgettext("date format", "d M Y")),
+                "time": date_format(timezone.now(), "H:i"), "support": settings.GAVEL_SUPPORT_EMAIL}
         notify(user=locked, kind="payout_account_changed", email=True, url="/accounts/payout-account/",
-               title="Your payout account was changed",
-               body=(f"The account Gavel pays you to changed from {iban_masked(old)} to {iban_masked(new)} on "
-                     f"{timezone.now():%d %b %Y at %H:%M} UTC. If this was not you, write to "
-                     f"{settings.GAVEL_SUPPORT_EMAIL} at once and change your password."))
+               title=title, body=body)
     return True

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from rest_framework.authtoken.models import Token
 
 from accounts.authentication import token_cache_forget
@@ -30,7 +32,7 @@ class NotVerified(ApplicationError):
     status_code = 403
 
     def default_message(self):
-        return "Only verified dealers may bid. Your account is waiting for verification or is suspended."
+        return _("Only verified dealers may bid. Your account is waiting for verification or is suspended.")
 
 
 class EmailNotVerified(ApplicationError):
@@ -38,22 +40,35 @@ class EmailNotVerified(ApplicationError):
     status_code = 403
 
     def default_message(self):
-        return ("Confirm your email address first: open the link we emailed you (your profile page sends a new "
-                "one).")
+        return _("Confirm your email address first: open the link we emailed you (your profile page sends a new "
+                 "one).")
+
+
+# What an unconfirmed address may not do yet, as the callers of email_verified_ensure name it, in a sentence.
+_DOING = {
+    "submit a car": pgettext_lazy("confirm your email address before you …", "submit a car"),
+    "buy": pgettext_lazy("confirm your email address before you …", "buy"),
+    "bid": pgettext_lazy("confirm your email address before you …", "bid"),
+    "bid or buy": pgettext_lazy("confirm your email address before you …", "bid or buy"),
+}
 
 
 def email_verified_ensure(*, user, doing: str = "") -> None:
     """Raise EmailNotVerified unless `user` has confirmed their email address. Read from the user in memory: a
     verification only ever turns it on (and the request loads the user afresh)."""
     if getattr(user, "is_authenticated", False) and getattr(user, "email_verified_at", None) is None:
-        raise EmailNotVerified(f"Confirm your email address before you {doing}: open the link we emailed you "
-                               "(your profile page sends a new one)." if doing else None)
+        raise EmailNotVerified(_("Confirm your email address before you %(doing)s: open the link we emailed you "
+                                 "(your profile page sends a new one).") % {"doing": _DOING.get(doing, doing)}
+                               if doing else None)
 
 
-def staff_ensure(actor, message: str = "Only Gavel staff may do that.") -> None:
+def staff_ensure(actor, message: str | None = None) -> None:
     """The one staff check of every service that only staff may call (admin actions, moderation)."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_staff_member:
-        raise PermissionRefused(message)
+        raise PermissionRefused(message or _("Only Gavel staff may do that."))
+
+
+EMAIL_TAKEN = pgettext_lazy("sign-up", "An account with this email address already exists.")
 
 
 def _clean_email(email: str) -> str:
@@ -61,9 +76,9 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise ValidationFailed(fields={"email": ["Enter a valid email address."]})
+        raise ValidationFailed(fields={"email": [_("Enter a valid email address.")]})
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationFailed(fields={"email": ["An account with this email address already exists."]})
+        raise ValidationFailed(fields={"email": [str(EMAIL_TAKEN)]})
     return email
 
 
@@ -75,7 +90,7 @@ def _check_password(password: str, user: User) -> None:
 
 
 def _required(**values) -> None:
-    missing = {name: ["This field is required."] for name, value in values.items() if not (value or "").strip()}
+    missing = {name: [_("This field is required.")] for name, value in values.items() if not (value or "").strip()}
     if missing:
         raise ValidationFailed(fields=missing)
 
@@ -85,7 +100,7 @@ def user_check_new(*, email: str, password: str, full_name: str, role: str, phon
     """Validate a new account's data; return the unsaved user. Raises ValidationFailed per field."""
     _required(full_name=full_name)
     if role not in User.Role.values:
-        raise ValidationFailed(fields={"role": [f"Unknown role {role!r}."]})
+        raise ValidationFailed(fields={"role": [_("Unknown role %(role)s.") % {"role": repr(role)}]})
     email = _clean_email(email)
     user = User(email=email, full_name=full_name.strip(), role=role, phone=phone.strip(), region=region.strip(),
                 is_staff=role == User.Role.STAFF)
@@ -111,7 +126,7 @@ def user_create(*, email: str, password: str, full_name: str, role: str, phone: 
             email_verification_send_on_commit(user=user)
     except IntegrityError:
         # Two sign-ups with the same address raced past the check above.
-        raise ValidationFailed(fields={"email": ["An account with this email address already exists."]})
+        raise ValidationFailed(fields={"email": [str(EMAIL_TAKEN)]})
     return user
 
 
@@ -125,7 +140,7 @@ def user_language_set(*, user: User, language: str) -> None:
     """The language Gavel writes to `user` in (pages, emails, notifications): one of settings.LANGUAGES."""
     if not language_valid(language):
         raise ValidationFailed(fields={"language": [
-            "Choose one of: " + ", ".join(code for code, _name in settings.LANGUAGES) + "."]})
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(code for code, _name in settings.LANGUAGES)}]})
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
 
@@ -135,7 +150,7 @@ def dealer_register(*, email: str, password: str, full_name: str, company_name: 
     _required(company_name=company_name, trade_licence_number=trade_licence_number, address=address, phone=phone)
     licence = trade_licence_number.strip().upper()
     if DealerProfile.objects.filter(trade_licence_number__iexact=licence).exists():
-        raise ValidationFailed(fields={"trade_licence_number": ["This trade licence is already registered."]})
+        raise ValidationFailed(fields={"trade_licence_number": [_("This trade licence is already registered.")]})
     try:
         with transaction.atomic():
             user = user_create(email=email, password=password, full_name=full_name, phone=phone,
@@ -146,7 +161,7 @@ def dealer_register(*, email: str, password: str, full_name: str, company_name: 
             # A dealer who registers is the owner of their own organisation (accounts.organisations).
             Membership.objects.create(organisation=profile, user=user, role=Membership.Role.OWNER)
     except IntegrityError:
-        raise ValidationFailed(fields={"trade_licence_number": ["This trade licence is already registered."]})
+        raise ValidationFailed(fields={"trade_licence_number": [_("This trade licence is already registered.")]})
     return user
 
 
@@ -181,7 +196,7 @@ class TradeLicenceMissing(ApplicationError):
     status_code = 409
 
     def default_message(self):
-        return "Not verified: the dealer has no accepted trade licence. Review their uploaded licence first."
+        return _("Not verified: the dealer has no accepted trade licence. Review their uploaded licence first.")
 
 
 def dealer_has_accepted_licence(*, profile: DealerProfile) -> bool:
@@ -192,7 +207,7 @@ def dealer_has_accepted_licence(*, profile: DealerProfile) -> bool:
 def dealer_document_upload(*, profile: DealerProfile, actor: User, upload) -> DealerDocument:
     """The dealer's trade licence (PDF, JPEG or PNG; core.documents), waiting for staff's review."""
     if actor.pk != profile.user_id:
-        raise PermissionRefused("Only the dealer uploads their own documents.")
+        raise PermissionRefused(_("Only the dealer uploads their own documents."))
     document = document_create(model=DealerDocument, upload=upload, folder=f"uploads/licences/{profile.pk}",
                                actor=actor, profile=profile, kind=DealerDocument.Kind.TRADE_LICENCE)
     return cast(DealerDocument, document)
@@ -200,7 +215,7 @@ def dealer_document_upload(*, profile: DealerProfile, actor: User, upload) -> De
 
 def dealer_document_review(*, document: DealerDocument, actor: User, accept: bool,
                            reason: str = "") -> TransitionResult:
-    staff_ensure(actor, "Only Gavel staff review documents.")
+    staff_ensure(actor, _("Only Gavel staff review documents."))
     return document_review(document=document, actor=actor, accept=accept, reason=reason)
 
 
@@ -222,7 +237,7 @@ def dealer_verify(*, profile: DealerProfile, actor: User, reason: str = "") -> T
 
 def dealer_suspend(*, profile: DealerProfile, actor: User, reason: str) -> TransitionResult:
     if not (reason or "").strip():
-        raise ValidationFailed(fields={"reason": ["Say why the dealer is suspended; they will see it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why the dealer is suspended; they will see it.")]})
     now = timezone.now()
     return transition(
         profile,
@@ -249,7 +264,7 @@ def dealer_set_buying_limit(*, profile: DealerProfile, limit_minor: int | None, 
     if limit_minor is not None and (isinstance(limit_minor, bool) or not isinstance(limit_minor, int)
                                     or not 0 <= limit_minor <= AMOUNT_MAX_MINOR):
         raise ValidationFailed(fields={"buying_limit_minor": [
-            f"Enter a whole, non-negative amount in minor units. {amount_too_large_message()}"]})
+            _("Enter a whole, non-negative amount in minor units. %(limit)s") % {"limit": amount_too_large_message()}]})
     with transaction.atomic():
         locked = DealerProfile.objects.select_for_update().get(pk=profile.pk)
         before, before_individual = locked.buying_limit_minor, locked.individual_limit_minor
@@ -289,7 +304,7 @@ def dealer_deposit_limit_set(*, dealer_id: int, deposit_limit_minor: int, reason
 
 
 def not_a_dealer_refusal() -> PermissionRefused:
-    return PermissionRefused("Only dealers may bid.", code="not_a_dealer")
+    return PermissionRefused(_("Only dealers may bid."), code="not_a_dealer")
 
 
 def dealer_check_can_bid(*, user: User, profile_status: str | None) -> None:
@@ -364,8 +379,8 @@ def account_closure_obstacles(*, user: User) -> list[str]:
     """What accounts holds open that a closure would break: an organisation other people still act for."""
     profile = DealerProfile.objects.filter(user=user).first()
     if profile and Membership.objects.filter(organisation=profile).exclude(user=user).exists():
-        return ["Other people are members of your dealer organisation: remove them first (the organisation's "
-                "account closes with its last member)."]
+        return [_("Other people are members of your dealer organisation: remove them first (the organisation's "
+                  "account closes with its last member).")]
     return []
 
 

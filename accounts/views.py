@@ -1,5 +1,6 @@
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
@@ -12,7 +13,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
@@ -32,7 +36,7 @@ from accounts.forms import (
     TwoFactorDisableForm,
 )
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Membership, Organisation, User
+from accounts.models import ROLE_IN_A_SENTENCE, Membership, Organisation, User
 from accounts.organisations import (
     dealer_acting_for,
     organisation_for,
@@ -47,10 +51,13 @@ from core.ratelimit import rate_limit_hit
 from core.throttling import client_ip, signup_page_rate_limit
 from payments.selectors import dealer_work_list, seller_car_list, seller_decisions_pending, staff_work_list
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class _SignupView(FormView):
     success_url = reverse_lazy("accounts:dashboard")
-    welcome: str  # each sign-up page says its own
+    welcome: "StrOrPromise"  # each sign-up page says its own
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -83,7 +90,7 @@ class _SignupView(FormView):
 class SellerSignupView(_SignupView):
     template_name = "accounts/signup_seller.html"
     form_class = SignupForm
-    welcome = "Welcome to Gavel. Your seller account is ready."
+    welcome = gettext_lazy("Welcome to Gavel. Your seller account is ready.")
 
     def register(self, data):
         return services.seller_register(email=data["email"], password=data["password"],
@@ -94,7 +101,8 @@ class SellerSignupView(_SignupView):
 class DealerSignupView(_SignupView):
     template_name = "accounts/signup_dealer.html"
     form_class = DealerSignupForm
-    welcome = "Your dealer account is registered. Our team verifies your trade licence before you can bid."
+    welcome = gettext_lazy("Your dealer account is registered. Our team verifies your trade licence before you can "
+                           "bid.")
 
     def register(self, data):
         return services.dealer_register(
@@ -117,6 +125,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         context["dealer_profile"] = dealer_profile_get(user=acting)
         context["organisation_role"] = member_role(self.request.user, context["dealer_profile"]) \
             if context["dealer_profile"] is not None else None
+        role = context["organisation_role"]
+        context["organisation_role_label"] = ROLE_IN_A_SENTENCE.get(role, role) if role else ""
         if self.request.user.role == User.Role.STAFF:
             context.update(staff_overview())
             context["staff_work"] = staff_work_list()
@@ -153,7 +163,7 @@ class ProfileView(LoginRequiredMixin, FormView):
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self.form_invalid(form)
-        messages.success(self.request, "Your profile is saved.")
+        messages.success(self.request, _("Your profile is saved."))
         return super().form_valid(form)
 
 
@@ -207,8 +217,9 @@ class OrganisationInviteView(_OwnerFormView):
             except ValidationFailed as exc:
                 form_errors_from(exc, form)
             else:
-                messages.success(request, f"Invitation sent to {invitation.email}; it expires "
-                                          f"{invitation.expires_at:%d %b %Y, %H:%M} UTC.")
+                messages.success(request, _("Invitation sent to %(email)s; it expires %(expires)s UTC.") % {
+                    "email": invitation.email,
+                    "expires": date_format(invitation.expires_at, pgettext("date and time format", "j M Y, H:i"))})
                 return redirect("accounts:organisation")
         return self.page_again(invite_form=form)
 
@@ -221,11 +232,13 @@ class OrganisationMemberView(_OwnerFormView):
         try:
             if request.POST.get("action") == "remove":
                 organisations.member_remove(membership=membership, actor=request.user)
-                messages.success(request, f"{membership.user.email} is no longer a member; they are signed out.")
+                messages.success(request, _("%(email)s is no longer a member; they are signed out.") % {
+                    "email": membership.user.email})
             else:
                 organisations.member_set_role(membership=membership, actor=request.user,
                                               role=request.POST.get("role", ""))
-                messages.success(request, f"{membership.user.email} is now {membership.get_role_display().lower()}.")
+                messages.success(request, _("%(email)s is now %(role)s.") % {
+                    "email": membership.user.email, "role": membership.role_in_sentence})
         except ApplicationError as exc:
             messages.error(request, " ".join([exc.message, *[m for ms in exc.fields.values() for m in ms]]))
         return redirect("accounts:organisation")
@@ -251,7 +264,7 @@ class OrganisationApiKeyRevokeView(_OwnerFormView):
         if key is None:
             raise Http404()
         apikeys.api_key_revoke(key=key, actor=request.user)
-        messages.success(request, f"The key “{key.name}” is revoked.")
+        messages.success(request, _("The key “%(name)s” is revoked.") % {"name": key.name})
         return redirect("accounts:organisation")
 
 
@@ -282,7 +295,8 @@ class InvitationAcceptView(FormView):
                 organisations.invitation_accept(token=kwargs["token"], user=request.user)
             except ApplicationError as exc:
                 return render(request, "accounts/invitation_accept.html", {"refusal": exc.message}, status=400)
-            messages.success(request, f"You joined {self.invitation.organisation.company_name}.")
+            messages.success(request, _("You joined %(company)s.") % {
+                "company": self.invitation.organisation.company_name})
             return redirect("accounts:dashboard")
         return super().post(request, *args, **kwargs)
 
@@ -295,7 +309,8 @@ class InvitationAcceptView(FormView):
         except ApplicationError as exc:
             return render(self.request, "accounts/invitation_accept.html", {"refusal": exc.message}, status=400)
         login(self.request, member, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to {self.invitation.organisation.company_name} on Gavel.")
+        messages.success(self.request, _("Welcome to %(company)s on Gavel.") % {
+            "company": self.invitation.organisation.company_name})
         return redirect("accounts:dashboard")
 
 
@@ -322,14 +337,14 @@ class DealerDocumentUploadView(LoginRequiredMixin, View):
     def post(self, request):
         profile = dealer_profile_get(user=request.user)
         if profile is None:
-            raise Http404("Only dealers upload a trade licence.")
+            raise Http404(_("Only dealers upload a trade licence."))
         try:
             services.dealer_document_upload(profile=profile, actor=request.user, upload=request.FILES.get("document"))
         except ApplicationError as exc:
             for message in (exc.fields or {}).get("document", []) or [exc.message]:
                 messages.error(request, message)
         else:
-            messages.success(request, "Trade licence uploaded. Our team reviews it as part of your verification.")
+            messages.success(request, _("Trade licence uploaded. Our team reviews it as part of your verification."))
         return redirect("accounts:profile")
 
 
@@ -391,7 +406,7 @@ class TwoFactorVerifyView(View):
         return _pending_user(request)
 
     def get(self, request):
-        user, _ = self._who(request)
+        user, _pending = self._who(request)
         if user is None:
             return redirect("accounts:dashboard" if request.user.is_authenticated else "accounts:login")
         return render(request, self.template_name, {"form": TwoFactorCodeForm()})
@@ -401,13 +416,13 @@ class TwoFactorVerifyView(View):
         if user is None:
             if request.user.is_authenticated:  # signed in, and no second factor to ask for
                 return redirect("accounts:dashboard")
-            messages.error(request, "Sign in again: the code step timed out.")
+            messages.error(request, _("Sign in again: the code step timed out."))
             return redirect("accounts:login")
         form = TwoFactorCodeForm(request.POST)
         device = security.two_factor_check(user=user, code=form.data.get("code", "")) if form.is_valid() else None
         if device is None:
             if form.is_valid():
-                form.add_error("code", "That code is not right (or too many tries: wait a moment and try again).")
+                form.add_error("code", _("That code is not right (or too many tries: wait a moment and try again)."))
             return render(request, self.template_name, {"form": form}, status=400)
         default = reverse(settings.LOGIN_REDIRECT_URL)
         if not request.user.is_authenticated:
@@ -418,8 +433,8 @@ class TwoFactorVerifyView(View):
             next_url = safe_next(request, request.GET.get("next"), default)
         otp_login(request, device)
         if device.name == security.RECOVERY_DEVICE_NAME:
-            messages.warning(request, "You used a recovery code; each works once. Make new ones on the two-factor "
-                                      "page if you are running low.")
+            messages.warning(request, _("You used a recovery code; each works once. Make new ones on the two-factor "
+                                        "page if you are running low."))
         response = redirect(next_url)
         signed_in(request, response, user)
         return response
@@ -441,7 +456,7 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
         else:
             device = security.totp_device_pending(user=user)
             uri = security.totp_provisioning_uri(device=device)
-            context.update(qr_svg=segno.make(uri, error="m").svg_inline(scale=4, title="Scan with your app"),
+            context.update(qr_svg=segno.make(uri, error="m").svg_inline(scale=4, title=_("Scan with your app")),
                            secret=security.totp_secret_text(device=device))
         return render(self.request, self.template_name, context, status=status)
 
@@ -481,7 +496,7 @@ class TwoFactorDisableView(LoginRequiredMixin, View):
                 messages.error(request, exc.message)
                 return redirect("accounts:two_factor_setup")
             else:
-                messages.success(request, "Two-factor sign-in is off.")
+                messages.success(request, _("Two-factor sign-in is off."))
                 return redirect("accounts:profile")
         return render(request, "accounts/two_factor_setup.html",
                       {"disable_form": form, "form": TwoFactorCodeForm(), "required": False}, status=400)
@@ -495,7 +510,7 @@ class EmailVerifyView(View):
             security.email_verify(token=token)
         except ApplicationError as exc:
             return render(request, "accounts/email_verify.html", {"refusal": exc.message}, status=400)
-        messages.success(request, "Your email address is confirmed. Thank you.")
+        messages.success(request, _("Your email address is confirmed. Thank you."))
         return redirect("accounts:dashboard" if request.user.is_authenticated else "accounts:login")
 
 
@@ -504,14 +519,14 @@ class EmailVerificationResendView(LoginRequiredMixin, View):
 
     def post(self, request):
         if request.user.email_verified:
-            messages.info(request, "Your email address is already confirmed.")
+            messages.info(request, _("Your email address is already confirmed."))
         elif not rate_limit_hit(scope="verify_resend", ident=request.user.pk,
                                 rate=settings.GAVEL_VERIFY_RESEND_RATE).allowed:
-            messages.error(request, "We have sent you several links in the last hour. Please use the newest one, or "
-                                    "try again later.")
+            messages.error(request, _("We have sent you several links in the last hour. Please use the newest one, "
+                                      "or try again later."))
         else:
             security.email_verification_send_on_commit(user=request.user)
-            messages.success(request, f"We sent a new link to {request.user.email}.")
+            messages.success(request, _("We sent a new link to %(email)s.") % {"email": request.user.email})
         return redirect("accounts:profile")
 
 
@@ -544,8 +559,8 @@ class PayoutAccountView(LoginRequiredMixin, View):
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self._page(form, status=400)
-        messages.success(request, "Your payout account is saved; we emailed you about the change." if changed
-                         else "That is already your payout account.")
+        messages.success(request, _("Your payout account is saved; we emailed you about the change.") if changed
+                         else _("That is already your payout account."))
         return redirect("accounts:payout_account")
 
 
@@ -560,7 +575,7 @@ def language_set(request):
         except ValidationFailed as exc:
             return render(request, "400.html", {"detail": exc.fields["language"][0]}, status=400)
     elif not language_valid(language):
-        return render(request, "400.html", {"detail": translation.gettext("Choose a language from the list.")},
+        return render(request, "400.html", {"detail": _("Choose a language from the list.")},
                       status=400)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},

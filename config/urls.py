@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
@@ -17,9 +18,9 @@ from payments.urls_api import urlpatterns as payments_api
 from privacy import api as privacy_api
 from transparency.urls_api import urlpatterns as transparency_api
 
-admin.site.site_header = "Gavel administration"
-admin.site.site_title = "Gavel admin"
-admin.site.index_title = "Moderation"
+admin.site.site_header = gettext_lazy("Gavel administration")
+admin.site.site_title = gettext_lazy("Gavel admin")
+admin.site.index_title = gettext_lazy("Moderation")
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),

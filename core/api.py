@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -47,9 +48,9 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         fields = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        response.data = {"code": "invalid", "detail": "Some fields need attention.", "fields": fields}
+        response.data = {"code": "invalid", "detail": _("Some fields need attention."), "fields": fields}
     elif isinstance(exc, (Http404, exceptions.NotFound)):
-        response.data = {"code": "not_found", "detail": "Not found."}
+        response.data = {"code": "not_found", "detail": _("Not found.")}
     elif isinstance(exc, (PermissionDenied, exceptions.PermissionDenied)):
         response.data = {"code": "permission_denied", "detail": str(response.data.get("detail", exc))}
     elif isinstance(exc, exceptions.APIException):

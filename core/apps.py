@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Core (audit)"
+    verbose_name = _("Core (audit)")
 
     def ready(self):
         from core import checks  # noqa: F401  (registers the system checks)

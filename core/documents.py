@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from core.audit import audit_record
@@ -24,7 +25,6 @@ from core.models import AuditLog, ReviewedDocument
 from core.transitions import TransitionResult, transition
 
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-NOT_A_DOCUMENT = "Upload a PDF, JPEG or PNG file."
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,10 @@ def _sniff(data: bytes) -> str | None:
 def document_read(upload) -> SniffedDocument:
     """Read and check one upload. Raises ValidationFailed(fields={"document": [...]})."""
     if upload is None:
-        raise _refuse("Choose a file to upload.")
+        raise _refuse(_("Choose a file to upload."))
     max_bytes = settings.GAVEL_DOCUMENT_MAX_BYTES
-    too_big = f"This file is larger than {max_bytes // (1024 * 1024)} MB. Please upload a smaller one."
+    too_big = _("This file is larger than %(mb)s MB. Please upload a smaller one.") % {
+        "mb": max_bytes // (1024 * 1024)}
     if getattr(upload, "size", None) is not None and upload.size > max_bytes:
         raise _refuse(too_big)
     if hasattr(upload, "seek"):
@@ -70,10 +71,10 @@ def document_read(upload) -> SniffedDocument:
     if len(data) > max_bytes:
         raise _refuse(too_big)
     if not data:
-        raise _refuse("This file is empty.")
+        raise _refuse(_("This file is empty."))
     content_type = _sniff(data)
     if content_type is None:
-        raise _refuse(NOT_A_DOCUMENT)
+        raise _refuse(_("Upload a PDF, JPEG or PNG file."))
     return SniffedDocument(data=data, content_type=content_type, extension=ACCEPTED_TYPES[content_type],
                            original_filename=str(getattr(upload, "name", "") or "")[:255])
 
@@ -104,7 +105,7 @@ def document_review(*, document: ReviewedDocument, actor, accept: bool, reason: 
     """Staff accept or reject an uploaded document; a rejection says why (the uploader sees it)."""
     reason = (reason or "").strip()
     if not accept and not reason:
-        raise ValidationFailed(fields={"reason": ["Say why the document is rejected; the uploader will see it."]})
+        raise ValidationFailed(fields={"reason": [_("Say why the document is rejected; the uploader will see it.")]})
     return transition(
         document, ReviewedDocument.Status.ACCEPTED if accept else ReviewedDocument.Status.REJECTED,
         actor=actor, reason=reason,

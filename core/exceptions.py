@@ -1,5 +1,7 @@
 """Errors raised by services. Views, the API and admin translate them; nothing else does."""
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     """A business rule refused the request. `code` is machine-readable and stable."""
@@ -18,14 +20,14 @@ class ApplicationError(Exception):
         super().__init__(self.message)
 
     def default_message(self) -> str:
-        return "The request was refused."
+        return _("The request was refused.")
 
 
 class ValidationFailed(ApplicationError):
     code = "invalid"
 
     def default_message(self) -> str:
-        return "Some fields need attention."
+        return _("Some fields need attention.")
 
 
 class PermissionRefused(ApplicationError):
@@ -33,7 +35,7 @@ class PermissionRefused(ApplicationError):
     status_code = 403
 
     def default_message(self) -> str:
-        return "You may not do that."
+        return _("You may not do that.")
 
 
 class InvalidTransition(ApplicationError):
@@ -59,4 +61,5 @@ class Throttled(ApplicationError):
         super().__init__(message, **kwargs)
 
     def default_message(self) -> str:
-        return f"Too many requests. Please wait {self.retry_after_seconds} seconds and try again."
+        return _("Too many requests. Please wait %(seconds)s seconds and try again.") % {
+            "seconds": self.retry_after_seconds}

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from core.money import AMOUNT_MAX_MINOR, Money, default_currency, minor_digits
 
@@ -39,12 +40,17 @@ class MoneyField(forms.CharField):
             amount = Money.from_major(text, self._currency()).amount_minor
         except ValueError as exc:
             if "decimal places" in str(exc):
-                raise ValidationError(f"This amount has more than {digits} decimal places.", code="decimals")
+                raise ValidationError(_("This amount has more than %(digits)s decimal places.") % {"digits": digits},
+                                      code="decimals")
             example = format(Decimal(12_500), f",.{digits}f")
-            raise ValidationError(f"An amount like {example}.", code="invalid")
+            raise ValidationError(_("An amount like %(example)s.") % {"example": example}, code="invalid")
         if self.min_minor is not None and amount < self.min_minor:
-            raise ValidationError("The amount cannot be negative." if self.min_minor == 0 else
-                                  f"At least {Money(self.min_minor, self._currency()).format()}.", code="min")
+            raise ValidationError(_("The amount cannot be negative.") if self.min_minor == 0 else
+                                  _("At least %(amount)s.") % {
+                                      "amount": Money(self.min_minor, self._currency()).format()},
+                                  code="min")
         if amount > self.max_minor:
-            raise ValidationError(f"At most {Money(self.max_minor, self._currency()).format()}.", code="max")
+            raise ValidationError(_("At most %(amount)s.") % {
+                "amount": Money(self.max_minor, self._currency()).format()},
+                                  code="max")
         return amount

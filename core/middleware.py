@@ -48,7 +48,7 @@ def database_unavailable_response(request, exception: Exception) -> HttpResponse
         return None
     logger.error("database unavailable while serving %s: %s", request.path, exception)
     connections["default"].close_if_unusable_or_obsolete()
-    detail = "Gavel is briefly unavailable. Nothing was changed; please try again in a moment."
+    detail = translation.gettext("Gavel is briefly unavailable. Nothing was changed; please try again in a moment.")
     if wants_json(request):
         response: HttpResponse = JsonResponse({"code": "service_unavailable", "detail": detail}, status=503)
     else:
@@ -77,9 +77,10 @@ class TextInputMiddleware:
         try:
             problem = self._problem(request)
         except MultiPartParserError as exc:
-            return _bad_request(request, "parse_error", f"The form data could not be read: {exc}", {})
+            return _bad_request(request, "parse_error",
+                                translation.gettext("The form data could not be read: %(error)s") % {"error": exc}, {})
         if problem is not None:
-            return _bad_request(request, "invalid", NUL_MESSAGE, {problem: [NUL_MESSAGE]})
+            return _bad_request(request, "invalid", str(NUL_MESSAGE), {problem: [str(NUL_MESSAGE)]})
         return self.get_response(request)
 
     @staticmethod
@@ -139,8 +140,9 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        user = getattr(request, "user", None)
         try:
-            user = getattr(request, "user", None)  # reads the session's user: the database's first use in a request
+            # Reads the session's user: the database's first use in a request (the outage's 503 as in a view).
             language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         except OperationalError as exc:
             unavailable = database_unavailable_response(request, exc)

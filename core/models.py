@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditLogQuerySet(models.QuerySet):
@@ -19,10 +20,10 @@ class AuditLog(models.Model):
     """Who changed what, when and why. Written by services; never updated or deleted."""
 
     class Action(models.TextChoices):
-        STATUS_CHANGE = "status_change", "Status change"
-        UPDATE = "update", "Update"
-        CREATE = "create", "Create"
-        EXPORT = "export", "Personal data exported"
+        STATUS_CHANGE = "status_change", _("Status change")
+        UPDATE = "update", _("Update")
+        CREATE = "create", _("Create")
+        EXPORT = "export", _("Personal data exported")
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -34,7 +35,7 @@ class AuditLog(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_repr = models.CharField(max_length=200, blank=True, help_text="Kept if the actor is removed.")
+    actor_repr = models.CharField(max_length=200, blank=True, help_text=_("Kept if the actor is removed."))
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -44,8 +45,8 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
-        verbose_name = "audit log entry"
-        verbose_name_plural = "audit log"
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
 
     def __str__(self):
         if self.action == self.Action.STATUS_CHANGE:
@@ -72,8 +73,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     event_key = models.CharField(
         max_length=200, null=True, blank=True,
-        help_text="The event this tells (e.g. auction:12:sold): one notification per event and recipient, however "
-                  "often the code that tells it runs. Empty for ad-hoc messages.")
+        help_text=_("The event this tells (e.g. auction:12:sold): one notification per event and recipient, however "
+                    "often the code that tells it runs. Empty for ad-hoc messages."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -95,7 +96,7 @@ class NotificationPreference(models.Model):
     kind = models.CharField(max_length=64)
     in_app = models.BooleanField(default=True)
     email = models.BooleanField(default=True)
-    push = models.BooleanField(default=True, help_text="Web push to the devices the user turned it on for.")
+    push = models.BooleanField(default=True, help_text=_("Web push to the devices the user turned it on for."))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="core_notification_preference_once")]
@@ -126,9 +127,9 @@ class ReviewedDocument(models.Model):
     (core.transitions: audited)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for review"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Waiting for review")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
 
     S = Status
     # Staff may withdraw an acceptance (a licence found void); a rejected document stays rejected: upload a new one.
@@ -140,7 +141,7 @@ class ReviewedDocument(models.Model):
     size_bytes = models.PositiveIntegerField()
     original_filename = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
-    status_reason = models.TextField(blank=True, help_text="Why it was rejected; the uploader sees it.")
+    status_reason = models.TextField(blank=True, help_text=_("Why it was rejected; the uploader sees it."))
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
 
 # Digits after the decimal point, per ISO 4217, for the currencies we format.
 MINOR_DIGITS = {"EUR": 2, "GBP": 2, "USD": 2, "CHF": 2, "PLN": 2, "SEK": 2, "CZK": 2, "JPY": 0, "CNY": 2}
@@ -22,7 +22,7 @@ AMOUNT_MAX_MINOR = 100_000_000_00
 
 
 def amount_too_large_message() -> str:
-    return f"Enter at most {Money.of(AMOUNT_MAX_MINOR).format(show_minor=False)}."
+    return gettext("Enter at most %(amount)s.") % {"amount": Money.of(AMOUNT_MAX_MINOR).format(show_minor=False)}
 
 
 @functools.cache

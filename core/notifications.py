@@ -12,6 +12,7 @@ redelivered message, two workers racing — finds the row already there, writes 
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from celery import Task
 from django.conf import settings
@@ -19,11 +20,15 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.events import publish_on_commit, user_group
 from core.i18n import Translatable, in_language_of, render
 from core.models import Notification, NotificationPreference
 from core.push import push_enabled, push_send
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -79,27 +84,36 @@ def notification_frame(notification: Notification) -> dict:
 
 
 # The kinds each role may tune on the preferences page (a kind not listed here is always told every way).
-_DEALER_KINDS = [
-    ("outbid", "Someone outbid you"), ("auction_won", "You won an auction"),
-    ("saved_search_match", "A new auction matches a saved search"), ("sale_invoice", "Your invoice is ready"),
-    ("sale_paid", "A payment of yours arrived"), ("sale_overdue", "A payment is overdue"),
-    ("sale_collection_overdue", "A collection is overdue"),
-    ("second_chance_offer", "A second-chance offer"), ("counter_offer", "A seller's counter-offer"),
-    ("collection_changed", "Collection arrangements changed"), ("dispute_resolved", "A dispute was resolved"),
-    ("webhook_endpoint_disabled", "A webhook endpoint was switched off"),
+_DEALER_KINDS: "list[tuple[str, StrOrPromise]]" = [
+    ("outbid", gettext_lazy("Someone outbid you")),
+    ("auction_won", gettext_lazy("You won an auction")),
+    ("saved_search_match", gettext_lazy("A new auction matches a saved search")),
+    ("sale_invoice", gettext_lazy("Your invoice is ready")),
+    ("sale_paid", gettext_lazy("A payment of yours arrived")),
+    ("sale_overdue", gettext_lazy("A payment is overdue")),
+    ("sale_collection_overdue", gettext_lazy("A collection is overdue")),
+    ("second_chance_offer", gettext_lazy("A second-chance offer")),
+    ("counter_offer", gettext_lazy("A seller's counter-offer")),
+    ("collection_changed", gettext_lazy("Collection arrangements changed")),
+    ("dispute_resolved", gettext_lazy("A dispute was resolved")),
+    ("webhook_endpoint_disabled", gettext_lazy("A webhook endpoint was switched off")),
 ]
-_SELLER_KINDS = [
-    ("inspection_booked", "Your inspection is booked"), ("inspection_changed", "Your inspection changed"),
-    ("auction_sold", "Your car is sold"), ("auction_no_bids", "No bids on your car"),
-    ("seller_consent_needed", "A decision is needed from you"), ("sale_paid", "The buyer paid"),
-    ("handover_confirm_needed", "Confirm the handover"), ("payout_sent", "You have been paid"),
-    ("dispute_opened", "A dispute was opened"),
+_SELLER_KINDS: "list[tuple[str, StrOrPromise]]" = [
+    ("inspection_booked", gettext_lazy("Your inspection is booked")),
+    ("inspection_changed", gettext_lazy("Your inspection changed")),
+    ("auction_sold", gettext_lazy("Your car is sold")),
+    ("auction_no_bids", gettext_lazy("No bids on your car")),
+    ("seller_consent_needed", gettext_lazy("A decision is needed from you")),
+    ("sale_paid", gettext_lazy("The buyer paid")),
+    ("handover_confirm_needed", gettext_lazy("Confirm the handover")),
+    ("payout_sent", gettext_lazy("You have been paid")),
+    ("dispute_opened", gettext_lazy("A dispute was opened")),
 ]
-PREFERENCE_KINDS: dict[str, list[tuple[str, str]]] = {
+PREFERENCE_KINDS: "dict[str, list[tuple[str, StrOrPromise]]]" = {
     "dealer": _DEALER_KINDS, "seller": _SELLER_KINDS,
-    "inspector": [("inspection_changed", "An inspection changed")],
-    "staff": [("dispute_opened", "A dispute was opened"),
-              ("sale_collection_overdue", "A dealer has not collected a paid car")],
+    "inspector": [("inspection_changed", gettext_lazy("An inspection changed"))],
+    "staff": [("dispute_opened", gettext_lazy("A dispute was opened")),
+              ("sale_collection_overdue", gettext_lazy("A dealer has not collected a paid car"))],
 }
 
 

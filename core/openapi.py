@@ -5,6 +5,7 @@ every API view shares follow from how the view is built, so they are added here 
 each view, and they always carry the one error body core.api.exception_handler produces.
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -12,25 +13,25 @@ from rest_framework.permissions import AllowAny
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid input (in the body, the query or a header: a NUL character is refused everywhere), or a "
-           "business rule refused the request (see `code` and `fields`).",
-    "401": "No credentials, or an invalid token.",
-    "403": "Signed in, but this role or account may not do this (see `code`).",
-    "404": "No such object, or not one this user may see; for lists, a page past the end.",
-    "409": "The object is not in a state that allows this (see `code`).",
-    "415": "The body's content type is not one this operation reads, or its multipart boundary is broken.",
-    "429": "Too many requests: wait `retry_after_seconds` (also in the Retry-After header).",
+    "400": _("Invalid input (in the body, the query or a header: a NUL character is refused everywhere), or a "
+           "business rule refused the request (see `code` and `fields`)."),
+    "401": _("No credentials, or an invalid token."),
+    "403": _("Signed in, but this role or account may not do this (see `code`)."),
+    "404": _("No such object, or not one this user may see; for lists, a page past the end."),
+    "409": _("The object is not in a state that allows this (see `code`)."),
+    "415": _("The body's content type is not one this operation reads, or its multipart boundary is broken."),
+    "429": _("Too many requests: wait `retry_after_seconds` (also in the Retry-After header)."),
 }
 
 
 class ErrorOutputSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable and stable: invalid, not_found, bid_too_low, …")
-    detail = serializers.CharField(help_text="A sentence for people.")
+    code = serializers.CharField(help_text=_("Machine-readable and stable: invalid, not_found, bid_too_low, …"))
+    detail = serializers.CharField(help_text=_("A sentence for people."))
     # DRF's serializer metaclass takes declared fields off the class, so `fields` stays Serializer.fields at run
     # time; the stubs cannot see the metaclass.
     fields = serializers.DictField(child=serializers.JSONField(), required=False,  # type: ignore[assignment]
-                                   help_text="Field name -> messages, when particular fields were refused.")
-    retry_after_seconds = serializers.IntegerField(required=False, help_text="On 429 answers.")
+                                   help_text=_("Field name -> messages, when particular fields were refused."))
+    retry_after_seconds = serializers.IntegerField(required=False, help_text=_("On 429 answers."))
 
 
 class GavelAutoSchema(AutoSchema):
@@ -64,7 +65,7 @@ class GavelAutoSchema(AutoSchema):
                 continue
             description = declared.get("description")
             if description in (None, "", "No response body"):
-                description = ERROR_DESCRIPTIONS.get(code, "Refused (see `code`).")
+                description = ERROR_DESCRIPTIONS.get(code, _("Refused (see `code`)."))
             responses[code] = {**self._get_response_for_code(ErrorOutputSerializer, code, direction=direction),
                                "description": description}
         return dict(sorted(responses.items()))

@@ -13,12 +13,15 @@ Integers with more than 4,300 digits are refused by Python itself (a ValueError,
 
 import json
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
 JSON_MAX_DEPTH = 32
-NUL_MESSAGE = "Remove the NUL character (U+0000): it is not text and cannot be stored."
-SURROGATE_MESSAGE = "Remove the unpaired surrogate (U+D800 to U+DFFF): it is not text and cannot be stored."
+NUL_MESSAGE = gettext_lazy("Remove the NUL character (U+0000): it is not text and cannot be stored.")
+SURROGATE_MESSAGE = gettext_lazy(
+    "Remove the unpaired surrogate (U+D800 to U+DFFF): it is not text and cannot be stored.")
 
 
 class JSONRefused(ValueError):
@@ -31,24 +34,24 @@ class JSONRefused(ValueError):
 
 
 def _no_constants(name: str):
-    raise JSONRefused(f"{name} is not a number Gavel takes (not JSON).")
+    raise JSONRefused(_("%(name)s is not a number Gavel takes (not JSON).") % {"name": name})
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise JSONRefused(f"The number {text[:40]} is too large.")
+        raise JSONRefused(_("The number %(number)s is too large.") % {"number": text[:40]})
     return value
 
 
 def text_problem(text: str) -> str | None:
     """Why `text` cannot be stored as text, or None."""
     if "\x00" in text:
-        return NUL_MESSAGE
+        return str(NUL_MESSAGE)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return SURROGATE_MESSAGE
+        return str(SURROGATE_MESSAGE)
     return None
 
 
@@ -58,7 +61,7 @@ def _check(value) -> None:
     while pending:
         node, depth, path = pending.pop()
         if depth > JSON_MAX_DEPTH and isinstance(node, (dict, list)):
-            raise JSONRefused(f"The JSON is nested deeper than {JSON_MAX_DEPTH} levels.")
+            raise JSONRefused(_("The JSON is nested deeper than %(depth)s levels.") % {"depth": JSON_MAX_DEPTH})
         if isinstance(node, dict):
             for key, item in node.items():
                 child = f"{path}.{key}" if path else str(key)
@@ -80,7 +83,7 @@ def json_loads(data: bytes | str):
     try:
         value = json.loads(data, parse_constant=_no_constants, parse_float=_finite_float)
     except RecursionError:
-        raise JSONRefused(f"The JSON is nested deeper than {JSON_MAX_DEPTH} levels.") from None
+        raise JSONRefused(_("The JSON is nested deeper than %(depth)s levels.") % {"depth": JSON_MAX_DEPTH}) from None
     _check(value)
     return value
 
@@ -95,16 +98,16 @@ class JSONParser(parsers.JSONParser):
         except JSONRefused as exc:
             if exc.path is not None:
                 raise ValidationError({exc.path: [exc.message]}) from None
-            raise ParseError(f"JSON parse error - {exc.message}") from None
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc.message}) from None
         except (ValueError, LookupError) as exc:  # malformed, not in its encoding, an integer of > 4,300 digits
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
 
 
 def _check_form(data) -> None:
     """A NUL in a form field's name or value (PostgreSQL cannot store it): refused, naming the field."""
     for name, values in data.lists():
         if "\x00" in name or any(isinstance(value, str) and "\x00" in value for value in values):
-            raise ValidationError({name.replace("\x00", "\\0"): [NUL_MESSAGE]})
+            raise ValidationError({name.replace("\x00", "\\0"): [str(NUL_MESSAGE)]})
 
 
 class FormParser(parsers.FormParser):

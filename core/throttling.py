@@ -5,6 +5,7 @@ API and the pages of one door share one limit. Rates are read from settings on e
 """
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.throttling import BaseThrottle
 
 from core.exceptions import Throttled
@@ -85,12 +86,13 @@ def upload_throttle_wait(request) -> int | None:
 
 
 def upload_throttle_message(wait: int) -> str:
-    return f"You have uploaded a lot of photos in a short time. Please wait {wait} seconds and try again."
+    return _("You have uploaded a lot of photos in a short time. Please wait %(seconds)s seconds and try again.") % {
+        "seconds": wait}
 
 
 def signup_page_rate_limit(request) -> None:
     """Page sign-ups per client address (GAVEL_SIGNUP_PAGE_RATE); raises Throttled beyond it."""
     result = rate_limit_hit(scope="signup_page", ident=client_ip(request), rate=settings.GAVEL_SIGNUP_PAGE_RATE)
     if not result.allowed:
-        raise Throttled("Too many sign-ups from your network. Please wait a while and try again.",
+        raise Throttled(_("Too many sign-ups from your network. Please wait a while and try again."),
                         retry_after_seconds=result.retry_after_seconds)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from core.audit import audit_record
 from core.exceptions import InvalidTransition, TransitionConflict
@@ -31,8 +32,10 @@ def transitions_table(model: type[models.Model], field: str = "status") -> Mappi
 
 def _refuse(model: type[models.Model], field: str, current: str, to: str) -> InvalidTransition:
     return InvalidTransition(
-        f"{str(model._meta.verbose_name).capitalize()} cannot go from {current!r} to {to!r}.",
-        fields={field: [f"Not allowed from {current!r} to {to!r}."]},
+        gettext("%(thing)s cannot go from %(current)s to %(to)s.") % {
+            "thing": str(model._meta.verbose_name).capitalize(), "current": repr(current), "to": repr(to)},
+        fields={field: [gettext("Not allowed from %(current)s to %(to)s.") % {"current": repr(current),
+                                                                                "to": repr(to)}]},
     )
 
 

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.log import log_response
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -102,15 +103,15 @@ def media(request, path):
     a file holds, a browser never runs it as a page."""
     access = media_access(path)
     if access is None:
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     if not access.public:
         if not media_signature_valid(path, request.GET.get("sig", "")):
-            raise PermissionDenied("This link has expired or is not valid. Reload the page for a new one.")
+            raise PermissionDenied(_("This link has expired or is not valid. Reload the page for a new one."))
         if not access.may_view(_media_viewer(request)):
-            raise Http404("No such file.")
+            raise Http404(_("No such file."))
     content_type = access.content_type or MEDIA_CONTENT_TYPES.get(PurePosixPath(path).suffix.lower())
     if content_type is None:
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))  # refuses ../ and directories with 404
     response["Content-Type"] = content_type
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -143,7 +144,7 @@ class NotificationReadView(LoginRequiredMixin, View):
     def post(self, request):
         raw = request.POST.get("id", "").strip()
         if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= self.ID_DIGITS_MAX):
-            messages.error(request, "No such notification: nothing was marked read.")
+            messages.error(request, _("No such notification: nothing was marked read."))
             return redirect("notifications")
         notification_id = int(raw) if raw else None
         notifications_mark_read(user=request.user, notification_id=notification_id)
@@ -170,7 +171,7 @@ class NotificationPreferencesView(LoginRequiredMixin, TemplateView):
         choices = {kind: {way: request.POST.get(f"{kind}:{way}") == "1" for way in ("in_app", "email", "push")}
                    for kind in kinds}
         notification_preferences_set(user=request.user, choices=choices)
-        messages.success(request, "Your notification preferences are saved.")
+        messages.success(request, _("Your notification preferences are saved."))
         return redirect("notifications_preferences")
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -20,10 +21,10 @@ def _close(*, obj, actor, reason):
 
 
 def _closed_report(obj, result) -> str:
-    return "closed; personal data erased or pseudonymised."
+    return gettext("closed; personal data erased or pseudonymised.")
 
 
-@admin.action(description="Export personal data (on the person's request)")
+@admin.action(description=gettext_lazy("Export personal data (on the person's request)"))
 def export_personal_data(modeladmin, request, queryset):
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST:
@@ -40,16 +41,17 @@ def export_personal_data(modeladmin, request, queryset):
                 return personal_data_response(documents[0],
                                               f"gavel-personal-data-{documents[0]['user_id']}-{stamp}.json")
             return personal_data_response({"exports": documents}, f"gavel-personal-data-{stamp}.json")
-        form.add_error("reason", "A reason is required; it is recorded in the audit log.")
+        form.add_error("reason", gettext("A reason is required; it is recorded in the audit log."))
     return TemplateResponse(request, "admin/gavel_reason_action.html", {
         **modeladmin.admin_site.each_context(request),
-        "title": "Export personal data", "objects": queryset, "form": form,
+        "title": gettext("Export personal data"), "objects": queryset, "form": form,
         "action_name": "export_personal_data", "require_reason": True, "opts": modeladmin.model._meta,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
     })
 
 
-close_accounts = reason_action(name="close_accounts", description="Close account (on the person's request)",
+close_accounts = reason_action(name="close_accounts",
+                               description=gettext_lazy("Close account (on the person's request)"),
                                service=_close, require_reason=True, report=_closed_report)
 
 
@@ -57,7 +59,8 @@ class PrivacyUserAdmin(UserAdmin):
     actions = [*UserAdmin.actions, export_personal_data, close_accounts]
     list_filter = [*UserAdmin.list_filter, ("closed_at", admin.EmptyFieldListFilter)]
     readonly_fields = [*UserAdmin.readonly_fields, "closed_at"]
-    fieldsets = [*UserAdmin.fieldsets[:-1], ("Dates", {"fields": ["last_login", "date_joined", "closed_at"]})]
+    fieldsets = [*UserAdmin.fieldsets[:-1],
+                 (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined", "closed_at"]})]
 
 
 admin.site.unregister(User)

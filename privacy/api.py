@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
@@ -13,7 +14,7 @@ class PersonalDataApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Download my data")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary=gettext_lazy("Download my data"))
     def get(self, request):
         response = Response(personal_data_export(user=request.user))
         response["Cache-Control"] = "no-store"

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import services as accounts_services
 from accounts.models import DealerProfile, User
@@ -35,13 +36,13 @@ class AccountNotClosable(ApplicationError):
 
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
-        super().__init__("The account cannot be closed yet: " + " ".join(reasons))
+        super().__init__(_("The account cannot be closed yet: %(reasons)s") % {"reasons": " ".join(reasons)})
 
 
 def account_closure_obstacles(*, user: User) -> list[str]:
     """Every reason the account cannot close now, in words for the person; empty: it can."""
     if user.closed_at is not None:
-        return ["The account is already closed."]
+        return [_("The account is already closed.")]
     return [*accounts_services.account_closure_obstacles(user=user),
             *marketplace_services.account_closure_obstacles(user=user),
             *inspections_selectors.account_closure_obstacles(user=user),
@@ -57,12 +58,12 @@ def account_close(*, user: User, actor: User, password: str | None = None, reaso
     reason = (reason or "").strip()
     if actor.pk == user.pk:
         if not password or not user.check_password(password):
-            raise ValidationFailed(fields={"password": ["That is not your password."]})
+            raise ValidationFailed(fields={"password": [_("That is not your password.")]})
         reason = reason or "Closed by the account holder."
     else:
-        staff_ensure(actor, "Only Gavel staff may close another person's account.")
+        staff_ensure(actor, _("Only Gavel staff may close another person's account."))
         if not reason:
-            raise ValidationFailed(fields={"reason": ["Give the reason: it is recorded in the audit log."]})
+            raise ValidationFailed(fields={"reason": [_("Give the reason: it is recorded in the audit log.")]})
     with transaction.atomic():
         # The user's row, then their dealer profile (bids and offers lock it first, so a bid racing the closure
         # either lands before it, and is seen as an obstacle here, or is refused after it: the account inactive).
@@ -91,12 +92,12 @@ def account_close(*, user: User, actor: User, password: str | None = None, reaso
 def personal_data_export_for_staff(*, user: User, actor: User, reason: str) -> dict:
     """Staff export a person's data on their request (Django admin): the reason is required, and the export is
     recorded in the audit log with who made it."""
-    staff_ensure(actor, "Only Gavel staff may export another person's data.")
+    staff_ensure(actor, _("Only Gavel staff may export another person's data."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(fields={"reason": ["Give the reason: it is recorded in the audit log."]})
+        raise ValidationFailed(fields={"reason": [_("Give the reason: it is recorded in the audit log.")]})
     if actor.pk == user.pk:
-        raise PermissionRefused("Download your own data from your profile.")
+        raise PermissionRefused(_("Download your own data from your profile."))
     document = personal_data_export(user=user)
     audit_record(obj=user, action=AuditLog.Action.EXPORT, actor=actor, reason=reason,
                  data={"format": document["format"]})

@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -65,12 +66,12 @@ class AccountCloseView(LoginRequiredMixin, View):
         try:
             services.account_close(user=request.user, actor=request.user, password=form.cleaned_data["password"])
         except services.AccountNotClosable as exc:
-            messages.error(request, "Your account cannot be closed yet.")
+            messages.error(request, _("Your account cannot be closed yet."))
             return self._again(request, form, exc.reasons, 409)
         except ValidationFailed as exc:
             form_errors_from(exc, form)
             return self._again(request, form, services.account_closure_obstacles(user=request.user), 400)
         logout(request)
-        messages.success(request, "Your account is closed. Your personal data has been erased; what the law "
-                                  "requires us to keep refers to your account by number only.")
+        messages.success(request, _("Your account is closed. Your personal data has been erased; what the law "
+                                    "requires us to keep refers to your account by number only."))
         return redirect("home")

@@ -54,19 +54,20 @@
   // One full-screen viewer for the page.
   var dialog = null, image = null, caption = null, group = [], at = 0, opener = null;
 
-  // Its words come translated from the page: data-text-* on an element marked data-lightbox-texts (the gallery
-  // include), {named} fields filled in here; English when the page gives none.
-  function text(name, fallback, values) {
-    var source = document.querySelector("[data-lightbox-texts]");
-    var value = (source && source.dataset[name]) || fallback;
-    return value.replace(/\{(\w+)\}/g, function (whole, key) { return values && key in values ? values[key] : whole; });
+  // The viewer's words, in the page's language: data-* of the page's [data-lightbox-texts] (includes/_gallery.html),
+  // English where a page has none.
+  var ENGLISH = {fullScreen: "Photo, full screen", previous: "Previous photo", next: "Next photo", zoom: "Zoom",
+                 close: "Close", photo: "Photo", caption: "{name} ({number} of {count})"};
+  function text(key) {
+    var holder = document.querySelector("[data-lightbox-texts]");
+    return (holder && holder.dataset[key]) || ENGLISH[key];
   }
 
   function viewer() {
     if (dialog) return dialog;
     dialog = document.createElement("dialog");
     dialog.className = "lightbox";
-    dialog.setAttribute("aria-label", text("textDialog", "Photo, full screen"));
+    dialog.setAttribute("aria-label", text("fullScreen"));
     dialog.innerHTML =
       '<div class="lightbox-bar">' +
       '<button type="button" class="button button-small" data-lb-prev>‹</button>' +
@@ -76,10 +77,10 @@
       '<button type="button" class="button button-small" data-lb-close></button>' +
       "</div>" +
       '<div class="lightbox-stage"><img alt=""></div>';
-    dialog.querySelector("[data-lb-prev]").setAttribute("aria-label", text("textPrevious", "Previous photo"));
-    dialog.querySelector("[data-lb-next]").setAttribute("aria-label", text("textNext", "Next photo"));
-    dialog.querySelector("[data-lb-zoom]").textContent = text("textZoom", "Zoom");
-    dialog.querySelector("[data-lb-close]").textContent = text("textClose", "Close");
+    dialog.querySelector("[data-lb-prev]").setAttribute("aria-label", text("previous"));
+    dialog.querySelector("[data-lb-next]").setAttribute("aria-label", text("next"));
+    dialog.querySelector("[data-lb-zoom]").textContent = text("zoom");
+    dialog.querySelector("[data-lb-close]").textContent = text("close");
     document.body.appendChild(dialog);
     image = dialog.querySelector("img");
     caption = dialog.querySelector(".lightbox-caption");
@@ -109,8 +110,8 @@
     var link = group[at], img = link.querySelector("img");
     image.src = link.getAttribute("href");
     image.alt = img ? img.alt : "";
-    caption.textContent = (img ? img.alt : text("textPhoto", "Photo")) + " " +
-      text("textPosition", "({number} of {count})", { number: at + 1, count: group.length });
+    caption.textContent = text("caption").replace("{name}", img ? img.alt : text("photo"))
+      .replace("{number}", String(at + 1)).replace("{count}", String(group.length));
     dialog.classList.remove("zoomed");
     var both = group.length > 1;
     dialog.querySelector("[data-lb-prev]").hidden = !both;

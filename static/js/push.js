@@ -5,9 +5,11 @@
   var button = document.querySelector("[data-push-enable]");
   var status = document.querySelector("[data-push-status]");
   if (!button) return;
+  // The sentences come from the page, in its language (core/notification_preferences.html).
+  function say(name) { status.textContent = button.getAttribute("data-text-" + name); }
   if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
     button.disabled = true;
-    status.textContent = "This browser cannot receive push messages.";
+    say("unsupported");
     return;
   }
   function key(base64url) {
@@ -31,7 +33,7 @@
         body: JSON.stringify(subscription.toJSON()),
       });
     }).then(function (response) {
-      status.textContent = response.ok ? "Push is on for this device." : "Push could not be turned on.";
-    }).catch(function () { status.textContent = "Push could not be turned on (permission refused?)."; });
+      say(response.ok ? "on" : "failed");
+    }).catch(function () { say("refused"); });
   });
 })();
