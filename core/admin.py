@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import json
 from typing import TYPE_CHECKING
 
@@ -6,6 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from core.media import url_for
@@ -24,7 +28,7 @@ def money_display(amount_minor, currency: str | None = None, *, signed: bool = F
     return f"+{text}" if signed and amount_minor > 0 else text
 
 
-def money_field(name: str, description: "StrOrPromise", *, currency_field: str | None = None, signed: bool = False):
+def money_field(name: str, description: StrOrPromise, *, currency_field: str | None = None, signed: bool = False):
     """An admin column / read-only field showing the `*_minor` field `name` as money; staff sort by the amount.
 
         class SaleAdmin(admin.ModelAdmin):
@@ -63,7 +67,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
 
 
-def reason_action(*, name: str, description: "StrOrPromise", service, require_reason: bool = False, report=None):
+def reason_action(*, name: str, description: StrOrPromise, service, require_reason: bool = False, report=None):
     """An admin action that asks for a reason on an intermediate page, then calls
     `service(obj=..., actor=..., reason=...)` for each selected object.
 
@@ -87,14 +91,16 @@ def reason_action(*, name: str, description: "StrOrPromise", service, require_re
                     if said:
                         modeladmin.message_user(request, f"{obj}: {said}", messages.INFO)
                 if done:
-                    modeladmin.message_user(request, f"{description}: {done} done.", messages.SUCCESS)
+                    modeladmin.message_user(request, gettext("%(action)s: %(done)s done.") % {
+                        "action": description, "done": done}, messages.SUCCESS)
                 for line in refused:
                     modeladmin.message_user(request, line, messages.ERROR)
                 if not done and not refused:
-                    modeladmin.message_user(request, "Nothing to change.", messages.WARNING)
+                    modeladmin.message_user(request, gettext("Nothing to change."), messages.WARNING)
                 return None
             if require_reason:
-                form.add_error("reason", "A reason is required; it is recorded and shown to the person affected.")
+                form.add_error("reason",
+                               gettext("A reason is required; it is recorded and shown to the person affected."))
         else:
             form = ReasonForm()
         return TemplateResponse(
@@ -142,15 +148,15 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
               "actor", "actor_repr", "reason", "details"]
     readonly_fields = ["from_value", "to_value", "details"]
 
-    @admin.display(description="from", ordering="from_state")
+    @admin.display(description=_("from"), ordering="from_state")
     def from_value(self, row):
         return audit_state_display(row, row.from_state)
 
-    @admin.display(description="to", ordering="to_state")
+    @admin.display(description=_("to"), ordering="to_state")
     def to_value(self, row):
         return audit_state_display(row, row.to_state)
 
-    @admin.display(description="data")
+    @admin.display(description=_("data"))
     def details(self, row):
         return format_html("<pre>{}</pre>", audit_data_display(row))
 
@@ -166,8 +172,8 @@ def document_review_actions(review) -> list:
         return review(document=obj, actor=actor, accept=False, reason=reason)
 
     return [
-        reason_action(name="accept_documents", description="Accept selected documents", service=accept),
-        reason_action(name="reject_documents", description="Reject selected documents", service=reject,
+        reason_action(name="accept_documents", description=_("Accept selected documents"), service=accept),
+        reason_action(name="reject_documents", description=_("Reject selected documents"), service=reject,
                       require_reason=True),
     ]
 
@@ -181,10 +187,11 @@ class ReviewedDocumentAdmin(admin.ModelAdmin):
     readonly_fields = ["view", "kind", "original_filename", "content_type", "size_bytes", "status", "status_reason",
                        "uploaded_at", "reviewed_at", "reviewed_by"]
 
-    @admin.display(description="document")
+    @admin.display(description=_("document"))
     def view(self, obj):
         # A signed, expiring link (core.media): the page gives a fresh one each time it is shown.
-        return format_html('<a href="{}" target="_blank" rel="noopener">Open {} ({} KB)</a>', url_for(obj.file),
+        return format_html(gettext('<a href="{}" target="_blank" rel="noopener">Open {} ({} KB)</a>'),
+                           url_for(obj.file),
                            obj.original_filename or obj.get_kind_display(), max(1, obj.size_bytes // 1024))
 
     def has_add_permission(self, request):

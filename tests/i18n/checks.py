@@ -111,7 +111,10 @@ _INTERNAL_EXCEPTIONS = {name for name in dir(builtins) if name.endswith(("Error"
     "DisallowedHost", "Retry", "TimeoutError",
     # The operator's: the transparency log's signing key (transparency.signing has no Django; its messages reach the
     # operator through a system check and the key command), and system checks, as Django's own are.
-    "SigningKeyError", "Error", "Warning", "Critical"}
+    "SigningKeyError", "Error", "Warning", "Critical",
+    # The operator's too: backups and restores (manage.py backup/restore), settings read at start-up, and the outbox
+    # worker's delivery failure (logged, retried).
+    "BackupError", "EnvironmentInvalid", "RedisError"}
 _TELLING_FUNCTIONS = {"success", "info", "warning", "error", "add_message"}  # django.contrib.messages
 _NOTIFY_FUNCTIONS = {"notify", "notify_many", "notify_later", "notify_user_id", "auction_dealer_notify",
                      "auction_dealer_notify_later"}
