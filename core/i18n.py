@@ -9,6 +9,7 @@ outbox or a Celery task as plain JSON and is translated where it is told: core.n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -99,4 +100,12 @@ def render(text: str | Translatable) -> str:
     if isinstance(text, str):
         return text
     params = {name: _rendered_param(value) for name, value in text.get("params", {}).items()}
-    return translation.gettext(text["msgid"]).format(**params)
+    sentence = translation.gettext(text["msgid"])
+    # "{km:,}": a number grouped the reader's way (120.000 km in German), not Python's English commas.
+    for name in _GROUPED.findall(sentence):
+        if isinstance(params.get(name), int):
+            params[name] = formats.number_format(params[name], force_grouping=True)
+    return _GROUPED.sub(r"{\1}", sentence).format(**params)
+
+
+_GROUPED = re.compile(r"{(\w+):,}")

@@ -102,3 +102,10 @@ def test_dates_in_a_translatable_are_written_for_the_reader():
     assert render(text) == "Collect by 5 Dec 2026, paid 1 Dec 2026, 10:30 a.m."  # Europe/Berlin
     with translation.override("de"):
         assert render(text) == "Collect by 5. Dezember 2026, paid 1. Dezember 2026 10:30"
+
+
+def test_a_grouped_number_in_a_translatable_is_grouped_the_readers_way():
+    text = translatable("the odometer reads {reads:,} km", reads=123456)
+    assert render(text) == "the odometer reads 123,456 km"
+    with translation.override("de"):
+        assert render(text) == "the odometer reads 123.456 km"
