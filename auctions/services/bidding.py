@@ -32,7 +32,7 @@ from accounts.services import (
     email_verified_ensure,
     not_a_dealer_refusal,
 )
-from auctions.bid_gate import bid_gate_queue, bid_gate_read, bid_gate_refusal
+from auctions.bid_gate import BidGateCopy, bid_gate_queue, bid_gate_read, bid_gate_refusal
 from auctions.engine import (
     AlreadyLeading,
     BidRejected,
@@ -403,9 +403,17 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
     return replace(result, receipts=by_dealer.get(dealer.pk, []))
 
 
+class _GateUnread:
+    """bid_place's default `gate`: no copy read yet, so it reads one."""
+
+
+GATE_UNREAD = _GateUnread()
+
+
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
               max_amount_minor: int | None = None, idempotency_key: str | None = None,
-              request_hash: str | None = None, placed_by: User | None = None) -> BidResult:
+              request_hash: str | None = None, placed_by: User | None = None,
+              gate: BidGateCopy | None | _GateUnread = GATE_UNREAD) -> BidResult:
     """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`); returns what it did.
 
     Refusals raise ApplicationError (codes: auction_not_live, auction_ended, not_a_dealer, not_verified,
@@ -417,7 +425,10 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     `replayed = True`), and the same key on another request raises IdempotencyKeyReused.
 
     `dealer` is the organisation's account the bid is for; `placed_by` the member who placed it (recorded on the
-    request's own bids; the engine's automatic bids for other organisations have none)."""
+    request's own bids; the engine's automatic bids for other organisations have none).
+
+    `gate`: the bid gate's copy of the auction if the caller read it already (auctions.bid_policy reads it in the
+    rate limit's round trip; None: there is none); by default it is read here."""
     if getattr(dealer, "role", None) == User.Role.DEALER:
         # Whoever bids has confirmed their email address: the organisation's account and the member placing it.
         # (The database function reads the profile's status, not this; a verification only ever turns it on.)
@@ -427,10 +438,11 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
     if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
             and (amount_minor is None) != (max_amount_minor is None):
-        gate = bid_gate_refusal(bid_gate_read(auction_id), dealer_id=dealer.pk,
-                                offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
-        if gate is not None:
-            code, minimum = gate
+        copy = bid_gate_read(auction_id) if isinstance(gate, _GateUnread) else gate
+        refused = bid_gate_refusal(copy, dealer_id=dealer.pk,
+                                   offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
+        if refused is not None:
+            code, minimum = refused
             if code == "bid_too_low":
                 assert minimum is not None  # a "bid too low" comes with the minimum
                 raise bid_too_low(minimum, field="amount_minor" if amount_minor is not None else "max_amount_minor",
