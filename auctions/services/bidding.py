@@ -1,6 +1,6 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
-On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v2.sql):
+On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v3.sql):
 it decides, writes the bids, appends the request's transparency-log entries and returns the shill rules' facts, so
 an accepted bid costs BEGIN, that statement and COMMIT (no per-request health check: core.db); the hot lock is held
 only while the database decides and writes, the answer is built after the commit, and the after-commit effects leave
