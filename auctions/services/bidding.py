@@ -352,6 +352,10 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
             if isinstance(decision, str):
                 decision = json.loads(decision)
             result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
+            if result is None and idempotency_key is None:
+                # A refusal without a key wrote nothing to keep (at most it locked the dealer's profile): rolled
+                # back, its end waits for no WAL flush, as a commit of the profile's lock would.
+                transaction.set_rollback(True)
             logged: list[LoggedEntry] = []
             if result is not None and not result.replayed:
                 # Who may bid on this car (shill rules) is asked only of a bid the rules accepted: refusing it rolls
@@ -366,7 +370,7 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
     # transaction runs again on a new one (core.db).
     decision, result, logged = reconnecting(decide)
     if result is None:
-        # Raised after the commit: a refusal stored with an idempotency key must stay stored.
+        # Raised after the transaction's end: a refusal stored with an idempotency key must stay stored.
         refusal = _refusal(decision)
         refusal.replayed = bool(decision.get("replayed"))
         raise refusal
