@@ -199,17 +199,26 @@ def test_a_refusal_without_a_key_is_rolled_back_and_one_with_a_key_kept(monkeypa
     dealer = DealerFactory(verified=True, profile__buying_limit_minor=5_000_00)
     ends: list[str] = []
     real_commit, real_rollback = connection.commit, connection.rollback
-    monkeypatch.setattr(connection, "commit", lambda: (ends.append("commit"), real_commit())[1])
-    monkeypatch.setattr(connection, "rollback", lambda: (ends.append("rollback"), real_rollback())[1])
-    amount = {"amount_minor": 10_000_00}  # over the buying limit: refused after the profile's lock
+
+    def commit():
+        ends.append("commit")
+        real_commit()
+
+    def rollback():
+        ends.append("rollback")
+        real_rollback()
+
+    monkeypatch.setattr(connection, "commit", commit)
+    monkeypatch.setattr(connection, "rollback", rollback)
+    amount = 10_000_00  # over the buying limit: refused after the profile's lock
     with pytest.raises(ApplicationError) as refused:
-        services.bid_place(auction_id=auction.pk, dealer=dealer, **amount)
+        services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=amount)
     assert refused.value.code == "buying_limit_exceeded" and ends == ["rollback"]
     ends.clear()
     for replay in (False, True):
         with pytest.raises(ApplicationError) as refused:
             services.bid_place(auction_id=auction.pk, dealer=dealer, idempotency_key="k-1", request_hash="h",
-                               **amount)
+                               amount_minor=amount)
         assert refused.value.code == "buying_limit_exceeded" and getattr(refused.value, "replayed") is replay  # noqa: B009
     assert ends == ["commit", "commit"]
     assert not Bid.objects.filter(auction=auction).exists()
