@@ -7,6 +7,8 @@ member signed in as a person must have it in their role. The check runs in the A
 view's own permission classes can skip it; pages call `member_ensure`.
 """
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
@@ -32,13 +34,42 @@ def member_role(user, org: Organisation) -> str | None:
     return Membership.objects.filter(user_id=user.pk, organisation=org).values_list("role", flat=True).first()
 
 
+@dataclass(frozen=True)
+class MembershipFacts:
+    """Where a user stands in a dealer organisation: their role (None for no organisation's member) and the
+    organisation's account, which they act as (accounts.organisations.dealer_acting_for)."""
+
+    role: str | None
+    account_id: int | None
+
+
+# The attribute under which a user loaded from the token cache carries the facts cached with it
+# (accounts.authentication): a bid request asks PostgreSQL nothing about who sends it.
+CARRIED_FACTS = "_gavel_membership_facts"
+
+
+def membership_facts_read(user_id: int) -> MembershipFacts:
+    """`user_id`'s membership, from the database (one query: a person belongs to at most one organisation)."""
+    row = Membership.objects.filter(user_id=user_id).order_by().values_list("role", "organisation__user_id").first()
+    return MembershipFacts(*row) if row is not None else MembershipFacts(None, None)
+
+
+def membership_facts(user) -> MembershipFacts | None:
+    """`user`'s membership: carried by a user the token authentication loaded from its cache (whose every change
+    forgets it: accounts.authentication.token_cache_forget), else read now; None for the anonymous."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    carried = getattr(user, CARRIED_FACTS, None)
+    return carried if isinstance(carried, MembershipFacts) else membership_facts_read(user.pk)
+
+
 def member_capabilities(user) -> frozenset[str] | None:
     """What `user` may do as a member; None for someone who is no organisation's member (a seller, staff, a
     dealer removed from their organisation), whose access the rest of Gavel decides as before."""
-    if not getattr(user, "is_authenticated", False):
+    facts = membership_facts(user)
+    if facts is None or facts.role is None:
         return None
-    role = Membership.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
-    return ROLE_CAPABILITIES[role] if role is not None else None
+    return ROLE_CAPABILITIES[facts.role]
 
 
 def member_can(user, capability: str) -> bool:

@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.capabilities import MANAGE, REFUSALS, member_role
+from accounts.capabilities import MANAGE, REFUSALS, member_role, membership_facts
 from accounts.models import Invitation, Membership, Organisation, User
-from accounts.services import EMAIL_TAKEN, _clean_email, access_revoke, user_create
+from accounts.services import EMAIL_TAKEN, _clean_email, access_revoke, token_cache_forget, user_create
 from core.audit import audit_record
 from core.exceptions import ApplicationError, PermissionRefused, ValidationFailed
 from core.i18n import in_language_of
@@ -53,7 +53,8 @@ def dealer_acting_for(user: User) -> User:
     """The account `user` acts as: their organisation's account for a member, themselves for anyone else."""
     if not getattr(user, "is_authenticated", False) or user.role != User.Role.DEALER:
         return user
-    account_id = Membership.objects.filter(user_id=user.pk).values_list("organisation__user_id", flat=True).first()
+    facts = membership_facts(user)
+    account_id = facts.account_id if facts is not None else None
     if account_id is None or account_id == user.pk:
         return user
     return User.objects.select_related("dealer_profile").get(pk=account_id)
@@ -175,6 +176,7 @@ def invitation_accept(*, token: str, user: User | None = None, full_name: str = 
                                           invited_by=invitation.invited_by)
         except IntegrityError:
             raise ValidationFailed(_("You already belong to a dealer organisation."), code="already_member")
+        _membership_forget(member.pk)
         Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=member)
         audit_record(obj=invitation.organisation, action=AuditLog.Action.UPDATE, actor=member,
                      reason="Invitation accepted", data={"invitation": invitation.pk, "role": invitation.role})
@@ -195,9 +197,17 @@ def member_set_role(*, membership: Membership, actor: User, role: str) -> Member
     before = membership.role
     Membership.objects.filter(pk=membership.pk).update(role=role)
     membership.role = role
+    _membership_forget(membership.user_id)
     audit_record(obj=org, action=AuditLog.Action.UPDATE, actor=actor, reason="Member role changed",
                  field="role", from_state=before, to_state=role, data={"member": membership.user_id})
     return membership
+
+
+def _membership_forget(user_id: int) -> None:
+    """The member's API requests see their new membership at once: the token cache holds it (accounts.authentication)
+    and forgets it now, and again once the change commits (a request in between may have cached the old one)."""
+    token_cache_forget(user_ids=[user_id])
+    transaction.on_commit(lambda: token_cache_forget(user_ids=[user_id]))
 
 
 def member_access_revoke(*, user: User) -> None:

@@ -95,14 +95,30 @@ def bid_gate_hold(*, auction_id: int, event_seq: int) -> None:
                    leader_id=None)
 
 
+_FIELDS = ("seq", "min", "ends", "status", "leader")
+
+
 def bid_gate_read(auction_id: int) -> BidGateCopy | None:
     """The copy, or None (none written, expired, or Redis away)."""
     try:
-        seq, minimum, ends, status, leader = _client().hmget(_key(auction_id), "seq", "min", "ends", "status",
-                                                             "leader")
+        reply = _client().hmget(_key(auction_id), *_FIELDS)
     except RedisError as exc:
         logger.warning("bid gate not read, Redis unavailable: %s", exc)
         return None
+    return bid_gate_parse(reply)
+
+
+def bid_gate_read_queue(pipeline, auction_id: int) -> None:
+    """Queue the read of one auction's copy on the caller's pipeline (the bid's rate limit: core.ratelimit);
+    `bid_gate_parse` reads its reply."""
+    pipeline.hmget(_key(auction_id), *_FIELDS)
+
+
+def bid_gate_parse(reply) -> BidGateCopy | None:
+    """The copy in a reply to the read (`bid_gate_read_queue`), or None."""
+    if not reply:
+        return None
+    seq, minimum, ends, status, leader = reply
     if seq is None:
         return None
     return BidGateCopy(event_seq=int(seq), minimum_minor=int(minimum) if minimum else None,

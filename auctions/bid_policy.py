@@ -3,7 +3,8 @@
 A bid that reaches here has the right shape (api.py's serializer or views.py's forms checked it). In order:
 1. the dealer's bid rate (GAVEL_BID_RATE, page and API on one counter): one atomic count in Redis
    (core.ratelimit); beyond it, Throttled (429). If Redis is away the bid goes on and the outage is logged:
-   a rate limit never turns a bid into a 500.
+   a rate limit never turns a bid into a 500. The same round trip reads the bid gate's copy of the auction
+   (auctions.bid_gate), which bid_place uses to refuse a stale bid without asking the database.
 2. the idempotency key (API clients may send one): printable ASCII, with the request's hash, so a retry gets
    the first answer back and the same key on a different request is refused. On PostgreSQL the bid function keeps
    the key with the decision in the bid's own statement, and the answer is rendered again from the decision (the
@@ -25,6 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from auctions import services
+from auctions.bid_gate import BidGateCopy, bid_gate_parse, bid_gate_read_queue
 from auctions.models import bidder_label
 from auctions.serializers import AuctionDealerStateOutputSerializer, BidDealerOutputSerializer
 from auctions.services.bidding import BidResult
@@ -35,15 +37,18 @@ from core.ratelimit import rate_limit_hit
 IDEMPOTENCY_KEY_MAX = 255
 
 
-def bid_rate_limit(*, dealer: User) -> None:
-    """Count one bid of `dealer`; raise Throttled beyond GAVEL_BID_RATE."""
-    result = rate_limit_hit(scope="bids", ident=dealer.pk, rate=settings.GAVEL_BID_RATE)
+def bid_rate_limit(*, dealer: User, auction_id: int) -> BidGateCopy | None:
+    """Count one bid of `dealer`; raise Throttled beyond GAVEL_BID_RATE. In the same Redis round trip, read the bid
+    gate's copy of the auction (auctions.bid_gate) and return it for bid_place (None: none, or Redis away)."""
+    result = rate_limit_hit(scope="bids", ident=dealer.pk, rate=settings.GAVEL_BID_RATE,
+                            also=lambda pipeline: bid_gate_read_queue(pipeline, auction_id))
     if not result.allowed:
         wait = result.retry_after_seconds
         raise Throttled(ngettext(
             "You are bidding faster than Gavel allows. Please wait %(wait)d second and bid again.",
             "You are bidding faster than Gavel allows. Please wait %(wait)d seconds and bid again.",
             wait) % {"wait": wait}, retry_after_seconds=wait)
+    return bid_gate_parse(result.also[0]) if result.also else None
 
 
 def idempotency_key_clean(raw: str | None) -> str | None:
@@ -79,9 +84,9 @@ def bid_answer_body(result: BidResult) -> dict:
 def bid_submit(*, dealer: User, auction_id: int, amount_minor: int | None = None,
                max_amount_minor: int | None = None, placed_by: User | None = None) -> BidResult:
     """A bid from the auction page: the rate limit, then the auction's rules. Refusals raise."""
-    bid_rate_limit(dealer=dealer)
+    gate = bid_rate_limit(dealer=dealer, auction_id=auction_id)
     return services.bid_place(auction_id=auction_id, dealer=dealer, amount_minor=amount_minor,
-                              max_amount_minor=max_amount_minor, placed_by=placed_by)
+                              max_amount_minor=max_amount_minor, placed_by=placed_by, gate=gate)
 
 
 @dataclass(frozen=True)
@@ -99,13 +104,13 @@ def bid_submit_api(*, dealer: User, auction_id: int, amount_minor: int | None = 
     """A bid through the API: the rate limit, the idempotency key, then the auction's rules. Without a key a
     refusal raises (the API's exception handler answers it); with one, the answer — acceptance or refusal — is
     stored in the bid's own transaction and a retry gets it back."""
-    bid_rate_limit(dealer=dealer)
+    gate = bid_rate_limit(dealer=dealer, auction_id=auction_id)
     key = idempotency_key_clean(idempotency_key)
     amounts: dict[str, Any] = {
         name: value for name, value in (("amount_minor", amount_minor), ("max_amount_minor", max_amount_minor))
         if value is not None}
     if key is None:
-        result = services.bid_place(auction_id=auction_id, dealer=dealer, placed_by=placed_by, **amounts)
+        result = services.bid_place(auction_id=auction_id, dealer=dealer, placed_by=placed_by, gate=gate, **amounts)
         return BidAnswer(201, bid_answer_body(result))
     request_hash = _request_hash(path=path, data=amounts)
     if services.bid_in_one_statement():

@@ -77,8 +77,10 @@ class Auction(models.Model):
     bid_count = models.PositiveIntegerField(default=0, help_text=_("Visible bids."))
     last_sequence = models.PositiveIntegerField(default=0,
                                                 help_text=_("Sequence of the last Bid row (visible or not)."))
+    # No index of its own on leader, winner or owed_by: the ones in Meta start with them (every bid updates the row,
+    # and every index of it).
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="auctions_leading")
+                               related_name="auctions_leading", db_index=False)
     leader_max_minor = models.BigIntegerField(null=True, blank=True, help_text=_("Private: the leader's maximum."))
     event_seq = models.PositiveBigIntegerField(
         default=0, help_text=_("Bumped in the same transaction as every public change; live events carry it."))
@@ -92,13 +94,13 @@ class Auction(models.Model):
     decision_deadline = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     winner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="auctions_won")
+                               related_name="auctions_won", db_index=False)
     hammer_price_minor = models.BigIntegerField(null=True, blank=True)
     # Who owes the car's price while it is unpaid, and how much: the winner from the sale at the close (or the
     # seller's yes) until their money arrives; a second-chance buyer from their sale's opening. It counts against
     # their buying limit. Settlement keeps it (auction_obligation_set / _clear) — auctions never reads sales.
     owed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+")
+                                related_name="+", db_index=False)
     owed_minor = models.BigIntegerField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
 
@@ -168,8 +170,10 @@ class Bid(models.Model):
     STATE_TRANSITIONS = {State.STANDING: {State.WITHDRAWN, State.REPLACED}, State.WITHDRAWN: set(),
                          State.REPLACED: set()}
 
-    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids")
-    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
+    # Indexed by the sequence constraint (auction first) and the dealer index in Meta (dealer first): no index of
+    # their own, one less to write with every bid.
+    auction = models.ForeignKey(Auction, on_delete=models.PROTECT, related_name="bids", db_index=False)
+    dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids", db_index=False)
     # The organisation member who placed it (the dealer above is the organisation's account); never shown to the
     # seller nor to other dealers. Empty on bids from before organisations and on the engine's automatic bids.
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -353,7 +357,8 @@ def bidder_label_shown(label: str | None) -> str:
 class BidderLabel(models.Model):
     """A dealer's stable anonymous name in one auction ("Dealer 3"), given at their first bid."""
 
-    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="labels")
+    auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="labels",
+                                db_index=False)  # the unique constraints start with it
     dealer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField()
 

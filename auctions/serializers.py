@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from auctions.models import Auction, Bid, bidder_label
 from auctions.selectors import auction_minimum_next_bid, auction_repricings, auction_top_bidder_can_buy
+from core.api import OutputFieldsShared
 from core.media import url_for
 from core.money import Money
 from marketplace.api import ListingPublicOutputSerializer
@@ -25,7 +26,7 @@ def all_in_minor(amount_minor: int | None) -> int | None:
     return all_in_price_in_force(Money.of(amount_minor)).amount_minor
 
 
-class _AuctionStateFields(serializers.Serializer):
+class _AuctionStateFields(OutputFieldsShared, serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Auction.Status.choices)
     outcome = serializers.ChoiceField(choices=Auction.Outcome.choices)
@@ -219,7 +220,7 @@ class AuctionStaffOutputSerializer(AuctionSellerOutputSerializer):
     cancel_reason = serializers.CharField()
 
 
-class BidDealerOutputSerializer(serializers.Serializer):
+class BidDealerOutputSerializer(OutputFieldsShared, serializers.Serializer):
     sequence = serializers.IntegerField()
     # DRF's serializer metaclass takes declared fields off the class, so Field.label is untouched at run time.
     label = serializers.SerializerMethodField()  # type: ignore[assignment]

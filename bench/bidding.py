@@ -325,7 +325,9 @@ def run_function(world: World, clients: int, seconds: float, *, dsn: str) -> Sam
 
 def in_process_costs(world: World, *, requests: int = 150) -> dict:
     """Median wall time per request through Django's handler in this process (no network, no server): the DRF
-    floor, a plain Django view, an accepted bid and a refused (stale) bid, on the first auction."""
+    floor, a plain Django view, an accepted bid and a refused (stale) bid, on the first auction. The four are
+    interleaved, one of each in turn, so that a machine whose load changes during the run (a shared one) weighs on
+    each of them alike and their ratios stay comparable."""
     from django.conf import settings
     from django.test import Client
     from django.urls import clear_url_caches
@@ -336,21 +338,24 @@ def in_process_costs(world: World, *, requests: int = 150) -> dict:
     auction_id = world.auction_ids[0]
     bid_path = f"/api/v1/auctions/{auction_id}/bids/"
 
-    def median_of(call) -> float:
+    def medians_of(calls: dict) -> dict[str, float]:
         for _ in range(20):  # warm-up
-            call(0)
-        times = []
+            for call in calls.values():
+                call(0)
+        times: dict[str, list[float]] = {name: [] for name in calls}
         for i in range(requests):
-            started = time.perf_counter()
-            call(i)
-            times.append(time.perf_counter() - started)
-        return sorted(times)[len(times) // 2]
+            for name, call in calls.items():
+                started = time.perf_counter()
+                call(i)
+                times[name].append(time.perf_counter() - started)
+        return {name: sorted(spent)[len(spent) // 2] for name, spent in times.items()}
 
     state = {"next": START_MINOR, "turn": 0}
     # The hot row is locked from the bid statement to its COMMIT: time that span (an upper bound of the lock).
     from auctions.services import bidding
 
     held: list[float] = []
+    accepted_held: list[float] = []
     real_reconnecting = bidding.reconnecting
 
     def timed_reconnecting(work):
@@ -364,7 +369,9 @@ def in_process_costs(world: World, *, requests: int = 150) -> dict:
 
     def accepted(_):
         client = clients[state["turn"] % 2]
+        timed = len(held)
         response = client.post(bid_path, {"amount_minor": state["next"]}, content_type="application/json")
+        accepted_held.extend(held[timed:])  # the accepted bids' spans only
         if response.status_code != 201:
             raise RuntimeError(f"an in-process bid was refused: {response.content[:200]!r}")
         state["next"], state["turn"] = response.json()["auction"]["minimum_next_bid_minor"], state["turn"] + 1
@@ -376,15 +383,13 @@ def in_process_costs(world: World, *, requests: int = 150) -> dict:
             raise RuntimeError(f"a stale in-process bid was not refused: {response.content[:200]!r}")
 
     try:
-        costs = {
-            "drf": median_of(lambda _: clients[0].post("/bench/floor/drf/", {}, content_type="application/json")),
-            "django": median_of(lambda _: clients[0].post("/bench/floor/django/", {},
-                                                          content_type="application/json")),
-        }
-        held.clear()
-        costs["accepted"] = median_of(accepted)
-        costs["held"] = sorted(held)[len(held) // 2]
-        costs["refused"] = median_of(refused)
+        costs = medians_of({
+            "drf": lambda _: clients[0].post("/bench/floor/drf/", {}, content_type="application/json"),
+            "django": lambda _: clients[0].post("/bench/floor/django/", {}, content_type="application/json"),
+            "accepted": accepted,
+            "refused": refused,  # by the dealer who was just outbid
+        })
+        costs["held"] = sorted(accepted_held)[len(accepted_held) // 2]
     finally:
         bidding.reconnecting = real_reconnecting
     return costs

@@ -23,6 +23,7 @@ admin.site.site_title = gettext_lazy("Gavel admin")
 admin.site.index_title = gettext_lazy("Moderation")
 
 api_v1 = [
+    *auctions_api,  # first: the bids
     path("auth/token/", accounts_api.TokenObtainApi.as_view(), name="auth-token"),
     path("auth/signup/seller/", accounts_api.SellerSignupApi.as_view(), name="auth-signup-seller"),
     path("auth/signup/dealer/", accounts_api.DealerSignupApi.as_view(), name="auth-signup-dealer"),
@@ -36,7 +37,6 @@ api_v1 = [
          name="organisation-api-key"),
     path("market/", insights_api.MarketApi.as_view(), name="market"),
     *marketplace_api,
-    *auctions_api,
     *inspections_api,
     *payments_api,
     *transparency_api,
@@ -44,6 +44,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the API answers most requests (every bid), and no page's pattern matches under /api/v1/.
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("", core_views.SellerLandingView.as_view(), name="home"),
     path("dealers/", core_views.DealerLandingView.as_view(), name="dealers"),
     path("healthz", core_views.healthz, name="healthz"),
@@ -68,7 +70,6 @@ urlpatterns = [
     path("transparency/", include("transparency.urls")),
     path("", include("insights.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -12,9 +12,10 @@ at WARNING: a limit must never turn a bid or a sign-up into a 500.
 
 import logging
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -64,6 +65,7 @@ class RateLimitResult:
     allowed: bool
     retry_after_seconds: int = 0  # when refused: until the window closes, at least 1
     count: int | None = None  # this request's number in the window; None when Redis could not be asked
+    also: list = field(default_factory=list)  # the replies to the caller's own commands (`also`), [] if none
 
 
 # EVALSHA, and SCRIPT LOAD once if a Redis has not seen it (a new or restarted server). Bytes: no client needed.
@@ -71,18 +73,32 @@ class RateLimitResult:
 _HIT_SCRIPT = Script(None, _HIT.encode())  # type: ignore[arg-type]
 
 
-def rate_limit_hit(*, scope: str, ident, rate: str, cache_alias: str = "default") -> RateLimitResult:
-    """Count one request of `ident` (a user id, an address) against `scope`'s `rate` and say whether it may go."""
+def rate_limit_hit(*, scope: str, ident, rate: str, cache_alias: str = "default",
+                   also: Callable[[Any], None] | None = None) -> RateLimitResult:
+    """Count one request of `ident` (a user id, an address) against `scope`'s `rate` and say whether it may go.
+
+    `also(pipeline)` may queue the caller's own commands (reads) to go in the same round trip, on the same
+    Redis; their replies come back in `RateLimitResult.also` (none if Redis could not be asked)."""
     parsed = rate_parse(rate)
     backend = caches[cache_alias]
     key = backend.make_and_validate_key(f"ratelimit:{scope}:{ident}")
     try:
         # The redis-py client behind Django's Redis cache (this project's, or Django's own), with its pool.
         client = cast(DjangoRedisCache, backend)._cache.get_client(key, write=True)
-        count, ttl_ms = _HIT_SCRIPT(keys=[key], args=[parsed.seconds * 1000], client=client)
+        if also is None:
+            count, ttl_ms = _HIT_SCRIPT(keys=[key], args=[parsed.seconds * 1000], client=client)
+            replies = []
+        else:
+            # A plain EVAL: a registered script would make redis-py's pipeline ask SCRIPT EXISTS first, a second
+            # round trip.
+            pipeline = client.pipeline(transaction=False)
+            pipeline.eval(_HIT, 1, key, parsed.seconds * 1000)
+            also(pipeline)
+            (count, ttl_ms), *replies = pipeline.execute()
     except RedisError as exc:
         logger.warning("rate limit %s not checked, Redis unavailable: %s", scope, exc)
         return RateLimitResult(allowed=True)
     if count <= parsed.limit:
-        return RateLimitResult(allowed=True, count=count)
-    return RateLimitResult(allowed=False, retry_after_seconds=max(1, math.ceil(ttl_ms / 1000)), count=count)
+        return RateLimitResult(allowed=True, count=count, also=replies)
+    return RateLimitResult(allowed=False, retry_after_seconds=max(1, math.ceil(ttl_ms / 1000)), count=count,
+                           also=replies)

@@ -1,6 +1,6 @@
 """Placing a bid: one short transaction around the locked auction row, no network inside.
 
-On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v2.sql):
+On PostgreSQL the whole decision is one statement, `SELECT gavel_bid_place(...)` (auctions/sql/bid_place_v3.sql):
 it decides, writes the bids, appends the request's transparency-log entries and returns the shill rules' facts, so
 an accepted bid costs BEGIN, that statement and COMMIT (no per-request health check: core.db); the hot lock is held
 only while the database decides and writes, the answer is built after the commit, and the after-commit effects leave
@@ -33,7 +33,7 @@ from accounts.services import (
     email_verified_ensure,
     not_a_dealer_refusal,
 )
-from auctions.bid_gate import bid_gate_queue, bid_gate_read, bid_gate_refusal
+from auctions.bid_gate import BidGateCopy, bid_gate_queue, bid_gate_read, bid_gate_refusal
 from auctions.engine import (
     AlreadyLeading,
     BidRejected,
@@ -356,6 +356,10 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
             if isinstance(decision, str):
                 decision = json.loads(decision)
             result = None if "refusal" in decision else _result(decision, dealer_id=dealer.pk)
+            if result is None and idempotency_key is None:
+                # A refusal without a key wrote nothing to keep (at most it locked the dealer's profile): rolled
+                # back, its end waits for no WAL flush, as a commit of the profile's lock would.
+                transaction.set_rollback(True)
             logged: list[LoggedEntry] = []
             if result is not None and not result.replayed:
                 # Who may bid on this car (shill rules) is asked only of a bid the rules accepted: refusing it rolls
@@ -370,7 +374,7 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
     # transaction runs again on a new one (core.db).
     decision, result, logged = reconnecting(decide)
     if result is None:
-        # Raised after the commit: a refusal stored with an idempotency key must stay stored.
+        # Raised after the transaction's end: a refusal stored with an idempotency key must stay stored.
         refusal = _refusal(decision)
         refusal.replayed = bool(decision.get("replayed"))
         raise refusal
@@ -407,9 +411,17 @@ def _bid_place_in_one_statement(*, auction_id: int, dealer: User, amount_minor, 
     return replace(result, receipts=by_dealer.get(dealer.pk, []))
 
 
+class _GateUnread:
+    """bid_place's default `gate`: no copy read yet, so it reads one."""
+
+
+GATE_UNREAD = _GateUnread()
+
+
 def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
               max_amount_minor: int | None = None, idempotency_key: str | None = None,
-              request_hash: str | None = None, placed_by: User | None = None) -> BidResult:
+              request_hash: str | None = None, placed_by: User | None = None,
+              gate: BidGateCopy | None | _GateUnread = GATE_UNREAD) -> BidResult:
     """Place a direct bid (`amount_minor`) or set a maximum (`max_amount_minor`); returns what it did.
 
     Refusals raise ApplicationError (codes: auction_not_live, auction_ended, not_a_dealer, not_verified,
@@ -421,7 +433,10 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     `replayed = True`), and the same key on another request raises IdempotencyKeyReused.
 
     `dealer` is the organisation's account the bid is for; `placed_by` the member who placed it (recorded on the
-    request's own bids; the engine's automatic bids for other organisations have none)."""
+    request's own bids; the engine's automatic bids for other organisations have none).
+
+    `gate`: the bid gate's copy of the auction if the caller read it already (auctions.bid_policy reads it in the
+    rate limit's round trip; None: there is none); by default it is read here."""
     if getattr(dealer, "role", None) == User.Role.DEALER:
         # Whoever bids has confirmed their email address: the organisation's account and the member placing it.
         # (The database function reads the profile's status, not this; a verification only ever turns it on.)
@@ -431,10 +446,11 @@ def bid_place(*, auction_id: int, dealer: User, amount_minor: int | None = None,
     # Only for a dealer (read from the user in memory): anyone else is refused for who they are, as before.
     if idempotency_key is None and getattr(dealer, "role", None) == User.Role.DEALER \
             and (amount_minor is None) != (max_amount_minor is None):
-        gate = bid_gate_refusal(bid_gate_read(auction_id), dealer_id=dealer.pk,
-                                offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
-        if gate is not None:
-            code, minimum = gate
+        copy = bid_gate_read(auction_id) if isinstance(gate, _GateUnread) else gate
+        refused = bid_gate_refusal(copy, dealer_id=dealer.pk,
+                                   offered_minor=amount_minor if amount_minor is not None else max_amount_minor)
+        if refused is not None:
+            code, minimum = refused
             if code == "bid_too_low":
                 assert minimum is not None  # a "bid too low" comes with the minimum
                 raise bid_too_low(minimum, field="amount_minor" if amount_minor is not None else "max_amount_minor",

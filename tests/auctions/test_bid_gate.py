@@ -97,3 +97,22 @@ def test_withdrawing_a_dealer_lowers_the_copy_before_and_after_the_commit(auctio
     for callback in pending:
         callback()
     assert bid_gate_read(auction.pk).minimum_minor == 10_100_00
+
+
+def test_a_stale_bid_through_the_api_asks_the_database_nothing(auction, dealers, redis,
+                                                               django_capture_on_commit_callbacks,
+                                                               django_assert_num_queries):
+    """Who sends it (the token, their membership), the rate limit and the copy come from Redis: a refused stale bid
+    costs PostgreSQL nothing."""
+    from tests.promises.conftest import token_client
+
+    first, second = dealers(2)
+    api = token_client(second)
+    url = f"/api/v1/auctions/{auction.pk}/bids/"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.bid_place(auction_id=auction.pk, dealer=first, amount_minor=10_000_00)
+    assert api.post(url, {"amount_minor": 9_000_00}, format="json").status_code == 400  # the token cached now
+    with django_assert_num_queries(0):
+        response = api.post(url, {"amount_minor": 10_000_00}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "bid_too_low"
+    assert response.json()["fields"] == {"amount_minor": ["Bid at least €10,100."]}

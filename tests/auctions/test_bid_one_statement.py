@@ -190,3 +190,35 @@ def test_no_health_check_before_the_bid_and_a_dead_connection_is_replaced_with_t
     assert result.auction.price_minor == 10_100_00
     auction.refresh_from_db()
     assert auction.bid_count == 2 and Bid.objects.filter(auction=auction, amount_minor=10_100_00).count() == 1
+
+
+def test_a_refusal_without_a_key_is_rolled_back_and_one_with_a_key_kept(monkeypatch, redis):
+    """A refusal without an idempotency key wrote nothing to keep (the profile's lock at most): its transaction is
+    rolled back, which waits for no WAL flush; with a key the stored refusal is committed and comes back."""
+    auction = make_auction()
+    dealer = DealerFactory(verified=True, profile__buying_limit_minor=5_000_00)
+    ends: list[str] = []
+    real_commit, real_rollback = connection.commit, connection.rollback
+
+    def commit():
+        ends.append("commit")
+        real_commit()
+
+    def rollback():
+        ends.append("rollback")
+        real_rollback()
+
+    monkeypatch.setattr(connection, "commit", commit)
+    monkeypatch.setattr(connection, "rollback", rollback)
+    amount = 10_000_00  # over the buying limit: refused after the profile's lock
+    with pytest.raises(ApplicationError) as refused:
+        services.bid_place(auction_id=auction.pk, dealer=dealer, amount_minor=amount)
+    assert refused.value.code == "buying_limit_exceeded" and ends == ["rollback"]
+    ends.clear()
+    for replay in (False, True):
+        with pytest.raises(ApplicationError) as refused:
+            services.bid_place(auction_id=auction.pk, dealer=dealer, idempotency_key="k-1", request_hash="h",
+                               amount_minor=amount)
+        assert refused.value.code == "buying_limit_exceeded" and getattr(refused.value, "replayed") is replay  # noqa: B009
+    assert ends == ["commit", "commit"]
+    assert not Bid.objects.filter(auction=auction).exists()
