@@ -17,7 +17,7 @@ from django.utils.translation import to_locale
 from tests.i18n.checks import ROOT, unmarked_code_text, unmarked_template_text
 
 TRANSLATED = [to_locale(code) for code, _name in settings.LANGUAGES if not code.startswith("en")]
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sdir]|%[sdir]|{(\w*)}")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdir]|%[sdir]|{(\w*)(?::[^}]*)?}")
 
 
 def catalogue(locale: str) -> polib.POFile:
