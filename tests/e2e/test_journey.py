@@ -216,7 +216,7 @@ def test_the_whole_journey_and_no_dealer_ever_sees_a_secret(browser, journey_sta
     admin_action(admin, base, "inspections/inspection", "assign_inspector", listing.vin)
     admin.get_by_label("Inspector").select_option(label=inspector.email)
     admin.get_by_role("button", name="Assign an inspector").click()
-    expect(admin.locator(".messagelist")).to_contain_text(f"Assigned 1 inspection(s) to {inspector.email}")
+    expect(admin.locator(".messagelist")).to_contain_text(f"Assigned 1 inspection to {inspector.email}")
     shots(admin, "staff-assigned-inspector")
 
     # ---- 3. The inspector books the appointment, fills the report and publishes it.

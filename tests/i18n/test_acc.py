@@ -31,7 +31,7 @@ def _page(response) -> str:
 @pytest.mark.parametrize(("headers", "lang", "sentences"), [
     (GERMAN, "de", ["Verkaufen Sie Ihr Fahrzeug an verifizierte Händler. Fair, offen, schnell.", "So funktioniert es",
                     "Gebühren und Regeln", "Zum Inhalt springen"]),
-    (CHINESE, "zh-hans", ["将您的车辆卖给经过验证的经销商。公平、公开、快速。", "如何运作", "费用和规则", "跳到正文"]),
+    (CHINESE, "zh-hans", ["将您的车辆卖给经过验证的经销商。公平、公开、快速。", "如何运作", "费用与规则", "跳到正文"]),
 ])
 def test_the_home_page_speaks_the_browsers_language(client, headers, lang, sentences):
     page = _page(client.get(reverse("home"), **headers))

@@ -42,7 +42,7 @@ def test_a_german_seller_reads_their_cars_and_a_listing_in_german_with_german_mo
     assert '<html lang="de"' in cars
     assert "Meine Fahrzeuge" in cars and "Fahrzeug inserieren" in cars
     detail = _page(seller, reverse("marketplace:detail", args=[listing.pk]))
-    assert "Das Fahrzeug" in detail and "Kilometerstand" in detail and "Zur Prüfung einreichen" in detail
+    assert "Das Fahrzeug" in detail and "Laufleistung" in detail and "Zur Prüfung einreichen" in detail
     assert "Schaltgetriebe" in detail and "Benzin" in detail  # the model's choices
     assert "12.500" in detail  # the reserve, formatted for German readers
     assert "The car" not in detail and "Submit for inspection" not in detail
