@@ -103,8 +103,9 @@ def render(text: str | Translatable) -> str:
     sentence = translation.gettext(text["msgid"])
     # "{km:,}": a number grouped the reader's way (120.000 km in German), not Python's English commas.
     for name in _GROUPED.findall(sentence):
-        if isinstance(params.get(name), int):
-            params[name] = formats.number_format(params[name], force_grouping=True)
+        number = params.get(name)
+        if isinstance(number, int):
+            params[name] = formats.number_format(number, force_grouping=True)
     return _GROUPED.sub(r"{\1}", sentence).format(**params)
 
 
