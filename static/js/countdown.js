@@ -7,16 +7,7 @@
 (function () {
   "use strict";
 
-  var TEXTS = (function () {
-    var el = document.getElementById("live-texts");
-    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
-  })();
-
-  function t(key, values) {
-    var text = TEXTS[key] || "";
-    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
-    return text;
-  }
+  var t = window.Gavel.text;  // static/js/gavel.js
 
   function format(ms) {
     if (ms <= 0) return t("ending");

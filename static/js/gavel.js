@@ -2,6 +2,20 @@
 (function () {
   "use strict";
 
+  // The words the page scripts write (live.js, countdown.js), in the reader's language: <script id="live-texts">
+  // (live/templatetags/live.py), {name} fields filled in. One reader for all of them: Gavel.text(key, values).
+  var texts = null;
+  window.Gavel = window.Gavel || {};
+  window.Gavel.text = function (key, values) {
+    if (texts === null) {
+      var el = document.getElementById("live-texts");
+      try { texts = el ? JSON.parse(el.textContent) : {}; } catch (e) { texts = {}; }
+    }
+    var text = texts[key] || "";
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  };
+
   function onReady(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);

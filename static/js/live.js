@@ -20,15 +20,7 @@
   var CLOSE_SIGNED_OUT = 4401;  // the user's access was revoked (live.consumers): reconnecting would be refused
   var BACKOFF_FIRST_MS = 500, BACKOFF_MAX_MS = 15000;
   // The words this script writes, in the reader's language: <script id="live-texts"> (live/templatetags/live.py).
-  var TEXTS = (function () {
-    var el = document.getElementById("live-texts");
-    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
-  })();
-  function t(key, values) {
-    var text = TEXTS[key] || "";
-    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
-    return text;
-  }
+  var t = window.Gavel.text;  // static/js/gavel.js
   function bidsText(count) { return t(count === 1 ? "bids_one" : "bids_other", { count: count }); }
   // A bidder's anonymous name ("Dealer 3") as the reader reads it; the label itself stays as the server sent it.
   function labelShown(label) {
