@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from inspections.checklist import Checklist, Status
+from inspections.words import damage_type_word, panel_label
 
 FORMULA_VERSION = "grade-v1"
 
@@ -164,7 +165,6 @@ def grade_method_lines(checklist: Checklist | None = None) -> list[str]:
     grading code uses (so the method shown can never drift from the one applied). `checklist` names the categories
     and the measured items' thresholds (the current checklist by default)."""
     from inspections.checklist import checklist_load  # the checklist module's loader, not needed by grade_compute
-    from inspections.report import damage_type_word
 
     checklist = checklist or checklist_load()
     total = sum(CATEGORY_WEIGHTS.values())
@@ -223,7 +223,6 @@ _GRADE_CAP_CAPPED = re.compile(r"^(?P<which>.+) indicator found: grade capped at
 def explanation_for_reader(result: dict, *, checklist: Checklist) -> list[dict]:
     """A published result's explanation in the reader's language. The content keeps it in English (it is
     fingerprinted and never changes); the words are translated here, the numbers are the stored ones."""
-    from inspections.report import damage_type_word, panel_label
 
     explanation = [dict(line) for line in result.get("explanation") or []]
     if _english():
